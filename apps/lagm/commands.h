@@ -1,0 +1,10 @@
+// One `add_<command>_command` per subcommand file; main.cpp calls them all.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace lagm::cli {
+
+void add_info_command(CLI::App& app);
+
+}  // namespace lagm::cli

@@ -1,0 +1,44 @@
+// lagm: the command-line front end. Builds the command tree, parses, and maps errors to exit codes:
+// 0 ok, 1 failure, 2 bad usage or bad input (STYLE §6).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstring>
+
+#include "commands.h"
+#include "lagm/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"lagm: learning to annotate part segmentation with gradient matching"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "lagm 0.1.0");
+  lagm::cli::add_info_command(app);
+
+  bool verbose = false;
+  for (int i = 1; i < argc; ++i) verbose = verbose || std::strcmp(argv[i], "--verbose") == 0;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  } catch (const lagm::InputError& e) {
+    std::fprintf(stderr, "lagm: error: %s\n", e.what());
+    return 2;
+  } catch (const lagm::UsageError& e) {
+    std::fprintf(stderr, "lagm: error: %s\n", e.what());
+    return 2;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "lagm: error: %s\n", verbose ? e.what() : e.what_without_backtrace());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lagm: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,35 @@
+// Error types of the library and the one helper that formats "expected vs got" (STYLE §5).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lagm {
+
+/// A failure that is not the user's fault (exit code 1).
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Bad input: a malformed file, config or data set (exit code 2).
+class InputError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Bad usage: an option or argument that makes no sense (exit code 2).
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// "[2, 3, 4]".
+std::string format_shape(const std::vector<int64_t>& shape);
+
+/// "<what> has <quantity> <got>, expected <expected>": the single place that orders the two.
+std::string format_mismatch(const std::string& what, const std::string& quantity,
+                            const std::string& got, const std::string& expected);
+
+}  // namespace lagm

@@ -1,0 +1,36 @@
+// 8-bit image files: PNG and JPEG in, PNG out. Images in memory are uint8 tensors [H, W, 3] (RGB),
+// masks uint8 [H, W] of class indices.
+#pragma once
+
+#include <torch/types.h>
+
+#include <string>
+
+namespace lagm::io {
+
+/// Reads a PNG or JPEG (by content, not extension) as RGB uint8 [H, W, 3]. Gray is replicated,
+/// alpha is dropped without compositing (PIL's `convert('RGB')`), 16-bit PNGs are reduced to 8 bits.
+/// Throws InputError("<path>: ...") for missing, truncated or unsupported files.
+torch::Tensor read_image(const std::string& path);
+
+/// Writes uint8 [H, W, 3] or [H, W] (gray) as PNG, atomically.
+void write_png(const std::string& path, const torch::Tensor& image);
+
+/// The PASCAL VOC colour map: 256 RGB triples (spec: lagm_reference §5.8).
+const std::array<uint8_t, 768>& voc_palette();
+
+/// Writes a uint8 [H, W] class-index mask as an 8-bit palette PNG with the VOC palette, atomically.
+void write_mask_png(const std::string& path, const torch::Tensor& mask);
+
+/// Reads a class-index mask: a palette PNG (the indices, not the colours) or an 8-bit gray PNG
+/// (the values). Returns uint8 [H, W]. RGB PNGs are refused, since their colours are not indices.
+torch::Tensor read_mask_png(const std::string& path);
+
+/// Maps [N, 3, H, W] or [3, H, W] float images in [-1, 1] to uint8 [.., H, W, 3]:
+/// rint(127.5 x + 127.5) clipped to [0, 255] (the reference's grid conversion).
+torch::Tensor to_uint8_image(const torch::Tensor& image);
+
+/// Maps uint8 [H, W, 3] to float [3, H, W] in [-1, 1] as `x / 127.5 - 1`.
+torch::Tensor to_float_image(const torch::Tensor& image);
+
+}  // namespace lagm::io

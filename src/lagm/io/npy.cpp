@@ -1,0 +1,109 @@
+#include "lagm/io/npy.h"
+
+#include <cstring>
+#include <regex>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+
+namespace lagm::io {
+namespace {
+
+[[noreturn]] void fail(const std::string& source, const std::string& problem) {
+  throw InputError(source + ": " + problem);
+}
+
+struct NpyType {
+  torch::Dtype dtype;
+  int64_t size;
+  bool unsigned_wide;  // u2/u4/u8: read raw, widen to int64
+};
+
+NpyType parse_descr(const std::string& descr, const std::string& source) {
+  if (descr.size() < 3) fail(source, "unsupported dtype '" + descr + "'");
+  const char order = descr[0];
+  const std::string kind = descr.substr(1);
+  if (order == '>') fail(source, "big-endian arrays are not supported (dtype '" + descr + "')");
+  if (order != '<' && order != '|' && order != '=') fail(source, "unsupported dtype '" + descr + "'");
+  if (kind == "b1") return {torch::kBool, 1, false};
+  if (kind == "u1") return {torch::kUInt8, 1, false};
+  if (kind == "i1") return {torch::kInt8, 1, false};
+  if (kind == "i2") return {torch::kInt16, 2, false};
+  if (kind == "i4") return {torch::kInt32, 4, false};
+  if (kind == "i8") return {torch::kInt64, 8, false};
+  if (kind == "u2") return {torch::kInt64, 2, true};
+  if (kind == "u4") return {torch::kInt64, 4, true};
+  if (kind == "u8") return {torch::kInt64, 8, true};
+  if (kind == "f2") return {torch::kFloat16, 2, false};
+  if (kind == "f4") return {torch::kFloat32, 4, false};
+  if (kind == "f8") return {torch::kFloat64, 8, false};
+  fail(source, "unsupported dtype '" + descr + "'");
+}
+
+}  // namespace
+
+torch::Tensor parse_npy(const std::string& bytes, const std::string& source) {
+  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) fail(source, "not a .npy file (bad magic)");
+  const int major = static_cast<uint8_t>(bytes[6]);
+  size_t header_len, header_start;
+  if (major == 1) {
+    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) fail(source, "truncated header");
+    header_len = 0;
+    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<uint8_t>(bytes[8 + i]);
+    header_start = 12;
+  } else {
+    fail(source, "unsupported .npy version " + std::to_string(major));
+  }
+  if (header_start + header_len > bytes.size()) fail(source, "header length exceeds the file size");
+  const std::string header = bytes.substr(header_start, header_len);
+
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
+    fail(source, "header has no 'descr'");
+  const NpyType type = parse_descr(m[1], source);
+  if (!std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*(True|False))")))
+    fail(source, "header has no 'fortran_order'");
+  if (m[1] == "True") fail(source, "Fortran-order arrays are not supported");
+  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))")))
+    fail(source, "header has no 'shape'");
+  std::vector<int64_t> shape;
+  const std::string dims = m[1];
+  const std::regex digits_re(R"(\d+)");
+  std::sregex_iterator it(dims.begin(), dims.end(), digits_re), end;
+  uint64_t numel = 1;
+  for (; it != end; ++it) {
+    const std::string digits = it->str();
+    if (digits.size() > 12) fail(source, "shape entry too large");
+    const uint64_t d = std::stoull(digits);
+    if (d != 0 && numel > (1ull << 40) / d) fail(source, "shape too large");
+    numel *= d;
+    shape.push_back(static_cast<int64_t>(d));
+  }
+  const size_t data_start = header_start + header_len;
+  const uint64_t data_bytes = numel * static_cast<uint64_t>(type.size);
+  if (bytes.size() - data_start < data_bytes)
+    fail(source, "data is truncated: " + std::to_string(bytes.size() - data_start) + " bytes for " +
+                     format_shape(shape) + " of " + std::to_string(type.size) + "-byte elements");
+  const char* data = bytes.data() + data_start;
+  if (!type.unsigned_wide) {
+    auto out = torch::empty(shape, torch::TensorOptions().dtype(type.dtype));
+    std::memcpy(out.data_ptr(), data, data_bytes);
+    return out;
+  }
+  auto out = torch::empty(shape, torch::kInt64);
+  int64_t* dst = out.data_ptr<int64_t>();
+  for (uint64_t i = 0; i < numel; ++i) {
+    uint64_t v = 0;
+    std::memcpy(&v, data + i * type.size, type.size);
+    if (v > static_cast<uint64_t>(INT64_MAX)) fail(source, "unsigned value too large for int64");
+    dst[i] = static_cast<int64_t>(v);
+  }
+  return out;
+}
+
+torch::Tensor read_npy(const std::string& path) { return parse_npy(core::read_file(path), path); }
+
+}  // namespace lagm::io

@@ -1,0 +1,21 @@
+// Resizing with PIL's exact semantics, so that data loaders reproduce the reference byte for byte
+// (spec: lagm_reference §2.0): separable convolution resampling with antialiasing (the filter
+// support widens with the down-scale factor), 8-bit fixed-point coefficients and an 8-bit
+// intermediate between the horizontal and the vertical pass; and PIL's nearest for labels.
+#pragma once
+
+#include <torch/types.h>
+
+namespace lagm::io {
+
+/// PIL resampling filters.
+enum class ResizeFilter { kBilinear, kBicubic, kLanczos };
+
+/// Resizes uint8 [H, W, C] to [out_h, out_w, C] exactly as PIL `Image.resize((out_w, out_h), f)`.
+torch::Tensor resize_pil(const torch::Tensor& image, int64_t out_h, int64_t out_w,
+                         ResizeFilter filter = ResizeFilter::kBicubic);
+
+/// PIL NEAREST for labels, any dtype [H, W] or [H, W, C]: src = floor((dst + 0.5) * in / out).
+torch::Tensor resize_nearest_pil(const torch::Tensor& label, int64_t out_h, int64_t out_w);
+
+}  // namespace lagm::io
