@@ -1,0 +1,59 @@
+#include "lagm/io/npy.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "lagm/core/error.h"
+#include "test_support.h"
+
+using ::testing::HasSubstr;
+
+TEST(Npy, ReadsEveryDtypeNumpyWrites) {
+  const auto d = lagm::test::fresh_temp_dir("npy").string();
+  ASSERT_EQ(lagm::test::run_python(
+                "import numpy as np\nd = '" + d + "'\n"
+                "for t in ['u1','i1','i2','u2','i4','u4','i8','u8','f2','f4','f8','b1']:\n"
+                "    a = (np.arange(24).reshape(2, 3, 4) % 7).astype(t)\n"
+                "    np.save(d + '/' + t + '.npy', a)\n"
+                "np.save(d + '/scalar.npy', np.float32(2.5))\n"
+                "np.save(d + '/fortran.npy', np.asfortranarray(np.ones((3, 2))))\n"
+                "np.save(d + '/big.npy', np.zeros((3,), '>i4'))\n"),
+            0);
+  auto expected = torch::arange(24, torch::kInt64).view({2, 3, 4}).remainder(7);
+  for (const char* t : {"u1", "i1", "i2", "u2", "i4", "u4", "i8", "u8", "f2", "f4", "f8", "b1"}) {
+    auto a = lagm::io::read_npy(d + "/" + t + ".npy");
+    ASSERT_EQ(a.sizes(), expected.sizes()) << t;
+    auto want = std::string(t) == "b1" ? expected.ne(0).to(torch::kInt64) : expected;
+    EXPECT_TRUE(torch::equal(a.to(torch::kInt64), want)) << t;
+  }
+  EXPECT_EQ(lagm::io::read_npy(d + "/f4.npy").scalar_type(), torch::kFloat32);
+  EXPECT_EQ(lagm::io::read_npy(d + "/u1.npy").scalar_type(), torch::kUInt8);
+  auto s = lagm::io::read_npy(d + "/scalar.npy");
+  EXPECT_EQ(s.dim(), 0);
+  EXPECT_FLOAT_EQ(s.item<float>(), 2.5f);
+  EXPECT_THROW(lagm::io::read_npy(d + "/fortran.npy"), lagm::InputError);
+  try {
+    lagm::io::read_npy(d + "/big.npy");
+    FAIL();
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("big-endian"));
+  }
+}
+
+TEST(Npy, RejectsTruncatedDataAndBadMagic) {
+  const auto d = lagm::test::fresh_temp_dir("npybad").string();
+  ASSERT_EQ(lagm::test::run_python("import numpy as np\nnp.save('" + d + "/a.npy', np.ones((50, 50)))\n"), 0);
+  std::ifstream in(d + "/a.npy", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  try {
+    lagm::io::parse_npy(bytes.substr(0, 500), "cut.npy");
+    FAIL();
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("cut.npy: data is truncated"));
+  }
+  EXPECT_THROW(lagm::io::parse_npy("not numpy at all", "x.npy"), lagm::InputError);
+  EXPECT_THROW(lagm::io::parse_npy(bytes.substr(0, 12), "x.npy"), lagm::InputError);
+}

@@ -1,0 +1,41 @@
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sys/wait.h>
+
+namespace lagm::test {
+
+std::filesystem::path fresh_temp_dir(const std::string& name) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string id = name;
+  if (info) id = std::string(info->test_suite_name()) + "." + info->name() + "." + name;
+  auto dir = std::filesystem::temp_directory_path() / ("lagm_test_" + std::to_string(::getpid())) / id;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::pair<int, std::string> run_command(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return {-1, "popen failed"};
+  std::array<char, 4096> buffer;
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+int run_python(const std::string& script) {
+  const auto path = fresh_temp_dir("py") / "script.py";
+  std::ofstream(path) << script;
+  const auto [code, output] = run_command("/usr/bin/python3 " + path.string());
+  if (code != 0) std::fprintf(stderr, "python failed (%d):\n%s\n", code, output.c_str());
+  return code;
+}
+
+}  // namespace lagm::test

@@ -1,0 +1,19 @@
+// Helpers shared by the test binaries: temp folders and running Debian's Python (with PIL, numpy,
+// torch) to produce reference files. Python is a test-time tool only; the product never runs it.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace lagm::test {
+
+/// A fresh, empty temporary folder unique to the calling test.
+std::filesystem::path fresh_temp_dir(const std::string& name);
+
+/// Runs `script` with Debian's python3; returns its exit status. Output goes to the test log.
+int run_python(const std::string& script);
+
+/// Runs a shell command; returns {exit status, combined stdout+stderr}.
+std::pair<int, std::string> run_command(const std::string& command);
+
+}  // namespace lagm::test
