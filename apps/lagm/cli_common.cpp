@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <sstream>
+
+#include "lagm/core/error.h"
 #include "lagm/core/runtime.h"
 
 namespace lagm::cli {
@@ -11,6 +14,50 @@ void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_option("--threads", args.threads, "intra-op threads (0 = all cores)")->capture_default_str();
   app.add_option("--seed", args.seed, "random seed")->capture_default_str();
   app.add_flag("--verbose", args.verbose, "print backtraces with errors");
+}
+
+std::vector<int64_t> parse_seed_list(const std::string& text) {
+  std::vector<int64_t> seeds;
+  std::stringstream ss(text);
+  std::string part;
+  auto to_int = [&](const std::string& s) -> int64_t {
+    size_t used = 0;
+    int64_t v = -1;
+    try {
+      v = std::stoll(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != s.size() || s.empty() || v < 0 || v > 0xffffffffll)
+      throw UsageError("--seeds '" + text + "': '" + s + "' is not a seed in [0, 2^32)");
+    return v;
+  };
+  while (std::getline(ss, part, ',')) {
+    const auto dash = part.find('-');
+    if (dash == std::string::npos) {
+      seeds.push_back(to_int(part));
+      continue;
+    }
+    const int64_t lo = to_int(part.substr(0, dash)), hi = to_int(part.substr(dash + 1));
+    if (hi < lo) throw UsageError("--seeds '" + text + "': range " + part + " is empty");
+    if (hi - lo > 1000000) throw UsageError("--seeds '" + text + "': range " + part + " is too long");
+    for (int64_t s = lo; s <= hi; ++s) seeds.push_back(s);
+  }
+  if (seeds.empty()) throw UsageError("--seeds: no seeds given");
+  return seeds;
+}
+
+c10::optional<int64_t> parse_optional_int(const std::string& text, const std::string& option) {
+  if (text.empty() || text == "none" || text == "null") return c10::nullopt;
+  size_t used = 0;
+  int64_t v = 0;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size()) throw UsageError(option + " '" + text + "': expected an integer or 'none'");
+  return v;
 }
 
 torch::Device apply_common(const CommonArgs& args) {

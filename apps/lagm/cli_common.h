@@ -5,6 +5,9 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
+
+#include <c10/util/Optional.h>
 
 namespace lagm::cli {
 
@@ -18,6 +21,12 @@ struct CommonArgs {
 
 /// Adds the shared options to a subcommand.
 void add_common_options(CLI::App& app, CommonArgs& args);
+
+/// "0-15", "1,5,9-12" -> the seeds, in order. Throws UsageError on malformed lists.
+std::vector<int64_t> parse_seed_list(const std::string& text);
+
+/// "" -> nullopt, "none" -> nullopt, "8" -> 8; throws UsageError naming `option` otherwise.
+c10::optional<int64_t> parse_optional_int(const std::string& text, const std::string& option);
 
 /// Sets threads, allocator and numerics, seeds LibTorch; returns the device to run on.
 torch::Device apply_common(const CommonArgs& args);

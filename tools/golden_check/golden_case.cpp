@@ -41,6 +41,7 @@ void Checker::compare(const std::string& name, const torch::Tensor& got, const t
 const std::vector<std::pair<std::string, KindRunner>>& golden_kinds() {
   static const std::vector<std::pair<std::string, KindRunner>> kinds = {
       {"miou", run_miou},
+      {"stylegan2_forward", run_stylegan2_forward},
   };
   return kinds;
 }

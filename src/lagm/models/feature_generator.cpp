@@ -1,0 +1,36 @@
+#include "lagm/models/feature_generator.h"
+
+#include "lagm/core/error.h"
+#include "lagm/models/checkpoint.h"
+#include "lagm/models/stylegan2/feature_generator.h"
+
+namespace lagm::models {
+
+namespace {
+
+SamplingOptions sampling_from_extra(const ModelCheckpoint& ckpt) {
+  SamplingOptions s;
+  const auto& e = ckpt.extra;
+  if (e.contains("truncation_psi")) s.truncation_psi = e["truncation_psi"].get<double>();
+  if (e.contains("truncation_cutoff"))
+    s.truncation_cutoff = e["truncation_cutoff"].is_null() ? c10::nullopt
+                                                           : c10::optional<int64_t>(e["truncation_cutoff"].get<int64_t>());
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path, torch::Device device) {
+  const auto ckpt = read_model_checkpoint(path);
+  std::unique_ptr<FeatureGenerator> g;
+  if (ckpt.kind == "stylegan2") {
+    g = std::make_unique<stylegan2::StyleGAN2FeatureGenerator>(stylegan2::load_generator(ckpt),
+                                                               sampling_from_extra(ckpt));
+  } else {
+    throw InputError(path + ": kind '" + ckpt.kind + "' is not a generator (expected stylegan2 or stylegan1)");
+  }
+  g->to(device);
+  return g;
+}
+
+}  // namespace lagm::models

@@ -1,0 +1,50 @@
+// The interface the method needs from a frozen generator, whatever its family (StyleGAN2 or
+// StyleGAN1): latents in, image and the list of block feature maps out (spec: lagm_reference §3).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lagm/models/noise_mode.h"
+
+namespace lagm::models {
+
+/// Image and features of one generator call.
+struct GeneratedBatch {
+  torch::Tensor img;                    ///< [N, 3, R, R] float32, not clamped (nominally [-1, 1])
+  std::vector<torch::Tensor> features;  ///< what the annotator reads, coarse to fine, float32
+};
+
+/// Sampling settings applied on every call.
+struct SamplingOptions {
+  double truncation_psi = 0.7;
+  c10::optional<int64_t> truncation_cutoff = 8;
+  NoiseMode noise_mode = NoiseMode::kRandom;
+};
+
+/// A frozen generator (eval mode, no parameter requires grad).
+class FeatureGenerator {
+ public:
+  virtual ~FeatureGenerator() = default;
+  /// z [N, z_dim] on the generator's device. Runs without autograd.
+  virtual GeneratedBatch generate(const torch::Tensor& z) = 0;
+  virtual int64_t z_dim() const = 0;
+  virtual int64_t img_resolution() const = 0;
+  /// [C, H, W] of each feature map, in order.
+  virtual std::vector<std::vector<int64_t>> feature_shapes() const = 0;
+  virtual void to(torch::Device device) = 0;
+  virtual torch::Device device() const = 0;
+  virtual SamplingOptions& sampling() = 0;
+  /// "stylegan2" / "stylegan1" and the constructor configuration.
+  virtual std::string kind() const = 0;
+  virtual nlohmann::json config() const = 0;
+};
+
+/// Loads any generator checkpoint (kind in its metadata), frozen, on `device`.
+std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path, torch::Device device);
+
+}  // namespace lagm::models

@@ -1,0 +1,43 @@
+#include "lagm/models/stylegan2/feature_generator.h"
+
+#include <torch/torch.h>
+
+#include "lagm/core/state_dict.h"
+
+namespace lagm::models::stylegan2 {
+
+StyleGAN2FeatureGenerator::StyleGAN2FeatureGenerator(Generator generator, SamplingOptions sampling)
+    : generator_(std::move(generator)), sampling_(sampling) {
+  generator_->eval();
+  for (auto& p : generator_->parameters()) p.set_requires_grad(false);
+}
+
+GeneratedBatch StyleGAN2FeatureGenerator::generate(const torch::Tensor& z) {
+  torch::NoGradGuard no_grad;
+  GenerateOptions o;
+  o.truncation.psi = sampling_.truncation_psi;
+  o.truncation.cutoff = sampling_.truncation_cutoff;
+  o.noise_mode = sampling_.noise_mode;
+  auto out = generator_->forward(z, o);
+  return {out.synthesis.img, out.synthesis.features};
+}
+
+std::vector<std::vector<int64_t>> StyleGAN2FeatureGenerator::feature_shapes() const {
+  std::vector<std::vector<int64_t>> shapes;
+  for (int64_t res : generator_->synthesis->block_resolutions)
+    shapes.push_back({generator_->options.channels_at(res), res, res});
+  return shapes;
+}
+
+void StyleGAN2FeatureGenerator::to(torch::Device device) {
+  generator_->to(device);
+  device_ = device;
+}
+
+Generator load_generator(const ModelCheckpoint& checkpoint) {
+  Generator g(generator_options_from_json(checkpoint.config, checkpoint.path + ": config"));
+  core::load_state_dict(*g, checkpoint.tensors);
+  return g;
+}
+
+}  // namespace lagm::models::stylegan2

@@ -1,0 +1,63 @@
+// The StyleGAN2 / StyleGAN2-ADA generator (stylegan2-ada-pytorch `Generator`) that also returns
+// every synthesis block's feature map, as LAGM's annotator consumes them (spec: stylegan §1-2).
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/pimpl.h>
+#include <torch/types.h>
+
+#include <vector>
+
+#include "lagm/models/noise_mode.h"
+#include "lagm/models/stylegan2/generator_options.h"
+#include "lagm/models/stylegan2/mapping_network.h"
+#include "lagm/models/stylegan2/synthesis_block.h"
+
+namespace lagm::models::stylegan2 {
+
+/// Everything the synthesis network computes.
+struct SynthesisOutput {
+  torch::Tensor img;                        ///< [N, 3, R, R] float32, not clamped
+  std::vector<torch::Tensor> features;      ///< x of b4 .. bR, float32
+  std::vector<torch::Tensor> block_images;  ///< running img per block (undefined where none)
+};
+
+/// `synthesis`: blocks b4 .. bR.
+class SynthesisNetworkImpl : public torch::nn::Module {
+ public:
+  explicit SynthesisNetworkImpl(const GeneratorOptions& options);
+  /// ws [N, num_ws, w_dim].
+  SynthesisOutput forward(const torch::Tensor& ws, NoiseMode noise_mode, bool force_fp32 = false);
+
+  std::vector<int64_t> block_resolutions;
+  std::vector<SynthesisBlock> blocks;  // "b4", "b8", ...
+  int64_t num_ws, w_dim;
+};
+TORCH_MODULE(SynthesisNetwork);
+
+/// Options of one generator call.
+struct GenerateOptions {
+  Truncation truncation;
+  NoiseMode noise_mode = NoiseMode::kRandom;
+  bool force_fp32 = false;
+};
+
+/// Generator output: the ws and the synthesis output.
+struct GeneratorOutput {
+  torch::Tensor ws;
+  SynthesisOutput synthesis;
+};
+
+/// z [N, z_dim] -> image and block features. Children "synthesis" then "mapping" (reference order).
+class GeneratorImpl : public torch::nn::Module {
+ public:
+  explicit GeneratorImpl(GeneratorOptions options);
+  GeneratorOutput forward(const torch::Tensor& z, const GenerateOptions& options = {});
+
+  GeneratorOptions options;
+  SynthesisNetwork synthesis{nullptr};
+  MappingNetwork mapping{nullptr};
+};
+TORCH_MODULE(Generator);
+
+}  // namespace lagm::models::stylegan2

@@ -1,0 +1,16 @@
+// 2-D convolution fused with FIR up/down-sampling, with the reference's padding convention:
+// `padding` is given relative to the up-sampled image (spec: stylegan §1.7 "conv2d_resample").
+#pragma once
+
+#include <torch/types.h>
+
+namespace lagm::nn {
+
+/// x [N, groups*I, H, W], w [O, I, kh, kw], f the FIR filter (2-D, or undefined when up = down = 1).
+/// flip_weight = true means plain correlation (torch conv2d); false means w is a true convolution
+/// kernel (the StyleGAN2 up-conv). Returns [N, O, H*up/down, W*up/down] for "same" padding.
+torch::Tensor conv2d_resample(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& f,
+                              int64_t up = 1, int64_t down = 1, int64_t padding = 0, int64_t groups = 1,
+                              bool flip_weight = true, bool flip_filter = false);
+
+}  // namespace lagm::nn

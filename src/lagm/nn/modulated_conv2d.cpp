@@ -1,0 +1,53 @@
+#include "lagm/nn/modulated_conv2d.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+#include "lagm/nn/conv2d_resample.h"
+
+namespace lagm::nn {
+
+torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& weight_in,
+                               const torch::Tensor& styles_in, const torch::Tensor& noise, const torch::Tensor& f,
+                               const ModulatedConv2dOptions& o) {
+  const int64_t n = x_in.size(0);
+  const int64_t out_ch = weight_in.size(0), in_ch = weight_in.size(1), kh = weight_in.size(2), kw = weight_in.size(3);
+  TORCH_CHECK(styles_in.sizes() == torch::IntArrayRef({n, in_ch}), "modulated_conv2d: styles must be [N, I]");
+  auto x = x_in;
+  auto weight = weight_in;
+  auto styles = styles_in;
+  // fp16 pre-normalisation keeps the modulated weights in range; demodulation cancels it exactly
+  // except inside the 1e-8 epsilon.
+  if (x.scalar_type() == torch::kFloat16 && o.demodulate) {
+    weight = weight * (1.0 / std::sqrt(static_cast<double>(in_ch * kh * kw)) /
+                       weight.abs().amax({1, 2, 3}, /*keepdim=*/true));
+    styles = styles / styles.abs().amax(1, /*keepdim=*/true);
+  }
+
+  torch::Tensor w, dcoefs;
+  if (o.demodulate || o.fused) {
+    w = weight.unsqueeze(0) * styles.view({n, 1, -1, 1, 1});  // [N, O, I, k, k]
+  }
+  if (o.demodulate) dcoefs = (w.square().sum({2, 3, 4}) + 1e-8).rsqrt();  // [N, O]
+  if (o.demodulate && o.fused) w = w * dcoefs.view({n, -1, 1, 1, 1});
+
+  if (!o.fused) {
+    auto y = x * styles.to(x.scalar_type()).view({n, -1, 1, 1});
+    y = conv2d_resample(y, weight.to(x.scalar_type()), f, o.up, 1, o.padding, 1, o.flip_weight);
+    if (o.demodulate && noise.defined())
+      return torch::addcmul(noise.to(x.scalar_type()), y, dcoefs.to(x.scalar_type()).view({n, -1, 1, 1}));
+    if (o.demodulate) return y * dcoefs.to(x.scalar_type()).view({n, -1, 1, 1});
+    if (noise.defined()) return y + noise.to(x.scalar_type());
+    return y;
+  }
+  // Fused: fold the batch into groups so each sample convolves with its own kernel.
+  auto xg = x.reshape({1, -1, x.size(2), x.size(3)});
+  auto wg = w.reshape({-1, in_ch, kh, kw}).to(x.scalar_type());
+  auto y = conv2d_resample(xg, wg, f, o.up, 1, o.padding, n, o.flip_weight);
+  y = y.reshape({n, -1, y.size(2), y.size(3)});
+  if (noise.defined()) y = y + noise.to(y.scalar_type());
+  return y;
+}
+
+}  // namespace lagm::nn

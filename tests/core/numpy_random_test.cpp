@@ -1,0 +1,28 @@
+#include "lagm/core/numpy_random.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <torch/torch.h>
+
+#include "lagm/core/safetensors.h"
+#include "test_support.h"
+
+TEST(NumpyRandomState, RandnIsBitIdenticalToNumpy) {
+  const auto d = lagm::test::fresh_temp_dir("np").string();
+  ASSERT_EQ(lagm::test::run_python("import numpy as np, json, struct\n"
+                                   "a = np.concatenate([np.random.RandomState(s).randn(1, 7) for s in [0, 1, 85, 4294967295]])\n"
+                                   "b = np.random.RandomState(3).random_sample(5)\n"
+                                   "open('" + d + "/a.bin', 'wb').write(a.astype('<f8').tobytes() + b.astype('<f8').tobytes())\n"),
+            0);
+  std::ifstream in(d + "/a.bin", std::ios::binary);
+  std::vector<double> ref(33);
+  in.read(reinterpret_cast<char*>(ref.data()), 33 * 8);
+  int i = 0;
+  for (uint32_t seed : {0u, 1u, 85u, 4294967295u}) {
+    auto z = lagm::core::NumpyRandomState(seed).randn({1, 7});
+    for (int k = 0; k < 7; ++k, ++i) EXPECT_EQ(z[0][k].item<double>(), ref[i]) << seed << " " << k;
+  }
+  lagm::core::NumpyRandomState r(3);
+  for (int k = 0; k < 5; ++k, ++i) EXPECT_EQ(r.random_sample(), ref[i]);
+}
