@@ -20,7 +20,7 @@ int count_lines(const std::string& s) {
 }  // namespace
 
 TEST(Cli, HelpForEveryCommandExitsZero) {
-  for (const char* cmd : {"", "info"}) {
+  for (const char* cmd : {"", "info", "generate"}) {
     const auto [code, out] = run_command(kLagm + " " + cmd + " --help");
     EXPECT_EQ(code, 0) << cmd;
     EXPECT_THAT(out, HasSubstr("Usage")) << cmd;
@@ -56,4 +56,31 @@ TEST(Cli, InfoPrintsTensorTable) {
   EXPECT_THAT(out, HasSubstr("G.synthesis.b4.const"));
   EXPECT_THAT(out, HasSubstr("[32, 4, 4]"));
   EXPECT_THAT(out, HasSubstr("75 tensors"));
+}
+
+TEST(Cli, GenerateWritesGridAndFeatures) {
+  const auto dir = lagm::test::fresh_temp_dir("gen");
+  const std::string d = dir.string();
+  // A checkpoint from the golden weights, converted by the project's converter.
+  const std::string tools = std::string(LAGM_SOURCE_DIR) + "/tools";
+  const std::string golden = std::string(LAGM_GOLDEN_DIR) + "/sg2_skip_r32";
+  ASSERT_EQ(lagm::test::run_python(
+                "import sys, json; sys.path.insert(0, '" + tools + "/python')\nimport lagm_safetensors, torch\n"
+                "t, _ = lagm_safetensors.load('" + golden + "/weights.safetensors')\n"
+                "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" + d + "/sd.pt')\n"
+                "json.dump(json.load(open('" + golden + "/case.json'))['generator'], open('" + d + "/kw.json', 'w'))\n"),
+            0);
+  ASSERT_EQ(run_command("/usr/bin/python3 " + tools + "/convert_stylegan2.py " + d + "/sd.pt " + d +
+                        "/G.safetensors --kwargs " + d + "/kw.json").first, 0);
+  const auto [code, out] = run_command(kLagm + " generate --generator " + d + "/G.safetensors --seeds 0-4 --psi 0.7 --out " +
+                                       d + "/grid.png --features " + d + "/feat --threads 1");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_TRUE(std::ifstream(d + "/grid.png").good());
+  EXPECT_TRUE(std::ifstream(d + "/feat/seed000004.safetensors").good());
+  const auto [code2, out2] = run_command(kLagm + " info " + d + "/feat/seed000000.safetensors");
+  EXPECT_THAT(out2, HasSubstr("features.3"));
+  EXPECT_THAT(out2, HasSubstr("[8, 32, 32]"));
+  const auto [bad, msg] = run_command(kLagm + " generate --generator " + d + "/G.safetensors --seeds 5-2");
+  EXPECT_EQ(bad, 2);
+  EXPECT_THAT(msg, HasSubstr("--seeds"));
 }

@@ -27,7 +27,8 @@ class SynthesisNetworkImpl : public torch::nn::Module {
  public:
   explicit SynthesisNetworkImpl(const GeneratorOptions& options);
   /// ws [N, num_ws, w_dim].
-  SynthesisOutput forward(const torch::Tensor& ws, NoiseMode noise_mode, bool force_fp32 = false);
+  SynthesisOutput forward(const torch::Tensor& ws, NoiseMode noise_mode, bool force_fp32 = false,
+                          c10::optional<bool> fused_modconv = c10::nullopt);
 
   std::vector<int64_t> block_resolutions;
   std::vector<SynthesisBlock> blocks;  // "b4", "b8", ...
@@ -40,6 +41,7 @@ struct GenerateOptions {
   Truncation truncation;
   NoiseMode noise_mode = NoiseMode::kRandom;
   bool force_fp32 = false;
+  c10::optional<bool> fused_modconv;  ///< nullopt = the reference's choice
 };
 
 /// Generator output: the ws and the synthesis output.

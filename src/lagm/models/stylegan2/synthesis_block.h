@@ -25,8 +25,10 @@ class SynthesisBlockImpl : public torch::nn::Module {
   SynthesisBlockImpl(const GeneratorOptions& options, int64_t in_channels, int64_t out_channels,
                      int64_t resolution, bool is_last);
   /// ws [N, num_conv + num_torgb, w_dim]. force_fp32 computes an fp16 block in float32.
+  /// fused_modconv: nullopt = the reference's choice (fused in eval mode for fp32 or N = 1).
   BlockOutput forward(const torch::Tensor& x, const torch::Tensor& img, const torch::Tensor& ws,
-                      NoiseMode noise_mode, bool force_fp32 = false);
+                      NoiseMode noise_mode, bool force_fp32 = false,
+                      c10::optional<bool> fused_modconv = c10::nullopt);
 
   int64_t in_channels, resolution, num_conv = 0, num_torgb = 0;
   bool is_last, use_fp16;

@@ -1,0 +1,30 @@
+#include "bench_util.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+namespace lagm::bench {
+
+double time_median(const std::function<void()>& fn, int reps, int warmup) {
+  for (int i = 0; i < warmup; ++i) fn();
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    fn();
+    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+double measure_gemm_gflops() {
+  const int64_t n = 2048;
+  auto a = torch::randn({n, n}), b = torch::randn({n, n});
+  const double s = time_median([&] { torch::mm(a, b); }, 5, 2);
+  return 2.0 * n * n * n / s / 1e9;
+}
+
+}  // namespace lagm::bench

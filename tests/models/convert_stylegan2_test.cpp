@@ -1,0 +1,70 @@
+// tools/convert_stylegan2.py end to end: a pickle in stylegan2-ada-pytorch's persistent format
+// (written by a stand-in, no NVIDIA code) converts to a checkpoint that reproduces the golden images.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/safetensors.h"
+#include "lagm/models/feature_generator.h"
+#include "test_support.h"
+
+using ::testing::HasSubstr;
+
+namespace {
+const std::string kTools = std::string(LAGM_SOURCE_DIR) + "/tools";
+const std::string kCase = std::string(LAGM_GOLDEN_DIR) + "/sg2_skip_r32";
+}  // namespace
+
+TEST(ConvertStyleGAN2, PersistentPickleConvertsAndReproducesGolden) {
+  const auto dir = lagm::test::fresh_temp_dir("conv").string();
+  const auto config = nlohmann::json::parse(lagm::core::read_file(kCase + "/case.json"));
+  std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
+  auto [code1, out1] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/python/make_persistent_pickle.py " +
+                                               kCase + "/weights.safetensors G. " + dir + "/kwargs.json " + dir + "/net.pkl");
+  ASSERT_EQ(code1, 0) << out1;
+  auto [code2, out2] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
+                                               "/net.pkl " + dir + "/G.safetensors --psi 0.7 --cutoff none");
+  ASSERT_EQ(code2, 0) << out2;
+
+  auto g = lagm::models::load_feature_generator(dir + "/G.safetensors", torch::kCPU);
+  EXPECT_EQ(g->sampling().truncation_psi, 0.7);
+  EXPECT_FALSE(g->sampling().truncation_cutoff.has_value());
+  g->sampling().noise_mode = lagm::models::NoiseMode::kConst;
+  const auto io = lagm::core::read_safetensors(kCase + "/io.safetensors").tensors;
+  auto img = g->generate(io.at("in.z")).img;
+  const auto& expected = io.at("out.img");
+  EXPECT_LT((img - expected).abs().max().item<float>(), 1e-4 * (1 + expected.abs().max().item<float>()));
+}
+
+TEST(ConvertStyleGAN2, PlainStateDictWithKwargsConverts) {
+  const auto dir = lagm::test::fresh_temp_dir("plain").string();
+  const auto config = nlohmann::json::parse(lagm::core::read_file(kCase + "/case.json"));
+  std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
+  ASSERT_EQ(lagm::test::run_python(
+                "import sys; sys.path.insert(0, '" + kTools + "/python')\nimport lagm_safetensors, torch\n"
+                "t, _ = lagm_safetensors.load('" + kCase + "/weights.safetensors')\n"
+                "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" + dir + "/sd.pt')\n"),
+            0);
+  auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir + "/sd.pt " +
+                                             dir + "/G.safetensors --kwargs " + dir + "/kwargs.json");
+  ASSERT_EQ(code, 0) << out;
+  auto g = lagm::models::load_feature_generator(dir + "/G.safetensors", torch::kCPU);
+  EXPECT_EQ(g->feature_shapes().size(), 4u);
+}
+
+TEST(ConvertStyleGAN2, RefusesPicklesThatReferToOtherGlobals) {
+  const auto dir = lagm::test::fresh_temp_dir("evil").string();
+  ASSERT_EQ(lagm::test::run_python("import pickle, os\n"
+                                   "class Evil:\n    def __reduce__(self):\n        return (os.system, ('touch " + dir +
+                                   "/pwned',))\n"
+                                   "pickle.dump({'G_ema': Evil()}, open('" + dir + "/evil.pkl', 'wb'))\n"),
+            0);
+  auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
+                                             "/evil.pkl " + dir + "/G.safetensors");
+  EXPECT_NE(code, 0);
+  EXPECT_THAT(out, HasSubstr("refused global"));
+  EXPECT_FALSE(std::ifstream(dir + "/pwned").good());
+}
