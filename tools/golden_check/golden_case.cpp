@@ -42,6 +42,7 @@ const std::vector<std::pair<std::string, KindRunner>>& golden_kinds() {
   static const std::vector<std::pair<std::string, KindRunner>> kinds = {
       {"miou", run_miou},
       {"stylegan2_forward", run_stylegan2_forward},
+      {"segmenter_forward", run_segmenter_forward},
   };
   return kinds;
 }

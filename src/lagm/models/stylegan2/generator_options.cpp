@@ -4,6 +4,7 @@
 #include <set>
 
 #include "lagm/core/error.h"
+#include "lagm/models/config_json.h"
 
 namespace lagm::models::stylegan2 {
 
@@ -39,12 +40,6 @@ bool GeneratorOptions::block_uses_fp16(int64_t res) const {
 }
 
 namespace {
-
-void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed, const std::string& where) {
-  if (!j.is_object()) throw InputError(where + ": expected a JSON object");
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!allowed.count(it.key())) throw InputError(where + ": unknown key '" + it.key() + "'");
-}
 
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& out, const std::string& where) {

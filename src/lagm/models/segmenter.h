@@ -1,0 +1,48 @@
+// The segmentation networks by name (STYLE §9: an explicit switch that throws on unknown names):
+// "unet", "deeplabv3_resnet101", "deeplabv3_resnet50". Every segmenter maps [-1, 1] images
+// [N, 3, H, W] to logits [N, K, H, W].
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/modules/container/any.h>
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+
+#include "lagm/core/tensor_dict.h"
+
+namespace lagm::models {
+
+/// JSON: {"arch": "unet", "num_classes": 8, "base_channels": 64} or
+/// {"arch": "deeplabv3_resnet101", "num_classes": 8, "aspp_dropout": 0.5}.
+struct SegmenterConfig {
+  std::string arch = "unet";
+  int64_t num_classes = 0;
+  int64_t base_channels = 64;  ///< unet only
+  double aspp_dropout = 0.5;   ///< deeplab only
+};
+
+SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::string& where);
+nlohmann::json to_json(const SegmenterConfig& c);
+
+/// A segmentation network built from its config.
+class Segmenter {
+ public:
+  explicit Segmenter(SegmenterConfig config);
+  torch::Tensor forward(const torch::Tensor& x) { return module_.forward(x); }
+  torch::nn::Module& module() { return *module_.ptr(); }
+  std::shared_ptr<torch::nn::Module> ptr() const { return module_.ptr(); }
+  const SegmenterConfig& config() const { return config_; }
+  bool is_deeplab() const { return config_.arch != "unet"; }
+
+ private:
+  SegmenterConfig config_;
+  torch::nn::AnyModule module_;
+};
+
+/// Copies torchvision ResNet weights (names as torchvision's `resnet101()`, `fc.*` ignored) into a
+/// DeepLab segmenter's backbone. Throws InputError listing mismatches.
+void load_imagenet_backbone(Segmenter& segmenter, const core::TensorDict& resnet_weights);
+
+}  // namespace lagm::models
