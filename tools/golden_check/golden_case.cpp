@@ -43,6 +43,7 @@ const std::vector<std::pair<std::string, KindRunner>>& golden_kinds() {
       {"miou", run_miou},
       {"stylegan2_forward", run_stylegan2_forward},
       {"segmenter_forward", run_segmenter_forward},
+      {"lagm_gm_step", run_lagm_gm_step},
   };
   return kinds;
 }

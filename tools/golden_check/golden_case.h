@@ -65,5 +65,6 @@ CaseReport run_golden_case(const std::string& dir, torch::Device device = torch:
 void run_miou(const GoldenCase& c, Checker& check);
 void run_stylegan2_forward(const GoldenCase& c, Checker& check);
 void run_segmenter_forward(const GoldenCase& c, Checker& check);
+void run_lagm_gm_step(const GoldenCase& c, Checker& check);
 
 }  // namespace lagm::golden

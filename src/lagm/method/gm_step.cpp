@@ -1,0 +1,118 @@
+#include "lagm/method/gm_step.h"
+
+#include <torch/torch.h>
+
+#include <regex>
+
+#include "lagm/core/error.h"
+
+namespace lagm::method {
+namespace F = torch::nn::functional;
+
+torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& target_probs) {
+  return (-target_probs * torch::log_softmax(logits, 1)).sum(1).mean();
+}
+
+void set_requires_grad(torch::nn::Module& module, bool on) {
+  for (auto& p : module.parameters()) p.set_requires_grad(on);
+}
+
+namespace {
+
+// The reference's zero_grad(set_to_none=True); LibTorch 1.13's Optimizer::zero_grad() zeroes instead.
+void clear_grads(torch::nn::Module& module) {
+  for (auto& p : module.parameters()) p.mutable_grad().reset();
+}
+
+void nan_to_num_grads(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters())
+    if (p.grad().defined()) p.mutable_grad().nan_to_num_(0.0, 1e5, -1e5);
+}
+
+}  // namespace
+
+GradientMatchingStep::GradientMatchingStep(models::FeatureGenerator& generator, models::AnnotatorFPN annotator,
+                                           models::Segmenter& segmenter, torch::optim::Optimizer& annotator_optimizer,
+                                           torch::optim::Optimizer& segmenter_optimizer,
+                                           const std::string& gm_params_regex, MatcherOptions matcher)
+    : generator_(generator), annotator_(std::move(annotator)), segmenter_(segmenter), opt_a_(annotator_optimizer),
+      opt_s_(segmenter_optimizer), matcher_(matcher) {
+  const std::regex re(gm_params_regex);
+  for (const auto& p : segmenter_.module().named_parameters()) {
+    if (std::regex_match(p.key(), re)) {
+      gm_names_.push_back(p.key());
+      gm_params_.push_back(p.value());
+    }
+  }
+  if (gm_params_.empty())
+    throw InputError("gm_params_regex '" + gm_params_regex + "' matches no parameter of the " + segmenter_.config().arch +
+                     " segmenter");
+}
+
+void GradientMatchingStep::begin_training() {
+  annotator_->train();
+  segmenter_.module().train();
+  set_requires_grad(*annotator_, true);
+  set_requires_grad(segmenter_.module(), true);
+}
+
+AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
+                                                           const torch::Tensor& label_masks, const torch::Tensor& z) {
+  AnnotatorPhaseResult r;
+  clear_grads(*annotator_);
+  segmenter_.module().train();
+  for (auto& p : gm_params_) p.set_requires_grad(true);
+  annotator_->train();
+  set_requires_grad(*annotator_, true);
+
+  // Target: the segmenter's gradient on the real labelled batch (hard-label CE, mean over pixels).
+  auto loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
+                                     F::CrossEntropyFuncOptions().ignore_index(255));
+  auto g_label = torch::autograd::grad({loss_label}, gm_params_);
+  for (auto& g : g_label) g = g.detach();
+
+  // The same gradient on generated images labelled by A, kept differentiable in A.
+  auto batch = generator_.generate(z);
+  auto probs = torch::softmax(annotator_->forward(batch.features), 1);
+  auto loss_syn = soft_cross_entropy(segmenter_.forward(batch.img), probs);
+  auto g_syn = torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
+                                     /*create_graph=*/true);
+  auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);
+  loss_gm.backward();
+  nan_to_num_grads(*annotator_);
+  for (auto& p : annotator_->parameters()) r.annotator_grads.push_back(p.grad());
+  opt_a_.step();
+  annotator_->eval();
+  set_requires_grad(*annotator_, false);
+
+  r.loss_label = loss_label.item<double>();
+  r.loss_synthetic = loss_syn.item<double>();
+  r.loss_gm = loss_gm.item<double>();
+  r.synthetic_images = batch.img.detach();
+  r.soft_labels = probs.detach();
+  return r;
+}
+
+SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& z) {
+  SegmenterPhaseResult r;
+  clear_grads(segmenter_.module());  // also drops the second-order gradients phase A left on S
+  segmenter_.module().train();
+  set_requires_grad(segmenter_.module(), true);
+  auto batch = generator_.generate(z);
+  torch::Tensor probs;
+  {
+    torch::NoGradGuard no_grad;  // A is in eval mode here: BatchNorm running statistics
+    probs = torch::softmax(annotator_->forward(batch.features), 1);
+  }
+  auto loss = soft_cross_entropy(segmenter_.forward(batch.img), probs);
+  loss.backward();
+  nan_to_num_grads(segmenter_.module());
+  opt_s_.step();
+  segmenter_.module().eval();
+  set_requires_grad(segmenter_.module(), false);
+  r.loss_synthetic = loss.item<double>();
+  return r;
+}
+
+}  // namespace lagm::method

@@ -1,0 +1,69 @@
+// One iteration of Algorithm 1 (phase I of LAGM), exactly as the reference runs it (golden README
+// kind `lagm_gm_step`; spec lagm_reference §5.3-5.4):
+//   phase A: the annotator A is updated so that the segmenter's gradient on generated images
+//            labelled by A matches its gradient on the real labelled batch;
+//   phase S: the segmenter S is updated on generated images labelled by A (eval mode).
+#pragma once
+
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
+
+#include <string>
+#include <vector>
+
+#include "lagm/method/gradient_matching.h"
+#include "lagm/models/annotator_fpn.h"
+#include "lagm/models/feature_generator.h"
+#include "lagm/models/segmenter.h"
+
+namespace lagm::method {
+
+/// What phase A computed (tensors detached; gradients are A's, after nan_to_num, before the step).
+struct AnnotatorPhaseResult {
+  double loss_label = 0, loss_synthetic = 0, loss_gm = 0;
+  torch::Tensor synthetic_images;  ///< [B, 3, R, R]
+  torch::Tensor soft_labels;       ///< softmax(A(features)) [B, K, R, R]
+  std::vector<torch::Tensor> annotator_grads;  ///< in A->named_parameters() order
+};
+
+/// What phase S computed.
+struct SegmenterPhaseResult {
+  double loss_synthetic = 0;
+};
+
+/// Soft-label cross entropy: mean over pixels of sum_c -p_c log_softmax(logits)_c.
+torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& target_probs);
+
+/// Runs phases A and S on borrowed networks and optimizers.
+class GradientMatchingStep {
+ public:
+  /// `gm_params_regex` is matched in full against S's parameter names.
+  GradientMatchingStep(models::FeatureGenerator& generator, models::AnnotatorFPN annotator,
+                       models::Segmenter& segmenter, torch::optim::Optimizer& annotator_optimizer,
+                       torch::optim::Optimizer& segmenter_optimizer, const std::string& gm_params_regex,
+                       MatcherOptions matcher);
+
+  /// Puts A and S in train mode with every parameter requiring grad (the reference's loop entry).
+  void begin_training();
+  AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images, const torch::Tensor& label_masks,
+                                       const torch::Tensor& z);
+  SegmenterPhaseResult segmenter_phase(const torch::Tensor& z);
+
+  /// Names of the matched S parameters, in registration order.
+  const std::vector<std::string>& gm_param_names() const { return gm_names_; }
+
+ private:
+  models::FeatureGenerator& generator_;
+  models::AnnotatorFPN annotator_;
+  models::Segmenter& segmenter_;
+  torch::optim::Optimizer& opt_a_;
+  torch::optim::Optimizer& opt_s_;
+  MatcherOptions matcher_;
+  std::vector<std::string> gm_names_;
+  std::vector<torch::Tensor> gm_params_;
+};
+
+/// Sets requires_grad on every parameter of `module`.
+void set_requires_grad(torch::nn::Module& module, bool on);
+
+}  // namespace lagm::method

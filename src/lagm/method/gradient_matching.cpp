@@ -1,0 +1,96 @@
+#include "lagm/method/gradient_matching.h"
+
+#include <torch/torch.h>
+
+#include <regex>
+
+#include "lagm/core/error.h"
+
+namespace lagm::method {
+
+MatchMetric parse_match_metric(const std::string& text) {
+  if (text == "cosine") return MatchMetric::kCosine;
+  if (text == "l2") return MatchMetric::kL2;
+  if (text == "dotprod") return MatchMetric::kDotprod;
+  throw InputError("unknown matcher metric '" + text + "' (expected cosine, l2 or dotprod)");
+}
+
+MatchReduction parse_match_reduction(const std::string& text) {
+  if (text == "mean") return MatchReduction::kMean;
+  if (text == "sum") return MatchReduction::kSum;
+  throw InputError("unknown matcher reduction '" + text + "' (expected mean or sum)");
+}
+
+std::string to_string(MatchMetric m) {
+  return m == MatchMetric::kCosine ? "cosine" : m == MatchMetric::kL2 ? "l2" : "dotprod";
+}
+
+std::string to_string(MatchReduction r) { return r == MatchReduction::kMean ? "mean" : "sum"; }
+
+torch::Tensor gradient_distance(const torch::Tensor& a_in, const torch::Tensor& b_in, const MatcherOptions& o) {
+  TORCH_CHECK(a_in.sizes() == b_in.sizes(), "gradient_distance: shapes differ: ", a_in.sizes(), " vs ", b_in.sizes());
+  if (a_in.dim() <= 1) return torch::zeros({}, a_in.options());
+  auto a = a_in.reshape({a_in.size(0), -1});
+  auto b = b_in.reshape({b_in.size(0), -1});
+  const int64_t rows = a.size(0);
+  torch::Tensor d;
+  switch (o.metric) {
+    case MatchMetric::kCosine: {
+      torch::Tensor cos;
+      if (o.cosine_eps == CosineEps::kClampEachNorm) {
+        cos = torch::cosine_similarity(a, b, 1, o.eps);
+      } else {
+        cos = (a * b).sum(1) / (a.norm(2, 1) * b.norm(2, 1)).clamp_min(o.eps);
+      }
+      d = (1 - cos).sum();
+      break;
+    }
+    case MatchMetric::kL2: d = (a - b).norm(2, 1).sum(); break;
+    case MatchMetric::kDotprod: d = -(a * b).sum(); break;
+  }
+  return o.reduction == MatchReduction::kMean ? d / static_cast<double>(rows) : d;
+}
+
+torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic, const std::vector<torch::Tensor>& real,
+                                  const MatcherOptions& o) {
+  TORCH_CHECK(synthetic.size() == real.size() && !synthetic.empty(), "gradient_match_loss: ", synthetic.size(),
+              " synthetic vs ", real.size(), " real gradients");
+  torch::Tensor total = torch::zeros({}, synthetic[0].options());
+  for (size_t i = 0; i < synthetic.size(); ++i) total = total + gradient_distance(synthetic[i], real[i], o);
+  return o.reduction == MatchReduction::kMean ? total / static_cast<double>(synthetic.size()) : total;
+}
+
+const std::map<std::string, std::string>& gm_param_presets() {
+  static const std::map<std::string, std::string> presets = {
+      {"all", ".*"},
+      {"down", "down.*"},
+      {"up", "up.*"},
+      {"inc", "inc.*"},
+      {"downup12", "down[1-2].*|up[1-2].*"},
+      {"downup34", "down[3-4].*|up[3-4].*"},
+      {"conv", ".*conv.*"},
+      {"bn", ".*bn.*"},
+      {"outc", "outc.*"},
+      {"u1", "outc.*|down1.*|up4.*"},
+      {"u2", "outc.*|down2.*|up3.*"},
+      {"head", ".*classifier.*"},
+      {"r5head", ".*backbone.layer4.*|.*classifier.*"},
+      {"r45head", ".*backbone.layer[3-4].*|.*classifier.*"},
+      {"r345head", ".*backbone.layer[2-4].*|.*classifier.*"},
+      {"r2345head", ".*backbone.layer[1-4].*|.*classifier.*"},
+  };
+  return presets;
+}
+
+std::string resolve_gm_params_regex(const std::string& name_or_regex) {
+  auto it = gm_param_presets().find(name_or_regex);
+  const std::string regex = it != gm_param_presets().end() ? it->second : name_or_regex;
+  try {
+    std::regex check(regex, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw InputError("gm_params_regex '" + regex + "' is not a valid regex: " + e.what());
+  }
+  return regex;
+}
+
+}  // namespace lagm::method

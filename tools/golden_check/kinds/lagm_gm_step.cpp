@@ -1,0 +1,87 @@
+// Golden kind `lagm_gm_step`: iterations of Algorithm 1 (phase A by gradient matching, phase S on
+// annotator labels) from given weights and inputs; losses, A's gradients and both state dicts.
+#include <torch/torch.h>
+
+#include "golden_case.h"
+#include "lagm/core/state_dict.h"
+#include "lagm/method/gm_step.h"
+#include "lagm/method/optimizer.h"
+#include "lagm/models/stylegan2/feature_generator.h"
+
+namespace lagm::golden {
+
+void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
+  namespace sg2 = models::stylegan2;
+  const auto& cfg = c.config;
+  const std::string where = c.dir + "/case.json";
+  sg2::Generator g(sg2::generator_options_from_json(cfg.at("generator"), where + ": generator"));
+  core::load_state_dict(*g, c.weights.with_prefix_stripped("G."));
+  models::SamplingOptions sampling;
+  sampling.truncation_psi = cfg.at("truncation_psi").get<double>();
+  sampling.truncation_cutoff = cfg.at("truncation_cutoff").is_null()
+                                   ? c10::nullopt
+                                   : c10::optional<int64_t>(cfg.at("truncation_cutoff").get<int64_t>());
+  sampling.noise_mode = models::parse_noise_mode(cfg.at("noise_mode").get<std::string>());
+  sg2::StyleGAN2FeatureGenerator G(g, sampling);
+  G.to(c.device);
+
+  const int64_t k = cfg.at("num_classes").get<int64_t>();
+  auto a_json = cfg.at("annotator");
+  a_json["num_classes"] = k;
+  auto a_options = models::annotator_options_from_json(a_json, where + ": annotator");
+  a_options.input_shapes(G.feature_shapes());
+  models::AnnotatorFPN A(a_options);
+  core::load_state_dict(*A, c.weights.with_prefix_stripped("A."));
+  A->to(c.device);
+
+  auto s_json = cfg.at("segmenter");
+  s_json["num_classes"] = k;
+  if (cfg.contains("aspp_dropout")) s_json["aspp_dropout"] = cfg.at("aspp_dropout");
+  models::Segmenter S(models::segmenter_config_from_json(s_json, where + ": segmenter"));
+  core::load_state_dict(S.module(), c.weights.with_prefix_stripped("S."));
+  S.module().to(c.device);
+
+  const auto opt_a_cfg = method::optimizer_config_from_json(cfg.at("annotator_optimizer"), where + ": annotator_optimizer");
+  const auto opt_s_cfg = method::optimizer_config_from_json(cfg.at("segmenter_optimizer"), where + ": segmenter_optimizer");
+  auto opt_a = method::make_optimizer(opt_a_cfg, A->parameters());
+  auto opt_s = method::make_optimizer(opt_s_cfg, S.module().parameters());
+  method::MatcherOptions matcher;
+  matcher.metric = method::parse_match_metric(cfg.at("matcher").at("metric").get<std::string>());
+  matcher.reduction = method::parse_match_reduction(cfg.at("matcher").at("reduction").get<std::string>());
+  method::GradientMatchingStep step(G, A, S, *opt_a, *opt_s, cfg.at("gm_params_regex").get<std::string>(), matcher);
+
+  const auto& tol = cfg.at("tolerance");
+  const double loss_rtol = tol.at("loss_rtol").get<double>(), grad_rtol = tol.at("grad_rtol").get<double>();
+  const double grad_atol_frac = tol.at("grad_atol_frac").get<double>();
+  const double state_rtol = tol.at("state_rtol").get<double>(), state_atol = tol.at("state_atol").get<double>();
+  auto scalar = [](double v) { return torch::tensor({v}, torch::kFloat64); };
+  auto in = [&](int64_t t, const std::string& name) { return c.io.at("in." + std::to_string(t) + "." + name).to(c.device); };
+
+  step.begin_training();
+  const int64_t iterations = cfg.at("iterations").get<int64_t>();
+  for (int64_t t = 0; t < iterations; ++t) {
+    const std::string o = "out." + std::to_string(t) + ".";
+    const auto a = step.annotator_phase(in(t, "lbl_img"), in(t, "lbl_mask"), in(t, "syn_z_A"));
+    const auto s = step.segmenter_phase(in(t, "syn_z_S"));
+    const std::string tt = std::to_string(t) + ".";
+    check.compare(tt + "loss_lbl", scalar(a.loss_label), c.io.at(o + "loss_lbl"), loss_rtol, 0);
+    check.compare(tt + "loss_syn_A", scalar(a.loss_synthetic), c.io.at(o + "loss_syn_A"), loss_rtol, 0);
+    check.compare(tt + "loss_gm", scalar(a.loss_gm), c.io.at(o + "loss_gm"), loss_rtol, 0);
+    check.compare(tt + "loss_syn_S", scalar(s.loss_synthetic), c.io.at(o + "loss_syn_S"), loss_rtol, 0);
+    check.compare(tt + "syn_img_A", a.synthetic_images, c.io.at(o + "syn_img_A"), state_rtol, state_atol);
+    check.compare(tt + "auto_label_A", a.soft_labels, c.io.at(o + "auto_label_A"), state_rtol, state_atol);
+    size_t i = 0;
+    for (const auto& p : A->named_parameters()) {
+      const auto& expected = c.io.at(o + "grad.A." + p.key());
+      const double scale = expected.abs().max().item<double>();
+      check.compare(tt + "grad.A." + p.key(), a.annotator_grads[i++], expected, grad_rtol, grad_atol_frac * scale);
+    }
+    const auto state_a = core::state_dict(*A), state_s = core::state_dict(S.module());
+    for (const auto& [name, tensor] : state_a.items())
+      check.compare(tt + "state.A." + name, tensor, c.io.at(o + "state.A." + name), state_rtol, state_atol);
+    for (const auto& [name, tensor] : state_s.items())
+      check.compare(tt + "state.S." + name, tensor, c.io.at(o + "state.S." + name), state_rtol, state_atol);
+  }
+}
+
+}  // namespace lagm::golden
