@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "lagm 0.1.0");
   lagm::cli::add_info_command(app);
   lagm::cli::add_generate_command(app);
+  lagm::cli::add_train_annotator_command(app);
 
   bool verbose = false;
   for (int i = 1; i < argc; ++i) verbose = verbose || std::strcmp(argv[i], "--verbose") == 0;

@@ -20,6 +20,10 @@ const torch::Tensor& TensorDict::at(const std::string& name) const {
   return items_[it->second].second;
 }
 
+void TensorDict::update(const TensorDict& other, const std::string& prefix) {
+  for (const auto& [name, tensor] : other.items_) set(prefix + name, tensor);
+}
+
 TensorDict TensorDict::with_prefix_stripped(const std::string& prefix) const {
   TensorDict out;
   out.source = source;

@@ -23,6 +23,8 @@ class TensorDict {
   const std::vector<std::pair<std::string, torch::Tensor>>& items() const& { return items_; }
   /// Deleted: iterating a temporary's items would dangle (`for (auto& x : make().items())`).
   void items() && = delete;
+  /// Adds every entry of `other`, its names prefixed with `prefix` ("A." + name).
+  void update(const TensorDict& other, const std::string& prefix = "");
   /// The entries whose names start with `prefix`, with the prefix removed ("G." -> generator).
   TensorDict with_prefix_stripped(const std::string& prefix) const;
   /// Where these tensors came from (a file name); used in error messages.

@@ -1,0 +1,54 @@
+// lagm train-annotator: phase I (Algorithm 1) from a JSON config into a run directory, or
+// --resume of an interrupted run.
+#include <cstdio>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/method/annotator_trainer.h"
+
+namespace lagm::cli {
+namespace {
+
+struct TrainAnnotatorArgs {
+  CommonArgs common;
+  std::string config, outdir = "runs", resume;
+  int64_t total_iters = 0;
+};
+
+void run_train_annotator(const TrainAnnotatorArgs& args) {
+  const torch::Device device = apply_common(args.common);
+  auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  method::TrainResult r;
+  if (!args.resume.empty()) {
+    r = method::resume_annotator_training(args.resume, device, progress, args.total_iters);
+  } else {
+    if (args.config.empty()) throw UsageError("train-annotator needs --config (or --resume RUN_DIR)");
+    auto json = nlohmann::json::parse(core::read_file(args.config), nullptr, false);
+    if (json.is_discarded()) throw InputError(args.config + ": not valid JSON");
+    auto config = method::annotator_train_config_from_json(json, args.config);
+    if (args.total_iters > 0) config.total_iters = args.total_iters;
+    config.seed = args.common.seed ? args.common.seed : config.seed;
+    r = method::train_annotator(config, args.outdir, device, progress);
+  }
+  std::printf("%s: %lld iterations in %.1f s", r.run_dir.c_str(), static_cast<long long>(r.iterations), r.seconds);
+  if (r.best_iteration >= 0) std::printf(", best validation FG-mIoU %.4f at iteration %lld", r.best_fg_miou,
+                                         static_cast<long long>(r.best_iteration));
+  std::printf("\n");
+}
+
+}  // namespace
+
+void add_train_annotator_command(CLI::App& app) {
+  auto args = std::make_shared<TrainAnnotatorArgs>();
+  auto* cmd = app.add_subcommand("train-annotator", "learn an annotator by gradient matching (phase I, Algorithm 1)");
+  cmd->add_option("--config", args->config, "run configuration (JSON)");
+  cmd->add_option("--outdir", args->outdir, "parent folder of run directories")->capture_default_str();
+  cmd->add_option("--resume", args->resume, "continue the run in this run directory from its last snapshot");
+  cmd->add_option("--total-iters", args->total_iters, "override total_iters (0 = as configured)")->capture_default_str();
+  add_common_options(*cmd, args->common);
+  cmd->callback([args] { run_train_annotator(*args); });
+}
+
+}  // namespace lagm::cli

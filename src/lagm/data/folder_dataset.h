@@ -1,0 +1,61 @@
+// The project's own data set layout (DESIGN "Files"): DIR/img/NAME.png (or .jpg) and
+// DIR/seg/NAME.png (8-bit palette or gray PNG, pixel = class index, 255 = ignore), plus
+// DIR/dataset.json {"classes": [...], ...}. What `lagm synthesize` and `lagm render` write and what
+// users bring.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include <string>
+#include <vector>
+
+namespace lagm::data {
+
+/// One labelled example.
+struct Sample {
+  torch::Tensor image;  ///< float [3, H, W] in [-1, 1] (x / 127.5 - 1)
+  torch::Tensor label;  ///< int64 [H, W]
+  std::string id;
+};
+
+/// Options of `FolderDataset`.
+struct FolderDatasetOptions {
+  int64_t img_height = 0, img_width = 0;  ///< 0 = keep the stored size (PIL bicubic / nearest otherwise)
+  int64_t limit = 0;                       ///< keep the first N samples (sorted by name); 0 = all
+  bool skip_bad = false;                   ///< skip unreadable or inconsistent samples instead of failing
+};
+
+/// Image/label pairs in DIR, sorted by file name.
+class FolderDataset {
+ public:
+  FolderDataset(std::string root, FolderDatasetOptions options = {});
+  size_t size() const { return ids_.size(); }
+  /// Reads sample i; throws InputError naming the file on any problem.
+  Sample get(size_t index) const;
+  const std::vector<std::string>& class_names() const { return class_names_; }
+  int64_t num_classes() const { return static_cast<int64_t>(class_names_.size()); }
+  const std::string& root() const { return root_; }
+  const std::vector<std::string>& ids() const { return ids_; }
+  /// Samples skipped with skip_bad.
+  size_t skipped() const { return skipped_; }
+
+ private:
+  std::string root_;
+  FolderDatasetOptions options_;
+  std::vector<std::string> ids_, image_files_;
+  std::vector<std::string> class_names_;
+  size_t skipped_ = 0;
+};
+
+/// Stacks samples [i0, i1) into a batch: images [B, 3, H, W], labels [B, H, W].
+std::pair<torch::Tensor, torch::Tensor> load_batch(const FolderDataset& dataset, const std::vector<size_t>& indices);
+
+/// Writes one sample in the folder layout: img/<name>.png (RGB uint8 [H, W, 3]) and seg/<name>.png.
+void write_folder_sample(const std::string& root, const std::string& name, const torch::Tensor& image_u8,
+                         const torch::Tensor& mask_u8);
+
+/// Writes DIR/dataset.json atomically.
+void write_dataset_json(const std::string& root, const nlohmann::json& info);
+
+}  // namespace lagm::data

@@ -1,0 +1,20 @@
+// Evaluation of a segmentation network on a labelled data set: confusion matrix over all pixels,
+// then the metrics (spec: lagm_reference §7.1).
+#pragma once
+
+#include <torch/types.h>
+
+#include <functional>
+
+#include "lagm/data/folder_dataset.h"
+#include "lagm/eval/confusion_matrix.h"
+#include "lagm/models/segmenter.h"
+
+namespace lagm::eval {
+
+/// Runs `segmenter` in eval mode without autograd over the whole data set in batches of
+/// `batch_size` (1 = any image sizes) and returns the accumulated confusion matrix.
+ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter, const data::FolderDataset& dataset,
+                                   torch::Device device, int64_t batch_size = 1);
+
+}  // namespace lagm::eval

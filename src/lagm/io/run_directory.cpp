@@ -1,0 +1,49 @@
+#include "lagm/io/run_directory.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "lagm/core/error.h"
+
+namespace lagm::io {
+namespace fs = std::filesystem;
+
+std::string create_run_directory(const std::string& outdir, const std::string& name) {
+  fs::create_directories(outdir);
+  int next = 0;
+  const std::regex pattern(R"(^(\d{5})-.*)");
+  for (const auto& e : fs::directory_iterator(outdir)) {
+    std::smatch m;
+    const std::string fname = e.path().filename().string();
+    if (std::regex_match(fname, m, pattern)) next = std::max(next, std::stoi(m[1]) + 1);
+  }
+  char id[16];
+  std::snprintf(id, sizeof id, "%05d", next);
+  const fs::path dir = fs::path(outdir) / (std::string(id) + "-" + name);
+  fs::create_directories(dir);
+  return dir.string();
+}
+
+void append_jsonl(const std::string& path, const nlohmann::json& record) {
+  append_line(path, record.dump());
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  if (!out) throw Error(path + ": cannot append");
+  out << line << '\n';
+  out.flush();
+}
+
+std::string format_duration(double seconds) {
+  const long s = static_cast<long>(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh %02ldm %02lds", s / 3600, (s / 60) % 60, s % 60);
+  else if (s >= 60) std::snprintf(buf, sizeof buf, "%ldm %02lds", s / 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%lds", s);
+  return buf;
+}
+
+}  // namespace lagm::io

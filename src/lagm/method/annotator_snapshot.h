@@ -1,0 +1,48 @@
+// Phase-I snapshots: A, S, both optimizers' state, RNG and sampler state and the iteration, in one
+// safetensors file written atomically; the metadata makes it self-describing so that synthesis and
+// evaluation can rebuild A and S from it alone.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "lagm/core/tensor_dict.h"
+#include "lagm/models/annotator_fpn.h"
+#include "lagm/models/segmenter.h"
+
+namespace lagm::method {
+
+/// Metadata of a snapshot (kind "annotator_snapshot").
+struct SnapshotInfo {
+  int64_t iteration = 0;
+  nlohmann::json annotator;     ///< AnnotatorFPN options (input_shapes, num_classes, ...)
+  nlohmann::json segmenter;     ///< SegmenterConfig
+  nlohmann::json run;           ///< the resolved AnnotatorTrainConfig
+  std::vector<std::string> class_names;
+  int64_t sampler_epoch = 0, sampler_position = 0;
+  double best_fg_miou = -1;
+  int64_t best_iteration = -1;
+};
+
+/// A snapshot read back.
+struct Snapshot {
+  SnapshotInfo info;
+  core::TensorDict tensors;  ///< A.*, S.*, optA.*, optS.*, rng.*
+};
+
+void write_snapshot(const std::string& path, const SnapshotInfo& info, const core::TensorDict& tensors);
+Snapshot read_snapshot(const std::string& path);
+
+/// "snapshots/000400.safetensors" for iteration 400.
+std::string snapshot_path(const std::string& run_dir, int64_t iteration);
+/// Latest snapshot of a run (by iteration); empty when there is none.
+std::string latest_snapshot(const std::string& run_dir);
+
+/// Rebuilds the annotator of a snapshot, in eval mode.
+models::AnnotatorFPN load_snapshot_annotator(const Snapshot& snapshot);
+/// Rebuilds the segmenter of a snapshot, in eval mode.
+models::Segmenter load_snapshot_segmenter(const Snapshot& snapshot);
+
+}  // namespace lagm::method

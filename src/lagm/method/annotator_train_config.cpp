@@ -1,0 +1,112 @@
+#include "lagm/method/annotator_train_config.h"
+
+#include "lagm/core/error.h"
+#include "lagm/models/config_json.h"
+#include "lagm/models/segmenter.h"
+
+namespace lagm::method {
+using models::check_keys;
+using models::get_or;
+
+DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& where) {
+  if (j.is_string()) return {j.get<std::string>(), 0, 0};
+  check_keys(j, {"path", "img_size", "limit"}, where);
+  DatasetSpec d;
+  d.path = get_or<std::string>(j, "path", "", where);
+  d.img_size = get_or<int64_t>(j, "img_size", 0, where);
+  d.limit = get_or<int64_t>(j, "limit", 0, where);
+  if (d.img_size < 0 || d.limit < 0) throw InputError(where + ": img_size and limit must be >= 0");
+  return d;
+}
+
+nlohmann::json to_json(const DatasetSpec& d) { return {{"path", d.path}, {"img_size", d.img_size}, {"limit", d.limit}}; }
+
+AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where) {
+  check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "gm_params",
+                 "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "total_iters", "annotator_interval",
+                 "segmenter_interval", "seed", "training_set", "validation_set", "niter_per_tick", "snapshot_ticks",
+                 "grid_size", "run_name"},
+             where);
+  AnnotatorTrainConfig c;
+  c.generator = get_or<std::string>(j, "generator", "", where);
+  if (c.generator.empty()) throw InputError(where + ".generator: required (a generator .safetensors)");
+  c.sampling.truncation_psi = get_or<double>(j, "truncation_psi", 0.7, where);
+  if (j.contains("truncation_cutoff"))
+    c.sampling.truncation_cutoff = j["truncation_cutoff"].is_null()
+                                       ? c10::nullopt
+                                       : c10::optional<int64_t>(get_or<int64_t>(j, "truncation_cutoff", 8, where));
+  c.sampling.noise_mode = models::parse_noise_mode(get_or<std::string>(j, "noise_mode", "random", where));
+  if (j.contains("annotator")) {
+    const auto& a = j["annotator"];
+    check_keys(a, {"arch", "tmp_channels", "num_layers"}, where + ".annotator");
+    if (get_or<std::string>(a, "arch", "fpn", where + ".annotator") != "fpn")
+      throw InputError(where + ".annotator.arch: only 'fpn' exists");
+    c.annotator_tmp_channels = get_or<int64_t>(a, "tmp_channels", 128, where + ".annotator");
+    c.annotator_num_layers = get_or<int64_t>(a, "num_layers", 3, where + ".annotator");
+  }
+  if (j.contains("segmenter")) {
+    c.segmenter = j["segmenter"];
+    auto probe = c.segmenter;
+    probe["num_classes"] = 1;
+    models::segmenter_config_from_json(probe, where + ".segmenter");  // validate now, not mid-run
+  }
+  c.gm_params = resolve_gm_params_regex(get_or<std::string>(j, "gm_params", ".*", where));
+  if (j.contains("matcher")) {
+    const auto& m = j["matcher"];
+    check_keys(m, {"metric", "reduction", "cosine_eps"}, where + ".matcher");
+    c.matcher.metric = parse_match_metric(get_or<std::string>(m, "metric", "cosine", where));
+    c.matcher.reduction = parse_match_reduction(get_or<std::string>(m, "reduction", "mean", where));
+    const auto eps = get_or<std::string>(m, "cosine_eps", "clamp_each_norm", where);
+    if (eps != "clamp_each_norm" && eps != "clamp_product")
+      throw InputError(where + ".matcher.cosine_eps: expected clamp_each_norm (PyTorch >= 1.12) or clamp_product");
+    c.matcher.cosine_eps = eps == "clamp_product" ? CosineEps::kClampProduct : CosineEps::kClampEachNorm;
+  }
+  if (j.contains("annotator_optimizer"))
+    c.annotator_optimizer = optimizer_config_from_json(j["annotator_optimizer"], where + ".annotator_optimizer");
+  if (j.contains("segmenter_optimizer"))
+    c.segmenter_optimizer = optimizer_config_from_json(j["segmenter_optimizer"], where + ".segmenter_optimizer");
+  c.batch = get_or<int64_t>(j, "batch", 2, where);
+  c.total_iters = get_or<int64_t>(j, "total_iters", 150000, where);
+  c.annotator_interval = get_or<int64_t>(j, "annotator_interval", 1, where);
+  c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", 1, where);
+  c.seed = get_or<uint64_t>(j, "seed", 0, where);
+  if (!j.contains("training_set")) throw InputError(where + ".training_set: required (the labelled images)");
+  c.training_set = dataset_spec_from_json(j["training_set"], where + ".training_set");
+  if (j.contains("validation_set")) c.validation_set = dataset_spec_from_json(j["validation_set"], where + ".validation_set");
+  c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", 20, where);
+  c.snapshot_ticks = get_or<int64_t>(j, "snapshot_ticks", 200, where);
+  c.grid_size = get_or<int64_t>(j, "grid_size", 8, where);
+  c.run_name = get_or<std::string>(j, "run_name", "run", where);
+  for (auto [name, v] : {std::pair<const char*, int64_t>{"batch", c.batch}, {"total_iters", c.total_iters},
+                         {"annotator_interval", c.annotator_interval}, {"segmenter_interval", c.segmenter_interval},
+                         {"niter_per_tick", c.niter_per_tick}, {"snapshot_ticks", c.snapshot_ticks}})
+    if (v < 1) throw InputError(where + "." + name + " must be >= 1 (got " + std::to_string(v) + ")");
+  return c;
+}
+
+nlohmann::json to_json(const AnnotatorTrainConfig& c) {
+  return {{"generator", c.generator},
+          {"truncation_psi", c.sampling.truncation_psi},
+          {"truncation_cutoff", c.sampling.truncation_cutoff ? nlohmann::json(*c.sampling.truncation_cutoff) : nlohmann::json()},
+          {"noise_mode", models::to_string(c.sampling.noise_mode)},
+          {"annotator", {{"arch", "fpn"}, {"tmp_channels", c.annotator_tmp_channels}, {"num_layers", c.annotator_num_layers}}},
+          {"segmenter", c.segmenter},
+          {"gm_params", c.gm_params},
+          {"matcher", {{"metric", to_string(c.matcher.metric)}, {"reduction", to_string(c.matcher.reduction)},
+                       {"cosine_eps", c.matcher.cosine_eps == CosineEps::kClampProduct ? "clamp_product" : "clamp_each_norm"}}},
+          {"annotator_optimizer", to_json(c.annotator_optimizer)},
+          {"segmenter_optimizer", to_json(c.segmenter_optimizer)},
+          {"batch", c.batch},
+          {"total_iters", c.total_iters},
+          {"annotator_interval", c.annotator_interval},
+          {"segmenter_interval", c.segmenter_interval},
+          {"seed", c.seed},
+          {"training_set", to_json(c.training_set)},
+          {"validation_set", to_json(c.validation_set)},
+          {"niter_per_tick", c.niter_per_tick},
+          {"snapshot_ticks", c.snapshot_ticks},
+          {"grid_size", c.grid_size},
+          {"run_name", c.run_name}};
+}
+
+}  // namespace lagm::method

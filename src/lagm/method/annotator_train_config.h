@@ -1,0 +1,52 @@
+// Configuration of phase I (`lagm train-annotator`): every setting typed, read from the project's
+// JSON by one from_json (STYLE §4). The reference's config files map onto the same struct
+// (reference_config.h).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "lagm/method/gradient_matching.h"
+#include "lagm/method/optimizer.h"
+#include "lagm/models/feature_generator.h"
+
+namespace lagm::method {
+
+/// A labelled data set in the project's folder layout.
+struct DatasetSpec {
+  std::string path;
+  int64_t img_size = 0;  ///< square resize (0 = as stored)
+  int64_t limit = 0;     ///< first N samples (0 = all)
+};
+
+DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& where);
+nlohmann::json to_json(const DatasetSpec& d);
+
+/// Everything `train-annotator` needs.
+struct AnnotatorTrainConfig {
+  std::string generator;  ///< generator checkpoint (.safetensors)
+  models::SamplingOptions sampling;
+  int64_t annotator_tmp_channels = 128, annotator_num_layers = 3;
+  nlohmann::json segmenter = {{"arch", "unet"}};  ///< segmenter config without num_classes
+  std::string gm_params = ".*";                   ///< preset name or regex
+  MatcherOptions matcher;
+  OptimizerConfig annotator_optimizer, segmenter_optimizer;
+  int64_t batch = 2;
+  int64_t total_iters = 150000;
+  int64_t annotator_interval = 1, segmenter_interval = 1;  ///< phase X runs when iteration % X_interval == 0
+  uint64_t seed = 0;
+  DatasetSpec training_set;
+  DatasetSpec validation_set;  ///< path empty = no validation
+  int64_t niter_per_tick = 20;
+  int64_t snapshot_ticks = 200;  ///< snapshot + grid + validation every this many ticks (and at the end)
+  int64_t grid_size = 8;         ///< generated images in the annotator-label grids
+  std::string run_name = "run";
+};
+
+/// Parses the project's JSON; unknown keys and invalid values throw InputError prefixed by `where`.
+AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where);
+/// The resolved config (every field), as written to the run directory.
+nlohmann::json to_json(const AnnotatorTrainConfig& c);
+
+}  // namespace lagm::method

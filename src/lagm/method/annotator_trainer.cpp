@@ -1,0 +1,311 @@
+#include "lagm/method/annotator_trainer.h"
+
+#include <sys/resource.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/core/state_dict.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/eval/evaluate.h"
+#include "lagm/eval/label_grid.h"
+#include "lagm/io/image.h"
+#include "lagm/io/run_directory.h"
+#include "lagm/method/annotator_snapshot.h"
+#include "lagm/method/gm_step.h"
+#include "lagm/method/labelled_sampler.h"
+
+namespace lagm::method {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double max_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+// The default generator of a device is a shared handle; a copy sets the process-wide state.
+void set_generator_state(torch::Device device, const torch::Tensor& state) {
+  at::Generator gen = at::globalContext().defaultGenerator(device);
+  gen.set_state(state);
+}
+
+std::vector<std::string> param_names(torch::nn::Module& m) {
+  std::vector<std::string> names;
+  for (const auto& p : m.named_parameters()) names.push_back(p.key());
+  return names;
+}
+
+// Running means of the losses over one tick.
+struct TickStats {
+  double sums[4] = {0, 0, 0, 0};
+  int64_t counts[4] = {0, 0, 0, 0};
+  void add(int i, double v) { sums[i] += v, ++counts[i]; }
+  double mean(int i) const { return counts[i] ? sums[i] / counts[i] : std::nan(""); }
+};
+
+// One training run: the networks, their optimizers and the loop's state.
+class AnnotatorRun {
+ public:
+  AnnotatorRun(AnnotatorTrainConfig config, std::string run_dir, torch::Device device, ProgressFn progress)
+      : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(device), progress_(std::move(progress)) {}
+
+  void setup() {
+    data::FolderDatasetOptions train_opts;
+    train_opts.img_height = train_opts.img_width = config_.training_set.img_size;
+    train_opts.limit = config_.training_set.limit;
+    labelled_ = std::make_unique<data::FolderDataset>(config_.training_set.path, train_opts);
+    std::tie(label_images_, label_masks_) = data::load_batch(*labelled_, all_indices(labelled_->size()));
+    if (!config_.validation_set.path.empty()) {
+      data::FolderDatasetOptions val_opts;
+      val_opts.img_height = val_opts.img_width = config_.validation_set.img_size;
+      val_opts.limit = config_.validation_set.limit;
+      validation_ = std::make_unique<data::FolderDataset>(config_.validation_set.path, val_opts);
+      if (validation_->num_classes() != labelled_->num_classes())
+        throw InputError(config_.validation_set.path + ": " + std::to_string(validation_->num_classes()) +
+                         " classes, but the labelled set has " + std::to_string(labelled_->num_classes()));
+    }
+    generator_ = models::load_feature_generator(config_.generator, device_);
+    generator_->sampling() = config_.sampling;
+    if (label_images_.size(2) != generator_->img_resolution() || label_images_.size(3) != generator_->img_resolution())
+      throw InputError(config_.training_set.path + ": labelled images are " + std::to_string(label_images_.size(3)) + "x" +
+                       std::to_string(label_images_.size(2)) + " but the generator makes " +
+                       std::to_string(generator_->img_resolution()) + "px images; set training_set.img_size");
+
+    torch::manual_seed(config_.seed);  // A and S initialisation, then the z / noise / dropout stream
+    const int64_t k = labelled_->num_classes();
+    annotator_ = models::AnnotatorFPN(models::AnnotatorFPNOptions(generator_->feature_shapes(), k)
+                                          .tmp_channels(config_.annotator_tmp_channels)
+                                          .num_layers(config_.annotator_num_layers));
+    auto s_json = config_.segmenter;
+    s_json["num_classes"] = k;
+    segmenter_ = std::make_unique<models::Segmenter>(models::segmenter_config_from_json(s_json, "config.segmenter"));
+    annotator_->to(device_);
+    segmenter_->module().to(device_);
+    opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());
+    opt_s_ = make_optimizer(config_.segmenter_optimizer, segmenter_->module().parameters());
+    step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_, *opt_s_,
+                                                   config_.gm_params, config_.matcher);
+    sampler_ = std::make_unique<LabelledSampler>(labelled_->size(), config_.seed);
+    // Grid latents from their own generator, so pictures never perturb the training stream.
+    auto grid_gen = at::detail::createCPUGenerator(config_.seed + 0x5EED);
+    grid_z_ = torch::randn({config_.grid_size, generator_->z_dim()}, grid_gen);
+  }
+
+  void write_reals_grid() {
+    const int64_t n = std::min<int64_t>(label_images_.size(0), 16);
+    io::write_png(grid_path("reals.png"), eval::image_label_grid(label_images_.narrow(0, 0, n),
+                                                                 label_masks_.narrow(0, 0, n)));
+  }
+
+  void restore(const Snapshot& s) {
+    core::load_state_dict(*annotator_, s.tensors.with_prefix_stripped("A."));
+    core::load_state_dict(segmenter_->module(), s.tensors.with_prefix_stripped("S."));
+    load_optimizer_state(*opt_a_, config_.annotator_optimizer, param_names(*annotator_), s.tensors, "optA.");
+    load_optimizer_state(*opt_s_, config_.segmenter_optimizer, param_names(segmenter_->module()), s.tensors, "optS.");
+    set_generator_state(torch::kCPU, s.tensors.at("rng.cpu"));
+    if (device_.is_cuda() && s.tensors.contains("rng.cuda")) set_generator_state(device_, s.tensors.at("rng.cuda"));
+    sampler_->restore(s.info.sampler_epoch, s.info.sampler_position);
+    iteration_ = s.info.iteration;
+    best_fg_miou_ = s.info.best_fg_miou;
+    best_iteration_ = s.info.best_iteration;
+  }
+
+  TrainResult run() {
+    const auto start = Clock::now();
+    auto tick_start = Clock::now();
+    int64_t tick_iters = 0;
+    TickStats stats;
+    step_->begin_training();
+    while (iteration_ < config_.total_iters) {
+      if (iteration_ % config_.annotator_interval == 0) {
+        auto [images, masks] = labelled_batch();
+        auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
+        const auto a = step_->annotator_phase(images, masks, z);
+        stats.add(0, a.loss_label), stats.add(1, a.loss_synthetic), stats.add(2, a.loss_gm);
+      }
+      if (iteration_ % config_.segmenter_interval == 0) {
+        auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
+        stats.add(3, step_->segmenter_phase(z).loss_synthetic);
+      }
+      ++iteration_;
+      ++tick_iters;
+      const bool done = iteration_ == config_.total_iters;
+      if (iteration_ % config_.niter_per_tick == 0 || done) {
+        const double sec = std::chrono::duration<double>(Clock::now() - tick_start).count();
+        report_tick(stats, sec / tick_iters, start);
+        stats = TickStats();
+        tick_iters = 0;
+        const int64_t tick = iteration_ / config_.niter_per_tick;
+        if (done || tick % config_.snapshot_ticks == 0) snapshot();
+        tick_start = Clock::now();
+      }
+    }
+    TrainResult r;
+    r.run_dir = run_dir_;
+    r.iterations = iteration_;
+    r.best_fg_miou = best_fg_miou_;
+    r.best_iteration = best_iteration_;
+    r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return r;
+  }
+
+ private:
+  static std::vector<size_t> all_indices(size_t n) {
+    std::vector<size_t> v(n);
+    for (size_t i = 0; i < n; ++i) v[i] = i;
+    return v;
+  }
+
+  std::pair<torch::Tensor, torch::Tensor> labelled_batch() {
+    auto idx = sampler_->next(config_.batch);
+    auto index = torch::tensor(std::vector<int64_t>(idx.begin(), idx.end()), torch::kInt64);
+    return {label_images_.index_select(0, index).to(device_), label_masks_.index_select(0, index).to(device_)};
+  }
+
+  std::string grid_path(const std::string& name) const {
+    fs::create_directories(fs::path(run_dir_) / "grids");
+    return (fs::path(run_dir_) / "grids" / name).string();
+  }
+
+  void report_tick(const TickStats& s, double sec_per_iter, Clock::time_point start) {
+    const double eta = sec_per_iter * static_cast<double>(config_.total_iters - iteration_);
+    char line[512];
+    std::snprintf(line, sizeof line,
+                  "iter %lld/%lld  %.3f s/iter  elapsed %s  ETA %s  loss_gm %.5f  loss_lbl %.4f  loss_syn_A %.4f  "
+                  "loss_syn_S %.4f  rss %.0f MB",
+                  static_cast<long long>(iteration_), static_cast<long long>(config_.total_iters), sec_per_iter,
+                  io::format_duration(std::chrono::duration<double>(Clock::now() - start).count()).c_str(),
+                  io::format_duration(eta).c_str(), s.mean(2), s.mean(0), s.mean(1), s.mean(3), max_rss_mb());
+    io::append_line((fs::path(run_dir_) / "log.txt").string(), line);
+    if (progress_) progress_(line);
+    auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
+    io::append_jsonl((fs::path(run_dir_) / "stats.jsonl").string(),
+                     {{"iteration", iteration_},
+                      {"sec_per_iter", sec_per_iter},
+                      {"loss_gm", num(s.mean(2))},
+                      {"loss_label", num(s.mean(0))},
+                      {"loss_syn_A", num(s.mean(1))},
+                      {"loss_syn_S", num(s.mean(3))},
+                      {"max_rss_mb", max_rss_mb()},
+                      {"timestamp", static_cast<int64_t>(std::time(nullptr))}});
+  }
+
+  void write_fakes_grid() {
+    torch::NoGradGuard no_grad;
+    annotator_->eval();
+    // Generator noise in random mode draws from the global stream: keep the stream untouched.
+    const auto rng_state = at::globalContext().defaultGenerator(torch::kCPU).get_state();
+    auto batch = generator_->generate(grid_z_.to(device_));
+    set_generator_state(torch::kCPU, rng_state);
+    auto probs = torch::softmax(annotator_->forward(batch.features), 1);
+    char name[40];
+    std::snprintf(name, sizeof name, "fakes%06lld.png", static_cast<long long>(iteration_));
+    io::write_png(grid_path(name), eval::image_prediction_grid(batch.img, probs));
+  }
+
+  void validate(const std::string& snapshot_file) {
+    if (!validation_) return;
+    const auto cm = eval::evaluate_segmenter(*segmenter_, *validation_, device_);
+    const auto m = cm.metrics();
+    io::append_jsonl((fs::path(run_dir_) / "metrics-val.jsonl").string(),
+                     {{"iteration", iteration_},
+                      {"results", {{"pACC", m.pixel_accuracy}, {"mIoU", m.mean_iou}, {"fg_mIoU", m.fg_mean_iou}}},
+                      {"per_class_iou", m.iou},
+                      {"snapshot", fs::path(snapshot_file).lexically_relative(run_dir_).string()}});
+    if (m.fg_mean_iou > best_fg_miou_) {  // strict: the first of equal scores stays best, as the reference
+      best_fg_miou_ = m.fg_mean_iou;
+      best_iteration_ = iteration_;
+      core::write_file_atomic((fs::path(run_dir_) / "best.json").string(),
+                              nlohmann::json({{"iteration", iteration_},
+                                              {"fg_mIoU", m.fg_mean_iou},
+                                              {"mIoU", m.mean_iou},
+                                              {"snapshot", fs::path(snapshot_file).lexically_relative(run_dir_).string()}})
+                                      .dump(1) + "\n");
+    }
+  }
+
+  void snapshot() {
+    const std::string path = snapshot_path(run_dir_, iteration_);
+    write_fakes_grid();
+    validate(path);
+    core::TensorDict t;
+    t.update(core::state_dict(*annotator_), "A.");
+    t.update(core::state_dict(segmenter_->module()), "S.");
+    t.update(optimizer_state(*opt_a_, config_.annotator_optimizer, param_names(*annotator_), "optA."));
+    t.update(optimizer_state(*opt_s_, config_.segmenter_optimizer, param_names(segmenter_->module()), "optS."));
+    t.set("rng.cpu", at::globalContext().defaultGenerator(torch::kCPU).get_state());
+    if (device_.is_cuda()) t.set("rng.cuda", at::globalContext().defaultGenerator(device_).get_state());
+    SnapshotInfo info;
+    info.iteration = iteration_;
+    info.annotator = models::to_json(annotator_->options);
+    info.segmenter = models::to_json(segmenter_->config());
+    info.run = to_json(config_);
+    info.class_names = labelled_->class_names();
+    info.sampler_epoch = sampler_->epoch();
+    info.sampler_position = sampler_->position();
+    info.best_fg_miou = best_fg_miou_;
+    info.best_iteration = best_iteration_;
+    write_snapshot(path, info, t);
+  }
+
+  AnnotatorTrainConfig config_;
+  std::string run_dir_;
+  torch::Device device_;
+  ProgressFn progress_;
+  std::unique_ptr<data::FolderDataset> labelled_, validation_;
+  torch::Tensor label_images_, label_masks_, grid_z_;
+  std::unique_ptr<models::FeatureGenerator> generator_;
+  models::AnnotatorFPN annotator_{nullptr};
+  std::unique_ptr<models::Segmenter> segmenter_;
+  std::unique_ptr<torch::optim::Optimizer> opt_a_, opt_s_;
+  std::unique_ptr<GradientMatchingStep> step_;
+  std::unique_ptr<LabelledSampler> sampler_;
+  int64_t iteration_ = 0;
+  double best_fg_miou_ = -1;
+  int64_t best_iteration_ = -1;
+};
+
+}  // namespace
+
+TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir, torch::Device device,
+                            const ProgressFn& progress) {
+  const std::string run_dir = io::create_run_directory(outdir, config.run_name);
+  core::write_file_atomic((fs::path(run_dir) / "config.json").string(), to_json(config).dump(1) + "\n");
+  AnnotatorRun run(config, run_dir, device, progress);
+  run.setup();
+  run.write_reals_grid();
+  return run.run();
+}
+
+TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device, const ProgressFn& progress,
+                                      int64_t total_iters) {
+  const std::string config_path = (fs::path(run_dir) / "config.json").string();
+  if (!fs::exists(config_path)) throw InputError(run_dir + ": not a train-annotator run (no config.json)");
+  auto json = nlohmann::json::parse(core::read_file(config_path), nullptr, false);
+  if (json.is_discarded()) throw InputError(config_path + ": not valid JSON");
+  auto config = annotator_train_config_from_json(json, config_path);
+  if (total_iters > 0) config.total_iters = total_iters;
+  AnnotatorRun run(config, run_dir, device, progress);
+  run.setup();
+  const std::string latest = latest_snapshot(run_dir);
+  if (latest.empty()) {
+    run.write_reals_grid();
+  } else {
+    run.restore(read_snapshot(latest));
+    if (progress) progress("resumed from " + latest);
+  }
+  return run.run();
+}
+
+}  // namespace lagm::method

@@ -1,0 +1,35 @@
+// Phase I of LAGM as a resumable run (`lagm train-annotator`): Algorithm 1 with ticks, progress,
+// snapshots, label grids and validation of S, in a run directory (DESIGN "Files").
+#pragma once
+
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+
+#include "lagm/method/annotator_train_config.h"
+
+namespace lagm::method {
+
+/// Receives one human-readable progress line per tick (the library does not print).
+using ProgressFn = std::function<void(const std::string&)>;
+
+/// Summary of a finished (or resumed and finished) run.
+struct TrainResult {
+  std::string run_dir;
+  int64_t iterations = 0;
+  double best_fg_miou = -1;  ///< -1 without a validation set
+  int64_t best_iteration = -1;
+  double seconds = 0;
+};
+
+/// Starts a new run in OUTDIR/NNNNN-<run_name> and trains to total_iters.
+TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir, torch::Device device,
+                            const ProgressFn& progress = {});
+
+/// Continues the run in `run_dir` from its latest snapshot, bit for bit as if uninterrupted (same
+/// device); `total_iters` > 0 extends or shortens the run.
+TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device, const ProgressFn& progress = {},
+                                      int64_t total_iters = 0);
+
+}  // namespace lagm::method

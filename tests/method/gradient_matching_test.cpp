@@ -1,0 +1,64 @@
+#include "lagm/method/gradient_matching.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "lagm/core/error.h"
+
+namespace lm = lagm::method;
+
+TEST(GradientMatching, IdenticalGradientsHaveZeroCosineDistance) {
+  auto w = torch::randn({4, 3, 3, 3});
+  EXPECT_NEAR(lm::gradient_distance(w, w, {}).item<float>(), 0.0f, 1e-6);
+  EXPECT_NEAR(lm::gradient_distance(w, -w, {}).item<float>(), 2.0f, 1e-6);  // mean over rows of 1 - (-1)
+}
+
+TEST(GradientMatching, OneDimensionalTensorsCountInTheMeanButContributeNothing) {
+  auto w = torch::randn({2, 5});
+  auto b = torch::randn({2});
+  const double d = lm::gradient_distance(w, -w, {}).item<double>();  // 2
+  auto loss = lm::gradient_match_loss({w, b}, {-w, torch::randn({2})}, {});
+  EXPECT_NEAR(loss.item<double>(), d / 2, 1e-6);  // divided by 2 tensors, the bias adds 0
+  lm::MatcherOptions sum;
+  sum.reduction = lm::MatchReduction::kSum;
+  EXPECT_NEAR(lm::gradient_match_loss({w, b}, {-w, b}, sum).item<double>(), 2 * 2.0, 1e-5);  // rows not divided
+}
+
+TEST(GradientMatching, L2AndDotprodFollowTheirDefinitions) {
+  auto a = torch::tensor({{1.0, 2.0}, {3.0, 4.0}});
+  auto b = torch::tensor({{1.0, 0.0}, {0.0, 4.0}});
+  lm::MatcherOptions l2;
+  l2.metric = lm::MatchMetric::kL2;
+  EXPECT_NEAR(lm::gradient_distance(a, b, l2).item<double>(), (2.0 + 3.0) / 2, 1e-9);
+  lm::MatcherOptions dot;
+  dot.metric = lm::MatchMetric::kDotprod;
+  dot.reduction = lm::MatchReduction::kSum;
+  EXPECT_NEAR(lm::gradient_distance(a, b, dot).item<double>(), -(1.0 + 16.0), 1e-9);
+}
+
+TEST(GradientMatching, CosineEpsConventionsDifferOnlyForTinyRows) {
+  auto a = torch::tensor({{1e-7, 0.0}, {1.0, 2.0}}, torch::kFloat64);
+  auto b = torch::tensor({{1e-7, 0.0}, {2.0, 1.0}}, torch::kFloat64);
+  lm::MatcherOptions each, product;
+  product.cosine_eps = lm::CosineEps::kClampProduct;
+  const double row2 = 1 - 4.0 / 5.0;
+  // each norm clamped: 1e-14 / (1e-6)^2 = 0.01; product clamped: 1e-14 / 1e-6 = 1e-8
+  EXPECT_NEAR(lm::gradient_distance(a, b, each).item<double>(), ((1 - 0.01) + row2) / 2, 1e-9);
+  EXPECT_NEAR(lm::gradient_distance(a, b, product).item<double>(), ((1 - 1e-8) + row2) / 2, 1e-9);
+}
+
+TEST(GradientMatching, IsDifferentiableInTheSyntheticGradient) {
+  auto a = torch::randn({3, 4}, torch::requires_grad());
+  auto b = torch::randn({3, 4});
+  lm::gradient_match_loss({a}, {b}, {}).backward();
+  ASSERT_TRUE(a.grad().defined());
+  EXPECT_GT(a.grad().abs().sum().item<float>(), 0.0f);
+}
+
+TEST(GradientMatching, PresetsResolveAndBadRegexIsAnInputError) {
+  EXPECT_EQ(lm::resolve_gm_params_regex("head"), ".*classifier.*");
+  EXPECT_EQ(lm::resolve_gm_params_regex("u1"), "outc.*|down1.*|up4.*");
+  EXPECT_EQ(lm::resolve_gm_params_regex("up4.*"), "up4.*");
+  EXPECT_THROW(lm::resolve_gm_params_regex("(unclosed"), lagm::InputError);
+}
