@@ -8,21 +8,24 @@
 
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help") {
-    std::fprintf(stderr, "usage: golden_check [--device cpu|cuda] CASE_DIR...\n");
+    std::fprintf(stderr, "usage: golden_check [--device cpu|cuda] [--threads N] CASE_DIR...\n");
     return 2;
   }
-  lagm::core::configure_runtime(0);
   torch::Device device(torch::kCPU);
-  int first = 1;
-  if (std::string(argv[1]) == "--device" && argc > 3) {
+  int threads = 0, first = 1;
+  while (first + 1 < argc && std::string(argv[first]).rfind("--", 0) == 0) {
+    const std::string flag = argv[first], value = argv[first + 1];
     try {
-      device = lagm::core::parse_device(argv[2]);
+      if (flag == "--device") device = lagm::core::parse_device(value);
+      else if (flag == "--threads") threads = std::stoi(value);
+      else throw std::invalid_argument("unknown option " + flag);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "golden_check: %s\n", e.what());
       return 2;
     }
-    first = 3;
+    first += 2;
   }
+  lagm::core::configure_runtime(threads);
   bool all_pass = true;
   for (int i = first; i < argc; ++i) {
     const auto report = lagm::golden::run_golden_case(argv[i], device);

@@ -9,11 +9,45 @@
 #include "lagm/models/stylegan2/feature_generator.h"
 
 namespace lagm::golden {
+namespace {
 
-void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
+// Replays the generator outputs a case gives (in.t.given.*) in call order: phase A, then phase S.
+// Cases built without a StyleGAN (e.g. the torchvision DeepLab ones) test the loop this way.
+class GivenGenerator : public models::FeatureGenerator {
+ public:
+  GivenGenerator(const GoldenCase& c, std::vector<std::vector<int64_t>> shapes)
+      : case_(c), shapes_(std::move(shapes)) {}
+  models::GeneratedBatch generate(const torch::Tensor&) override {
+    const std::string phase = calls_ % 2 == 0 ? "A" : "S";
+    const std::string base = "in." + std::to_string(calls_ / 2) + ".given.";
+    ++calls_;
+    models::GeneratedBatch b;
+    b.img = case_.io.at(base + "syn_img_" + phase).to(case_.device);
+    for (size_t i = 0; i < shapes_.size(); ++i)
+      b.features.push_back(case_.io.at(base + "features_" + phase + "." + std::to_string(i)).to(case_.device));
+    return b;
+  }
+  int64_t z_dim() const override { return 1; }
+  int64_t img_resolution() const override { return shapes_.back()[1]; }
+  std::vector<std::vector<int64_t>> feature_shapes() const override { return shapes_; }
+  void to(torch::Device) override {}
+  torch::Device device() const override { return case_.device; }
+  models::SamplingOptions& sampling() override { return sampling_; }
+  std::string kind() const override { return "given"; }
+  nlohmann::json config() const override { return {}; }
+
+ private:
+  const GoldenCase& case_;
+  std::vector<std::vector<int64_t>> shapes_;
+  models::SamplingOptions sampling_;
+  int64_t calls_ = 0;
+};
+
+std::unique_ptr<models::FeatureGenerator> make_generator(const GoldenCase& c, const std::string& where) {
   namespace sg2 = models::stylegan2;
   const auto& cfg = c.config;
-  const std::string where = c.dir + "/case.json";
+  if (cfg.at("generator").value("given", false))
+    return std::make_unique<GivenGenerator>(c, cfg.at("feature_shapes").get<std::vector<std::vector<int64_t>>>());
   sg2::Generator g(sg2::generator_options_from_json(cfg.at("generator"), where + ": generator"));
   core::load_state_dict(*g, c.weights.with_prefix_stripped("G."));
   models::SamplingOptions sampling;
@@ -22,8 +56,18 @@ void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
                                    ? c10::nullopt
                                    : c10::optional<int64_t>(cfg.at("truncation_cutoff").get<int64_t>());
   sampling.noise_mode = models::parse_noise_mode(cfg.at("noise_mode").get<std::string>());
-  sg2::StyleGAN2FeatureGenerator G(g, sampling);
-  G.to(c.device);
+  auto G = std::make_unique<sg2::StyleGAN2FeatureGenerator>(g, sampling);
+  G->to(c.device);
+  return G;
+}
+
+}  // namespace
+
+void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
+  const auto& cfg = c.config;
+  const std::string where = c.dir + "/case.json";
+  auto generator = make_generator(c, where);
+  auto& G = *generator;
 
   const int64_t k = cfg.at("num_classes").get<int64_t>();
   auto a_json = cfg.at("annotator");

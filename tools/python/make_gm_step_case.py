@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Writes a `lagm_gm_step` golden case whose segmenter is LAGM's DeepLabv3 wrapper around torchvision
+(head-only matching `.*classifier.*`), computed with Debian's PyTorch by a Python transcription of
+the loop as ../shared/golden/README.md specifies it. The frozen generator is replaced by given
+images and block features (case.json "generator": {"given": true}; inputs in.t.given.*), since only
+its outputs enter the loop. Test fixture; the product never runs Python.
+
+Usage: make_gm_step_case.py OUT_DIR resnet50|resnet101
+"""
+import json
+import os
+import re
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lagm_safetensors  # noqa: E402
+from make_deeplab_case import DeepLabWrapper  # noqa: E402
+import torchvision  # noqa: E402
+
+SHAPES = [[16, 4, 4], [16, 8, 8], [8, 16, 16], [8, 32, 32]]
+K, B, T, TMP = 4, 2, 2, 8
+
+
+class FPN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        for i, (c, _, _) in enumerate(SHAPES):
+            setattr(self, f"lateral{i}", torch.nn.Conv2d(c, TMP, 1))
+        self.to_logit = torch.nn.Sequential(
+            torch.nn.Conv2d(TMP, TMP, 3, padding=1, bias=False), torch.nn.BatchNorm2d(TMP), torch.nn.ReLU(),
+            torch.nn.Conv2d(TMP, TMP, 3, padding=1, bias=False), torch.nn.BatchNorm2d(TMP), torch.nn.ReLU(),
+            torch.nn.Conv2d(TMP, K, 3, padding=1))
+
+    def forward(self, feats):
+        x = self.lateral0(feats[0])
+        for i in range(1, len(feats)):
+            y = getattr(self, f"lateral{i}")(feats[i])
+            if x.shape[-2:] != y.shape[-2:]:
+                x = F.interpolate(x, size=y.shape[-2:], mode="bilinear", align_corners=False)
+            x = x + y
+        return self.to_logit(x)
+
+
+def match(gs, gl):
+    total = 0
+    for a, b in zip(gs, gl):
+        if a.dim() == 1:
+            continue
+        a, b = a.reshape(a.shape[0], -1), b.reshape(b.shape[0], -1)
+        total = total + (1 - F.cosine_similarity(a, b, dim=1, eps=1e-6)).sum() / a.shape[0]
+    return total / len(gs)
+
+
+def soft_ce(logits, p):
+    return (-p * F.log_softmax(logits, 1)).sum(1).mean()
+
+
+def main():
+    out_dir, depth = sys.argv[1], sys.argv[2]
+    torch.manual_seed(0)
+    A = FPN()
+    S = DeepLabWrapper(getattr(torchvision.models.segmentation, f"deeplabv3_{depth}"), K)
+    S.main_net.classifier[0].project[3].p = 0.0
+    weights = {"A." + k: v.clone() for k, v in A.state_dict().items()}
+    weights.update({"S." + k: v.clone() for k, v in S.state_dict().items()})
+    regex = ".*classifier.*"
+    gm_params = [p for n, p in S.named_parameters() if re.fullmatch(regex, n)]
+    opt_a = torch.optim.SGD(A.parameters(), lr=1e-2, momentum=0.9)
+    opt_s = torch.optim.SGD(S.parameters(), lr=1e-3, momentum=0.9)
+    io = {}
+    A.train(), S.train()
+    A.requires_grad_(True), S.requires_grad_(True)
+
+    def given(t, phase):
+        img = torch.rand(B, 3, 32, 32) * 2 - 1
+        feats = [torch.randn(B, *s) for s in SHAPES]
+        io[f"in.{t}.given.syn_img_{phase}"] = img
+        for i, f in enumerate(feats):
+            io[f"in.{t}.given.features_{phase}.{i}"] = f
+        io[f"in.{t}.syn_z_{phase}"] = torch.zeros(B, 1)
+        return img, feats
+
+    for t in range(T):
+        lbl_img = torch.rand(B, 3, 32, 32) * 2 - 1
+        lbl_mask = torch.randint(0, K, (B, 32, 32))
+        io[f"in.{t}.lbl_img"], io[f"in.{t}.lbl_mask"] = lbl_img, lbl_mask
+        # phase A
+        opt_a.zero_grad(set_to_none=True)
+        S.train()
+        for p in gm_params:
+            p.requires_grad_(True)
+        A.train(), A.requires_grad_(True)
+        loss_lbl = F.cross_entropy(S(lbl_img), lbl_mask)
+        g_lbl = [g.detach().clone() for g in torch.autograd.grad(loss_lbl, gm_params)]
+        syn_img, feats = given(t, "A")
+        p = torch.softmax(A(feats), 1)
+        loss_syn = soft_ce(S(syn_img), p)
+        g_syn = torch.autograd.grad(loss_syn, gm_params, create_graph=True)
+        loss_gm = match(g_syn, g_lbl)
+        loss_gm.backward()
+        for q in A.parameters():
+            q.grad.nan_to_num_(nan=0, posinf=1e5, neginf=-1e5)
+        for n, q in A.named_parameters():
+            io[f"out.{t}.grad.A.{n}"] = q.grad.clone()
+        opt_a.step()
+        A.eval(), A.requires_grad_(False)
+        # phase S
+        opt_s.zero_grad(set_to_none=True)
+        S.train(), S.requires_grad_(True)
+        syn_img_s, feats_s = given(t, "S")
+        with torch.no_grad():
+            p_s = torch.softmax(A(feats_s), 1)
+        loss_s = soft_ce(S(syn_img_s), p_s)
+        loss_s.backward()
+        for q in S.parameters():
+            if q.grad is not None:
+                q.grad.nan_to_num_(nan=0, posinf=1e5, neginf=-1e5)
+        opt_s.step()
+        S.eval(), S.requires_grad_(False)
+        for name, v in [("loss_lbl", loss_lbl), ("loss_syn_A", loss_syn), ("loss_gm", loss_gm), ("loss_syn_S", loss_s)]:
+            io[f"out.{t}.{name}"] = v.detach().reshape(1)
+        io[f"out.{t}.syn_img_A"] = syn_img
+        io[f"out.{t}.auto_label_A"] = p.detach()
+        io.update({f"out.{t}.state.A.{k}": v.clone() for k, v in A.state_dict().items()})
+        io.update({f"out.{t}.state.S.{k}": v.clone() for k, v in S.state_dict().items()})
+
+    os.makedirs(out_dir, exist_ok=True)
+    lagm_safetensors.save(weights, os.path.join(out_dir, "weights.safetensors"))
+    lagm_safetensors.save(io, os.path.join(out_dir, "io.safetensors"))
+    case = {"kind": "lagm_gm_step", "generator": {"given": True}, "feature_shapes": SHAPES,
+            "truncation_psi": 1.0, "truncation_cutoff": None, "noise_mode": "none", "num_classes": K,
+            "annotator": {"arch": "fpn", "tmp_channels": TMP, "num_layers": 3},
+            "segmenter": {"arch": f"deeplabv3_{depth}"}, "aspp_dropout": 0.0, "gm_params_regex": regex,
+            "matcher": {"metric": "cosine", "reduction": "mean"},
+            "annotator_optimizer": {"kind": "sgd", "lr": 1e-2, "momentum": 0.9},
+            "segmenter_optimizer": {"kind": "sgd", "lr": 1e-3, "momentum": 0.9},
+            "iterations": T, "batch": B,
+            "tolerance": {"loss_rtol": 1e-4, "grad_rtol": 1e-3, "grad_atol_frac": 1e-5, "state_rtol": 1e-4,
+                          "state_atol": 1e-5}}
+    with open(os.path.join(out_dir, "case.json"), "w") as f:
+        json.dump(case, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
