@@ -7,6 +7,7 @@
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/method/annotator_trainer.h"
+#include "lagm/method/reference_config.h"
 
 namespace lagm::cli {
 namespace {
@@ -27,7 +28,9 @@ void run_train_annotator(const TrainAnnotatorArgs& args) {
     if (args.config.empty()) throw UsageError("train-annotator needs --config (or --resume RUN_DIR)");
     auto json = nlohmann::json::parse(core::read_file(args.config), nullptr, false);
     if (json.is_discarded()) throw InputError(args.config + ": not valid JSON");
-    auto config = method::annotator_train_config_from_json(json, args.config);
+    // The reference's config files are accepted as they are.
+    auto config = method::is_reference_config(json) ? method::annotator_config_from_reference(json, args.config)
+                                                    : method::annotator_train_config_from_json(json, args.config);
     if (args.total_iters > 0) config.total_iters = args.total_iters;
     config.seed = args.common.seed ? args.common.seed : config.seed;
     r = method::train_annotator(config, args.outdir, device, progress);

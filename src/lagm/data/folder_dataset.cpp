@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
@@ -33,6 +34,18 @@ FolderDataset::FolderDataset(std::string root, FolderDatasetOptions options)
       found.emplace_back(e.path().stem().string(), e.path().string());
   }
   std::sort(found.begin(), found.end());
+  // A "samples" list (written by `lagm synthesize` filters) restricts the set to those ids.
+  if (info.contains("samples") && info["samples"].is_array()) {
+    std::set<std::string> keep;
+    for (const auto& s : info["samples"]) keep.insert(s.get<std::string>());
+    std::vector<std::pair<std::string, std::string>> filtered;
+    for (auto& f : found)
+      if (keep.count(f.first)) filtered.push_back(f);
+    if (filtered.size() != keep.size())
+      throw InputError(json_path.string() + ": lists " + std::to_string(keep.size()) + " samples but only " +
+                       std::to_string(filtered.size()) + " exist in img/");
+    found = std::move(filtered);
+  }
   for (const auto& [id, file] : found) {
     if (!fs::exists(dir / "seg" / (id + ".png"))) {
       if (options_.skip_bad) {

@@ -1,0 +1,55 @@
+// lagm synthesize: a labelled data set from a train-annotator run (generator + annotator).
+#include <cstdio>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "lagm/core/error.h"
+#include "lagm/synth/synthesize.h"
+
+namespace lagm::cli {
+namespace {
+
+struct SynthesizeArgs {
+  CommonArgs common;
+  synth::SynthesizeOptions options;
+  std::string shard = "0/1";
+};
+
+void run_synthesize(SynthesizeArgs args) {
+  args.options.device = apply_common(args.common);
+  const auto slash = args.shard.find('/');
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    args.options.shard_index = std::stoll(args.shard.substr(0, slash));
+    args.options.shard_count = std::stoll(args.shard.substr(slash + 1));
+  } catch (const std::exception&) {
+    throw UsageError("--shard '" + args.shard + "': expected k/n, e.g. 0/4");
+  }
+  const auto r = synth::synthesize(args.options, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
+  std::printf("%s: %lld written, %lld already present (snapshot %s)%s\n", args.options.out.c_str(),
+              static_cast<long long>(r.written), static_cast<long long>(r.already_present), r.snapshot.c_str(),
+              r.complete ? "; dataset.json written" : "; other shards still missing");
+}
+
+}  // namespace
+
+void add_synthesize_command(CLI::App& app) {
+  auto args = std::make_shared<SynthesizeArgs>();
+  auto* cmd = app.add_subcommand("synthesize", "generate a labelled data set with a trained annotator (phase II)");
+  auto& o = args->options;
+  cmd->add_option("--run", o.run_dir, "train-annotator run directory")->required();
+  cmd->add_option("--snapshot", o.snapshot, "best, latest or an iteration")->capture_default_str();
+  cmd->add_option("--num", o.num, "number of images")->capture_default_str();
+  cmd->add_option("--out", o.out, "output data set folder")->required();
+  cmd->add_option("--seed-base", o.seed_base, "image i uses seed base + i")->capture_default_str();
+  cmd->add_option("--shard", args->shard, "write share k of n (k/n)")->capture_default_str();
+  cmd->add_option("--generator", o.generator, "generator checkpoint (default: the run's)");
+  cmd->add_option("--confidence-threshold", o.confidence_threshold, "max-softmax below which a pixel is uncertain")
+      ->capture_default_str();
+  cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")->capture_default_str();
+  cmd->add_option("--min-confidence", o.min_confidence, "drop images whose mean max-softmax is lower")->capture_default_str();
+  add_common_options(*cmd, args->common);
+  cmd->callback([args] { run_synthesize(*args); });
+}
+
+}  // namespace lagm::cli

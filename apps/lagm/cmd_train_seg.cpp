@@ -1,0 +1,60 @@
+// lagm train-seg: a downstream segmentation network on a labelled (usually synthesized) data set.
+#include <cstdio>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "lagm/core/error.h"
+#include "lagm/method/segmenter_trainer.h"
+
+namespace lagm::cli {
+namespace {
+
+struct TrainSegArgs {
+  CommonArgs common;
+  method::SegmenterTrainConfig config;
+  std::string arch = "unet", out = "seg_run";
+  int64_t base_channels = 64, img_size = 0;
+  double aspp_dropout = 0.5;
+};
+
+void run_train_seg(TrainSegArgs args) {
+  const torch::Device device = apply_common(args.common);
+  auto& c = args.config;
+  c.seed = args.common.seed;
+  c.data.img_size = args.img_size;
+  c.validation.img_size = args.img_size;
+  c.segmenter = {{"arch", args.arch}};
+  if (args.arch == "unet") c.segmenter["base_channels"] = args.base_channels;
+  else c.segmenter["aspp_dropout"] = args.aspp_dropout;
+  const auto r = method::train_segmenter(c, args.out, device, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
+  std::printf("%s: %lld epochs, loss %.4f -> %.4f", r.outdir.c_str(), static_cast<long long>(r.epochs_done), r.first_loss,
+              r.last_loss);
+  if (r.best_epoch >= 0) std::printf(", best val mIoU %.4f at epoch %lld", r.best_miou, static_cast<long long>(r.best_epoch));
+  std::printf("\n");
+}
+
+}  // namespace
+
+void add_train_seg_command(CLI::App& app) {
+  auto args = std::make_shared<TrainSegArgs>();
+  auto* cmd = app.add_subcommand("train-seg", "train a downstream segmentation network (phase II)");
+  auto& c = args->config;
+  cmd->add_option("--data", c.data.path, "training data (folder layout)")->required();
+  cmd->add_option("--val", c.validation.path, "validation data (folder layout)");
+  cmd->add_option("--arch", args->arch, "unet, deeplabv3_resnet101 or deeplabv3_resnet50")->capture_default_str();
+  cmd->add_option("--base-channels", args->base_channels, "U-Net width")->capture_default_str();
+  cmd->add_option("--aspp-dropout", args->aspp_dropout, "DeepLab ASPP dropout")->capture_default_str();
+  cmd->add_option("--backbone-weights", c.backbone_weights, "ImageNet ResNet (safetensors) for DeepLab");
+  cmd->add_option("--img-size", args->img_size, "resize images to this square size (0 = as stored)")->capture_default_str();
+  cmd->add_option("--epochs", c.epochs, "epochs")->capture_default_str();
+  cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
+  cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();
+  cmd->add_flag("--flip", c.flip, "random horizontal flips");
+  cmd->add_flag("--scale-crop", c.scale_crop, "random scale 0.75-1.25 and crop");
+  cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")->capture_default_str();
+  cmd->add_option("--out", args->out, "output folder (resumes if it holds a finished epoch)")->capture_default_str();
+  add_common_options(*cmd, args->common);
+  cmd->callback([args] { run_train_seg(*args); });
+}
+
+}  // namespace lagm::cli

@@ -1,0 +1,93 @@
+// Seconds per iteration of Algorithm 1 (phase A + phase S), batch 2, for a U-Net (all parameters
+// matched, the reference's UNet configs) and a DeepLabv3-ResNet101 (head matched) at 64x64 and
+// 128x128, with a paper256-style generator (channel_base 16384, 8 mapping layers, random weights).
+// "no G" rows feed random features instead of running G, to compare with the PyTorch loop of
+// bench/reference_gm_step.py, which does the same.
+//   build/bench/bench_gm_step [--iters 3]
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "bench_util.h"
+#include "lagm/core/runtime.h"
+#include "lagm/method/gm_step.h"
+#include "lagm/method/optimizer.h"
+#include "lagm/models/stylegan2/feature_generator.h"
+
+namespace sg2 = lagm::models::stylegan2;
+namespace lm = lagm::method;
+
+namespace {
+
+// Random block features and images of the generator's shapes: the loop's cost without G.
+class RandomFeatures : public lagm::models::FeatureGenerator {
+ public:
+  explicit RandomFeatures(std::vector<std::vector<int64_t>> shapes) : shapes_(std::move(shapes)) {}
+  lagm::models::GeneratedBatch generate(const torch::Tensor& z) override {
+    lagm::models::GeneratedBatch b;
+    const int64_t n = z.size(0), r = shapes_.back()[1];
+    b.img = torch::rand({n, 3, r, r}) * 2 - 1;
+    for (const auto& s : shapes_) b.features.push_back(torch::randn({n, s[0], s[1], s[2]}));
+    return b;
+  }
+  int64_t z_dim() const override { return 512; }
+  int64_t img_resolution() const override { return shapes_.back()[1]; }
+  std::vector<std::vector<int64_t>> feature_shapes() const override { return shapes_; }
+  void to(torch::Device) override {}
+  torch::Device device() const override { return torch::kCPU; }
+  lagm::models::SamplingOptions& sampling() override { return sampling_; }
+  std::string kind() const override { return "random"; }
+  nlohmann::json config() const override { return {}; }
+
+ private:
+  std::vector<std::vector<int64_t>> shapes_;
+  lagm::models::SamplingOptions sampling_;
+};
+
+double time_loop(lagm::models::FeatureGenerator& g, const std::string& arch, const std::string& regex, int iters) {
+  const int64_t k = 8, b = 2, r = g.img_resolution();
+  torch::manual_seed(0);
+  lagm::models::AnnotatorFPN a(lagm::models::AnnotatorFPNOptions(g.feature_shapes(), k));
+  lagm::models::Segmenter s(lagm::models::segmenter_config_from_json({{"arch", arch}, {"num_classes", k}}, "bench"));
+  auto opt_a = lm::make_optimizer({}, a->parameters());
+  auto opt_s = lm::make_optimizer({}, s.module().parameters());
+  lm::GradientMatchingStep step(g, a, s, *opt_a, *opt_s, regex, {});
+  step.begin_training();
+  auto img = torch::rand({b, 3, r, r}) * 2 - 1;
+  auto mask = torch::randint(0, k, {b, r, r});
+  return lagm::bench::time_median(
+      [&] {
+        step.annotator_phase(img, mask, torch::randn({b, g.z_dim()}));
+        step.segmenter_phase(torch::randn({b, g.z_dim()}));
+      },
+      iters, 1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int iters = 3;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (!std::strcmp(argv[i], "--iters")) iters = std::atoi(argv[i + 1]);
+  const int threads = lagm::core::configure_runtime(0);
+  std::printf("GM iteration (phase A + phase S), batch 2, %d threads, median of %d\n", threads, iters);
+  std::printf("%-5s %-22s %-14s %12s %12s\n", "res", "segmenter", "matched", "s/iter", "s/iter no G");
+  for (int64_t res : {64, 128}) {
+    sg2::GeneratorOptions o;
+    o.img_resolution = res;
+    o.synthesis.channel_base = 16384;
+    o.synthesis.conv_clamp = 256;
+    torch::manual_seed(0);
+    sg2::StyleGAN2FeatureGenerator g(sg2::Generator(o), {});
+    RandomFeatures random(g.feature_shapes());
+    for (auto [arch, regex] : {std::pair<std::string, std::string>{"unet", ".*"}, {"deeplabv3_resnet101", ".*classifier.*"}}) {
+      const double with_g = time_loop(g, arch, regex, iters);
+      const double no_g = time_loop(random, arch, regex, iters);
+      std::printf("%-5lld %-22s %-14s %12.3f %12.3f\n", static_cast<long long>(res), arch.c_str(), regex.c_str(), with_g,
+                  no_g);
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}

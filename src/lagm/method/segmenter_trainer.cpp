@@ -1,0 +1,172 @@
+#include "lagm/method/segmenter_trainer.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/core/safetensors.h"
+#include "lagm/core/state_dict.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/eval/evaluate.h"
+#include "lagm/io/run_directory.h"
+#include "lagm/method/optimizer.h"
+#include "lagm/models/checkpoint.h"
+#include "lagm/models/segmenter.h"
+
+namespace lagm::method {
+namespace fs = std::filesystem;
+namespace F = torch::nn::functional;
+
+namespace {
+
+std::string epoch_checkpoint(const std::string& outdir, int64_t epoch) {
+  char name[40];
+  std::snprintf(name, sizeof name, "segmenter-%03lld.safetensors", static_cast<long long>(epoch));
+  return (fs::path(outdir) / name).string();
+}
+
+// Random flips and scale/crop of a batch, labels resized by nearest so that classes stay exact.
+std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y, const SegmenterTrainConfig& c) {
+  if (c.flip) {
+    auto flip = torch::rand({x.size(0)}) < 0.5;
+    for (int64_t i = 0; i < x.size(0); ++i)
+      if (flip[i].item<bool>()) x[i] = x[i].flip({2}), y[i] = y[i].flip({1});
+  }
+  if (c.scale_crop) {
+    const int64_t h = x.size(2), w = x.size(3);
+    const double s = 0.75 + 0.5 * torch::rand({1}).item<double>();
+    const int64_t nh = std::max<int64_t>(8, static_cast<int64_t>(h * s)), nw = std::max<int64_t>(8, static_cast<int64_t>(w * s));
+    auto xs = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{nh, nw}).mode(torch::kBilinear).align_corners(false));
+    auto ys = F::interpolate(y.unsqueeze(1).to(torch::kFloat32), F::InterpolateFuncOptions().size(std::vector<int64_t>{nh, nw}).mode(torch::kNearest))
+                  .squeeze(1).to(torch::kInt64);
+    // Pad (ignore label) or crop back to h x w at a random offset.
+    auto px = torch::full({x.size(0), 3, std::max(h, nh), std::max(w, nw)}, -1.0f);
+    auto py = torch::full({x.size(0), std::max(h, nh), std::max(w, nw)}, 255, torch::kInt64);
+    px.narrow(2, 0, nh).narrow(3, 0, nw).copy_(xs);
+    py.narrow(1, 0, nh).narrow(2, 0, nw).copy_(ys);
+    const int64_t oy = torch::randint(0, std::max<int64_t>(1, px.size(2) - h + 1), {1}).item<int64_t>();
+    const int64_t ox = torch::randint(0, std::max<int64_t>(1, px.size(3) - w + 1), {1}).item<int64_t>();
+    x = px.narrow(2, oy, h).narrow(3, ox, w).contiguous();
+    y = py.narrow(1, oy, h).narrow(2, ox, w).contiguous();
+  }
+  return {x, y};
+}
+
+// Doubles in metadata strings without losing bits.
+std::string exact(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+}  // namespace
+
+SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir, torch::Device device,
+                                     const SegProgressFn& progress) {
+  if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
+  data::FolderDatasetOptions opts;
+  opts.img_height = opts.img_width = c.data.img_size;
+  opts.limit = c.data.limit;
+  data::FolderDataset train(c.data.path, opts);
+  std::unique_ptr<data::FolderDataset> val;
+  if (!c.validation.path.empty()) {
+    data::FolderDatasetOptions vo;
+    vo.img_height = vo.img_width = c.validation.img_size;
+    vo.limit = c.validation.limit;
+    val = std::make_unique<data::FolderDataset>(c.validation.path, vo);
+  }
+  fs::create_directories(outdir);
+  torch::manual_seed(c.seed);
+  auto s_json = c.segmenter;
+  s_json["num_classes"] = train.num_classes();
+  models::Segmenter seg(models::segmenter_config_from_json(s_json, "train-seg segmenter"));
+  if (!c.backbone_weights.empty()) models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
+  seg.module().to(device);
+  OptimizerConfig oc;
+  oc.kind = "adam";
+  oc.lr = c.lr;
+  auto opt = make_optimizer(oc, seg.module().parameters());
+  std::vector<std::string> names;
+  for (const auto& p : seg.module().named_parameters()) names.push_back(p.key());
+
+  SegmenterTrainResult r;
+  r.outdir = outdir;
+  int64_t start_epoch = 0, steps = 0;
+  const std::string state_path = (fs::path(outdir) / "train_state.safetensors").string();
+  if (fs::exists(state_path)) {  // resume after the last finished epoch
+    auto st = core::read_safetensors(state_path);
+    start_epoch = std::stoll(st.metadata.at("epochs_done"));
+    steps = std::stoll(st.metadata.at("steps"));
+    r.best_miou = std::stod(st.metadata.at("best_miou"));
+    r.best_epoch = std::stoll(st.metadata.at("best_epoch"));
+    r.first_loss = std::stod(st.metadata.at("first_loss"));
+    core::load_state_dict(seg.module(), models::read_model_checkpoint(epoch_checkpoint(outdir, start_epoch - 1)).tensors);
+    load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
+    at::Generator gen = at::globalContext().defaultGenerator(torch::kCPU);
+    gen.set_state(st.tensors.at("rng.cpu"));
+    if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
+  }
+  const int64_t n = static_cast<int64_t>(train.size());
+  const int64_t steps_per_epoch = (n + c.batch - 1) / c.batch;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
+    seg.module().train();
+    auto order = torch::randperm(n, torch::kInt64);
+    double loss_sum = 0;
+    int64_t loss_n = 0;
+    for (int64_t b = 0; b < steps_per_epoch; ++b) {
+      if (c.max_steps > 0 && steps >= c.max_steps) break;
+      std::vector<size_t> idx;
+      for (int64_t i = b * c.batch; i < std::min(n, (b + 1) * c.batch); ++i) idx.push_back(order[i].item<int64_t>());
+      auto [x, y] = data::load_batch(train, idx);
+      std::tie(x, y) = augment(x, y, c);
+      opt->zero_grad();
+      auto loss = F::cross_entropy(seg.forward(x.to(device)), y.to(device), F::CrossEntropyFuncOptions().ignore_index(255));
+      loss.backward();
+      opt->step();
+      loss_sum += loss.item<double>();
+      ++loss_n;
+      ++steps;
+    }
+    const double mean_loss = loss_n ? loss_sum / loss_n : 0.0;
+    if (epoch == 0) r.first_loss = mean_loss;
+    r.last_loss = mean_loss;
+    nlohmann::json ckpt_config = to_json(seg.config());
+    models::write_model_checkpoint(epoch_checkpoint(outdir, epoch), "segmenter", ckpt_config, seg.module(),
+                                   {{"class_names", train.class_names()}, {"epoch", epoch}});
+    std::string line;
+    char buf[256];
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double eta = elapsed / (epoch - start_epoch + 1) * (c.epochs - epoch - 1);
+    std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  %.1f s/epoch  ETA %s", static_cast<long long>(epoch + 1),
+                  static_cast<long long>(c.epochs), mean_loss, elapsed / (epoch - start_epoch + 1),
+                  io::format_duration(eta).c_str());
+    line = buf;
+    if (val) {
+      const auto m = eval::evaluate_segmenter(seg, *val, device).metrics();
+      std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", m.mean_iou, m.fg_mean_iou);
+      line += buf;
+      io::append_jsonl((fs::path(outdir) / "metrics-val.jsonl").string(),
+                       {{"epoch", epoch}, {"mIoU", m.mean_iou}, {"fg_mIoU", m.fg_mean_iou}, {"pACC", m.pixel_accuracy},
+                        {"per_class_iou", m.iou}});
+      if (m.mean_iou > r.best_miou) r.best_miou = m.mean_iou, r.best_epoch = epoch;
+    }
+    io::append_line((fs::path(outdir) / "log.txt").string(), line);
+    if (progress) progress(line);
+    // The training state follows the checkpoint, so a crash between the two only repeats an epoch.
+    core::TensorDict st = optimizer_state(*opt, oc, names, "opt.");
+    st.set("rng.cpu", at::globalContext().defaultGenerator(torch::kCPU).get_state());
+    core::write_safetensors(state_path, st,
+                            {{"epochs_done", std::to_string(epoch + 1)}, {"steps", std::to_string(steps)},
+                             {"best_miou", exact(r.best_miou)}, {"best_epoch", std::to_string(r.best_epoch)},
+                             {"first_loss", exact(r.first_loss)}});
+    r.epochs_done = epoch + 1;
+  }
+  return r;
+}
+
+}  // namespace lagm::method

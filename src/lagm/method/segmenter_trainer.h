@@ -1,0 +1,46 @@
+// Phase II, part 2 (`lagm train-seg`): a downstream segmentation network trained on a labelled
+// data set (usually synthesized) as the reference's downstream_seg.py does: Adam 1e-3, cross
+// entropy with 255 ignored, a checkpoint per epoch, validation each epoch; resumable, shuffled
+// every epoch (the reference's single-GPU path does not shuffle, bug B12), optional augmentation.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include <functional>
+#include <string>
+
+#include "lagm/method/annotator_train_config.h"
+
+namespace lagm::method {
+
+/// Options of `train_segmenter`.
+struct SegmenterTrainConfig {
+  DatasetSpec data;
+  DatasetSpec validation;  ///< path empty = none
+  nlohmann::json segmenter = {{"arch", "unet"}};  ///< without num_classes (taken from the data)
+  std::string backbone_weights;  ///< torchvision ResNet safetensors for DeepLab (optional)
+  int64_t epochs = 20, batch = 8;
+  double lr = 1e-3;
+  bool flip = false;       ///< random horizontal flips
+  bool scale_crop = false; ///< random scale in [0.75, 1.25] then crop/pad back to size
+  uint64_t seed = 0;
+  int64_t max_steps = 0;   ///< stop after this many optimizer steps in total (0 = all epochs); for tests
+};
+
+struct SegmenterTrainResult {
+  std::string outdir;
+  int64_t epochs_done = 0;
+  double first_loss = 0, last_loss = 0;  ///< mean loss of the first and the last epoch
+  double best_miou = -1;
+  int64_t best_epoch = -1;
+};
+
+using SegProgressFn = std::function<void(const std::string&)>;
+
+/// Trains into `outdir` (segmenter-EEE.safetensors per epoch, train_state.safetensors, log.txt,
+/// metrics-val.jsonl); resumes from the last finished epoch when outdir already holds one.
+SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& config, const std::string& outdir,
+                                     torch::Device device, const SegProgressFn& progress = {});
+
+}  // namespace lagm::method

@@ -1,0 +1,167 @@
+#include "lagm/synth/synthesize.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/io/image.h"
+#include "lagm/io/run_directory.h"
+#include "lagm/method/annotator_snapshot.h"
+#include "lagm/models/feature_generator.h"
+
+namespace lagm::synth {
+namespace fs = std::filesystem;
+
+torch::Tensor quantize_generated(const torch::Tensor& images) {
+  return (images.detach().to(torch::kCPU, torch::kFloat32) * 127.5 + 128)
+      .clamp(0, 255)
+      .to(torch::kUInt8)
+      .permute({0, 2, 3, 1})
+      .contiguous();
+}
+
+namespace {
+
+std::string resolve_snapshot(const std::string& run_dir, const std::string& which) {
+  if (which == "latest") {
+    const auto s = method::latest_snapshot(run_dir);
+    if (s.empty()) throw InputError(run_dir + ": no snapshots");
+    return s;
+  }
+  if (which == "best") {
+    const fs::path best = fs::path(run_dir) / "best.json";
+    if (!fs::exists(best)) return resolve_snapshot(run_dir, "latest");  // no validation set: the last one
+    const auto j = nlohmann::json::parse(core::read_file(best.string()), nullptr, false);
+    if (j.is_discarded() || !j.contains("snapshot")) throw InputError(best.string() + ": malformed");
+    return (fs::path(run_dir) / j["snapshot"].get<std::string>()).string();
+  }
+  size_t used = 0;
+  long long it = -1;
+  try {
+    it = std::stoll(which, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != which.size() || it < 0) throw UsageError("--snapshot '" + which + "': expected best, latest or an iteration");
+  const auto path = method::snapshot_path(run_dir, it);
+  if (!fs::exists(path)) throw InputError(path + ": no such snapshot");
+  return path;
+}
+
+std::string sample_name(int64_t i) {
+  char name[16];
+  std::snprintf(name, sizeof name, "%06lld", static_cast<long long>(i));
+  return name;
+}
+
+// Writes dataset.json once every image exists: classes, counts, confidences and the filter.
+bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const std::string& generator_path) {
+  const int64_t k = static_cast<int64_t>(snap.info.class_names.size());
+  std::vector<int64_t> pixel_counts(k, 0), image_counts(k, 0);
+  std::vector<std::pair<double, int64_t>> by_confidence;
+  nlohmann::json per_image = nlohmann::json::array();
+  for (int64_t i = 0; i < o.num; ++i) {
+    const fs::path meta = fs::path(o.out) / "meta" / (sample_name(i) + ".json");
+    if (!fs::exists(meta)) return false;
+    const auto m = nlohmann::json::parse(core::read_file(meta.string()));
+    const auto counts = m.at("pixels_per_class").get<std::vector<int64_t>>();
+    for (int64_t c = 0; c < k; ++c) pixel_counts[c] += counts[c], image_counts[c] += counts[c] > 0;
+    by_confidence.emplace_back(m.at("confidence").get<double>(), i);
+    per_image.push_back(m);
+  }
+  // Stable order: most confident first, ties by index, so the kept set does not depend on timing.
+  std::stable_sort(by_confidence.begin(), by_confidence.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  const int64_t keep_n = static_cast<int64_t>(std::ceil(o.keep_top * static_cast<double>(o.num) - 1e-9));
+  std::vector<std::string> kept;
+  for (int64_t r = 0; r < keep_n && r < o.num; ++r)
+    if (by_confidence[r].first >= o.min_confidence) kept.push_back(sample_name(by_confidence[r].second));
+  std::sort(kept.begin(), kept.end());
+  nlohmann::json info = {{"classes", snap.info.class_names},
+                         {"num_images", o.num},
+                         {"samples", kept},
+                         {"generator", fs::path(generator_path).filename().string()},
+                         {"annotator_snapshot", fs::path(snap.tensors.source).filename().string()},
+                         {"annotator_iteration", snap.info.iteration},
+                         {"seed_base", o.seed_base},
+                         {"truncation_psi", snap.info.run.value("truncation_psi", 0.7)},
+                         {"truncation_cutoff", snap.info.run.value("truncation_cutoff", nlohmann::json())},
+                         {"noise_mode", snap.info.run.value("noise_mode", "random")},
+                         {"confidence_threshold", o.confidence_threshold},
+                         {"keep_top", o.keep_top},
+                         {"min_confidence", o.min_confidence},
+                         {"pixels_per_class", pixel_counts},
+                         {"images_per_class", image_counts},
+                         {"images", per_image}};
+  data::write_dataset_json(o.out, info);
+  return true;
+}
+
+}  // namespace
+
+SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progress) {
+  if (o.num < 1) throw UsageError("--num must be >= 1");
+  if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
+    throw UsageError("--shard k/n needs 0 <= k < n");
+  if (!(o.keep_top > 0 && o.keep_top <= 1)) throw UsageError("--keep-top must be in (0, 1]");
+  SynthesizeResult result;
+  result.snapshot = resolve_snapshot(o.run_dir, o.snapshot);
+  const auto snap = method::read_snapshot(result.snapshot);
+  auto annotator = method::load_snapshot_annotator(snap);
+  annotator->to(o.device);
+  const std::string generator_path = o.generator.empty() ? snap.info.run.at("generator").get<std::string>() : o.generator;
+  auto g = models::load_feature_generator(generator_path, o.device);
+  g->sampling().truncation_psi = snap.info.run.value("truncation_psi", 0.7);
+  const auto& cutoff = snap.info.run["truncation_cutoff"];
+  g->sampling().truncation_cutoff = cutoff.is_null() ? c10::nullopt : c10::optional<int64_t>(cutoff.get<int64_t>());
+  g->sampling().noise_mode = models::parse_noise_mode(snap.info.run.value("noise_mode", "random"));
+  if (g->feature_shapes() != annotator->options.input_shapes())
+    throw InputError(generator_path + ": its feature shapes do not fit the annotator of " + result.snapshot);
+
+  const int64_t begin = o.num * o.shard_index / o.shard_count, end = o.num * (o.shard_index + 1) / o.shard_count;
+  fs::create_directories(fs::path(o.out) / "meta");
+  torch::NoGradGuard no_grad;
+  const auto start = std::chrono::steady_clock::now();
+  for (int64_t i = begin; i < end; ++i) {
+    const std::string name = sample_name(i);
+    const fs::path meta = fs::path(o.out) / "meta" / (name + ".json");
+    // meta is written last, so its presence means the image and the mask are complete.
+    if (fs::exists(meta)) {
+      ++result.already_present;
+      continue;
+    }
+    // Image i depends on its seed only: latent and noise are drawn right after seeding.
+    torch::manual_seed(o.seed_base + static_cast<uint64_t>(i));
+    auto z = torch::randn({1, g->z_dim()}).to(o.device);
+    auto batch = g->generate(z);
+    auto probs = torch::softmax(annotator->forward(batch.features), 1).cpu();
+    auto [conf, label] = probs.max(1);
+    const int64_t k = probs.size(1);
+    auto counts = torch::bincount(label.reshape(-1), {}, k);
+    data::write_folder_sample(o.out, name, quantize_generated(batch.img)[0], label[0].to(torch::kUInt8));
+    nlohmann::json m = {{"id", name},
+                        {"seed", o.seed_base + static_cast<uint64_t>(i)},
+                        {"confidence", conf.mean().item<double>()},
+                        {"uncertain_fraction", (conf < o.confidence_threshold).to(torch::kFloat64).mean().item<double>()},
+                        {"pixels_per_class", std::vector<int64_t>(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + k)}};
+    core::write_file_atomic(meta.string(), m.dump() + "\n");
+    ++result.written;
+    if (progress && (result.written % 50 == 0 || i + 1 == end)) {
+      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = result.written / std::max(sec, 1e-9);
+      char line[200];
+      std::snprintf(line, sizeof line, "synthesized %lld/%lld  %.2f images/s  ETA %s", static_cast<long long>(i + 1 - begin),
+                    static_cast<long long>(end - begin), rate, io::format_duration((end - i - 1) / rate).c_str());
+      progress(line);
+    }
+  }
+  result.complete = finalize(o, snap, generator_path);
+  return result;
+}
+
+}  // namespace lagm::synth

@@ -1,0 +1,63 @@
+#include "lagm/method/reference_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "lagm/core/error.h"
+#include "test_support.h"
+
+using ::testing::HasSubstr;
+
+// A config in the reference's format maps onto the project's struct, with its defaults.
+TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
+  const auto dir = lagm::test::fresh_temp_dir("ref").string();
+  std::ofstream(dir + "/horse.safetensors") << "x";  // the converted generator beside the .pkl
+  const nlohmann::json j = {
+      {"training_set_kwargs", {{"class_name", "training.dataset.FolderDataset"}, {"path", "data/train"}, {"img_size", {256, 256}}}},
+      {"validation_set_kwargs", {{"class_name", "downstream_seg.ImageLabelDataset"}, {"rootdir", "data/val"}}},
+      {"G_kwargs", {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "horse.pkl"}, {"truncation_cutoff", 7}}},
+      {"A_kwargs", {{"class_name", "training.networks.FPNLabelBranch"}, {"tmp_channels", 128}}},
+      {"S_kwargs", {{"class_name", "training.networks.DeepLabv3"}}},
+      {"A_opt_kwargs", {{"class_name", "torch.optim.SGD"}, {"lr", 0.001}, {"momentum", 0.9}}},
+      {"S_opt_kwargs", {{"class_name", "torch.optim.Adam"}, {"lr", 0.0005}}},
+      {"gmparam_regex", ".*classifier.*"}};
+  const auto c = lagm::method::annotator_config_from_reference(j, dir + "/horse_2_stylegan2.json");
+  EXPECT_TRUE(lagm::method::is_reference_config(j));
+  EXPECT_EQ(c.generator, dir + "/horse.safetensors");
+  EXPECT_EQ(c.sampling.truncation_cutoff.value(), 7);
+  EXPECT_DOUBLE_EQ(c.sampling.truncation_psi, 0.7);
+  EXPECT_EQ(c.segmenter["arch"], "deeplabv3_resnet101");
+  EXPECT_EQ(c.gm_params, ".*classifier.*");
+  EXPECT_EQ(c.annotator_optimizer.kind, "sgd");
+  EXPECT_EQ(c.segmenter_optimizer.kind, "adam");
+  EXPECT_DOUBLE_EQ(c.segmenter_optimizer.lr, 0.0005);
+  EXPECT_EQ(c.batch, 2);
+  EXPECT_EQ(c.total_iters, 150000);
+  EXPECT_EQ(c.training_set.path, dir + "/data/train");
+  EXPECT_EQ(c.training_set.img_size, 256);
+  EXPECT_EQ(c.validation_set.path, dir + "/data/val");
+  EXPECT_EQ(c.run_name, "horse_2_stylegan2");
+}
+
+TEST(ReferenceConfig, NamesWhatCannotBeReadYet) {
+  const auto dir = lagm::test::fresh_temp_dir("ref2").string();
+  std::ofstream(dir + "/g.safetensors") << "x";
+  nlohmann::json j = {{"training_set_kwargs", {{"class_name", "training.dataset.CelebAMaskDataset"}}},
+                      {"G_kwargs", {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "g.pkl"}}}};
+  try {
+    lagm::method::annotator_config_from_reference(j, dir + "/c.json");
+    FAIL();
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("training_set_kwargs.class_name: data set class 'CelebAMaskDataset'"));
+  }
+  j["G_kwargs"]["generator_pkl"] = "missing.pkl";
+  try {
+    lagm::method::annotator_config_from_reference(j, dir + "/c.json");
+    FAIL();
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("missing.safetensors not found; convert missing.pkl"));
+  }
+}
