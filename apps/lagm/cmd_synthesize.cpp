@@ -48,6 +48,7 @@ void add_synthesize_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")->capture_default_str();
   cmd->add_option("--min-confidence", o.min_confidence, "drop images whose mean max-softmax is lower")->capture_default_str();
+  cmd->add_flag("--wide-crop", o.wide_crop, "keep the central 3/4 rows (4:3 pictures, e.g. the car generator)");
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_synthesize(*args); });
 }

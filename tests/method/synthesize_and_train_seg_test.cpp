@@ -129,3 +129,13 @@ TEST(TrainSeg, LossFallsCheckpointsReloadAndRunResumes) {
   EXPECT_THAT(lines[0], HasSubstr("resumed after epoch 5"));
   EXPECT_TRUE(fs::exists(dir + "/out/segmenter-006.safetensors"));
 }
+
+TEST(Synthesize, WideCropKeepsTheCentralRowsLikeTheReference) {
+  auto x = torch::arange(512, torch::kFloat32).view({1, 1, 512, 1}).expand({1, 1, 512, 512});
+  auto y = lagm::synth::wide_crop(x);
+  EXPECT_EQ(y.sizes(), torch::IntArrayRef({1, 1, 384, 512}));
+  EXPECT_EQ(y[0][0][0][0].item<float>(), 64.0f);    // rows 64..447
+  EXPECT_EQ(y[0][0][383][0].item<float>(), 447.0f);
+  EXPECT_EQ(lagm::synth::wide_crop(y).sizes(), y.sizes());  // already 4:3: unchanged
+  EXPECT_THROW(lagm::synth::wide_crop(torch::zeros({1, 1, 100, 120})), lagm::InputError);
+}

@@ -44,6 +44,7 @@ const std::vector<std::pair<std::string, KindRunner>>& golden_kinds() {
       {"stylegan2_forward", run_stylegan2_forward},
       {"segmenter_forward", run_segmenter_forward},
       {"lagm_gm_step", run_lagm_gm_step},
+      {"stylegan1_forward", run_stylegan1_forward},
   };
   return kinds;
 }

@@ -66,5 +66,6 @@ void run_miou(const GoldenCase& c, Checker& check);
 void run_stylegan2_forward(const GoldenCase& c, Checker& check);
 void run_segmenter_forward(const GoldenCase& c, Checker& check);
 void run_lagm_gm_step(const GoldenCase& c, Checker& check);
+void run_stylegan1_forward(const GoldenCase& c, Checker& check);
 
 }  // namespace lagm::golden

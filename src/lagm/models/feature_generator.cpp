@@ -2,6 +2,7 @@
 
 #include "lagm/core/error.h"
 #include "lagm/models/checkpoint.h"
+#include "lagm/models/stylegan1/feature_generator.h"
 #include "lagm/models/stylegan2/feature_generator.h"
 
 namespace lagm::models {
@@ -26,6 +27,11 @@ std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path
   if (ckpt.kind == "stylegan2") {
     g = std::make_unique<stylegan2::StyleGAN2FeatureGenerator>(stylegan2::load_generator(ckpt),
                                                                sampling_from_extra(ckpt));
+  } else if (ckpt.kind == "stylegan1") {
+    g = std::make_unique<stylegan1::StyleGAN1FeatureGenerator>(stylegan1::load_stylegan1(ckpt));
+    const auto extra = sampling_from_extra(ckpt);
+    if (ckpt.extra.contains("truncation_psi")) g->sampling().truncation_psi = extra.truncation_psi;
+    if (ckpt.extra.contains("truncation_cutoff")) g->sampling().truncation_cutoff = extra.truncation_cutoff;
   } else {
     throw InputError(path + ": kind '" + ckpt.kind + "' is not a generator (expected stylegan2 or stylegan1)");
   }

@@ -26,6 +26,16 @@ torch::Tensor quantize_generated(const torch::Tensor& images) {
       .contiguous();
 }
 
+torch::Tensor wide_crop(const torch::Tensor& x) {
+  const int64_t h = x.size(-2), w = x.size(-1);
+  if (h != w) {
+    if ((w * 3) / 4 != h) throw InputError("wide crop: a non-square image must be 4:3, got " + std::to_string(w) + "x" + std::to_string(h));
+    return x;
+  }
+  const int64_t c = (h * 3) / 4;
+  return x.narrow(-2, (h - c) / 2, c);
+}
+
 namespace {
 
 std::string resolve_snapshot(const std::string& run_dir, const std::string& which) {
@@ -95,6 +105,7 @@ bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const st
                          {"confidence_threshold", o.confidence_threshold},
                          {"keep_top", o.keep_top},
                          {"min_confidence", o.min_confidence},
+                         {"wide_crop", o.wide_crop},
                          {"pixels_per_class", pixel_counts},
                          {"images_per_class", image_counts},
                          {"images", per_image}};
@@ -140,10 +151,12 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     auto z = torch::randn({1, g->z_dim()}).to(o.device);
     auto batch = g->generate(z);
     auto probs = torch::softmax(annotator->forward(batch.features), 1).cpu();
+    auto img = batch.img;
+    if (o.wide_crop) probs = wide_crop(probs), img = wide_crop(img);
     auto [conf, label] = probs.max(1);
     const int64_t k = probs.size(1);
     auto counts = torch::bincount(label.reshape(-1), {}, k);
-    data::write_folder_sample(o.out, name, quantize_generated(batch.img)[0], label[0].to(torch::kUInt8));
+    data::write_folder_sample(o.out, name, quantize_generated(img)[0], label[0].to(torch::kUInt8));
     nlohmann::json m = {{"id", name},
                         {"seed", o.seed_base + static_cast<uint64_t>(i)},
                         {"confidence", conf.mean().item<double>()},

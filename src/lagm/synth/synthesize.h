@@ -24,6 +24,7 @@ struct SynthesizeOptions {
   double confidence_threshold = 0.9;  ///< pixels below this max-softmax count as uncertain
   double keep_top = 1.0;              ///< keep this fraction of the most confident images in dataset.json
   double min_confidence = 0.0;        ///< and only those with mean max-softmax >= this
+  bool wide_crop = false;             ///< keep the central 3/4 rows (4:3 pictures in square G, e.g. cars)
   torch::Device device = torch::kCPU;
 };
 
@@ -37,6 +38,10 @@ struct SynthesizeResult {
 using ProgressFn = std::function<void(const std::string&)>;
 
 SynthesizeResult synthesize(const SynthesizeOptions& options, const ProgressFn& progress = {});
+
+/// The reference's wide crop (spec §3.4): a square [.., H, W] keeps rows [(H - c) / 2, (H + c) / 2)
+/// with c = floor(3 H / 4); a 4:3 input is returned unchanged.
+torch::Tensor wide_crop(const torch::Tensor& x);
 
 /// The reference's quantisation of generated images: clamp(x * 127.5 + 128, 0, 255) truncated to
 /// uint8 ([N, 3, H, W] -> [N, H, W, 3]).
