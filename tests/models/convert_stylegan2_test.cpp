@@ -15,15 +15,15 @@ using ::testing::HasSubstr;
 
 namespace {
 const std::string kTools = std::string(LAGM_SOURCE_DIR) + "/tools";
-const std::string kCase = std::string(LAGM_GOLDEN_DIR) + "/sg2_skip_r32";
+const std::string kSg2Case = std::string(LAGM_GOLDEN_DIR) + "/sg2_skip_r32";
 }  // namespace
 
 TEST(ConvertStyleGAN2, PersistentPickleConvertsAndReproducesGolden) {
   const auto dir = lagm::test::fresh_temp_dir("conv").string();
-  const auto config = nlohmann::json::parse(lagm::core::read_file(kCase + "/case.json"));
+  const auto config = nlohmann::json::parse(lagm::core::read_file(kSg2Case + "/case.json"));
   std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
   auto [code1, out1] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/python/make_persistent_pickle.py " +
-                                               kCase + "/weights.safetensors G. " + dir + "/kwargs.json " + dir + "/net.pkl");
+                                               kSg2Case + "/weights.safetensors G. " + dir + "/kwargs.json " + dir + "/net.pkl");
   ASSERT_EQ(code1, 0) << out1;
   auto [code2, out2] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
                                                "/net.pkl " + dir + "/G.safetensors --psi 0.7 --cutoff none");
@@ -33,7 +33,7 @@ TEST(ConvertStyleGAN2, PersistentPickleConvertsAndReproducesGolden) {
   EXPECT_EQ(g->sampling().truncation_psi, 0.7);
   EXPECT_FALSE(g->sampling().truncation_cutoff.has_value());
   g->sampling().noise_mode = lagm::models::NoiseMode::kConst;
-  const auto io = lagm::core::read_safetensors(kCase + "/io.safetensors").tensors;
+  const auto io = lagm::core::read_safetensors(kSg2Case + "/io.safetensors").tensors;
   auto img = g->generate(io.at("in.z")).img;
   const auto& expected = io.at("out.img");
   EXPECT_LT((img - expected).abs().max().item<float>(), 1e-4 * (1 + expected.abs().max().item<float>()));
@@ -41,11 +41,11 @@ TEST(ConvertStyleGAN2, PersistentPickleConvertsAndReproducesGolden) {
 
 TEST(ConvertStyleGAN2, PlainStateDictWithKwargsConverts) {
   const auto dir = lagm::test::fresh_temp_dir("plain").string();
-  const auto config = nlohmann::json::parse(lagm::core::read_file(kCase + "/case.json"));
+  const auto config = nlohmann::json::parse(lagm::core::read_file(kSg2Case + "/case.json"));
   std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
   ASSERT_EQ(lagm::test::run_python(
                 "import sys; sys.path.insert(0, '" + kTools + "/python')\nimport lagm_safetensors, torch\n"
-                "t, _ = lagm_safetensors.load('" + kCase + "/weights.safetensors')\n"
+                "t, _ = lagm_safetensors.load('" + kSg2Case + "/weights.safetensors')\n"
                 "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" + dir + "/sd.pt')\n"),
             0);
   auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir + "/sd.pt " +

@@ -19,7 +19,7 @@ namespace m = lagm::models;
 
 namespace {
 
-nlohmann::ordered_json read_manifest(const std::string& name) {
+nlohmann::ordered_json read_segmenter_manifest(const std::string& name) {
   return nlohmann::ordered_json::parse(lagm::core::read_file(std::string(LAGM_GOLDEN_DIR) + "/manifests/" + name));
 }
 
@@ -50,12 +50,12 @@ TEST(Segmenters, DeepLabNamesMatchTorchvisionUnderMainNet) {
   const auto sd = lagm::core::state_dict(s.module());
   EXPECT_EQ(sd.items()[0].first, "input_mean");
   EXPECT_EQ(sd.items()[1].first, "input_std");
-  expect_matches_manifest(sd, read_manifest("torchvision_deeplabv3_resnet101_c8.json"), "main_net.");
+  expect_matches_manifest(sd, read_segmenter_manifest("torchvision_deeplabv3_resnet101_c8.json"), "main_net.");
 }
 
 TEST(Segmenters, ResNet101NamesMatchTorchvision) {
   m::ResNet r(m::ResNetOptions(m::resnet_layers("resnet101")));
-  expect_matches_manifest(lagm::core::state_dict(*r), read_manifest("torchvision_resnet101.json"), "");
+  expect_matches_manifest(lagm::core::state_dict(*r), read_segmenter_manifest("torchvision_resnet101.json"), "");
 }
 
 TEST(Segmenters, DeepLabHeadHas23TensorsUnderClassifier) {

@@ -16,14 +16,14 @@
 namespace sg1 = lagm::models::stylegan1;
 
 namespace {
-const std::string kCase = std::string(LAGM_GOLDEN_DIR) + "/sg1_r128";
+const std::string kSg1Case = std::string(LAGM_GOLDEN_DIR) + "/sg1_r128";
 }
 
 TEST(StyleGAN1, StateDictNamesMatchTheGoldenWeights) {
   sg1::StyleGAN1Options o;
   o.resolution = 128, o.fmap_base = 512, o.fmap_max = 16;
   sg1::StyleGAN1Generator g(o);
-  const auto golden = lagm::core::read_safetensors(kCase + "/weights.safetensors").tensors.with_prefix_stripped("G.");
+  const auto golden = lagm::core::read_safetensors(kSg1Case + "/weights.safetensors").tensors.with_prefix_stripped("G.");
   const auto own = lagm::core::state_dict(*g);
   EXPECT_EQ(own.size(), golden.size());
   for (const auto& [name, t] : own.items()) {
@@ -56,7 +56,7 @@ TEST(ConvertStyleGAN1, LegacyCheckpointAndNpyReproduceGolden) {
   ASSERT_EQ(lagm::test::run_python(
                 "import sys, collections, numpy as np, torch; sys.path.insert(0, '" + tools + "/python')\n"
                 "import lagm_safetensors\n"
-                "t, _ = lagm_safetensors.load('" + kCase + "/weights.safetensors')\n"
+                "t, _ = lagm_safetensors.load('" + kSg1Case + "/weights.safetensors')\n"
                 "sd = collections.OrderedDict((k[2:], v) for k, v in t.items() if k.startswith('G.') and 'avg_latent' not in k)\n"
                 "torch.save(sd, '" + dir + "/g.for_g_all.pt', _use_new_zipfile_serialization=False)\n"
                 "np.save('" + dir + "/avg.npy', t['G.truncation.avg_latent'].numpy())\n"),
@@ -68,7 +68,7 @@ TEST(ConvertStyleGAN1, LegacyCheckpointAndNpyReproduceGolden) {
   const auto ckpt = lagm::models::read_model_checkpoint(dir + "/G.safetensors");
   auto g = sg1::load_stylegan1(ckpt);
   g->eval();
-  const auto io = lagm::core::read_safetensors(kCase + "/io.safetensors").tensors;
+  const auto io = lagm::core::read_safetensors(kSg1Case + "/io.safetensors").tensors;
   sg1::NoiseInputs noise;
   for (const auto& name : g->noise_layer_names()) noise[name] = io.at("in.noise.G." + name);
   torch::NoGradGuard no_grad;
