@@ -80,7 +80,7 @@ TEST(AnnotatorTrainer, RejectsLabelledImagesOfTheWrongSize) {
     lagm::method::train_annotator(config, dir + "/runs", torch::kCPU);
     FAIL();
   } catch (const lagm::InputError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("labelled images are 24x24 but the generator makes 32px"));
+    EXPECT_THAT(e.what(), HasSubstr("labelled images are 24x24 but the generator (after the transform) makes 32x32"));
   }
 }
 

@@ -1,4 +1,5 @@
 #include "lagm/method/gradient_matching.h"
+#include "lagm/method/transform_pipe.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -61,4 +62,17 @@ TEST(GradientMatching, PresetsResolveAndBadRegexIsAnInputError) {
   EXPECT_EQ(lm::resolve_gm_params_regex("u1"), "outc.*|down1.*|up4.*");
   EXPECT_EQ(lm::resolve_gm_params_regex("up4.*"), "up4.*");
   EXPECT_THROW(lm::resolve_gm_params_regex("(unclosed"), lagm::InputError);
+}
+
+TEST(TransformPipe, WideCropThenLegacyNearestResizeOnImagesAndLogits) {
+  lm::TransformOptions t;
+  t.wide_crop = true;
+  t.resize = std::array<int64_t, 2>{6, 8};
+  auto img = torch::arange(64, torch::kFloat32).view({1, 1, 8, 8}).expand({2, 3, 8, 8});
+  auto y = torch::arange(64, torch::kFloat32).view({1, 1, 8, 8}).expand({2, 4, 8, 8});
+  auto [a, b] = lm::apply_transform(t, img, y);
+  EXPECT_EQ(a.sizes(), torch::IntArrayRef({2, 3, 6, 8}));
+  EXPECT_EQ(b.sizes(), torch::IntArrayRef({2, 4, 6, 8}));
+  EXPECT_EQ(a[0][0][0][0].item<float>(), 8.0f);  // crop keeps rows 1..6 of 8, then 6 -> 6 rows
+  EXPECT_TRUE(lm::TransformOptions().is_identity());
 }

@@ -61,3 +61,19 @@ TEST(ReferenceConfig, NamesWhatCannotBeReadYet) {
     EXPECT_THAT(e.what(), HasSubstr("missing.safetensors not found; convert missing.pkl"));
   }
 }
+
+TEST(ReferenceConfig, TransformPipeOfTheCarConfigs) {
+  const auto dir = lagm::test::fresh_temp_dir("ref3").string();
+  std::ofstream(dir + "/car.safetensors") << "x";
+  const nlohmann::json j = {
+      {"training_set_kwargs", {{"class_name", "FolderDataset"}, {"path", "d"}}},
+      {"G_kwargs", {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "car.pkl"}}},
+      {"T_kwargs", {{"class_name", "training.transform.TransformPipe"}, {"wide_crop", true}, {"resize", {256, 192}}}}};
+  const auto c = lagm::method::annotator_config_from_reference(j, dir + "/cgpart.json");
+  EXPECT_TRUE(c.transform.wide_crop);
+  ASSERT_TRUE(c.transform.resize.has_value());
+  EXPECT_EQ((*c.transform.resize)[0], 256);  // H, as torch reads it (the reference's bug B7)
+  const auto hw = lagm::method::transformed_size(c.transform, 512);
+  EXPECT_EQ(hw[0], 256);
+  EXPECT_EQ(hw[1], 192);
+}

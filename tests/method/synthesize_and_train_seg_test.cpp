@@ -16,6 +16,7 @@
 #include "lagm/method/segmenter_trainer.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/segmenter.h"
+#include "lagm/method/transform_pipe.h"
 #include "lagm/synth/synthesize.h"
 #include "test_support.h"
 
@@ -132,10 +133,10 @@ TEST(TrainSeg, LossFallsCheckpointsReloadAndRunResumes) {
 
 TEST(Synthesize, WideCropKeepsTheCentralRowsLikeTheReference) {
   auto x = torch::arange(512, torch::kFloat32).view({1, 1, 512, 1}).expand({1, 1, 512, 512});
-  auto y = lagm::synth::wide_crop(x);
+  auto y = lagm::method::wide_crop(x);
   EXPECT_EQ(y.sizes(), torch::IntArrayRef({1, 1, 384, 512}));
   EXPECT_EQ(y[0][0][0][0].item<float>(), 64.0f);    // rows 64..447
   EXPECT_EQ(y[0][0][383][0].item<float>(), 447.0f);
-  EXPECT_EQ(lagm::synth::wide_crop(y).sizes(), y.sizes());  // already 4:3: unchanged
-  EXPECT_THROW(lagm::synth::wide_crop(torch::zeros({1, 1, 100, 120})), lagm::InputError);
+  EXPECT_EQ(lagm::method::wide_crop(y).sizes(), y.sizes());  // already 4:3: unchanged
+  EXPECT_THROW(lagm::method::wide_crop(torch::zeros({1, 1, 100, 120})), lagm::InputError);
 }

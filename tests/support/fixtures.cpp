@@ -40,7 +40,7 @@ void write_random_folder_dataset(const std::string& dir, int count, int num_clas
       const int64_t x = torch::randint(0, size / 2, {1}, gen).item<int64_t>();
       mask.narrow(0, y, size / 3).narrow(1, x, size / 3).fill_(c);
     }
-    char name[16];
+    char name[32];
     std::snprintf(name, sizeof name, "%06d", i);
     data::write_folder_sample(dir, name, image, mask);
   }

@@ -25,7 +25,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "gm_params",
                  "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "total_iters", "annotator_interval",
                  "segmenter_interval", "seed", "training_set", "validation_set", "niter_per_tick", "snapshot_ticks",
-                 "grid_size", "run_name"},
+                 "grid_size", "run_name", "transform"},
              where);
   AnnotatorTrainConfig c;
   c.generator = get_or<std::string>(j, "generator", "", where);
@@ -61,6 +61,16 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
       throw InputError(where + ".matcher.cosine_eps: expected clamp_each_norm (PyTorch >= 1.12) or clamp_product");
     c.matcher.cosine_eps = eps == "clamp_product" ? CosineEps::kClampProduct : CosineEps::kClampEachNorm;
   }
+  if (j.contains("transform")) {
+    const auto& t = j["transform"];
+    check_keys(t, {"wide_crop", "resize"}, where + ".transform");
+    c.transform.wide_crop = get_or<bool>(t, "wide_crop", false, where + ".transform");
+    if (t.contains("resize") && !t["resize"].is_null()) {
+      const auto hw = get_or<std::vector<int64_t>>(t, "resize", {}, where + ".transform");
+      if (hw.size() != 2 || hw[0] < 1 || hw[1] < 1) throw InputError(where + ".transform.resize must be [H, W]");
+      c.transform.resize = std::array<int64_t, 2>{hw[0], hw[1]};
+    }
+  }
   if (j.contains("annotator_optimizer"))
     c.annotator_optimizer = optimizer_config_from_json(j["annotator_optimizer"], where + ".annotator_optimizer");
   if (j.contains("segmenter_optimizer"))
@@ -94,6 +104,8 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
           {"gm_params", c.gm_params},
           {"matcher", {{"metric", to_string(c.matcher.metric)}, {"reduction", to_string(c.matcher.reduction)},
                        {"cosine_eps", c.matcher.cosine_eps == CosineEps::kClampProduct ? "clamp_product" : "clamp_each_norm"}}},
+          {"transform", {{"wide_crop", c.transform.wide_crop},
+                         {"resize", c.transform.resize ? nlohmann::json(*c.transform.resize) : nlohmann::json()}}},
           {"annotator_optimizer", to_json(c.annotator_optimizer)},
           {"segmenter_optimizer", to_json(c.segmenter_optimizer)},
           {"batch", c.batch},

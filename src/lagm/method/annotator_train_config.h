@@ -9,6 +9,7 @@
 
 #include "lagm/method/gradient_matching.h"
 #include "lagm/method/optimizer.h"
+#include "lagm/method/transform_pipe.h"
 #include "lagm/models/feature_generator.h"
 
 namespace lagm::method {
@@ -31,6 +32,7 @@ struct AnnotatorTrainConfig {
   nlohmann::json segmenter = {{"arch", "unet"}};  ///< segmenter config without num_classes
   std::string gm_params = ".*";                   ///< preset name or regex
   MatcherOptions matcher;
+  TransformOptions transform;  ///< applied to generated images and annotator logits in the loop
   OptimizerConfig annotator_optimizer, segmenter_optimizer;
   int64_t batch = 2;
   int64_t total_iters = 150000;

@@ -77,10 +77,11 @@ class AnnotatorRun {
     }
     generator_ = models::load_feature_generator(config_.generator, device_);
     generator_->sampling() = config_.sampling;
-    if (label_images_.size(2) != generator_->img_resolution() || label_images_.size(3) != generator_->img_resolution())
+    const auto hw = transformed_size(config_.transform, generator_->img_resolution());
+    if (label_images_.size(2) != hw[0] || label_images_.size(3) != hw[1])
       throw InputError(config_.training_set.path + ": labelled images are " + std::to_string(label_images_.size(3)) + "x" +
-                       std::to_string(label_images_.size(2)) + " but the generator makes " +
-                       std::to_string(generator_->img_resolution()) + "px images; set training_set.img_size");
+                       std::to_string(label_images_.size(2)) + " but the generator (after the transform) makes " +
+                       std::to_string(hw[1]) + "x" + std::to_string(hw[0]) + " images; set training_set.img_size");
 
     torch::manual_seed(config_.seed);  // A and S initialisation, then the z / noise / dropout stream
     const int64_t k = labelled_->num_classes();
@@ -95,7 +96,7 @@ class AnnotatorRun {
     opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());
     opt_s_ = make_optimizer(config_.segmenter_optimizer, segmenter_->module().parameters());
     step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_, *opt_s_,
-                                                   config_.gm_params, config_.matcher);
+                                                   config_.gm_params, config_.matcher, config_.transform);
     sampler_ = std::make_unique<LabelledSampler>(labelled_->size(), config_.seed);
     // Grid latents from their own generator, so pictures never perturb the training stream.
     auto grid_gen = at::detail::createCPUGenerator(config_.seed + 0x5EED);

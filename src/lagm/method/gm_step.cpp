@@ -35,9 +35,10 @@ void nan_to_num_grads(torch::nn::Module& module) {
 GradientMatchingStep::GradientMatchingStep(models::FeatureGenerator& generator, models::AnnotatorFPN annotator,
                                            models::Segmenter& segmenter, torch::optim::Optimizer& annotator_optimizer,
                                            torch::optim::Optimizer& segmenter_optimizer,
-                                           const std::string& gm_params_regex, MatcherOptions matcher)
+                                           const std::string& gm_params_regex, MatcherOptions matcher,
+                                           TransformOptions transform)
     : generator_(generator), annotator_(std::move(annotator)), segmenter_(segmenter), opt_a_(annotator_optimizer),
-      opt_s_(segmenter_optimizer), matcher_(matcher) {
+      opt_s_(segmenter_optimizer), matcher_(matcher), transform_(transform) {
   const std::regex re(gm_params_regex);
   for (const auto& p : segmenter_.module().named_parameters()) {
     if (std::regex_match(p.key(), re)) {
@@ -74,8 +75,9 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
 
   // The same gradient on generated images labelled by A, kept differentiable in A.
   auto batch = generator_.generate(z);
-  auto probs = torch::softmax(annotator_->forward(batch.features), 1);
-  auto loss_syn = soft_cross_entropy(segmenter_.forward(batch.img), probs);
+  auto [syn_img, logits] = apply_transform(transform_, batch.img, annotator_->forward(batch.features));
+  auto probs = torch::softmax(logits, 1);
+  auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img), probs);
   auto g_syn = torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
                                      /*create_graph=*/true);
   auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);
@@ -89,7 +91,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   r.loss_label = loss_label.item<double>();
   r.loss_synthetic = loss_syn.item<double>();
   r.loss_gm = loss_gm.item<double>();
-  r.synthetic_images = batch.img.detach();
+  r.synthetic_images = syn_img.detach();
   r.soft_labels = probs.detach();
   return r;
 }
@@ -100,12 +102,14 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
   segmenter_.module().train();
   set_requires_grad(segmenter_.module(), true);
   auto batch = generator_.generate(z);
-  torch::Tensor probs;
+  torch::Tensor probs, syn_img;
   {
     torch::NoGradGuard no_grad;  // A is in eval mode here: BatchNorm running statistics
-    probs = torch::softmax(annotator_->forward(batch.features), 1);
+    auto [img, logits] = apply_transform(transform_, batch.img, annotator_->forward(batch.features));
+    probs = torch::softmax(logits, 1);
+    syn_img = img;
   }
-  auto loss = soft_cross_entropy(segmenter_.forward(batch.img), probs);
+  auto loss = soft_cross_entropy(segmenter_.forward(syn_img), probs);
   loss.backward();
   nan_to_num_grads(segmenter_.module());
   opt_s_.step();

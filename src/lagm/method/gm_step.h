@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lagm/method/gradient_matching.h"
+#include "lagm/method/transform_pipe.h"
 #include "lagm/models/annotator_fpn.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/models/segmenter.h"
@@ -41,7 +42,7 @@ class GradientMatchingStep {
   GradientMatchingStep(models::FeatureGenerator& generator, models::AnnotatorFPN annotator,
                        models::Segmenter& segmenter, torch::optim::Optimizer& annotator_optimizer,
                        torch::optim::Optimizer& segmenter_optimizer, const std::string& gm_params_regex,
-                       MatcherOptions matcher);
+                       MatcherOptions matcher, TransformOptions transform = {});
 
   /// Puts A and S in train mode with every parameter requiring grad (the reference's loop entry).
   void begin_training();
@@ -59,6 +60,7 @@ class GradientMatchingStep {
   torch::optim::Optimizer& opt_a_;
   torch::optim::Optimizer& opt_s_;
   MatcherOptions matcher_;
+  TransformOptions transform_;
   std::vector<std::string> gm_names_;
   std::vector<torch::Tensor> gm_params_;
 };

@@ -12,7 +12,7 @@ torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& w
                                const torch::Tensor& styles_in, const torch::Tensor& noise, const torch::Tensor& f,
                                const ModulatedConv2dOptions& o) {
   const int64_t n = x_in.size(0);
-  const int64_t out_ch = weight_in.size(0), in_ch = weight_in.size(1), kh = weight_in.size(2), kw = weight_in.size(3);
+  const int64_t in_ch = weight_in.size(1), kh = weight_in.size(2), kw = weight_in.size(3);
   TORCH_CHECK(styles_in.sizes() == torch::IntArrayRef({n, in_ch}), "modulated_conv2d: styles must be [N, I]");
   auto x = x_in;
   auto weight = weight_in;

@@ -13,6 +13,7 @@
 #include "lagm/io/image.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/annotator_snapshot.h"
+#include "lagm/method/transform_pipe.h"
 #include "lagm/models/feature_generator.h"
 
 namespace lagm::synth {
@@ -24,16 +25,6 @@ torch::Tensor quantize_generated(const torch::Tensor& images) {
       .to(torch::kUInt8)
       .permute({0, 2, 3, 1})
       .contiguous();
-}
-
-torch::Tensor wide_crop(const torch::Tensor& x) {
-  const int64_t h = x.size(-2), w = x.size(-1);
-  if (h != w) {
-    if ((w * 3) / 4 != h) throw InputError("wide crop: a non-square image must be 4:3, got " + std::to_string(w) + "x" + std::to_string(h));
-    return x;
-  }
-  const int64_t c = (h * 3) / 4;
-  return x.narrow(-2, (h - c) / 2, c);
 }
 
 namespace {
@@ -64,7 +55,7 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
 }
 
 std::string sample_name(int64_t i) {
-  char name[16];
+  char name[32];
   std::snprintf(name, sizeof name, "%06lld", static_cast<long long>(i));
   return name;
 }
@@ -152,7 +143,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     auto batch = g->generate(z);
     auto probs = torch::softmax(annotator->forward(batch.features), 1).cpu();
     auto img = batch.img;
-    if (o.wide_crop) probs = wide_crop(probs), img = wide_crop(img);
+    if (o.wide_crop) probs = method::wide_crop(probs), img = method::wide_crop(img);
     auto [conf, label] = probs.max(1);
     const int64_t k = probs.size(1);
     auto counts = torch::bincount(label.reshape(-1), {}, k);

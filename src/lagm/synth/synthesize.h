@@ -39,10 +39,6 @@ using ProgressFn = std::function<void(const std::string&)>;
 
 SynthesizeResult synthesize(const SynthesizeOptions& options, const ProgressFn& progress = {});
 
-/// The reference's wide crop (spec §3.4): a square [.., H, W] keeps rows [(H - c) / 2, (H + c) / 2)
-/// with c = floor(3 H / 4); a 4:3 input is returned unchanged.
-torch::Tensor wide_crop(const torch::Tensor& x);
-
 /// The reference's quantisation of generated images: clamp(x * 127.5 + 128, 0, 255) truncated to
 /// uint8 ([N, 3, H, W] -> [N, H, W, 3]).
 torch::Tensor quantize_generated(const torch::Tensor& images);
