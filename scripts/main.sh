@@ -47,5 +47,6 @@ JSON
 ./build/lagm train-annotator --config "$work/run.json" --outdir "$work/runs"
 ./build/lagm synthesize --run "$work/runs/00000-smoke" --num 64 --out "$work/synth"
 ./build/lagm train-seg --data "$work/synth" --val "$work/val" --arch unet --base-channels 8 --epochs 2 --out "$work/seg"
+./build/lagm eval --model "$work/seg/segmenter-001.safetensors" --data "$work/val" --json "$work/eval.json" --grid "$work/eval.png"
 echo "pipeline outputs in $work (grids: $work/runs/00000-smoke/grids)"
 exit $status

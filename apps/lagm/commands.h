@@ -10,5 +10,6 @@ void add_generate_command(CLI::App& app);
 void add_train_annotator_command(CLI::App& app);
 void add_synthesize_command(CLI::App& app);
 void add_train_seg_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 }  // namespace lagm::cli

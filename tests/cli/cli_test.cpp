@@ -4,6 +4,12 @@
 
 #include <fstream>
 
+#include "fixtures.h"
+#include "lagm/core/atomic_file.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/eval/evaluate.h"
+#include "lagm/method/segmenter_checkpoint.h"
+#include "lagm/method/segmenter_trainer.h"
 #include "test_support.h"
 
 using ::testing::HasSubstr;
@@ -20,7 +26,7 @@ int count_lines(const std::string& s) {
 }  // namespace
 
 TEST(Cli, HelpForEveryCommandExitsZero) {
-  for (const char* cmd : {"", "info", "generate", "train-annotator", "synthesize", "train-seg"}) {
+  for (const char* cmd : {"", "info", "generate", "train-annotator", "synthesize", "train-seg", "eval"}) {
     const auto [code, out] = run_command(kLagm + " " + cmd + " --help");
     EXPECT_EQ(code, 0) << cmd;
     EXPECT_THAT(out, HasSubstr("Usage")) << cmd;
@@ -83,4 +89,35 @@ TEST(Cli, GenerateWritesGridAndFeatures) {
   const auto [bad, msg] = run_command(kLagm + " generate --generator " + d + "/G.safetensors --seeds 5-2");
   EXPECT_EQ(bad, 2);
   EXPECT_THAT(msg, HasSubstr("--seeds"));
+}
+
+// lagm eval on a fixture with a known prediction: the CLI's confusion matrix equals one computed
+// here from the same model's predictions.
+TEST(Cli, EvalReportsTheExactConfusionMatrix) {
+  const auto dir = lagm::test::fresh_temp_dir("eval").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 5, 3);
+  lagm::method::SegmenterTrainConfig c;
+  c.data.path = dir + "/data";
+  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.epochs = 1;
+  c.batch = 5;
+  lagm::method::train_segmenter(c, dir + "/seg", torch::kCPU);
+  const std::string model = dir + "/seg/segmenter-000.safetensors";
+  const auto [code, out] = run_command(kLagm + " eval --model " + model + " --data " + dir + "/data --json " + dir +
+                                       "/m.json --grid " + dir + "/g.png");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("FG-mIoU"));
+  EXPECT_THAT(out, HasSubstr("class2"));
+  auto loaded = lagm::method::load_segmenter(model);
+  lagm::data::FolderDataset ds(dir + "/data");
+  const auto cm = lagm::eval::evaluate_segmenter(*loaded.segmenter, ds, torch::kCPU);
+  const auto j = nlohmann::json::parse(lagm::core::read_file(dir + "/m.json"));
+  const auto rows = j["confusion_pred_by_gt"].get<std::vector<std::vector<int64_t>>>();
+  for (int64_t r = 0; r < 3; ++r)
+    for (int64_t g = 0; g < 3; ++g) EXPECT_EQ(rows[r][g], cm.counts()[r][g].item<int64_t>()) << r << "," << g;
+  EXPECT_EQ(cm.counts().sum().item<int64_t>(), 5 * 32 * 32);
+  EXPECT_TRUE(std::ifstream(dir + "/g.png").good());
+  const auto [bad, msg] = run_command(kLagm + " eval --model " + dir + "/data/dataset.json --data " + dir + "/data");
+  EXPECT_EQ(bad, 2);
+  EXPECT_THAT(msg, HasSubstr("dataset.json"));
 }

@@ -21,6 +21,18 @@ DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& w
 
 nlohmann::json to_json(const DatasetSpec& d) { return {{"path", d.path}, {"img_size", d.img_size}, {"limit", d.limit}}; }
 
+TransformOptions transform_options_from_json(const nlohmann::json& j, const std::string& where) {
+  check_keys(j, {"wide_crop", "resize", "class_name"}, where);
+  TransformOptions t;
+  t.wide_crop = get_or<bool>(j, "wide_crop", false, where);
+  if (j.contains("resize") && !j["resize"].is_null()) {
+    const auto hw = get_or<std::vector<int64_t>>(j, "resize", {}, where);
+    if (hw.size() != 2 || hw[0] < 1 || hw[1] < 1) throw InputError(where + ".resize must be [H, W]");
+    t.resize = std::array<int64_t, 2>{hw[0], hw[1]};  // (H, W), as torch reads it (the reference's B7)
+  }
+  return t;
+}
+
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where) {
   check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "gm_params",
                  "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "total_iters", "annotator_interval",
@@ -61,16 +73,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
       throw InputError(where + ".matcher.cosine_eps: expected clamp_each_norm (PyTorch >= 1.12) or clamp_product");
     c.matcher.cosine_eps = eps == "clamp_product" ? CosineEps::kClampProduct : CosineEps::kClampEachNorm;
   }
-  if (j.contains("transform")) {
-    const auto& t = j["transform"];
-    check_keys(t, {"wide_crop", "resize"}, where + ".transform");
-    c.transform.wide_crop = get_or<bool>(t, "wide_crop", false, where + ".transform");
-    if (t.contains("resize") && !t["resize"].is_null()) {
-      const auto hw = get_or<std::vector<int64_t>>(t, "resize", {}, where + ".transform");
-      if (hw.size() != 2 || hw[0] < 1 || hw[1] < 1) throw InputError(where + ".transform.resize must be [H, W]");
-      c.transform.resize = std::array<int64_t, 2>{hw[0], hw[1]};
-    }
-  }
+  if (j.contains("transform")) c.transform = transform_options_from_json(j["transform"], where + ".transform");
   if (j.contains("annotator_optimizer"))
     c.annotator_optimizer = optimizer_config_from_json(j["annotator_optimizer"], where + ".annotator_optimizer");
   if (j.contains("segmenter_optimizer"))

@@ -46,6 +46,9 @@ struct AnnotatorTrainConfig {
   std::string run_name = "run";
 };
 
+/// {"wide_crop": bool, "resize": [H, W] | null} (also the reference's T_kwargs, class_name ignored).
+TransformOptions transform_options_from_json(const nlohmann::json& j, const std::string& where);
+
 /// Parses the project's JSON; unknown keys and invalid values throw InputError prefixed by `where`.
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where);
 /// The resolved config (every field), as written to the run directory.

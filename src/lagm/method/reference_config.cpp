@@ -99,15 +99,7 @@ AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j, co
     c.matcher.metric = parse_match_metric(get_or<std::string>(m, "metric", "cosine", where));
     c.matcher.reduction = parse_match_reduction(get_or<std::string>(m, "reduction", "mean", where));
   }
-  if (j.contains("T_kwargs")) {
-    const auto& t = j["T_kwargs"];
-    c.transform.wide_crop = get_or<bool>(t, "wide_crop", false, where + ".T_kwargs");
-    if (t.contains("resize") && !t["resize"].is_null()) {
-      const auto hw = get_or<std::vector<int64_t>>(t, "resize", {}, where + ".T_kwargs");
-      if (hw.size() != 2) throw InputError(where + ".T_kwargs.resize must be [H, W]");
-      c.transform.resize = std::array<int64_t, 2>{hw[0], hw[1]};  // read as (H, W), as torch does (B7)
-    }
-  }
+  if (j.contains("T_kwargs")) c.transform = transform_options_from_json(j["T_kwargs"], where + ".T_kwargs");
   c.batch = get_or<int64_t>(j, "image_per_batch", 2, where);
   c.total_iters = get_or<int64_t>(j, "total_iters", 150000, where);
   c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", 20, where);

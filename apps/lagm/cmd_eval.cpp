@@ -1,0 +1,96 @@
+// lagm eval: metrics of a segmentation network on a labelled folder data set: per-class IoU table,
+// mIoU, FG-mIoU, pACC (the reference's conventions), the confusion matrix as JSON, and a picture
+// of the first images (image | truth | prediction).
+#include <cstdio>
+#include <filesystem>
+
+#include <torch/torch.h>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/eval/evaluate.h"
+#include "lagm/io/grid.h"
+#include "lagm/io/image.h"
+#include "lagm/method/segmenter_checkpoint.h"
+
+namespace lagm::cli {
+namespace {
+
+struct EvalArgs {
+  CommonArgs common;
+  std::string model, data, json_out, grid_out;
+  int64_t img_size = 0, batch = 1, grid_count = 8;
+  bool skip_absent = false;
+};
+
+void run_eval(const EvalArgs& args) {
+  const torch::Device device = apply_common(args.common);
+  auto loaded = method::load_segmenter(args.model);
+  auto& seg = *loaded.segmenter;
+  seg.module().to(device);
+  data::FolderDatasetOptions opts;
+  opts.img_height = opts.img_width = args.img_size;
+  data::FolderDataset dataset(args.data, opts);
+  if (dataset.num_classes() != seg.config().num_classes)
+    throw InputError(args.data + ": " + std::to_string(dataset.num_classes()) + " classes, but " + args.model +
+                     " predicts " + std::to_string(seg.config().num_classes));
+  const auto cm = eval::evaluate_segmenter(seg, dataset, device, args.batch);
+  const auto m = cm.metrics(args.skip_absent ? eval::AbsentClassRule::kSkip : eval::AbsentClassRule::kCountAsZero);
+  const auto& names = dataset.class_names();
+  std::printf("%-20s %8s\n", "class", "IoU");
+  for (size_t k = 0; k < m.iou.size(); ++k) std::printf("%-20s %8.4f\n", names[k].c_str(), m.iou[k]);
+  std::printf("mIoU %.4f  FG-mIoU %.4f  pACC %.4f  (%zu images)\n", m.mean_iou, m.fg_mean_iou, m.pixel_accuracy,
+              dataset.size());
+  if (!args.json_out.empty()) {
+    nlohmann::json iou = nlohmann::json::object();
+    for (size_t k = 0; k < m.iou.size(); ++k) iou[names[k]] = std::isnan(m.iou[k]) ? nlohmann::json() : nlohmann::json(m.iou[k]);
+    const auto counts = cm.counts().contiguous();
+    std::vector<std::vector<int64_t>> rows;
+    for (int64_t r = 0; r < counts.size(0); ++r)
+      rows.emplace_back(counts[r].data_ptr<int64_t>(), counts[r].data_ptr<int64_t>() + counts.size(1));
+    core::write_file_atomic(args.json_out, nlohmann::json({{"model", args.model},
+                                                           {"data", args.data},
+                                                           {"images", dataset.size()},
+                                                           {"mIoU", m.mean_iou},
+                                                           {"fg_mIoU", m.fg_mean_iou},
+                                                           {"pACC", m.pixel_accuracy},
+                                                           {"per_class_iou", iou},
+                                                           {"confusion_pred_by_gt", rows}})
+                                                   .dump(1) + "\n");
+  }
+  if (!args.grid_out.empty()) {
+    std::vector<size_t> idx;
+    for (size_t i = 0; i < std::min<size_t>(dataset.size(), args.grid_count); ++i) idx.push_back(i);
+    std::vector<torch::Tensor> cells;
+    torch::NoGradGuard no_grad;
+    for (size_t i : idx) {  // one at a time: images may differ in size
+      auto s = dataset.get(i);
+      auto pred = seg.forward(s.image.unsqueeze(0).to(device)).argmax(1).cpu();
+      cells.push_back(torch::cat({io::to_uint8_image(s.image), io::colorize_labels(s.label), io::colorize_labels(pred[0])}, 1));
+    }
+    io::write_png(args.grid_out, torch::cat(cells, 0));
+  }
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  auto* cmd = app.add_subcommand("eval", "evaluate a segmentation network on a labelled data set");
+  cmd->add_option("--model", args->model, "train-seg checkpoint or train-annotator snapshot (its S)")->required();
+  cmd->add_option("--data", args->data, "labelled data (folder layout)")->required();
+  cmd->add_option("--img-size", args->img_size, "resize to this square size (0 = as stored)")->capture_default_str();
+  cmd->add_option("--batch", args->batch, "images per forward (1 allows mixed sizes)")->capture_default_str();
+  cmd->add_option("--json", args->json_out, "write metrics and the confusion matrix here");
+  cmd->add_option("--grid", args->grid_out, "write image | truth | prediction rows for the first images here");
+  cmd->add_option("--grid-count", args->grid_count, "images in the grid")->capture_default_str();
+  cmd->add_flag("--skip-absent", args->skip_absent,
+                "leave classes absent from truth and prediction out of the means (reference: they count as 0)");
+  add_common_options(*cmd, args->common);
+  cmd->callback([args] { run_eval(*args); });
+}
+
+}  // namespace lagm::cli
