@@ -27,9 +27,10 @@ std::vector<std::string> supported_cases() {
   return out;
 }
 
-class GoldenCase : public ::testing::TestWithParam<std::string> {};
-
 }  // namespace
+
+// Outside the anonymous namespace: gtest derives the test classes from it.
+class GoldenCase : public ::testing::TestWithParam<std::string> {};
 
 TEST(GoldenSuite, GoldenFolderExistsAndHasCases) {
   ASSERT_TRUE(std::filesystem::is_directory(LAGM_GOLDEN_DIR))
