@@ -81,3 +81,27 @@ TEST(ConvertStyleGAN1, LegacyCheckpointAndNpyReproduceGolden) {
   EXPECT_EQ(fg->feature_shapes().size(), 12u);
   EXPECT_EQ(fg->generate(torch::randn({1, 512})).features.size(), 12u);
 }
+
+// LAGM's wrapper resizes the 1024 px face model's image and its two 1024 px feature maps to 512
+// (bilinear, align_corners=False); the rest keep their sizes.
+TEST(StyleGAN1, FaceModelOutputsAreResizedTo512) {
+  sg1::StyleGAN1Options o;
+  o.resolution = 1024, o.fmap_base = 2048, o.fmap_max = 2;
+  sg1::StyleGAN1Generator g(o);
+  torch::NoGradGuard no_grad;
+  auto z = torch::randn({1, 512});
+  const auto full = g->forward(z, lagm::models::NoiseMode::kConst);
+  sg1::StyleGAN1FeatureGenerator fg(g);
+  fg.sampling().noise_mode = lagm::models::NoiseMode::kConst;
+  const auto shapes = fg.feature_shapes();
+  ASSERT_EQ(shapes.size(), 18u);
+  EXPECT_EQ(shapes[17], (std::vector<int64_t>{o.channels_at(1024), 512, 512}));
+  EXPECT_EQ(shapes[15], (std::vector<int64_t>{o.channels_at(512), 512, 512}));
+  const auto b = fg.generate(z);
+  EXPECT_EQ(b.img.sizes(), torch::IntArrayRef({1, 3, 512, 512}));
+  namespace F = torch::nn::functional;
+  auto expected = F::interpolate(full.img, F::InterpolateFuncOptions().size(std::vector<int64_t>{512, 512})
+                                               .mode(torch::kBilinear).align_corners(false));
+  EXPECT_LT((b.img - expected).abs().max().item<float>(), 1e-6);
+  EXPECT_TRUE(torch::equal(b.features[15], full.features[15]));  // the 512 px maps are untouched
+}

@@ -39,6 +39,9 @@ StyleGAN1Options stylegan1_options_from_json(const nlohmann::json& j, const std:
   o.noise_const_seed = get_or<uint64_t>(j, "noise_const_seed", 0, where);
   if (o.resolution < 4 || o.resolution > 1024 || (o.resolution & (o.resolution - 1)))
     throw InputError(where + ".resolution must be a power of two in [4, 1024] (got " + std::to_string(o.resolution) + ")");
+  if (o.channels_at(o.resolution) < 1)
+    throw InputError(where + ": fmap_base " + std::to_string(o.fmap_base) + " leaves no channels at " +
+                     std::to_string(o.resolution) + " px");
   if (o.avg_latent_layers != 0 && o.avg_latent_layers != kNumWs) throw InputError(where + ".avg_latent_layers must be 0 or 18");
   return o;
 }
@@ -65,6 +68,8 @@ GSynthesisBlockImpl::GSynthesisBlockImpl(int64_t in, int64_t out, int64_t latent
 }
 
 StyleGAN1GeneratorImpl::StyleGAN1GeneratorImpl(StyleGAN1Options options_) : options(options_) {
+  TORCH_CHECK(options.channels_at(options.resolution) >= 1, "StyleGAN1: fmap_base leaves no channels at ",
+              options.resolution, " px");
   auto mapping = register_module("g_mapping", std::make_shared<Holder>());
   for (int i = 0; i < 8; ++i)
     dense.push_back(mapping->register_module("dense" + std::to_string(i), MyLinear(kLatent, kLatent, std::sqrt(2.0), 0.01)));
