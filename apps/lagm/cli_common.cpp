@@ -12,7 +12,7 @@ namespace lagm::cli {
 void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_option("--device", args.device, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--threads", args.threads, "intra-op threads (0 = all cores)")->capture_default_str();
-  app.add_option("--seed", args.seed, "random seed")->capture_default_str();
+  args.seed_option = app.add_option("--seed", args.seed, "random seed")->capture_default_str();
   app.add_flag("--verbose", args.verbose, "print backtraces with errors");
 }
 

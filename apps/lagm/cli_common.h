@@ -17,6 +17,8 @@ struct CommonArgs {
   int threads = 0;  ///< 0 = number of cores
   uint64_t seed = 0;
   bool verbose = false;
+  CLI::Option* seed_option = nullptr;  ///< to tell "--seed 0" from no --seed
+  bool seed_given() const { return seed_option && seed_option->count() > 0; }
 };
 
 /// Adds the shared options to a subcommand.

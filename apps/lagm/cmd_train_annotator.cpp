@@ -32,7 +32,7 @@ void run_train_annotator(const TrainAnnotatorArgs& args) {
     auto config = method::is_reference_config(json) ? method::annotator_config_from_reference(json, args.config)
                                                     : method::annotator_train_config_from_json(json, args.config);
     if (args.total_iters > 0) config.total_iters = args.total_iters;
-    config.seed = args.common.seed ? args.common.seed : config.seed;
+    if (args.common.seed_given()) config.seed = args.common.seed;  // else the config's seed
     r = method::train_annotator(config, args.outdir, device, progress);
   }
   std::printf("%s: %lld iterations in %.1f s", r.run_dir.c_str(), static_cast<long long>(r.iterations), r.seconds);
