@@ -32,18 +32,10 @@ double synthesis_flops(const sg2::GeneratorOptions& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t res = 256;
-  int reps = 3;
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (!std::strcmp(argv[i], "--res")) res = std::atoll(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--reps")) reps = std::atoi(argv[i + 1]);
-  }
+  const int64_t res = lagm::bench::int_flag(argc, argv, "--res", 256);
+  const int reps = static_cast<int>(lagm::bench::int_flag(argc, argv, "--reps", 3));
   const int threads = lagm::core::configure_runtime(0);
-  sg2::GeneratorOptions o;
-  o.img_resolution = res;
-  o.synthesis.channel_base = 16384;
-  o.synthesis.num_fp16_res = 4;
-  o.synthesis.conv_clamp = 256;
+  const auto o = lagm::bench::paper256_options(res);
   torch::manual_seed(0);
   sg2::Generator g(o);
   g->eval();

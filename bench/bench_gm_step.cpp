@@ -67,17 +67,12 @@ double time_loop(lagm::models::FeatureGenerator& g, const std::string& arch, con
 }  // namespace
 
 int main(int argc, char** argv) {
-  int iters = 3;
-  for (int i = 1; i + 1 < argc; ++i)
-    if (!std::strcmp(argv[i], "--iters")) iters = std::atoi(argv[i + 1]);
+  const int iters = static_cast<int>(lagm::bench::int_flag(argc, argv, "--iters", 3));
   const int threads = lagm::core::configure_runtime(0);
   std::printf("GM iteration (phase A + phase S), batch 2, %d threads, median of %d\n", threads, iters);
   std::printf("%-5s %-22s %-14s %12s %12s\n", "res", "segmenter", "matched", "s/iter", "s/iter no G");
   for (int64_t res : {64, 128}) {
-    sg2::GeneratorOptions o;
-    o.img_resolution = res;
-    o.synthesis.channel_base = 16384;
-    o.synthesis.conv_clamp = 256;
+    const auto o = lagm::bench::paper256_options(res);
     torch::manual_seed(0);
     sg2::StyleGAN2FeatureGenerator g(sg2::Generator(o), {});
     RandomFeatures random(g.feature_shapes());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <vector>
 
 namespace lagm::bench {
@@ -25,6 +26,21 @@ double measure_gemm_gflops() {
   auto a = torch::randn({n, n}), b = torch::randn({n, n});
   const double s = time_median([&] { torch::mm(a, b); }, 5, 2);
   return 2.0 * n * n * n / s / 1e9;
+}
+
+long long int_flag(int argc, char** argv, const std::string& name, long long fallback) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (name == argv[i]) return std::atoll(argv[i + 1]);
+  return fallback;
+}
+
+models::stylegan2::GeneratorOptions paper256_options(int64_t res) {
+  models::stylegan2::GeneratorOptions o;
+  o.img_resolution = res;
+  o.synthesis.channel_base = 16384;
+  o.synthesis.num_fp16_res = 4;
+  o.synthesis.conv_clamp = 256;
+  return o;
 }
 
 }  // namespace lagm::bench

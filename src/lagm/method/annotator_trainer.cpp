@@ -20,6 +20,7 @@
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/gm_step.h"
 #include "lagm/method/labelled_sampler.h"
+#include "lagm/method/training_state.h"
 
 namespace lagm::method {
 namespace fs = std::filesystem;
@@ -32,18 +33,6 @@ double max_rss_mb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss / 1024.0;
-}
-
-// The default generator of a device is a shared handle; a copy sets the process-wide state.
-void set_generator_state(torch::Device device, const torch::Tensor& state) {
-  at::Generator gen = at::globalContext().defaultGenerator(device);
-  gen.set_state(state);
-}
-
-std::vector<std::string> param_names(torch::nn::Module& m) {
-  std::vector<std::string> names;
-  for (const auto& p : m.named_parameters()) names.push_back(p.key());
-  return names;
 }
 
 // Running means of the losses over one tick.
@@ -112,10 +101,10 @@ class AnnotatorRun {
   void restore(const Snapshot& s) {
     core::load_state_dict(*annotator_, s.tensors.with_prefix_stripped("A."));
     core::load_state_dict(segmenter_->module(), s.tensors.with_prefix_stripped("S."));
-    load_optimizer_state(*opt_a_, config_.annotator_optimizer, param_names(*annotator_), s.tensors, "optA.");
-    load_optimizer_state(*opt_s_, config_.segmenter_optimizer, param_names(segmenter_->module()), s.tensors, "optS.");
-    set_generator_state(torch::kCPU, s.tensors.at("rng.cpu"));
-    if (device_.is_cuda() && s.tensors.contains("rng.cuda")) set_generator_state(device_, s.tensors.at("rng.cuda"));
+    load_optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_), s.tensors, "optA.");
+    load_optimizer_state(*opt_s_, config_.segmenter_optimizer, parameter_names(segmenter_->module()), s.tensors, "optS.");
+    set_rng_state(torch::kCPU, s.tensors.at("rng.cpu"));
+    if (device_.is_cuda() && s.tensors.contains("rng.cuda")) set_rng_state(device_, s.tensors.at("rng.cuda"));
     sampler_->restore(s.info.sampler_epoch, s.info.sampler_position);
     iteration_ = s.info.iteration;
     best_fg_miou_ = s.info.best_fg_miou;
@@ -206,9 +195,9 @@ class AnnotatorRun {
     torch::NoGradGuard no_grad;
     annotator_->eval();
     // Generator noise in random mode draws from the global stream: keep the stream untouched.
-    const auto rng_state = at::globalContext().defaultGenerator(torch::kCPU).get_state();
+    const auto saved_rng = rng_state(torch::kCPU);
     auto batch = generator_->generate(grid_z_.to(device_));
-    set_generator_state(torch::kCPU, rng_state);
+    set_rng_state(torch::kCPU, saved_rng);
     auto probs = torch::softmax(annotator_->forward(batch.features), 1);
     char name[40];
     std::snprintf(name, sizeof name, "fakes%06lld.png", static_cast<long long>(iteration_));
@@ -243,10 +232,10 @@ class AnnotatorRun {
     core::TensorDict t;
     t.update(core::state_dict(*annotator_), "A.");
     t.update(core::state_dict(segmenter_->module()), "S.");
-    t.update(optimizer_state(*opt_a_, config_.annotator_optimizer, param_names(*annotator_), "optA."));
-    t.update(optimizer_state(*opt_s_, config_.segmenter_optimizer, param_names(segmenter_->module()), "optS."));
-    t.set("rng.cpu", at::globalContext().defaultGenerator(torch::kCPU).get_state());
-    if (device_.is_cuda()) t.set("rng.cuda", at::globalContext().defaultGenerator(device_).get_state());
+    t.update(optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_), "optA."));
+    t.update(optimizer_state(*opt_s_, config_.segmenter_optimizer, parameter_names(segmenter_->module()), "optS."));
+    t.set("rng.cpu", rng_state(torch::kCPU));
+    if (device_.is_cuda()) t.set("rng.cuda", rng_state(device_));
     SnapshotInfo info;
     info.iteration = iteration_;
     info.annotator = models::to_json(annotator_->options);

@@ -14,6 +14,7 @@
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/optimizer.h"
+#include "lagm/method/training_state.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/segmenter.h"
 
@@ -90,8 +91,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   oc.kind = "adam";
   oc.lr = c.lr;
   auto opt = make_optimizer(oc, seg.module().parameters());
-  std::vector<std::string> names;
-  for (const auto& p : seg.module().named_parameters()) names.push_back(p.key());
+  const auto names = parameter_names(seg.module());
 
   SegmenterTrainResult r;
   r.outdir = outdir;
@@ -106,8 +106,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     r.first_loss = std::stod(st.metadata.at("first_loss"));
     core::load_state_dict(seg.module(), models::read_model_checkpoint(epoch_checkpoint(outdir, start_epoch - 1)).tensors);
     load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
-    at::Generator gen = at::globalContext().defaultGenerator(torch::kCPU);
-    gen.set_state(st.tensors.at("rng.cpu"));
+    set_rng_state(torch::kCPU, st.tensors.at("rng.cpu"));
     if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
   }
   const int64_t n = static_cast<int64_t>(train.size());
@@ -115,13 +114,14 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
     seg.module().train();
-    auto order = torch::randperm(n, torch::kInt64);
+    const auto order_t = torch::randperm(n, torch::kInt64);
+    const auto order = order_t.accessor<int64_t, 1>();
     double loss_sum = 0;
     int64_t loss_n = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       if (c.max_steps > 0 && steps >= c.max_steps) break;
       std::vector<size_t> idx;
-      for (int64_t i = b * c.batch; i < std::min(n, (b + 1) * c.batch); ++i) idx.push_back(order[i].item<int64_t>());
+      for (int64_t i = b * c.batch; i < std::min(n, (b + 1) * c.batch); ++i) idx.push_back(static_cast<size_t>(order[i]));
       auto [x, y] = data::load_batch(train, idx);
       std::tie(x, y) = augment(x, y, c);
       opt->zero_grad();
@@ -159,7 +159,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     if (progress) progress(line);
     // The training state follows the checkpoint, so a crash between the two only repeats an epoch.
     core::TensorDict st = optimizer_state(*opt, oc, names, "opt.");
-    st.set("rng.cpu", at::globalContext().defaultGenerator(torch::kCPU).get_state());
+    st.set("rng.cpu", rng_state(torch::kCPU));
     core::write_safetensors(state_path, st,
                             {{"epochs_done", std::to_string(epoch + 1)}, {"steps", std::to_string(steps)},
                              {"best_miou", exact(r.best_miou)}, {"best_epoch", std::to_string(r.best_epoch)},
