@@ -11,5 +11,7 @@ void add_train_annotator_command(CLI::App& app);
 void add_synthesize_command(CLI::App& app);
 void add_train_seg_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_render_command(CLI::App& app);
+void add_train_gan_command(CLI::App& app);
 
 }  // namespace lagm::cli

@@ -26,7 +26,7 @@ int count_lines(const std::string& s) {
 }  // namespace
 
 TEST(Cli, HelpForEveryCommandExitsZero) {
-  for (const char* cmd : {"", "info", "generate", "train-annotator", "synthesize", "train-seg", "eval"}) {
+  for (const char* cmd : {"", "info", "generate", "train-annotator", "synthesize", "train-seg", "eval", "render", "train-gan"}) {
     const auto [code, out] = run_command(kLagm + " " + cmd + " --help");
     EXPECT_EQ(code, 0) << cmd;
     EXPECT_THAT(out, HasSubstr("Usage")) << cmd;

@@ -29,7 +29,7 @@ torch::Tensor MappingNetworkImpl::forward(const torch::Tensor& z_in, const Trunc
   for (auto& layer : fc) x = layer->forward(x);
   if (is_training() && w_avg_beta_) {
     torch::NoGradGuard no_grad;
-    w_avg.copy_(torch::lerp(x.detach().mean(0), w_avg, *w_avg_beta_));
+    w_avg.copy_(torch::lerp(x.detach().to(w_avg.scalar_type()).mean(0), w_avg, *w_avg_beta_));  // x is bf16 under autocast
   }
   auto ws = x.unsqueeze(1).repeat({1, num_ws, 1});
   if (truncation.psi != 1.0) {

@@ -1,0 +1,401 @@
+#include "lagm/gan/gan_trainer.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/core/safetensors.h"
+#include "lagm/core/state_dict.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/gan/discriminator.h"
+#include "lagm/io/grid.h"
+#include "lagm/io/image.h"
+#include "lagm/method/optimizer.h"
+#include "lagm/method/training_state.h"
+#include "lagm/models/checkpoint.h"
+#include "lagm/models/stylegan2/generator.h"
+#include "lagm/toy/render_batch.h"
+
+namespace lagm::gan {
+namespace {
+
+namespace fs = std::filesystem;
+using models::stylegan2::Generator;
+
+constexpr const char* kStateFile = "train_state.safetensors";
+constexpr const char* kGeneratorFile = "generator.safetensors";
+
+/// Where real images come from: rendered on the fly, or drawn from a folder data set.
+class RealImages {
+ public:
+  RealImages(const GanTrainConfig& c) : config_(c) {
+    if (!c.data_dir.empty()) {
+      folder_ = std::make_unique<data::FolderDataset>(
+          c.data_dir, data::FolderDatasetOptions{c.generator.img_resolution, c.generator.img_resolution});
+      if (folder_->size() == 0) throw InputError(c.data_dir + ": no images");
+    } else {
+      domain_ = &toy::find_domain(c.domain);
+      style_ = toy::parse_style(c.style);
+    }
+  }
+  /// The batch of images shown after `image_index` images: a pure function of the index, so a
+  /// resumed run sees the same data as an uninterrupted one.
+  torch::Tensor batch(int64_t image_index, int64_t size) const {
+    if (domain_) {
+      std::vector<uint64_t> seeds;
+      for (int64_t i = 0; i < size; ++i) seeds.push_back(config_.data_seed + static_cast<uint64_t>(image_index + i));
+      return toy::to_network_input(toy::render_batch(*domain_, style_, config_.generator.img_resolution, seeds).images_u8);
+    }
+    auto gen = at::detail::createCPUGenerator(config_.data_seed + static_cast<uint64_t>(image_index));
+    auto picks = torch::randint(static_cast<int64_t>(folder_->size()), {size}, gen, torch::kLong);
+    std::vector<size_t> indices;
+    for (int64_t i = 0; i < size; ++i) indices.push_back(static_cast<size_t>(picks[i].item<int64_t>()));
+    return data::load_batch(*folder_, indices).first;
+  }
+
+ private:
+  const GanTrainConfig& config_;
+  const toy::Domain* domain_ = nullptr;
+  toy::Style style_ = toy::Style::kPhoto;
+  std::unique_ptr<data::FolderDataset> folder_;
+};
+
+void clear_grads(torch::nn::Module& m) {
+  for (auto& p : m.parameters()) p.mutable_grad().reset();
+}
+void set_requires_grad(torch::nn::Module& m, bool on) {
+  for (auto& p : m.parameters()) p.set_requires_grad(on);
+}
+
+/// bfloat16 autocast of the forward passes inside its scope (config.bf16).
+class Bf16Autocast {
+ public:
+  Bf16Autocast(bool on, torch::Device device) : on_(on), cuda_(device.is_cuda()) {
+    if (!on_) return;
+    if (cuda_) {
+      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+      at::autocast::set_enabled(true);
+    } else {
+      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+      at::autocast::set_cpu_enabled(true);
+    }
+  }
+  ~Bf16Autocast() {
+    if (!on_) return;
+    if (cuda_) at::autocast::set_enabled(false);
+    else at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+  }
+
+ private:
+  bool on_, cuda_;
+};
+
+/// Stores 4-D parameters and buffers channels-last (config.channels_last).
+void to_channels_last(torch::nn::Module& m) {
+  torch::NoGradGuard no_grad;
+  for (auto& p : m.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+  for (auto& b : m.buffers())
+    if (b.dim() == 4) b.set_data(b.contiguous(at::MemoryFormat::ChannelsLast));
+}
+
+method::OptimizerConfig adam(double lr, double beta1, double beta2, double reg_ratio) {
+  // Lazy regularisation (stylegan2-ada): with a reg step every k main steps, lr and betas are
+  // rescaled by k / (k + 1) so the pair behaves like one step per iteration.
+  method::OptimizerConfig c;
+  c.kind = "adam";
+  c.lr = lr * reg_ratio;
+  c.beta1 = std::pow(beta1, reg_ratio);
+  c.beta2 = std::pow(beta2, reg_ratio);
+  c.eps = 1e-8;
+  return c;
+}
+
+class GanRun {
+ public:
+  GanRun(GanTrainConfig config, std::string run_dir, torch::Device device, GanProgressFn progress)
+      : config_(std::move(config)), dir_(std::move(run_dir)), device_(device), progress_(std::move(progress)),
+        real_(config_) {
+    G_ = Generator(config_.generator);
+    G_ema_ = Generator(config_.generator);
+    D_ = Discriminator(config_.discriminator);
+    G_->to(device_);
+    G_ema_->to(device_);
+    D_->to(device_);
+    G_ema_->eval();
+    set_requires_grad(*G_ema_, false);
+    copy_into(*G_ema_, *G_);
+    if (config_.channels_last) {
+      to_channels_last(*G_);
+      to_channels_last(*G_ema_);
+      to_channels_last(*D_);
+    }
+    g_opt_config_ = adam(config_.g_lr, config_.beta1, config_.beta2, 1.0);
+    const double d_ratio = static_cast<double>(config_.r1_interval) / static_cast<double>(config_.r1_interval + 1);
+    d_opt_config_ = adam(config_.d_lr, config_.beta1, config_.beta2, d_ratio);
+    g_opt_ = method::make_optimizer(g_opt_config_, G_->parameters());
+    d_opt_ = method::make_optimizer(d_opt_config_, D_->parameters());
+    g_names_ = method::parameter_names(*G_);
+    d_names_ = method::parameter_names(*D_);
+    auto grid_gen = at::detail::createCPUGenerator(0x6A1D);
+    grid_z_ = torch::randn({32, config_.generator.z_dim}, grid_gen).to(device_);
+  }
+
+  void load_state(const core::SafetensorsFile& file, int64_t nimg, int64_t iteration, double seconds) {
+    core::load_state_dict(*G_, file.tensors.with_prefix_stripped("G."));
+    core::load_state_dict(*D_, file.tensors.with_prefix_stripped("D."));
+    core::load_state_dict(*G_ema_, file.tensors.with_prefix_stripped("G_ema."));
+    method::load_optimizer_state(*g_opt_, g_opt_config_, g_names_, file.tensors, "optG.");
+    method::load_optimizer_state(*d_opt_, d_opt_config_, d_names_, file.tensors, "optD.");
+    method::set_rng_state(torch::kCPU, file.tensors.at("rng.cpu"));
+    if (device_.is_cuda()) method::set_rng_state(device_, file.tensors.at("rng.device"));
+    cur_nimg_ = nimg;
+    iteration_ = iteration;
+    seconds_before_ = seconds;
+    next_snapshot_nimg_ = (cur_nimg_ / snapshot_nimg() + 1) * snapshot_nimg();
+  }
+
+  GanTrainResult run() {
+    fs::create_directories(dir_);
+    const int64_t total_nimg = static_cast<int64_t>(std::llround(config_.total_kimg * 1000));
+    const auto start = std::chrono::steady_clock::now();
+    const int64_t start_nimg = cur_nimg_;
+    if (next_snapshot_nimg_ == 0) next_snapshot_nimg_ = snapshot_nimg();
+    if (cur_nimg_ == 0) write_samples();
+    double sum_g = 0, sum_d = 0, sum_r1 = 0;
+    int64_t count = 0, count_r1 = 0, log_from_nimg = cur_nimg_;
+    auto log_start = start;
+    GanTrainResult result;
+    while (cur_nimg_ < total_nimg) {
+      const auto losses = step();
+      sum_g += losses.g, sum_d += losses.d, ++count;
+      if (losses.r1 >= 0) sum_r1 += losses.r1, ++count_r1;
+      const auto now = std::chrono::steady_clock::now();
+      const double session = std::chrono::duration<double>(now - start).count();
+      const double rate = static_cast<double>(cur_nimg_ - start_nimg) / std::max(session, 1e-9);
+      if (progress_ && (iteration_ % 10 == 0 || cur_nimg_ >= total_nimg)) {
+        const double eta = static_cast<double>(total_nimg - cur_nimg_) / std::max(rate, 1e-9);
+        char line[256];
+        std::snprintf(line, sizeof line, "kimg %.1f/%.1f  %.1f img/s  ETA %dh%02dm  loss G %.3f D %.3f",
+                      static_cast<double>(cur_nimg_) / 1000, config_.total_kimg, rate, static_cast<int>(eta / 3600),
+                      static_cast<int>(std::fmod(eta, 3600) / 60), losses.g, losses.d);
+        progress_(line);
+      }
+      // stats.jsonl: about one line per kimg.
+      if (cur_nimg_ - log_from_nimg >= 1000 || cur_nimg_ >= total_nimg) {
+        const double dt = std::chrono::duration<double>(now - log_start).count();
+        nlohmann::json stats = {{"kimg", static_cast<double>(cur_nimg_) / 1000},
+                                {"seconds", seconds_before_ + session},
+                                {"img_per_s", static_cast<double>(cur_nimg_ - log_from_nimg) / std::max(dt, 1e-9)},
+                                {"loss_G", sum_g / static_cast<double>(count)},
+                                {"loss_D", sum_d / static_cast<double>(count)},
+                                {"r1_penalty", count_r1 ? sum_r1 / static_cast<double>(count_r1) : 0.0}};
+        std::ofstream(fs::path(dir_) / "stats.jsonl", std::ios::app) << stats.dump() << "\n";
+        sum_g = sum_d = sum_r1 = 0, count = count_r1 = 0;
+        log_from_nimg = cur_nimg_;
+        log_start = now;
+      }
+      if (cur_nimg_ >= next_snapshot_nimg_ || cur_nimg_ >= total_nimg) {
+        save(seconds_before_ + session);
+        write_samples();
+        next_snapshot_nimg_ += snapshot_nimg();
+      }
+      result.last_loss_g = losses.g;
+      result.last_loss_d = losses.d;
+    }
+    const double session = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.run_dir = dir_;
+    result.images_shown = cur_nimg_;
+    result.seconds = seconds_before_ + session;
+    result.images_per_second = static_cast<double>(cur_nimg_ - start_nimg) / std::max(session, 1e-9);
+    return result;
+  }
+
+ private:
+  struct StepLosses {
+    double g = 0, d = 0, r1 = -1;
+  };
+
+  int64_t snapshot_nimg() const { return std::max<int64_t>(1, std::llround(config_.snapshot_kimg * 1000)); }
+
+  /// G(z) with style mixing (one random crossover point for the whole batch, as the reference).
+  torch::Tensor generate(const torch::Tensor& z) {
+    auto ws = G_->mapping->forward(z);
+    if (config_.style_mixing > 0 && torch::rand({}).item<double>() < config_.style_mixing) {
+      const int64_t num_ws = ws.size(1);
+      const int64_t cutoff = torch::randint(1, num_ws, {}, torch::kLong).item<int64_t>();
+      // The mixing latents do not update w_avg (the reference's skip_w_avg_update).
+      G_->mapping->eval();
+      auto ws2 = G_->mapping->forward(torch::randn_like(z));
+      G_->mapping->train();
+      ws = torch::cat({ws.narrow(1, 0, cutoff), ws2.narrow(1, cutoff, num_ws - cutoff)}, 1);
+    }
+    return G_->synthesis->forward(ws, models::NoiseMode::kRandom, false, /*fused_modconv=*/false).img;
+  }
+
+  StepLosses step() {
+    const int64_t batch = config_.batch;
+    StepLosses out;
+    auto real = real_.batch(cur_nimg_, batch).to(device_);
+    if (config_.channels_last) real = real.contiguous(at::MemoryFormat::ChannelsLast);
+    G_->train();
+    D_->train();
+
+    // G: make D call the fakes real.
+    set_requires_grad(*G_, true);
+    set_requires_grad(*D_, false);
+    {
+      torch::Tensor logits;
+      {
+        Bf16Autocast autocast(config_.bf16, device_);
+        logits = D_->forward(generate(torch::randn({batch, config_.generator.z_dim}, device_)));
+      }
+      auto loss = torch::nn::functional::softplus(-logits.to(torch::kFloat32)).mean();
+      clear_grads(*G_);
+      loss.backward();
+      g_opt_->step();
+      out.g = loss.item<double>();
+    }
+
+    // D: fakes down, reals up.
+    set_requires_grad(*G_, false);
+    set_requires_grad(*D_, true);
+    {
+      torch::Tensor fake, logits_fake, logits_real;
+      {
+        Bf16Autocast autocast(config_.bf16, device_);
+        {
+          torch::NoGradGuard no_grad;
+          fake = generate(torch::randn({batch, config_.generator.z_dim}, device_));
+        }
+        logits_fake = D_->forward(fake);
+        logits_real = D_->forward(real);
+      }
+      auto loss_fake = torch::nn::functional::softplus(logits_fake.to(torch::kFloat32)).mean();
+      auto loss_real = torch::nn::functional::softplus(-logits_real.to(torch::kFloat32)).mean();
+      auto loss = loss_fake + loss_real;
+      clear_grads(*D_);
+      loss.backward();
+      d_opt_->step();
+      out.d = loss.item<double>();
+    }
+
+    // Lazy R1 on reals: gamma/2 |grad_x D(x)|^2, scaled by the interval.
+    if (iteration_ % config_.r1_interval == 0) {
+      auto x = real.detach().requires_grad_(true);
+      auto logits = D_->forward(x);
+      auto grad = torch::autograd::grad({logits.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+      auto penalty = grad.square().sum({1, 2, 3});
+      auto loss = penalty.mean() * (config_.resolved_r1_gamma() / 2 * static_cast<double>(config_.r1_interval));
+      clear_grads(*D_);
+      loss.backward();
+      d_opt_->step();
+      out.r1 = penalty.mean().item<double>();
+    }
+
+    cur_nimg_ += batch;
+    ++iteration_;
+    update_ema();
+    return out;
+  }
+
+  void update_ema() {
+    double ema_nimg = config_.resolved_ema_kimg() * 1000;
+    if (config_.ema_rampup > 0) ema_nimg = std::min(ema_nimg, static_cast<double>(cur_nimg_) * config_.ema_rampup);
+    const double beta = std::pow(0.5, static_cast<double>(config_.batch) / std::max(ema_nimg, 1e-8));
+    torch::NoGradGuard no_grad;
+    auto src = G_->parameters(), dst = G_ema_->parameters();
+    for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(torch::lerp(src[i], dst[i], beta));
+    auto src_b = G_->buffers(), dst_b = G_ema_->buffers();
+    for (size_t i = 0; i < src_b.size(); ++i) dst_b[i].copy_(src_b[i]);
+  }
+
+  static void copy_into(torch::nn::Module& dst, const torch::nn::Module& src) {
+    torch::NoGradGuard no_grad;
+    auto s = src.parameters(), d = dst.parameters();
+    for (size_t i = 0; i < s.size(); ++i) d[i].copy_(s[i]);
+    auto sb = src.buffers(), db = dst.buffers();
+    for (size_t i = 0; i < sb.size(); ++i) db[i].copy_(sb[i]);
+  }
+
+  void write_samples() {
+    torch::NoGradGuard no_grad;
+    auto out = G_ema_->forward(grid_z_, {{}, models::NoiseMode::kConst});
+    char name[64];
+    std::snprintf(name, sizeof name, "samples-%06lld.png", static_cast<long long>(cur_nimg_ / 1000));
+    io::write_png((fs::path(dir_) / name).string(), io::tile_images(io::to_uint8_image(out.synthesis.img.cpu()), 8));
+  }
+
+  void save(double seconds) {
+    const nlohmann::json extra = {{"trained_by", "lagm train-gan"}, {"kimg", static_cast<double>(cur_nimg_) / 1000},
+                                  {"train_config", to_json(config_)}};
+    models::write_model_checkpoint((fs::path(dir_) / kGeneratorFile).string(), "stylegan2",
+                                   models::stylegan2::to_json(config_.generator), *G_ema_, extra);
+    core::TensorDict t;
+    t.update(core::state_dict(*G_), "G.");
+    t.update(core::state_dict(*D_), "D.");
+    t.update(core::state_dict(*G_ema_), "G_ema.");
+    t.update(method::optimizer_state(*g_opt_, g_opt_config_, g_names_, "optG."));
+    t.update(method::optimizer_state(*d_opt_, d_opt_config_, d_names_, "optD."));
+    t.set("rng.cpu", method::rng_state(torch::kCPU));
+    if (device_.is_cuda()) t.set("rng.device", method::rng_state(device_));
+    const nlohmann::json meta = {{"kind", "gan_train_state"}, {"config", to_json(config_)}, {"cur_nimg", cur_nimg_},
+                                 {"iteration", iteration_}, {"seconds", seconds}};
+    core::write_safetensors((fs::path(dir_) / kStateFile).string(), t, {{"lagm", meta.dump()}});
+  }
+
+  GanTrainConfig config_;
+  std::string dir_;
+  torch::Device device_;
+  GanProgressFn progress_;
+  RealImages real_;
+  Generator G_{nullptr}, G_ema_{nullptr};
+  Discriminator D_{nullptr};
+  method::OptimizerConfig g_opt_config_, d_opt_config_;
+  std::unique_ptr<torch::optim::Optimizer> g_opt_, d_opt_;
+  std::vector<std::string> g_names_, d_names_;
+  torch::Tensor grid_z_;
+  int64_t cur_nimg_ = 0, iteration_ = 0, next_snapshot_nimg_ = 0;
+  double seconds_before_ = 0;
+};
+
+}  // namespace
+
+GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_dir, torch::Device device,
+                         const GanProgressFn& progress) {
+  if (fs::exists(fs::path(run_dir) / kStateFile))
+    throw UsageError(run_dir + ": already holds a GAN training run; continue it with --resume " + run_dir);
+  torch::manual_seed(config.seed);
+  fs::create_directories(run_dir);
+  core::write_file_atomic((fs::path(run_dir) / "config.json").string(), to_json(config).dump(2) + "\n");
+  GanRun run(config, run_dir, device, progress);
+  return run.run();
+}
+
+GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device device, double total_kimg,
+                                   const GanProgressFn& progress) {
+  const std::string path = (fs::path(run_dir) / kStateFile).string();
+  if (!fs::exists(path)) throw InputError(path + ": no GAN training state to resume");
+  auto file = core::read_safetensors(path);
+  auto it = file.metadata.find("lagm");
+  const auto meta = it == file.metadata.end() ? nlohmann::json() : nlohmann::json::parse(it->second, nullptr, false);
+  if (!meta.is_object() || meta.value("kind", "") != "gan_train_state")
+    throw InputError(path + ": not a lagm train-gan state (metadata kind is not gan_train_state)");
+  GanTrainConfig config = gan_train_config_from_json(meta.at("config"), path);
+  if (total_kimg > 0) config.total_kimg = total_kimg;
+  GanRun run(config, run_dir, device, progress);
+  run.load_state(file, meta.at("cur_nimg").get<int64_t>(), meta.at("iteration").get<int64_t>(),
+                 meta.at("seconds").get<double>());
+  return run.run();
+}
+
+}  // namespace lagm::gan
