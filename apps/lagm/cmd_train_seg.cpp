@@ -51,6 +51,8 @@ void add_train_seg_command(CLI::App& app) {
   cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();
   cmd->add_flag("--flip", c.flip, "random horizontal flips");
   cmd->add_flag("--scale-crop", c.scale_crop, "random scale 0.75-1.25 and crop");
+  cmd->add_flag("--color-jitter", c.color_jitter, "random brightness, contrast and saturation");
+  cmd->add_option("--samples-per-epoch", c.samples_per_epoch, "samples per epoch (0 = the data set once; more repeats it)");
   cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")->capture_default_str();
   cmd->add_option("--out", args->out, "output folder (resumes if it holds a finished epoch)")->capture_default_str();
   add_common_options(*cmd, args->common);

@@ -13,5 +13,6 @@ void add_train_seg_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_render_command(CLI::App& app);
 void add_train_gan_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
 
 }  // namespace lagm::cli

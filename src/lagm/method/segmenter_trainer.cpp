@@ -54,6 +54,20 @@ std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y
     x = px.narrow(2, oy, h).narrow(3, ox, w).contiguous();
     y = py.narrow(1, oy, h).narrow(2, ox, w).contiguous();
   }
+  if (c.color_jitter) {
+    // On [0, 1] colours: brightness scale, contrast about the image mean, saturation about gray.
+    const int64_t n = x.size(0);
+    auto u = (x + 1) / 2;
+    auto brightness = (0.75 + 0.5 * torch::rand({n, 1, 1, 1}));
+    auto contrast = (0.75 + 0.5 * torch::rand({n, 1, 1, 1}));
+    auto saturation = (0.75 + 0.5 * torch::rand({n, 1, 1, 1}));
+    u = u * brightness;
+    const auto mean = u.mean({1, 2, 3}, true);
+    u = (u - mean) * contrast + mean;
+    const auto gray = u.mean(1, true);
+    u = (u - gray) * saturation + gray;
+    x = u.clamp(0, 1) * 2 - 1;
+  }
   return {x, y};
 }
 
@@ -110,18 +124,21 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
   }
   const int64_t n = static_cast<int64_t>(train.size());
-  const int64_t steps_per_epoch = (n + c.batch - 1) / c.batch;
+  const int64_t per_epoch = c.samples_per_epoch > 0 ? c.samples_per_epoch : n;
+  const int64_t steps_per_epoch = (per_epoch + c.batch - 1) / c.batch;
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
     seg.module().train();
-    const auto order_t = torch::randperm(n, torch::kInt64);
+    std::vector<torch::Tensor> perms;
+    for (int64_t have = 0; have < per_epoch; have += n) perms.push_back(torch::randperm(n, torch::kInt64));
+    const auto order_t = torch::cat(perms);
     const auto order = order_t.accessor<int64_t, 1>();
     double loss_sum = 0;
     int64_t loss_n = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       if (c.max_steps > 0 && steps >= c.max_steps) break;
       std::vector<size_t> idx;
-      for (int64_t i = b * c.batch; i < std::min(n, (b + 1) * c.batch); ++i) idx.push_back(static_cast<size_t>(order[i]));
+      for (int64_t i = b * c.batch; i < std::min(per_epoch, (b + 1) * c.batch); ++i) idx.push_back(static_cast<size_t>(order[i]));
       auto [x, y] = data::load_batch(train, idx);
       std::tie(x, y) = augment(x, y, c);
       opt->zero_grad();

@@ -24,6 +24,10 @@ struct SegmenterTrainConfig {
   double lr = 1e-3;
   bool flip = false;       ///< random horizontal flips
   bool scale_crop = false; ///< random scale in [0.75, 1.25] then crop/pad back to size
+  bool color_jitter = false;  ///< random brightness, contrast and saturation (+-25 %) per image
+  /// Samples per epoch: 0 = the data set once; more repeats reshuffled copies, so a few labelled
+  /// images get the same number of steps per epoch as a large data set.
+  int64_t samples_per_epoch = 0;
   uint64_t seed = 0;
   int64_t max_steps = 0;   ///< stop after this many optimizer steps in total (0 = all epochs); for tests
 };

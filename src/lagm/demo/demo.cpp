@@ -1,0 +1,248 @@
+#include "lagm/demo/demo.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/demo/report.h"
+#include "lagm/eval/evaluate.h"
+#include "lagm/method/annotator_trainer.h"
+#include "lagm/method/pseudo_label.h"
+#include "lagm/method/segmenter_checkpoint.h"
+#include "lagm/method/segmenter_trainer.h"
+#include "lagm/synth/synthesize.h"
+#include "lagm/toy/render_batch.h"
+
+namespace lagm::demo {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Seed ranges of the rendered sets: disjoint from each other and from the GAN's training renders
+// (train-gan renders seeds 100,000,000 and up).
+constexpr uint64_t kLabelledSeeds = 0, kValidationSeeds = 1000000, kTestSeeds = 2000000, kOracleSeeds = 3000000;
+
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+class Demo {
+ public:
+  Demo(DemoOptions o, DemoProgressFn progress)
+      : o_(std::move(o)), s_(demo_settings(o_.quick)), progress_(std::move(progress)) {}
+
+  DemoResult run() {
+    fs::create_directories(o_.out);
+    if (!fs::exists(o_.generator)) throw InputError(o_.generator + ": generator checkpoint not found");
+    const auto& domain = toy::find_domain("faces");
+    class_names_ = domain.class_names;
+    const std::string data = path("data");
+    // 1. Data: N labelled images, validation in the labelled style; test and oracle sets are photos.
+    stage("render", [&] {
+      render(data + "/labelled", o_.labelled_style, kLabelledSeeds, o_.labels);
+      render(data + "/validation", o_.labelled_style, kValidationSeeds, s_.validation);
+      render(data + "/test", toy::Style::kPhoto, kTestSeeds, s_.test);
+      render(data + "/oracle", toy::Style::kPhoto, kOracleSeeds, s_.oracle);
+    });
+    // 2. Few labels: a U-Net on the N images with strong augmentation, as many steps as the others.
+    stage("few_label", [&] {
+      auto c = segmenter_config(data + "/labelled");
+      c.flip = c.scale_crop = c.color_jitter = true;
+      c.samples_per_epoch = s_.synthesized;
+      train_segmenter(c, "few_label");
+    });
+    // 3. Gradient matching: annotator (phase I), synthesis, downstream U-Net (phase II).
+    stage("gradient_matching", [&] {
+      const std::string run = learn_annotator_by_gradient_matching(data);
+      synthesize(run, "gradient_matching");
+      train_segmenter(segmenter_config(path("gradient_matching/synthesized")), "gradient_matching");
+    });
+    // 4. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them.
+    stage("pseudo_label", [&] {
+      auto labeller = method::load_segmenter(best_checkpoint("few_label"));
+      method::PseudoLabelOptions p;
+      p.generator = o_.generator;
+      p.steps = s_.pseudo_label_steps;
+      p.seed = o_.seed;
+      const std::string run = path("pseudo_label/annotator");
+      fs::remove_all(run);
+      method::fit_annotator_to_labeller(p, *labeller.segmenter, class_names_, run, o_.device, progress_);
+      synthesize(run, "pseudo_label");
+      train_segmenter(segmenter_config(path("pseudo_label/synthesized")), "pseudo_label");
+    });
+    // 5. Oracle: a U-Net on many labelled photos.
+    stage("oracle", [&] { train_segmenter(segmenter_config(data + "/oracle"), "oracle"); });
+
+    // 6. Test-set evaluation of every arm, then the report.
+    DemoResult result;
+    result.out = o_.out;
+    result.class_names = class_names_;
+    data::FolderDataset test(data + "/test");
+    for (const char* arm : {"gradient_matching", "few_label", "pseudo_label", "oracle"}) {
+      ArmResult a;
+      a.name = arm;
+      a.checkpoint = best_checkpoint(arm);
+      auto seg = method::load_segmenter(a.checkpoint);
+      a.metrics = eval::evaluate_segmenter(*seg.segmenter, test, o_.device, 16).metrics();
+      a.seconds = stage_seconds_.value(arm, 0.0);
+      result.arms.push_back(a);
+      log(std::string(arm) + ": test mIoU " + std::to_string(a.metrics.mean_iou) + "  FG-mIoU " +
+          std::to_string(a.metrics.fg_mean_iou));
+    }
+    for (auto& [name, sec] : stage_seconds_.items()) result.seconds += sec.get<double>();
+    ReportInputs inputs{o_, s_, result, data + "/test", path("gradient_matching/synthesized")};
+    write_report(inputs);
+    return result;
+  }
+
+ private:
+  std::string path(const std::string& rel) const { return (fs::path(o_.out) / rel).string(); }
+  void log(const std::string& line) const {
+    if (progress_) progress_(line);
+  }
+
+  /// Runs `fn` unless its marker exists; the marker records the stage's wall time.
+  void stage(const std::string& name, const std::function<void()>& fn) {
+    const std::string marker = path("stages/" + name + ".done.json");
+    if (fs::exists(marker)) {
+      const auto j = nlohmann::json::parse(core::read_file(marker), nullptr, false);
+      stage_seconds_[name] = j.is_object() ? j.value("seconds", 0.0) : 0.0;
+      log("[" + name + "] already done");
+      return;
+    }
+    log("[" + name + "]");
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    const double sec = seconds_since(t0);
+    stage_seconds_[name] = sec;
+    fs::create_directories(path("stages"));
+    core::write_file_atomic(marker, nlohmann::json({{"seconds", sec}}).dump() + "\n");
+    char line[128];
+    std::snprintf(line, sizeof line, "[%s] done in %.1f s", name.c_str(), sec);
+    log(line);
+  }
+
+  void render(const std::string& dir, toy::Style style, uint64_t first_seed, int64_t count) const {
+    const auto& domain = toy::find_domain("faces");
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t begin = 0; begin < count; begin += 256) {
+      std::vector<uint64_t> seeds;
+      for (int64_t i = begin; i < std::min(count, begin + 256); ++i) seeds.push_back(first_seed + static_cast<uint64_t>(i));
+      const auto batch = toy::render_batch(domain, style, s_.resolution, seeds);
+      for (size_t j = 0; j < seeds.size(); ++j) {
+        char name[32];
+        std::snprintf(name, sizeof name, "seed%08llu", static_cast<unsigned long long>(seeds[j]));
+        data::write_folder_sample(dir, name, batch.images_u8[static_cast<int64_t>(j)], batch.labels[static_cast<int64_t>(j)]);
+      }
+    }
+    data::write_dataset_json(dir, {{"classes", domain.class_names},
+                                   {"source", {{"domain", "faces"}, {"style", toy::to_string(style)},
+                                               {"resolution", s_.resolution}, {"first_seed", first_seed}, {"count", count}}}});
+    char line[200];
+    std::snprintf(line, sizeof line, "rendered %s: %lld images (%s) in %.1f s", dir.c_str(), static_cast<long long>(count),
+                  toy::to_string(style).c_str(), seconds_since(t0));
+    log(line);
+  }
+
+  method::SegmenterTrainConfig segmenter_config(const std::string& train_dir) const {
+    method::SegmenterTrainConfig c;
+    c.data.path = train_dir;
+    c.validation.path = path("data/validation");
+    c.segmenter = {{"arch", "unet"}, {"base_channels", s_.segmenter_channels}};
+    c.epochs = s_.epochs;
+    c.batch = s_.batch;
+    c.lr = 1e-3;
+    c.seed = o_.seed;
+    return c;
+  }
+
+  void train_segmenter(const method::SegmenterTrainConfig& c, const std::string& arm) const {
+    // train_segmenter resumes by itself after its last finished epoch.
+    const auto r = method::train_segmenter(c, path(arm + "/segmenter"), o_.device,
+                                           [&](const std::string& line) { log(arm + ": " + line); });
+    core::write_file_atomic(path(arm + "/segmenter/best.json"),
+                            nlohmann::json({{"epoch", r.best_epoch}, {"val_mIoU", r.best_miou}}).dump() + "\n");
+  }
+
+  std::string best_checkpoint(const std::string& arm) const {
+    const auto j = nlohmann::json::parse(core::read_file(path(arm + "/segmenter/best.json")));
+    char name[40];
+    std::snprintf(name, sizeof name, "segmenter-%03lld.safetensors", static_cast<long long>(j.at("epoch").get<int64_t>()));
+    return path(arm + "/segmenter/" + name);
+  }
+
+  std::string learn_annotator_by_gradient_matching(const std::string& data) const {
+    method::AnnotatorTrainConfig c;
+    c.generator = o_.generator;
+    c.segmenter = {{"arch", "unet"}, {"base_channels", s_.segmenter_channels}};
+    c.gm_params = method::resolve_gm_params_regex(s_.gm_params);
+    c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
+    c.annotator_optimizer.lr = c.segmenter_optimizer.lr = s_.gm_lr;
+    c.batch = 2;
+    c.total_iters = s_.gm_steps;
+    c.niter_per_tick = 10;
+    c.snapshot_ticks = std::max<int64_t>(1, s_.gm_steps / 40);  // validate ~4 times
+    c.seed = o_.seed;
+    c.training_set.path = data + "/labelled";
+    c.validation_set.path = data + "/validation";
+    c.run_name = "gm";
+    const std::string parent = path("gradient_matching/annotator");
+    fs::remove_all(parent);  // an unfinished phase I starts over (the stage marker was not written)
+    const auto r = method::train_annotator(c, parent, o_.device, [&](const std::string& line) { log("gm: " + line); });
+    return r.run_dir;
+  }
+
+  void synthesize(const std::string& run_dir, const std::string& arm) const {
+    synth::SynthesizeOptions so;
+    so.run_dir = run_dir;
+    so.snapshot = "best";
+    so.num = s_.synthesized;
+    so.out = path(arm + "/synthesized");
+    so.seed_base = 5000000 + o_.seed;
+    so.device = o_.device;
+    synth::synthesize(so, [&](const std::string& line) { log(arm + ": " + line); });
+  }
+
+  DemoOptions o_;
+  DemoSettings s_;
+  DemoProgressFn progress_;
+  std::vector<std::string> class_names_;
+  nlohmann::json stage_seconds_ = nlohmann::json::object();
+};
+
+}  // namespace
+
+nlohmann::json DemoSettings::to_json() const {
+  return {{"resolution", resolution},   {"validation", validation},
+          {"test", test},               {"oracle", oracle},
+          {"synthesized", synthesized}, {"gm_steps", gm_steps},
+          {"gm_params", gm_params},     {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}}},
+          {"pseudo_label_steps", pseudo_label_steps}, {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
+          {"epochs", epochs},           {"batch", batch}};
+}
+
+DemoSettings demo_settings(bool quick) {
+  DemoSettings s;
+  if (quick) {
+    s.validation = 50;
+    s.test = 100;
+    s.oracle = 400;
+    s.synthesized = 400;
+    s.gm_steps = 60;
+    s.pseudo_label_steps = 60;
+    s.epochs = 2;
+  }
+  return s;
+}
+
+DemoResult run_demo(const DemoOptions& options, const DemoProgressFn& progress) {
+  if (options.labels < 1) throw UsageError("--labels must be >= 1");
+  return Demo(options, progress).run();
+}
+
+}  // namespace lagm::demo

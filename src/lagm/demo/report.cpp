@@ -1,0 +1,160 @@
+#include "lagm/demo/report.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/io/grid.h"
+#include "lagm/io/image.h"
+#include "lagm/method/segmenter_checkpoint.h"
+#include "lagm/toy/rendered_image.h"
+
+namespace lagm::demo {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string percent(double v) {
+  if (std::isnan(v)) return "-";
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.1f", 100 * v);
+  return buf;
+}
+
+const char* display_name(const std::string& arm) {
+  if (arm == "gradient_matching") return "gradient matching (ours)";
+  if (arm == "few_label") return "U-Net on the N labels";
+  if (arm == "pseudo_label") return "pseudo-labelling";
+  if (arm == "oracle") return "oracle (labelled photos)";
+  return arm.c_str();
+}
+
+/// uint8 [N, H, W, 3] images of the first `count` samples of a folder data set, and their labels.
+std::pair<torch::Tensor, torch::Tensor> first_samples(const std::string& dir, int64_t count) {
+  data::FolderDataset ds(dir);
+  std::vector<size_t> idx;
+  for (size_t i = 0; i < std::min<size_t>(ds.size(), static_cast<size_t>(count)); ++i) idx.push_back(i);
+  auto [x, y] = data::load_batch(ds, idx);
+  auto img = ((x + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).permute({0, 2, 3, 1}).contiguous();
+  return {img, y};
+}
+
+/// Rows of: image | truth | one prediction per arm.
+torch::Tensor prediction_grid(const ReportInputs& in, int64_t rows) {
+  auto [img, truth] = first_samples(in.test_dir, rows);
+  data::FolderDataset ds(in.test_dir);
+  std::vector<size_t> idx;
+  for (int64_t i = 0; i < img.size(0); ++i) idx.push_back(static_cast<size_t>(i));
+  const auto x = data::load_batch(ds, idx).first;
+  std::vector<torch::Tensor> columns = {img, io::colorize_labels(truth)};
+  for (const auto& arm : in.result.arms) {
+    auto seg = method::load_segmenter(arm.checkpoint);
+    torch::NoGradGuard no_grad;
+    const auto pred = seg.segmenter->forward(x.to(in.options.device)).argmax(1).cpu();
+    columns.push_back(io::colorize_labels(pred));
+  }
+  auto tiles = torch::stack(columns, 1);  // [rows, cols, H, W, 3]
+  const int64_t cols = tiles.size(1);
+  return io::tile_images(tiles.flatten(0, 1), cols);
+}
+
+nlohmann::json results_json(const ReportInputs& in) {
+  nlohmann::json methods = nlohmann::json::object();
+  for (const auto& a : in.result.arms) {
+    std::vector<nlohmann::json> per_class;
+    for (double v : a.metrics.iou) per_class.push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(v));
+    methods[a.name] = {{"mIoU", a.metrics.mean_iou}, {"fg_mIoU", a.metrics.fg_mean_iou},
+                       {"pACC", a.metrics.pixel_accuracy}, {"per_class", per_class},
+                       {"train_seconds", a.seconds}, {"checkpoint", fs::path(a.checkpoint).lexically_relative(in.options.out).string()}};
+  }
+  return {{"labels", in.options.labels},
+          {"labelled_style", toy::to_string(in.options.labelled_style)},
+          {"quick", in.options.quick},
+          {"seconds", in.result.seconds},
+          {"generator", in.options.generator},
+          {"seed", in.options.seed},
+          {"class_names", in.result.class_names},
+          {"settings", in.settings.to_json()},
+          {"methods", methods}};
+}
+
+std::string markdown(const ReportInputs& in) {
+  std::ostringstream md;
+  const auto& r = in.result;
+  md << "# lagm demo: " << in.options.labels << " labelled " << toy::to_string(in.options.labelled_style)
+     << " images, test on photos\n\n";
+  md << "Generator `" << in.options.generator << "`; total time " << static_cast<int64_t>(r.seconds) << " s"
+     << (in.options.quick ? " (quick mode)" : "") << ".\n\n";
+  md << "| method | mIoU | FG-mIoU | pACC | training s |\n|---|---:|---:|---:|---:|\n";
+  for (const auto& a : r.arms)
+    md << "| " << display_name(a.name) << " | " << percent(a.metrics.mean_iou) << " | " << percent(a.metrics.fg_mean_iou)
+       << " | " << percent(a.metrics.pixel_accuracy) << " | " << static_cast<int64_t>(a.seconds) << " |\n";
+  md << "\nPer-class IoU (%):\n\n| method |";
+  for (const auto& c : r.class_names) md << " " << c << " |";
+  md << "\n|---|";
+  for (size_t i = 0; i < r.class_names.size(); ++i) md << "---:|";
+  md << "\n";
+  for (const auto& a : r.arms) {
+    md << "| " << display_name(a.name) << " |";
+    for (double v : a.metrics.iou) md << " " << percent(v) << " |";
+    md << "\n";
+  }
+  md << "\n## Generated images and their gradient-matching annotator labels\n\n![annotator labels](annotator_labels.png)\n";
+  md << "\n## Test predictions\n\nColumns: image | truth";
+  for (const auto& a : r.arms) md << " | " << display_name(a.name);
+  md << "\n\n![predictions](predictions.png)\n";
+  return md.str();
+}
+
+std::string html(const ReportInputs& in) {
+  std::ostringstream h;
+  const auto& r = in.result;
+  h << "<!doctype html><html><head><meta charset=\"utf-8\"><title>lagm demo</title><style>"
+       "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
+       "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+       "img{image-rendering:pixelated;width:100%}</style></head><body>";
+  h << "<h1>lagm demo: " << in.options.labels << " labelled " << toy::to_string(in.options.labelled_style)
+    << " images</h1><p>Generator <code>" << in.options.generator << "</code>; total " << static_cast<int64_t>(r.seconds)
+    << " s" << (in.options.quick ? " (quick mode)" : "") << ".</p>";
+  h << "<table><tr><th>method</th><th>mIoU</th><th>FG-mIoU</th><th>pACC</th><th>training s</th></tr>";
+  for (const auto& a : r.arms)
+    h << "<tr><td>" << display_name(a.name) << "</td><td>" << percent(a.metrics.mean_iou) << "</td><td>"
+      << percent(a.metrics.fg_mean_iou) << "</td><td>" << percent(a.metrics.pixel_accuracy) << "</td><td>"
+      << static_cast<int64_t>(a.seconds) << "</td></tr>";
+  h << "</table><h2>Per-class IoU (%)</h2><table><tr><th>method</th>";
+  for (const auto& c : r.class_names) h << "<th>" << c << "</th>";
+  h << "</tr>";
+  for (const auto& a : r.arms) {
+    h << "<tr><td>" << display_name(a.name) << "</td>";
+    for (double v : a.metrics.iou) h << "<td>" << percent(v) << "</td>";
+    h << "</tr>";
+  }
+  h << "</table><h2>Generated images and their gradient-matching annotator labels</h2>"
+       "<img src=\"annotator_labels.png\" alt=\"annotator labels\">";
+  h << "<h2>Test predictions</h2><p>Columns: image | truth";
+  for (const auto& a : r.arms) h << " | " << display_name(a.name);
+  h << "</p><img src=\"predictions.png\" alt=\"predictions\"></body></html>\n";
+  return h.str();
+}
+
+}  // namespace
+
+void write_report(const ReportInputs& in) {
+  const fs::path out(in.options.out);
+  core::write_file_atomic((out / "results.json").string(), results_json(in).dump(2) + "\n");
+  {
+    auto [img, labels] = first_samples(in.synthesized_dir, 16);
+    io::write_png((out / "annotator_labels.png").string(),
+                  torch::cat({io::tile_images(img, 8), io::tile_images(io::colorize_labels(labels), 8)}, 0));
+  }
+  io::write_png((out / "predictions.png").string(), prediction_grid(in, 8));
+  core::write_file_atomic((out / "report.md").string(), markdown(in));
+  core::write_file_atomic((out / "report.html").string(), html(in));
+}
+
+}  // namespace lagm::demo
