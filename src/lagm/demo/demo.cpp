@@ -68,6 +68,7 @@ class Demo {
       method::PseudoLabelOptions p;
       p.generator = o_.generator;
       p.steps = s_.pseudo_label_steps;
+      p.tmp_channels = s_.annotator_channels;
       p.seed = o_.seed;
       const std::string run = path("pseudo_label/annotator");
       fs::remove_all(run);
@@ -180,6 +181,7 @@ class Demo {
     method::AnnotatorTrainConfig c;
     c.generator = o_.generator;
     c.segmenter = {{"arch", "unet"}, {"base_channels", s_.segmenter_channels}};
+    c.annotator_tmp_channels = s_.annotator_channels;
     c.gm_params = method::resolve_gm_params_regex(s_.gm_params);
     c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
     c.annotator_optimizer.lr = c.segmenter_optimizer.lr = s_.gm_lr;
@@ -222,7 +224,8 @@ nlohmann::json DemoSettings::to_json() const {
           {"test", test},               {"oracle", oracle},
           {"synthesized", synthesized}, {"gm_steps", gm_steps},
           {"gm_params", gm_params},     {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}}},
-          {"pseudo_label_steps", pseudo_label_steps}, {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
+          {"pseudo_label_steps", pseudo_label_steps}, {"annotator", {{"arch", "fpn"}, {"tmp_channels", annotator_channels}}},
+          {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
           {"epochs", epochs},           {"batch", batch}};
 }
 
@@ -231,10 +234,10 @@ DemoSettings demo_settings(bool quick) {
   if (quick) {
     s.validation = 50;
     s.test = 100;
-    s.oracle = 400;
-    s.synthesized = 400;
-    s.gm_steps = 60;
-    s.pseudo_label_steps = 60;
+    s.oracle = 300;
+    s.synthesized = 300;
+    s.gm_steps = 40;
+    s.pseudo_label_steps = 40;
     s.epochs = 2;
   }
   return s;

@@ -35,6 +35,7 @@ struct DemoSettings {
   int64_t gm_steps = 300, pseudo_label_steps = 300;
   std::string gm_params = "all";
   double gm_lr = 1e-3;
+  int64_t annotator_channels = 32;  ///< FPN width (the reference's 128 costs 16x more per pixel at 64x64)
   int64_t segmenter_channels = 16;  ///< U-Net base width of every segmenter in the demo
   int64_t epochs = 4, batch = 16;   ///< downstream budget, the same for every arm
   nlohmann::json to_json() const;
