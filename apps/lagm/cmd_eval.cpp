@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
+#include "lagm/data/dataset_spec.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/grid.h"
@@ -23,7 +24,7 @@ struct EvalArgs {
   CommonArgs common;
   std::string model, data, json_out, grid_out;
   int64_t img_size = 0, batch = 1, grid_count = 8;
-  bool skip_absent = false;
+  bool skip_absent = false, skip_bad = false;
 };
 
 void run_eval(const EvalArgs& args) {
@@ -31,9 +32,13 @@ void run_eval(const EvalArgs& args) {
   auto loaded = method::load_segmenter(args.model);
   auto& seg = *loaded.segmenter;
   seg.module().to(device);
-  data::FolderDatasetOptions opts;
-  opts.img_height = opts.img_width = args.img_size;
-  data::FolderDataset dataset(args.data, opts);
+  auto spec = data::parse_dataset_argument(args.data);
+  // --img-size resizes a folder given by path (a JSON spec carries its own size).
+  if (spec.is_string() && args.img_size > 0) spec = {{"path", spec}, {"img_size", args.img_size}};
+  auto dataset_ptr = data::open_dataset(spec, args.data, args.skip_bad);
+  const auto& dataset = *dataset_ptr;
+  if (dataset.skipped() > 0)
+    std::fprintf(stderr, "warning: %s: skipped %zu samples without a label\n", args.data.c_str(), dataset.skipped());
   if (dataset.num_classes() != seg.config().num_classes)
     throw InputError(args.data + ": " + std::to_string(dataset.num_classes()) + " classes, but " + args.model +
                      " predicts " + std::to_string(seg.config().num_classes));
@@ -81,7 +86,10 @@ void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand("eval", "evaluate a segmentation network on a labelled data set");
   cmd->add_option("--model", args->model, "train-seg checkpoint or train-annotator snapshot (its S)")->required();
-  cmd->add_option("--data", args->data, "labelled data (folder layout)")->required();
+  cmd->add_option("--data", args->data,
+                  "labelled data: a folder, or a data set JSON (inline or a .json file; the project's form or the "
+                  "reference's training_set_kwargs)")->required();
+  cmd->add_flag("--skip-bad", args->skip_bad, "skip samples without a label (with a warning and a count) instead of failing");
   cmd->add_option("--img-size", args->img_size, "resize to this square size (0 = as stored)")->capture_default_str();
   cmd->add_option("--batch", args->batch, "images per forward (1 allows mixed sizes)")->capture_default_str();
   cmd->add_option("--json", args->json_out, "write metrics and the confusion matrix here");

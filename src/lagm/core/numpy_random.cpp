@@ -58,4 +58,29 @@ torch::Tensor NumpyRandomState::randn(at::IntArrayRef shape) {
   return out;
 }
 
+uint64_t NumpyRandomState::random_interval(uint64_t max) {
+  if (max == 0) return 0;
+  uint64_t mask = max;
+  mask |= mask >> 1;
+  mask |= mask >> 2;
+  mask |= mask >> 4;
+  mask |= mask >> 8;
+  mask |= mask >> 16;
+  mask |= mask >> 32;
+  uint64_t value;
+  if (max <= 0xffffffffULL) {
+    while ((value = (next_uint32() & mask)) > max) {
+    }
+  } else {
+    auto next_uint64 = [this] { return (static_cast<uint64_t>(next_uint32()) << 32) | next_uint32(); };
+    while ((value = (next_uint64() & mask)) > max) {
+    }
+  }
+  return value;
+}
+
+void NumpyRandomState::shuffle(std::vector<int64_t>& values) {
+  for (size_t i = values.size(); i-- > 1;) std::swap(values[i], values[random_interval(i)]);
+}
+
 }  // namespace lagm::core

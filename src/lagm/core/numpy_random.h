@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace lagm::core {
 
@@ -17,6 +18,10 @@ class NumpyRandomState {
   uint32_t next_uint32();
   double random_sample();  ///< [0, 1) with 53 bits
   double gauss();          ///< standard normal (legacy polar method, caches the second value)
+  /// Uniform integer in [0, max] (numpy's random_interval: masked rejection sampling).
+  uint64_t random_interval(uint64_t max);
+  /// In-place shuffle, as RandomState.shuffle on a 1-D array or a list.
+  void shuffle(std::vector<int64_t>& values);
   /// float64 tensor of `shape` filled in C order, as randn(*shape).
   torch::Tensor randn(at::IntArrayRef shape);
 

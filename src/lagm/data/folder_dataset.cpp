@@ -83,7 +83,7 @@ Sample FolderDataset::get(size_t index) const {
   return {io::to_float_image(image), mask.to(torch::kInt64), ids_[index]};
 }
 
-std::pair<torch::Tensor, torch::Tensor> load_batch(const FolderDataset& dataset, const std::vector<size_t>& indices) {
+std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& dataset, const std::vector<size_t>& indices) {
   std::vector<torch::Tensor> images, labels;
   for (size_t i : indices) {
     auto s = dataset.get(i);

@@ -10,14 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace lagm::data {
+#include "lagm/data/labelled_dataset.h"
 
-/// One labelled example.
-struct Sample {
-  torch::Tensor image;  ///< float [3, H, W] in [-1, 1] (x / 127.5 - 1)
-  torch::Tensor label;  ///< int64 [H, W]
-  std::string id;
-};
+namespace lagm::data {
 
 /// Options of `FolderDataset`.
 struct FolderDatasetOptions {
@@ -27,18 +22,17 @@ struct FolderDatasetOptions {
 };
 
 /// Image/label pairs in DIR, sorted by file name.
-class FolderDataset {
+class FolderDataset : public LabelledDataset {
  public:
   FolderDataset(std::string root, FolderDatasetOptions options = {});
-  size_t size() const { return ids_.size(); }
+  size_t size() const override { return ids_.size(); }
   /// Reads sample i; throws InputError naming the file on any problem.
-  Sample get(size_t index) const;
-  const std::vector<std::string>& class_names() const { return class_names_; }
-  int64_t num_classes() const { return static_cast<int64_t>(class_names_.size()); }
-  const std::string& root() const { return root_; }
-  const std::vector<std::string>& ids() const { return ids_; }
+  Sample get(size_t index) const override;
+  const std::vector<std::string>& class_names() const override { return class_names_; }
+  const std::string& root() const override { return root_; }
+  const std::vector<std::string>& ids() const override { return ids_; }
   /// Samples skipped with skip_bad.
-  size_t skipped() const { return skipped_; }
+  size_t skipped() const override { return skipped_; }
 
  private:
   std::string root_;
@@ -49,7 +43,7 @@ class FolderDataset {
 };
 
 /// Stacks samples [i0, i1) into a batch: images [B, 3, H, W], labels [B, H, W].
-std::pair<torch::Tensor, torch::Tensor> load_batch(const FolderDataset& dataset, const std::vector<size_t>& indices);
+std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& dataset, const std::vector<size_t>& indices);
 
 /// Writes one sample in the folder layout: img/<name>.png (RGB uint8 [H, W, 3]) and seg/<name>.png.
 void write_folder_sample(const std::string& root, const std::string& name, const torch::Tensor& image_u8,

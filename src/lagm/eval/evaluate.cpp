@@ -4,7 +4,7 @@
 
 namespace lagm::eval {
 
-ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter, const data::FolderDataset& dataset,
+ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter, const data::LabelledDataset& dataset,
                                    torch::Device device, int64_t batch_size) {
   const bool was_training = segmenter.module().is_training();
   segmenter.module().eval();

@@ -14,7 +14,7 @@ namespace lagm::eval {
 
 /// Runs `segmenter` in eval mode without autograd over the whole data set in batches of
 /// `batch_size` (1 = any image sizes) and returns the accumulated confusion matrix.
-ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter, const data::FolderDataset& dataset,
+ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter, const data::LabelledDataset& dataset,
                                    torch::Device device, int64_t batch_size = 1);
 
 }  // namespace lagm::eval

@@ -1,0 +1,169 @@
+#include "lagm/data/dataset_spec.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/data/paper_datasets.h"
+
+namespace lagm::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string last_component(const std::string& class_name) {
+  const auto dot = class_name.rfind('.');
+  return dot == std::string::npos ? class_name : class_name.substr(dot + 1);
+}
+
+/// Reads the keys a loader understands; any other key is an error, except reference options that
+/// no config turns on, which must keep their inert value.
+class Args {
+ public:
+  Args(const nlohmann::json& j, std::string where, std::set<std::string> known)
+      : j_(j), where_(std::move(where)), known_(std::move(known)) {
+    static const std::map<std::string, nlohmann::json> inert = {
+        {"aug", false}, {"transform", nullptr}, {"to_square", false}, {"indices_path", nullptr}, {"bg_prob", 0}};
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "class_name" || known_.count(it.key())) continue;
+      auto in = inert.find(it.key());
+      if (in == inert.end()) throw InputError(where_ + ": unknown key '" + it.key() + "'");
+      if (it.value() != in->second && !(it.value().is_null() && in->second == false))
+        throw InputError(where_ + "." + it.key() + ": only " + in->second.dump() + " is implemented (as in every reference config)");
+    }
+  }
+  template <typename T>
+  T get(const char* key, T fallback) const {
+    if (!j_.contains(key) || j_.at(key).is_null()) return fallback;
+    try {
+      return j_.at(key).get<T>();
+    } catch (const nlohmann::json::exception&) {
+      throw InputError(where_ + "." + key + ": wrong type (" + j_.at(key).dump() + ")");
+    }
+  }
+  std::string required(const char* key) const {
+    const auto v = get<std::string>(key, "");
+    if (v.empty()) throw InputError(where_ + "." + key + ": required");
+    return v;
+  }
+  /// An int, or a square [H, W].
+  int64_t size(const char* key, int64_t fallback) const {
+    if (!j_.contains(key) || j_.at(key).is_null()) return fallback;
+    const auto& v = j_.at(key);
+    if (v.is_number_integer()) return v.get<int64_t>();
+    if (v.is_array() && v.size() == 2 && v[0] == v[1]) return v[0].get<int64_t>();
+    throw InputError(where_ + "." + key + ": expected an integer or a square [H, W] (got " + v.dump() + ")");
+  }
+  bool has(const char* key) const { return j_.contains(key) && !j_.at(key).is_null(); }
+  const nlohmann::json& at(const char* key) const { return j_.at(key); }
+
+ private:
+  const nlohmann::json& j_;
+  std::string where_;
+  std::set<std::string> known_;
+};
+
+}  // namespace
+
+std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const std::string& where, bool skip_bad) {
+  if (spec.is_string()) return open_dataset(nlohmann::json{{"path", spec}}, where, skip_bad);
+  if (!spec.is_object()) throw InputError(where + ": a data set is a folder path or a JSON object");
+  const std::string cls = last_component(spec.value("class_name", std::string("FolderDataset")));
+  if (cls == "FolderDataset" || cls == "ImageLabelDataset") {
+    Args a(spec, where, {"path", "rootdir", "img_size", "limit", "max_number"});
+    FolderDatasetOptions o;
+    o.img_height = o.img_width = a.size("img_size", 0);
+    o.limit = a.get<int64_t>("limit", a.get<int64_t>("max_number", 0));
+    o.skip_bad = skip_bad;
+    return std::make_unique<FolderDataset>(a.has("path") ? a.required("path") : a.required("rootdir"), o);
+  }
+  if (cls == "CelebAMaskDataset") {
+    Args a(spec, where, {"rootdir", "split", "img_size", "limit_size", "convert_19to8", "imageset_folder"});
+    CelebAMaskOptions o;
+    o.split = a.get<std::string>("split", o.split);
+    o.img_size = a.size("img_size", o.img_size);
+    o.limit = a.get<int64_t>("limit_size", 0);
+    o.convert_19to8 = a.get<bool>("convert_19to8", true);
+    o.split_folder = a.get<std::string>("imageset_folder", "");
+    // The reference's default 'celeba_split' is relative to its working directory; lagm ships the
+    // same lists built in, so that name means "the built-in lists" unless such a folder exists.
+    if (o.split_folder == "celeba_split" && !fs::is_directory(o.split_folder)) o.split_folder.clear();
+    return std::make_unique<CelebAMaskDataset>(a.get<std::string>("rootdir", "./data/CelebAMask-HQ"), o);
+  }
+  if (cls == "PascalPart") {
+    Args a(spec, where, {"rootdir", "split", "img_folder", "seg_folder", "img_size", "max_size", "obj"});
+    PascalPartOptions o;
+    o.split = a.get<std::string>("split", o.split);
+    o.img_folder = a.get<std::string>("img_folder", "");
+    o.seg_folder = a.get<std::string>("seg_folder", "");
+    o.img_size = a.size("img_size", o.img_size);
+    o.max_size = a.get<int64_t>("max_size", 0);
+    o.obj = a.get<std::string>("obj", "");
+    return std::make_unique<PascalPartDataset>(a.required("rootdir"), o);
+  }
+  if (cls == "DatasetGANDataset") {
+    Args a(spec, where, {"rootdir", "obj", "split", "img_size", "max_size", "id_range", "convert_34to8"});
+    DatasetGANOptions o;
+    o.obj = a.get<std::string>("obj", o.obj);
+    o.split = a.get<std::string>("split", o.split);
+    o.img_size = a.size("img_size", o.img_size);
+    o.max_size = a.get<int64_t>("max_size", 0);
+    if (a.has("id_range")) {
+      const auto r = a.get<std::vector<int64_t>>("id_range", {});
+      if (r.size() != 2) throw InputError(where + ".id_range: expected [lo, hi]");
+      o.id_range = std::make_pair(r[0], r[1]);
+    }
+    o.convert_34to8 = a.get<bool>("convert_34to8", false);
+    return std::make_unique<DatasetGANDataset>(a.get<std::string>("rootdir", "./data/DatasetGAN/annotation"), o);
+  }
+  if (cls == "CGPart" || cls == "CGPartReal") {
+    const bool real = cls == "CGPartReal";
+    Args a(spec, where, real ? std::set<std::string>{"rootdir", "obj_name", "split", "short_side", "classes_version"}
+                             : std::set<std::string>{"rootdir", "obj_name", "dst_shape", "length", "classes_version",
+                                                     "selected_models", "numpy_seed"});
+    if (a.get<std::string>("obj_name", "car") != "car") throw InputError(where + ".obj_name: only 'car' is implemented");
+    const auto version = a.get<std::string>("classes_version", "CGPart_car_simplified_v0");
+    if (version != "CGPart_car_simplified_v0" && version != "CGPart_car_simplified_v1")
+      throw InputError(where + ".classes_version: expected CGPart_car_simplified_v0 or _v1");
+    const int v = version.back() - '0';
+    if (real) {
+      CGPartRealOptions o;
+      o.split = a.get<std::string>("split", o.split);
+      o.short_side = a.get<int64_t>("short_side", o.short_side);
+      o.version = v;
+      return std::make_unique<CGPartRealDataset>(a.get<std::string>("rootdir", "./data/CGPart_real"), o);
+    }
+    CGPartOptions o;
+    if (a.has("dst_shape")) {
+      const auto s = a.get<std::vector<int64_t>>("dst_shape", {});
+      if (s.size() != 2) throw InputError(where + ".dst_shape: expected [W, H]");
+      o.width = s[0], o.height = s[1];
+    }
+    o.length = a.get<int64_t>("length", o.length);
+    o.version = v;
+    o.models = a.get<std::vector<std::string>>("selected_models", o.models);
+    o.numpy_seed = a.get<uint32_t>("numpy_seed", 0);
+    return std::make_unique<CGPartDataset>(a.get<std::string>("rootdir", "./data/CGPart_render/car"), o);
+  }
+  throw InputError(where + ".class_name: unknown data set class '" + cls +
+                   "' (FolderDataset, CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, CGPartReal)");
+}
+
+nlohmann::json parse_dataset_argument(const std::string& text) {
+  if (!text.empty() && text.front() == '{') {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) throw UsageError("--data: not valid JSON: " + text);
+    return j;
+  }
+  if (text.size() > 5 && text.substr(text.size() - 5) == ".json" && fs::is_regular_file(text)) {
+    auto j = nlohmann::json::parse(core::read_file(text), nullptr, false);
+    if (j.is_discarded()) throw InputError(text + ": not valid JSON");
+    return j;
+  }
+  return text;
+}
+
+}  // namespace lagm::data

@@ -1,0 +1,23 @@
+// Naming a labelled data set on the command line or in a config (issue #9): a folder path, or a
+// JSON object in the project's form {"path": DIR, "img_size": N, "limit": N} or in the reference's
+// `training_set_kwargs` form {"class_name": "datasets.CelebAMaskDataset", "rootdir": ..., ...} for
+// CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, CGPartReal, ImageLabelDataset.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+
+#include "lagm/data/labelled_dataset.h"
+
+namespace lagm::data {
+
+/// Opens the data set `spec` describes. `where` prefixes errors (a file name or option);
+/// `skip_bad` applies to folder data sets (pairs with a missing label are skipped and counted).
+std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const std::string& where, bool skip_bad = false);
+
+/// A --data argument: an inline JSON object, a .json file holding one, or a folder path.
+nlohmann::json parse_dataset_argument(const std::string& text);
+
+}  // namespace lagm::data
