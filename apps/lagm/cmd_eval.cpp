@@ -11,6 +11,7 @@
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
+#include "lagm/eval/cross_validation.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/grid.h"
@@ -25,10 +26,53 @@ struct EvalArgs {
   std::string model, data, json_out, grid_out;
   int64_t img_size = 0, batch = 1, grid_count = 8;
   bool skip_absent = false, skip_bad = false;
+  int64_t cv = 0;
 };
+
+/// --cv K: cross-validated checkpoint selection over the checkpoints of the run folder --model.
+void run_cross_validation(const EvalArgs& args, torch::Device device) {
+  const auto checkpoints = eval::cv_checkpoints(args.model);
+  auto spec = data::parse_dataset_argument(args.data);
+  if (spec.is_string() && args.img_size > 0) spec = {{"path", spec}, {"img_size", args.img_size}};
+  const auto dataset = data::open_dataset(spec, args.data, args.skip_bad);
+  std::vector<std::vector<torch::Tensor>> counts;
+  torch::NoGradGuard no_grad;
+  for (size_t c = 0; c < checkpoints.size(); ++c) {
+    auto loaded = method::load_segmenter(checkpoints[c]);
+    if (loaded.segmenter->config().num_classes != dataset->num_classes())
+      throw InputError(checkpoints[c] + ": predicts " + std::to_string(loaded.segmenter->config().num_classes) +
+                       " classes, but " + args.data + " has " + std::to_string(dataset->num_classes()));
+    loaded.segmenter->module().to(device);
+    std::vector<torch::Tensor> per_image;
+    for (size_t i = 0; i < dataset->size(); ++i) {  // batch 1, as the reference
+      const auto s = dataset->get(i);
+      eval::ConfusionMatrix cm(dataset->num_classes());
+      cm.add(loaded.segmenter->forward(s.image.unsqueeze(0).to(device)).argmax(1).cpu()[0], s.label);
+      per_image.push_back(cm.counts().clone());
+    }
+    counts.push_back(std::move(per_image));
+    std::fprintf(stderr, "\revaluated %zu/%zu checkpoints", c + 1, checkpoints.size());
+  }
+  std::fprintf(stderr, "\n");
+  const auto r = eval::cross_validate(counts, args.cv);
+  nlohmann::json folds = nlohmann::json::array();
+  for (size_t f = 0; f < r.fold_miou.size(); ++f) {
+    const auto chosen = r.fold_checkpoint[f] >= 0 ? checkpoints[static_cast<size_t>(r.fold_checkpoint[f])] : "";
+    std::printf("fold %zu: mIoU %.2f  (%s)\n", f, 100 * r.fold_miou[f], chosen.c_str());
+    folds.push_back({{"mIoU", r.fold_miou[f]}, {"checkpoint", chosen}});
+  }
+  std::printf("cross-validated mIoU %.2f +- %.2f over %lld folds, %zu checkpoints, %zu images\n", 100 * r.mean, 100 * r.std,
+              static_cast<long long>(args.cv), checkpoints.size(), dataset->size());
+  const nlohmann::json j = {{"run", args.model}, {"data", args.data}, {"folds", folds}, {"mean", r.mean}, {"std", r.std},
+                            {"checkpoints", checkpoints}};
+  // The reference writes network_path/cross_validation.json.
+  core::write_file_atomic((std::filesystem::path(args.model) / "cross_validation.json").string(), j.dump(1) + "\n");
+  if (!args.json_out.empty()) core::write_file_atomic(args.json_out, j.dump(1) + "\n");
+}
 
 void run_eval(const EvalArgs& args) {
   const torch::Device device = apply_common(args.common);
+  if (args.cv > 0) return run_cross_validation(args, device);
   auto loaded = method::load_segmenter(args.model);
   auto& seg = *loaded.segmenter;
   seg.module().to(device);
@@ -89,6 +133,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--data", args->data,
                   "labelled data: a folder, or a data set JSON (inline or a .json file; the project's form or the "
                   "reference's training_set_kwargs)")->required();
+  cmd->add_option("--cv", args->cv,
+                  "K-fold cross-validated checkpoint selection (the reference's --cv, K = 5): --model is then a run "
+                  "folder of checkpoints");
   cmd->add_flag("--skip-bad", args->skip_bad, "skip samples without a label (with a warning and a count) instead of failing");
   cmd->add_option("--img-size", args->img_size, "resize to this square size (0 = as stored)")->capture_default_str();
   cmd->add_option("--batch", args->batch, "images per forward (1 allows mixed sizes)")->capture_default_str();

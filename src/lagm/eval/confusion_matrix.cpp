@@ -14,6 +14,13 @@ ConfusionMatrix::ConfusionMatrix(int64_t num_classes)
   if (num_classes < 1) throw Error("ConfusionMatrix: num_classes must be >= 1");
 }
 
+void ConfusionMatrix::add_counts(const torch::Tensor& counts) {
+  if (counts.sizes() != counts_.sizes())
+    throw Error(format_mismatch("confusion counts", "shape", format_shape(counts.sizes().vec()),
+                                format_shape(counts_.sizes().vec())));
+  counts_ += counts.to(torch::kCPU, torch::kInt64);
+}
+
 void ConfusionMatrix::add(const torch::Tensor& pred, const torch::Tensor& gt) {
   if (pred.sizes() != gt.sizes())
     throw Error(format_mismatch("prediction", "shape", format_shape(pred.sizes().vec()),

@@ -28,6 +28,8 @@ class ConfusionMatrix {
   explicit ConfusionMatrix(int64_t num_classes);
   /// Adds predictions and ground truth of any matching shape (int tensors, any device).
   void add(const torch::Tensor& pred, const torch::Tensor& gt);
+  /// Adds another matrix's counts (int64 [C, C]), e.g. per-image matrices summed over a fold.
+  void add_counts(const torch::Tensor& counts);
   /// int64 [C, C] on the CPU.
   const torch::Tensor& counts() const { return counts_; }
   int64_t num_classes() const { return num_classes_; }
