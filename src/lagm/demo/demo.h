@@ -32,14 +32,14 @@ struct DemoOptions {
 struct DemoSettings {
   int64_t resolution = 64;
   int64_t validation = 200, test = 200, oracle = 2000, synthesized = 2000;
-  int64_t gm_steps = 200, pseudo_label_steps = 200;
+  int64_t gm_steps = 400, pseudo_label_steps = 200;
   /// Matched parameters: the U-Net's last up block and classifier. Measured (README): faster per
   /// step than matching all parameters and the only setting whose annotator drew hair and eyes.
   std::string gm_params = "up4.*|outc.*";
   double gm_lr = 1e-3;
   int64_t annotator_channels = 32;  ///< FPN width (the reference's 128 costs 16x more per pixel at 64x64)
   int64_t segmenter_channels = 16;  ///< U-Net base width of every segmenter in the demo
-  int64_t epochs = 2, batch = 16;   ///< downstream budget, the same for every arm
+  int64_t epochs = 5, batch = 16;   ///< downstream budget, the same for every arm
   nlohmann::json to_json() const;
 };
 DemoSettings demo_settings(bool quick);

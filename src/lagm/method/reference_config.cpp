@@ -33,10 +33,9 @@ DatasetSpec dataset_from_reference(const nlohmann::json& j, const std::string& w
     d.limit = get_or<int64_t>(j, "max_number", get_or<int64_t>(j, "limit_size", 0, where), where);
     return d;
   }
-  throw InputError(where + ".class_name: data set class '" + cls +
-                   "' cannot be read yet (CelebAMask-HQ, Pascal-Part, DatasetGAN and CGPart loaders are planned); "
-                   "export the data to the folder layout (img/, seg/, dataset.json) and use "
-                   "{\"class_name\": \"FolderDataset\", \"path\": ...}");
+  throw InputError(where + ".class_name: training reads folder data sets only so far; convert this " + cls +
+                   " set once with `lagm data-export --data '" + j.dump() + "' --out DIR` and use "
+                   "{\"class_name\": \"FolderDataset\", \"path\": DIR}");
 }
 
 std::string resolve_generator(const nlohmann::json& g, const std::string& where, const fs::path& base) {
