@@ -18,6 +18,7 @@
 #include "lagm/gan/discriminator.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
+#include "lagm/method/gm_step.h"
 #include "lagm/method/optimizer.h"
 #include "lagm/method/training_state.h"
 #include "lagm/models/checkpoint.h"
@@ -68,11 +69,11 @@ class RealImages {
   std::unique_ptr<data::FolderDataset> folder_;
 };
 
+using method::set_requires_grad;
+
+// The reference's zero_grad(set_to_none=True).
 void clear_grads(torch::nn::Module& m) {
   for (auto& p : m.parameters()) p.mutable_grad().reset();
-}
-void set_requires_grad(torch::nn::Module& m, bool on) {
-  for (auto& p : m.parameters()) p.set_requires_grad(on);
 }
 
 /// bfloat16 autocast of the forward passes inside its scope (config.bf16).
