@@ -9,8 +9,9 @@ packages=(
   libopenblas0-pthread    # fast BLAS for LibTorch (the reference BLAS is ~20x slower)
   libpng-dev libjpeg-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev
+  libmatio-dev libtinyxml2-dev  # PASCAL-Part .mat and VOC .xml annotations (prepare-pascal-part)
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3-torch python3-torchvision python3-numpy python3-pil  # tests of the Python converters only; never used at run time
+  python3-torch python3-torchvision python3-numpy python3-pil python3-scipy  # tests and converters only (scipy writes .mat fixtures); never used at run time
 )
 
 missing=()

@@ -16,5 +16,6 @@ void add_train_gan_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_gan_quality_command(CLI::App& app);
 void add_data_export_command(CLI::App& app);
+void add_prepare_pascal_part_command(CLI::App& app);
 
 }  // namespace lagm::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   lagm::cli::add_demo_command(app);
   lagm::cli::add_gan_quality_command(app);
   lagm::cli::add_data_export_command(app);
+  lagm::cli::add_prepare_pascal_part_command(app);
 
   bool verbose = false;
   for (int i = 1; i < argc; ++i) verbose = verbose || std::strcmp(argv[i], "--verbose") == 0;
