@@ -34,7 +34,10 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
   const auto checkpoints = eval::cv_checkpoints(args.model);
   auto spec = data::parse_dataset_argument(args.data);
   if (spec.is_string() && args.img_size > 0) spec = {{"path", spec}, {"img_size", args.img_size}};
-  const auto dataset = data::open_dataset(spec, args.data, args.skip_bad);
+  if (checkpoints.empty()) throw InputError(args.model + ": no checkpoints to cross-validate");
+  // A test_seg.py folder (images + .npy labels) does not name its classes: the network does.
+  const int64_t model_classes = method::load_segmenter(checkpoints.front()).segmenter->config().num_classes;
+  const auto dataset = data::open_dataset(spec, args.data, args.skip_bad, model_classes);
   std::vector<std::vector<torch::Tensor>> counts;
   torch::NoGradGuard no_grad;
   for (size_t c = 0; c < checkpoints.size(); ++c) {
@@ -55,7 +58,7 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
   }
   std::fprintf(stderr, "\n");
   const auto r = eval::cross_validate(counts, args.cv);
-  nlohmann::json folds = nlohmann::json::array();
+  nlohmann::ordered_json folds = nlohmann::ordered_json::array();
   for (size_t f = 0; f < r.fold_miou.size(); ++f) {
     const auto chosen = r.fold_checkpoint[f] >= 0 ? checkpoints[static_cast<size_t>(r.fold_checkpoint[f])] : "";
     std::printf("fold %zu: mIoU %.2f  (%s)\n", f, 100 * r.fold_miou[f], chosen.c_str());
@@ -63,8 +66,14 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
   }
   std::printf("cross-validated mIoU %.2f +- %.2f over %lld folds, %zu checkpoints, %zu images\n", 100 * r.mean, 100 * r.std,
               static_cast<long long>(args.cv), checkpoints.size(), dataset->size());
-  const nlohmann::json j = {{"run", args.model}, {"data", args.data}, {"folds", folds}, {"mean", r.mean}, {"std", r.std},
-                            {"checkpoints", checkpoints}};
+  std::vector<double> fold_percent;
+  for (double m : r.fold_miou) fold_percent.push_back(100 * m);
+  // The first three keys are the reference's cross_validation.json (percent), for its scripts.
+  const nlohmann::ordered_json j = {{"Cross validation mean", 100 * r.mean},
+                                    {"Cross validation std", 100 * r.std},
+                                    {"Cross validation", fold_percent},
+                                    {"run", args.model}, {"data", args.data}, {"folds", folds}, {"mean", r.mean},
+                                    {"std", r.std}, {"checkpoints", checkpoints}};
   // The reference writes network_path/cross_validation.json.
   core::write_file_atomic((std::filesystem::path(args.model) / "cross_validation.json").string(), j.dump(1) + "\n");
   if (!args.json_out.empty()) core::write_file_atomic(args.json_out, j.dump(1) + "\n");
@@ -79,7 +88,7 @@ void run_eval(const EvalArgs& args) {
   auto spec = data::parse_dataset_argument(args.data);
   // --img-size resizes a folder given by path (a JSON spec carries its own size).
   if (spec.is_string() && args.img_size > 0) spec = {{"path", spec}, {"img_size", args.img_size}};
-  auto dataset_ptr = data::open_dataset(spec, args.data, args.skip_bad);
+  auto dataset_ptr = data::open_dataset(spec, args.data, args.skip_bad, seg.config().num_classes);
   const auto& dataset = *dataset_ptr;
   if (dataset.skipped() > 0)
     std::fprintf(stderr, "warning: %s: skipped %zu samples without a label\n", args.data.c_str(), dataset.skipped());

@@ -6,6 +6,7 @@
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
+#include "lagm/data/class_remaps.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/data/paper_datasets.h"
 
@@ -66,12 +67,46 @@ class Args {
   std::set<std::string> known_;
 };
 
+/// "classes": a list of names, the name of a built-in list (dg_car_20, ...), or a count; absent: the
+/// caller's hint (eval passes the model's class count).
+std::vector<std::string> class_names_argument(const Args& a, const std::string& where, int64_t hint) {
+  int64_t count = hint;
+  if (a.has("classes")) {
+    const auto& c = a.at("classes");
+    if (c.is_array()) return a.get<std::vector<std::string>>("classes", {});
+    if (c.is_string()) {
+      try {
+        return class_list(c.get<std::string>());
+      } catch (const Error&) {
+        throw InputError(where + ".classes: unknown class list '" + c.get<std::string>() + "'");
+      }
+    }
+    if (!c.is_number_integer() || c.get<int64_t>() < 1)
+      throw InputError(where + ".classes: expected a list of names, a class list name or a count");
+    count = c.get<int64_t>();
+  }
+  if (count < 1) throw InputError(where + ": images paired with .npy labels need \"classes\" (names, a list name or a count)");
+  std::vector<std::string> names;
+  for (int64_t k = 0; k < count; ++k) names.push_back(k == 0 ? "background" : "class_" + std::to_string(k));
+  return names;
+}
+
 }  // namespace
 
-std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const std::string& where, bool skip_bad) {
-  if (spec.is_string()) return open_dataset(nlohmann::json{{"path", spec}}, where, skip_bad);
+std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const std::string& where, bool skip_bad,
+                                              int64_t num_classes_hint) {
+  if (spec.is_string()) return open_dataset(nlohmann::json{{"path", spec}}, where, skip_bad, num_classes_hint);
   if (!spec.is_object()) throw InputError(where + ": a data set is a folder path or a JSON object");
   const std::string cls = last_component(spec.value("class_name", std::string("FolderDataset")));
+  const bool no_class = !spec.contains("class_name");
+  if (cls == "SortedPairs" ||
+      (no_class && spec.contains("path") && spec["path"].is_string() && SortedPairsDataset::looks_like(spec["path"]))) {
+    Args a(spec, where, {"path", "rootdir", "img_size", "classes"});
+    SortedPairsOptions o;
+    o.img_size = a.size("img_size", 0);
+    o.class_names = class_names_argument(a, where, num_classes_hint);
+    return std::make_unique<SortedPairsDataset>(a.has("path") ? a.required("path") : a.required("rootdir"), o);
+  }
   if (cls == "FolderDataset" || cls == "ImageLabelDataset") {
     Args a(spec, where, {"path", "rootdir", "img_size", "limit", "max_number"});
     FolderDatasetOptions o;
@@ -149,7 +184,7 @@ std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const 
     return std::make_unique<CGPartDataset>(a.get<std::string>("rootdir", "./data/CGPart_render/car"), o);
   }
   throw InputError(where + ".class_name: unknown data set class '" + cls +
-                   "' (FolderDataset, CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, CGPartReal)");
+                   "' (FolderDataset, CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, CGPartReal, SortedPairs)");
 }
 
 nlohmann::json parse_dataset_argument(const std::string& text) {

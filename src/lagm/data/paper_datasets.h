@@ -126,4 +126,25 @@ class CGPartRealDataset : public PaperDataset {
   CGPartRealOptions options_;
 };
 
+/// test_seg.py's ImageLabelDataset over a --testing_path folder, the --cv protocol's test data
+/// (spec: lagm_reference §2.5, §7.3): every file whose name contains "npy" is a label, every other
+/// file an image; each list sorted by name and paired by position. A label is a .npy array (or,
+/// failing that, an image); 3-D takes [:, :, 0]; then astype(uint8). No clean-up. Images lose an
+/// alpha channel (the reference would feed 4 channels to the network and fail).
+struct SortedPairsOptions {
+  int64_t img_size = 0;                  ///< square output size (the reference's segres); 0 = as stored
+  std::vector<std::string> class_names;  ///< required: the folder does not say
+};
+class SortedPairsDataset : public PaperDataset {
+ public:
+  SortedPairsDataset(std::string root, SortedPairsOptions options);
+  Sample get(size_t index) const override;
+  /// True for a folder in this layout: no img/ subfolder, and at least one file named *npy*.
+  static bool looks_like(const std::string& folder);
+
+ private:
+  SortedPairsOptions options_;
+  std::vector<std::string> image_files_, label_files_;
+};
+
 }  // namespace lagm::data
