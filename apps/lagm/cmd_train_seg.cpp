@@ -4,6 +4,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "lagm/core/error.h"
+#include "lagm/data/dataset_spec.h"
 #include "lagm/method/segmenter_trainer.h"
 
 namespace lagm::cli {
@@ -12,7 +13,7 @@ namespace {
 struct TrainSegArgs {
   CommonArgs common;
   method::SegmenterTrainConfig config;
-  std::string arch = "unet", out = "seg_run";
+  std::string data, val, arch = "unet", out = "seg_run";
   int64_t base_channels = 64, img_size = 0;
   double aspp_dropout = 0.5;
 };
@@ -21,8 +22,15 @@ void run_train_seg(TrainSegArgs args) {
   const torch::Device device = apply_common(args.common);
   auto& c = args.config;
   c.seed = args.common.seed;
-  c.data.img_size = args.img_size;
-  c.validation.img_size = args.img_size;
+  // A folder, or a data set JSON (a paper loader, the reference's training_set_kwargs).
+  auto as_spec = [&](const std::string& text, const std::string& option) {
+    const auto j = data::parse_dataset_argument(text);
+    auto d = method::dataset_spec_from_json(j, option);
+    if (j.is_string()) d.img_size = args.img_size;  // a JSON spec carries its own size
+    return d;
+  };
+  c.data = as_spec(args.data, "--data");
+  if (!args.val.empty()) c.validation = as_spec(args.val, "--val");
   c.segmenter = {{"arch", args.arch}};
   if (args.arch == "unet") c.segmenter["base_channels"] = args.base_channels;
   else c.segmenter["aspp_dropout"] = args.aspp_dropout;
@@ -39,13 +47,13 @@ void add_train_seg_command(CLI::App& app) {
   auto args = std::make_shared<TrainSegArgs>();
   auto* cmd = app.add_subcommand("train-seg", "train a downstream segmentation network (phase II)");
   auto& c = args->config;
-  cmd->add_option("--data", c.data.path, "training data (folder layout)")->required();
-  cmd->add_option("--val", c.validation.path, "validation data (folder layout)");
+  cmd->add_option("--data", args->data, "training data: a folder, or a data set JSON (inline or .json file)")->required();
+  cmd->add_option("--val", args->val, "validation data: a folder or a data set JSON");
   cmd->add_option("--arch", args->arch, "unet, deeplabv3_resnet101 or deeplabv3_resnet50")->capture_default_str();
   cmd->add_option("--base-channels", args->base_channels, "U-Net width")->capture_default_str();
   cmd->add_option("--aspp-dropout", args->aspp_dropout, "DeepLab ASPP dropout")->capture_default_str();
   cmd->add_option("--backbone-weights", c.backbone_weights, "ImageNet ResNet (safetensors) for DeepLab");
-  cmd->add_option("--img-size", args->img_size, "resize images to this square size (0 = as stored)")->capture_default_str();
+  cmd->add_option("--img-size", args->img_size, "resize folder images to this square size (0 = as stored)")->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "epochs")->capture_default_str();
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
   cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();

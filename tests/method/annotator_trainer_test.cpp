@@ -16,6 +16,7 @@
 #include "lagm/core/error.h"
 #include "lagm/core/runtime.h"
 #include "lagm/core/safetensors.h"
+#include "lagm/io/image.h"
 #include "lagm/method/annotator_snapshot.h"
 #include "test_support.h"
 
@@ -69,6 +70,43 @@ TEST(AnnotatorTrainer, WritesRunDirectoryAndLearnsFromSnapshotsOn) {
   EXPECT_TRUE(snap.tensors.contains("optA.to_logit.6.weight.momentum_buffer"));
   auto a = lagm::method::load_snapshot_annotator(snap);
   EXPECT_EQ(a->options.num_classes(), 3);
+}
+
+// Phase I straight from a paper loader (here Pascal-Part's prepared crops, 40x40 -> 32x32): the
+// labelled set is what PascalPartDataset returns, and its class names reach the snapshot.
+TEST(AnnotatorTrainer, TrainsStraightFromAPaperLoader) {
+  const auto dir = lagm::test::fresh_temp_dir("paper").string();
+  lagm::test::write_small_generator(dir);
+  const std::string root = dir + "/pascal_part/horse/train";
+  fs::create_directories(root + "/CroppedImages");
+  fs::create_directories(root + "/CroppedSegmentation");
+  torch::manual_seed(3);
+  std::ofstream train(root + "/train_set.txt"), val(root + "/val_set.txt");
+  for (int i = 0; i < 5; ++i) {
+    const std::string id = "2008_00000" + std::to_string(i) + "_0";
+    lagm::io::write_png(root + "/CroppedImages/" + id + ".png", torch::randint(0, 256, {40, 40, 3}).to(torch::kUInt8));
+    lagm::io::write_mask_png(root + "/CroppedSegmentation/" + id + ".png", torch::randint(0, 6, {40, 40}).to(torch::kUInt8));
+    (i < 3 ? train : val) << id << "\n";
+  }
+  train.close();
+  val.close();
+  auto j = small_config(dir, 2);
+  j["training_set"] = {{"class_name", "training.dataset.PascalPart"}, {"rootdir", root}, {"split", "train"},
+                       {"img_folder", root + "/CroppedImages"}, {"seg_folder", root + "/CroppedSegmentation"},
+                       {"img_size", 32}};
+  j["validation_set"] = j["training_set"];
+  j["validation_set"]["split"] = "val";
+  auto config = lagm::method::annotator_train_config_from_json(j, "test");
+  const auto r = lagm::method::train_annotator(config, dir + "/runs", torch::kCPU);
+  EXPECT_EQ(r.iterations, 2);
+  const auto snap = lagm::method::read_snapshot(r.run_dir + "/snapshots/000002.safetensors");
+  EXPECT_EQ(snap.info.class_names, (std::vector<std::string>{"background", "head", "torso", "legs", "neck", "tail"}));
+  // The run's config.json keeps the loader's kwargs, so a resume opens the same data.
+  std::ifstream cfg(r.run_dir + "/config.json");
+  const auto written = nlohmann::json::parse(cfg);
+  EXPECT_EQ(written["training_set"]["class_name"], "training.dataset.PascalPart");
+  EXPECT_EQ(written["validation_set"]["split"], "val");
+  EXPECT_EQ(written["training_set"]["img_size"], 32);
 }
 
 TEST(AnnotatorTrainer, RejectsLabelledImagesOfTheWrongSize) {

@@ -42,17 +42,17 @@ TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
   EXPECT_EQ(c.run_name, "horse_2_stylegan2");
 }
 
-TEST(ReferenceConfig, PaperDataSetsPointToDataExport) {
+TEST(ReferenceConfig, PaperDataSetsKeepTheirKwargs) {
   const auto dir = lagm::test::fresh_temp_dir("ref2").string();
   std::ofstream(dir + "/g.safetensors") << "x";
   nlohmann::json j = {{"training_set_kwargs", {{"class_name", "training.dataset.CelebAMaskDataset"}}},
                       {"G_kwargs", {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "g.pkl"}}}};
-  try {
-    lagm::method::annotator_config_from_reference(j, dir + "/c.json");
-    FAIL();
-  } catch (const lagm::InputError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("training_set_kwargs.class_name: training reads folder data sets only so far; convert this CelebAMaskDataset set once with `lagm data-export"));
-  }
+  j["training_set_kwargs"]["rootdir"] = "./data/CelebAMask-HQ";
+  j["training_set_kwargs"]["limit_size"] = 2;
+  const auto c = lagm::method::annotator_config_from_reference(j, dir + "/c.json");
+  EXPECT_EQ(c.training_set.source, j["training_set_kwargs"]);  // rootdir stays relative to the working directory
+  EXPECT_TRUE(c.training_set.path.empty());
+  EXPECT_TRUE(c.validation_set.empty());
   j["G_kwargs"]["generator_pkl"] = "missing.pkl";
   try {
     lagm::method::annotator_config_from_reference(j, dir + "/c.json");

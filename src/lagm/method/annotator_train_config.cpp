@@ -1,6 +1,7 @@
 #include "lagm/method/annotator_train_config.h"
 
 #include "lagm/core/error.h"
+#include "lagm/data/dataset_spec.h"
 #include "lagm/models/config_json.h"
 #include "lagm/models/segmenter.h"
 
@@ -9,7 +10,12 @@ using models::check_keys;
 using models::get_or;
 
 DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& where) {
-  if (j.is_string()) return {j.get<std::string>(), 0, 0};
+  if (j.is_string()) return {j.get<std::string>(), 0, 0, nullptr};
+  if (j.is_object() && j.contains("class_name")) {
+    DatasetSpec d;
+    d.source = j;  // validated by data::open_dataset when the trainer opens it
+    return d;
+  }
   check_keys(j, {"path", "img_size", "limit"}, where);
   DatasetSpec d;
   d.path = get_or<std::string>(j, "path", "", where);
@@ -19,7 +25,15 @@ DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& w
   return d;
 }
 
-nlohmann::json to_json(const DatasetSpec& d) { return {{"path", d.path}, {"img_size", d.img_size}, {"limit", d.limit}}; }
+nlohmann::json to_json(const DatasetSpec& d) {
+  if (!d.source.is_null()) return d.source;
+  return {{"path", d.path}, {"img_size", d.img_size}, {"limit", d.limit}};
+}
+
+std::unique_ptr<data::LabelledDataset> open_labelled_dataset(const DatasetSpec& d, const std::string& where) {
+  if (d.empty()) throw InputError(where + ": no data set given");
+  return data::open_dataset(to_json(d), where);
+}
 
 TransformOptions transform_options_from_json(const nlohmann::json& j, const std::string& where) {
   check_keys(j, {"wide_crop", "resize", "class_name"}, where);

@@ -50,25 +50,19 @@ class AnnotatorRun {
       : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(device), progress_(std::move(progress)) {}
 
   void setup() {
-    data::FolderDatasetOptions train_opts;
-    train_opts.img_height = train_opts.img_width = config_.training_set.img_size;
-    train_opts.limit = config_.training_set.limit;
-    labelled_ = std::make_unique<data::FolderDataset>(config_.training_set.path, train_opts);
+    labelled_ = open_labelled_dataset(config_.training_set, "training_set");
     std::tie(label_images_, label_masks_) = data::load_batch(*labelled_, all_indices(labelled_->size()));
-    if (!config_.validation_set.path.empty()) {
-      data::FolderDatasetOptions val_opts;
-      val_opts.img_height = val_opts.img_width = config_.validation_set.img_size;
-      val_opts.limit = config_.validation_set.limit;
-      validation_ = std::make_unique<data::FolderDataset>(config_.validation_set.path, val_opts);
+    if (!config_.validation_set.empty()) {
+      validation_ = open_labelled_dataset(config_.validation_set, "validation_set");
       if (validation_->num_classes() != labelled_->num_classes())
-        throw InputError(config_.validation_set.path + ": " + std::to_string(validation_->num_classes()) +
+        throw InputError(config_.validation_set.describe() + ": " + std::to_string(validation_->num_classes()) +
                          " classes, but the labelled set has " + std::to_string(labelled_->num_classes()));
     }
     generator_ = models::load_feature_generator(config_.generator, device_);
     generator_->sampling() = config_.sampling;
     const auto hw = transformed_size(config_.transform, generator_->img_resolution());
     if (label_images_.size(2) != hw[0] || label_images_.size(3) != hw[1])
-      throw InputError(config_.training_set.path + ": labelled images are " + std::to_string(label_images_.size(3)) + "x" +
+      throw InputError(config_.training_set.describe() + ": labelled images are " + std::to_string(label_images_.size(3)) + "x" +
                        std::to_string(label_images_.size(2)) + " but the generator (after the transform) makes " +
                        std::to_string(hw[1]) + "x" + std::to_string(hw[0]) + " images; set training_set.img_size");
 
@@ -253,7 +247,7 @@ class AnnotatorRun {
   std::string run_dir_;
   torch::Device device_;
   ProgressFn progress_;
-  std::unique_ptr<data::FolderDataset> labelled_, validation_;
+  std::unique_ptr<data::LabelledDataset> labelled_, validation_;
   torch::Tensor label_images_, label_masks_, grid_z_;
   std::unique_ptr<models::FeatureGenerator> generator_;
   models::AnnotatorFPN annotator_{nullptr};

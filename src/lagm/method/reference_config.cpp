@@ -33,9 +33,12 @@ DatasetSpec dataset_from_reference(const nlohmann::json& j, const std::string& w
     d.limit = get_or<int64_t>(j, "max_number", get_or<int64_t>(j, "limit_size", 0, where), where);
     return d;
   }
-  throw InputError(where + ".class_name: training reads folder data sets only so far; convert this " + cls +
-                   " set once with `lagm data-export --data '" + j.dump() + "' --out DIR` and use "
-                   "{\"class_name\": \"FolderDataset\", \"path\": DIR}");
+  // The paper's loaders (CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, ...) take the
+  // kwargs as they are; data::open_dataset checks them when training starts. Their rootdir stays
+  // relative to the working directory, as in the reference (its configs say "./data/...").
+  DatasetSpec d;
+  d.source = j;
+  return d;
 }
 
 std::string resolve_generator(const nlohmann::json& g, const std::string& where, const fs::path& base) {

@@ -83,17 +83,13 @@ std::string exact(double v) {
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir, torch::Device device,
                                      const SegProgressFn& progress) {
   if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
-  data::FolderDatasetOptions opts;
-  opts.img_height = opts.img_width = c.data.img_size;
-  opts.limit = c.data.limit;
-  data::FolderDataset train(c.data.path, opts);
-  std::unique_ptr<data::FolderDataset> val;
-  if (!c.validation.path.empty()) {
-    data::FolderDatasetOptions vo;
-    vo.img_height = vo.img_width = c.validation.img_size;
-    vo.limit = c.validation.limit;
-    val = std::make_unique<data::FolderDataset>(c.validation.path, vo);
-  }
+  const auto train_ptr = open_labelled_dataset(c.data, "train-seg --data");
+  const auto& train = *train_ptr;
+  std::unique_ptr<data::LabelledDataset> val;
+  if (!c.validation.empty()) val = open_labelled_dataset(c.validation, "train-seg --val");
+  if (val && val->num_classes() != train.num_classes())
+    throw InputError(c.validation.describe() + ": " + std::to_string(val->num_classes()) + " classes, but the training data (" +
+                     c.data.describe() + ") has " + std::to_string(train.num_classes()));
   fs::create_directories(outdir);
   torch::manual_seed(c.seed);
   auto s_json = c.segmenter;
