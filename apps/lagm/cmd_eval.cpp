@@ -91,7 +91,7 @@ void run_eval(const EvalArgs& args) {
   auto dataset_ptr = data::open_dataset(spec, args.data, args.skip_bad, seg.config().num_classes);
   const auto& dataset = *dataset_ptr;
   if (dataset.skipped() > 0)
-    std::fprintf(stderr, "warning: %s: skipped %zu samples without a label\n", args.data.c_str(), dataset.skipped());
+    std::fprintf(stderr, "warning: %s: skipped %zu bad samples\n", args.data.c_str(), dataset.skipped());
   if (dataset.num_classes() != seg.config().num_classes)
     throw InputError(args.data + ": " + std::to_string(dataset.num_classes()) + " classes, but " + args.model +
                      " predicts " + std::to_string(seg.config().num_classes));

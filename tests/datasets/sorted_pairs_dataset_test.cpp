@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
@@ -107,6 +108,25 @@ TEST_F(SortedPairs, UnpairedFilesAreAnError) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("12 images but 11 .npy labels"), std::string::npos) << e.what();
   }
+}
+
+// --skip-bad on a loader that finds problems only when reading: an unreadable label and one with an
+// out-of-range class are left out, counted, and the rest keep their order.
+TEST_F(SortedPairs, SkipBadLeavesOutSamplesThatFailToLoad) {
+  const auto d = lagm::test::fresh_temp_dir("skip_bad");
+  fs::copy(dir_ / "test", d, fs::copy_options::recursive);
+  std::ofstream(d / "image_mask1.npy") << "not an array";
+  ASSERT_EQ(lagm::test::run_python("import numpy as np\np = '" + (d / "image_mask2.npy").string() +
+                                   "'\na = np.load(p); a[0, 0] = 9; np.save(p, a)\n"),
+            0);
+  EXPECT_THROW(open_dataset(d.string(), "--data", false, 4)->get(1), InputError);
+  auto ds = open_dataset(d.string(), "--data", true, 4);
+  EXPECT_EQ(ds->size(), 10u);
+  EXPECT_EQ(ds->skipped(), 2u);
+  EXPECT_EQ(ds->ids()[0], "image_0");
+  EXPECT_EQ(ds->ids()[1], "image_10");  // name order: image_0, image_1 (bad), image_10, image_11, image_2 (bad)
+  EXPECT_EQ(ds->ids()[3], "image_3");
+  EXPECT_EQ(ds->get(3).id, "image_3");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "lagm/data/class_remaps.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/data/paper_datasets.h"
+#include "lagm/data/skip_bad_dataset.h"
 
 namespace lagm::data {
 namespace {
@@ -91,11 +92,9 @@ std::vector<std::string> class_names_argument(const Args& a, const std::string& 
   return names;
 }
 
-}  // namespace
-
-std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const std::string& where, bool skip_bad,
-                                              int64_t num_classes_hint) {
-  if (spec.is_string()) return open_dataset(nlohmann::json{{"path", spec}}, where, skip_bad, num_classes_hint);
+std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, const std::string& where, bool skip_bad,
+                                                int64_t num_classes_hint) {
+  if (spec.is_string()) return open_unchecked(nlohmann::json{{"path", spec}}, where, skip_bad, num_classes_hint);
   if (!spec.is_object()) throw InputError(where + ": a data set is a folder path or a JSON object");
   const std::string cls = last_component(spec.value("class_name", std::string("FolderDataset")));
   const bool no_class = !spec.contains("class_name");
@@ -185,6 +184,15 @@ std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const 
   }
   throw InputError(where + ".class_name: unknown data set class '" + cls +
                    "' (FolderDataset, CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, CGPartReal, SortedPairs)");
+}
+
+}  // namespace
+
+std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const std::string& where, bool skip_bad,
+                                              int64_t num_classes_hint) {
+  auto dataset = open_unchecked(spec, where, skip_bad, num_classes_hint);
+  if (!skip_bad) return dataset;
+  return std::make_unique<SkipBadDataset>(std::move(dataset));
 }
 
 nlohmann::json parse_dataset_argument(const std::string& text) {

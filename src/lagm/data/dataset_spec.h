@@ -15,7 +15,8 @@
 namespace lagm::data {
 
 /// Opens the data set `spec` describes. `where` prefixes errors (a file name or option);
-/// `skip_bad` applies to folder data sets (pairs with a missing label are skipped and counted).
+/// `skip_bad` reads every sample once and leaves out (with a warning naming the file, and a count in
+/// skipped()) those that fail: missing or unreadable files, size mismatches, class ids out of range.
 /// A folder of images and *npy* label files (test_seg.py's layout, no img/ subfolder) opens as
 /// SortedPairsDataset; its class count comes from "classes" or else `num_classes_hint` (eval
 /// passes the model's).
