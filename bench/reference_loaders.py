@@ -11,6 +11,7 @@ import sys
 import time
 
 import numpy as np
+import torch
 from PIL import Image
 
 D = sys.argv[1]
@@ -59,6 +60,11 @@ def build():
     open(f'{D}/.built_{N}', 'w').close()
 
 
+def as_tensors(img, lbl):  # what the reference's __getitem__ returns: float image in [-1, 1], integer label
+    img = torch.from_numpy(np.array(img)).permute(2, 0, 1).contiguous().float() / 127.5 - 1
+    return img, torch.from_numpy(np.array(lbl)).long()
+
+
 def celeba(i):
     img = Image.open(f'{D}/celeba/CelebA-HQ-img/{i}.jpg').convert('RGB').resize((256, 256))
     mask = np.zeros((512, 512), np.uint8)
@@ -68,7 +74,7 @@ def celeba(i):
             mask[np.array(Image.open(path).convert('L')) > 0] = k + 1
     mask = np.array(C19_TO_8, np.uint8)[mask]
     lbl = Image.fromarray(mask).resize((256, 256), Image.NEAREST)
-    return np.asarray(img), np.asarray(lbl)
+    return as_tensors(img, lbl)
 
 
 def datasetgan(i):
@@ -78,16 +84,17 @@ def datasetgan(i):
     for t in range(1, 50):
         if (lbl == t).sum() < 30:
             lbl[lbl == t] = 0
-    return np.asarray(img), np.asarray(Image.fromarray(lbl.astype(np.uint8)))
+    return as_tensors(img, Image.fromarray(lbl.astype(np.uint8)))
 
 
 def pascal(i):
     p = f'{D}/pascal_part/horse/train'
     img = Image.open(f'{p}/CroppedImages/2008_{i:06d}_0.png').convert('RGB').resize((256, 256))
     seg = Image.open(f'{p}/CroppedSegmentation/2008_{i:06d}_0.png').resize((256, 256), Image.NEAREST)
-    return np.asarray(img), np.asarray(seg)
+    return as_tensors(img, seg)
 
 
+torch.set_num_threads(1)  # a DataLoader worker is one thread; lagm's loaders run on one thread too
 build()
 for name, fn, ids in (('celeba', celeba, range(28000, 28000 + N)), ('datasetgan', datasetgan, range(N)),
                       ('pascal', pascal, range(N))):
