@@ -3,6 +3,7 @@
 #include "lagm/core/error.h"
 #include "lagm/data/paper_datasets.h"
 #include "lagm/io/image.h"
+#include "lagm/io/npy.h"
 
 namespace lagm::data {
 
@@ -16,6 +17,14 @@ Sample PaperDataset::finish(torch::Tensor image, torch::Tensor label, const std:
   if (out_h > 0 && (image.size(0) != out_h || image.size(1) != out_w)) image = io::resize_pil(image, out_h, out_w, filter);
   if (out_h > 0 && (label.size(0) != out_h || label.size(1) != out_w)) label = io::resize_nearest_pil(label, out_h, out_w);
   return {io::to_float_image(image), label.to(torch::kInt64), id};
+}
+
+torch::Tensor PaperDataset::read_label_array(const std::string& path) {
+  try {
+    return io::read_npy(path);
+  } catch (const InputError&) {
+    return io::read_mask_png(path);  // the reference falls back to reading an image
+  }
 }
 
 }  // namespace lagm::data

@@ -28,6 +28,10 @@ class PaperDataset : public LabelledDataset {
   Sample finish(torch::Tensor image, torch::Tensor label, const std::string& id, const std::string& label_path,
                 int64_t out_h, int64_t out_w, io::ResizeFilter filter = io::ResizeFilter::kBicubic) const;
 
+  /// A label file as the reference's np.load-or-image reads it: a .npy array, or failing that a
+  /// mask image; any shape (callers slice 3-D arrays their own way).
+  static torch::Tensor read_label_array(const std::string& path);
+
   std::string root_;
   std::vector<std::string> ids_, class_names_;
 };

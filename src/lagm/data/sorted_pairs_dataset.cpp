@@ -49,12 +49,7 @@ Sample SortedPairsDataset::get(size_t index) const {
   TORCH_CHECK(index < ids_.size(), "SortedPairsDataset index out of range");
   auto image = io::read_image(image_files_[index]);
   const auto& label_path = label_files_[index];
-  torch::Tensor label;
-  try {
-    label = io::read_npy(label_path);
-  } catch (const InputError&) {
-    label = io::read_mask_png(label_path);  // the reference falls back to reading an image
-  }
+  auto label = read_label_array(label_path);
   if (label.dim() == 3) label = label.select(2, 0);  // [:, :, 0], unlike DatasetGANDataset's [0]
   if (label.dim() != 2) throw InputError(label_path + ": expected a 2-D (or 3-D) label array");
   if (label.size(0) != image.size(0) || label.size(1) != image.size(1))
