@@ -48,7 +48,7 @@ TransformOptions transform_options_from_json(const nlohmann::json& j, const std:
 }
 
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where) {
-  check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "gm_params",
+  check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "segmenter_backbone", "gm_params",
                  "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "total_iters", "annotator_interval",
                  "segmenter_interval", "seed", "training_set", "validation_set", "niter_per_tick", "snapshot_ticks",
                  "grid_size", "run_name", "transform"},
@@ -76,6 +76,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
     probe["num_classes"] = 1;
     models::segmenter_config_from_json(probe, where + ".segmenter");  // validate now, not mid-run
   }
+  c.segmenter_backbone = get_or<std::string>(j, "segmenter_backbone", "", where);
   c.gm_params = resolve_gm_params_regex(get_or<std::string>(j, "gm_params", ".*", where));
   if (j.contains("matcher")) {
     const auto& m = j["matcher"];
@@ -118,6 +119,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
           {"noise_mode", models::to_string(c.sampling.noise_mode)},
           {"annotator", {{"arch", "fpn"}, {"tmp_channels", c.annotator_tmp_channels}, {"num_layers", c.annotator_num_layers}}},
           {"segmenter", c.segmenter},
+          {"segmenter_backbone", c.segmenter_backbone},
           {"gm_params", c.gm_params},
           {"matcher", {{"metric", to_string(c.matcher.metric)}, {"reduction", to_string(c.matcher.reduction)},
                        {"cosine_eps", c.matcher.cosine_eps == CosineEps::kClampProduct ? "clamp_product" : "clamp_each_norm"}}},

@@ -42,6 +42,9 @@ struct AnnotatorTrainConfig {
   models::SamplingOptions sampling;
   int64_t annotator_tmp_channels = 128, annotator_num_layers = 3;
   nlohmann::json segmenter = {{"arch", "unet"}};  ///< segmenter config without num_classes
+  /// torchvision ImageNet ResNet weights (.safetensors) for a DeepLab segmenter's backbone; the
+  /// reference builds S with pretrained_backbone=True. Empty = random initialisation.
+  std::string segmenter_backbone;
   std::string gm_params = ".*";                   ///< preset name or regex
   MatcherOptions matcher;
   TransformOptions transform;  ///< applied to generated images and annotator logits in the loop

@@ -11,6 +11,7 @@
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
+#include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
@@ -74,6 +75,8 @@ class AnnotatorRun {
     auto s_json = config_.segmenter;
     s_json["num_classes"] = k;
     segmenter_ = std::make_unique<models::Segmenter>(models::segmenter_config_from_json(s_json, "config.segmenter"));
+    if (!config_.segmenter_backbone.empty())
+      models::load_imagenet_backbone(*segmenter_, core::read_safetensors(config_.segmenter_backbone).tensors);
     annotator_->to(device_);
     segmenter_->module().to(device_);
     opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());
