@@ -26,7 +26,7 @@ DEEPLAB = ({"arch": "deeplabv3_resnet101", "aspp_dropout": 0.5}, "head")  # gmpa
 UNET = ({"arch": "unet", "base_channels": 64}, "all")
 # The reference's DeepLab S starts from torchvision's ImageNet ResNet-101 (IMAGENET1K_V1), converted once
 # with tools/convert_torch_state_dict.py (README, "Segmentation networks and ImageNet weights").
-RESNET101 = "./checkpoints/resnet101-63fe2227.safetensors"
+RESNET101 = "./checkpoints/resnet101-63fe2227.safetensors"  # = AnnotatorTrainConfig::kDefaultResnet101Path
 SG2 = "./checkpoints/stylegan2/"
 SG1 = "./checkpoints/stylegan1/"
 DG = "./data/DatasetGAN/annotation"

@@ -14,7 +14,7 @@ namespace {
 
 struct TrainAnnotatorArgs {
   CommonArgs common;
-  std::string config, outdir = "runs", resume;
+  std::string config, outdir = "runs", resume, segmenter_backbone;
   int64_t total_iters = 0;
 };
 
@@ -32,6 +32,8 @@ void run_train_annotator(const TrainAnnotatorArgs& args) {
     auto config = method::is_reference_config(json) ? method::annotator_config_from_reference(json, args.config)
                                                     : method::annotator_train_config_from_json(json, args.config);
     if (args.total_iters > 0) config.total_iters = args.total_iters;
+    if (!args.segmenter_backbone.empty())
+      config.segmenter_backbone = args.segmenter_backbone == "none" ? "" : args.segmenter_backbone;
     if (args.common.seed_given()) config.seed = args.common.seed;  // else the config's seed
     r = method::train_annotator(config, args.outdir, device, progress);
   }
@@ -49,6 +51,8 @@ void add_train_annotator_command(CLI::App& app) {
   cmd->add_option("--config", args->config, "run configuration (JSON)");
   cmd->add_option("--outdir", args->outdir, "parent folder of run directories")->capture_default_str();
   cmd->add_option("--resume", args->resume, "continue the run in this run directory from its last snapshot");
+  cmd->add_option("--segmenter-backbone", args->segmenter_backbone,
+                  "ImageNet ResNet (.safetensors) for a DeepLab S, overriding the config; 'none' = random weights");
   cmd->add_option("--total-iters", args->total_iters, "override total_iters (0 = as configured)")->capture_default_str();
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_train_annotator(*args); });

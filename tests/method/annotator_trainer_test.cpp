@@ -109,6 +109,23 @@ TEST(AnnotatorTrainer, TrainsStraightFromAPaperLoader) {
   EXPECT_EQ(written["training_set"]["img_size"], 32);
 }
 
+TEST(AnnotatorTrainer, MissingBackboneWeightsAreNamedWithTheWayOut) {
+  const auto dir = lagm::test::fresh_temp_dir("backbone").string();
+  lagm::test::write_small_generator(dir);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 2, 3);
+  auto j = small_config(dir, 2);
+  j["segmenter"] = {{"arch", "deeplabv3_resnet50"}};
+  j["segmenter_backbone"] = dir + "/resnet.safetensors";
+  auto config = lagm::method::annotator_train_config_from_json(j, "test");
+  try {
+    lagm::method::train_annotator(config, dir + "/runs", torch::kCPU);
+    FAIL();
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("resnet.safetensors: no such file"));
+    EXPECT_THAT(e.what(), HasSubstr("--segmenter-backbone none"));
+  }
+}
+
 TEST(AnnotatorTrainer, RejectsLabelledImagesOfTheWrongSize) {
   const auto dir = lagm::test::fresh_temp_dir("size").string();
   lagm::test::write_small_generator(dir);

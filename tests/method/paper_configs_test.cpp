@@ -77,7 +77,7 @@ TEST(PaperConfigs, PerConfigSettingsFollowTheTable) {
     const bool unet = contains(name, "_unet_");
     EXPECT_EQ(c.segmenter["arch"], unet ? "unet" : "deeplabv3_resnet101");
     EXPECT_EQ(c.gm_params, unet ? ".*" : ".*classifier.*");
-    EXPECT_EQ(c.segmenter_backbone.empty(), unet);  // DeepLab's backbone is ImageNet-pretrained
+    EXPECT_EQ(c.segmenter_backbone, unet ? "" : AnnotatorTrainConfig::kDefaultResnet101Path);  // ImageNet-pretrained
     const bool cutoff7 = starts_with(name, "horse") || starts_with(name, "aeroplane") || contains(name, "cat16");
     ASSERT_TRUE(c.sampling.truncation_cutoff.has_value());
     EXPECT_EQ(*c.sampling.truncation_cutoff, cutoff7 ? 7 : 8);

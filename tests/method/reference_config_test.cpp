@@ -30,6 +30,7 @@ TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
   EXPECT_EQ(c.sampling.truncation_cutoff.value(), 7);
   EXPECT_DOUBLE_EQ(c.sampling.truncation_psi, 0.7);
   EXPECT_EQ(c.segmenter["arch"], "deeplabv3_resnet101");
+  EXPECT_EQ(c.segmenter_backbone, "./checkpoints/resnet101-63fe2227.safetensors");  // pretrained_backbone=True
   EXPECT_EQ(c.gm_params, ".*classifier.*");
   EXPECT_EQ(c.annotator_optimizer.kind, "sgd");
   EXPECT_EQ(c.segmenter_optimizer.kind, "adam");

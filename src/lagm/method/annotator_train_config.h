@@ -45,6 +45,8 @@ struct AnnotatorTrainConfig {
   /// torchvision ImageNet ResNet weights (.safetensors) for a DeepLab segmenter's backbone; the
   /// reference builds S with pretrained_backbone=True. Empty = random initialisation.
   std::string segmenter_backbone;
+  /// Where the reference adapter and configs/paper expect it (cwd-relative, like their data paths).
+  static constexpr const char* kDefaultResnet101Path = "./checkpoints/resnet101-63fe2227.safetensors";
   std::string gm_params = ".*";                   ///< preset name or regex
   MatcherOptions matcher;
   TransformOptions transform;  ///< applied to generated images and annotator logits in the loop

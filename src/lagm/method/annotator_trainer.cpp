@@ -75,8 +75,14 @@ class AnnotatorRun {
     auto s_json = config_.segmenter;
     s_json["num_classes"] = k;
     segmenter_ = std::make_unique<models::Segmenter>(models::segmenter_config_from_json(s_json, "config.segmenter"));
-    if (!config_.segmenter_backbone.empty())
+    if (!config_.segmenter_backbone.empty()) {
+      if (!std::filesystem::exists(config_.segmenter_backbone))
+        throw InputError(config_.segmenter_backbone +
+                         ": no such file; S's backbone starts from torchvision's ImageNet ResNet (convert "
+                         "resnet101-63fe2227.pth with tools/convert_torch_state_dict.py), or pass "
+                         "--segmenter-backbone none to start from random weights");
       models::load_imagenet_backbone(*segmenter_, core::read_safetensors(config_.segmenter_backbone).tensors);
+    }
     annotator_->to(device_);
     segmenter_->module().to(device_);
     opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());

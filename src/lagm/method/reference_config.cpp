@@ -90,7 +90,10 @@ AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j, co
   if (j.contains("S_kwargs")) {
     const std::string cls = last_component(get_or<std::string>(j["S_kwargs"], "class_name", "UNet", where));
     if (cls == "UNet") c.segmenter = {{"arch", "unet"}};
-    else if (cls == "DeepLabv3" || cls == "DeepLabV3") c.segmenter = {{"arch", "deeplabv3_resnet101"}};
+    else if (cls == "DeepLabv3" || cls == "DeepLabV3") {
+      c.segmenter = {{"arch", "deeplabv3_resnet101"}};
+      c.segmenter_backbone = AnnotatorTrainConfig::kDefaultResnet101Path;  // the reference's pretrained_backbone=True
+    }
     else throw InputError(where + ".S_kwargs.class_name: unknown segmenter '" + cls + "'");
   }
   if (j.contains("A_opt_kwargs")) c.annotator_optimizer = optimizer_from_reference(j["A_opt_kwargs"], where + ".A_opt_kwargs");
