@@ -11,6 +11,7 @@
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
+#include "lagm/eval/checkpoint_selection.h"
 #include "lagm/eval/cross_validation.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
@@ -82,7 +83,15 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
 void run_eval(const EvalArgs& args) {
   const torch::Device device = apply_common(args.common);
   if (args.cv > 0) return run_cross_validation(args, device);
-  auto loaded = method::load_segmenter(args.model);
+  // A run folder: the checkpoint with the best validation FG-mIoU, as the reference's benchmark mode.
+  std::string model = args.model;
+  if (std::filesystem::is_directory(model)) {
+    const auto best = eval::best_validation_checkpoint(model);
+    std::printf("%s: best validation FG-mIoU %.4f at %lld\n", best.path.c_str(), best.val_fg_miou,
+                static_cast<long long>(best.step));
+    model = best.path;
+  }
+  auto loaded = method::load_segmenter(model);
   auto& seg = *loaded.segmenter;
   seg.module().to(device);
   auto spec = data::parse_dataset_argument(args.data);
@@ -93,7 +102,7 @@ void run_eval(const EvalArgs& args) {
   if (dataset.skipped() > 0)
     std::fprintf(stderr, "warning: %s: skipped %zu bad samples\n", args.data.c_str(), dataset.skipped());
   if (dataset.num_classes() != seg.config().num_classes)
-    throw InputError(args.data + ": " + std::to_string(dataset.num_classes()) + " classes, but " + args.model +
+    throw InputError(args.data + ": " + std::to_string(dataset.num_classes()) + " classes, but " + model +
                      " predicts " + std::to_string(seg.config().num_classes));
   const auto cm = eval::evaluate_segmenter(seg, dataset, device, args.batch);
   const auto m = cm.metrics(args.skip_absent ? eval::AbsentClassRule::kSkip : eval::AbsentClassRule::kCountAsZero);
@@ -109,7 +118,7 @@ void run_eval(const EvalArgs& args) {
     std::vector<std::vector<int64_t>> rows;
     for (int64_t r = 0; r < counts.size(0); ++r)
       rows.emplace_back(counts[r].data_ptr<int64_t>(), counts[r].data_ptr<int64_t>() + counts.size(1));
-    core::write_file_atomic(args.json_out, nlohmann::json({{"model", args.model},
+    core::write_file_atomic(args.json_out, nlohmann::json({{"model", model},
                                                            {"data", args.data},
                                                            {"images", dataset.size()},
                                                            {"mIoU", m.mean_iou},
@@ -138,7 +147,10 @@ void run_eval(const EvalArgs& args) {
 void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand("eval", "evaluate a segmentation network on a labelled data set");
-  cmd->add_option("--model", args->model, "train-seg checkpoint or train-annotator snapshot (its S)")->required();
+  cmd->add_option("--model", args->model,
+                  "train-seg checkpoint or train-annotator snapshot (its S); a run folder = its best validation "
+                  "checkpoint (the reference's benchmark mode); with --cv, the run folder")
+      ->required();
   cmd->add_option("--data", args->data,
                   "labelled data: a folder, or a data set JSON (inline or a .json file; the project's form or the "
                   "reference's training_set_kwargs)")->required();

@@ -110,6 +110,7 @@ TEST(EvalCli, KnownPredictionGivesTheExactConfusionMatrix) {
   lagm::method::SegmenterTrainConfig c;
   c.data.path = (dir / "data").string();
   c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.validation.path = (dir / "data").string();
   c.epochs = 1;
   c.batch = 3;
   lagm::method::train_segmenter(c, (dir / "seg").string(), torch::kCPU);
@@ -130,6 +131,12 @@ TEST(EvalCli, KnownPredictionGivesTheExactConfusionMatrix) {
   const double total = double(truth[0] + truth[1] + truth[2]);
   EXPECT_NEAR(j["pACC"].get<double>(), truth[2] / total, 1e-12);
   EXPECT_NEAR(j["mIoU"].get<double>(), (truth[2] / total) / 3.0, 1e-12);  // IoU 0, 0, truth2/total
+
+  // A run folder: the checkpoint with the best validation FG-mIoU (benchmark mode).
+  const auto [code2, out2] = lagm::test::run_command(std::string(LAGM_BINARY) + " eval --model " + (dir / "seg").string() +
+                                                     " --data " + (dir / "data").string());
+  ASSERT_EQ(code2, 0) << out2;
+  EXPECT_THAT(out2, HasSubstr("segmenter-000.safetensors: best validation FG-mIoU"));
 }
 
 }  // namespace
