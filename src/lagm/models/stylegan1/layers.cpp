@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "lagm/nn/conv2d_resample.h"
+
 namespace lagm::models::stylegan1 {
 namespace F = torch::nn::functional;
 
@@ -47,7 +49,8 @@ torch::Tensor MyConv2dImpl::forward(const torch::Tensor& x) {
               wt.index({Slice(), Slice(), Slice(None, -1), Slice(1, None)}) +
               wt.index({Slice(), Slice(), Slice(1, None), Slice(None, -1)}) +
               wt.index({Slice(), Slice(), Slice(None, -1), Slice(None, -1)});
-    y = F::conv_transpose2d(x, k4, F::ConvTranspose2dFuncOptions().stride(2).padding(1));
+    y = x.device().is_cpu() ? nn::conv_transpose2d_polyphase(x, k4, 2, 1)  // LibTorch's CPU path is slow
+                            : F::conv_transpose2d(x, k4, F::ConvTranspose2dFuncOptions().stride(2).padding(1));
   } else {
     auto up = x.repeat_interleave(2, 2).repeat_interleave(2, 3);  // nearest x2
     y = F::conv2d(up, w, F::Conv2dFuncOptions().padding(kernel_size_ / 2));
