@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "lagm/core/error.h"
+#include "lagm/core/parse_int.h"
 #include "lagm/core/runtime.h"
 
 namespace lagm::cli {
@@ -49,15 +50,9 @@ std::vector<int64_t> parse_seed_list(const std::string& text) {
 
 c10::optional<int64_t> parse_optional_int(const std::string& text, const std::string& option) {
   if (text.empty() || text == "none" || text == "null") return c10::nullopt;
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size()) throw UsageError(option + " '" + text + "': expected an integer or 'none'");
-  return v;
+  const auto v = core::parse_int64(text);
+  if (!v) throw UsageError(option + " '" + text + "': expected an integer or 'none'");
+  return *v;
 }
 
 torch::Device apply_common(const CommonArgs& args) {

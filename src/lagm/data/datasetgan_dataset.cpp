@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "lagm/core/error.h"
+#include "lagm/core/parse_int.h"
 #include "lagm/data/class_remaps.h"
 #include "lagm/data/paper_datasets.h"
 #include "lagm/io/image.h"
@@ -16,15 +17,9 @@ namespace fs = std::filesystem;
 namespace {
 
 int64_t parse_key(const std::string& text, const std::string& stem) {
-  size_t used = 0;
-  int64_t v = 0;
-  try {
-    v = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size()) throw InputError(stem + ": no image number in the file name");
-  return v;
+  const auto v = core::parse_int64(text);
+  if (!v) throw InputError(stem + ": no image number in the file name");
+  return *v;
 }
 
 std::string lower(std::string s) {
