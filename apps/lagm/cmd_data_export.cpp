@@ -29,18 +29,10 @@ void run_data_export(const DataExportArgs& args) {
   const auto spec = data::parse_dataset_argument(args.data);
   auto dataset = data::open_dataset(spec, args.data, args.skip_bad);
   const size_t n = args.limit > 0 ? std::min<size_t>(dataset->size(), static_cast<size_t>(args.limit)) : dataset->size();
+  // With --skip-bad, open_dataset has already left out (and reported) the samples that fail to load.
   std::vector<std::string> names, ids;
-  size_t bad = 0;
   for (size_t i = 0; i < n; ++i) {
-    data::Sample s;
-    try {
-      s = dataset->get(i);
-    } catch (const InputError& e) {
-      if (!args.skip_bad) throw;
-      std::fprintf(stderr, "warning: %s\n", e.what());
-      ++bad;
-      continue;
-    }
+    const auto s = dataset->get(i);
     std::string name = s.id;
     std::replace(name.begin(), name.end(), '/', '_');  // CGPart ids are model/render
     data::write_folder_sample(args.out, name, io::to_uint8_image(s.image), s.label.to(torch::kUInt8));
@@ -51,7 +43,7 @@ void run_data_export(const DataExportArgs& args) {
   std::fprintf(stderr, "\n");
   data::write_dataset_json(args.out, {{"classes", dataset->class_names()}, {"samples", names}, {"ids", ids}, {"source", spec}});
   std::printf("%s: %zu samples, %lld classes", args.out.c_str(), names.size(), static_cast<long long>(dataset->num_classes()));
-  if (bad + dataset->skipped() > 0) std::printf(", %zu skipped as bad", bad + dataset->skipped());
+  if (dataset->skipped() > 0) std::printf(", %zu skipped as bad", dataset->skipped());
   std::printf("\n");
 }
 

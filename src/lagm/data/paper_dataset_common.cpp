@@ -22,8 +22,12 @@ Sample PaperDataset::finish(torch::Tensor image, torch::Tensor label, const std:
 torch::Tensor PaperDataset::read_label_array(const std::string& path) {
   try {
     return io::read_npy(path);
-  } catch (const InputError&) {
-    return io::read_mask_png(path);  // the reference falls back to reading an image
+  } catch (const InputError& npy_error) {
+    try {
+      return io::read_mask_png(path);  // the reference falls back to reading an image
+    } catch (const InputError&) {
+      throw npy_error;  // neither: the .npy reader's message says more
+    }
   }
 }
 
