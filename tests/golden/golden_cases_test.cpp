@@ -1,4 +1,4 @@
-// Runs every case of ../shared/golden whose kind this build implements, one test per case, with the
+// Runs every case of tests/golden/reference whose kind this build implements, one test per case, with the
 // tolerances of the case's own case.json.
 #include <gtest/gtest.h>
 #include <torch/torch.h>

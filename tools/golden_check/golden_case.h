@@ -1,4 +1,4 @@
-// A golden case of ../shared/golden (see its README): configuration, reference weights and the
+// A golden case of tests/golden/reference (see its README): configuration, reference weights and the
 // reference inputs/outputs, plus the comparison bookkeeping every kind runner shares.
 #pragma once
 

@@ -1,4 +1,4 @@
-// golden_check CASE_DIR...: runs golden cases of ../shared/golden and prints, per compared
+// golden_check CASE_DIR...: runs golden cases (tests/golden/reference) and prints, per compared
 // tensor, the max abs and rel error and PASS/FAIL. Exit 0 only if every case passes.
 #include <cstdio>
 #include <string>

@@ -1,6 +1,6 @@
 // torchvision's ResNet-50/101 (Bottleneck, V1.5: stride on the 3x3 conv) with optional dilation in
 // place of stride, as DeepLabv3 uses it (`replace_stride_with_dilation=[False, True, True]`).
-// Names equal torchvision 0.14's state dict (../shared/golden/manifests/torchvision_resnet101.json).
+// Names equal torchvision 0.14's state dict (tests/golden/reference/manifests/torchvision_resnet101.json).
 #pragma once
 
 #include <torch/nn/module.h>
