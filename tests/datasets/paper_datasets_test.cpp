@@ -69,10 +69,12 @@ def celeba_expected(i, size):
     for s in (14, 15, 16, 17, 18): m8[mask == s] = 0
     m8[mask == 2] = 7; m8[(mask == 4) | (mask == 5)] = 2; m8[(mask == 6) | (mask == 7)] = 3
     m8[(mask == 8) | (mask == 9)] = 1; m8[(mask == 10) | (mask == 11) | (mask == 12)] = 6; m8[mask == 13] = 5
-    img = Image.open(f'{R}/CelebA-HQ-img/{i}.jpg').resize((size, size))
-    lbl = Image.fromarray(m8).resize((size, size), Image.NEAREST)
+    wh = size if isinstance(size, tuple) else (size, size)  # PIL: (width, height)
+    img = Image.open(f'{R}/CelebA-HQ-img/{i}.jpg').resize(wh)
+    lbl = Image.fromarray(m8).resize(wh, Image.NEAREST)
     return np.array(img), np.array(lbl)
 for i in (28000, 28001): exp(f'celeba_{i}', *celeba_expected(i, 40))
+exp('celeba_28000_48x32', *celeba_expected(28000, (48, 32)))
 
 # --- DatasetGAN car ----------------------------------------------------------------------------
 G = f'{D}/dg/training_data/car_processed'; mk(G)
@@ -93,9 +95,11 @@ def dg_expected(n, size):
     for t in range(1, 50):
         if (lbl == t).sum() < 30: lbl[lbl == t] = 0
     lbl = Image.fromarray(lbl.astype(np.uint8), 'L')
-    img = Image.open(f'{G}/image_{n}.png').convert('RGB').resize((size, size))
-    return np.array(img), np.array(lbl.resize((size, size), Image.NEAREST))
+    wh = size if isinstance(size, tuple) else (size, size)
+    img = Image.open(f'{G}/image_{n}.png').convert('RGB').resize(wh)
+    return np.array(img), np.array(lbl.resize(wh, Image.NEAREST))
 for k, n in enumerate((1, 2, 10)): exp(f'dg_{k}', *dg_expected(n, 32))
+exp('dg_0_40x24', *dg_expected(1, (40, 24)))
 
 # --- Pascal-Part (prepared crops) ------------------------------------------------------------
 P = f'{D}/pascal_part/horse/train'; mk(f'{P}/CroppedImages'); mk(f'{P}/CroppedSegmentation')
@@ -108,6 +112,9 @@ open(f'{P}/val_set.txt', 'w').write('2009_000003_0\n')
 for stem in ('2008_000001_0', '2008_000002_1', '2009_000003_0'):
     exp(f'pascal_{stem}', np.array(Image.open(f'{P}/CroppedImages/{stem}.png').convert('RGB').resize((32, 32))),
         np.array(Image.open(f'{P}/CroppedSegmentation/{stem}.png').resize((32, 32), Image.NEAREST)))
+stem = '2008_000002_1'
+exp(f'pascal_{stem}_36x20', np.array(Image.open(f'{P}/CroppedImages/{stem}.png').convert('RGB').resize((36, 20))),
+    np.array(Image.open(f'{P}/CroppedSegmentation/{stem}.png').resize((36, 20), Image.NEAREST)))
 
 # --- CGPart renders and CGPart-real ----------------------------------------------------------
 C = f'{D}/cgpart'
@@ -161,7 +168,7 @@ fs::path PaperDatasets::dir_;
 
 TEST_F(PaperDatasets, CelebAMaskBuildsTheMaskFromPartFilesAndRemaps) {
   CelebAMaskOptions o;
-  o.img_size = 40;
+  o.img_size = lagm::data::ImageSize::square(40);
   o.limit = 2;
   CelebAMaskDataset ds(d("celeba"), o);
   EXPECT_EQ(ds.ids(), (std::vector<std::string>{"28000", "28001"}));
@@ -191,7 +198,7 @@ TEST_F(PaperDatasets, CelebAMaskBuildsTheMaskFromPartFilesAndRemaps) {
 
 TEST_F(PaperDatasets, DatasetGANSortsNumericallyCleansSmallClassesAndSlices) {
   DatasetGANOptions o;
-  o.img_size = 32;
+  o.img_size = lagm::data::ImageSize::square(32);
   DatasetGANDataset ds(d("dg"), o);
   EXPECT_EQ(ds.ids(), (std::vector<std::string>{"image_1", "image_2", "image_10"}));
   for (size_t k = 0; k < 3; ++k) expect_sample(ds.get(k), "dg_" + std::to_string(k));
@@ -206,7 +213,7 @@ TEST_F(PaperDatasets, DatasetGANSortsNumericallyCleansSmallClassesAndSlices) {
 
 TEST_F(PaperDatasets, PascalPartReadsSplitListsAndTestFolders) {
   PascalPartOptions o;
-  o.img_size = 32;
+  o.img_size = lagm::data::ImageSize::square(32);
   PascalPartDataset train(d("pascal_part/horse/train"), o);
   EXPECT_EQ(train.ids(), (std::vector<std::string>{"2008_000002_1", "2008_000001_0"}));  // list order
   EXPECT_EQ(train.class_names()[3], "legs");
@@ -250,6 +257,29 @@ TEST_F(PaperDatasets, ReferenceKwargsOpenTheSameLoaders) {
   }
   EXPECT_THROW(open_dataset({{"class_name", "PascalPart"}, {"rootdir", d("x")}, {"colour", 1}}, "s"), InputError);
   EXPECT_THROW(open_dataset({{"class_name", "Imagenet"}}, "s"), InputError);
+}
+
+// The reference's loaders resize with PIL's resize((w, h)): a non-square img_size is [width, height].
+TEST_F(PaperDatasets, NonSquareImgSizeIsWidthThenHeight) {
+  const auto cel = open_dataset({{"class_name", "CelebAMaskDataset"}, {"rootdir", d("celeba")}, {"img_size", {48, 32}},
+                                 {"limit_size", 1}},
+                                "spec");
+  ASSERT_EQ(cel->get(0).label.sizes(), (std::vector<int64_t>{32, 48}));
+  expect_sample(cel->get(0), "celeba_28000_48x32");
+  const auto dg = open_dataset({{"class_name", "DatasetGANDataset"}, {"rootdir", d("dg")}, {"img_size", {40, 24}}}, "spec");
+  expect_sample(dg->get(0), "dg_0_40x24");
+  const auto pascal = open_dataset({{"class_name", "PascalPart"}, {"rootdir", d("pascal_part/horse/train")},
+                                    {"img_size", {36, 20}}},
+                                   "spec");
+  expect_sample(pascal->get(0), "pascal_2008_000002_1_36x20");
+  for (const nlohmann::json& bad : {nlohmann::json{48, 0}, nlohmann::json{48}, nlohmann::json(-1), nlohmann::json("48")}) {
+    try {
+      open_dataset({{"class_name", "CelebAMaskDataset"}, {"rootdir", d("celeba")}, {"img_size", bad}}, "cfg.json");
+      ADD_FAILURE() << bad.dump() << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("cfg.json.img_size")) << bad.dump();
+    }
+  }
 }
 
 TEST_F(PaperDatasets, DataExportWritesWhatTheLoaderReturns) {

@@ -261,7 +261,7 @@ TEST_F(PascalPartPrepare, FirstHundredEightyTrainCropsFormTheTrainList) {
   // The prepared tree is what the loader reads.
   PascalPartOptions lo;
   lo.split = "val";
-  lo.img_size = 64;
+  lo.img_size = lagm::data::ImageSize::square(64);
   PascalPartDataset val(root.string(), lo);
   EXPECT_EQ(val.size(), crops.size() - 180);
   EXPECT_EQ(val.get(0).id, crops[180]);

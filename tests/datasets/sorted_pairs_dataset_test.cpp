@@ -60,7 +60,7 @@ fs::path SortedPairs::dir_;
 
 TEST_F(SortedPairs, EverySampleEqualsTheSpecTranscription) {
   SortedPairsOptions o;
-  o.img_size = 16;
+  o.img_size = lagm::data::ImageSize::square(16);
   o.class_names = {"background", "a", "b", "c"};
   SortedPairsDataset ds((dir_ / "test").string(), o);
   ASSERT_EQ(ds.size(), 12u);

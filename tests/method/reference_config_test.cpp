@@ -41,6 +41,16 @@ TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
   EXPECT_EQ(c.training_set.img_size, 256);
   EXPECT_EQ(c.validation_set.path, dir + "/data/val");
   EXPECT_EQ(c.run_name, "horse_2_stylegan2");
+
+  // A non-square [W, H] folder size goes to the loader as it is (PIL (width, height)), the folder
+  // still resolved beside the config.
+  auto wide = j;
+  wide["training_set_kwargs"]["img_size"] = {512, 384};
+  const auto w = lagm::method::annotator_config_from_reference(wide, dir + "/car.json");
+  EXPECT_TRUE(w.training_set.path.empty());
+  EXPECT_EQ(w.training_set.source["class_name"], "ImageLabelDataset");
+  EXPECT_EQ(w.training_set.source["rootdir"], dir + "/data/train");
+  EXPECT_EQ(w.training_set.source["img_size"], nlohmann::json({512, 384}));
 }
 
 TEST(ReferenceConfig, PaperDataSetsKeepTheirKwargs) {

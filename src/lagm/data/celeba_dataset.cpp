@@ -70,7 +70,7 @@ Sample CelebAMaskDataset::get(size_t index) const {
     mask.masked_fill_(part, static_cast<int64_t>(cls));  // later parts overwrite earlier ones
   }
   if (options_.convert_19to8) mask = remap_celeba_19_to_8(mask);
-  return finish(image, mask, ids_[index], mask_dir.string(), options_.img_size, options_.img_size);
+  return finish(image, mask, ids_[index], mask_dir.string(), options_.img_size.height, options_.img_size.width);
 }
 
 }  // namespace lagm::data

@@ -51,13 +51,16 @@ class Args {
     if (v.empty()) throw InputError(where_ + "." + key + ": required");
     return v;
   }
-  /// An int, or a square [H, W].
-  int64_t size(const char* key, int64_t fallback) const {
+  /// The reference loaders' PIL size: [W, H] (they call resize((w, h))), or one integer for a square
+  /// (0: as stored).
+  ImageSize size(const char* key, ImageSize fallback) const {
     if (!j_.contains(key) || j_.at(key).is_null()) return fallback;
     const auto& v = j_.at(key);
-    if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_array() && v.size() == 2 && v[0] == v[1]) return v[0].get<int64_t>();
-    throw InputError(where_ + "." + key + ": expected an integer or a square [H, W] (got " + v.dump() + ")");
+    const auto positive = [](const nlohmann::json& n) { return n.is_number_integer() && n.get<int64_t>() > 0; };
+    if (v.is_number_integer() && v.get<int64_t>() >= 0) return ImageSize::square(v.get<int64_t>());
+    if (v.is_array() && v.size() == 2 && positive(v[0]) && positive(v[1]))
+      return {v[0].get<int64_t>(), v[1].get<int64_t>()};
+    throw InputError(where_ + "." + key + ": expected an integer >= 0 or [width, height] > 0 (got " + v.dump() + ")");
   }
   bool has(const char* key) const { return j_.contains(key) && !j_.at(key).is_null(); }
   const nlohmann::json& at(const char* key) const { return j_.at(key); }
@@ -102,14 +105,16 @@ std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, cons
       (no_class && spec.contains("path") && spec["path"].is_string() && SortedPairsDataset::looks_like(spec["path"]))) {
     Args a(spec, where, {"path", "rootdir", "img_size", "classes"});
     SortedPairsOptions o;
-    o.img_size = a.size("img_size", 0);
+    o.img_size = a.size("img_size", {});
     o.class_names = class_names_argument(a, where, num_classes_hint);
     return std::make_unique<SortedPairsDataset>(a.has("path") ? a.required("path") : a.required("rootdir"), o);
   }
   if (cls == "FolderDataset" || cls == "ImageLabelDataset") {
     Args a(spec, where, {"path", "rootdir", "img_size", "limit", "max_number"});
     FolderDatasetOptions o;
-    o.img_height = o.img_width = a.size("img_size", 0);
+    const auto size = a.size("img_size", {});
+    o.img_height = size.height;
+    o.img_width = size.width;
     o.limit = a.get<int64_t>("limit", a.get<int64_t>("max_number", 0));
     o.skip_bad = skip_bad;
     return std::make_unique<FolderDataset>(a.has("path") ? a.required("path") : a.required("rootdir"), o);

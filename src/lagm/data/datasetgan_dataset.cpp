@@ -98,7 +98,7 @@ Sample DatasetGANDataset::get(size_t index) const {
   }
   if (options_.obj == "face" && options_.convert_34to8) label = remap_face_34_to_8(label);
   label = label.to(torch::kUInt8);  // numpy astype(uint8)
-  return finish(image, label, ids_[index], label_path, options_.img_size, options_.img_size);
+  return finish(image, label, ids_[index], label_path, options_.img_size.height, options_.img_size.width);
 }
 
 }  // namespace lagm::data

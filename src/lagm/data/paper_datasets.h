@@ -36,10 +36,17 @@ class PaperDataset : public LabelledDataset {
   std::vector<std::string> ids_, class_names_;
 };
 
+/// An output size as the reference's loaders take it: PIL's resize((width, height)); 0 x 0 = as stored.
+/// A data-set spec gives it as [W, H], or as one integer for a square.
+struct ImageSize {
+  int64_t width = 0, height = 0;
+  static ImageSize square(int64_t side) { return {side, side}; }
+};
+
 /// CelebAMaskDataset(rootdir, split, img_size, limit_size, convert_19to8, imageset_folder).
 struct CelebAMaskOptions {
   std::string split = "train";  ///< train (28000-29499), val (27500-27999), test (29500-29999)
-  int64_t img_size = 256;
+  ImageSize img_size = ImageSize::square(256);
   int64_t limit = 0;            ///< first N ids of the split (0 = all)
   bool convert_19to8 = true;
   std::string split_folder;     ///< <folder>/<split>.txt, one id per line; empty = the built-in lists
@@ -59,7 +66,7 @@ class CelebAMaskDataset : public PaperDataset {
 struct PascalPartOptions {
   std::string split = "train";  ///< train / val: <root>/<split>_set.txt; test: every image in img_folder
   std::string img_folder, seg_folder;  ///< default <root>/CroppedImages, <root>/CroppedSegmentation
-  int64_t img_size = 256;
+  ImageSize img_size = ImageSize::square(256);
   int64_t max_size = 0;
   std::string obj;  ///< horse or aeroplane (class names); empty = guessed from the root path
 };
@@ -76,7 +83,7 @@ class PascalPartDataset : public PaperDataset {
 struct DatasetGANOptions {
   std::string obj = "car";      ///< car (20 classes), cat (16), face (34)
   std::string split = "train";  ///< train: training_data/<obj>_processed; test: testing_data/<obj>_<N>_class
-  int64_t img_size = 512;
+  ImageSize img_size = ImageSize::square(512);
   int64_t max_size = 0;
   c10::optional<std::pair<int64_t, int64_t>> id_range;
   bool convert_34to8 = false;
@@ -136,7 +143,7 @@ class CGPartRealDataset : public PaperDataset {
 /// failing that, an image); 3-D takes [:, :, 0]; then astype(uint8). No clean-up. Images lose an
 /// alpha channel (the reference would feed 4 channels to the network and fail).
 struct SortedPairsOptions {
-  int64_t img_size = 0;                  ///< square output size (the reference's segres); 0 = as stored
+  ImageSize img_size;                    ///< output size (the reference's segres, square); 0 = as stored
   std::vector<std::string> class_names;  ///< required: the folder does not say
 };
 class SortedPairsDataset : public PaperDataset {

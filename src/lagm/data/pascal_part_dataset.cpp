@@ -58,7 +58,7 @@ Sample PascalPartDataset::get(size_t index) const {
   if (image.size(0) != seg.size(0) || image.size(1) != seg.size(1))
     throw InputError(seg_path + ": label is " + std::to_string(seg.size(1)) + "x" + std::to_string(seg.size(0)) +
                      " but the image is " + std::to_string(image.size(1)) + "x" + std::to_string(image.size(0)));
-  return finish(image, seg, ids_[index], seg_path, options_.img_size, options_.img_size);
+  return finish(image, seg, ids_[index], seg_path, options_.img_size.height, options_.img_size.width);
 }
 
 }  // namespace lagm::data

@@ -57,7 +57,7 @@ Sample SortedPairsDataset::get(size_t index) const {
                      " but " + image_files_[index] + " is " + std::to_string(image.size(1)) + "x" +
                      std::to_string(image.size(0)));
   label = label.to(torch::kInt64).to(torch::kUInt8).contiguous();  // numpy astype(uint8): wraps modulo 256
-  return finish(image, label, ids_[index], label_path, options_.img_size, options_.img_size);
+  return finish(image, label, ids_[index], label_path, options_.img_size.height, options_.img_size.width);
 }
 
 }  // namespace lagm::data

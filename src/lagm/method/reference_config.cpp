@@ -20,14 +20,24 @@ std::string last_component(const std::string& class_name) {
   return dot == std::string::npos ? class_name : class_name.substr(dot + 1);
 }
 
-DatasetSpec dataset_from_reference(const nlohmann::json& j, const std::string& where) {
+DatasetSpec dataset_from_reference(const nlohmann::json& j, const std::string& where, const fs::path& base) {
   const std::string cls = last_component(get_or<std::string>(j, "class_name", "", where));
   // The project's folder layout (img/, seg/, dataset.json), under the downstream loader's name.
   if (cls == "ImageLabelDataset" || cls == "FolderDataset") {
     DatasetSpec d;
     d.path = get_or<std::string>(j, "rootdir", get_or<std::string>(j, "path", "", where), where);
+    if (!d.path.empty() && fs::path(d.path).is_relative()) d.path = (base / d.path).string();
     if (j.contains("img_size")) {
       const auto& s = j["img_size"];
+      if (s.is_array() && s.size() == 2 && s[0] != s[1]) {
+        // A non-square [W, H]: the data-set loader takes it as the reference does (PIL's (w, h)).
+        d.source = j;
+        d.source["class_name"] = "ImageLabelDataset";
+        d.source.erase("path");
+        d.source["rootdir"] = d.path;
+        d.path.clear();
+        return d;
+      }
       d.img_size = s.is_array() ? s.at(0).get<int64_t>() : s.get<int64_t>();
     }
     d.limit = get_or<int64_t>(j, "max_number", get_or<int64_t>(j, "limit_size", 0, where), where);
@@ -113,11 +123,9 @@ AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j, co
   c.segmenter_interval = get_or<int64_t>(j, "S_interval", 1, where);
   c.seed = get_or<uint64_t>(j, "random_seed", 0, where);
   if (!j.contains("training_set_kwargs")) throw InputError(where + ": training_set_kwargs is required");
-  c.training_set = dataset_from_reference(j["training_set_kwargs"], where + ".training_set_kwargs");
+  c.training_set = dataset_from_reference(j["training_set_kwargs"], where + ".training_set_kwargs", base);
   if (j.contains("validation_set_kwargs"))
-    c.validation_set = dataset_from_reference(j["validation_set_kwargs"], where + ".validation_set_kwargs");
-  for (DatasetSpec* d : {&c.training_set, &c.validation_set})
-    if (!d->path.empty() && fs::path(d->path).is_relative()) d->path = (base / d->path).string();
+    c.validation_set = dataset_from_reference(j["validation_set_kwargs"], where + ".validation_set_kwargs", base);
   return c;
 }
 
