@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "golden_case.h"
+#include "lagm/core/error.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/method/gm_step.h"
 #include "lagm/method/optimizer.h"
@@ -15,16 +16,16 @@ namespace {
 // Cases built without a StyleGAN (e.g. the torchvision DeepLab ones) test the loop this way.
 class GivenGenerator : public models::FeatureGenerator {
  public:
-  GivenGenerator(const GoldenCase& c, std::vector<std::vector<int64_t>> shapes)
-      : case_(c), shapes_(std::move(shapes)) {}
+  GivenGenerator(const GoldenCase& c, std::vector<std::vector<int64_t>> shapes, torch::ScalarType dtype)
+      : case_(c), shapes_(std::move(shapes)), dtype_(dtype) {}
   models::GeneratedBatch generate(const torch::Tensor&) override {
     const std::string phase = calls_ % 2 == 0 ? "A" : "S";
     const std::string base = "in." + std::to_string(calls_ / 2) + ".given.";
     ++calls_;
     models::GeneratedBatch b;
-    b.img = case_.io.at(base + "syn_img_" + phase).to(case_.device);
+    b.img = case_.io.at(base + "syn_img_" + phase).to(case_.device, dtype_);
     for (size_t i = 0; i < shapes_.size(); ++i)
-      b.features.push_back(case_.io.at(base + "features_" + phase + "." + std::to_string(i)).to(case_.device));
+      b.features.push_back(case_.io.at(base + "features_" + phase + "." + std::to_string(i)).to(case_.device, dtype_));
     return b;
   }
   int64_t z_dim() const override { return 1; }
@@ -40,14 +41,17 @@ class GivenGenerator : public models::FeatureGenerator {
   const GoldenCase& case_;
   std::vector<std::vector<int64_t>> shapes_;
   models::SamplingOptions sampling_;
+  torch::ScalarType dtype_;
   int64_t calls_ = 0;
 };
 
-std::unique_ptr<models::FeatureGenerator> make_generator(const GoldenCase& c, const std::string& where) {
+std::unique_ptr<models::FeatureGenerator> make_generator(const GoldenCase& c, const std::string& where,
+                                                        torch::ScalarType dtype) {
   namespace sg2 = models::stylegan2;
   const auto& cfg = c.config;
   if (cfg.at("generator").value("given", false))
-    return std::make_unique<GivenGenerator>(c, cfg.at("feature_shapes").get<std::vector<std::vector<int64_t>>>());
+    return std::make_unique<GivenGenerator>(c, cfg.at("feature_shapes").get<std::vector<std::vector<int64_t>>>(), dtype);
+  if (dtype != torch::kFloat32) throw InputError(where + ": compute_dtype float64 needs a given generator");
   sg2::Generator g(sg2::generator_options_from_json(cfg.at("generator"), where + ": generator"));
   core::load_state_dict(*g, c.weights.with_prefix_stripped("G."));
   models::SamplingOptions sampling;
@@ -66,7 +70,13 @@ std::unique_ptr<models::FeatureGenerator> make_generator(const GoldenCase& c, co
 void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
   const auto& cfg = c.config;
   const std::string where = c.dir + "/case.json";
-  auto generator = make_generator(c, where);
+  // "compute_dtype": "float64" cases (tools/python/make_gm_step_case.py --float64) run A and S in
+  // double precision from the same float32 weights: exact answers that hold in any summation order.
+  const std::string compute_dtype = cfg.value("compute_dtype", "float32");
+  if (compute_dtype != "float32" && compute_dtype != "float64")
+    throw InputError(where + ": compute_dtype must be float32 or float64");
+  const auto dtype = compute_dtype == "float64" ? torch::kFloat64 : torch::kFloat32;
+  auto generator = make_generator(c, where, dtype);
   auto& G = *generator;
 
   const int64_t k = cfg.at("num_classes").get<int64_t>();
@@ -76,14 +86,14 @@ void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
   a_options.input_shapes(G.feature_shapes());
   models::AnnotatorFPN A(a_options);
   core::load_state_dict(*A, c.weights.with_prefix_stripped("A."));
-  A->to(c.device);
+  A->to(c.device, dtype);
 
   auto s_json = cfg.at("segmenter");
   s_json["num_classes"] = k;
   if (cfg.contains("aspp_dropout")) s_json["aspp_dropout"] = cfg.at("aspp_dropout");
   models::Segmenter S(models::segmenter_config_from_json(s_json, where + ": segmenter"));
   core::load_state_dict(S.module(), c.weights.with_prefix_stripped("S."));
-  S.module().to(c.device);
+  S.module().to(c.device, dtype);
 
   const auto opt_a_cfg = method::optimizer_config_from_json(cfg.at("annotator_optimizer"), where + ": annotator_optimizer");
   const auto opt_s_cfg = method::optimizer_config_from_json(cfg.at("segmenter_optimizer"), where + ": segmenter_optimizer");
@@ -99,7 +109,10 @@ void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
   const double grad_atol_frac = tol.at("grad_atol_frac").get<double>();
   const double state_rtol = tol.at("state_rtol").get<double>(), state_atol = tol.at("state_atol").get<double>();
   auto scalar = [](double v) { return torch::tensor({v}, torch::kFloat64); };
-  auto in = [&](int64_t t, const std::string& name) { return c.io.at("in." + std::to_string(t) + "." + name).to(c.device); };
+  auto in = [&](int64_t t, const std::string& name) {
+    const auto& x = c.io.at("in." + std::to_string(t) + "." + name);
+    return x.is_floating_point() ? x.to(c.device, dtype) : x.to(c.device);
+  };
 
   step.begin_training();
   const int64_t iterations = cfg.at("iterations").get<int64_t>();
