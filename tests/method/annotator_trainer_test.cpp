@@ -208,3 +208,29 @@ TEST(GradientMatchingStep, MatchesPythonLoopOnTorchvisionDeepLabHead) {
     if (!c.pass && failed++ < 20) ADD_FAILURE() << c.name << " max_abs " << c.max_abs << " tol " << c.tolerance;
   fs::remove_all(dir);
 }
+
+// The reference's DeepLab configuration (torchvision DeepLabv3-ResNet101, random weights, 32 px,
+// 4 classes, FPN width 16, `.*classifier.*`, SGD 1e-3 momentum 0.9 for A and S, batch 2, two
+// iterations) is ill-conditioned in float32: the reference's own float32 result differs from its
+// float64 one by 3-8 % on the ASPP gradients and by 15 % and more on the annotator's (README,
+// "Golden vectors"), so a float32 case only holds where both sides sum in the same order. In float64
+// the answer is exact to ~1e-10 whatever the order: lagm must match it on every random draw, with
+// the default thread count.
+TEST(GradientMatchingStep, MatchesFloat64PythonLoopOnDeepLabResnet101OverRandomDraws) {
+  for (int seed : {0, 1, 2}) {
+    const auto dir = lagm::test::fresh_temp_dir("gm_deeplab64_" + std::to_string(seed)).string();
+    auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + std::string(LAGM_SOURCE_DIR) +
+                                               "/tools/python/make_gm_step_case.py " + dir +
+                                               " resnet101 --float64 --fpn-width 16 --a-lr 1e-3 --seed " +
+                                               std::to_string(seed));
+    ASSERT_EQ(code, 0) << out;
+    const auto report = lagm::golden::run_golden_case(dir);
+    ASSERT_TRUE(report.error.empty()) << report.error;
+    ASSERT_GT(report.comparisons.size(), 600u);
+    int failed = 0;
+    for (const auto& c : report.comparisons)
+      if (!c.pass && failed++ < 20)
+        ADD_FAILURE() << "draw " << seed << ": " << c.name << " max_abs " << c.max_abs << " tol " << c.tolerance;
+    fs::remove_all(dir);
+  }
+}
