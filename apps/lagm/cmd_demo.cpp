@@ -20,10 +20,19 @@ namespace {
 
 struct DemoArgs {
   CommonArgs common;
-  std::string out = "demo-run", generator, labelled_style = "photo";
+  std::string out = "demo-run", generator, labelled_style = "photo", seeds;
   int64_t labels = 10;
   bool quick = false;
+  std::string calibrate_priors, label_batch;
+  double magnitude_weight = -1;
+  int64_t gm_steps = 0;
 };
+
+bool parse_on_off(const std::string& text, const std::string& option) {
+  if (text == "on") return true;
+  if (text == "off") return false;
+  throw UsageError(option + " '" + text + "': expected on or off");
+}
 
 /// The shipped generator: $LAGM_MODELS/faces64.safetensors, else the source tree's models/.
 std::string default_generator() {
@@ -40,11 +49,31 @@ void run_demo_command(const DemoArgs& args) {
   o.labelled_style = toy::parse_style(args.labelled_style);
   o.quick = args.quick;
   o.seed = args.common.seed;
-  const auto r = demo::run_demo(o, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
-  std::printf("%-20s %7s %8s\n", "method", "mIoU", "FG-mIoU");
-  for (const auto& a : r.arms)
-    std::printf("%-20s %7.4f %8.4f\n", a.name.c_str(), a.metrics.mean_iou, a.metrics.fg_mean_iou);
-  std::printf("%s: report.html, report.md, results.json (%s)\n", r.out.c_str(), io::format_duration(r.seconds).c_str());
+  if (!args.calibrate_priors.empty()) o.levers.calibrate_priors = parse_on_off(args.calibrate_priors, "--calibrate-priors");
+  if (args.magnitude_weight >= 0) o.levers.magnitude_weight = args.magnitude_weight;
+  if (!args.label_batch.empty()) {
+    if (args.label_batch != "all" && args.label_batch != "batch")
+      throw UsageError("--label-batch '" + args.label_batch + "': expected all or batch");
+    o.levers.all_labels = args.label_batch == "all";
+  }
+  if (args.gm_steps > 0) o.levers.steps = args.gm_steps;
+  const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  std::vector<demo::DemoResult> results;
+  if (!args.seeds.empty()) {
+    if (args.common.seed_given()) throw UsageError("--seed and --seeds exclude each other");
+    std::vector<uint64_t> seeds;
+    for (int64_t s : parse_seed_list(args.seeds)) seeds.push_back(static_cast<uint64_t>(s));
+    results = demo::run_demo_seeds(o, seeds, progress);
+  } else {
+    results.push_back(demo::run_demo(o, progress));
+  }
+  for (const auto& r : results) {
+    std::printf("%-20s %7s %8s\n", "method", "mIoU", "FG-mIoU");
+    for (const auto& a : r.arms)
+      std::printf("%-20s %7.4f %8.4f\n", a.name.c_str(), a.metrics.mean_iou, a.metrics.fg_mean_iou);
+    std::printf("%s: report.html, report.md, results.json (%s)\n", r.out.c_str(), io::format_duration(r.seconds).c_str());
+  }
+  if (results.size() > 1) std::printf("%s: summary.md, summary.json (mean and std over the seeds)\n", o.out.c_str());
 }
 
 }  // namespace
@@ -57,6 +86,13 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--labelled-style", args->labelled_style, "photo, or flat for the out-of-domain setting")->capture_default_str();
   cmd->add_flag("--quick", args->quick, "reduced sizes and budgets (CI; under 3 minutes)");
   cmd->add_option("--generator", args->generator, "generator checkpoint (default: the shipped models/faces64.safetensors)");
+  cmd->add_option("--seeds", args->seeds, "run once per seed (e.g. 0,1,2) into OUT/seed-S and summarize mean and std");
+  cmd->add_option("--calibrate-priors", args->calibrate_priors,
+                  "on|off: class-prior calibration of the gradient-matching annotator at synthesis (default on)");
+  cmd->add_option("--magnitude-weight", args->magnitude_weight, "weight of the matcher's gradient-magnitude term (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--label-batch", args->label_batch, "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
+  cmd->add_option("--gm-steps", args->gm_steps, "matching steps of phase I (default 400; --quick 40)")->check(CLI::PositiveNumber);
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });
 }

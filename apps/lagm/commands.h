@@ -15,6 +15,7 @@ void add_render_command(CLI::App& app);
 void add_train_gan_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_gan_quality_command(CLI::App& app);
+void add_annotator_quality_command(CLI::App& app);
 void add_data_export_command(CLI::App& app);
 void add_prepare_pascal_part_command(CLI::App& app);
 

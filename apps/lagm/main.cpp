@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   lagm::cli::add_train_gan_command(app);
   lagm::cli::add_demo_command(app);
   lagm::cli::add_gan_quality_command(app);
+  lagm::cli::add_annotator_quality_command(app);
   lagm::cli::add_data_export_command(app);
   lagm::cli::add_prepare_pascal_part_command(app);
 

@@ -13,11 +13,12 @@ using ::testing::HasSubstr;
 using lagm::test::run_command;
 
 TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
-  const auto dir = lagm::test::fresh_temp_dir("demo_quick").string() + "/run";
-  const std::string cmd = std::string(LAGM_BINARY) + " demo --quick --out " + dir + " --generator " +
+  const auto top = lagm::test::fresh_temp_dir("demo_quick").string() + "/run";
+  const std::string cmd = std::string(LAGM_BINARY) + " demo --quick --seeds 0 --out " + top + " --generator " +
                           std::string(LAGM_SOURCE_DIR) + "/models/faces64.safetensors";
   auto [code, out] = run_command(cmd);
   ASSERT_EQ(code, 0) << out;
+  const std::string dir = top + "/seed-0";
   const auto j = nlohmann::json::parse(lagm::core::read_file(dir + "/results.json"));
   EXPECT_EQ(j.at("labels").get<int>(), 10);
   EXPECT_EQ(j.at("labelled_style").get<std::string>(), "photo");
@@ -35,6 +36,27 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   for (const char* f : {"report.html", "report.md", "predictions.png", "annotator_labels.png"})
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
   EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("| gradient matching (ours) |"));
+  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("against the oracle's labels"));
+  // The annotator arms carry their labels' quality against the oracle's, in range and consistent.
+  for (const char* arm : {"gradient_matching", "pseudo_label"}) {
+    const auto& q = j.at("methods").at(arm).at("annotator_quality");
+    const auto iou = q.at("vs_oracle").at("per_class_iou").get<std::vector<double>>();
+    ASSERT_EQ(iou.size(), 8u) << arm;
+    for (double v : iou) EXPECT_TRUE(v >= 0 && v <= 1) << arm;
+    double fg = 0;
+    for (size_t c = 1; c < 8; ++c) fg += iou[c] / 7;
+    EXPECT_NEAR(q.at("vs_oracle").at("fg_mIoU").get<double>(), fg, 1e-9) << arm;
+    EXPECT_GT(iou[0], 0.5) << arm;  // background is found by every annotator
+  }
+  EXPECT_EQ(j.at("methods").at("gradient_matching").at("annotator_quality").at("logit_offsets").size(), 8u);
+  EXPECT_TRUE(j.at("methods").at("pseudo_label").at("annotator_quality").at("logit_offsets").empty());
+  // One seed: the summary's means are that seed's figures, with no spread.
+  const auto summary = nlohmann::json::parse(lagm::core::read_file(top + "/summary.json"));
+  EXPECT_EQ(summary.at("seeds"), nlohmann::json({0}));
+  EXPECT_DOUBLE_EQ(summary.at("methods").at("oracle").at("mIoU").at("mean").get<double>(),
+                   j.at("methods").at("oracle").at("mIoU").get<double>());
+  EXPECT_EQ(summary.at("methods").at("oracle").at("mIoU").at("std").get<double>(), 0.0);
+  EXPECT_TRUE(std::filesystem::exists(top + "/summary.md"));
 
   // A second invocation finds every stage done and reproduces the results.
   std::tie(code, out) = run_command(cmd);
@@ -46,6 +68,12 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --labelled-style sketch --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("unknown style"));
+  std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --seed 1 --seeds 0,1 --out " + dir);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(out, HasSubstr("--seeds"));
+  std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --calibrate-priors maybe --out " + dir);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(out, HasSubstr("--calibrate-priors"));
 }
 
 }  // namespace

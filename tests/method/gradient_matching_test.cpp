@@ -76,3 +76,21 @@ TEST(TransformPipe, WideCropThenLegacyNearestResizeOnImagesAndLogits) {
   EXPECT_EQ(a[0][0][0][0].item<float>(), 8.0f);  // crop keeps rows 1..6 of 8, then 6 -> 6 rows
   EXPECT_TRUE(lm::TransformOptions().is_identity());
 }
+
+// The magnitude term: (log |x_row| - log |y_row|)^2 per row, added to the cosine distance with the
+// same reduction; it sees a row ten times too small, which the cosine does not.
+TEST(GradientMatching, MagnitudeTermAddsSquaredLogRatioOfRowNorms) {
+  auto a = torch::randn({3, 5}, torch::kFloat64);
+  auto b = a.clone();
+  b[1] *= 10;  // same direction, ten times the norm
+  lm::MatcherOptions plain, magnitude;
+  magnitude.magnitude_weight = 0.5;
+  EXPECT_NEAR(lm::gradient_distance(a, b, plain).item<double>(), 0.0, 1e-9);
+  const double ln10 = std::log(10.0);
+  EXPECT_NEAR(lm::gradient_distance(a, b, magnitude).item<double>(), 0.5 * ln10 * ln10 / 3, 1e-9);
+  EXPECT_NEAR(lm::gradient_distance(a, a, magnitude).item<double>(), 0.0, 1e-9);
+  // Differentiable, and its gradient grows the small row.
+  auto x = a.clone().requires_grad_(true);
+  lm::gradient_distance(x, b, magnitude).backward();
+  EXPECT_LT((x.grad()[1] * a[1]).sum().item<double>(), 0.0);  // descent direction points along +a[1]
+}

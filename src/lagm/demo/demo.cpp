@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -15,6 +16,7 @@
 #include "lagm/method/pseudo_label.h"
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/method/segmenter_trainer.h"
+#include "lagm/synth/annotator_quality.h"
 #include "lagm/synth/synthesize.h"
 #include "lagm/toy/render_batch.h"
 
@@ -34,7 +36,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 class Demo {
  public:
   Demo(DemoOptions o, DemoProgressFn progress)
-      : o_(std::move(o)), s_(demo_settings(o_.quick)), progress_(std::move(progress)) {}
+      : o_(std::move(o)), s_(demo_settings(o_.quick, o_.levers)), progress_(std::move(progress)) {}
 
   DemoResult run() {
     fs::create_directories(o_.out);
@@ -44,7 +46,7 @@ class Demo {
     const std::string data = path("data");
     // 1. Data: N labelled images, validation in the labelled style; test and oracle sets are photos.
     stage("render", [&] {
-      render(data + "/labelled", o_.labelled_style, kLabelledSeeds, o_.labels);
+      render(data + "/labelled", o_.labelled_style, kLabelledSeeds + 1000 * o_.seed, o_.labels);
       render(data + "/validation", o_.labelled_style, kValidationSeeds, s_.validation);
       render(data + "/test", toy::Style::kPhoto, kTestSeeds, s_.test);
       render(data + "/oracle", toy::Style::kPhoto, kOracleSeeds, s_.oracle);
@@ -56,13 +58,17 @@ class Demo {
       c.samples_per_epoch = s_.synthesized;
       train_segmenter(c, "few_label");
     });
-    // 3. Gradient matching: annotator (phase I), synthesis, downstream U-Net (phase II).
+    // 3. Oracle: a U-Net on many labelled photos; it also judges the annotators' labels.
+    stage("oracle", [&] { train_segmenter(segmenter_config(data + "/oracle"), "oracle"); });
+    // 4. Gradient matching: annotator (phase I), synthesis, downstream U-Net (phase II).
     stage("gradient_matching", [&] {
       const std::string run = learn_annotator_by_gradient_matching(data);
-      synthesize(run, "gradient_matching");
+      measure_annotator(run, "gradient_matching", s_.calibrate_priors);
+      synthesize(run, "gradient_matching", s_.calibrate_priors);
       train_segmenter(segmenter_config(path("gradient_matching/synthesized")), "gradient_matching");
     });
-    // 4. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them.
+    // 5. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them
+    //    (plain arg-max synthesis: its labels come from a network trained on the N labels).
     stage("pseudo_label", [&] {
       auto labeller = method::load_segmenter(best_checkpoint("few_label"));
       method::PseudoLabelOptions p;
@@ -73,11 +79,10 @@ class Demo {
       const std::string run = path("pseudo_label/annotator");
       fs::remove_all(run);
       method::fit_annotator_to_labeller(p, *labeller.segmenter, class_names_, run, o_.device, progress_);
-      synthesize(run, "pseudo_label");
+      measure_annotator(run, "pseudo_label", false);
+      synthesize(run, "pseudo_label", false);
       train_segmenter(segmenter_config(path("pseudo_label/synthesized")), "pseudo_label");
     });
-    // 5. Oracle: a U-Net on many labelled photos.
-    stage("oracle", [&] { train_segmenter(segmenter_config(data + "/oracle"), "oracle"); });
 
     // 6. Test-set evaluation of every arm, then the report.
     DemoResult result;
@@ -91,6 +96,8 @@ class Demo {
       auto seg = method::load_segmenter(a.checkpoint);
       a.metrics = eval::evaluate_segmenter(*seg.segmenter, test, o_.device, 16).metrics();
       a.seconds = stage_seconds_.value(arm, 0.0);
+      const auto quality = path(std::string(arm) + "/annotator_quality.json");
+      if (fs::exists(quality)) a.annotator_quality = nlohmann::json::parse(core::read_file(quality));
       result.arms.push_back(a);
       log(std::string(arm) + ": test mIoU " + std::to_string(a.metrics.mean_iou) + "  FG-mIoU " +
           std::to_string(a.metrics.fg_mean_iou));
@@ -185,7 +192,9 @@ class Demo {
     c.gm_params = method::resolve_gm_params_regex(s_.gm_params);
     c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
     c.annotator_optimizer.lr = c.segmenter_optimizer.lr = s_.gm_lr;
+    c.matcher.magnitude_weight = s_.magnitude_weight;
     c.batch = 2;
+    if (s_.all_labels) c.label_batch = o_.labels;
     c.total_iters = s_.gm_steps;
     c.niter_per_tick = 10;
     c.snapshot_ticks = std::max<int64_t>(1, s_.gm_steps / 40);  // validate ~4 times
@@ -199,8 +208,26 @@ class Demo {
     return r.run_dir;
   }
 
-  void synthesize(const std::string& run_dir, const std::string& arm) const {
+  /// The annotator's labels on generated images against the oracle's, as synthesis will make them.
+  void measure_annotator(const std::string& run_dir, const std::string& arm, bool calibrate) const {
+    auto oracle = method::load_segmenter(best_checkpoint("oracle"));
+    oracle.segmenter->module().to(o_.device);
+    synth::AnnotatorQualityOptions q;
+    q.run_dir = run_dir;
+    q.num = s_.quality_images;
+    q.calibrate_priors = calibrate;
+    q.device = o_.device;
+    const auto quality = synth::measure_annotator_quality(q, *oracle.segmenter);
+    core::write_file_atomic(path(arm + "/annotator_quality.json"), quality.to_json().dump(1) + "\n");
+    char line[160];
+    std::snprintf(line, sizeof line, "%s: annotator vs oracle on %lld generated images: FG-mIoU %.1f", arm.c_str(),
+                  static_cast<long long>(q.num), 100 * quality.vs_oracle.fg_mean_iou);
+    log(line);
+  }
+
+  void synthesize(const std::string& run_dir, const std::string& arm, bool calibrate) const {
     synth::SynthesizeOptions so;
+    so.calibrate_priors = calibrate;
     so.run_dir = run_dir;
     so.snapshot = "best";
     so.num = s_.synthesized;
@@ -224,14 +251,17 @@ nlohmann::json DemoSettings::to_json() const {
           {"test", test},               {"oracle", oracle},
           {"synthesized", synthesized}, {"gm_steps", gm_steps},
           {"gm_params", gm_params},     {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}}},
+          {"calibrate_priors", calibrate_priors}, {"magnitude_weight", magnitude_weight}, {"all_labels", all_labels},
+          {"quality_images", quality_images},
           {"pseudo_label_steps", pseudo_label_steps}, {"annotator", {{"arch", "fpn"}, {"tmp_channels", annotator_channels}}},
           {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
           {"epochs", epochs},           {"batch", batch}};
 }
 
-DemoSettings demo_settings(bool quick) {
+DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   DemoSettings s;
   if (quick) {
+    s.quality_images = 50;
     s.validation = 50;
     s.test = 100;
     s.oracle = 300;
@@ -240,11 +270,19 @@ DemoSettings demo_settings(bool quick) {
     s.pseudo_label_steps = 40;
     s.epochs = 2;
   }
+  if (levers.calibrate_priors) s.calibrate_priors = *levers.calibrate_priors;
+  if (levers.magnitude_weight) s.magnitude_weight = *levers.magnitude_weight;
+  if (levers.all_labels) s.all_labels = *levers.all_labels;
+  if (levers.steps) s.gm_steps = *levers.steps;
   return s;
 }
 
 DemoResult run_demo(const DemoOptions& options, const DemoProgressFn& progress) {
-  if (options.labels < 1) throw UsageError("--labels must be >= 1");
+  if (options.labels < 1 || options.labels > 1000) throw UsageError("--labels must be in [1, 1000]");
+  if (options.seed >= 1000) throw UsageError("--seed must be < 1000 (it selects the labelled images)");
+  if (options.levers.magnitude_weight && !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))
+    throw UsageError("--magnitude-weight must be a finite number >= 0");
+  if (options.levers.steps && *options.levers.steps < 1) throw UsageError("--gm-steps must be >= 1");
   return Demo(options, progress).run();
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <c10/util/Optional.h>
 #include <torch/types.h>
 
 #include <functional>
@@ -18,13 +19,24 @@
 
 namespace lagm::demo {
 
+/// Overrides of the gradient-matching levers (unset = the demo's default, DemoSettings).
+struct GradientMatchingLevers {
+  c10::optional<bool> calibrate_priors;
+  c10::optional<double> magnitude_weight;
+  c10::optional<bool> all_labels;
+  c10::optional<int64_t> steps;
+};
+
 struct DemoOptions {
   std::string out = "demo-run";
   std::string generator;  ///< generator checkpoint (the shipped faces64 by default)
   int64_t labels = 10;    ///< N labelled images
   toy::Style labelled_style = toy::Style::kPhoto;  ///< flat: the out-of-domain setting
   bool quick = false;     ///< the reduced version CI runs
+  /// Training seed; the labelled images are seeds 1000 * seed + [0, N), so that another seed is
+  /// also another labelled set (validation, test and oracle sets stay the same).
   uint64_t seed = 0;
+  GradientMatchingLevers levers;
   torch::Device device = torch::kCPU;
 };
 
@@ -37,16 +49,24 @@ struct DemoSettings {
   /// step than matching all parameters and the only setting whose annotator drew hair and eyes.
   std::string gm_params = "up4.*|outc.*";
   double gm_lr = 1e-3;
+  /// Levers of issue #16 (README, "Making gradient matching learn every part"): prior calibration
+  /// at synthesis, the magnitude term of the matcher, the target gradient from all N labels.
+  bool calibrate_priors = true;
+  double magnitude_weight = 0;
+  bool all_labels = false;
+  int64_t quality_images = 200;  ///< generated images of the annotator-quality figure
   int64_t annotator_channels = 32;  ///< FPN width (the reference's 128 costs 16x more per pixel at 64x64)
   int64_t segmenter_channels = 16;  ///< U-Net base width of every segmenter in the demo
   int64_t epochs = 5, batch = 16;   ///< downstream budget, the same for every arm
   nlohmann::json to_json() const;
 };
-DemoSettings demo_settings(bool quick);
+DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers = {});
 
 struct ArmResult {
   std::string name;
   eval::SegmentationMetrics metrics;
+  /// Annotator arms: its labels on generated images against the oracle's (synth/annotator_quality.h).
+  nlohmann::json annotator_quality;
   double seconds = 0;       ///< wall time of this arm's training (annotator, synthesis, segmenter)
   std::string checkpoint;   ///< the evaluated segmenter
 };
@@ -61,5 +81,15 @@ struct DemoResult {
 using DemoProgressFn = std::function<void(const std::string& line)>;
 
 DemoResult run_demo(const DemoOptions& options, const DemoProgressFn& progress);
+
+/// One demo per seed into <out>/seed-<s>, then <out>/summary.{json,md}: mean and standard
+/// deviation over the seeds of every arm's metrics, per class, and of the annotators' quality.
+std::vector<DemoResult> run_demo_seeds(const DemoOptions& options, const std::vector<uint64_t>& seeds,
+                                       const DemoProgressFn& progress);
+
+/// The figures of summary.json: per arm {"mIoU": {"mean", "std"}, "fg_mIoU", "pACC", "per_class": [...],
+/// "annotator_quality": {"fg_mIoU", "per_class"}} (std: sample standard deviation, 0 for one seed).
+nlohmann::json summarize_seeds(const DemoOptions& options, const std::vector<uint64_t>& seeds,
+                               const std::vector<DemoResult>& results);
 
 }  // namespace lagm::demo

@@ -71,6 +71,7 @@ nlohmann::json results_json(const ReportInputs& in) {
     methods[a.name] = {{"mIoU", a.metrics.mean_iou}, {"fg_mIoU", a.metrics.fg_mean_iou},
                        {"pACC", a.metrics.pixel_accuracy}, {"per_class", per_class},
                        {"train_seconds", a.seconds}, {"checkpoint", fs::path(a.checkpoint).lexically_relative(in.options.out).string()}};
+    if (!a.annotator_quality.is_null()) methods[a.name]["annotator_quality"] = a.annotator_quality;
   }
   return {{"labels", in.options.labels},
           {"labelled_style", toy::to_string(in.options.labelled_style)},
@@ -104,6 +105,22 @@ std::string markdown(const ReportInputs& in) {
     for (double v : a.metrics.iou) md << " " << percent(v) << " |";
     md << "\n";
   }
+  md << "\nAnnotators' labels on " << in.settings.quality_images
+     << " generated images against the oracle's labels of the same images (IoU %; no downstream training):\n\n| annotator |";
+  for (const auto& c : r.class_names) md << " " << c << " |";
+  md << " FG-mIoU |\n|---|";
+  for (size_t i = 0; i <= r.class_names.size(); ++i) md << "---:|";
+  md << "\n";
+  for (const auto& a : r.arms) {
+    if (a.annotator_quality.is_null()) continue;
+    const auto& q = a.annotator_quality.at("vs_oracle");
+    md << "| " << display_name(a.name) << " |";
+    for (double v : q.at("per_class_iou").get<std::vector<double>>()) md << " " << percent(v) << " |";
+    md << " " << percent(q.at("fg_mIoU").get<double>()) << " |\n";
+  }
+  md << "\nGradient matching: prior calibration at synthesis " << (in.settings.calibrate_priors ? "on" : "off")
+     << ", magnitude weight " << in.settings.magnitude_weight << ", target gradient from "
+     << (in.settings.all_labels ? "all N labels" : "a batch of 2") << ", " << in.settings.gm_steps << " matching steps.\n";
   md << "\n## Generated images and their gradient-matching annotator labels\n\n![annotator labels](annotator_labels.png)\n";
   md << "\n## Test predictions\n\nColumns: image | truth";
   for (const auto& a : r.arms) md << " | " << display_name(a.name);
@@ -134,7 +151,21 @@ std::string html(const ReportInputs& in) {
     for (double v : a.metrics.iou) h << "<td>" << percent(v) << "</td>";
     h << "</tr>";
   }
-  h << "</table><h2>Generated images and their gradient-matching annotator labels</h2>"
+  h << "</table><h2>Annotator labels against the oracle's (IoU %, " << in.settings.quality_images
+    << " generated images)</h2><table><tr><th>annotator</th>";
+  for (const auto& c : r.class_names) h << "<th>" << c << "</th>";
+  h << "<th>FG-mIoU</th></tr>";
+  for (const auto& a : r.arms) {
+    if (a.annotator_quality.is_null()) continue;
+    const auto& q = a.annotator_quality.at("vs_oracle");
+    h << "<tr><td>" << display_name(a.name) << "</td>";
+    for (double v : q.at("per_class_iou").get<std::vector<double>>()) h << "<td>" << percent(v) << "</td>";
+    h << "<td>" << percent(q.at("fg_mIoU").get<double>()) << "</td></tr>";
+  }
+  h << "</table><p>Gradient matching: prior calibration at synthesis " << (in.settings.calibrate_priors ? "on" : "off")
+    << ", magnitude weight " << in.settings.magnitude_weight << ", target gradient from "
+    << (in.settings.all_labels ? "all N labels" : "a batch of 2") << ", " << in.settings.gm_steps << " matching steps.</p>";
+  h << "<h2>Generated images and their gradient-matching annotator labels</h2>"
        "<img src=\"annotator_labels.png\" alt=\"annotator labels\">";
   h << "<h2>Test predictions</h2><p>Columns: image | truth";
   for (const auto& a : r.arms) h << " | " << display_name(a.name);

@@ -21,6 +21,7 @@ void write_snapshot(const std::string& path, const SnapshotInfo& info, const cor
                            {"segmenter", info.segmenter},
                            {"run", info.run},
                            {"class_names", info.class_names},
+                           {"labelled_class_frequencies", info.labelled_class_frequencies},
                            {"sampler", {{"epoch", info.sampler_epoch}, {"position", info.sampler_position}}},
                            {"best", {{"fg_mIoU", info.best_fg_miou}, {"iteration", info.best_iteration}}}}}};
   fs::create_directories(fs::path(path).parent_path());
@@ -41,6 +42,7 @@ Snapshot read_snapshot(const std::string& path) {
     s.info.segmenter = c.at("segmenter");
     s.info.run = c.at("run");
     s.info.class_names = c.at("class_names").get<std::vector<std::string>>();
+    s.info.labelled_class_frequencies = c.value("labelled_class_frequencies", std::vector<double>());
     s.info.sampler_epoch = c.at("sampler").at("epoch").get<int64_t>();
     s.info.sampler_position = c.at("sampler").at("position").get<int64_t>();
     s.info.best_fg_miou = c.at("best").at("fg_mIoU").get<double>();

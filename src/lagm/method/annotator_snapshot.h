@@ -21,6 +21,9 @@ struct SnapshotInfo {
   nlohmann::json segmenter;     ///< SegmenterConfig
   nlohmann::json run;           ///< the resolved AnnotatorTrainConfig
   std::vector<std::string> class_names;
+  /// Pixel frequency of each class in the labelled set (the target of prior calibration at
+  /// synthesis); empty in snapshots written before it was recorded.
+  std::vector<double> labelled_class_frequencies;
   int64_t sampler_epoch = 0, sampler_position = 0;
   double best_fg_miou = -1;
   int64_t best_iteration = -1;

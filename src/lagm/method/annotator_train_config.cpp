@@ -1,5 +1,7 @@
 #include "lagm/method/annotator_train_config.h"
 
+#include <cmath>
+
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
 #include "lagm/models/config_json.h"
@@ -48,8 +50,8 @@ TransformOptions transform_options_from_json(const nlohmann::json& j, const std:
 }
 
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where) {
-  check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "segmenter_backbone", "gm_params",
-                 "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "total_iters", "annotator_interval",
+  check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "segmenter_backbone", "segmenter_init", "gm_params",
+                 "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "label_batch", "class_balance_power", "total_iters", "annotator_interval",
                  "segmenter_interval", "seed", "training_set", "validation_set", "niter_per_tick", "snapshot_ticks",
                  "grid_size", "run_name", "transform"},
              where);
@@ -77,10 +79,14 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
     models::segmenter_config_from_json(probe, where + ".segmenter");  // validate now, not mid-run
   }
   c.segmenter_backbone = get_or<std::string>(j, "segmenter_backbone", "", where);
+  c.segmenter_init = get_or<std::string>(j, "segmenter_init", "", where);
   c.gm_params = resolve_gm_params_regex(get_or<std::string>(j, "gm_params", ".*", where));
   if (j.contains("matcher")) {
     const auto& m = j["matcher"];
-    check_keys(m, {"metric", "reduction", "cosine_eps"}, where + ".matcher");
+    check_keys(m, {"metric", "reduction", "cosine_eps", "magnitude_weight"}, where + ".matcher");
+    c.matcher.magnitude_weight = get_or<double>(m, "magnitude_weight", 0.0, where + ".matcher");
+    if (!std::isfinite(c.matcher.magnitude_weight) || c.matcher.magnitude_weight < 0)
+      throw InputError(where + ".matcher.magnitude_weight: must be a finite number >= 0");
     c.matcher.metric = parse_match_metric(get_or<std::string>(m, "metric", "cosine", where));
     c.matcher.reduction = parse_match_reduction(get_or<std::string>(m, "reduction", "mean", where));
     const auto eps = get_or<std::string>(m, "cosine_eps", "clamp_each_norm", where);
@@ -94,6 +100,11 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   if (j.contains("segmenter_optimizer"))
     c.segmenter_optimizer = optimizer_config_from_json(j["segmenter_optimizer"], where + ".segmenter_optimizer");
   c.batch = get_or<int64_t>(j, "batch", 2, where);
+  c.label_batch = get_or<int64_t>(j, "label_batch", 0, where);
+  if (c.label_batch < 0) throw InputError(where + ".label_batch must be >= 0 (0 = batch)");
+  c.class_balance_power = get_or<double>(j, "class_balance_power", 0.0, where);
+  if (!std::isfinite(c.class_balance_power) || c.class_balance_power < 0 || c.class_balance_power > 1)
+    throw InputError(where + ".class_balance_power must be in [0, 1]");
   c.total_iters = get_or<int64_t>(j, "total_iters", 150000, where);
   c.annotator_interval = get_or<int64_t>(j, "annotator_interval", 1, where);
   c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", 1, where);
@@ -120,14 +131,18 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
           {"annotator", {{"arch", "fpn"}, {"tmp_channels", c.annotator_tmp_channels}, {"num_layers", c.annotator_num_layers}}},
           {"segmenter", c.segmenter},
           {"segmenter_backbone", c.segmenter_backbone},
+          {"segmenter_init", c.segmenter_init},
           {"gm_params", c.gm_params},
           {"matcher", {{"metric", to_string(c.matcher.metric)}, {"reduction", to_string(c.matcher.reduction)},
-                       {"cosine_eps", c.matcher.cosine_eps == CosineEps::kClampProduct ? "clamp_product" : "clamp_each_norm"}}},
+                       {"cosine_eps", c.matcher.cosine_eps == CosineEps::kClampProduct ? "clamp_product" : "clamp_each_norm"},
+                       {"magnitude_weight", c.matcher.magnitude_weight}}},
           {"transform", {{"wide_crop", c.transform.wide_crop},
                          {"resize", c.transform.resize ? nlohmann::json(*c.transform.resize) : nlohmann::json()}}},
           {"annotator_optimizer", to_json(c.annotator_optimizer)},
           {"segmenter_optimizer", to_json(c.segmenter_optimizer)},
           {"batch", c.batch},
+          {"label_batch", c.label_batch},
+          {"class_balance_power", c.class_balance_power},
           {"total_iters", c.total_iters},
           {"annotator_interval", c.annotator_interval},
           {"segmenter_interval", c.segmenter_interval},

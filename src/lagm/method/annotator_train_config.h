@@ -47,11 +47,20 @@ struct AnnotatorTrainConfig {
   std::string segmenter_backbone;
   /// Where the reference adapter and configs/paper expect it (cwd-relative, like their data paths).
   static constexpr const char* kDefaultResnet101Path = "./checkpoints/resnet101-63fe2227.safetensors";
+  /// A trained segmenter (train-seg checkpoint or phase-I snapshot) that S starts from instead of
+  /// random weights, e.g. a network trained on the same N labels. Empty = the reference's start.
+  std::string segmenter_init;
   std::string gm_params = ".*";                   ///< preset name or regex
   MatcherOptions matcher;
   TransformOptions transform;  ///< applied to generated images and annotator logits in the loop
   OptimizerConfig annotator_optimizer, segmenter_optimizer;
   int64_t batch = 2;
+  /// Labelled images per target gradient; 0 = `batch` (the reference). The labelled set's size
+  /// makes the target the gradient of all labels at every step (less noise for rare parts).
+  int64_t label_batch = 0;
+  /// Class-balanced matching losses (GradientMatchingStep::set_class_weights): w_c proportional to
+  /// the labelled set's class frequency ^ -power; 0 = the reference's unweighted losses.
+  double class_balance_power = 0;
   int64_t total_iters = 150000;
   int64_t annotator_interval = 1, segmenter_interval = 1;  ///< phase X runs when iteration % X_interval == 0
   uint64_t seed = 0;

@@ -21,6 +21,8 @@
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/gm_step.h"
 #include "lagm/method/labelled_sampler.h"
+#include "lagm/method/prior_calibration.h"
+#include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/method/training_state.h"
 
 namespace lagm::method {
@@ -83,12 +85,24 @@ class AnnotatorRun {
                          "--segmenter-backbone none to start from random weights");
       models::load_imagenet_backbone(*segmenter_, core::read_safetensors(config_.segmenter_backbone).tensors);
     }
+    if (!config_.segmenter_init.empty()) {
+      const auto init = load_segmenter(config_.segmenter_init);
+      if (models::to_json(init.segmenter->config()) != models::to_json(segmenter_->config()))
+        throw InputError(config_.segmenter_init + ": its segmenter (" + models::to_json(init.segmenter->config()).dump() +
+                         ") differs from the run's (" + models::to_json(segmenter_->config()).dump() + ")");
+      if (init.class_names != labelled_->class_names())
+        throw InputError(config_.segmenter_init + ": its classes differ from the labelled set's");
+      core::load_state_dict(segmenter_->module(), core::state_dict(init.segmenter->module()));
+    }
     annotator_->to(device_);
     segmenter_->module().to(device_);
     opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());
     opt_s_ = make_optimizer(config_.segmenter_optimizer, segmenter_->module().parameters());
     step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_, *opt_s_,
                                                    config_.gm_params, config_.matcher, config_.transform);
+    if (config_.class_balance_power > 0)
+      step_->set_class_weights(
+          class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power).to(device_));
     sampler_ = std::make_unique<LabelledSampler>(labelled_->size(), config_.seed);
     // Grid latents from their own generator, so pictures never perturb the training stream.
     auto grid_gen = at::detail::createCPUGenerator(config_.seed + 0x5EED);
@@ -161,7 +175,7 @@ class AnnotatorRun {
   }
 
   std::pair<torch::Tensor, torch::Tensor> labelled_batch() {
-    auto idx = sampler_->next(config_.batch);
+    auto idx = sampler_->next(config_.label_batch > 0 ? config_.label_batch : config_.batch);
     auto index = torch::tensor(std::vector<int64_t>(idx.begin(), idx.end()), torch::kInt64);
     return {label_images_.index_select(0, index).to(device_), label_masks_.index_select(0, index).to(device_)};
   }
@@ -245,6 +259,7 @@ class AnnotatorRun {
     info.segmenter = models::to_json(segmenter_->config());
     info.run = to_json(config_);
     info.class_names = labelled_->class_names();
+    info.labelled_class_frequencies = class_frequencies(label_masks_, labelled_->num_classes());
     info.sampler_epoch = sampler_->epoch();
     info.sampler_position = sampler_->position();
     info.best_fg_miou = best_fg_miou_;

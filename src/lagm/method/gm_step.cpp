@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <regex>
 
 #include "lagm/core/error.h"
@@ -9,8 +10,22 @@
 namespace lagm::method {
 namespace F = torch::nn::functional;
 
-torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& target_probs) {
-  return (-target_probs * torch::log_softmax(logits, 1)).sum(1).mean();
+torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& target_probs,
+                                 const torch::Tensor& class_weights) {
+  auto per_class = -target_probs * torch::log_softmax(logits, 1);
+  if (class_weights.defined()) per_class = per_class * class_weights.to(per_class.options()).view({1, -1, 1, 1});
+  return per_class.sum(1).mean();
+}
+
+torch::Tensor class_balance_weights(const std::vector<double>& frequencies, double power) {
+  std::vector<double> w(frequencies.size(), 0.0);
+  double mean = 0;
+  for (size_t c = 0; c < w.size(); ++c) {
+    if (frequencies[c] > 0) w[c] = std::pow(frequencies[c], -power);
+    mean += frequencies[c] * w[c];
+  }
+  for (auto& v : w) v /= mean > 0 ? mean : 1.0;
+  return torch::tensor(w, torch::kFloat64);
 }
 
 void set_requires_grad(torch::nn::Module& module, bool on) {
@@ -68,8 +83,17 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   set_requires_grad(*annotator_, true);
 
   // Target: the segmenter's gradient on the real labelled batch (hard-label CE, mean over pixels).
-  auto loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
-                                     F::CrossEntropyFuncOptions().ignore_index(255));
+  torch::Tensor loss_label;
+  if (class_weights_.defined()) {
+    // Mean over all pixels (ignored ones count 0) of w_y CE: the synthetic loss's normalisation.
+    const auto w = class_weights_.to(label_images.options());
+    loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
+                                  F::CrossEntropyFuncOptions().ignore_index(255).weight(w).reduction(torch::kNone))
+                     .mean();
+  } else {
+    loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
+                                  F::CrossEntropyFuncOptions().ignore_index(255));
+  }
   auto g_label = torch::autograd::grad({loss_label}, gm_params_);
   for (auto& g : g_label) g = g.detach();
 
@@ -77,7 +101,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   auto batch = generator_.generate(z);
   auto [syn_img, logits] = apply_transform(transform_, batch.img, annotator_->forward(batch.features));
   auto probs = torch::softmax(logits, 1);
-  auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img), probs);
+  auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
   auto g_syn = torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
                                      /*create_graph=*/true);
   auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);

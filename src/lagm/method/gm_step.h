@@ -32,8 +32,14 @@ struct SegmenterPhaseResult {
   double loss_synthetic = 0;
 };
 
-/// Soft-label cross entropy: mean over pixels of sum_c -p_c log_softmax(logits)_c.
-torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& target_probs);
+/// Soft-label cross entropy: mean over pixels of sum_c -p_c log_softmax(logits)_c; with
+/// `class_weights` [K] defined, sum_c -w_c p_c log_softmax(logits)_c.
+torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& target_probs,
+                                 const torch::Tensor& class_weights = {});
+
+/// Class weights w_c proportional to f_c^-power over the classes present (f_c > 0; absent classes
+/// weigh 0), scaled so that the mean pixel weight sum_c f_c w_c is 1. power 0 gives all ones.
+torch::Tensor class_balance_weights(const std::vector<double>& frequencies, double power);
 
 /// Runs phases A and S on borrowed networks and optimizers.
 class GradientMatchingStep {
@@ -46,6 +52,11 @@ class GradientMatchingStep {
 
   /// Puts A and S in train mode with every parameter requiring grad (the reference's loop entry).
   void begin_training();
+  /// Class-balanced matching: both losses of phase A (labelled and synthetic) weigh class c by
+  /// w_c (class_balance_weights). Undefined (the default) = the reference's unweighted losses.
+  /// Why: a part covering 1 % of the pixels contributes 1 % of every shared gradient row, so the
+  /// cosine of those rows barely sees whether the annotator labels it.
+  void set_class_weights(torch::Tensor weights) { class_weights_ = std::move(weights); }
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images, const torch::Tensor& label_masks,
                                        const torch::Tensor& z);
   SegmenterPhaseResult segmenter_phase(const torch::Tensor& z);
@@ -63,6 +74,7 @@ class GradientMatchingStep {
   TransformOptions transform_;
   std::vector<std::string> gm_names_;
   std::vector<torch::Tensor> gm_params_;
+  torch::Tensor class_weights_;
 };
 
 /// Sets requires_grad on every parameter of `module`.

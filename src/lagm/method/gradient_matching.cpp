@@ -48,6 +48,10 @@ torch::Tensor gradient_distance(const torch::Tensor& a_in, const torch::Tensor& 
     case MatchMetric::kL2: d = (a - b).norm(2, 1).sum(); break;
     case MatchMetric::kDotprod: d = -(a * b).sum(); break;
   }
+  if (o.magnitude_weight != 0) {
+    const auto log_ratio = a.norm(2, 1).clamp_min(o.eps).log() - b.norm(2, 1).clamp_min(o.eps).log();
+    d = d + o.magnitude_weight * log_ratio.square().sum();
+  }
   return o.reduction == MatchReduction::kMean ? d / static_cast<double>(rows) : d;
 }
 

@@ -26,6 +26,10 @@ struct MatcherOptions {
   MatchReduction reduction = MatchReduction::kMean;
   CosineEps cosine_eps = CosineEps::kClampEachNorm;
   double eps = 1e-6;
+  /// Weight of a magnitude term added to every row's distance: (log |x_row| - log |y_row|)^2, norms
+  /// clamped at eps. The cosine is blind to how large a class's gradient row is, i.e. to how much
+  /// probability the annotator gives a small part; this term is not. 0 (default) = the reference.
+  double magnitude_weight = 0;
 };
 
 MatchMetric parse_match_metric(const std::string& text);

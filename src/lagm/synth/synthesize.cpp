@@ -13,6 +13,8 @@
 #include "lagm/io/image.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/annotator_snapshot.h"
+#include "lagm/method/annotator_train_config.h"
+#include "lagm/method/prior_calibration.h"
 #include "lagm/method/transform_pipe.h"
 #include "lagm/models/feature_generator.h"
 
@@ -26,8 +28,6 @@ torch::Tensor quantize_generated(const torch::Tensor& images) {
       .permute({0, 2, 3, 1})
       .contiguous();
 }
-
-namespace {
 
 std::string resolve_snapshot(const std::string& run_dir, const std::string& which) {
   if (which == "latest") {
@@ -54,6 +54,53 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
   return path;
 }
 
+std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::Snapshot& snap,
+                                                                  const std::string& override_path,
+                                                                  torch::Device device) {
+  const std::string path = override_path.empty() ? snap.info.run.at("generator").get<std::string>() : override_path;
+  auto g = models::load_feature_generator(path, device);
+  g->sampling().truncation_psi = snap.info.run.value("truncation_psi", 0.7);
+  const auto& cutoff = snap.info.run["truncation_cutoff"];
+  g->sampling().truncation_cutoff = cutoff.is_null() ? c10::nullopt : c10::optional<int64_t>(cutoff.get<int64_t>());
+  g->sampling().noise_mode = models::parse_noise_mode(snap.info.run.value("noise_mode", "random"));
+  if (g->feature_shapes() != method::load_snapshot_annotator(snap)->options.input_shapes())
+    throw InputError(path + ": its feature shapes do not fit the annotator of " + snap.tensors.source);
+  return g;
+}
+
+std::vector<double> labelled_class_frequencies(const method::Snapshot& snap) {
+  if (!snap.info.labelled_class_frequencies.empty()) return snap.info.labelled_class_frequencies;
+  if (!snap.info.run.contains("training_set")) return {};  // e.g. a pseudo-labelling annotator
+  const auto where = snap.tensors.source + ": run.training_set";
+  auto labelled = method::open_labelled_dataset(method::dataset_spec_from_json(snap.info.run.at("training_set"), where), where);
+  std::vector<size_t> all(labelled->size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const auto masks = data::load_batch(*labelled, all).second;
+  return method::class_frequencies(masks, static_cast<int64_t>(snap.info.class_names.size()));
+}
+
+std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::AnnotatorFPN& annotator,
+                                      const std::vector<double>& target, int64_t num_images, bool wide_crop,
+                                      torch::Device device) {
+  if (target.empty()) throw InputError("prior calibration needs the labelled set's class frequencies");
+  torch::NoGradGuard no_grad;
+  annotator->eval();
+  constexpr int64_t kPixelsPerImage = 4096;
+  std::vector<torch::Tensor> pixels;
+  for (int64_t j = 0; j < num_images; ++j) {
+    torch::manual_seed(kCalibrationSeed + static_cast<uint64_t>(j));
+    auto batch = g.generate(torch::randn({1, g.z_dim()}).to(device));
+    auto logits = annotator->forward(batch.features).to(torch::kCPU, torch::kFloat32);
+    if (wide_crop) logits = method::wide_crop(logits);
+    auto flat = logits[0].reshape({logits.size(1), -1}).t();  // [H*W, K]
+    if (flat.size(0) > kPixelsPerImage) flat = flat.index_select(0, torch::randperm(flat.size(0)).narrow(0, 0, kPixelsPerImage));
+    pixels.push_back(flat);
+  }
+  return method::fit_logit_offsets(torch::cat(pixels), target);
+}
+
+namespace {
+
 std::string sample_name(int64_t i) {
   char name[32];
   std::snprintf(name, sizeof name, "%06lld", static_cast<long long>(i));
@@ -61,7 +108,8 @@ std::string sample_name(int64_t i) {
 }
 
 // Writes dataset.json once every image exists: classes, counts, confidences and the filter.
-bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const std::string& generator_path) {
+bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const std::string& generator_path,
+              const std::vector<double>& offsets) {
   const int64_t k = static_cast<int64_t>(snap.info.class_names.size());
   std::vector<int64_t> pixel_counts(k, 0), image_counts(k, 0);
   std::vector<std::pair<double, int64_t>> by_confidence;
@@ -97,9 +145,11 @@ bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const st
                          {"keep_top", o.keep_top},
                          {"min_confidence", o.min_confidence},
                          {"wide_crop", o.wide_crop},
+                         {"calibrate_priors", o.calibrate_priors},
                          {"pixels_per_class", pixel_counts},
                          {"images_per_class", image_counts},
                          {"images", per_image}};
+  if (!offsets.empty()) info["logit_offsets"] = offsets;
   data::write_dataset_json(o.out, info);
   return true;
 }
@@ -117,13 +167,20 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   auto annotator = method::load_snapshot_annotator(snap);
   annotator->to(o.device);
   const std::string generator_path = o.generator.empty() ? snap.info.run.at("generator").get<std::string>() : o.generator;
-  auto g = models::load_feature_generator(generator_path, o.device);
-  g->sampling().truncation_psi = snap.info.run.value("truncation_psi", 0.7);
-  const auto& cutoff = snap.info.run["truncation_cutoff"];
-  g->sampling().truncation_cutoff = cutoff.is_null() ? c10::nullopt : c10::optional<int64_t>(cutoff.get<int64_t>());
-  g->sampling().noise_mode = models::parse_noise_mode(snap.info.run.value("noise_mode", "random"));
-  if (g->feature_shapes() != annotator->options.input_shapes())
-    throw InputError(generator_path + ": its feature shapes do not fit the annotator of " + result.snapshot);
+  auto g = load_snapshot_generator(snap, o.generator, o.device);
+  // Deterministic (own seeds), so a resumed or sharded run computes the same offsets.
+  std::vector<double> offsets;
+  if (o.calibrate_priors) {
+    if (o.calibration_images < 1) throw UsageError("--calibration-images must be >= 1");
+    const auto target = labelled_class_frequencies(snap);
+    if (target.empty()) throw InputError(result.snapshot + ": no labelled set recorded; prior calibration needs its class frequencies");
+    offsets = fit_prior_offsets(*g, annotator, target, o.calibration_images, o.wide_crop, o.device);
+    if (progress) {
+      std::string line = "prior calibration: logit offsets";
+      for (double b : offsets) line += " " + std::to_string(b).substr(0, 6);
+      progress(line);
+    }
+  }
 
   const int64_t begin = o.num * o.shard_index / o.shard_count, end = o.num * (o.shard_index + 1) / o.shard_count;
   fs::create_directories(fs::path(o.out) / "meta");
@@ -141,7 +198,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     torch::manual_seed(o.seed_base + static_cast<uint64_t>(i));
     auto z = torch::randn({1, g->z_dim()}).to(o.device);
     auto batch = g->generate(z);
-    auto probs = torch::softmax(annotator->forward(batch.features), 1).cpu();
+    auto probs = torch::softmax(method::apply_logit_offsets(annotator->forward(batch.features), offsets), 1).cpu();
     auto img = batch.img;
     if (o.wide_crop) probs = method::wide_crop(probs), img = method::wide_crop(img);
     auto [conf, label] = probs.max(1);
@@ -164,7 +221,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
       progress(line);
     }
   }
-  result.complete = finalize(o, snap, generator_path);
+  result.complete = finalize(o, snap, generator_path, offsets);
   return result;
 }
 

@@ -8,7 +8,13 @@
 #include <torch/types.h>
 
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
+
+#include "lagm/method/annotator_snapshot.h"
+#include "lagm/models/annotator_fpn.h"
+#include "lagm/models/feature_generator.h"
 
 namespace lagm::synth {
 
@@ -25,6 +31,11 @@ struct SynthesizeOptions {
   double keep_top = 1.0;              ///< keep this fraction of the most confident images in dataset.json
   double min_confidence = 0.0;        ///< and only those with mean max-softmax >= this
   bool wide_crop = false;             ///< keep the central 3/4 rows (4:3 pictures in square G, e.g. cars)
+  /// Class-prior calibration (method/prior_calibration.h): per-class logit offsets fitted on
+  /// `calibration_images` generated images (their own seeds) so that the labels' class frequencies
+  /// match the labelled set's. Off by default: the reference takes the plain arg-max.
+  bool calibrate_priors = false;
+  int64_t calibration_images = 64;
   torch::Device device = torch::kCPU;
 };
 
@@ -36,6 +47,26 @@ struct SynthesizeResult {
 };
 
 using ProgressFn = std::function<void(const std::string&)>;
+
+/// A run's snapshot file: "best" (best.json, else the latest), "latest" or an iteration number.
+std::string resolve_snapshot(const std::string& run_dir, const std::string& which);
+
+/// The generator of a phase-I snapshot (or `override_path`), with the run's sampling settings
+/// (truncation, noise mode), checked against the annotator's feature shapes.
+std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::Snapshot& snapshot,
+                                                                  const std::string& override_path,
+                                                                  torch::Device device);
+
+/// The labelled set's class frequencies of a snapshot (recorded at training; older snapshots: read
+/// from the run's training set); empty when the run had none (a pseudo-labelling annotator).
+std::vector<double> labelled_class_frequencies(const method::Snapshot& snapshot);
+
+/// Prior-calibration offsets for an annotator: `num_images` generated images (seeds
+/// kCalibrationSeed + j, disjoint from synthesis seeds in practice), 4096 pixels each.
+constexpr uint64_t kCalibrationSeed = 0xCA11B0000ULL;
+std::vector<double> fit_prior_offsets(models::FeatureGenerator& generator, models::AnnotatorFPN& annotator,
+                                      const std::vector<double>& target, int64_t num_images, bool wide_crop,
+                                      torch::Device device);
 
 SynthesizeResult synthesize(const SynthesizeOptions& options, const ProgressFn& progress = {});
 

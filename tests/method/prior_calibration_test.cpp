@@ -1,0 +1,168 @@
+// Class-prior calibration (logit offsets matching label frequencies), class-balanced matching
+// weights, and the phase-I options that carry them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "fixtures.h"
+#include "lagm/core/atomic_file.h"
+#include "lagm/core/error.h"
+#include "lagm/method/annotator_snapshot.h"
+#include "lagm/method/annotator_trainer.h"
+#include "lagm/method/gm_step.h"
+#include "lagm/method/prior_calibration.h"
+#include "lagm/synth/synthesize.h"
+#include "test_support.h"
+
+namespace lm = lagm::method;
+using ::testing::HasSubstr;
+
+TEST(PriorCalibration, ClassFrequenciesIgnoreOutOfRangeLabels) {
+  const auto f = lm::class_frequencies(torch::tensor({0, 0, 1, 2, 255, 2}), 3);
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_DOUBLE_EQ(f[0], 0.4);
+  EXPECT_DOUBLE_EQ(f[1], 0.2);
+  EXPECT_DOUBLE_EQ(f[2], 0.4);
+}
+
+// Class 0 wins everywhere; class 2 is second best only on the first 5 % of the pixels and class 1
+// rises linearly. The offsets must hand class 2 exactly its 5 % (where it ranks high) and class 1
+// the requested share, without moving where each class is most likely.
+TEST(PriorCalibration, OffsetsReachTheTargetFrequenciesWhereTheClassRanksHighest) {
+  const int64_t p = 10000;
+  auto logits = torch::zeros({p, 3});
+  logits.select(1, 0).fill_(2.0);
+  logits.select(1, 1).copy_(torch::linspace(0.0, 1.0, p));
+  logits.select(1, 2).narrow(0, 0, 500).fill_(1.5);
+  const std::vector<double> target = {0.75, 0.20, 0.05};
+  const auto b = lm::fit_logit_offsets(logits, target);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0], 0.0);
+  const auto labels = (logits + torch::tensor(std::vector<float>(b.begin(), b.end()))).argmax(1);
+  const auto f = lm::class_frequencies(labels, 3);
+  for (int c = 0; c < 3; ++c) EXPECT_NEAR(f[c], target[c], 0.01) << c;
+  EXPECT_TRUE(labels.narrow(0, 500, p - 500).ne(2).all().item<bool>());  // class 2 only where it ranks high
+  EXPECT_TRUE(labels.narrow(0, p - 1000, 1000).eq(1).all().item<bool>());  // class 1 where its logit is largest
+  EXPECT_THROW(lm::fit_logit_offsets(logits, {0.5, 0.5}), lagm::InputError);
+  // Applied to [N, K, H, W] logits over the class dimension.
+  const auto shifted = lm::apply_logit_offsets(torch::zeros({1, 3, 2, 2}), {0.0, 1.0, -1.0});
+  EXPECT_EQ(shifted[0][1][1][1].item<float>(), 1.0f);
+  EXPECT_EQ(shifted[0][2][0][0].item<float>(), -1.0f);
+}
+
+TEST(ClassBalance, WeightsHaveUnitMeanPixelWeightAndSkipAbsentClasses) {
+  const std::vector<double> f = {0.7, 0.2, 0.1, 0.0};
+  const auto w = lm::class_balance_weights(f, 1.0);
+  EXPECT_NEAR((w * torch::tensor(f, torch::kFloat64)).sum().item<double>(), 1.0, 1e-12);
+  EXPECT_EQ(w[3].item<double>(), 0.0);
+  EXPECT_NEAR(w[2].item<double>() / w[0].item<double>(), 7.0, 1e-9);  // inverse frequency
+  const auto half = lm::class_balance_weights(f, 0.5);
+  EXPECT_NEAR(half[2].item<double>() / half[0].item<double>(), std::sqrt(7.0), 1e-9);
+  const auto none = lm::class_balance_weights(f, 0.0);
+  EXPECT_NEAR(none[0].item<double>(), 1.0, 1e-12);
+  EXPECT_NEAR(none[2].item<double>(), 1.0, 1e-12);
+  // Weighted soft cross entropy: w_c multiplies class c's term.
+  auto logits = torch::randn({1, 4, 2, 2});
+  auto probs = torch::softmax(torch::randn({1, 4, 2, 2}), 1);
+  const auto expected = (-probs * torch::log_softmax(logits, 1) * w.to(torch::kFloat32).view({1, 4, 1, 1})).sum(1).mean();
+  EXPECT_NEAR(lm::soft_cross_entropy(logits, probs, w).item<double>(), expected.item<double>(), 1e-6);
+}
+
+namespace {
+
+lm::AnnotatorTrainConfig small_config(const std::string& dir, nlohmann::json extra = nlohmann::json::object()) {
+  nlohmann::json j = {{"generator", dir + "/G.safetensors"}, {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
+                      {"annotator", {{"tmp_channels", 8}}}, {"total_iters", 4}, {"niter_per_tick", 2},
+                      {"snapshot_ticks", 1}, {"grid_size", 2}, {"training_set", dir + "/labelled"}, {"run_name", "r"}};
+  j.update(extra);
+  return lm::annotator_train_config_from_json(j, "test.json");
+}
+
+}  // namespace
+
+// A run records the labelled set's class frequencies in its snapshots; synthesis with
+// --calibrate-priors writes its offsets and gets label frequencies closer to them than plain arg-max.
+TEST(PriorCalibration, SnapshotsRecordLabelFrequenciesAndSynthesisUsesThem) {
+  const auto dir = lagm::test::fresh_temp_dir("prior_cal").string();
+  lagm::test::write_small_generator(dir);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
+  const auto run = lm::train_annotator(small_config(dir, {{"class_balance_power", 0.5}, {"label_batch", 4}}),
+                                       dir + "/runs", torch::kCPU)
+                       .run_dir;
+  const auto snap = lm::read_snapshot(lm::latest_snapshot(run));
+  ASSERT_EQ(snap.info.labelled_class_frequencies.size(), 3u);
+  double total = 0;
+  for (double f : snap.info.labelled_class_frequencies) total += f;
+  EXPECT_NEAR(total, 1.0, 1e-9);
+  EXPECT_EQ(snap.info.run.at("class_balance_power").get<double>(), 0.5);
+  EXPECT_EQ(snap.info.run.at("label_batch").get<int64_t>(), 4);
+
+  auto synth = [&](bool calibrate, const std::string& out) {
+    lagm::synth::SynthesizeOptions o;
+    o.run_dir = run;
+    o.snapshot = "latest";
+    o.num = 12;
+    o.out = dir + "/" + out;
+    o.calibrate_priors = calibrate;
+    o.calibration_images = 16;
+    lagm::synth::synthesize(o);
+    return nlohmann::json::parse(lagm::core::read_file(o.out + "/dataset.json"));
+  };
+  auto l1_to_labelled = [&](const nlohmann::json& info) {
+    const auto counts = info.at("pixels_per_class").get<std::vector<double>>();
+    double sum = 0, l1 = 0;
+    for (double c : counts) sum += c;
+    for (size_t c = 0; c < counts.size(); ++c) l1 += std::abs(counts[c] / sum - snap.info.labelled_class_frequencies[c]);
+    return l1;
+  };
+  const auto plain = synth(false, "plain"), calibrated = synth(true, "calibrated");
+  EXPECT_FALSE(plain.contains("logit_offsets"));
+  ASSERT_EQ(calibrated.at("logit_offsets").size(), 3u);
+  EXPECT_TRUE(calibrated.at("calibrate_priors").get<bool>());
+  EXPECT_LT(l1_to_labelled(calibrated), l1_to_labelled(plain));
+}
+
+TEST(PriorCalibration, PhaseOneOptionsAreValidated) {
+  const auto dir = lagm::test::fresh_temp_dir("prior_opts").string();
+  for (const auto& [extra, key] :
+       std::vector<std::pair<nlohmann::json, std::string>>{{{{"class_balance_power", 2.0}}, "class_balance_power"},
+                                                           {{{"label_batch", -1}}, "label_batch"},
+                                                           {{{"matcher", {{"magnitude_weight", -1.0}}}}, "magnitude_weight"}}) {
+    try {
+      small_config(dir, extra);
+      ADD_FAILURE() << extra.dump() << " accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("test.json")) << extra.dump();
+      EXPECT_THAT(e.what(), HasSubstr(key)) << extra.dump();
+    }
+  }
+}
+
+// S can start from a trained segmenter; one with other classes is refused with the file named.
+TEST(SegmenterInit, StartsFromTheGivenWeightsAndRefusesAnotherClassList) {
+  const auto dir = lagm::test::fresh_temp_dir("seg_init").string();
+  lagm::test::write_small_generator(dir);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
+  const auto first = lm::train_annotator(small_config(dir), dir + "/runs", torch::kCPU).run_dir;
+  const auto snapshot = lm::latest_snapshot(first);
+  auto config = small_config(dir, {{"segmenter_init", snapshot}, {"total_iters", 2}, {"run_name", "init"}});
+  const auto second = lm::train_annotator(config, dir + "/runs", torch::kCPU).run_dir;
+  const auto after = lm::read_snapshot(lm::latest_snapshot(second));
+  EXPECT_EQ(after.info.run.at("segmenter_init"), snapshot);
+  // Two Adam steps of 1e-3 move no weight by more than ~2e-3: S started from the snapshot's S.
+  const auto before = lm::read_snapshot(snapshot);
+  const auto& w0 = before.tensors.at("S.outc.weight");
+  EXPECT_LT((after.tensors.at("S.outc.weight") - w0).abs().max().item<double>(), 0.01);
+  EXPECT_GT(w0.abs().max().item<double>(), 0.05);
+
+  lagm::test::write_random_folder_dataset(dir + "/other", 4, 5);
+  auto other = small_config(dir, {{"segmenter_init", snapshot}, {"training_set", dir + "/other"}});
+  try {
+    lm::train_annotator(other, dir + "/runs", torch::kCPU);
+    FAIL() << "expected an error";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(snapshot));
+  }
+}
