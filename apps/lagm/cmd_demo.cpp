@@ -22,9 +22,9 @@ struct DemoArgs {
   CommonArgs common;
   std::string out = "demo-run", generator, labelled_style = "photo", seeds;
   int64_t labels = 10;
-  bool quick = false;
+  bool quick = false, route_ceiling = false;
   std::string calibrate_priors, label_batch;
-  double magnitude_weight = -1;
+  double magnitude_weight = -1, class_balance = -1;
   int64_t gm_steps = 0;
 };
 
@@ -51,12 +51,14 @@ void run_demo_command(const DemoArgs& args) {
   o.seed = args.common.seed;
   if (!args.calibrate_priors.empty()) o.levers.calibrate_priors = parse_on_off(args.calibrate_priors, "--calibrate-priors");
   if (args.magnitude_weight >= 0) o.levers.magnitude_weight = args.magnitude_weight;
+  if (args.class_balance >= 0) o.levers.class_balance_power = args.class_balance;
   if (!args.label_batch.empty()) {
     if (args.label_batch != "all" && args.label_batch != "batch")
       throw UsageError("--label-batch '" + args.label_batch + "': expected all or batch");
     o.levers.all_labels = args.label_batch == "all";
   }
   if (args.gm_steps > 0) o.levers.steps = args.gm_steps;
+  o.route_ceiling = args.route_ceiling;
   const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   std::vector<demo::DemoResult> results;
   if (!args.seeds.empty()) {
@@ -91,7 +93,12 @@ void add_demo_command(CLI::App& app) {
                   "on|off: class-prior calibration of the gradient-matching annotator at synthesis (default on)");
   cmd->add_option("--magnitude-weight", args->magnitude_weight, "weight of the matcher's gradient-magnitude term (default 0)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--class-balance", args->class_balance,
+                  "power p of the class-balanced matching losses, weights ~ frequency^-p (default 0.5; 0 = off)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--label-batch", args->label_batch, "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
+  cmd->add_flag("--route-ceiling", args->route_ceiling,
+                "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");
   cmd->add_option("--gm-steps", args->gm_steps, "matching steps of phase I (default 400; --quick 40)")->check(CLI::PositiveNumber);
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });

@@ -69,37 +69,28 @@ class Demo {
     });
     // 5. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them
     //    (plain arg-max synthesis: its labels come from a network trained on the N labels).
-    stage("pseudo_label", [&] {
-      auto labeller = method::load_segmenter(best_checkpoint("few_label"));
-      method::PseudoLabelOptions p;
-      p.generator = o_.generator;
-      p.steps = s_.pseudo_label_steps;
-      p.tmp_channels = s_.annotator_channels;
-      p.seed = o_.seed;
-      const std::string run = path("pseudo_label/annotator");
-      fs::remove_all(run);
-      method::fit_annotator_to_labeller(p, *labeller.segmenter, class_names_, run, o_.device, progress_);
-      measure_annotator(run, "pseudo_label", false);
-      synthesize(run, "pseudo_label", false);
-      train_segmenter(segmenter_config(path("pseudo_label/synthesized")), "pseudo_label");
-    });
+    stage("pseudo_label", [&] { pseudo_label("few_label", "pseudo_label"); });
+    // 6. Optional: the route's ceiling, the same with the oracle as the labeller.
+    if (o_.route_ceiling) stage("oracle_pseudo_label", [&] { pseudo_label("oracle", "oracle_pseudo_label"); });
 
-    // 6. Test-set evaluation of every arm, then the report.
+    // 7. Test-set evaluation of every arm, then the report.
     DemoResult result;
     result.out = o_.out;
     result.class_names = class_names_;
     data::FolderDataset test(data + "/test");
-    for (const char* arm : {"gradient_matching", "few_label", "pseudo_label", "oracle"}) {
+    std::vector<std::string> arms = {"gradient_matching", "few_label", "pseudo_label", "oracle"};
+    if (o_.route_ceiling) arms.push_back("oracle_pseudo_label");
+    for (const auto& arm : arms) {
       ArmResult a;
       a.name = arm;
       a.checkpoint = best_checkpoint(arm);
       auto seg = method::load_segmenter(a.checkpoint);
       a.metrics = eval::evaluate_segmenter(*seg.segmenter, test, o_.device, 16).metrics();
       a.seconds = stage_seconds_.value(arm, 0.0);
-      const auto quality = path(std::string(arm) + "/annotator_quality.json");
+      const auto quality = path(arm + "/annotator_quality.json");
       if (fs::exists(quality)) a.annotator_quality = nlohmann::json::parse(core::read_file(quality));
       result.arms.push_back(a);
-      log(std::string(arm) + ": test mIoU " + std::to_string(a.metrics.mean_iou) + "  FG-mIoU " +
+      log(arm + ": test mIoU " + std::to_string(a.metrics.mean_iou) + "  FG-mIoU " +
           std::to_string(a.metrics.fg_mean_iou));
     }
     for (auto& [name, sec] : stage_seconds_.items()) result.seconds += sec.get<double>();
@@ -193,6 +184,7 @@ class Demo {
     c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
     c.annotator_optimizer.lr = c.segmenter_optimizer.lr = s_.gm_lr;
     c.matcher.magnitude_weight = s_.magnitude_weight;
+    c.class_balance_power = s_.class_balance_power;
     c.batch = 2;
     if (s_.all_labels) c.label_batch = o_.labels;
     c.total_iters = s_.gm_steps;
@@ -206,6 +198,23 @@ class Demo {
     fs::remove_all(parent);  // an unfinished phase I starts over (the stage marker was not written)
     const auto r = method::train_annotator(c, parent, o_.device, [&](const std::string& line) { log("gm: " + line); });
     return r.run_dir;
+  }
+
+  /// Pseudo-labelling: the labeller arm's best U-Net labels generated images, an annotator is
+  /// fitted to its labels, then plain arg-max synthesis and the downstream U-Net.
+  void pseudo_label(const std::string& labeller_arm, const std::string& arm) {
+    auto labeller = method::load_segmenter(best_checkpoint(labeller_arm));
+    method::PseudoLabelOptions p;
+    p.generator = o_.generator;
+    p.steps = s_.pseudo_label_steps;
+    p.tmp_channels = s_.annotator_channels;
+    p.seed = o_.seed;
+    const std::string run = path(arm + "/annotator");
+    fs::remove_all(run);
+    method::fit_annotator_to_labeller(p, *labeller.segmenter, class_names_, run, o_.device, progress_);
+    measure_annotator(run, arm, false);
+    synthesize(run, arm, false);
+    train_segmenter(segmenter_config(path(arm + "/synthesized")), arm);
   }
 
   /// The annotator's labels on generated images against the oracle's, as synthesis will make them.
@@ -252,6 +261,7 @@ nlohmann::json DemoSettings::to_json() const {
           {"synthesized", synthesized}, {"gm_steps", gm_steps},
           {"gm_params", gm_params},     {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}}},
           {"calibrate_priors", calibrate_priors}, {"magnitude_weight", magnitude_weight}, {"all_labels", all_labels},
+          {"class_balance_power", class_balance_power},
           {"quality_images", quality_images},
           {"pseudo_label_steps", pseudo_label_steps}, {"annotator", {{"arch", "fpn"}, {"tmp_channels", annotator_channels}}},
           {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
@@ -273,6 +283,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.calibrate_priors) s.calibrate_priors = *levers.calibrate_priors;
   if (levers.magnitude_weight) s.magnitude_weight = *levers.magnitude_weight;
   if (levers.all_labels) s.all_labels = *levers.all_labels;
+  if (levers.class_balance_power) s.class_balance_power = *levers.class_balance_power;
   if (levers.steps) s.gm_steps = *levers.steps;
   return s;
 }
@@ -283,6 +294,9 @@ DemoResult run_demo(const DemoOptions& options, const DemoProgressFn& progress) 
   if (options.levers.magnitude_weight && !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))
     throw UsageError("--magnitude-weight must be a finite number >= 0");
   if (options.levers.steps && *options.levers.steps < 1) throw UsageError("--gm-steps must be >= 1");
+  if (options.levers.class_balance_power &&
+      !(*options.levers.class_balance_power >= 0 && *options.levers.class_balance_power <= 1))
+    throw UsageError("--class-balance must be in [0, 1]");
   return Demo(options, progress).run();
 }
 

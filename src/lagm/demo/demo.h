@@ -24,6 +24,7 @@ struct GradientMatchingLevers {
   c10::optional<bool> calibrate_priors;
   c10::optional<double> magnitude_weight;
   c10::optional<bool> all_labels;
+  c10::optional<double> class_balance_power;
   c10::optional<int64_t> steps;
 };
 
@@ -37,6 +38,9 @@ struct DemoOptions {
   /// also another labelled set (validation, test and oracle sets stay the same).
   uint64_t seed = 0;
   GradientMatchingLevers levers;
+  /// Adds the arm `oracle_pseudo_label`: pseudo-labelling with the oracle as the labeller, the best
+  /// the generator -> annotator -> synthesis -> downstream route can give (one more training).
+  bool route_ceiling = false;
   torch::Device device = torch::kCPU;
 };
 
@@ -50,10 +54,12 @@ struct DemoSettings {
   std::string gm_params = "up4.*|outc.*";
   double gm_lr = 1e-3;
   /// Levers of issue #16 (README, "Making gradient matching learn every part"): prior calibration
-  /// at synthesis, the magnitude term of the matcher, the target gradient from all N labels.
+  /// at synthesis, the magnitude term of the matcher, the target gradient from all N labels,
+  /// class-balanced matching losses.
   bool calibrate_priors = true;
   double magnitude_weight = 0;
   bool all_labels = false;
+  double class_balance_power = 0.5;
   int64_t quality_images = 200;  ///< generated images of the annotator-quality figure
   int64_t annotator_channels = 32;  ///< FPN width (the reference's 128 costs 16x more per pixel at 64x64)
   int64_t segmenter_channels = 16;  ///< U-Net base width of every segmenter in the demo

@@ -31,6 +31,7 @@ const char* display_name(const std::string& arm) {
   if (arm == "few_label") return "U-Net on the N labels";
   if (arm == "pseudo_label") return "pseudo-labelling";
   if (arm == "oracle") return "oracle (labelled photos)";
+  if (arm == "oracle_pseudo_label") return "pseudo-labelling by the oracle (route ceiling)";
   return arm.c_str();
 }
 
@@ -119,8 +120,9 @@ std::string markdown(const ReportInputs& in) {
     md << " " << percent(q.at("fg_mIoU").get<double>()) << " |\n";
   }
   md << "\nGradient matching: prior calibration at synthesis " << (in.settings.calibrate_priors ? "on" : "off")
-     << ", magnitude weight " << in.settings.magnitude_weight << ", target gradient from "
-     << (in.settings.all_labels ? "all N labels" : "a batch of 2") << ", " << in.settings.gm_steps << " matching steps.\n";
+     << ", class balance power " << in.settings.class_balance_power << ", magnitude weight "
+     << in.settings.magnitude_weight << ", target gradient from " << (in.settings.all_labels ? "all N labels" : "a batch of 2")
+     << ", " << in.settings.gm_steps << " matching steps.\n";
   md << "\n## Generated images and their gradient-matching annotator labels\n\n![annotator labels](annotator_labels.png)\n";
   md << "\n## Test predictions\n\nColumns: image | truth";
   for (const auto& a : r.arms) md << " | " << display_name(a.name);
@@ -163,8 +165,9 @@ std::string html(const ReportInputs& in) {
     h << "<td>" << percent(q.at("fg_mIoU").get<double>()) << "</td></tr>";
   }
   h << "</table><p>Gradient matching: prior calibration at synthesis " << (in.settings.calibrate_priors ? "on" : "off")
-    << ", magnitude weight " << in.settings.magnitude_weight << ", target gradient from "
-    << (in.settings.all_labels ? "all N labels" : "a batch of 2") << ", " << in.settings.gm_steps << " matching steps.</p>";
+    << ", class balance power " << in.settings.class_balance_power << ", magnitude weight "
+    << in.settings.magnitude_weight << ", target gradient from " << (in.settings.all_labels ? "all N labels" : "a batch of 2")
+    << ", " << in.settings.gm_steps << " matching steps.</p>";
   h << "<h2>Generated images and their gradient-matching annotator labels</h2>"
        "<img src=\"annotator_labels.png\" alt=\"annotator labels\">";
   h << "<h2>Test predictions</h2><p>Columns: image | truth";
