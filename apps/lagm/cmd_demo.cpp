@@ -94,7 +94,7 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--magnitude-weight", args->magnitude_weight, "weight of the matcher's gradient-magnitude term (default 0)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--class-balance", args->class_balance,
-                  "power p of the class-balanced matching losses, weights ~ frequency^-p (default 0.5; 0 = off)")
+                  "power p of the class-balanced matching losses, weights ~ frequency^-p (default 1; 0 = off)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--label-batch", args->label_batch, "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
   cmd->add_flag("--route-ceiling", args->route_ceiling,

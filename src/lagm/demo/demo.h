@@ -59,7 +59,7 @@ struct DemoSettings {
   bool calibrate_priors = true;
   double magnitude_weight = 0;
   bool all_labels = false;
-  double class_balance_power = 0.5;
+  double class_balance_power = 1.0;
   int64_t quality_images = 200;  ///< generated images of the annotator-quality figure
   int64_t annotator_channels = 32;  ///< FPN width (the reference's 128 costs 16x more per pixel at 64x64)
   int64_t segmenter_channels = 16;  ///< U-Net base width of every segmenter in the demo

@@ -34,7 +34,7 @@ AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o, mod
                      q.snapshot + " " + std::to_string(k));
   auto annotator = method::load_snapshot_annotator(snap);
   annotator->to(o.device);
-  auto g = load_snapshot_generator(snap, "", o.device);
+  auto g = load_snapshot_generator(snap, "", annotator, o.device);
   const bool wide = snap.info.run.value("transform", nlohmann::json::object()).value("wide_crop", false);
   q.labelled_frequencies = labelled_class_frequencies(snap);
   if (o.calibrate_priors)

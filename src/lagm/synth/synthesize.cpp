@@ -56,6 +56,7 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
 
 std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::Snapshot& snap,
                                                                   const std::string& override_path,
+                                                                  const models::AnnotatorFPN& annotator,
                                                                   torch::Device device) {
   const std::string path = override_path.empty() ? snap.info.run.at("generator").get<std::string>() : override_path;
   auto g = models::load_feature_generator(path, device);
@@ -63,7 +64,7 @@ std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::
   const auto& cutoff = snap.info.run["truncation_cutoff"];
   g->sampling().truncation_cutoff = cutoff.is_null() ? c10::nullopt : c10::optional<int64_t>(cutoff.get<int64_t>());
   g->sampling().noise_mode = models::parse_noise_mode(snap.info.run.value("noise_mode", "random"));
-  if (g->feature_shapes() != method::load_snapshot_annotator(snap)->options.input_shapes())
+  if (g->feature_shapes() != annotator->options.input_shapes())
     throw InputError(path + ": its feature shapes do not fit the annotator of " + snap.tensors.source);
   return g;
 }
@@ -167,7 +168,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   auto annotator = method::load_snapshot_annotator(snap);
   annotator->to(o.device);
   const std::string generator_path = o.generator.empty() ? snap.info.run.at("generator").get<std::string>() : o.generator;
-  auto g = load_snapshot_generator(snap, o.generator, o.device);
+  auto g = load_snapshot_generator(snap, o.generator, annotator, o.device);
   // Deterministic (own seeds), so a resumed or sharded run computes the same offsets.
   std::vector<double> offsets;
   if (o.calibrate_priors) {

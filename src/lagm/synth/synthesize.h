@@ -52,9 +52,10 @@ using ProgressFn = std::function<void(const std::string&)>;
 std::string resolve_snapshot(const std::string& run_dir, const std::string& which);
 
 /// The generator of a phase-I snapshot (or `override_path`), with the run's sampling settings
-/// (truncation, noise mode), checked against the annotator's feature shapes.
+/// (truncation, noise mode), checked against the snapshot's annotator.
 std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::Snapshot& snapshot,
                                                                   const std::string& override_path,
+                                                                  const models::AnnotatorFPN& annotator,
                                                                   torch::Device device);
 
 /// The labelled set's class frequencies of a snapshot (recorded at training; older snapshots: read
