@@ -37,9 +37,7 @@ void run_annotator_quality(AnnotatorQualityArgs& args) {
   args.options.device = apply_common(args.common);
   auto oracle = method::load_segmenter(args.oracle);
   oracle.segmenter->module().to(args.options.device);
-  const auto q = synth::measure_annotator_quality(args.options, *oracle.segmenter);
-  if (oracle.class_names != q.class_names)
-    throw InputError(args.oracle + ": its classes differ from the annotator's");
+  const auto q = synth::measure_annotator_quality(args.options, *oracle.segmenter, oracle.class_names);
   print_quality(q);
   if (!args.json.empty()) core::write_file_atomic(args.json, q.to_json().dump(1) + "\n");
 }

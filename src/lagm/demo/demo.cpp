@@ -226,7 +226,7 @@ class Demo {
     q.num = s_.quality_images;
     q.calibrate_priors = calibrate;
     q.device = o_.device;
-    const auto quality = synth::measure_annotator_quality(q, *oracle.segmenter);
+    const auto quality = synth::measure_annotator_quality(q, *oracle.segmenter, oracle.class_names);
     core::write_file_atomic(path(arm + "/annotator_quality.json"), quality.to_json().dump(1) + "\n");
     char line[160];
     std::snprintf(line, sizeof line, "%s: annotator vs oracle on %lld generated images: FG-mIoU %.1f", arm.c_str(),

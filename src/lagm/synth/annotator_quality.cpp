@@ -22,16 +22,16 @@ nlohmann::json AnnotatorQuality::to_json() const {
           {"logit_offsets", logit_offsets}};
 }
 
-AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o, models::Segmenter& oracle) {
+AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o, models::Segmenter& oracle,
+                                           const std::vector<std::string>& oracle_class_names) {
   if (o.num < 1) throw UsageError("--num must be >= 1");
   AnnotatorQuality q;
   q.snapshot = resolve_snapshot(o.run_dir, o.snapshot);
   const auto snap = method::read_snapshot(q.snapshot);
   q.class_names = snap.info.class_names;
   const auto k = static_cast<int64_t>(q.class_names.size());
-  if (oracle.config().num_classes != k)
-    throw InputError("the oracle has " + std::to_string(oracle.config().num_classes) + " classes, the annotator of " +
-                     q.snapshot + " " + std::to_string(k));
+  if (oracle_class_names != q.class_names)
+    throw InputError("the oracle's classes differ from those of the annotator of " + q.snapshot);
   auto annotator = method::load_snapshot_annotator(snap);
   annotator->to(o.device);
   auto g = load_snapshot_generator(snap, "", annotator, o.device);

@@ -36,7 +36,8 @@ struct AnnotatorQuality {
   nlohmann::json to_json() const;
 };
 
-/// `oracle` must have the annotator's classes.
-AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& options, models::Segmenter& oracle);
+/// `oracle` must have the annotator's classes (`oracle_class_names`, checked before any work).
+AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& options, models::Segmenter& oracle,
+                                           const std::vector<std::string>& oracle_class_names);
 
 }  // namespace lagm::synth
