@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "lagm/core/error.h"
@@ -9,6 +10,21 @@
 #include "lagm/core/runtime.h"
 
 namespace lagm::cli {
+
+const CLI::Validator& finite_number() {
+  static const CLI::Validator validator(
+      [](std::string& text) -> std::string {
+        try {
+          size_t used = 0;
+          const double v = std::stod(text, &used);
+          if (used == text.size() && std::isfinite(v)) return "";
+        } catch (const std::exception&) {
+        }
+        return "'" + text + "' is not a finite number";
+      },
+      "FINITE");
+  return validator;
+}
 
 void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_option("--device", args.device, "cpu, cuda or cuda:N")->capture_default_str();

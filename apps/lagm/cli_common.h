@@ -24,6 +24,9 @@ struct CommonArgs {
 /// Adds the shared options to a subcommand.
 void add_common_options(CLI::App& app, CommonArgs& args);
 
+/// Validator of numeric options: a number that is finite (CLI11's own ranges let NaN through).
+const CLI::Validator& finite_number();
+
 /// "0-15", "1,5,9-12" -> the seeds, in order. Throws UsageError on malformed lists.
 std::vector<int64_t> parse_seed_list(const std::string& text);
 

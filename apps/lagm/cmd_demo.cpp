@@ -24,7 +24,7 @@ struct DemoArgs {
   int64_t labels = 10;
   bool quick = false, route_ceiling = false;
   std::string calibrate_priors, label_batch;
-  double magnitude_weight = -1, class_balance = -1;
+  double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1;
   int64_t gm_steps = 0;
 };
 
@@ -52,6 +52,7 @@ void run_demo_command(const DemoArgs& args) {
   if (!args.calibrate_priors.empty()) o.levers.calibrate_priors = parse_on_off(args.calibrate_priors, "--calibrate-priors");
   if (args.magnitude_weight >= 0) o.levers.magnitude_weight = args.magnitude_weight;
   if (args.class_balance >= 0) o.levers.class_balance_power = args.class_balance;
+  if (args.downstream_class_balance >= 0) o.levers.downstream_class_balance = args.downstream_class_balance;
   if (!args.label_batch.empty()) {
     if (args.label_batch != "all" && args.label_batch != "batch")
       throw UsageError("--label-batch '" + args.label_batch + "': expected all or batch");
@@ -92,10 +93,13 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--calibrate-priors", args->calibrate_priors,
                   "on|off: class-prior calibration of the gradient-matching annotator at synthesis (default on)");
   cmd->add_option("--magnitude-weight", args->magnitude_weight, "weight of the matcher's gradient-magnitude term (default 0)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::NonNegativeNumber)->check(finite_number());
   cmd->add_option("--class-balance", args->class_balance,
                   "power p of the class-balanced matching losses, weights ~ frequency^-p (default 1; 0 = off)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(CLI::Range(0.0, 1.0))->check(finite_number());
+  cmd->add_option("--downstream-class-balance", args->downstream_class_balance,
+                  "power p of every downstream U-Net's class-balanced loss, the same for all arms (default 1; 0 = plain)")
+      ->check(CLI::Range(0.0, 1.0))->check(finite_number());
   cmd->add_option("--label-batch", args->label_batch, "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
   cmd->add_flag("--route-ceiling", args->route_ceiling,
                 "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");

@@ -92,7 +92,7 @@ void add_gan_quality_command(CLI::App& app) {
   cmd->add_option("--generator", args->generator, "generator checkpoint")->required();
   cmd->add_option("--oracle", args->oracle, "segmenter trained on labelled faces renders (e.g. a demo's oracle)")->required();
   cmd->add_option("--num", args->num, "generated images and renders")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--psi", args->psi, "truncation psi of the generated images")->capture_default_str();
+  cmd->add_option("--psi", args->psi, "truncation psi of the generated images")->capture_default_str()->check(finite_number());
   cmd->add_option("--min-region", args->min_region, "smallest eye region counted (pixels)")->capture_default_str();
   cmd->add_option("--json", args->json, "also write the numbers here");
   add_common_options(*cmd, args->common);

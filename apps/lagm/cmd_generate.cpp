@@ -68,7 +68,7 @@ void add_generate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("generate", "images (and block features) from a generator, as a PNG grid");
   cmd->add_option("--generator", args->generator, "generator checkpoint (.safetensors)")->required();
   cmd->add_option("--seeds", args->seeds, "seed list, e.g. 0-15 or 1,5,9-12")->capture_default_str();
-  cmd->add_option("--psi", args->psi, "truncation psi (1 = none)")->capture_default_str();
+  cmd->add_option("--psi", args->psi, "truncation psi (1 = none)")->capture_default_str()->check(finite_number());
   cmd->add_option("--cutoff", args->cutoff, "truncate only the first N ws (default: all)");
   cmd->add_option("--noise-mode", args->noise_mode, "random, const or none")->capture_default_str();
   cmd->add_option("--batch", args->batch, "images per forward pass")->capture_default_str()->check(CLI::PositiveNumber);

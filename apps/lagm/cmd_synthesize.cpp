@@ -45,9 +45,9 @@ void add_synthesize_command(CLI::App& app) {
   cmd->add_option("--shard", args->shard, "write share k of n (k/n)")->capture_default_str();
   cmd->add_option("--generator", o.generator, "generator checkpoint (default: the run's)");
   cmd->add_option("--confidence-threshold", o.confidence_threshold, "max-softmax below which a pixel is uncertain")
-      ->capture_default_str();
-  cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")->capture_default_str();
-  cmd->add_option("--min-confidence", o.min_confidence, "drop images whose mean max-softmax is lower")->capture_default_str();
+      ->capture_default_str()->check(finite_number());
+  cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")->capture_default_str()->check(finite_number());
+  cmd->add_option("--min-confidence", o.min_confidence, "drop images whose mean max-softmax is lower")->capture_default_str()->check(finite_number());
   cmd->add_flag("--wide-crop", o.wide_crop, "keep the central 3/4 rows (4:3 pictures, e.g. the car generator)");
   cmd->add_flag("--calibrate-priors", o.calibrate_priors,
                 "add per-class logit offsets so that the labels' class frequencies match the labelled set's");

@@ -65,8 +65,8 @@ void add_train_gan_command(CLI::App& app) {
   cmd->add_option("--res", args->res, "resolution")->capture_default_str();
   cmd->add_option("--batch", args->batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
   args->kimg_option = cmd->add_option("--kimg", args->kimg, "train until this many thousand images were shown")
-                          ->capture_default_str();
-  cmd->add_option("--snapshot-kimg", args->snapshot_kimg, "snapshot and sample grid every N kimg")->capture_default_str();
+                          ->capture_default_str()->check(finite_number());
+  cmd->add_option("--snapshot-kimg", args->snapshot_kimg, "snapshot and sample grid every N kimg")->capture_default_str()->check(finite_number());
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_train_gan(*args); });
 }

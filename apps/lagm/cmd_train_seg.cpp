@@ -51,15 +51,18 @@ void add_train_seg_command(CLI::App& app) {
   cmd->add_option("--val", args->val, "validation data: a folder or a data set JSON");
   cmd->add_option("--arch", args->arch, "unet, deeplabv3_resnet101 or deeplabv3_resnet50")->capture_default_str();
   cmd->add_option("--base-channels", args->base_channels, "U-Net width")->capture_default_str();
-  cmd->add_option("--aspp-dropout", args->aspp_dropout, "DeepLab ASPP dropout")->capture_default_str();
+  cmd->add_option("--aspp-dropout", args->aspp_dropout, "DeepLab ASPP dropout")->capture_default_str()->check(finite_number());
   cmd->add_option("--backbone-weights", c.backbone_weights, "ImageNet ResNet (safetensors) for DeepLab");
   cmd->add_option("--img-size", args->img_size, "resize folder images to this square size (0 = as stored)")->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "epochs")->capture_default_str();
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
-  cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(finite_number());
   cmd->add_flag("--flip", c.flip, "random horizontal flips");
   cmd->add_flag("--scale-crop", c.scale_crop, "random scale 0.75-1.25 and crop");
   cmd->add_flag("--color-jitter", c.color_jitter, "random brightness, contrast and saturation");
+  cmd->add_option("--class-balance", c.class_balance_power,
+                  "class-balanced loss: class c weighs (its pixel frequency)^-P (0 = plain cross entropy)")
+      ->capture_default_str()->check(finite_number());
   cmd->add_option("--samples-per-epoch", c.samples_per_epoch, "samples per epoch (0 = the data set once; more repeats it)");
   cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")->capture_default_str();
   cmd->add_option("--out", args->out, "output folder (resumes if it holds a finished epoch)")->capture_default_str();

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "commands.h"
 #include "lagm/core/error.h"
@@ -26,6 +27,20 @@ int main(int argc, char** argv) {
   lagm::cli::add_data_export_command(app);
   lagm::cli::add_prepare_pascal_part_command(app);
 
+  // CLI11 answers an unknown command with "A subcommand is required"; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      found = found || sub->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::fprintf(stderr, "lagm: error: unknown command '%s' (commands: %s)\n", argv[1], known.c_str());
+      return 2;
+    }
+  }
+
   bool verbose = false;
   for (int i = 1; i < argc; ++i) verbose = verbose || std::strcmp(argv[i], "--verbose") == 0;
   try {
@@ -37,7 +52,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    std::fprintf(stderr, "lagm: error: %s (see --help)\n", e.what());
     return 2;
   } catch (const lagm::InputError& e) {
     std::fprintf(stderr, "lagm: error: %s\n", e.what());

@@ -13,16 +13,11 @@
 #include "test_support.h"
 
 using ::testing::HasSubstr;
+using lagm::test::count_lines;
 using lagm::test::run_command;
 
 namespace {
 const std::string kLagm = LAGM_BINARY;
-
-int count_lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 }  // namespace
 
 TEST(Cli, HelpForEveryCommandExitsZero) {

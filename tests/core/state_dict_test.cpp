@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <limits>
+
 #include "lagm/core/error.h"
+#include "lagm/core/tensor_dict.h"
 
 using ::testing::HasSubstr;
 
@@ -73,4 +77,37 @@ TEST(StateDict, NonStrictReturnsMissingKeys) {
   const auto missing = lagm::core::load_state_dict(*m, partial, {/*strict=*/false});
   EXPECT_EQ(missing.size(), 8u);
   EXPECT_FLOAT_EQ(m->scale.item<float>(), 2.0f);
+}
+
+TEST(TensorDict, RequireFiniteNamesTheSourceAndTheTensor) {
+  lagm::core::TensorDict d;
+  d.source = "G.safetensors";
+  d.set("ok", torch::ones({3}));
+  d.set("steps", torch::tensor({int64_t{1}}));  // integer tensors cannot be non-finite
+  EXPECT_NO_THROW(d.require_finite());
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+    auto w = torch::zeros({2, 2});
+    w[1][0] = bad;
+    d.set("synthesis.b4.conv.weight", w);
+    try {
+      d.require_finite();
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("G.safetensors"));
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("synthesis.b4.conv.weight"));
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("non-finite"));
+    }
+  }
+}
+
+TEST(Error, RequireFiniteLossNamesTheLossAndWhere) {
+  EXPECT_NO_THROW(lagm::require_finite_loss(0.5, "the loss", "step 3"));
+  try {
+    lagm::require_finite_loss(std::nan(""), "the matching loss", "iteration 17");
+    ADD_FAILURE();
+  } catch (const lagm::InputError&) {
+    ADD_FAILURE() << "a diverged run is not bad input (exit 1, not 2)";
+  } catch (const lagm::Error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("the matching loss is NaN at iteration 17"));
+  }
 }

@@ -105,6 +105,24 @@ TEST(Image, MaskReaderRefusesRgb) {
   }
 }
 
+// A 16-bit gray mask holding classes 0-7 (and one 257) must not be read through its high byte.
+TEST(Image, MaskReaderRefuses16BitGray) {
+  const auto dir = lagm::test::fresh_temp_dir("mask16");
+  const auto path = (dir / "m16.png").string();
+  ASSERT_EQ(lagm::test::run_python("from PIL import Image\nimport numpy as np\n"
+                                   "a = (np.arange(16, dtype=np.uint16) % 8).reshape(4, 4)\na[0, 0] = 257\n"
+                                   "im = Image.fromarray(a)\nim.save('" + path + "')\n"
+                                   "assert Image.open('" + path + "').mode.startswith('I'), Image.open('" + path + "').mode\n"),
+            0);
+  try {
+    lagm::io::read_mask_png(path);
+    FAIL() << "a 16-bit mask was read";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(path));
+    EXPECT_THAT(e.what(), HasSubstr("16-bit"));
+  }
+}
+
 TEST(Image, FloatConversionsMatchReference) {
   auto x = torch::tensor({-1.5f, -1.0f, 0.0f, 0.999f, 1.0f}).view({1, 5, 1}).expand({3, 5, 1});
   auto u = lagm::io::to_uint8_image(x);  // [5, 1, 3]

@@ -129,6 +129,9 @@ TEST(PriorCalibration, PhaseOneOptionsAreValidated) {
   for (const auto& [extra, key] :
        std::vector<std::pair<nlohmann::json, std::string>>{{{{"class_balance_power", 2.0}}, "class_balance_power"},
                                                            {{{"label_batch", -1}}, "label_batch"},
+                                                           {{{"batch", 2.5}}, "batch"},
+                                                           {{{"seed", -1}}, "seed"},
+                                                           {{{"class_balance_power", "1"}}, "class_balance_power"},
                                                            {{{"matcher", {{"magnitude_weight", -1.0}}}}, "magnitude_weight"}}) {
     try {
       small_config(dir, extra);
@@ -164,5 +167,37 @@ TEST(SegmenterInit, StartsFromTheGivenWeightsAndRefusesAnotherClassList) {
     FAIL() << "expected an error";
   } catch (const lagm::InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr(snapshot));
+  }
+}
+
+// annotator_init: A starts from another run's annotator (here with a learning rate of 1e-30, so the
+// run's annotator must stay the one it started from); a different annotator is refused.
+TEST(AnnotatorInit, StartsFromTheSnapshotsAnnotatorAndRefusesAnotherShape) {
+  const auto dir = lagm::test::fresh_temp_dir("annotator_init").string();
+  lagm::test::write_small_generator(dir);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
+  const auto first = lm::latest_snapshot(lm::train_annotator(small_config(dir), dir + "/runs", torch::kCPU).run_dir);
+  const auto frozen = small_config(dir, {{"annotator_init", first}, {"seed", 5},
+                                         {"annotator_optimizer", {{"kind", "adam"}, {"lr", 1e-30}}}});
+  const auto second = lm::latest_snapshot(lm::train_annotator(frozen, dir + "/runs", torch::kCPU).run_dir);
+  const auto a = lm::read_snapshot(first).tensors.with_prefix_stripped("A.");
+  const auto b = lm::read_snapshot(second).tensors.with_prefix_stripped("A.");
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a.items())
+    if (name.find("running_") == std::string::npos && name.find("num_batches") == std::string::npos)
+      EXPECT_TRUE(torch::allclose(t, b.at(name), 0.0, 1e-20)) << name;
+  // Without the init, the same seed starts from other weights.
+  const auto fresh = lm::latest_snapshot(
+      lm::train_annotator(small_config(dir, {{"seed", 5}, {"annotator_optimizer", {{"kind", "adam"}, {"lr", 1e-30}}}}),
+                          dir + "/runs", torch::kCPU)
+          .run_dir);
+  const auto c = lm::read_snapshot(fresh).tensors.with_prefix_stripped("A.");
+  EXPECT_FALSE(torch::equal(a.items().front().second, c.at(a.items().front().first)));
+  try {
+    lm::train_annotator(small_config(dir, {{"annotator_init", first}, {"annotator", {{"tmp_channels", 4}}}}),
+                        dir + "/runs", torch::kCPU);
+    ADD_FAILURE() << "an annotator of another width was loaded";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr(first));
   }
 }

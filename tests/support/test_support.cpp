@@ -38,4 +38,10 @@ int run_python(const std::string& script) {
   return code;
 }
 
+int count_lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
 }  // namespace lagm::test

@@ -16,4 +16,7 @@ int run_python(const std::string& script);
 /// Runs a shell command; returns {exit status, combined stdout+stderr}.
 std::pair<int, std::string> run_command(const std::string& command);
 
+/// Newlines in `text` (a one-line error has exactly one).
+int count_lines(const std::string& text);
+
 }  // namespace lagm::test

@@ -25,6 +25,10 @@ class UsageError : public Error {
   using Error::Error;
 };
 
+/// Throws Error("<what> is <value> at <where>: training diverged ...") when `value` is NaN or
+/// infinite. Trainers call it on every loss, every step, before anything of that step is saved.
+void require_finite_loss(double value, const std::string& what, const std::string& where);
+
 /// "[2, 3, 4]".
 std::string format_shape(const std::vector<int64_t>& shape);
 

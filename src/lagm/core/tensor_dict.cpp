@@ -1,5 +1,7 @@
 #include "lagm/core/tensor_dict.h"
 
+#include <ATen/ATen.h>
+
 #include "lagm/core/error.h"
 
 namespace lagm::core {
@@ -22,6 +24,14 @@ const torch::Tensor& TensorDict::at(const std::string& name) const {
 
 void TensorDict::update(const TensorDict& other, const std::string& prefix) {
   for (const auto& [name, tensor] : other.items_) set(prefix + name, tensor);
+}
+
+void TensorDict::require_finite() const {
+  for (const auto& [name, t] : items_) {
+    if (!t.is_floating_point()) continue;
+    if (!torch::isfinite(t).all().item<bool>())
+      throw InputError(source + ": tensor '" + name + "' holds non-finite values (NaN or infinity)");
+  }
 }
 
 TensorDict TensorDict::with_prefix_stripped(const std::string& prefix) const {

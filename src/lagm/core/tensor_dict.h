@@ -27,6 +27,9 @@ class TensorDict {
   void update(const TensorDict& other, const std::string& prefix = "");
   /// The entries whose names start with `prefix`, with the prefix removed ("G." -> generator).
   TensorDict with_prefix_stripped(const std::string& prefix) const;
+  /// Throws InputError naming `source` and the first tensor holding NaN or infinity. Loaders of
+  /// weights call it: a checkpoint with NaN weights otherwise yields black images and exit 0.
+  void require_finite() const;
   /// Where these tensors came from (a file name); used in error messages.
   std::string source = "<memory>";
 

@@ -156,6 +156,7 @@ class Demo {
     c.epochs = s_.epochs;
     c.batch = s_.batch;
     c.lr = 1e-3;
+    c.class_balance_power = s_.downstream_class_balance;
     c.seed = o_.seed;
     return c;
   }
@@ -265,7 +266,8 @@ nlohmann::json DemoSettings::to_json() const {
           {"quality_images", quality_images},
           {"pseudo_label_steps", pseudo_label_steps}, {"annotator", {{"arch", "fpn"}, {"tmp_channels", annotator_channels}}},
           {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
-          {"epochs", epochs},           {"batch", batch}};
+          {"epochs", epochs},           {"batch", batch},
+          {"downstream_class_balance", downstream_class_balance}};
 }
 
 DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
@@ -285,6 +287,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.all_labels) s.all_labels = *levers.all_labels;
   if (levers.class_balance_power) s.class_balance_power = *levers.class_balance_power;
   if (levers.steps) s.gm_steps = *levers.steps;
+  if (levers.downstream_class_balance) s.downstream_class_balance = *levers.downstream_class_balance;
   return s;
 }
 
@@ -297,6 +300,9 @@ DemoResult run_demo(const DemoOptions& options, const DemoProgressFn& progress) 
   if (options.levers.class_balance_power &&
       !(*options.levers.class_balance_power >= 0 && *options.levers.class_balance_power <= 1))
     throw UsageError("--class-balance must be in [0, 1]");
+  if (options.levers.downstream_class_balance &&
+      !(*options.levers.downstream_class_balance >= 0 && *options.levers.downstream_class_balance <= 1))
+    throw UsageError("--downstream-class-balance must be in [0, 1]");
   return Demo(options, progress).run();
 }
 

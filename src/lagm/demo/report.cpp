@@ -64,6 +64,16 @@ torch::Tensor prediction_grid(const ReportInputs& in, int64_t rows) {
   return io::tile_images(tiles.flatten(0, 1), cols);
 }
 
+// The levers this run used, in one sentence for both reports.
+std::string settings_sentence(const DemoSettings& s) {
+  std::ostringstream o;
+  o << "Gradient matching: prior calibration at synthesis " << (s.calibrate_priors ? "on" : "off")
+    << ", class balance power " << s.class_balance_power << ", magnitude weight " << s.magnitude_weight
+    << ", target gradient from " << (s.all_labels ? "all N labels" : "a batch of 2") << ", " << s.gm_steps
+    << " matching steps. Every downstream U-Net: class-balanced loss power " << s.downstream_class_balance << ".";
+  return o.str();
+}
+
 nlohmann::json results_json(const ReportInputs& in) {
   nlohmann::json methods = nlohmann::json::object();
   for (const auto& a : in.result.arms) {
@@ -119,10 +129,7 @@ std::string markdown(const ReportInputs& in) {
     for (double v : q.at("per_class_iou").get<std::vector<double>>()) md << " " << percent(v) << " |";
     md << " " << percent(q.at("fg_mIoU").get<double>()) << " |\n";
   }
-  md << "\nGradient matching: prior calibration at synthesis " << (in.settings.calibrate_priors ? "on" : "off")
-     << ", class balance power " << in.settings.class_balance_power << ", magnitude weight "
-     << in.settings.magnitude_weight << ", target gradient from " << (in.settings.all_labels ? "all N labels" : "a batch of 2")
-     << ", " << in.settings.gm_steps << " matching steps.\n";
+  md << "\n" << settings_sentence(in.settings) << "\n";
   md << "\n## Generated images and their gradient-matching annotator labels\n\n![annotator labels](annotator_labels.png)\n";
   md << "\n## Test predictions\n\nColumns: image | truth";
   for (const auto& a : r.arms) md << " | " << display_name(a.name);
@@ -164,10 +171,7 @@ std::string html(const ReportInputs& in) {
     for (double v : q.at("per_class_iou").get<std::vector<double>>()) h << "<td>" << percent(v) << "</td>";
     h << "<td>" << percent(q.at("fg_mIoU").get<double>()) << "</td></tr>";
   }
-  h << "</table><p>Gradient matching: prior calibration at synthesis " << (in.settings.calibrate_priors ? "on" : "off")
-    << ", class balance power " << in.settings.class_balance_power << ", magnitude weight "
-    << in.settings.magnitude_weight << ", target gradient from " << (in.settings.all_labels ? "all N labels" : "a batch of 2")
-    << ", " << in.settings.gm_steps << " matching steps.</p>";
+  h << "</table><p>" << settings_sentence(in.settings) << "</p>";
   h << "<h2>Generated images and their gradient-matching annotator labels</h2>"
        "<img src=\"annotator_labels.png\" alt=\"annotator labels\">";
   h << "<h2>Test predictions</h2><p>Columns: image | truth";

@@ -261,10 +261,11 @@ class GanRun {
         logits = D_->forward(generate(torch::randn({batch, config_.generator.z_dim}, device_)));
       }
       auto loss = torch::nn::functional::softplus(-logits.to(torch::kFloat32)).mean();
+      out.g = loss.item<double>();
+      require_finite_loss(out.g, "the generator loss", "iteration " + std::to_string(iteration_));
       clear_grads(*G_);
       loss.backward();
       g_opt_->step();
-      out.g = loss.item<double>();
     }
 
     // D: fakes down, reals up.
@@ -284,10 +285,11 @@ class GanRun {
       auto loss_fake = torch::nn::functional::softplus(logits_fake.to(torch::kFloat32)).mean();
       auto loss_real = torch::nn::functional::softplus(-logits_real.to(torch::kFloat32)).mean();
       auto loss = loss_fake + loss_real;
+      out.d = loss.item<double>();
+      require_finite_loss(out.d, "the discriminator loss", "iteration " + std::to_string(iteration_));
       clear_grads(*D_);
       loss.backward();
       d_opt_->step();
-      out.d = loss.item<double>();
     }
 
     // Lazy R1 on reals: gamma/2 |grad_x D(x)|^2, scaled by the interval.
@@ -391,6 +393,8 @@ GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device dev
   const auto meta = it == file.metadata.end() ? nlohmann::json() : nlohmann::json::parse(it->second, nullptr, false);
   if (!meta.is_object() || meta.value("kind", "") != "gan_train_state")
     throw InputError(path + ": not a lagm train-gan state (metadata kind is not gan_train_state)");
+  file.tensors.source = path;
+  file.tensors.require_finite();
   GanTrainConfig config = gan_train_config_from_json(meta.at("config"), path);
   if (total_kimg > 0) config.total_kimg = total_kimg;
   GanRun run(config, run_dir, device, progress);

@@ -67,12 +67,15 @@ torch::Tensor decode_png(const std::string& bytes, const std::string& path, bool
   if (as_mask) {
     if (color_type == PNG_COLOR_TYPE_PALETTE) {
       if (bit_depth < 8) png_set_packing(png);
-    } else if (color_type == PNG_COLOR_TYPE_GRAY) {
+    } else if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth <= 8) {
       if (bit_depth < 8) png_set_packing(png);  // keep the values (0/1 for 1-bit masks), unscaled
-      if (bit_depth == 16) png_set_strip_16(png);
     } else {
+      // A 16-bit mask stripped to 8 bits would read class 257 as 1 and classes 0-255 as 0.
+      const std::string got = color_type == PNG_COLOR_TYPE_GRAY       ? "a 16-bit gray PNG"
+                              : color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? "a gray PNG with alpha"
+                                                                        : "an RGB PNG";
       png_destroy_read_struct(&png, &info, nullptr);
-      throw lagm::InputError(path + ": a mask must be a palette or 8-bit gray PNG (class indices), got an RGB PNG");
+      throw lagm::InputError(path + ": a mask must be a palette or 8-bit gray PNG (class indices), got " + got);
     }
     channels = 1;
   } else {

@@ -49,6 +49,7 @@ Snapshot read_snapshot(const std::string& path) {
     s.info.best_iteration = c.at("best").at("iteration").get<int64_t>();
     s.tensors = std::move(file.tensors);
     s.tensors.source = path;
+    s.tensors.require_finite();
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path + ": malformed snapshot metadata: " + e.what());

@@ -50,7 +50,7 @@ TransformOptions transform_options_from_json(const nlohmann::json& j, const std:
 }
 
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where) {
-  check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "segmenter_backbone", "segmenter_init", "gm_params",
+  check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "segmenter_backbone", "segmenter_init", "annotator_init", "gm_params",
                  "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "label_batch", "class_balance_power", "total_iters", "annotator_interval",
                  "segmenter_interval", "seed", "training_set", "validation_set", "niter_per_tick", "snapshot_ticks",
                  "grid_size", "run_name", "transform"},
@@ -80,6 +80,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   }
   c.segmenter_backbone = get_or<std::string>(j, "segmenter_backbone", "", where);
   c.segmenter_init = get_or<std::string>(j, "segmenter_init", "", where);
+  c.annotator_init = get_or<std::string>(j, "annotator_init", "", where);
   c.gm_params = resolve_gm_params_regex(get_or<std::string>(j, "gm_params", ".*", where));
   if (j.contains("matcher")) {
     const auto& m = j["matcher"];
@@ -132,6 +133,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
           {"segmenter", c.segmenter},
           {"segmenter_backbone", c.segmenter_backbone},
           {"segmenter_init", c.segmenter_init},
+          {"annotator_init", c.annotator_init},
           {"gm_params", c.gm_params},
           {"matcher", {{"metric", to_string(c.matcher.metric)}, {"reduction", to_string(c.matcher.reduction)},
                        {"cosine_eps", c.matcher.cosine_eps == CosineEps::kClampProduct ? "clamp_product" : "clamp_each_norm"},

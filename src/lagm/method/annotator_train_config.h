@@ -50,6 +50,9 @@ struct AnnotatorTrainConfig {
   /// A trained segmenter (train-seg checkpoint or phase-I snapshot) that S starts from instead of
   /// random weights, e.g. a network trained on the same N labels. Empty = the reference's start.
   std::string segmenter_init;
+  /// An annotator snapshot (phase-I run or pseudo-labelling fit) that A starts from instead of
+  /// random weights: gradient matching then refines its labels. Empty = the reference's start.
+  std::string annotator_init;
   std::string gm_params = ".*";                   ///< preset name or regex
   MatcherOptions matcher;
   TransformOptions transform;  ///< applied to generated images and annotator logits in the loop

@@ -94,6 +94,15 @@ class AnnotatorRun {
         throw InputError(config_.segmenter_init + ": its classes differ from the labelled set's");
       core::load_state_dict(segmenter_->module(), core::state_dict(init.segmenter->module()));
     }
+    if (!config_.annotator_init.empty()) {
+      const auto init = read_snapshot(config_.annotator_init);
+      if (init.info.annotator != models::to_json(annotator_->options))
+        throw InputError(config_.annotator_init + ": its annotator (" + init.info.annotator.dump() +
+                         ") differs from the run's (" + models::to_json(annotator_->options).dump() + ")");
+      if (init.info.class_names != labelled_->class_names())
+        throw InputError(config_.annotator_init + ": its classes differ from the labelled set's");
+      core::load_state_dict(*annotator_, core::state_dict(*load_snapshot_annotator(init)));
+    }
     annotator_->to(device_);
     segmenter_->module().to(device_);
     opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());
@@ -139,11 +148,17 @@ class AnnotatorRun {
         auto [images, masks] = labelled_batch();
         auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
         const auto a = step_->annotator_phase(images, masks, z);
+        const std::string where = "iteration " + std::to_string(iteration_);
+        require_finite_loss(a.loss_label, "the labelled loss", where);
+        require_finite_loss(a.loss_synthetic, "the synthetic loss of phase A", where);
+        require_finite_loss(a.loss_gm, "the matching loss", where);
         stats.add(0, a.loss_label), stats.add(1, a.loss_synthetic), stats.add(2, a.loss_gm);
       }
       if (iteration_ % config_.segmenter_interval == 0) {
         auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
-        stats.add(3, step_->segmenter_phase(z).loss_synthetic);
+        const double loss = step_->segmenter_phase(z).loss_synthetic;
+        require_finite_loss(loss, "the loss of phase S", "iteration " + std::to_string(iteration_));
+        stats.add(3, loss);
       }
       ++iteration_;
       ++tick_iters;

@@ -10,14 +10,31 @@
 
 namespace lagm::method {
 
-std::vector<double> class_frequencies(const torch::Tensor& labels, int64_t num_classes) {
+namespace {
+
+torch::Tensor class_counts(const torch::Tensor& labels, int64_t num_classes) {
   auto flat = labels.reshape(-1).to(torch::kCPU, torch::kInt64);
   flat = flat.masked_select((flat >= 0) & (flat < num_classes));
-  const auto counts = torch::bincount(flat, {}, num_classes).to(torch::kFloat64);
+  return torch::bincount(flat, {}, num_classes).to(torch::kFloat64);
+}
+
+std::vector<double> normalised(const torch::Tensor& counts) {
   const double total = std::max(1.0, counts.sum().item<double>());
-  std::vector<double> f(static_cast<size_t>(num_classes));
-  for (int64_t c = 0; c < num_classes; ++c) f[c] = counts[c].item<double>() / total;
+  std::vector<double> f(static_cast<size_t>(counts.numel()));
+  for (int64_t c = 0; c < counts.numel(); ++c) f[c] = counts[c].item<double>() / total;
   return f;
+}
+
+}  // namespace
+
+std::vector<double> class_frequencies(const torch::Tensor& labels, int64_t num_classes) {
+  return normalised(class_counts(labels, num_classes));
+}
+
+std::vector<double> class_frequencies(const data::LabelledDataset& dataset) {
+  auto counts = torch::zeros({dataset.num_classes()}, torch::kFloat64);
+  for (size_t i = 0; i < dataset.size(); ++i) counts += class_counts(dataset.get(i).label, dataset.num_classes());
+  return normalised(counts);
 }
 
 std::vector<double> fit_logit_offsets(const torch::Tensor& pixel_logits, const std::vector<double>& target,

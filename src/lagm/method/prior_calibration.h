@@ -10,10 +10,14 @@
 
 #include <vector>
 
+#include "lagm/data/labelled_dataset.h"
+
 namespace lagm::method {
 
 /// Pixel frequency of each class in int label maps (any shape; values >= num_classes ignored).
 std::vector<double> class_frequencies(const torch::Tensor& labels, int64_t num_classes);
+/// The same over every label map of a data set (read one at a time).
+std::vector<double> class_frequencies(const data::LabelledDataset& dataset);
 
 /// Offsets b [K] (b_0 = 0) such that argmax_c(logits_c + b_c) over `pixel_logits` [P, K] has
 /// frequencies close to `target` [K]. A fixed-point iteration b += rate_t clamp(log t - log f, ±0.5)

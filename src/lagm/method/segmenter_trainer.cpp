@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -13,7 +14,9 @@
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/run_directory.h"
+#include "lagm/method/gm_step.h"
 #include "lagm/method/optimizer.h"
+#include "lagm/method/prior_calibration.h"
 #include "lagm/method/training_state.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/segmenter.h"
@@ -83,6 +86,9 @@ std::string exact(double v) {
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir, torch::Device device,
                                      const SegProgressFn& progress) {
   if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
+  if (!(std::isfinite(c.lr) && c.lr > 0)) throw UsageError("train-seg: --lr must be a finite number > 0");
+  if (!(c.class_balance_power >= 0 && c.class_balance_power <= 1))
+    throw UsageError("train-seg: --class-balance must be in [0, 1]");
   const auto train_ptr = open_labelled_dataset(c.data, "train-seg --data");
   const auto& train = *train_ptr;
   std::unique_ptr<data::LabelledDataset> val;
@@ -102,6 +108,10 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   oc.lr = c.lr;
   auto opt = make_optimizer(oc, seg.module().parameters());
   const auto names = parameter_names(seg.module());
+  auto loss_options = F::CrossEntropyFuncOptions().ignore_index(255);
+  if (c.class_balance_power > 0)
+    loss_options.weight(class_balance_weights(class_frequencies(train), c.class_balance_power)
+                            .to(torch::TensorOptions().dtype(torch::kFloat32).device(device)));
 
   SegmenterTrainResult r;
   r.outdir = outdir;
@@ -138,10 +148,12 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
       auto [x, y] = data::load_batch(train, idx);
       std::tie(x, y) = augment(x, y, c);
       opt->zero_grad();
-      auto loss = F::cross_entropy(seg.forward(x.to(device)), y.to(device), F::CrossEntropyFuncOptions().ignore_index(255));
+      auto loss = F::cross_entropy(seg.forward(x.to(device)), y.to(device), loss_options);
+      const double loss_value = loss.item<double>();
+      require_finite_loss(loss_value, "the training loss", "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps));
       loss.backward();
       opt->step();
-      loss_sum += loss.item<double>();
+      loss_sum += loss_value;
       ++loss_n;
       ++steps;
     }

@@ -25,6 +25,11 @@ struct SegmenterTrainConfig {
   bool flip = false;       ///< random horizontal flips
   bool scale_crop = false; ///< random scale in [0.75, 1.25] then crop/pad back to size
   bool color_jitter = false;  ///< random brightness, contrast and saturation (+-25 %) per image
+  /// Class-balanced cross entropy: class c weighs (its pixel frequency in the training data)^-p,
+  /// scaled to a mean pixel weight of 1 (method::class_balance_weights). 0 = the reference's loss.
+  /// Why: a part covering 0.5 % of the pixels otherwise hardly moves the loss, and a short training
+  /// learns it on one run and not on the next.
+  double class_balance_power = 0;
   /// Samples per epoch: 0 = the data set once; more repeats reshuffled copies, so a few labelled
   /// images get the same number of steps per epoch as a large data set.
   int64_t samples_per_epoch = 0;

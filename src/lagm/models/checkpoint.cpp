@@ -22,6 +22,7 @@ ModelCheckpoint read_model_checkpoint(const std::string& path) {
   ckpt.extra = meta.value("extra", nlohmann::json::object());
   ckpt.tensors = std::move(file.tensors);
   ckpt.tensors.source = path;
+  ckpt.tensors.require_finite();
   return ckpt;
 }
 

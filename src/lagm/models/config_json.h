@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <set>
+#include <type_traits>
 #include <string>
 
 #include "lagm/core/error.h"
@@ -18,8 +20,21 @@ void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed, c
 template <typename T>
 T get_or(const nlohmann::json& j, const char* key, T fallback, const std::string& where) {
   if (!j.contains(key) || j.at(key).is_null()) return fallback;
+  const auto& v = j.at(key);
+  // nlohmann converts 2.5 to 2 and 1e400 to inf silently: integers must be written as integers,
+  // non-negative ones not as negatives, and real numbers must be finite.
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!v.is_number_integer()) throw InputError(where + "." + key + ": expected an integer, got " + v.dump());
+    if constexpr (std::is_unsigned_v<T>)
+      if (!v.is_number_unsigned() && v.get<int64_t>() < 0)
+        throw InputError(where + "." + key + ": expected an integer >= 0, got " + v.dump());
+  }
+  if constexpr (std::is_floating_point_v<T>) {
+    if (!v.is_number()) throw InputError(where + "." + key + ": expected a number, got " + v.dump());
+    if (!std::isfinite(v.get<double>())) throw InputError(where + "." + key + ": expected a finite number, got " + v.dump());
+  }
   try {
-    return j.at(key).get<T>();
+    return v.get<T>();
   } catch (const nlohmann::json::exception&) {
     throw InputError(where + "." + key + ": wrong type (" + j.at(key).dump() + ")");
   }

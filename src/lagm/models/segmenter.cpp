@@ -56,6 +56,7 @@ void load_imagenet_backbone(Segmenter& segmenter, const core::TensorDict& resnet
   backbone.source = resnet_weights.source;
   for (const auto& [name, t] : resnet_weights.items())
     if (name.rfind("fc.", 0) != 0) backbone.set(name, t);
+  backbone.require_finite();
   core::load_state_dict(*wrapper.main_net->backbone, backbone);
 }
 
