@@ -5,10 +5,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include <fstream>
 
 #include "fixtures.h"
 #include "lagm/core/safetensors.h"
+#include "lagm/io/folder_lock.h"
 #include "test_support.h"
 
 using ::testing::HasSubstr;
@@ -79,4 +82,12 @@ TEST(BadInput, ConfigValuesAreParsedStrictly) {
 
 TEST(BadInput, UnknownCommandIsNamed) {
   expect_bad_input("tranin-seg --data x", {"unknown command 'tranin-seg'", "train-seg"});
+}
+
+TEST(BadInput, ASecondWriterOfAnOutputFolderExitsTwo) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_two_writers").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
+  const lagm::io::FolderLock held(dir + "/seg");
+  expect_bad_input("train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --out " + dir + "/seg",
+                   {dir + "/seg", "pid " + std::to_string(::getpid())});
 }

@@ -40,10 +40,12 @@ std::string make_run(const std::string& dir) {
   return lagm::method::train_annotator(config, dir + "/runs", torch::kCPU).run_dir;
 }
 
+// Every file of a folder except the writers' lock files (bookkeeping that holds a pid, not data).
 std::map<std::string, std::string> read_tree(const std::string& root) {
   std::map<std::string, std::string> files;
   for (const auto& e : fs::recursive_directory_iterator(root))
-    if (e.is_regular_file()) files[fs::relative(e.path(), root).string()] = lagm::core::read_file(e.path().string());
+    if (e.is_regular_file() && e.path().filename().string().rfind(".lock", 0) != 0)
+      files[fs::relative(e.path(), root).string()] = lagm::core::read_file(e.path().string());
   return files;
 }
 

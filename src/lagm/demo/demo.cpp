@@ -12,6 +12,7 @@
 #include "lagm/data/folder_dataset.h"
 #include "lagm/demo/report.h"
 #include "lagm/eval/evaluate.h"
+#include "lagm/io/folder_lock.h"
 #include "lagm/method/annotator_trainer.h"
 #include "lagm/method/pseudo_label.h"
 #include "lagm/method/segmenter_checkpoint.h"
@@ -39,7 +40,7 @@ class Demo {
       : o_(std::move(o)), s_(demo_settings(o_.quick, o_.levers)), progress_(std::move(progress)) {}
 
   DemoResult run() {
-    fs::create_directories(o_.out);
+    const io::FolderLock lock(o_.out);
     if (!fs::exists(o_.generator)) throw InputError(o_.generator + ": generator checkpoint not found");
     const auto& domain = toy::find_domain("faces");
     class_names_ = domain.class_names;

@@ -16,6 +16,7 @@
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/gan/discriminator.h"
+#include "lagm/io/folder_lock.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
 #include "lagm/method/gm_step.h"
@@ -378,7 +379,7 @@ GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_di
   if (fs::exists(fs::path(run_dir) / kStateFile))
     throw UsageError(run_dir + ": already holds a GAN training run; continue it with --resume " + run_dir);
   torch::manual_seed(config.seed);
-  fs::create_directories(run_dir);
+  const io::FolderLock lock(run_dir);
   core::write_file_atomic((fs::path(run_dir) / "config.json").string(), to_json(config).dump(2) + "\n");
   GanRun run(config, run_dir, device, progress);
   return run.run();
@@ -388,6 +389,7 @@ GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device dev
                                    const GanProgressFn& progress) {
   const std::string path = (fs::path(run_dir) / kStateFile).string();
   if (!fs::exists(path)) throw InputError(path + ": no GAN training state to resume");
+  const io::FolderLock lock(run_dir);
   auto file = core::read_safetensors(path);
   auto it = file.metadata.find("lagm");
   const auto meta = it == file.metadata.end() ? nlohmann::json() : nlohmann::json::parse(it->second, nullptr, false);

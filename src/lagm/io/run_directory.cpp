@@ -5,6 +5,7 @@
 #include <fstream>
 #include <regex>
 
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 
 namespace lagm::io {
@@ -19,15 +20,29 @@ std::string create_run_directory(const std::string& outdir, const std::string& n
     const std::string fname = e.path().filename().string();
     if (std::regex_match(fname, m, pattern)) next = std::max(next, std::stoi(m[1]) + 1);
   }
-  char id[16];
-  std::snprintf(id, sizeof id, "%05d", next);
-  const fs::path dir = fs::path(outdir) / (std::string(id) + "-" + name);
-  fs::create_directories(dir);
-  return dir.string();
+  for (;; ++next) {
+    char id[16];
+    std::snprintf(id, sizeof id, "%05d", next);
+    const fs::path dir = fs::path(outdir) / (std::string(id) + "-" + name);
+    // create_directory is false when another process made it first: take the next id.
+    if (fs::create_directory(dir)) return dir.string();
+  }
 }
 
 void append_jsonl(const std::string& path, const nlohmann::json& record) {
   append_line(path, record.dump());
+}
+
+void truncate_jsonl_after(const std::string& path, const std::string& key, int64_t last_kept) {
+  if (!fs::exists(path)) return;
+  std::ifstream in(path);
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains(key) && j[key].is_number_integer() && j[key].get<int64_t>() <= last_kept)
+      kept += line + "\n";
+  }
+  core::write_file_atomic(path, kept);
 }
 
 void append_line(const std::string& path, const std::string& line) {

@@ -17,6 +17,7 @@
 #include "lagm/eval/evaluate.h"
 #include "lagm/eval/label_grid.h"
 #include "lagm/io/image.h"
+#include "lagm/io/folder_lock.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/gm_step.h"
@@ -304,6 +305,7 @@ class AnnotatorRun {
 TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir, torch::Device device,
                             const ProgressFn& progress) {
   const std::string run_dir = io::create_run_directory(outdir, config.run_name);
+  const io::FolderLock lock(run_dir);
   core::write_file_atomic((fs::path(run_dir) / "config.json").string(), to_json(config).dump(1) + "\n");
   AnnotatorRun run(config, run_dir, device, progress);
   run.setup();
@@ -315,6 +317,7 @@ TrainResult resume_annotator_training(const std::string& run_dir, torch::Device 
                                       int64_t total_iters) {
   const std::string config_path = (fs::path(run_dir) / "config.json").string();
   if (!fs::exists(config_path)) throw InputError(run_dir + ": not a train-annotator run (no config.json)");
+  const io::FolderLock lock(run_dir);
   auto json = nlohmann::json::parse(core::read_file(config_path), nullptr, false);
   if (json.is_discarded()) throw InputError(config_path + ": not valid JSON");
   auto config = annotator_train_config_from_json(json, config_path);
@@ -325,7 +328,11 @@ TrainResult resume_annotator_training(const std::string& run_dir, torch::Device 
   if (latest.empty()) {
     run.write_reals_grid();
   } else {
-    run.restore(read_snapshot(latest));
+    const auto snapshot = read_snapshot(latest);
+    run.restore(snapshot);
+    // Ticks and validations after the snapshot are repeated now: drop their old lines.
+    for (const char* file : {"stats.jsonl", "metrics-val.jsonl"})
+      io::truncate_jsonl_after((fs::path(run_dir) / file).string(), "iteration", snapshot.info.iteration);
     if (progress) progress("resumed from " + latest);
   }
   return run.run();

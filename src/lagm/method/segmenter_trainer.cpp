@@ -13,6 +13,7 @@
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
+#include "lagm/io/folder_lock.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/gm_step.h"
 #include "lagm/method/optimizer.h"
@@ -96,7 +97,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   if (val && val->num_classes() != train.num_classes())
     throw InputError(c.validation.describe() + ": " + std::to_string(val->num_classes()) + " classes, but the training data (" +
                      c.data.describe() + ") has " + std::to_string(train.num_classes()));
-  fs::create_directories(outdir);
+  const io::FolderLock lock(outdir);
   torch::manual_seed(c.seed);
   auto s_json = c.segmenter;
   s_json["num_classes"] = train.num_classes();
@@ -127,6 +128,8 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     core::load_state_dict(seg.module(), models::read_model_checkpoint(epoch_checkpoint(outdir, start_epoch - 1)).tensors);
     load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
     set_rng_state(torch::kCPU, st.tensors.at("rng.cpu"));
+    // An epoch validated but not saved is repeated now: drop its old line.
+    io::truncate_jsonl_after((fs::path(outdir) / "metrics-val.jsonl").string(), "epoch", start_epoch - 1);
     if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
   }
   const int64_t n = static_cast<int64_t>(train.size());

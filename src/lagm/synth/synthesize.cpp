@@ -10,6 +10,7 @@
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/folder_dataset.h"
+#include "lagm/io/folder_lock.h"
 #include "lagm/io/image.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/annotator_snapshot.h"
@@ -162,6 +163,8 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
     throw UsageError("--shard k/n needs 0 <= k < n");
   if (!(o.keep_top > 0 && o.keep_top <= 1)) throw UsageError("--keep-top must be in (0, 1]");
+  // Shards write disjoint images into one folder on purpose; the same shard twice must not.
+  const io::FolderLock lock(o.out, ".lock-shard-" + std::to_string(o.shard_index) + "-of-" + std::to_string(o.shard_count));
   SynthesizeResult result;
   result.snapshot = resolve_snapshot(o.run_dir, o.snapshot);
   const auto snap = method::read_snapshot(result.snapshot);
