@@ -26,9 +26,25 @@ const CLI::Validator& finite_number() {
   return validator;
 }
 
+CLI::Validator at_least(double minimum) {
+  std::ostringstream bound;
+  bound << minimum;
+  return CLI::Validator(
+      [minimum, bound = bound.str()](std::string& text) -> std::string {
+        try {
+          size_t used = 0;
+          const double v = std::stod(text, &used);
+          if (used == text.size() && std::isfinite(v)) return v >= minimum ? "" : "'" + text + "' must be >= " + bound;
+        } catch (const std::exception&) {
+        }
+        return "'" + text + "' is not a finite number";
+      },
+      ">=" + bound.str());
+}
+
 void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_option("--device", args.device, "cpu, cuda or cuda:N")->capture_default_str();
-  app.add_option("--threads", args.threads, "intra-op threads (0 = all cores)")->capture_default_str();
+  app.add_option("--threads", args.threads, "intra-op threads (0 = all cores)")->capture_default_str()->check(at_least(0));
   args.seed_option = app.add_option("--seed", args.seed, "random seed")->capture_default_str();
   app.add_flag("--verbose", args.verbose, "print backtraces with errors");
 }

@@ -26,6 +26,8 @@ void add_common_options(CLI::App& app, CommonArgs& args);
 
 /// Validator of numeric options: a number that is finite (CLI11's own ranges let NaN through).
 const CLI::Validator& finite_number();
+/// Validator of numeric options: a finite number >= `minimum` ("--cols: '-2' must be >= 0").
+CLI::Validator at_least(double minimum);
 
 /// "0-15", "1,5,9-12" -> the seeds, in order. Throws UsageError on malformed lists.
 std::vector<int64_t> parse_seed_list(const std::string& text);

@@ -24,7 +24,8 @@ struct DemoArgs {
   int64_t labels = 10;
   bool quick = false, route_ceiling = false;
   std::string calibrate_priors, label_batch;
-  double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1;
+  double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1, segmenter_lr = -1;
+  std::string gm_init;
   int64_t gm_steps = 0;
 };
 
@@ -53,6 +54,12 @@ void run_demo_command(const DemoArgs& args) {
   if (args.magnitude_weight >= 0) o.levers.magnitude_weight = args.magnitude_weight;
   if (args.class_balance >= 0) o.levers.class_balance_power = args.class_balance;
   if (args.downstream_class_balance >= 0) o.levers.downstream_class_balance = args.downstream_class_balance;
+  if (args.segmenter_lr >= 0) o.levers.segmenter_lr = args.segmenter_lr;
+  if (!args.gm_init.empty()) {
+    if (args.gm_init != "random" && args.gm_init != "pseudo_label")
+      throw UsageError("--gm-init '" + args.gm_init + "': expected random or pseudo_label");
+    o.levers.init_from_pseudo_label = args.gm_init == "pseudo_label";
+  }
   if (!args.label_batch.empty()) {
     if (args.label_batch != "all" && args.label_batch != "batch")
       throw UsageError("--label-batch '" + args.label_batch + "': expected all or batch");
@@ -100,6 +107,10 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--downstream-class-balance", args->downstream_class_balance,
                   "power p of every downstream U-Net's class-balanced loss, the same for all arms (default 1; 0 = plain)")
       ->check(CLI::Range(0.0, 1.0))->check(finite_number());
+  cmd->add_option("--gm-segmenter-lr", args->segmenter_lr, "Adam learning rate of S in phase I (default 3e-4)")
+      ->check(CLI::PositiveNumber)->check(finite_number());
+  cmd->add_option("--gm-init", args->gm_init,
+                  "random|pseudo_label: A starts from random weights (the paper) or from the pseudo-labelling annotator");
   cmd->add_option("--label-batch", args->label_batch, "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
   cmd->add_flag("--route-ceiling", args->route_ceiling,
                 "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");

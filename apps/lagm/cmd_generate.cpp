@@ -72,7 +72,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--cutoff", args->cutoff, "truncate only the first N ws (default: all)");
   cmd->add_option("--noise-mode", args->noise_mode, "random, const or none")->capture_default_str();
   cmd->add_option("--batch", args->batch, "images per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--cols", args->cols, "grid columns (0 = square)")->capture_default_str();
+  cmd->add_option("--cols", args->cols, "grid columns (0 = square)")->capture_default_str()->check(at_least(0));
   cmd->add_option("--out", args->out, "output PNG grid")->capture_default_str();
   cmd->add_option("--features", args->features_dir, "also save each image's block features here (safetensors)");
   add_common_options(*cmd, args->common);

@@ -4,6 +4,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "lagm/core/error.h"
+#include "lagm/core/parse_int.h"
 #include "lagm/synth/synthesize.h"
 
 namespace lagm::cli {
@@ -17,14 +18,13 @@ struct SynthesizeArgs {
 
 void run_synthesize(SynthesizeArgs args) {
   args.options.device = apply_common(args.common);
+  // Whole integers on both sides: "1x/4" must not pass as 1/4.
   const auto slash = args.shard.find('/');
-  try {
-    if (slash == std::string::npos) throw std::invalid_argument("no slash");
-    args.options.shard_index = std::stoll(args.shard.substr(0, slash));
-    args.options.shard_count = std::stoll(args.shard.substr(slash + 1));
-  } catch (const std::exception&) {
-    throw UsageError("--shard '" + args.shard + "': expected k/n, e.g. 0/4");
-  }
+  const auto k = slash == std::string::npos ? std::nullopt : core::parse_int64(args.shard.substr(0, slash));
+  const auto n = slash == std::string::npos ? std::nullopt : core::parse_int64(args.shard.substr(slash + 1));
+  if (!k || !n) throw UsageError("--shard '" + args.shard + "': expected k/n, e.g. 0/4");
+  args.options.shard_index = *k;
+  args.options.shard_count = *n;
   const auto r = synth::synthesize(args.options, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
   std::printf("%s: %lld written, %lld already present (snapshot %s)%s\n", args.options.out.c_str(),
               static_cast<long long>(r.written), static_cast<long long>(r.already_present), r.snapshot.c_str(),

@@ -91,3 +91,24 @@ TEST(BadInput, ASecondWriterOfAnOutputFolderExitsTwo) {
   expect_bad_input("train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --out " + dir + "/seg",
                    {dir + "/seg", "pid " + std::to_string(::getpid())});
 }
+
+TEST(BadInput, IntegerOptionsAreParsedStrictly) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_ints").string();
+  expect_bad_input("synthesize --run " + dir + " --shard 1x/4 --out " + dir + "/s", {"--shard", "1x/4"});
+  expect_bad_input("generate --generator " + dir + "/G.safetensors --threads -3", {"--threads", "-3"});
+  expect_bad_input("generate --generator " + dir + "/G.safetensors --cols -2", {"--cols", "-2"});
+}
+
+TEST(BadInput, ConfigErrorsNameTheConfigFileAndKey) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_config_keys").string();
+  const auto base = R"({"generator": "G.safetensors", "training_set": "data")";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"(, "gm_params": "up4.*|(outc"})", "gm_params"},
+      {R"(, "noise_mode": "loud"})", "noise_mode"},
+      {R"(, "annotator": {"tmp_channels": 0}})", "annotator"},
+      {R"(, "segmenter": {"arch": "unet", "num_classes": 5}})", "num_classes"}};
+  for (const auto& [extra, key] : cases) {
+    std::ofstream(dir + "/run.json") << base << extra;
+    expect_bad_input("train-annotator --config " + dir + "/run.json --outdir " + dir + "/runs", {dir + "/run.json", key});
+  }
+}

@@ -37,6 +37,8 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
   EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("| gradient matching (ours) |"));
   EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("against the oracle's labels"));
+  // The report states the levers it ran with, the downstream loss of every arm included.
+  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("Every downstream U-Net: class-balanced loss power 1"));
   // The annotator arms carry their labels' quality against the oracle's, in range and consistent.
   for (const char* arm : {"gradient_matching", "pseudo_label"}) {
     const auto& q = j.at("methods").at(arm).at("annotator_quality");
@@ -74,6 +76,9 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --calibrate-priors maybe --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("--calibrate-priors"));
+  std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --gm-init pretrained --out " + dir);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(out, HasSubstr("--gm-init"));
 }
 
 }  // namespace

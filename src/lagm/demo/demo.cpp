@@ -13,6 +13,7 @@
 #include "lagm/demo/report.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/folder_lock.h"
+#include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/annotator_trainer.h"
 #include "lagm/method/pseudo_label.h"
 #include "lagm/method/segmenter_checkpoint.h"
@@ -61,16 +62,17 @@ class Demo {
     });
     // 3. Oracle: a U-Net on many labelled photos; it also judges the annotators' labels.
     stage("oracle", [&] { train_segmenter(segmenter_config(data + "/oracle"), "oracle"); });
-    // 4. Gradient matching: annotator (phase I), synthesis, downstream U-Net (phase II).
+    // 4. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them
+    //    (plain arg-max synthesis: its labels come from a network trained on the N labels).
+    stage("pseudo_label", [&] { pseudo_label("few_label", "pseudo_label"); });
+    // 5. Gradient matching: annotator (phase I), synthesis, downstream U-Net (phase II); with
+    //    init_from_pseudo_label, A starts from the pseudo-labelling annotator of stage 4.
     stage("gradient_matching", [&] {
       const std::string run = learn_annotator_by_gradient_matching(data);
       measure_annotator(run, "gradient_matching", s_.calibrate_priors);
       synthesize(run, "gradient_matching", s_.calibrate_priors);
       train_segmenter(segmenter_config(path("gradient_matching/synthesized")), "gradient_matching");
     });
-    // 5. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them
-    //    (plain arg-max synthesis: its labels come from a network trained on the N labels).
-    stage("pseudo_label", [&] { pseudo_label("few_label", "pseudo_label"); });
     // 6. Optional: the route's ceiling, the same with the oracle as the labeller.
     if (o_.route_ceiling) stage("oracle_pseudo_label", [&] { pseudo_label("oracle", "oracle_pseudo_label"); });
 
@@ -184,7 +186,9 @@ class Demo {
     c.annotator_tmp_channels = s_.annotator_channels;
     c.gm_params = method::resolve_gm_params_regex(s_.gm_params);
     c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
-    c.annotator_optimizer.lr = c.segmenter_optimizer.lr = s_.gm_lr;
+    c.annotator_optimizer.lr = s_.gm_lr;
+    c.segmenter_optimizer.lr = s_.gm_segmenter_lr;
+    if (s_.init_from_pseudo_label) c.annotator_init = method::latest_snapshot(path("pseudo_label/annotator"));
     c.matcher.magnitude_weight = s_.magnitude_weight;
     c.class_balance_power = s_.class_balance_power;
     c.batch = 2;
@@ -261,7 +265,8 @@ nlohmann::json DemoSettings::to_json() const {
   return {{"resolution", resolution},   {"validation", validation},
           {"test", test},               {"oracle", oracle},
           {"synthesized", synthesized}, {"gm_steps", gm_steps},
-          {"gm_params", gm_params},     {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}}},
+          {"gm_params", gm_params},     {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}, {"segmenter_lr", gm_segmenter_lr}}},
+          {"init_from_pseudo_label", init_from_pseudo_label},
           {"calibrate_priors", calibrate_priors}, {"magnitude_weight", magnitude_weight}, {"all_labels", all_labels},
           {"class_balance_power", class_balance_power},
           {"quality_images", quality_images},
@@ -289,6 +294,8 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.class_balance_power) s.class_balance_power = *levers.class_balance_power;
   if (levers.steps) s.gm_steps = *levers.steps;
   if (levers.downstream_class_balance) s.downstream_class_balance = *levers.downstream_class_balance;
+  if (levers.segmenter_lr) s.gm_segmenter_lr = *levers.segmenter_lr;
+  if (levers.init_from_pseudo_label) s.init_from_pseudo_label = *levers.init_from_pseudo_label;
   return s;
 }
 
@@ -298,6 +305,8 @@ DemoResult run_demo(const DemoOptions& options, const DemoProgressFn& progress) 
   if (options.levers.magnitude_weight && !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))
     throw UsageError("--magnitude-weight must be a finite number >= 0");
   if (options.levers.steps && *options.levers.steps < 1) throw UsageError("--gm-steps must be >= 1");
+  if (options.levers.segmenter_lr && !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
+    throw UsageError("--gm-segmenter-lr must be a finite number > 0");
   if (options.levers.class_balance_power &&
       !(*options.levers.class_balance_power >= 0 && *options.levers.class_balance_power <= 1))
     throw UsageError("--class-balance must be in [0, 1]");

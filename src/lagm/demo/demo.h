@@ -27,6 +27,8 @@ struct GradientMatchingLevers {
   c10::optional<double> class_balance_power;
   c10::optional<int64_t> steps;
   c10::optional<double> downstream_class_balance;
+  c10::optional<double> segmenter_lr;
+  c10::optional<bool> init_from_pseudo_label;
 };
 
 struct DemoOptions {
@@ -53,7 +55,13 @@ struct DemoSettings {
   /// Matched parameters: the U-Net's last up block and classifier. Measured (README): faster per
   /// step than matching all parameters and the only setting whose annotator drew hair and eyes.
   std::string gm_params = "up4.*|outc.*";
-  double gm_lr = 1e-3;
+  double gm_lr = 1e-3;  ///< Adam learning rate of A
+  /// Adam learning rate of S in phase I. Measured (README): S learning at 1e-3 moves the target
+  /// of the matching faster than A follows; 3e-4 gives better and steadier annotators.
+  double gm_segmenter_lr = 3e-4;
+  /// A starts from the pseudo-labelling arm's annotator (method::AnnotatorTrainConfig::annotator_init)
+  /// and gradient matching refines it; false = the paper's random start.
+  bool init_from_pseudo_label = false;
   /// Levers of issue #16 (README, "Making gradient matching learn every part"): prior calibration
   /// at synthesis, the magnitude term of the matcher, the target gradient from all N labels,
   /// class-balanced matching losses.

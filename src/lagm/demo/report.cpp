@@ -70,7 +70,9 @@ std::string settings_sentence(const DemoSettings& s) {
   o << "Gradient matching: prior calibration at synthesis " << (s.calibrate_priors ? "on" : "off")
     << ", class balance power " << s.class_balance_power << ", magnitude weight " << s.magnitude_weight
     << ", target gradient from " << (s.all_labels ? "all N labels" : "a batch of 2") << ", " << s.gm_steps
-    << " matching steps. Every downstream U-Net: class-balanced loss power " << s.downstream_class_balance << ".";
+    << " matching steps, S's learning rate " << s.gm_segmenter_lr << ", A starting from "
+    << (s.init_from_pseudo_label ? "the pseudo-labelling annotator" : "random weights")
+    << ". Every downstream U-Net: class-balanced loss power " << s.downstream_class_balance << ".";
   return o.str();
 }
 

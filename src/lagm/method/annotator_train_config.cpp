@@ -63,7 +63,12 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
     c.sampling.truncation_cutoff = j["truncation_cutoff"].is_null()
                                        ? c10::nullopt
                                        : c10::optional<int64_t>(get_or<int64_t>(j, "truncation_cutoff", 8, where));
-  c.sampling.noise_mode = models::parse_noise_mode(get_or<std::string>(j, "noise_mode", "random", where));
+  const auto noise_mode = get_or<std::string>(j, "noise_mode", "random", where);
+  try {
+    c.sampling.noise_mode = models::parse_noise_mode(noise_mode);
+  } catch (const InputError& e) {
+    throw InputError(where + ".noise_mode: " + e.what());
+  }
   if (j.contains("annotator")) {
     const auto& a = j["annotator"];
     check_keys(a, {"arch", "tmp_channels", "num_layers"}, where + ".annotator");
@@ -71,9 +76,14 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
       throw InputError(where + ".annotator.arch: only 'fpn' exists");
     c.annotator_tmp_channels = get_or<int64_t>(a, "tmp_channels", 128, where + ".annotator");
     c.annotator_num_layers = get_or<int64_t>(a, "num_layers", 3, where + ".annotator");
+    if (c.annotator_tmp_channels < 1 || c.annotator_num_layers < 1)
+      throw InputError(where + ".annotator: tmp_channels and num_layers must be >= 1");
   }
   if (j.contains("segmenter")) {
     c.segmenter = j["segmenter"];
+    // The classes come from the labelled set; a number here would be saved but never used.
+    if (c.segmenter.is_object() && c.segmenter.contains("num_classes"))
+      throw InputError(where + ".segmenter.num_classes: not allowed (the classes come from training_set)");
     auto probe = c.segmenter;
     probe["num_classes"] = 1;
     models::segmenter_config_from_json(probe, where + ".segmenter");  // validate now, not mid-run
@@ -81,7 +91,12 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   c.segmenter_backbone = get_or<std::string>(j, "segmenter_backbone", "", where);
   c.segmenter_init = get_or<std::string>(j, "segmenter_init", "", where);
   c.annotator_init = get_or<std::string>(j, "annotator_init", "", where);
-  c.gm_params = resolve_gm_params_regex(get_or<std::string>(j, "gm_params", ".*", where));
+  const auto gm_params = get_or<std::string>(j, "gm_params", ".*", where);
+  try {
+    c.gm_params = resolve_gm_params_regex(gm_params);
+  } catch (const InputError& e) {
+    throw InputError(where + ".gm_params: " + e.what());
+  }
   if (j.contains("matcher")) {
     const auto& m = j["matcher"];
     check_keys(m, {"metric", "reduction", "cosine_eps", "magnitude_weight"}, where + ".matcher");
