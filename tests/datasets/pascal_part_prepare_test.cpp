@@ -347,6 +347,18 @@ TEST(PascalPartAnnotation, MissingOrForeignFilesNameTheFile) {
   }
 }
 
+// Found by fuzzing (fuzz/regressions/): a struct whose field-name table is corrupt crashed matio's
+// lookup by name inside the reader; now it is an InputError naming the file.
+TEST(PascalPartAnnotation, CorruptStructFromFuzzingIsAnInputError) {
+  const std::string path = std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/pascal_part_mat/corrupt_field_names.mat";
+  try {
+    read_pascal_part_annotation(path);
+    FAIL() << "no throw";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace lagm::data
 

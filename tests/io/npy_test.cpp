@@ -57,3 +57,11 @@ TEST(Npy, RejectsTruncatedDataAndBadMagic) {
   EXPECT_THROW(lagm::io::parse_npy("not numpy at all", "x.npy"), lagm::InputError);
   EXPECT_THROW(lagm::io::parse_npy(bytes.substr(0, 12), "x.npy"), lagm::InputError);
 }
+
+// Found by fuzzing (fuzz/regressions/): an empty array (shape (0, 3)) copied zero bytes from a null
+// pointer, undefined behaviour under UBSan; it reads as an empty tensor.
+TEST(Npy, EmptyArrayFromFuzzingReadsAsAnEmptyTensor) {
+  const auto t = lagm::io::read_npy(std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/npy/empty_array_with_trailing_bytes.npy");
+  EXPECT_EQ(t.sizes(), torch::IntArrayRef({0, 3}));
+  EXPECT_EQ(t.scalar_type(), torch::kFloat32);
+}

@@ -2,6 +2,7 @@
 
 #include <matio.h>
 
+#include <cstring>
 #include <filesystem>
 #include <memory>
 
@@ -22,9 +23,11 @@ struct MatVarFreer {
   void operator()(matvar_t* v) const { Mat_VarFree(v); }
 };
 
+// Elements of a variable; SIZE_MAX when the dimensions of a corrupt file overflow.
 size_t element_count(const matvar_t* v) {
   size_t n = 1;
-  for (int d = 0; d < v->rank; ++d) n *= v->dims[d];
+  for (int d = 0; d < v->rank; ++d)
+    if (__builtin_mul_overflow(n, v->dims[d], &n)) return SIZE_MAX;
   return n;
 }
 
@@ -34,8 +37,19 @@ class AnnotationReader {
 
   [[noreturn]] void fail(const std::string& what) const { throw InputError(path_ + ": " + what); }
 
+  /// A corrupt file can leave a variable's data null or shorter than its dimensions say.
+  void require_data(const matvar_t* v, size_t element_size, const std::string& field) const {
+    const size_t n = element_count(v);
+    size_t bytes = 0;
+    if (n == SIZE_MAX || __builtin_mul_overflow(n, element_size, &bytes) || (n > 0 && (!v->data || v->nbytes < bytes)))
+      fail("field '" + field + "' holds less data than its dimensions say");
+  }
+
   std::string text(matvar_t* v, const std::string& field) const {
     if (!v || v->class_type != MAT_C_CHAR) fail("field '" + field + "' is not a character array");
+    if (v->data_size != 1 && v->data_size != 2 && v->data_size != 4)
+      fail("field '" + field + "' has an unsupported character width");
+    require_data(v, static_cast<size_t>(v->data_size), field);
     const size_t n = element_count(v);
     std::string out;
     out.reserve(n);
@@ -55,6 +69,7 @@ class AnnotationReader {
 
   double scalar(matvar_t* v, const std::string& field) const {
     if (!v || element_count(v) != 1 || v->isComplex) fail("field '" + field + "' is not a real scalar");
+    require_data(v, Mat_SizeOfClass(v->class_type), field);
     const void* d = v->data;
     switch (v->class_type) {
       case MAT_C_DOUBLE: return *static_cast<const double*>(d);
@@ -74,6 +89,8 @@ class AnnotationReader {
   /// MATLAB stores column-major; the mask comes back row-major, nonzero -> 1.
   BinaryMask mask(matvar_t* v, const std::string& field) const {
     if (!v || v->rank != 2 || v->isComplex) fail("field '" + field + "' is not a 2-D mask");
+    require_data(v, Mat_SizeOfClass(v->class_type), field);
+    if (element_count(v) > (size_t{1} << 28)) fail("field '" + field + "' is too large for a mask");
     BinaryMask m;
     m.height = static_cast<int64_t>(v->dims[0]);
     m.width = static_cast<int64_t>(v->dims[1]);
@@ -96,7 +113,16 @@ class AnnotationReader {
   }
 
   matvar_t* field(matvar_t* strct, const char* name, size_t index, const std::string& where) const {
-    matvar_t* f = Mat_VarGetStructFieldByName(strct, name, index);
+    // matio's lookup by name dereferences the field-name table without checks (a corrupt file
+    // crashes it, found by fuzzing): look the name up here, then fetch by index.
+    if (strct->class_type != MAT_C_STRUCT || !strct->data || index >= element_count(strct))
+      fail(where + " is not a struct");
+    const unsigned nfields = Mat_VarGetNumberOfFields(strct);
+    char* const* names = Mat_VarGetStructFieldnames(strct);
+    int found = -1;
+    for (unsigned i = 0; names && i < nfields; ++i)
+      if (names[i] && std::strcmp(names[i], name) == 0) found = static_cast<int>(i);
+    matvar_t* f = found < 0 ? nullptr : Mat_VarGetStructFieldByIndex(strct, static_cast<size_t>(found), index);
     if (!f) fail(where + " has no field '" + name + "'");
     return f;
   }

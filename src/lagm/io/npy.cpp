@@ -90,7 +90,7 @@ torch::Tensor parse_npy(const std::string& bytes, const std::string& source) {
   const char* data = bytes.data() + data_start;
   if (!type.unsigned_wide) {
     auto out = torch::empty(shape, torch::TensorOptions().dtype(type.dtype));
-    std::memcpy(out.data_ptr(), data, data_bytes);
+    if (data_bytes > 0) std::memcpy(out.data_ptr(), data, data_bytes);  // an empty tensor's pointer may be null
     return out;
   }
   auto out = torch::empty(shape, torch::kInt64);
