@@ -130,6 +130,7 @@ TEST(PriorCalibration, PhaseOneOptionsAreValidated) {
        std::vector<std::pair<nlohmann::json, std::string>>{{{{"class_balance_power", 2.0}}, "class_balance_power"},
                                                            {{{"label_batch", -1}}, "label_batch"},
                                                            {{{"batch", 2.5}}, "batch"},
+                                                           {{{"segmenter", "unet"}}, "segmenter"},  // fuzzing
                                                            {{{"seed", -1}}, "seed"},
                                                            {{{"class_balance_power", "1"}}, "class_balance_power"},
                                                            {{{"matcher", {{"magnitude_weight", -1.0}}}}, "magnitude_weight"}}) {

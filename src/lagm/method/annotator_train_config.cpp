@@ -81,8 +81,9 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   }
   if (j.contains("segmenter")) {
     c.segmenter = j["segmenter"];
+    if (!c.segmenter.is_object()) throw InputError(where + ".segmenter: expected an object, got " + c.segmenter.dump());
     // The classes come from the labelled set; a number here would be saved but never used.
-    if (c.segmenter.is_object() && c.segmenter.contains("num_classes"))
+    if (c.segmenter.contains("num_classes"))
       throw InputError(where + ".segmenter.num_classes: not allowed (the classes come from training_set)");
     auto probe = c.segmenter;
     probe["num_classes"] = 1;
