@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "lagm/core/error.h"
@@ -11,16 +12,25 @@
 
 namespace lagm::cli {
 
+namespace {
+
+// The whole text as a finite number (std::stod alone takes "2x" as 2 and "nan" as NaN).
+std::optional<double> parse_finite(const std::string& text) {
+  try {
+    size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 const CLI::Validator& finite_number() {
   static const CLI::Validator validator(
       [](std::string& text) -> std::string {
-        try {
-          size_t used = 0;
-          const double v = std::stod(text, &used);
-          if (used == text.size() && std::isfinite(v)) return "";
-        } catch (const std::exception&) {
-        }
-        return "'" + text + "' is not a finite number";
+        return parse_finite(text) ? "" : "'" + text + "' is not a finite number";
       },
       "FINITE");
   return validator;
@@ -31,13 +41,9 @@ CLI::Validator at_least(double minimum) {
   bound << minimum;
   return CLI::Validator(
       [minimum, bound = bound.str()](std::string& text) -> std::string {
-        try {
-          size_t used = 0;
-          const double v = std::stod(text, &used);
-          if (used == text.size() && std::isfinite(v)) return v >= minimum ? "" : "'" + text + "' must be >= " + bound;
-        } catch (const std::exception&) {
-        }
-        return "'" + text + "' is not a finite number";
+        const auto v = parse_finite(text);
+        if (!v) return "'" + text + "' is not a finite number";
+        return *v >= minimum ? "" : "'" + text + "' must be >= " + bound;
       },
       ">=" + bound.str());
 }
