@@ -131,6 +131,7 @@ TEST(PriorCalibration, PhaseOneOptionsAreValidated) {
                                                            {{{"label_batch", -1}}, "label_batch"},
                                                            {{{"batch", 2.5}}, "batch"},
                                                            {{{"segmenter", "unet"}}, "segmenter"},  // fuzzing
+                                                           {{{"gm_params", "a{6322132600666666666}"}}, "gm_params"},  // fuzzing
                                                            {{{"seed", -1}}, "seed"},
                                                            {{{"class_balance_power", "1"}}, "class_balance_power"},
                                                            {{{"matcher", {{"magnitude_weight", -1.0}}}}, "magnitude_weight"}}) {
