@@ -60,6 +60,17 @@ lagm::synth::SynthesizeOptions options(const std::string& run, const std::string
   return o;
 }
 
+// A width-4 U-Net trained on the folder data set `data`, validated on it when `validate`.
+lagm::method::SegmenterTrainConfig small_seg_config(const std::string& data, bool validate, int64_t epochs, int64_t batch) {
+  lagm::method::SegmenterTrainConfig c;
+  c.data.path = data;
+  if (validate) c.validation.path = data;
+  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.epochs = epochs;
+  c.batch = batch;
+  return c;
+}
+
 }  // namespace
 
 TEST(Synthesize, WholeShardedAndResumedRunsAreByteIdentical) {
@@ -109,12 +120,7 @@ TEST(Synthesize, QuantisesLikeTheReference) {
 TEST(TrainSeg, LossFallsCheckpointsReloadAndRunResumes) {
   const auto dir = lagm::test::fresh_temp_dir("trainseg").string();
   lagm::test::write_random_folder_dataset(dir + "/data", 8, 3);
-  lagm::method::SegmenterTrainConfig c;
-  c.data.path = dir + "/data";
-  c.validation.path = dir + "/data";
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
-  c.epochs = 6;
-  c.batch = 4;
+  auto c = small_seg_config(dir + "/data", true, 6, 4);
   c.lr = 1e-2;
   c.flip = true;
   auto r = lagm::method::train_segmenter(c, dir + "/out", torch::kCPU);
@@ -185,11 +191,7 @@ TEST(TrainSeg, ClassBalancedLossLearnsARarePartThePlainLossMisses) {
   const auto dir = lagm::test::fresh_temp_dir("trainseg_cb").string();
   write_rare_part_dataset(dir + "/data", 16);
   auto dot_iou = [&](double power, const std::string& out) {
-    lagm::method::SegmenterTrainConfig c;
-    c.data.path = dir + "/data";
-    c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
-    c.epochs = 1;
-    c.batch = 4;
+    auto c = small_seg_config(dir + "/data", false, 1, 4);
     c.samples_per_epoch = 160;
     c.lr = 1e-2;
     c.class_balance_power = power;
@@ -212,12 +214,7 @@ TEST(TrainSeg, ClassBalancedLossLearnsARarePartThePlainLossMisses) {
 TEST(TrainSeg, NonFiniteLossStopsTheRunNamingTheStep) {
   const auto dir = lagm::test::fresh_temp_dir("trainseg_nan").string();
   write_rare_part_dataset(dir + "/data", 8);
-  lagm::method::SegmenterTrainConfig c;
-  c.data.path = dir + "/data";
-  c.validation.path = dir + "/data";
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
-  c.epochs = 2;
-  c.batch = 4;
+  auto c = small_seg_config(dir + "/data", true, 2, 4);
   c.samples_per_epoch = 64;
   c.lr = 1e30;
   try {
