@@ -185,9 +185,11 @@ TEST(AnnotatorInit, StartsFromTheSnapshotsAnnotatorAndRefusesAnotherShape) {
   const auto a = lm::read_snapshot(first).tensors.with_prefix_stripped("A.");
   const auto b = lm::read_snapshot(second).tensors.with_prefix_stripped("A.");
   ASSERT_EQ(a.size(), b.size());
-  for (const auto& [name, t] : a.items())
-    if (name.find("running_") == std::string::npos && name.find("num_batches") == std::string::npos)
+  for (const auto& [name, t] : a.items()) {
+    if (name.find("running_") == std::string::npos && name.find("num_batches") == std::string::npos) {
       EXPECT_TRUE(torch::allclose(t, b.at(name), 0.0, 1e-20)) << name;
+    }
+  }
   // Without the init, the same seed starts from other weights.
   const auto fresh = lm::latest_snapshot(
       lm::train_annotator(small_config(dir, {{"seed", 5}, {"annotator_optimizer", {{"kind", "adam"}, {"lr", 1e-30}}}}),
@@ -201,5 +203,52 @@ TEST(AnnotatorInit, StartsFromTheSnapshotsAnnotatorAndRefusesAnotherShape) {
     ADD_FAILURE() << "an annotator of another width was loaded";
   } catch (const lagm::InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr(first));
+  }
+}
+
+// segmenter_reset_interval: S restarts as a new network before iteration 3 (fresh weights of the
+// same scale, Adam's step count from 0), and a run resumed across a restart equals the
+// uninterrupted one.
+TEST(SegmenterReset, RestartsSWithFreshWeightsAndResumesExactly) {
+  const auto dir = lagm::test::fresh_temp_dir("segmenter_reset").string();
+  lagm::test::write_small_generator(dir);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
+  const nlohmann::json frozen_s = {{"kind", "adam"}, {"lr", 1e-30}};  // S moves only by the restart
+  const auto run = lm::train_annotator(
+                       small_config(dir, {{"segmenter_reset_interval", 3}, {"segmenter_optimizer", frozen_s}}),
+                       dir + "/runs", torch::kCPU)
+                       .run_dir;
+  const auto before = lm::read_snapshot(lm::snapshot_path(run, 2)).tensors;
+  const auto after = lm::read_snapshot(lm::snapshot_path(run, 4)).tensors;
+  std::string largest;  // the largest convolution of S: a stable estimate of its initial scale
+  for (const auto& [name, t] : before.items())
+    if (name.rfind("S.", 0) == 0 && t.dim() == 4 && (largest.empty() || t.numel() > before.at(largest).numel()))
+      largest = name;
+  const auto& w0 = before.at(largest);
+  const auto& w1 = after.at(largest);
+  EXPECT_GT((w1 - w0).abs().max().item<double>(), 0.05);
+  EXPECT_NEAR(w1.std().item<double>() / w0.std().item<double>(), 1.0, 0.1);
+  EXPECT_EQ(before.at("optS.outc.weight.step").item<int64_t>(), 2);
+  EXPECT_EQ(after.at("optS.outc.weight.step").item<int64_t>(), 1);
+
+  const auto straight =
+      lm::train_annotator(small_config(dir, {{"segmenter_reset_interval", 2}, {"run_name", "straight"}}), dir + "/runs",
+                          torch::kCPU)
+          .run_dir;
+  const auto halted = lm::train_annotator(small_config(dir, {{"segmenter_reset_interval", 2}, {"total_iters", 2},
+                                                             {"run_name", "halted"}}),
+                                          dir + "/runs", torch::kCPU)
+                          .run_dir;
+  lm::resume_annotator_training(halted, torch::kCPU, {}, 4);
+  const auto a = lm::read_snapshot(lm::snapshot_path(straight, 4)).tensors;
+  const auto b = lm::read_snapshot(lm::snapshot_path(halted, 4)).tensors;
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a.items()) EXPECT_TRUE(torch::equal(t, b.at(name))) << name;
+
+  try {
+    small_config(dir, {{"segmenter_reset_interval", 2}, {"segmenter_init", run}});
+    ADD_FAILURE() << "segmenter_reset_interval with segmenter_init accepted";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("segmenter_reset_interval"));
   }
 }

@@ -51,7 +51,7 @@ TransformOptions transform_options_from_json(const nlohmann::json& j, const std:
 
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where) {
   check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "segmenter_backbone", "segmenter_init", "annotator_init", "gm_params",
-                 "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "label_batch", "class_balance_power", "total_iters", "annotator_interval",
+                 "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "label_batch", "class_balance_power", "segmenter_reset_interval", "total_iters", "annotator_interval",
                  "segmenter_interval", "seed", "training_set", "validation_set", "niter_per_tick", "snapshot_ticks",
                  "grid_size", "run_name", "transform"},
              where);
@@ -122,6 +122,10 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   c.class_balance_power = get_or<double>(j, "class_balance_power", 0.0, where);
   if (!std::isfinite(c.class_balance_power) || c.class_balance_power < 0 || c.class_balance_power > 1)
     throw InputError(where + ".class_balance_power must be in [0, 1]");
+  c.segmenter_reset_interval = get_or<int64_t>(j, "segmenter_reset_interval", 0, where);
+  if (c.segmenter_reset_interval < 0) throw InputError(where + ".segmenter_reset_interval must be >= 0 (0 = never)");
+  if (c.segmenter_reset_interval > 0 && !c.segmenter_init.empty())
+    throw InputError(where + ": segmenter_reset_interval restarts S from random weights; it cannot be combined with segmenter_init");
   c.total_iters = get_or<int64_t>(j, "total_iters", 150000, where);
   c.annotator_interval = get_or<int64_t>(j, "annotator_interval", 1, where);
   c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", 1, where);
@@ -161,6 +165,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
           {"batch", c.batch},
           {"label_batch", c.label_batch},
           {"class_balance_power", c.class_balance_power},
+          {"segmenter_reset_interval", c.segmenter_reset_interval},
           {"total_iters", c.total_iters},
           {"annotator_interval", c.annotator_interval},
           {"segmenter_interval", c.segmenter_interval},

@@ -64,6 +64,11 @@ struct AnnotatorTrainConfig {
   /// Class-balanced matching losses (GradientMatchingStep::set_class_weights): w_c proportional to
   /// the labelled set's class frequency ^ -power; 0 = the reference's unweighted losses.
   double class_balance_power = 0;
+  /// S restarts from fresh random weights (and a fresh optimizer state) every this many
+  /// iterations, as dataset condensation matches gradients over many networks; 0 = never (the
+  /// reference). Why: one S trajectory gives A one view of the labelled set's gradient; restarts
+  /// ask A's labels to match it at many states of S.
+  int64_t segmenter_reset_interval = 0;
   int64_t total_iters = 150000;
   int64_t annotator_interval = 1, segmenter_interval = 1;  ///< phase X runs when iteration % X_interval == 0
   uint64_t seed = 0;

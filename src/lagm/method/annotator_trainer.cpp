@@ -75,17 +75,7 @@ class AnnotatorRun {
     annotator_ = models::AnnotatorFPN(models::AnnotatorFPNOptions(generator_->feature_shapes(), k)
                                           .tmp_channels(config_.annotator_tmp_channels)
                                           .num_layers(config_.annotator_num_layers));
-    auto s_json = config_.segmenter;
-    s_json["num_classes"] = k;
-    segmenter_ = std::make_unique<models::Segmenter>(models::segmenter_config_from_json(s_json, "config.segmenter"));
-    if (!config_.segmenter_backbone.empty()) {
-      if (!std::filesystem::exists(config_.segmenter_backbone))
-        throw InputError(config_.segmenter_backbone +
-                         ": no such file; S's backbone starts from torchvision's ImageNet ResNet (convert "
-                         "resnet101-63fe2227.pth with tools/convert_torch_state_dict.py), or pass "
-                         "--segmenter-backbone none to start from random weights");
-      models::load_imagenet_backbone(*segmenter_, core::read_safetensors(config_.segmenter_backbone).tensors);
-    }
+    segmenter_ = new_segmenter();
     if (!config_.segmenter_init.empty()) {
       const auto init = load_segmenter(config_.segmenter_init);
       if (models::to_json(init.segmenter->config()) != models::to_json(segmenter_->config()))
@@ -145,6 +135,8 @@ class AnnotatorRun {
     TickStats stats;
     step_->begin_training();
     while (iteration_ < config_.total_iters) {
+      const int64_t reset = config_.segmenter_reset_interval;
+      if (reset > 0 && iteration_ > 0 && iteration_ % reset == 0) reset_segmenter();
       if (iteration_ % config_.annotator_interval == 0) {
         auto [images, masks] = labelled_batch();
         auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
@@ -184,6 +176,30 @@ class AnnotatorRun {
   }
 
  private:
+  // S as the run starts it: random weights from the global stream, then the ImageNet backbone if any.
+  std::unique_ptr<models::Segmenter> new_segmenter() const {
+    auto s_json = config_.segmenter;
+    s_json["num_classes"] = labelled_->num_classes();
+    auto s = std::make_unique<models::Segmenter>(models::segmenter_config_from_json(s_json, "config.segmenter"));
+    if (!config_.segmenter_backbone.empty()) {
+      if (!std::filesystem::exists(config_.segmenter_backbone))
+        throw InputError(config_.segmenter_backbone +
+                         ": no such file; S's backbone starts from torchvision's ImageNet ResNet (convert "
+                         "resnet101-63fe2227.pth with tools/convert_torch_state_dict.py), or pass "
+                         "--segmenter-backbone none to start from random weights");
+      models::load_imagenet_backbone(*s, core::read_safetensors(config_.segmenter_backbone).tensors);
+    }
+    return s;
+  }
+
+  // segmenter_reset_interval: fresh weights copied into the same tensors (the matching step holds
+  // them) and Adam's moments dropped, so S restarts as a new network.
+  void reset_segmenter() {
+    const auto fresh = new_segmenter();
+    core::load_state_dict(segmenter_->module(), core::state_dict(fresh->module()));
+    opt_s_->state().clear();
+  }
+
   static std::vector<size_t> all_indices(size_t n) {
     std::vector<size_t> v(n);
     for (size_t i = 0; i < n; ++i) v[i] = i;
