@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/paper_datasets.h"
 #include "lagm/data/pascal_part_annotation.h"
@@ -356,6 +357,47 @@ TEST(PascalPartAnnotation, CorruptStructFromFuzzingIsAnInputError) {
     FAIL() << "no throw";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+// Found by fuzzing: 349 bytes whose compressed struct declares billions of elements made matio
+// allocate 24 GB (or loop for minutes); the structure check refuses it before matio runs, while a
+// valid compressed annotation (as PASCAL-Part ships them) still reads.
+TEST(PascalPartAnnotation, DeclaredSizesAreCheckedBeforeMatioAllocates) {
+  const std::string path = std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/pascal_part_mat/huge_struct_array.mat";
+  try {
+    read_pascal_part_annotation(path);
+    FAIL() << "no throw";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": corrupt or unsupported MAT file"), std::string::npos) << e.what();
+  }
+  const auto dir = lagm::test::fresh_temp_dir("pascal_part_compressed_mat");
+  const std::string good = (dir / "good.mat").string();
+  ASSERT_EQ(lagm::test::run_python("from scipy.io import savemat\nimport numpy as np\n"
+                                   "m = np.zeros((30, 20), np.uint8); m[3:9, 4:7] = 1\n"
+                                   "parts = np.zeros((1, 2), dtype=[('part_name', 'O'), ('mask', 'O')])\n"
+                                   "parts[0, 0]['part_name'] = 'head'; parts[0, 0]['mask'] = m\n"
+                                   "parts[0, 1]['part_name'] = 'tail'; parts[0, 1]['mask'] = 1 - m\n"
+                                   "objs = np.zeros((1, 1), dtype=[('class', 'O'), ('class_ind', 'O'), ('mask', 'O'), ('parts', 'O')])\n"
+                                   "objs[0, 0]['class'] = 'horse'; objs[0, 0]['class_ind'] = 13; objs[0, 0]['mask'] = m\n"
+                                   "objs[0, 0]['parts'] = parts\n"
+                                   "savemat('" + good + "', {'anno': {'imname': 'a', 'objects': objs}}, do_compression=True)\n"),
+            0);
+  const auto anno = read_pascal_part_annotation(good);
+  ASSERT_EQ(anno.objects.size(), 1u);
+  ASSERT_EQ(anno.objects[0].parts.size(), 2u);
+  EXPECT_EQ(anno.objects[0].parts[1].first, "tail");
+  // Truncating the valid file anywhere after its header is refused with the file named, never a crash.
+  const std::string bytes = lagm::core::read_file(good);
+  for (size_t cut : {size_t{130}, bytes.size() / 2, bytes.size() - 3}) {
+    const std::string truncated = (dir / ("cut" + std::to_string(cut) + ".mat")).string();
+    std::ofstream(truncated, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(cut));
+    try {
+      read_pascal_part_annotation(truncated);
+      ADD_FAILURE() << "a file cut at " << cut << " was read";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(truncated), std::string::npos) << e.what();
+    }
   }
 }
 

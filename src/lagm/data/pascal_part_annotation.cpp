@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "lagm/core/error.h"
+#include "lagm/data/mat_structure_check.h"
 
 namespace lagm::data {
 namespace {
@@ -129,6 +130,7 @@ class AnnotationReader {
 
   PartAnnotation read() {
     if (!std::filesystem::exists(path_)) fail("no such file");
+    check_mat_v5_structure(path_);  // before matio, which trusts the sizes a file declares
     Mat_LogInitFunc("lagm", remember_matio_message);
     g_matio_message.clear();
     std::unique_ptr<mat_t, MatFileCloser> file(Mat_Open(path_.c_str(), MAT_ACC_RDONLY));
