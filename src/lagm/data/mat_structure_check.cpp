@@ -208,14 +208,13 @@ void check_mat_v5_structure(const std::string& path) {
   } else if (endian[0] == 'M' && endian[1] == 'I') {
     swap = true;
   } else {
-    throw InputError(path + ": not a MAT v5/v7 file (MAT v4 and v7.3/HDF5 files are not read; save with -v7)");
+    throw InputError(path + ": not a MAT v5, v7 or v7.3 file (no endian marker in the header)");
   }
   uint16_t version;
   std::memcpy(&version, bytes.data() + 124, 2);
   if (swap) version = __builtin_bswap16(version);
-  if (version != 0x0100)
-    throw InputError(path + ": MAT file version " + std::to_string(version) +
-                     " is not read (only v5/v7; MAT v7.3 files are HDF5: save with -v7)");
+  if (version == 0x0200) return;  // v7.3: an HDF5 file after the header, read (and checked) by libhdf5
+  if (version != 0x0100) throw InputError(path + ": MAT file version " + std::to_string(version) + " is unknown");
   StructureChecker checker(path, swap);
   checker.variables(Cursor{reinterpret_cast<const uint8_t*>(bytes.data()) + kHeader, bytes.size() - kHeader}, 0);
 }

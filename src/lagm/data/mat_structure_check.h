@@ -1,4 +1,5 @@
-// A structural check of a MATLAB v5 file before matio reads it. matio trusts the dimensions and
+// A structural check of a MATLAB v5/v7 file before matio reads it (v7.3 files are HDF5, which
+// libhdf5 checks itself). matio trusts the dimensions and
 // counts a file declares: a few hundred corrupt bytes can make it allocate tens of gigabytes (a
 // struct array of 10^9 elements) or loop for minutes. The check walks every data element
 // (inflating compressed ones, at most kMaxInflatedBytes in all) and refuses the file unless every

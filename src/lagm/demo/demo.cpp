@@ -37,7 +37,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 class Demo {
  public:
-  Demo(DemoOptions o, DemoProgressFn progress)
+  Demo(DemoOptions o, ProgressFn progress)
       : o_(std::move(o)), s_(demo_settings(o_.quick, o_.levers)), progress_(std::move(progress)) {}
 
   DemoResult run() {
@@ -254,7 +254,7 @@ class Demo {
 
   DemoOptions o_;
   DemoSettings s_;
-  DemoProgressFn progress_;
+  ProgressFn progress_;
   std::vector<std::string> class_names_;
   nlohmann::json stage_seconds_ = nlohmann::json::object();
 };
@@ -299,7 +299,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   return s;
 }
 
-DemoResult run_demo(const DemoOptions& options, const DemoProgressFn& progress) {
+DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.labels < 1 || options.labels > 1000) throw UsageError("--labels must be in [1, 1000]");
   if (options.seed >= 1000) throw UsageError("--seed must be < 1000 (it selects the labelled images)");
   if (options.levers.magnitude_weight && !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))

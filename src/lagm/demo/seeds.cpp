@@ -129,7 +129,7 @@ nlohmann::json summarize_seeds(const DemoOptions& o, const std::vector<uint64_t>
 }
 
 std::vector<DemoResult> run_demo_seeds(const DemoOptions& options, const std::vector<uint64_t>& seeds,
-                                       const DemoProgressFn& progress) {
+                                       const ProgressFn& progress) {
   if (seeds.empty()) throw UsageError("--seeds: no seeds given");
   std::vector<DemoResult> results;
   for (uint64_t seed : seeds) {

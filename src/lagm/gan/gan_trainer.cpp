@@ -12,6 +12,7 @@
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
+#include "lagm/core/module_grads.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
@@ -19,7 +20,6 @@
 #include "lagm/io/folder_lock.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
-#include "lagm/method/gm_step.h"
 #include "lagm/method/optimizer.h"
 #include "lagm/method/training_state.h"
 #include "lagm/models/checkpoint.h"
@@ -70,12 +70,8 @@ class RealImages {
   std::unique_ptr<data::FolderDataset> folder_;
 };
 
-using method::set_requires_grad;
-
-// The reference's zero_grad(set_to_none=True).
-void clear_grads(torch::nn::Module& m) {
-  for (auto& p : m.parameters()) p.mutable_grad().reset();
-}
+using core::clear_grads;
+using core::set_requires_grad;
 
 /// bfloat16 autocast of the forward passes inside its scope (config.bf16).
 class Bf16Autocast {
@@ -124,7 +120,7 @@ method::OptimizerConfig adam(double lr, double beta1, double beta2, double reg_r
 
 class GanRun {
  public:
-  GanRun(GanTrainConfig config, std::string run_dir, torch::Device device, GanProgressFn progress)
+  GanRun(GanTrainConfig config, std::string run_dir, torch::Device device, ProgressFn progress)
       : config_(std::move(config)), dir_(std::move(run_dir)), device_(device), progress_(std::move(progress)),
         real_(config_) {
     G_ = Generator(config_.generator);
@@ -333,7 +329,9 @@ class GanRun {
 
   void write_samples() {
     torch::NoGradGuard no_grad;
-    auto out = G_ema_->forward(grid_z_, {{}, models::NoiseMode::kConst});
+    models::stylegan2::GenerateOptions options;
+    options.noise_mode = models::NoiseMode::kConst;
+    auto out = G_ema_->forward(grid_z_, options);
     char name[64];
     std::snprintf(name, sizeof name, "samples-%06lld.png", static_cast<long long>(cur_nimg_ / 1000));
     io::write_png((fs::path(dir_) / name).string(), io::tile_images(io::to_uint8_image(out.synthesis.img.cpu()), 8));
@@ -360,7 +358,7 @@ class GanRun {
   GanTrainConfig config_;
   std::string dir_;
   torch::Device device_;
-  GanProgressFn progress_;
+  ProgressFn progress_;
   RealImages real_;
   Generator G_{nullptr}, G_ema_{nullptr};
   Discriminator D_{nullptr};
@@ -375,7 +373,7 @@ class GanRun {
 }  // namespace
 
 GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_dir, torch::Device device,
-                         const GanProgressFn& progress) {
+                         const ProgressFn& progress) {
   if (fs::exists(fs::path(run_dir) / kStateFile))
     throw UsageError(run_dir + ": already holds a GAN training run; continue it with --resume " + run_dir);
   torch::manual_seed(config.seed);
@@ -386,7 +384,7 @@ GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_di
 }
 
 GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device device, double total_kimg,
-                                   const GanProgressFn& progress) {
+                                   const ProgressFn& progress) {
   const std::string path = (fs::path(run_dir) / kStateFile).string();
   if (!fs::exists(path)) throw InputError(path + ": no GAN training state to resume");
   const io::FolderLock lock(run_dir);

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "lagm/core/progress.h"
 #include "lagm/gan/gan_train_config.h"
 
 namespace lagm::gan {
@@ -22,15 +23,13 @@ struct GanTrainResult {
   double last_loss_g = 0, last_loss_d = 0;
 };
 
-using GanProgressFn = std::function<void(const std::string& line)>;
-
 /// Starts a new run in `run_dir` (created; must not hold a train_state yet).
 GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_dir, torch::Device device,
-                         const GanProgressFn& progress = {});
+                         const ProgressFn& progress = {});
 
 /// Continues the run in `run_dir` from its train_state.safetensors, up to `total_kimg` when > 0
 /// (else the run's own total).
 GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device device, double total_kimg = 0,
-                                   const GanProgressFn& progress = {});
+                                   const ProgressFn& progress = {});
 
 }  // namespace lagm::gan

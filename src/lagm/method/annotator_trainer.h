@@ -7,12 +7,10 @@
 #include <functional>
 #include <string>
 
+#include "lagm/core/progress.h"
 #include "lagm/method/annotator_train_config.h"
 
 namespace lagm::method {
-
-/// Receives one human-readable progress line per tick (the library does not print).
-using ProgressFn = std::function<void(const std::string&)>;
 
 /// Summary of a finished (or resumed and finished) run.
 struct TrainResult {

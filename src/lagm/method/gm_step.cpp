@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "lagm/core/error.h"
+#include "lagm/core/module_grads.h"
 
 namespace lagm::method {
 namespace F = torch::nn::functional;
@@ -28,24 +29,9 @@ torch::Tensor class_balance_weights(const std::vector<double>& frequencies, doub
   return torch::tensor(w, torch::kFloat64);
 }
 
-void set_requires_grad(torch::nn::Module& module, bool on) {
-  for (auto& p : module.parameters()) p.set_requires_grad(on);
-}
-
-namespace {
-
-// The reference's zero_grad(set_to_none=True); LibTorch 1.13's Optimizer::zero_grad() zeroes instead.
-void clear_grads(torch::nn::Module& module) {
-  for (auto& p : module.parameters()) p.mutable_grad().reset();
-}
-
-void nan_to_num_grads(torch::nn::Module& module) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : module.parameters())
-    if (p.grad().defined()) p.mutable_grad().nan_to_num_(0.0, 1e5, -1e5);
-}
-
-}  // namespace
+using core::clear_grads;
+using core::nan_to_num_grads;
+using core::set_requires_grad;
 
 GradientMatchingStep::GradientMatchingStep(models::FeatureGenerator& generator, models::AnnotatorFPN annotator,
                                            models::Segmenter& segmenter, torch::optim::Optimizer& annotator_optimizer,

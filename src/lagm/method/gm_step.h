@@ -77,7 +77,4 @@ class GradientMatchingStep {
   torch::Tensor class_weights_;
 };
 
-/// Sets requires_grad on every parameter of `module`.
-void set_requires_grad(torch::nn::Module& module, bool on);
-
 }  // namespace lagm::method

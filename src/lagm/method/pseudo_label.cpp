@@ -14,7 +14,7 @@ namespace lagm::method {
 
 std::string fit_annotator_to_labeller(const PseudoLabelOptions& o, models::Segmenter& labeller,
                                       const std::vector<std::string>& class_names, const std::string& run_dir,
-                                      torch::Device device, const std::function<void(const std::string&)>& progress) {
+                                      torch::Device device, const ProgressFn& progress) {
   torch::manual_seed(o.seed);
   auto g = models::load_feature_generator(o.generator, device);
   g->sampling() = o.sampling;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lagm/core/progress.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/models/segmenter.h"
 
@@ -27,6 +28,6 @@ struct PseudoLabelOptions {
 /// Fits the annotator and writes run_dir/snapshots/<steps>.safetensors; returns its path.
 std::string fit_annotator_to_labeller(const PseudoLabelOptions& options, models::Segmenter& labeller,
                                       const std::vector<std::string>& class_names, const std::string& run_dir,
-                                      torch::Device device, const std::function<void(const std::string&)>& progress = {});
+                                      torch::Device device, const ProgressFn& progress = {});
 
 }  // namespace lagm::method

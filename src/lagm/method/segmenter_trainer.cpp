@@ -85,7 +85,7 @@ std::string exact(double v) {
 }  // namespace
 
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir, torch::Device device,
-                                     const SegProgressFn& progress) {
+                                     const ProgressFn& progress) {
   if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
   if (!(std::isfinite(c.lr) && c.lr > 0)) throw UsageError("train-seg: --lr must be a finite number > 0");
   if (!(c.class_balance_power >= 0 && c.class_balance_power <= 1))

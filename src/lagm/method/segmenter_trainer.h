@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "lagm/core/progress.h"
 #include "lagm/method/annotator_train_config.h"
 
 namespace lagm::method {
@@ -45,11 +46,9 @@ struct SegmenterTrainResult {
   int64_t best_epoch = -1;
 };
 
-using SegProgressFn = std::function<void(const std::string&)>;
-
 /// Trains into `outdir` (segmenter-EEE.safetensors per epoch, train_state.safetensors, log.txt,
 /// metrics-val.jsonl); resumes from the last finished epoch when outdir already holds one.
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& config, const std::string& outdir,
-                                     torch::Device device, const SegProgressFn& progress = {});
+                                     torch::Device device, const ProgressFn& progress = {});
 
 }  // namespace lagm::method

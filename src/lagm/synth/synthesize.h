@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "lagm/core/progress.h"
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/models/annotator_fpn.h"
 #include "lagm/models/feature_generator.h"
@@ -45,8 +46,6 @@ struct SynthesizeResult {
   bool complete = false;  ///< all `num` images exist and dataset.json was written
   std::string snapshot;
 };
-
-using ProgressFn = std::function<void(const std::string&)>;
 
 /// A run's snapshot file: "best" (best.json, else the latest), "latest" or an iteration number.
 std::string resolve_snapshot(const std::string& run_dir, const std::string& which);
