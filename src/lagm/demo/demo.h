@@ -53,7 +53,7 @@ struct DemoSettings {
   int64_t resolution = 64;
   int64_t validation = 200, test = 200, oracle = 2000, synthesized = 2000;
   /// Matching steps of phase I. Measured (README): with S at 3e-4, 1200 steps give a better
-  /// annotator than 400 on every seed (57.0 against 47.7 FG-mIoU against the oracle, seeds 0-2);
+  /// annotator than 400 on every seed (57.0 against 47.8 FG-mIoU against the oracle, seeds 0-2);
   /// at S 1e-3 more steps did not help.
   int64_t gm_steps = 1200;
   int64_t pseudo_label_steps = 200;
