@@ -1,6 +1,6 @@
 // GAN training throughput (images/s) of `lagm train-gan`'s default 64x64 configuration, with the
 // speed options: fp32, channels-last, bf16 autocast. The reference (stylegan2-ada-pytorch, same
-// network sizes, batch 16) measured ~16-20 img/s on this machine (issue #6).
+// network sizes, batch 16) measured ~16-20 img/s on this machine.
 //   build/bench/bench_train_gan [--iters 20] [--threads 0] [--profile trace.json]
 #include <cstdio>
 #include <filesystem>

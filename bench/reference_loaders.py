@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Loader throughput, reference side: builds realistic fixture trees (once) and times a PIL/NumPy
-transcription of the reference's loaders (spec lagm_reference §2) on them; bench_loaders times lagm's
+transcription of the reference's loaders on them; bench_loaders times lagm's
 loaders on the same trees for the ratio.
     python3 bench/reference_loaders.py DIR [N]     # N samples per data set (default 20)
 Trees: CelebAMask-HQ (1024x1024 JPEG, 18 part masks of 512x512 per image, output 256),

@@ -130,7 +130,7 @@ def generator_kwargs(stub):
     return kwargs
 
 
-TF_KWARGS = {  # PyTorch name: (TF static_kwargs name, default), spec stylegan §5.3
+TF_KWARGS = {  # PyTorch name: (TF static_kwargs name, default)
     "z_dim": ("latent_size", 512), "c_dim": ("label_size", 0), "w_dim": ("dlatent_size", 512),
     "img_resolution": ("resolution", 1024), "img_channels": ("num_channels", 3)}
 TF_MAPPING = {"num_layers": ("mapping_layers", 8), "embed_features": ("label_fmaps", None),
@@ -152,7 +152,7 @@ def tf_variables(net, prefix=""):
 
 
 def convert_tf(path, gs):
-    """Gs of a TF StyleGAN2 pickle -> (state dict, init kwargs), by the table of spec §5.3."""
+    """Gs of a TF StyleGAN2 pickle -> (state dict, init kwargs), by the name table above."""
     if gs.state.get("version", 0) < 4:
         raise SystemExit(f"{path}: TF network version {gs.state.get('version')} is older than StyleGAN2's")
     sk = dict(gs.state.get("static_kwargs", {}))

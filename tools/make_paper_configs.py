@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes configs/paper/*.json: the paper's phase-I settings (spec lagm_reference §8) as lagm's own
+"""Writes configs/paper/*.json: the paper's phase-I settings as lagm's own
 train-annotator configs, one per reference config file. The table below is the single source; run
     python3 tools/make_paper_configs.py configs/paper
 after changing it. Paths are relative to the working directory, as in the reference ("./data/...",

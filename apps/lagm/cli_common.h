@@ -1,4 +1,4 @@
-// Options every lagm command shares, declared once (STYLE §6).
+// Options every lagm command shares, declared once.
 #pragma once
 
 #include <CLI/CLI.hpp>

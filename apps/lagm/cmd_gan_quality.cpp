@@ -1,5 +1,5 @@
 // lagm gan-quality: how well a generator draws the faces domain, measured with an "oracle"
-// segmenter trained on labelled renders (issue #6): the class-frequency histogram of the oracle's
+// segmenter trained on labelled renders: the class-frequency histogram of the oracle's
 // labels on generated images against the same on renders (L1 distance), and the fraction of
 // images whose labelling has exactly two eye regions.
 #include <cstdio>

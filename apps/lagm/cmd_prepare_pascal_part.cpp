@@ -1,5 +1,5 @@
 // lagm prepare-pascal-part: the paper's Pascal-Horse / Pascal-Aeroplane crops from PASCAL VOC 2010
-// and the PASCAL-Part .mat annotations (spec: lagm_reference §2.2). Writes <out>/<obj>/train (with
+// and the PASCAL-Part .mat annotations. Writes <out>/<obj>/train (with
 // train_set.txt / val_set.txt) and <out>/<obj>/test, which PascalPartDataset reads.
 #include <algorithm>
 #include <chrono>

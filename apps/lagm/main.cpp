@@ -1,13 +1,26 @@
 // lagm: the command-line front end. Builds the command tree, parses, and maps errors to exit codes:
-// 0 ok, 1 failure, 2 bad usage or bad input (STYLE §6).
+// 0 ok, 1 failure, 2 bad usage or bad input.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <cstring>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "commands.h"
 #include "lagm/core/error.h"
+
+namespace {
+
+// Errors are one line on stderr; library messages can span several.
+std::string first_line(const char* message) {
+  std::string s = message ? message : "";
+  const auto end = s.find('\n');
+  return end == std::string::npos ? s : s.substr(0, end);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"lagm: learning to annotate part segmentation with gradient matching"};
@@ -61,10 +74,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lagm: error: %s\n", e.what());
     return 2;
   } catch (const c10::Error& e) {
-    std::fprintf(stderr, "lagm: error: %s\n", verbose ? e.what() : e.what_without_backtrace());
+    // Bad input is caught before it reaches LibTorch; what arrives here is a failure we did not
+    // foresee. One line, named as such; --verbose gives LibTorch's whole message and backtrace.
+    if (verbose) std::fprintf(stderr, "%s\n", e.what());
+    std::fprintf(stderr, "lagm: error: unexpected failure inside LibTorch: %s%s\n",
+                 first_line(e.what_without_backtrace()).c_str(), verbose ? "" : " (--verbose for details)");
+    return 1;
+  } catch (const nlohmann::json::exception& e) {
+    std::fprintf(stderr, "lagm: error: unexpected JSON failure: %s\n", first_line(e.what()).c_str());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "lagm: error: %s\n", e.what());
+    std::fprintf(stderr, "lagm: error: %s\n", first_line(e.what()).c_str());
     return 1;
   }
   return 0;

@@ -1,4 +1,4 @@
-// The lagm executable: help, exit codes and one-line errors (STYLE §6).
+// The lagm executable: help, exit codes and one-line errors.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // `lagm eval --cv 5` end to end on a test_seg.py-style folder with checkpoints whose predictions are
-// known: each predicts one constant class. A NumPy transcription of the protocol (spec
-// lagm_reference §7.1, §7.3) computes the expected fold results from the labels alone.
+// known: each predicts one constant class. A NumPy transcription of the protocol
+// computes the expected fold results from the labels alone.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

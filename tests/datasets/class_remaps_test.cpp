@@ -1,4 +1,4 @@
-// The remapping tables of the paper's data sets, entry by entry against the spec (§2.1, §2.6).
+// The remapping tables of the paper's data sets, entry by entry against the reference's tables.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>

@@ -1,6 +1,6 @@
 // lagm prepare-pascal-part on a fixture VOC2010 + PASCAL-Part tree. A Python script (SciPy writes
-// the MAT v5 files, compressed and not; PIL writes JPEGs) builds the tree and, from the spec's rules
-// (lagm_reference §2.2), the expected crops; the C++ preparation must reproduce every pixel, every
+// the MAT v5 files, compressed and not; PIL writes JPEGs) builds the tree and, from the reference's rules,
+// the expected crops; the C++ preparation must reproduce every pixel, every
 // crop name and both split lists.
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // test_seg.py's --cv test folders: images and *npy* labels in one folder, each list sorted by name,
 // paired by position; 3-D labels take [:, :, 0]; astype(uint8); no clean-up. A Python script (PIL +
-// NumPy, from the spec's rules, lagm_reference §2.5) writes the folder and the expected samples.
+// NumPy, from the reference loader's rules) writes the folder and the expected samples.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-// The --cv protocol on hand-made per-image confusion matrices (spec §7.3): folds, strict '>',
+// The --cv protocol on hand-made per-image confusion matrices: folds, strict '>',
 // remainder in the test part, mean and population std.
 #include <gtest/gtest.h>
 

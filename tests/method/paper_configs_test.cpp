@@ -1,5 +1,5 @@
-// configs/paper/*.json (written by tools/make_paper_configs.py) against the spec's per-config table
-// (lagm_reference §8): every setting the paper's runs depend on, config by config, and data-set
+// configs/paper/*.json (written by tools/make_paper_configs.py) against the reference's per-config
+// table: every setting the paper's runs depend on, config by config, and data-set
 // kwargs that the loaders accept (only the missing data may stop them here).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -83,7 +83,7 @@ TEST(ReferenceConfig, TransformPipeOfTheCarConfigs) {
   const auto c = lagm::method::annotator_config_from_reference(j, dir + "/cgpart.json");
   EXPECT_TRUE(c.transform.wide_crop);
   ASSERT_TRUE(c.transform.resize.has_value());
-  EXPECT_EQ((*c.transform.resize)[0], 256);  // H, as torch reads it (the reference's bug B7)
+  EXPECT_EQ((*c.transform.resize)[0], 256);  // H, as torch reads it (as the reference does)
   const auto hw = lagm::method::transformed_size(c.transform, 512);
   EXPECT_EQ(hw[0], 256);
   EXPECT_EQ(hw[1], 192);

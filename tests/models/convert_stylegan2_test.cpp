@@ -70,7 +70,8 @@ TEST(ConvertStyleGAN2, RefusesPicklesThatReferToOtherGlobals) {
 }
 
 // A TF StyleGAN2 pickle ((G, D, Gs) of dnnlib.tflib.network.Network states, TF layouts; built by
-// tools/python/make_tf_pickle.py from the golden weights with the inverse of spec §5.3's table)
+// tools/python/make_tf_pickle.py from the golden weights with the inverse of the
+// converter's name table)
 // converts back to the same PyTorch tensors. resample_filter is not stored by TF: it becomes F4
 // (the golden case randomised it on purpose, so it is compared to F4 instead).
 TEST(ConvertStyleGAN2, TensorFlowPickleMapsBackToThePyTorchNames) {

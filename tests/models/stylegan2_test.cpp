@@ -61,7 +61,8 @@ TEST(StyleGAN2, ParameterCountsMatchSpec) {
   EXPECT_FALSE(g->options.block_uses_fp16(16));
 }
 
-// Training mode takes the non-fused path; it must compute the same images (spec: ≤ 5e-7 rel).
+// Training mode takes the non-fused path; it must compute the same images
+// (within 5e-7 relative).
 TEST(StyleGAN2, FusedAndNonFusedSynthesisAgree) {
   torch::manual_seed(0);
   for (const char* arch : {"skip", "orig", "resnet"}) {

@@ -5,7 +5,7 @@
 
 #include "lagm/nn/upfirdn2d.h"
 
-// Spec §1.7: the fused (grouped) and non-fused (input-scaling) paths compute the same function.
+// The fused (grouped) and non-fused (input-scaling) paths compute the same function.
 TEST(ModulatedConv2d, FusedAndNonFusedAgree) {
   torch::manual_seed(0);
   auto x = torch::randn({3, 8, 6, 6});

@@ -44,7 +44,7 @@ TEST(Upfirdn2d, NegativePaddingCrops) {
   EXPECT_TRUE(torch::equal(y, x.slice(2, 3, 6).slice(3, 1, 4)));
 }
 
-// The spec's second form of the StyleGAN2 up-conv (§1.7): zero-insert + FIR with pad [3,2,3,2]
+// The second form of the StyleGAN2 up-conv: zero-insert + FIR with pad [3,2,3,2]
 // then a true convolution with w; the transposed-conv path must agree.
 TEST(Conv2dResample, UpConvEqualsUpfirdnThenTrueConvolution) {
   torch::manual_seed(0);

@@ -36,7 +36,7 @@ TEST(Faces, PhotoAndFlatShareTheSceneButNotTheLook) {
 TEST(Faces, EveryPartIsLargeEnoughToLearnAt64) {
   const auto& names = face_class_names();
   ASSERT_EQ(names.size(), 8u);
-  // Minimum pixel counts a small GAN can draw (issue #6: eyes, mouth, nose several pixels across).
+  // Minimum pixel counts a small GAN can draw (eyes, mouth, nose several pixels across).
   const std::array<int, 8> min_pixels = {200, 200, 40, 16, 8, 10, 10, 3};
   std::array<int, 8> images_with_part{};
   int thick_brows = 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Test fixture: writes a TensorFlow-StyleGAN2-style network pickle ((G, D, Gs) of
 dnnlib.tflib.network.Network states with numpy variables in TF layouts) from a PyTorch state dict, by
-inverting the mapping of stylegan.md §5.3. No TensorFlow involved.
+inverting the name mapping of tools/convert_stylegan2.py. No TensorFlow involved.
 
 Usage: make_tf_pickle.py weights.safetensors PREFIX kwargs.json out.pkl
 """

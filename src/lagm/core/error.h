@@ -1,4 +1,4 @@
-// Error types of the library and the one helper that formats "expected vs got" (STYLE §5).
+// Error types of the library and the one helper that formats "expected vs got".
 #pragma once
 
 #include <stdexcept>

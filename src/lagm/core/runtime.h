@@ -1,4 +1,4 @@
-// Process-wide runtime settings that only the application sets (STYLE §4): threads, allocator
+// Process-wide runtime settings that only the application sets: threads, allocator
 // behaviour and the numerics switches the reference uses.
 #pragma once
 

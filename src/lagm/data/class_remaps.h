@@ -1,4 +1,4 @@
-// Class lists and remapping tables of the paper's data sets (spec: lagm_reference §2.1, §2.6).
+// Class lists and remapping tables of the paper's data sets.
 // Each remap takes a label map of source indices and returns target indices (same shape, uint8).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Naming a labelled data set on the command line or in a config (issue #9): a folder path, or a
+// Naming a labelled data set on the command line or in a config: a folder path, or a
 // JSON object in the project's form {"path": DIR, "img_size": N, "limit": N} or in the reference's
 // `training_set_kwargs` form {"class_name": "datasets.CelebAMaskDataset", "rootdir": ..., ...} for
 // CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, CGPartReal, ImageLabelDataset; and

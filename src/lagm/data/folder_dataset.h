@@ -1,4 +1,4 @@
-// The project's own data set layout (DESIGN "Files"): DIR/img/NAME.png (or .jpg) and
+// The project's own data set layout: DIR/img/NAME.png (or .jpg) and
 // DIR/seg/NAME.png (8-bit palette or gray PNG, pixel = class index, 255 = ignore), plus
 // DIR/dataset.json {"classes": [...], ...}. What `lagm synthesize` and `lagm render` write and what
 // users bring.

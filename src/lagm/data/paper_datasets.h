@@ -1,5 +1,5 @@
-// The paper's data sets, read exactly as the reference's loaders read them (spec: lagm_reference
-// §2): CelebAMask-HQ (19 part masks -> 8 classes), Pascal-Part (prepared crops), DatasetGAN
+// The paper's data sets, read exactly as the reference's loaders read them:
+// CelebAMask-HQ (19 part masks -> 8 classes), Pascal-Part (prepared crops), DatasetGAN
 // (Car-20, Cat-16, Face-34), CGPart renders and CGPart-real photos.
 #pragma once
 
@@ -137,8 +137,8 @@ class CGPartRealDataset : public PaperDataset {
   CGPartRealOptions options_;
 };
 
-/// test_seg.py's ImageLabelDataset over a --testing_path folder, the --cv protocol's test data
-/// (spec: lagm_reference §2.5, §7.3): every file whose name contains "npy" is a label, every other
+/// test_seg.py's ImageLabelDataset over a --testing_path folder, the --cv protocol's test data:
+/// every file whose name contains "npy" is a label, every other
 /// file an image; each list sorted by name and paired by position. A label is a .npy array (or,
 /// failing that, an image); 3-D takes [:, :, 0]; then astype(uint8). No clean-up. Images lose an
 /// alpha channel (the reference would feed 4 channels to the network and fail).

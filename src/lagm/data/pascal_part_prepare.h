@@ -1,6 +1,6 @@
 // `lagm prepare-pascal-part`: builds the Pascal-Horse / Pascal-Aeroplane crops of the paper from
 // PASCAL VOC 2010 and the PASCAL-Part `.mat` annotations, exactly as the reference's
-// preparation (spec: lagm_reference §2.2, steps 1-3):
+// preparation:
 //   1+2. for every positive image of <obj>_<split>.txt, a part map from all <obj> instances
 //        (compact part ids), written with a copy of the JPEG and the XML; VOC val becomes "test";
 //   3.   for every <obj> box: overlap and size filters, squared box, zero-padded square crop,

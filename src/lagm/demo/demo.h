@@ -1,5 +1,5 @@
 // `lagm demo`: the whole method end to end on the built-in `faces` domain and the shipped
-// generator (issue #8). Renders labelled/validation/test sets, learns an annotator by gradient
+// generator. Renders labelled/validation/test sets, learns an annotator by gradient
 // matching, synthesizes a labelled data set, trains a downstream U-Net, trains the baselines
 // (few labels, pseudo-labelling, oracle) on the same budget, evaluates all on the test set and
 // writes report.html, report.md and results.json. Every stage leaves a marker when done, so an
@@ -67,8 +67,8 @@ struct DemoSettings {
   /// A starts from the pseudo-labelling arm's annotator (method::AnnotatorTrainConfig::annotator_init)
   /// and gradient matching refines it; false = the paper's random start.
   bool init_from_pseudo_label = false;
-  /// Levers of issue #16 (README, "Making gradient matching learn every part"): prior calibration
-  /// at synthesis, the magnitude term of the matcher, the target gradient from all N labels,
+  /// Levers of gradient matching (README, "Making gradient matching learn every part"): prior
+  /// calibration at synthesis, the magnitude term of the matcher, the target gradient from all N labels,
   /// class-balanced matching losses.
   bool calibrate_priors = true;
   double magnitude_weight = 0;

@@ -1,4 +1,4 @@
-// The reference's benchmark-mode selection (test_seg.py without --cv, spec lagm_reference §7.2):
+// The reference's benchmark-mode selection (test_seg.py without --cv):
 // given a run folder, test the checkpoint whose validation FG-mIoU was highest (the first one on
 // ties), read from the run's metrics-val.jsonl.
 #pragma once

@@ -1,5 +1,5 @@
 // Confusion matrix accumulated over a whole data set and the segmentation metrics derived from it,
-// with the reference's conventions (spec: lagm_reference §7.1; golden kind `miou`).
+// with the reference's conventions (golden kind `miou`).
 #pragma once
 
 #include <torch/types.h>

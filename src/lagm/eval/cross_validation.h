@@ -1,5 +1,5 @@
 // `lagm eval --cv K`: DatasetGAN's K-fold cross-validated checkpoint selection, as the reference's
-// test_seg.py --cv (spec: lagm_reference §7.3): the test images are split into K folds; for each
+// test_seg.py --cv: the test images are split into K folds; for each
 // fold, walk the checkpoints in file-name order, keep the one whose mIoU on the fold is strictly
 // greater than the best so far, and report its mIoU on the other images; then mean and population
 // standard deviation over the folds.

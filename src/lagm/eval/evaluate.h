@@ -1,5 +1,5 @@
 // Evaluation of a segmentation network on a labelled data set: confusion matrix over all pixels,
-// then the metrics (spec: lagm_reference §7.1).
+// then the metrics.
 #pragma once
 
 #include <torch/types.h>

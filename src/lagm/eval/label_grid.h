@@ -1,6 +1,5 @@
 // Pictures of labels: images above their colour-mapped label maps (VOC palette), and for
-// annotator outputs a third row where pixels with max softmax < threshold are shown as 255
-// (spec: lagm_reference §5.8).
+// annotator outputs a third row where pixels with max softmax < threshold are shown as 255.
 #pragma once
 
 #include <torch/types.h>

@@ -1,4 +1,4 @@
-// Statistics of part label maps that measure how well a generator draws a domain (issue #6): the
+// Statistics of part label maps that measure how well a generator draws a domain: the
 // pixel share of every class, and how often a part forms the expected number of regions (two eyes).
 #pragma once
 

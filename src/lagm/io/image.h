@@ -16,7 +16,7 @@ torch::Tensor read_image(const std::string& path);
 /// Writes uint8 [H, W, 3] or [H, W] (gray) as PNG, atomically.
 void write_png(const std::string& path, const torch::Tensor& image);
 
-/// The PASCAL VOC colour map: 256 RGB triples (spec: lagm_reference §5.8).
+/// The PASCAL VOC colour map: 256 RGB triples.
 const std::array<uint8_t, 768>& voc_palette();
 
 /// Writes a uint8 [H, W] class-index mask as an 8-bit palette PNG with the VOC palette, atomically.

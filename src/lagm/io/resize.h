@@ -1,5 +1,5 @@
-// Resizing with PIL's exact semantics, so that data loaders reproduce the reference byte for byte
-// (spec: lagm_reference §2.0): separable convolution resampling with antialiasing (the filter
+// Resizing with PIL's exact semantics, so that data loaders reproduce the reference byte for byte:
+// separable convolution resampling with antialiasing (the filter
 // support widens with the down-scale factor), 8-bit fixed-point coefficients and an 8-bit
 // intermediate between the horizontal and the vertical pass; and PIL's nearest for labels.
 #pragma once

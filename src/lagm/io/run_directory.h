@@ -1,4 +1,4 @@
-// Run directories (DESIGN "Files"): DIR/NNNNN-name/ with config.json, log.txt, stats.jsonl,
+// Run directories: DIR/NNNNN-name/ with config.json, log.txt, stats.jsonl,
 // snapshots/, grids/ and metrics-*.jsonl.
 #pragma once
 

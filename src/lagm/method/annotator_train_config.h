@@ -1,5 +1,5 @@
 // Configuration of phase I (`lagm train-annotator`): every setting typed, read from the project's
-// JSON by one from_json (STYLE §4). The reference's config files map onto the same struct
+// JSON by one from_json. The reference's config files map onto the same struct
 // (reference_config.h).
 #pragma once
 

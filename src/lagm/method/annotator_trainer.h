@@ -1,5 +1,5 @@
 // Phase I of LAGM as a resumable run (`lagm train-annotator`): Algorithm 1 with ticks, progress,
-// snapshots, label grids and validation of S, in a run directory (DESIGN "Files").
+// snapshots, label grids and validation of S, in a run directory.
 #pragma once
 
 #include <torch/types.h>

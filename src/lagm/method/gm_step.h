@@ -1,5 +1,5 @@
 // One iteration of Algorithm 1 (phase I of LAGM), exactly as the reference runs it (golden README
-// kind `lagm_gm_step`; spec lagm_reference §5.3-5.4):
+// kind `lagm_gm_step`):
 //   phase A: the annotator A is updated so that the segmenter's gradient on generated images
 //            labelled by A matches its gradient on the real labelled batch;
 //   phase S: the segmenter S is updated on generated images labelled by A (eval mode).

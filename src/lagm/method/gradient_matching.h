@@ -1,4 +1,4 @@
-// Gradient-matching distances between two lists of gradients (spec: lagm_reference §5.5; golden
+// Gradient-matching distances between two lists of gradients (golden
 // README kind `lagm_gm_step`, "match"), and the presets that choose which segmenter parameters
 // are matched.
 #pragma once

@@ -8,7 +8,7 @@
 namespace lagm::method {
 
 /// Divergence: the reference's InfiniteSampler uses NumPy's RandomState with a sliding window;
-/// exact reproduction of the Python RNG streams is out of reach anyway (spec §10), so this is a
+/// exact reproduction of the Python RNG streams is out of reach anyway, so this is a
 /// plain per-epoch reshuffle that is easy to checkpoint.
 class LabelledSampler {
  public:

@@ -1,4 +1,4 @@
-// The pseudo-labelling baseline's annotator (issue #8): a segmentation network trained on the few
+// The pseudo-labelling baseline's annotator: a segmentation network trained on the few
 // labels labels generated images, and an annotator is fitted to those labels by cross entropy on
 // the generator's features. The result is written as a phase-I run directory (one snapshot, S =
 // the labeller), so `synthesize` and everything after it treat both arms the same way.

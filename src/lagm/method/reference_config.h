@@ -1,5 +1,5 @@
 // The reference's annotate_seg.py config files (keys training_set_kwargs, G_kwargs, A_kwargs,
-// S_kwargs, A_opt_kwargs, S_opt_kwargs, gmparam_regex, ...; spec lagm_reference §5.1, §8) read
+// S_kwargs, A_opt_kwargs, S_opt_kwargs, gmparam_regex, ...) read
 // as they are into the project's AnnotatorTrainConfig, with the reference's defaults (B = 2,
 // 150k iterations, psi 0.7, cosine/mean, SGD 1e-3 momentum 0.9).
 #pragma once

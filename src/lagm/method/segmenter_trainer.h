@@ -1,7 +1,7 @@
 // Phase II, part 2 (`lagm train-seg`): a downstream segmentation network trained on a labelled
 // data set (usually synthesized) as the reference's downstream_seg.py does: Adam 1e-3, cross
 // entropy with 255 ignored, a checkpoint per epoch, validation each epoch; resumable, shuffled
-// every epoch (the reference's single-GPU path does not shuffle, bug B12), optional augmentation.
+// every epoch (the reference's single-GPU path does not shuffle), optional augmentation.
 #pragma once
 
 #include <nlohmann/json.hpp>

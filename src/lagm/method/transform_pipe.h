@@ -1,7 +1,7 @@
-// The reference's TransformPipe (spec: lagm_reference §3.4), applied jointly to generated images and
+// The reference's TransformPipe, applied jointly to generated images and
 // annotator logits inside the loop: an optional wide crop (central 3/4 rows: 4:3 pictures in a
 // square generator) and an optional resize with torch's legacy `nearest` (for images too, as the
-// reference does; its bug B7 reads `resize` as (H, W), and so does this).
+// reference does; it reads `resize` as (H, W), and so does this).
 #pragma once
 
 #include <c10/util/Optional.h>

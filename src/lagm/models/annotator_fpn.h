@@ -1,5 +1,5 @@
 // The annotator: an FPN over the generator's block features that outputs per-pixel part logits
-// at the finest feature resolution (spec: lagm_reference §4.1, `FPNLabelBranch`).
+// at the finest feature resolution.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// Self-describing model checkpoints (DESIGN "Files"): a safetensors file whose `__metadata__` holds,
+// Self-describing model checkpoints: a safetensors file whose `__metadata__` holds,
 // under key "lagm", a JSON object {"kind": ..., "config": {...}} with the module's full constructor
 // configuration, so loaders need no side files and `lagm info` shows what a file is.
 #pragma once

@@ -1,4 +1,4 @@
-// Small helpers for the one-from_json-per-config rule (STYLE §4): unknown keys and wrong types
+// Small helpers for the one-from_json-per-config rule: unknown keys and wrong types
 // become InputErrors that name where they are.
 #pragma once
 

@@ -1,5 +1,5 @@
 // DeepLabv3 with a dilated ResNet backbone (output stride 8) and LAGM's wrapper that maps [-1, 1]
-// images to ImageNet normalisation (spec: lagm_reference §4.3). Names equal torchvision 0.14's
+// images to ImageNet normalisation. Names equal torchvision 0.14's
 // `deeplabv3_resnet101(num_classes=K, aux_loss=None)` under `main_net.`.
 #pragma once
 

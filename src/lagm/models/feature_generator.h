@@ -1,5 +1,5 @@
 // The interface the method needs from a frozen generator, whatever its family (StyleGAN2 or
-// StyleGAN1): latents in, image and the list of block feature maps out (spec: lagm_reference §3).
+// StyleGAN1): latents in, image and the list of block feature maps out.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// The segmentation networks by name (STYLE §9: an explicit switch that throws on unknown names):
+// The segmentation networks by name (an explicit switch that throws on unknown names):
 // "unet", "deeplabv3_resnet101", "deeplabv3_resnet50". Every segmenter maps [-1, 1] images
 // [N, 3, H, W] to logits [N, K, H, W].
 #pragma once

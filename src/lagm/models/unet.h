@@ -1,4 +1,4 @@
-// U-Net segmenter as the reference defines it (spec: lagm_reference §4.2): bilinear up-sampling
+// U-Net segmenter as the reference defines it: bilinear up-sampling
 // with align_corners=True, pad-to-skip, [skip, upsampled] concatenation, BN after every conv.
 #pragma once
 

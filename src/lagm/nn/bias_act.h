@@ -1,4 +1,4 @@
-// Bias + activation + gain + clamp in the reference order (spec: stylegan §1.6, §4.1):
+// Bias + activation + gain + clamp in the reference order:
 // +bias -> activation -> x gain -> clamp to ±clamp.
 #pragma once
 

@@ -1,5 +1,5 @@
 // Equalized-learning-rate convolution with optional FIR up/down-sampling, bias, activation and
-// clamp (spec: stylegan §1.10); the resnet skip of G and the layers of D.
+// clamp; the resnet skip of G and the layers of D.
 #pragma once
 
 #include <c10/util/Optional.h>

@@ -1,5 +1,5 @@
 // 2-D convolution fused with FIR up/down-sampling, with the reference's padding convention:
-// `padding` is given relative to the up-sampled image (spec: stylegan §1.7 "conv2d_resample").
+// `padding` is given relative to the up-sampled image.
 #pragma once
 
 #include <torch/types.h>

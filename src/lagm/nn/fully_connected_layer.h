@@ -1,4 +1,4 @@
-// Equalized-learning-rate fully connected layer (spec: stylegan §1.2).
+// Equalized-learning-rate fully connected layer.
 #pragma once
 
 #include <torch/nn/module.h>

@@ -1,4 +1,4 @@
-// Modulated convolution with optional demodulation (spec: stylegan §1.7): the StyleGAN2 layer that
+// Modulated convolution with optional demodulation: the StyleGAN2 layer that
 // scales the kernel's input channels by per-sample styles.
 #pragma once
 

@@ -1,4 +1,4 @@
-// FIR resampling with the reference's upfirdn2d semantics (spec: stylegan §1.8): zero-insert up,
+// FIR resampling with the reference's upfirdn2d semantics: zero-insert up,
 // pad/crop, filter (a true convolution with f scaled by gain), keep every down-th sample.
 #pragma once
 

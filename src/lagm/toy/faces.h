@@ -1,5 +1,5 @@
 // The `faces` domain: cartoon-proportioned heads with 8 part classes, drawn analytically and
-// supersampled, so every picture comes with its exact mask at any resolution (issue #6).
+// supersampled, so every picture comes with its exact mask at any resolution.
 #pragma once
 
 #include <cstdint>

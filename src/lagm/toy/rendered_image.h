@@ -7,7 +7,7 @@
 
 namespace lagm::toy {
 
-/// Rendering style of a domain (issue #6): `photo` is the "real" image distribution; `flat` is a
+/// Rendering style of a domain: `photo` is the "real" image distribution; `flat` is a
 /// cartoon rendering of the same scene (flat colours, outlines, other palette) for the out-of-domain
 /// labelled setting.
 enum class Style { kPhoto, kFlat };

@@ -1,6 +1,6 @@
 // StyleGAN1 behind the FeatureGenerator interface: two feature maps per block; for the 1024 px
 // face model the image and the two 1024 px maps are resized to 512 (bilinear, no antialias), as
-// LAGM's wrapper does (spec: lagm_reference §3.2).
+// LAGM's wrapper does.
 #pragma once
 
 #include "lagm/models/checkpoint.h"

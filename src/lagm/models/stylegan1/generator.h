@@ -1,4 +1,4 @@
-// The StyleGAN1 generator of DatasetGAN as LAGM wraps it (spec: stylegan §3; lagm_reference §3.2):
+// The StyleGAN1 generator of DatasetGAN as LAGM wraps it:
 // 8-layer mapping to 18 ws, truncation towards `avg_latent` below a layer, synthesis whose feature
 // list holds two maps per block (after the epilogue, then the raw conv output).
 // Children "g_mapping", "truncation", "g_synthesis", as the reference's Sequential.

@@ -1,4 +1,4 @@
-// Building blocks of the StyleGAN1 port DatasetGAN uses (spec: stylegan §3.1): equalized-lr linear
+// Building blocks of the StyleGAN1 port DatasetGAN uses: equalized-lr linear
 // and conv layers (the up-sampling conv with its two paths), blur, noise, style modulation and the
 // layer epilogue. Names equal the reference state dict (`dense0`, `conv0_up.intermediate.kernel`,
 // `epi1.top_epi.noise.weight`, `epi1.style_mod.lin.weight`, ...).

@@ -1,5 +1,5 @@
 // The StyleGAN2 / StyleGAN2-ADA generator (stylegan2-ada-pytorch `Generator`) that also returns
-// every synthesis block's feature map, as LAGM's annotator consumes them (spec: stylegan §1-2).
+// every synthesis block's feature map, as LAGM's annotator consumes them.
 #pragma once
 
 #include <torch/nn/module.h>

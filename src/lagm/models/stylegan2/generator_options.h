@@ -1,5 +1,5 @@
-// Configuration of the StyleGAN2 generator: the reference constructor arguments (spec: stylegan
-// §1.1), nested as the reference nests them, with JSON conversion in the reference's key names so
+// Configuration of the StyleGAN2 generator: the reference constructor arguments,
+// nested as the reference nests them, with JSON conversion in the reference's key names so
 // that a pickle's init_kwargs and a checkpoint's metadata read the same way.
 #pragma once
 

@@ -1,4 +1,4 @@
-// StyleGAN2 mapping network z -> ws with truncation (spec: stylegan §1.3).
+// StyleGAN2 mapping network z -> ws with truncation.
 #pragma once
 
 #include <c10/util/Optional.h>

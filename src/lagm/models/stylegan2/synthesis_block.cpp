@@ -45,7 +45,7 @@ BlockOutput SynthesisBlockImpl::forward(const torch::Tensor& x_in, const torch::
   const int64_t n = ws.size(0);
   TORCH_CHECK(ws.dim() == 3 && ws.size(1) == num_conv + num_torgb, "SynthesisBlock b", resolution, ".ws must be [N, ",
               num_conv + num_torgb, ", w_dim], got ", ws.sizes());
-  // fp16 only where it exists: LibTorch's CPU kernels lack Half convolutions (spec §1.12).
+  // fp16 only where it exists: LibTorch's CPU kernels lack Half convolutions.
   const bool half = use_fp16 && !force_fp32 && ws.is_cuda();
   const auto dtype = half ? torch::kFloat16 : torch::kFloat32;
   const bool fused = fused_modconv.value_or(!is_training() && (!half || n == 1));

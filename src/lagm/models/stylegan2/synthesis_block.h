@@ -1,5 +1,4 @@
-// One resolution of the synthesis network: conv0 (up), conv1, ToRGB, optional resnet skip
-// (spec: stylegan §1.5).
+// One resolution of the synthesis network: conv0 (up), conv1, ToRGB, optional resnet skip.
 #pragma once
 
 #include <torch/nn/module.h>

@@ -1,5 +1,4 @@
-// One modulated 3x3 convolution of a synthesis block, with noise and bias/activation
-// (spec: stylegan §1.6).
+// One modulated 3x3 convolution of a synthesis block, with noise and bias/activation.
 #pragma once
 
 #include <c10/util/Optional.h>
@@ -50,7 +49,7 @@ struct ToRGBLayerOptions {
   TORCH_ARG(c10::optional<double>, conv_clamp) = c10::nullopt;
 };
 
-/// Modulated 1x1 conv without demodulation (spec: stylegan §1.9). x [N, I, R, R] -> [N, 3, R, R].
+/// Modulated 1x1 conv without demodulation. x [N, I, R, R] -> [N, 3, R, R].
 class ToRGBLayerImpl : public torch::nn::Module {
  public:
   explicit ToRGBLayerImpl(ToRGBLayerOptions options);
