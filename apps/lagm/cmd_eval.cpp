@@ -95,7 +95,7 @@ void run_eval(const EvalArgs& args) {
   auto& seg = *loaded.segmenter;
   seg.module().to(device);
   auto spec = data::parse_dataset_argument(args.data);
-  // --img-size resizes a folder given by path (a JSON spec carries its own size).
+  // --res resizes a folder given by path (a JSON spec carries its own size).
   if (spec.is_string() && args.img_size > 0) spec = {{"path", spec}, {"img_size", args.img_size}};
   auto dataset_ptr = data::open_dataset(spec, args.data, args.skip_bad, seg.config().num_classes);
   const auto& dataset = *dataset_ptr;
@@ -158,7 +158,7 @@ void add_eval_command(CLI::App& app) {
                   "K-fold cross-validated checkpoint selection (the reference's --cv, K = 5): --model is then a run "
                   "folder of checkpoints");
   cmd->add_flag("--skip-bad", args->skip_bad, "skip samples without a label (with a warning and a count) instead of failing");
-  cmd->add_option("--img-size", args->img_size, "resize to this square size (0 = as stored)")->capture_default_str();
+  cmd->add_option("--res,--img-size", args->img_size, "resize to this square size (0 = as stored; --img-size: older name)")->capture_default_str();
   cmd->add_option("--batch", args->batch, "images per forward (1 allows mixed sizes)")->capture_default_str();
   cmd->add_option("--json", args->json_out, "write metrics and the confusion matrix here");
   cmd->add_option("--grid", args->grid_out, "write image | truth | prediction rows for the first images here");

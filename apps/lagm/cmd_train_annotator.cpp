@@ -49,10 +49,11 @@ void add_train_annotator_command(CLI::App& app) {
   auto args = std::make_shared<TrainAnnotatorArgs>();
   auto* cmd = app.add_subcommand("train-annotator", "learn an annotator by gradient matching (phase I, Algorithm 1)");
   cmd->add_option("--config", args->config, "run configuration (JSON)");
-  cmd->add_option("--outdir", args->outdir, "parent folder of run directories")->capture_default_str();
+  cmd->add_option("--out,--outdir", args->outdir, "parent folder of run directories (--outdir: older name)")->capture_default_str();
   cmd->add_option("--resume", args->resume, "continue the run in this run directory from its last snapshot");
-  cmd->add_option("--segmenter-backbone", args->segmenter_backbone,
-                  "ImageNet ResNet (.safetensors) for a DeepLab S, overriding the config; 'none' = random weights");
+  cmd->add_option("--backbone-weights,--segmenter-backbone", args->segmenter_backbone,
+                  "ImageNet ResNet (.safetensors) for a DeepLab S, overriding the config; 'none' = random weights "
+                  "(--segmenter-backbone: older name)");
   cmd->add_option("--total-iters", args->total_iters, "override total_iters (0 = as configured)")->capture_default_str();
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_train_annotator(*args); });

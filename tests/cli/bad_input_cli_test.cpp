@@ -76,7 +76,7 @@ TEST(BadInput, ConfigValuesAreParsedStrictly) {
   lagm::test::write_random_folder_dataset(dir + "/labelled", 2, 3);
   std::ofstream(dir + "/run.json") << R"({"generator": ")" << dir << R"(/G.safetensors", "training_set": ")" << dir
                                    << R"(/labelled", "batch": 2.5})";
-  expect_bad_input("train-annotator --config " + dir + "/run.json --outdir " + dir + "/runs",
+  expect_bad_input("train-annotator --config " + dir + "/run.json --out " + dir + "/runs",
                    {dir + "/run.json", "batch", "integer"});
 }
 

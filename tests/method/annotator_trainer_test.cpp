@@ -122,7 +122,7 @@ TEST(AnnotatorTrainer, MissingBackboneWeightsAreNamedWithTheWayOut) {
     FAIL();
   } catch (const lagm::InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("resnet.safetensors: no such file"));
-    EXPECT_THAT(e.what(), HasSubstr("--segmenter-backbone none"));
+    EXPECT_THAT(e.what(), HasSubstr("--backbone-weights none"));
   }
 }
 
@@ -167,7 +167,7 @@ TEST(AnnotatorTrainer, ResumeAfterKillIsBitIdentical) {
   const std::string lagm = LAGM_BINARY;
   const std::string common = " --threads 1 --config " + dir + "/config.json";
 
-  ASSERT_EQ(lagm::test::run_command(lagm + " train-annotator" + common + " --outdir " + dir + "/full").first, 0);
+  ASSERT_EQ(lagm::test::run_command(lagm + " train-annotator" + common + " --out " + dir + "/full").first, 0);
 
   const std::string pid_file = dir + "/pid";
   ASSERT_EQ(std::system((lagm + " train-annotator" + common + " --outdir " + dir + "/killed > /dev/null 2>&1 & echo $! > " +

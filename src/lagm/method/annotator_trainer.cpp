@@ -186,7 +186,7 @@ class AnnotatorRun {
         throw InputError(config_.segmenter_backbone +
                          ": no such file; S's backbone starts from torchvision's ImageNet ResNet (convert "
                          "resnet101-63fe2227.pth with tools/convert_torch_state_dict.py), or pass "
-                         "--segmenter-backbone none to start from random weights");
+                         "--backbone-weights none to start from random weights");
       models::load_imagenet_backbone(*s, core::read_safetensors(config_.segmenter_backbone).tensors);
     }
     return s;
