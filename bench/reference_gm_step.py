@@ -2,7 +2,7 @@
 """PyTorch timing of the same GM iteration as bench_gm_step's "no G" rows: Debian's PyTorch, a
 Python transcription of the reference loop (tools/python/make_gm_step_case.py semantics), random
 features of the paper256-style generator's shapes, batch 2. Run with the same thread count:
-    python3 bench/reference_gm_step.py [threads]
+    python3 bench/reference_gm_step.py [threads] [--device cuda] [--res 64,128]
 """
 import os
 import re
@@ -11,10 +11,8 @@ import time
 
 import torch
 import torch.nn.functional as F
-import torchvision
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "python"))
-from make_deeplab_case import DeepLabWrapper  # noqa: E402
 
 K, B = 8, 2
 
@@ -80,15 +78,24 @@ def channels(res):
     return min(16384 // res, 512)
 
 
+DEVICE = torch.device("cpu")
+
+
 def time_loop(res, arch, regex, iters=3):
     shapes = [[channels(r), r, r] for r in [4 * 2 ** i for i in range(20)] if r <= res]
     torch.manual_seed(0)
-    A = FPN(shapes)
-    S = UNet() if arch == "unet" else DeepLabWrapper(torchvision.models.segmentation.deeplabv3_resnet101, K)
+    A = FPN(shapes).to(DEVICE)
+    if arch == "unet":
+        S = UNet().to(DEVICE)
+    else:  # torchvision only here: a PyTorch without it still times the U-Net rows
+        import torchvision
+        from make_deeplab_case import DeepLabWrapper
+        S = DeepLabWrapper(torchvision.models.segmentation.deeplabv3_resnet101, K).to(DEVICE)
     gm = [p for n, p in S.named_parameters() if re.fullmatch(regex, n)]
     opt_a = torch.optim.SGD(A.parameters(), lr=1e-3, momentum=0.9)
     opt_s = torch.optim.SGD(S.parameters(), lr=1e-3, momentum=0.9)
-    img, mask = torch.rand(B, 3, res, res) * 2 - 1, torch.randint(0, K, (B, res, res))
+    img = torch.rand(B, 3, res, res, device=DEVICE) * 2 - 1
+    mask = torch.randint(0, K, (B, res, res), device=DEVICE)
     A.train(), S.train(), A.requires_grad_(True), S.requires_grad_(True)
 
     def soft_ce(logits, p):
@@ -101,9 +108,10 @@ def time_loop(res, arch, regex, iters=3):
             p.requires_grad_(True)
         A.train(), A.requires_grad_(True)
         g_l = [g.detach() for g in torch.autograd.grad(F.cross_entropy(S(img), mask), gm)]
-        feats = [torch.randn(B, *s) for s in shapes]
+        feats = [torch.randn(B, *s, device=DEVICE) for s in shapes]
         p = torch.softmax(A(feats), 1)
-        g_s = torch.autograd.grad(soft_ce(S(torch.rand(B, 3, res, res) * 2 - 1), p), gm, create_graph=True)
+        g_s = torch.autograd.grad(soft_ce(S(torch.rand(B, 3, res, res, device=DEVICE) * 2 - 1), p), gm,
+                                  create_graph=True)
         loss = sum((1 - F.cosine_similarity(a.flatten(1), b.flatten(1), dim=1, eps=1e-6)).mean()
                    for a, b in zip(g_s, g_l) if a.dim() > 1) / len(gm)
         loss.backward()
@@ -112,10 +120,12 @@ def time_loop(res, arch, regex, iters=3):
         opt_s.zero_grad(set_to_none=True)
         S.train(), S.requires_grad_(True)
         with torch.no_grad():
-            p = torch.softmax(A([torch.randn(B, *s) for s in shapes]), 1)
-        soft_ce(S(torch.rand(B, 3, res, res) * 2 - 1), p).backward()
+            p = torch.softmax(A([torch.randn(B, *s, device=DEVICE) for s in shapes]), 1)
+        soft_ce(S(torch.rand(B, 3, res, res, device=DEVICE) * 2 - 1), p).backward()
         opt_s.step()
         S.eval(), S.requires_grad_(False)
+        if DEVICE.type == "cuda":
+            torch.cuda.synchronize()  # queued work belongs to this iteration
 
     iteration()
     times = []
@@ -127,12 +137,26 @@ def time_loop(res, arch, regex, iters=3):
 
 
 def main():
-    threads = int(sys.argv[1]) if len(sys.argv) > 1 else os.cpu_count()
+    global DEVICE
+    args = sys.argv[1:]
+    resolutions = (64, 128)
+    if "--device" in args:
+        i = args.index("--device")
+        DEVICE = torch.device(args[i + 1])
+        del args[i:i + 2]
+    if "--res" in args:
+        i = args.index("--res")
+        resolutions = tuple(int(r) for r in args[i + 1].split(","))
+        del args[i:i + 2]
+    threads = int(args[0]) if args else os.cpu_count()
     torch.set_num_threads(threads)
-    print(f"PyTorch {torch.__version__}, {threads} threads, GM iteration without G, batch 2")
-    for res in (64, 128):
+    print(f"PyTorch {torch.__version__}, {DEVICE}, {threads} threads, GM iteration without G, batch 2")
+    for res in resolutions:
         for arch, regex in (("unet", ".*"), ("deeplabv3_resnet101", ".*classifier.*")):
-            print(f"{res:<5} {arch:<22} {regex:<14} {time_loop(res, arch, regex):12.3f}", flush=True)
+            try:
+                print(f"{res:<5} {arch:<22} {regex:<14} {time_loop(res, arch, regex):12.3f}", flush=True)
+            except ImportError as e:
+                print(f"{res:<5} {arch:<22} {regex:<14} skipped ({e})", flush=True)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--label-batch", args->label_batch, "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
   cmd->add_flag("--route-ceiling", args->route_ceiling,
                 "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");
-  cmd->add_option("--gm-steps", args->gm_steps, "matching steps of phase I (default 1200; --quick 40)")->check(CLI::PositiveNumber);
+  cmd->add_option("--gm-steps", args->gm_steps, "matching steps of phase I (default 2400; --quick 40)")->check(CLI::PositiveNumber);
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });
 }

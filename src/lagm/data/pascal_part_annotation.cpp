@@ -1,13 +1,14 @@
 #include "lagm/data/pascal_part_annotation.h"
 
-#include <matio.h>
-
 #include <cstring>
 #include <filesystem>
 #include <memory>
 
 #include "lagm/core/error.h"
 #include "lagm/data/mat_structure_check.h"
+
+#if LAGM_HAVE_MATIO
+#include <matio.h>
 
 namespace lagm::data {
 namespace {
@@ -176,3 +177,18 @@ class AnnotationReader {
 PartAnnotation read_pascal_part_annotation(const std::string& path) { return AnnotationReader(path).read(); }
 
 }  // namespace lagm::data
+
+#else  // built with LAGM_WITH_MATIO=OFF
+
+namespace lagm::data {
+
+PartAnnotation read_pascal_part_annotation(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
+  check_mat_v5_structure(path);  // a malformed file is still named as such
+  throw InputError(path + ": this lagm was built without matio (LAGM_WITH_MATIO=OFF) and cannot read .mat "
+                   "annotations; rebuild with libmatio-dev installed");
+}
+
+}  // namespace lagm::data
+
+#endif
