@@ -10,11 +10,12 @@
 #   6. bench_gm_step at 64/128/256 px against the same PyTorch's Python loop on the same device.
 # Everything printed also lands in OUT (default $OUT, else gpu-check-out): gpu_check.log, summary.md.
 # The exit status is the number of failed checks. The CPU half runs anywhere:
-#   scripts/gpu_check.sh --device cpu --build-dir build --skip-build --res 64
+#   PYTHON=/usr/bin/python3 scripts/gpu_check.sh --device cpu --build-dir build --skip-build --res 64
 # Usage: scripts/gpu_check.sh [--device cuda] [--build-dir DIR] [--deps DIR] [--skip-build] [--res LIST]
+# PYTHON names the Python whose torch is used (default python3; here: PYTHON=/usr/bin/python3).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-device=cuda build=build-gpu deps=gpu-deps skip_build=0 res=64,128,256
+python=${PYTHON:-python3} device=cuda build=build-gpu deps=gpu-deps skip_build=0 res=64,128,256
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) device=$2; shift 2 ;;
@@ -49,7 +50,7 @@ check() {
 }
 
 say "machine: $(uname -m), $(nproc) cores; $(command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
-say "python: $(python3 -c 'import torch; print("PyTorch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1)"
+say "python: $("$python" -c 'import torch; print("PyTorch", torch.__version__, "CUDA", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1)"
 say "cmake: $(cmake --version | head -1)"
 
 if [ -d "$deps/root/usr" ]; then
@@ -58,14 +59,14 @@ fi
 
 configure_and_build() {
   local prefix
-  prefix=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)') || return 1
+  prefix=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)') || return 1
   [ -d "$deps/root/usr" ] && prefix="$PWD/$deps/root/usr;$prefix"
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAGM_WITH_MATIO=OFF -DLAGM_BUILD_TESTS=OFF \
         "-DCMAKE_PREFIX_PATH=$prefix" || return 1
   ninja -C "$build" lagm_cli golden_check bench_gm_step
 }
 if [ "$skip_build" = 0 ]; then
-  check "build against $(python3 -c 'import torch; print("LibTorch", torch.__version__)' 2>/dev/null)" configure_and_build
+  check "build against $("$python" -c 'import torch; print("LibTorch", torch.__version__)' 2>/dev/null)" configure_and_build
 fi
 lagm="$build/lagm"
 if [ ! -x "$lagm" ]; then
@@ -90,7 +91,7 @@ cat > "$work/run.json" <<JSON
  "total_iters": 60, "niter_per_tick": 10, "snapshot_ticks": 2, "seed": 0, "run_name": "t"}
 JSON
 same_tensors() {  # the tensors of two safetensors files, byte for byte (metadata aside)
-  python3 - "$1" "$2" <<'PY'
+  "$python" - "$1" "$2" <<'PY'
 import json, struct, sys
 def tensors(path):
     b = open(path, "rb").read(); n = struct.unpack("<Q", b[:8])[0]
@@ -127,7 +128,7 @@ check "lagm demo --quick --device $device" demo_quick
 
 bench() {
   say "-- lagm (bench_gm_step)"; "$build/bench/bench_gm_step" --device "$device" --res "$res" | tee "$out/bench_gm_step.txt"
-  say "-- PyTorch (bench/reference_gm_step.py)"; python3 bench/reference_gm_step.py --device "$device" --res "$res" | tee "$out/reference_gm_step.txt"
+  say "-- PyTorch (bench/reference_gm_step.py)"; "$python" bench/reference_gm_step.py --device "$device" --res "$res" | tee "$out/reference_gm_step.txt"
 }
 check "GM step timing, lagm and PyTorch ($res px)" bench
 

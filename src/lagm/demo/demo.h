@@ -54,7 +54,7 @@ struct DemoSettings {
   int64_t validation = 200, test = 200, oracle = 2000, synthesized = 2000;
   /// Matching steps of phase I. Measured (README): with S at 3e-4 the annotator keeps improving
   /// with steps (FG-mIoU against the oracle, seed 0: 400 steps 50.8, 1200 56.1, 2400 61.4), and
-  /// 2400 is the budget at which the downstream result passes pseudo-labelling's; at S 1e-3 more
+  /// at 2400 the downstream result draws level with pseudo-labelling's (seeds 0-3); at S 1e-3 more
   /// steps did not help.
   int64_t gm_steps = 2400;
   int64_t pseudo_label_steps = 200;
