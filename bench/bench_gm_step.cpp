@@ -76,11 +76,8 @@ double time_loop(lagm::models::FeatureGenerator& g, const std::string& arch, con
 }
 
 std::vector<int64_t> resolutions(int argc, char** argv) {
-  std::string list = "64,128";
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--res") list = argv[i + 1];
   std::vector<int64_t> out;
-  std::stringstream in(list);
+  std::stringstream in(lagm::bench::string_flag(argc, argv, "--res", "64,128"));
   for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoll(item));
   return out;
 }
@@ -90,10 +87,7 @@ std::vector<int64_t> resolutions(int argc, char** argv) {
 int main(int argc, char** argv) {
   const int iters = static_cast<int>(lagm::bench::int_flag(argc, argv, "--iters", 3));
   const int threads = lagm::core::configure_runtime(0);
-  std::string device_name = "cpu";
-  for (int i = 1; i + 1 < argc; ++i)
-    if (std::string(argv[i]) == "--device") device_name = argv[i + 1];
-  const torch::Device device = lagm::core::parse_device(device_name);
+  const torch::Device device = lagm::core::parse_device(lagm::bench::string_flag(argc, argv, "--device", "cpu"));
   std::printf("GM iteration (phase A + phase S), batch 2, %s, %d threads, median of %d\n", device.str().c_str(), threads,
               iters);
   std::printf("%-5s %-22s %-14s %12s %12s\n", "res", "segmenter", "matched", "s/iter", "s/iter no G");

@@ -28,10 +28,15 @@ double measure_gemm_gflops() {
   return 2.0 * n * n * n / s / 1e9;
 }
 
-long long int_flag(int argc, char** argv, const std::string& name, long long fallback) {
+std::string string_flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
   for (int i = 1; i + 1 < argc; ++i)
-    if (name == argv[i]) return std::atoll(argv[i + 1]);
+    if (name == argv[i]) return argv[i + 1];
   return fallback;
+}
+
+long long int_flag(int argc, char** argv, const std::string& name, long long fallback) {
+  const std::string value = string_flag(argc, argv, name, "");
+  return value.empty() ? fallback : std::atoll(value.c_str());
 }
 
 models::stylegan2::GeneratorOptions paper256_options(int64_t res) {
