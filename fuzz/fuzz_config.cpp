@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_support.h"
+#include "lagm/data/dataset_spec.h"
 #include "lagm/method/annotator_train_config.h"
 #include "lagm/method/reference_config.h"
 
@@ -15,6 +16,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     else
       lagm::method::annotator_train_config_from_json(json, "fuzz.json");
   });
-  lagm::fuzz::expect_parse_or_input_error([&] { lagm::method::dataset_spec_from_json(json, "fuzz.json"); });
+  lagm::fuzz::expect_parse_or_input_error([&] { lagm::data::dataset_spec_from_json(json, "fuzz.json"); });
   return 0;
 }

@@ -24,7 +24,7 @@ struct DemoArgs {
   int64_t labels = 10;
   bool quick = false, route_ceiling = false;
   std::string calibrate_priors, label_batch;
-  double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1, segmenter_lr = -1;
+  double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1, segmenter_lr = -1, annotator_ema = -1;
   std::string gm_init;
   int64_t gm_steps = 0;
 };
@@ -55,6 +55,7 @@ void run_demo_command(const DemoArgs& args) {
   if (args.class_balance >= 0) o.levers.class_balance_power = args.class_balance;
   if (args.downstream_class_balance >= 0) o.levers.downstream_class_balance = args.downstream_class_balance;
   if (args.segmenter_lr >= 0) o.levers.segmenter_lr = args.segmenter_lr;
+  if (args.annotator_ema >= 0) o.levers.annotator_ema = args.annotator_ema;
   if (!args.gm_init.empty()) {
     if (args.gm_init != "random" && args.gm_init != "pseudo_label")
       throw UsageError("--gm-init '" + args.gm_init + "': expected random or pseudo_label");
@@ -109,6 +110,9 @@ void add_demo_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))->check(finite_number());
   cmd->add_option("--gm-segmenter-lr", args->segmenter_lr, "Adam learning rate of S in phase I (default 3e-4)")
       ->check(CLI::PositiveNumber)->check(finite_number());
+  cmd->add_option("--annotator-ema", args->annotator_ema,
+                  "decay of a moving average of A's weights, used for synthesis (default 0 = off; e.g. 0.998)")
+      ->check(CLI::Range(0.0, 0.999999))->check(finite_number());
   cmd->add_option("--gm-init", args->gm_init,
                   "random|pseudo_label: A starts from random weights (the paper) or from the pseudo-labelling annotator");
   cmd->add_option("--label-batch", args->label_batch, "all|batch: target gradient from all N labels or a batch of 2 (default batch)");

@@ -56,7 +56,9 @@ void add_prepare_pascal_part_command(CLI::App& app) {
                                       "(default <voc>/part_segmentation/Annotations_Part)");
   cmd->add_option("--obj", o.obj, "horse or aeroplane")->required()->check(CLI::IsMember({"horse", "aeroplane"}));
   cmd->add_option("--out", o.out, "output root; writes <out>/<obj>/train and <out>/<obj>/test")->required();
-  cmd->add_option("--minpx", o.min_pixels, "minimum box width and height (default: horse 32, aeroplane 50)");
+  cmd->add_option("--min-box-side,--minpx", o.min_pixels,
+                  "smallest box width and height kept, in pixels (default: horse 32, aeroplane 50; --minpx: the "
+                  "reference's name)");
   cmd->add_option("--train-count", o.train_count, "first N train crops (sorted) form train_set.txt, the rest val_set.txt")
       ->capture_default_str();
   add_common_options(*cmd, args->common);

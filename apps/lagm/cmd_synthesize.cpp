@@ -48,7 +48,9 @@ void add_synthesize_command(CLI::App& app) {
       ->capture_default_str()->check(finite_number());
   cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")->capture_default_str()->check(finite_number());
   cmd->add_option("--min-confidence", o.min_confidence, "drop images whose mean max-softmax is lower")->capture_default_str()->check(finite_number());
-  cmd->add_flag("--wide-crop", o.wide_crop, "keep the central 3/4 rows (4:3 pictures, e.g. the car generator)");
+  cmd->add_flag("--wide-crop", o.wide_crop,
+                "keep the central 3/4 rows (4:3 pictures, e.g. the car generator); a phase-I run records this itself, "
+                "the flag is for annotators that do not (pseudo-labelling)");
   cmd->add_flag("--calibrate-priors", o.calibrate_priors,
                 "add per-class logit offsets so that the labels' class frequencies match the labelled set's");
   cmd->add_option("--calibration-images", o.calibration_images, "generated images the offsets are fitted on")

@@ -25,7 +25,7 @@ void run_train_seg(TrainSegArgs args) {
   // A folder, or a data set JSON (a paper loader, the reference's training_set_kwargs).
   auto as_spec = [&](const std::string& text, const std::string& option) {
     const auto j = data::parse_dataset_argument(text);
-    auto d = method::dataset_spec_from_json(j, option);
+    auto d = data::dataset_spec_from_json(j, option);
     if (j.is_string()) d.img_size = args.img_size;  // a JSON spec carries its own size
     return d;
   };

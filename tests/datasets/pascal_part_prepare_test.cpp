@@ -69,7 +69,7 @@ make_image('2008_000001', 120, 160, [
     ('horse', (50, 20, 140, 100), [('torso', (30, 80, 60, 120)), ('lfuleg', (60, 99, 70, 90)), ('head', (19, 40, 49, 70)),
                                    ('tail', (50, 70, 125, 140)), ('neck', (40, 60, 60, 80))])], True)
 # 2: two horses whose overlap is 4.3 % of the enclosing box (kept) though their IoU is 6.5 %, and a
-#    horse below --minpx (discarded but still counted in the crop index).
+#    horse below --min-box-side (discarded but still counted in the crop index).
 make_image('2008_000002', 180, 180, [
     ('horse', (1, 1, 100, 100), [('lbuleg', (0, 100, 0, 100))]),
     ('horse', (160, 160, 175, 175), [('rear', (159, 175, 159, 175))]),

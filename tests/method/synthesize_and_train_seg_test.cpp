@@ -229,3 +229,50 @@ TEST(TrainSeg, NonFiniteLossStopsTheRunNamingTheStep) {
   EXPECT_FALSE(fs::exists(dir + "/out/segmenter-000.safetensors"));
   EXPECT_FALSE(fs::exists(dir + "/out/metrics-val.jsonl"));
 }
+
+// The crop a phase-I run trained on decides synthesis: a run on 4:3 crops synthesizes them without
+// being asked, a run on square images refuses --wide-crop, and an annotator without a record (a
+// pseudo-labelling fit) follows the option.
+TEST(Synthesize, TheRunsRecordedCropDecidesWideCrop) {
+  lagm::method::Snapshot wide, square, unrecorded;
+  wide.info.run = {{"transform", {{"wide_crop", true}, {"resize", nullptr}}}};
+  square.info.run = {{"transform", {{"wide_crop", false}, {"resize", nullptr}}}};
+  unrecorded.info.run = {{"method", "pseudo_label"}};
+  square.tensors.source = "runs/r/snapshots/000004.safetensors";
+  EXPECT_TRUE(lagm::synth::snapshot_wide_crop(wide, false));
+  EXPECT_TRUE(lagm::synth::snapshot_wide_crop(wide, true));
+  EXPECT_FALSE(lagm::synth::snapshot_wide_crop(square, false));
+  try {
+    lagm::synth::snapshot_wide_crop(square, true);
+    ADD_FAILURE() << "--wide-crop accepted for a square run";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("000004.safetensors"));
+    EXPECT_THAT(e.what(), HasSubstr("--wide-crop"));
+  }
+  EXPECT_TRUE(lagm::synth::snapshot_wide_crop(unrecorded, true));
+  EXPECT_FALSE(lagm::synth::snapshot_wide_crop(unrecorded, false));
+}
+
+// Sampling settings travel through a run's JSON and back unchanged; absent keys take the defaults.
+TEST(Synthesize, SamplingSettingsRoundTripThroughTheRunJson) {
+  lagm::models::SamplingOptions s;
+  s.truncation_psi = 0.5;
+  s.truncation_cutoff = c10::nullopt;
+  s.noise_mode = lagm::models::NoiseMode::kConst;
+  const auto back = lagm::models::sampling_options_from_json(lagm::models::to_json(s), "x");
+  EXPECT_EQ(back.truncation_psi, 0.5);
+  EXPECT_FALSE(back.truncation_cutoff.has_value());
+  EXPECT_EQ(back.noise_mode, lagm::models::NoiseMode::kConst);
+  const auto defaults = lagm::models::sampling_options_from_json(nlohmann::json::object(), "x");
+  EXPECT_EQ(defaults.truncation_psi, lagm::models::SamplingOptions().truncation_psi);
+  EXPECT_EQ(defaults.truncation_cutoff, lagm::models::SamplingOptions().truncation_cutoff);
+  for (const nlohmann::json& bad : {nlohmann::json{{"truncation_psi", "0.7"}}, nlohmann::json{{"truncation_cutoff", -1}},
+                                    nlohmann::json{{"noise_mode", "loud"}}}) {
+    try {
+      lagm::models::sampling_options_from_json(bad, "run.json");
+      ADD_FAILURE() << bad.dump() << " accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("run.json."));
+    }
+  }
+}

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "lagm/core/atomic_file.h"
+#include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
 #include "lagm/data/class_remaps.h"
 #include "lagm/data/folder_dataset.h"
@@ -12,6 +13,9 @@
 #include "lagm/data/skip_bad_dataset.h"
 
 namespace lagm::data {
+using core::check_keys;
+using core::get_or;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -39,12 +43,7 @@ class Args {
   }
   template <typename T>
   T get(const char* key, T fallback) const {
-    if (!j_.contains(key) || j_.at(key).is_null()) return fallback;
-    try {
-      return j_.at(key).get<T>();
-    } catch (const nlohmann::json::exception&) {
-      throw InputError(where_ + "." + key + ": wrong type (" + j_.at(key).dump() + ")");
-    }
+    return get_or<T>(j_, key, std::move(fallback), where_);
   }
   std::string required(const char* key) const {
     const auto v = get<std::string>(key, "");
@@ -212,6 +211,32 @@ nlohmann::json parse_dataset_argument(const std::string& text) {
     return j;
   }
   return text;
+}
+
+DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& where) {
+  if (j.is_string()) return {j.get<std::string>(), 0, 0, nullptr};
+  if (j.is_object() && j.contains("class_name")) {
+    DatasetSpec d;
+    d.source = j;  // validated by open_dataset when the trainer opens it
+    return d;
+  }
+  check_keys(j, {"path", "img_size", "limit"}, where);
+  DatasetSpec d;
+  d.path = get_or<std::string>(j, "path", "", where);
+  d.img_size = get_or<int64_t>(j, "img_size", 0, where);
+  d.limit = get_or<int64_t>(j, "limit", 0, where);
+  if (d.img_size < 0 || d.limit < 0) throw InputError(where + ": img_size and limit must be >= 0");
+  return d;
+}
+
+nlohmann::json to_json(const DatasetSpec& d) {
+  if (!d.source.is_null()) return d.source;
+  return {{"path", d.path}, {"img_size", d.img_size}, {"limit", d.limit}};
+}
+
+std::unique_ptr<LabelledDataset> open_labelled_dataset(const DatasetSpec& d, const std::string& where) {
+  if (d.empty()) throw InputError(where + ": no data set given");
+  return open_dataset(to_json(d), where);
 }
 
 }  // namespace lagm::data

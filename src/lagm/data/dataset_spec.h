@@ -14,6 +14,25 @@
 
 namespace lagm::data {
 
+/// A labelled data set: the project's folder layout (path, img_size, limit), or any data set
+/// data::open_dataset knows (a paper loader, the reference's training_set_kwargs) in `source`.
+struct DatasetSpec {
+  std::string path;
+  int64_t img_size = 0;  ///< square resize (0 = as stored)
+  int64_t limit = 0;     ///< first N samples (0 = all)
+  nlohmann::json source;  ///< {"class_name": ..., ...}; null = the folder fields above
+
+  bool empty() const { return path.empty() && source.is_null(); }
+  /// For messages: the folder, or the JSON object.
+  std::string describe() const { return source.is_null() ? path : source.dump(); }
+};
+
+/// A folder path, {"path", "img_size", "limit"}, or an object with a "class_name" (kept as source).
+DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& where);
+nlohmann::json to_json(const DatasetSpec& d);
+/// Opens the data set (open_dataset); errors name `where` and the data.
+std::unique_ptr<LabelledDataset> open_labelled_dataset(const DatasetSpec& d, const std::string& where);
+
 /// Opens the data set `spec` describes. `where` prefixes errors (a file name or option);
 /// `skip_bad` reads every sample once and leaves out (with a warning naming the file, and a count in
 /// skipped()) those that fail: missing or unreadable files, size mismatches, class ids out of range.

@@ -190,6 +190,7 @@ class Demo {
     c.segmenter_optimizer.lr = s_.gm_segmenter_lr;
     if (s_.init_from_pseudo_label) c.annotator_init = method::latest_snapshot(path("pseudo_label/annotator"));
     c.matcher.magnitude_weight = s_.magnitude_weight;
+    c.annotator_ema = s_.annotator_ema;
     c.class_balance_power = s_.class_balance_power;
     c.batch = 2;
     if (s_.all_labels) c.label_batch = o_.labels;
@@ -266,7 +267,7 @@ nlohmann::json DemoSettings::to_json() const {
           {"test", test},               {"oracle", oracle},
           {"synthesized", synthesized}, {"gm_steps", gm_steps},
           {"gm_params", gm_params},     {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}, {"segmenter_lr", gm_segmenter_lr}}},
-          {"init_from_pseudo_label", init_from_pseudo_label},
+          {"init_from_pseudo_label", init_from_pseudo_label}, {"annotator_ema", annotator_ema},
           {"calibrate_priors", calibrate_priors}, {"magnitude_weight", magnitude_weight}, {"all_labels", all_labels},
           {"class_balance_power", class_balance_power},
           {"quality_images", quality_images},
@@ -296,6 +297,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.downstream_class_balance) s.downstream_class_balance = *levers.downstream_class_balance;
   if (levers.segmenter_lr) s.gm_segmenter_lr = *levers.segmenter_lr;
   if (levers.init_from_pseudo_label) s.init_from_pseudo_label = *levers.init_from_pseudo_label;
+  if (levers.annotator_ema) s.annotator_ema = *levers.annotator_ema;
   return s;
 }
 
@@ -304,6 +306,8 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.seed >= 1000) throw UsageError("--seed must be < 1000 (it selects the labelled images)");
   if (options.levers.magnitude_weight && !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))
     throw UsageError("--magnitude-weight must be a finite number >= 0");
+  if (options.levers.annotator_ema && !(*options.levers.annotator_ema >= 0 && *options.levers.annotator_ema < 1))
+    throw UsageError("--annotator-ema must be in [0, 1) (0 = off)");
   if (options.levers.steps && *options.levers.steps < 1) throw UsageError("--gm-steps must be >= 1");
   if (options.levers.segmenter_lr && !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
     throw UsageError("--gm-segmenter-lr must be a finite number > 0");

@@ -30,6 +30,7 @@ struct GradientMatchingLevers {
   c10::optional<double> downstream_class_balance;
   c10::optional<double> segmenter_lr;
   c10::optional<bool> init_from_pseudo_label;
+  c10::optional<double> annotator_ema;
 };
 
 struct DemoOptions {
@@ -68,6 +69,8 @@ struct DemoSettings {
   /// A starts from the pseudo-labelling arm's annotator (method::AnnotatorTrainConfig::annotator_init)
   /// and gradient matching refines it; false = the paper's random start.
   bool init_from_pseudo_label = false;
+  /// Decay of the weight average of A (method::AnnotatorTrainConfig::annotator_ema); 0 = off.
+  double annotator_ema = 0;
   /// Levers of gradient matching (README, "Making gradient matching learn every part"): prior
   /// calibration at synthesis, the magnitude term of the matcher, the target gradient from all N labels,
   /// class-balanced matching losses.

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "lagm/core/error.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 #include "lagm/nn/upfirdn2d.h"
 
 namespace lagm::gan {
@@ -13,16 +13,16 @@ namespace lagm::gan {
 int64_t DiscriminatorOptions::channels_at(int64_t res) const { return std::min(channel_base / res, channel_max); }
 
 DiscriminatorOptions discriminator_options_from_json(const nlohmann::json& j, const std::string& where) {
-  models::check_keys(j, {"img_resolution", "img_channels", "channel_base", "channel_max", "conv_clamp",
+  core::check_keys(j, {"img_resolution", "img_channels", "channel_base", "channel_max", "conv_clamp",
                          "mbstd_group_size", "mbstd_num_channels", "architecture", "c_dim"},
                      where);
   DiscriminatorOptions o;
-  o.img_resolution = models::get_or(j, "img_resolution", o.img_resolution, where);
-  o.img_channels = models::get_or(j, "img_channels", o.img_channels, where);
-  o.channel_base = models::get_or(j, "channel_base", o.channel_base, where);
-  o.channel_max = models::get_or(j, "channel_max", o.channel_max, where);
-  o.mbstd_group_size = models::get_or(j, "mbstd_group_size", o.mbstd_group_size, where);
-  o.mbstd_num_channels = models::get_or(j, "mbstd_num_channels", o.mbstd_num_channels, where);
+  o.img_resolution = core::get_or(j, "img_resolution", o.img_resolution, where);
+  o.img_channels = core::get_or(j, "img_channels", o.img_channels, where);
+  o.channel_base = core::get_or(j, "channel_base", o.channel_base, where);
+  o.channel_max = core::get_or(j, "channel_max", o.channel_max, where);
+  o.mbstd_group_size = core::get_or(j, "mbstd_group_size", o.mbstd_group_size, where);
+  o.mbstd_num_channels = core::get_or(j, "mbstd_num_channels", o.mbstd_num_channels, where);
   if (j.contains("conv_clamp") && !j.at("conv_clamp").is_null()) o.conv_clamp = j.at("conv_clamp").get<double>();
   if (j.value("architecture", std::string("resnet")) != "resnet")
     throw InputError(where + ": only the 'resnet' discriminator architecture is implemented");

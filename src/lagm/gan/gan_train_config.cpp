@@ -1,7 +1,7 @@
 #include "lagm/gan/gan_train_config.h"
 
 #include "lagm/core/error.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 
 namespace lagm::gan {
 
@@ -29,8 +29,8 @@ GanTrainConfig default_gan_config(int64_t resolution) {
 }
 
 GanTrainConfig gan_train_config_from_json(const nlohmann::json& j, const std::string& where) {
-  using models::get_or;
-  models::check_keys(j, {"generator", "discriminator", "domain", "style", "data_dir", "data_seed", "batch", "g_lr",
+  using core::get_or;
+  core::check_keys(j, {"generator", "discriminator", "domain", "style", "data_dir", "data_seed", "batch", "g_lr",
                          "d_lr", "beta1", "beta2", "r1_gamma", "r1_interval", "ema_kimg", "ema_rampup", "style_mixing",
                          "total_kimg", "snapshot_kimg", "seed", "channels_last", "bf16"},
                      where);

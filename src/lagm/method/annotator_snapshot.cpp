@@ -76,7 +76,8 @@ std::string latest_snapshot(const std::string& run_dir) {
 
 models::AnnotatorFPN load_snapshot_annotator(const Snapshot& s) {
   models::AnnotatorFPN a(models::annotator_options_from_json(s.info.annotator, s.tensors.source + ": annotator"));
-  core::load_state_dict(*a, s.tensors.with_prefix_stripped("A."));
+  const auto average = s.tensors.with_prefix_stripped(kAnnotatorAveragePrefix);
+  core::load_state_dict(*a, average.empty() ? s.tensors.with_prefix_stripped("A.") : average);
   a->eval();
   return a;
 }

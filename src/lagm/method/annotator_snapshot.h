@@ -29,6 +29,10 @@ struct SnapshotInfo {
   int64_t best_iteration = -1;
 };
 
+/// Prefix of the weight average of A in a snapshot (runs with annotator_ema > 0); "A." holds the
+/// weights being trained, which a resumed run continues from.
+inline constexpr const char* kAnnotatorAveragePrefix = "A_ema.";
+
 /// A snapshot read back.
 struct Snapshot {
   SnapshotInfo info;
@@ -43,7 +47,8 @@ std::string snapshot_path(const std::string& run_dir, int64_t iteration);
 /// Latest snapshot of a run (by iteration); empty when there is none.
 std::string latest_snapshot(const std::string& run_dir);
 
-/// Rebuilds the annotator of a snapshot, in eval mode.
+/// Rebuilds the annotator of a snapshot, in eval mode: the weight average when the snapshot has
+/// one, else the trained weights.
 models::AnnotatorFPN load_snapshot_annotator(const Snapshot& snapshot);
 /// Rebuilds the segmenter of a snapshot, in eval mode.
 models::Segmenter load_snapshot_segmenter(const Snapshot& snapshot);

@@ -3,39 +3,12 @@
 #include <cmath>
 
 #include "lagm/core/error.h"
-#include "lagm/data/dataset_spec.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 #include "lagm/models/segmenter.h"
 
 namespace lagm::method {
-using models::check_keys;
-using models::get_or;
-
-DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& where) {
-  if (j.is_string()) return {j.get<std::string>(), 0, 0, nullptr};
-  if (j.is_object() && j.contains("class_name")) {
-    DatasetSpec d;
-    d.source = j;  // validated by data::open_dataset when the trainer opens it
-    return d;
-  }
-  check_keys(j, {"path", "img_size", "limit"}, where);
-  DatasetSpec d;
-  d.path = get_or<std::string>(j, "path", "", where);
-  d.img_size = get_or<int64_t>(j, "img_size", 0, where);
-  d.limit = get_or<int64_t>(j, "limit", 0, where);
-  if (d.img_size < 0 || d.limit < 0) throw InputError(where + ": img_size and limit must be >= 0");
-  return d;
-}
-
-nlohmann::json to_json(const DatasetSpec& d) {
-  if (!d.source.is_null()) return d.source;
-  return {{"path", d.path}, {"img_size", d.img_size}, {"limit", d.limit}};
-}
-
-std::unique_ptr<data::LabelledDataset> open_labelled_dataset(const DatasetSpec& d, const std::string& where) {
-  if (d.empty()) throw InputError(where + ": no data set given");
-  return data::open_dataset(to_json(d), where);
-}
+using core::check_keys;
+using core::get_or;
 
 TransformOptions transform_options_from_json(const nlohmann::json& j, const std::string& where) {
   check_keys(j, {"wide_crop", "resize", "class_name"}, where);
@@ -51,24 +24,14 @@ TransformOptions transform_options_from_json(const nlohmann::json& j, const std:
 
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where) {
   check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "segmenter_backbone", "segmenter_init", "annotator_init", "gm_params",
-                 "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "label_batch", "class_balance_power", "segmenter_reset_interval", "total_iters", "annotator_interval",
+                 "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "label_batch", "class_balance_power", "segmenter_reset_interval", "annotator_ema", "total_iters", "annotator_interval",
                  "segmenter_interval", "seed", "training_set", "validation_set", "niter_per_tick", "snapshot_ticks",
                  "grid_size", "run_name", "transform"},
              where);
   AnnotatorTrainConfig c;
   c.generator = get_or<std::string>(j, "generator", "", where);
   if (c.generator.empty()) throw InputError(where + ".generator: required (a generator .safetensors)");
-  c.sampling.truncation_psi = get_or<double>(j, "truncation_psi", 0.7, where);
-  if (j.contains("truncation_cutoff"))
-    c.sampling.truncation_cutoff = j["truncation_cutoff"].is_null()
-                                       ? c10::nullopt
-                                       : c10::optional<int64_t>(get_or<int64_t>(j, "truncation_cutoff", 8, where));
-  const auto noise_mode = get_or<std::string>(j, "noise_mode", "random", where);
-  try {
-    c.sampling.noise_mode = models::parse_noise_mode(noise_mode);
-  } catch (const InputError& e) {
-    throw InputError(where + ".noise_mode: " + e.what());
-  }
+  c.sampling = models::sampling_options_from_json(j, where);
   if (j.contains("annotator")) {
     const auto& a = j["annotator"];
     check_keys(a, {"arch", "tmp_channels", "num_layers"}, where + ".annotator");
@@ -126,13 +89,16 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   if (c.segmenter_reset_interval < 0) throw InputError(where + ".segmenter_reset_interval must be >= 0 (0 = never)");
   if (c.segmenter_reset_interval > 0 && !c.segmenter_init.empty())
     throw InputError(where + ": segmenter_reset_interval restarts S from random weights; it cannot be combined with segmenter_init");
+  c.annotator_ema = get_or<double>(j, "annotator_ema", 0.0, where);
+  if (!std::isfinite(c.annotator_ema) || c.annotator_ema < 0 || c.annotator_ema >= 1)
+    throw InputError(where + ".annotator_ema must be in [0, 1) (0 = off)");
   c.total_iters = get_or<int64_t>(j, "total_iters", 150000, where);
   c.annotator_interval = get_or<int64_t>(j, "annotator_interval", 1, where);
   c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", 1, where);
   c.seed = get_or<uint64_t>(j, "seed", 0, where);
   if (!j.contains("training_set")) throw InputError(where + ".training_set: required (the labelled images)");
-  c.training_set = dataset_spec_from_json(j["training_set"], where + ".training_set");
-  if (j.contains("validation_set")) c.validation_set = dataset_spec_from_json(j["validation_set"], where + ".validation_set");
+  c.training_set = data::dataset_spec_from_json(j["training_set"], where + ".training_set");
+  if (j.contains("validation_set")) c.validation_set = data::dataset_spec_from_json(j["validation_set"], where + ".validation_set");
   c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", 20, where);
   c.snapshot_ticks = get_or<int64_t>(j, "snapshot_ticks", 200, where);
   c.grid_size = get_or<int64_t>(j, "grid_size", 8, where);
@@ -145,10 +111,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
 }
 
 nlohmann::json to_json(const AnnotatorTrainConfig& c) {
-  return {{"generator", c.generator},
-          {"truncation_psi", c.sampling.truncation_psi},
-          {"truncation_cutoff", c.sampling.truncation_cutoff ? nlohmann::json(*c.sampling.truncation_cutoff) : nlohmann::json()},
-          {"noise_mode", models::to_string(c.sampling.noise_mode)},
+  nlohmann::json j = {{"generator", c.generator},
           {"annotator", {{"arch", "fpn"}, {"tmp_channels", c.annotator_tmp_channels}, {"num_layers", c.annotator_num_layers}}},
           {"segmenter", c.segmenter},
           {"segmenter_backbone", c.segmenter_backbone},
@@ -166,16 +129,19 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
           {"label_batch", c.label_batch},
           {"class_balance_power", c.class_balance_power},
           {"segmenter_reset_interval", c.segmenter_reset_interval},
+          {"annotator_ema", c.annotator_ema},
           {"total_iters", c.total_iters},
           {"annotator_interval", c.annotator_interval},
           {"segmenter_interval", c.segmenter_interval},
           {"seed", c.seed},
-          {"training_set", to_json(c.training_set)},
-          {"validation_set", to_json(c.validation_set)},
+          {"training_set", data::to_json(c.training_set)},
+          {"validation_set", data::to_json(c.validation_set)},
           {"niter_per_tick", c.niter_per_tick},
           {"snapshot_ticks", c.snapshot_ticks},
           {"grid_size", c.grid_size},
           {"run_name", c.run_name}};
+  j.update(models::to_json(c.sampling));
+  return j;
 }
 
 }  // namespace lagm::method

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "lagm/data/labelled_dataset.h"
+#include "lagm/data/dataset_spec.h"
 
 #include "lagm/method/gradient_matching.h"
 #include "lagm/method/optimizer.h"
@@ -16,25 +16,6 @@
 #include "lagm/models/feature_generator.h"
 
 namespace lagm::method {
-
-/// A labelled data set: the project's folder layout (path, img_size, limit), or any data set
-/// data::open_dataset knows (a paper loader, the reference's training_set_kwargs) in `source`.
-struct DatasetSpec {
-  std::string path;
-  int64_t img_size = 0;  ///< square resize (0 = as stored)
-  int64_t limit = 0;     ///< first N samples (0 = all)
-  nlohmann::json source;  ///< {"class_name": ..., ...}; null = the folder fields above
-
-  bool empty() const { return path.empty() && source.is_null(); }
-  /// For messages: the folder, or the JSON object.
-  std::string describe() const { return source.is_null() ? path : source.dump(); }
-};
-
-/// A folder path, {"path", "img_size", "limit"}, or an object with a "class_name" (kept as source).
-DatasetSpec dataset_spec_from_json(const nlohmann::json& j, const std::string& where);
-nlohmann::json to_json(const DatasetSpec& d);
-/// Opens the data set (data::open_dataset); errors name `where` and the data.
-std::unique_ptr<data::LabelledDataset> open_labelled_dataset(const DatasetSpec& d, const std::string& where);
 
 /// Everything `train-annotator` needs.
 struct AnnotatorTrainConfig {
@@ -69,11 +50,17 @@ struct AnnotatorTrainConfig {
   /// reference). Why: one S trajectory gives A one view of the labelled set's gradient; restarts
   /// ask A's labels to match it at many states of S.
   int64_t segmenter_reset_interval = 0;
+  /// Decay of an exponential moving average of A's weights, updated after every phase A; the
+  /// average is what snapshots hand to synthesis, grids and quality checks. 0 = off (the
+  /// reference: A's last weights). Why: A chases a target that changes with every batch of 2
+  /// labelled and 2 generated images; averaging over a few hundred steps removes that noise
+  /// without slowing the step.
+  double annotator_ema = 0;
   int64_t total_iters = 150000;
   int64_t annotator_interval = 1, segmenter_interval = 1;  ///< phase X runs when iteration % X_interval == 0
   uint64_t seed = 0;
-  DatasetSpec training_set;
-  DatasetSpec validation_set;  ///< path empty = no validation
+  data::DatasetSpec training_set;
+  data::DatasetSpec validation_set;  ///< path empty = no validation
   int64_t niter_per_tick = 20;
   int64_t snapshot_ticks = 200;  ///< snapshot + grid + validation every this many ticks (and at the end)
   int64_t grid_size = 8;         ///< generated images in the annotator-label grids

@@ -25,6 +25,7 @@
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/method/training_state.h"
+#include "lagm/method/weight_average.h"
 
 namespace lagm::method {
 namespace fs = std::filesystem;
@@ -54,10 +55,10 @@ class AnnotatorRun {
       : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(device), progress_(std::move(progress)) {}
 
   void setup() {
-    labelled_ = open_labelled_dataset(config_.training_set, "training_set");
+    labelled_ = data::open_labelled_dataset(config_.training_set, "training_set");
     std::tie(label_images_, label_masks_) = data::load_batch(*labelled_, all_indices(labelled_->size()));
     if (!config_.validation_set.empty()) {
-      validation_ = open_labelled_dataset(config_.validation_set, "validation_set");
+      validation_ = data::open_labelled_dataset(config_.validation_set, "validation_set");
       if (validation_->num_classes() != labelled_->num_classes())
         throw InputError(config_.validation_set.describe() + ": " + std::to_string(validation_->num_classes()) +
                          " classes, but the labelled set has " + std::to_string(labelled_->num_classes()));
@@ -95,6 +96,15 @@ class AnnotatorRun {
       core::load_state_dict(*annotator_, core::state_dict(*load_snapshot_annotator(init)));
     }
     annotator_->to(device_);
+    if (config_.annotator_ema > 0) {
+      // Building a module draws its initial weights from the global stream: keep the stream as it
+      // was, so that A and S train exactly as without the average.
+      const auto saved_rng = rng_state(torch::kCPU);
+      annotator_ema_ = models::AnnotatorFPN(annotator_->options);
+      set_rng_state(torch::kCPU, saved_rng);
+      core::load_state_dict(*annotator_ema_, core::state_dict(*annotator_));
+      annotator_ema_->to(device_);
+    }
     segmenter_->module().to(device_);
     opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());
     opt_s_ = make_optimizer(config_.segmenter_optimizer, segmenter_->module().parameters());
@@ -117,6 +127,10 @@ class AnnotatorRun {
 
   void restore(const Snapshot& s) {
     core::load_state_dict(*annotator_, s.tensors.with_prefix_stripped("A."));
+    if (annotator_ema_) {
+      const auto ema = s.tensors.with_prefix_stripped(kAnnotatorAveragePrefix);
+      core::load_state_dict(*annotator_ema_, ema.empty() ? core::state_dict(*annotator_) : ema);
+    }
     core::load_state_dict(segmenter_->module(), s.tensors.with_prefix_stripped("S."));
     load_optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_), s.tensors, "optA.");
     load_optimizer_state(*opt_s_, config_.segmenter_optimizer, parameter_names(segmenter_->module()), s.tensors, "optS.");
@@ -146,6 +160,9 @@ class AnnotatorRun {
         require_finite_loss(a.loss_synthetic, "the synthetic loss of phase A", where);
         require_finite_loss(a.loss_gm, "the matching loss", where);
         stats.add(0, a.loss_label), stats.add(1, a.loss_synthetic), stats.add(2, a.loss_gm);
+        if (annotator_ema_)
+          update_weight_average(*annotator_ema_, *annotator_, config_.annotator_ema,
+                                iteration_ / config_.annotator_interval + 1);
       }
       if (iteration_ % config_.segmenter_interval == 0) {
         auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
@@ -240,14 +257,18 @@ class AnnotatorRun {
                       {"timestamp", static_cast<int64_t>(std::time(nullptr))}});
   }
 
+  // The annotator synthesis will use: the weight average when the run keeps one.
+  models::AnnotatorFPN& shown_annotator() { return annotator_ema_ ? annotator_ema_ : annotator_; }
+
   void write_fakes_grid() {
     torch::NoGradGuard no_grad;
-    annotator_->eval();
+    auto& annotator = shown_annotator();
+    annotator->eval();
     // Generator noise in random mode draws from the global stream: keep the stream untouched.
     const auto saved_rng = rng_state(torch::kCPU);
     auto batch = generator_->generate(grid_z_.to(device_));
     set_rng_state(torch::kCPU, saved_rng);
-    auto probs = torch::softmax(annotator_->forward(batch.features), 1);
+    auto probs = torch::softmax(annotator->forward(batch.features), 1);
     char name[40];
     std::snprintf(name, sizeof name, "fakes%06lld.png", static_cast<long long>(iteration_));
     io::write_png(grid_path(name), eval::image_prediction_grid(batch.img, probs));
@@ -280,6 +301,7 @@ class AnnotatorRun {
     validate(path);
     core::TensorDict t;
     t.update(core::state_dict(*annotator_), "A.");
+    if (annotator_ema_) t.update(core::state_dict(*annotator_ema_), kAnnotatorAveragePrefix);
     t.update(core::state_dict(segmenter_->module()), "S.");
     t.update(optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_), "optA."));
     t.update(optimizer_state(*opt_s_, config_.segmenter_optimizer, parameter_names(segmenter_->module()), "optS."));
@@ -307,6 +329,7 @@ class AnnotatorRun {
   torch::Tensor label_images_, label_masks_, grid_z_;
   std::unique_ptr<models::FeatureGenerator> generator_;
   models::AnnotatorFPN annotator_{nullptr};
+  models::AnnotatorFPN annotator_ema_{nullptr};  ///< weight average (annotator_ema > 0), else null
   std::unique_ptr<models::Segmenter> segmenter_;
   std::unique_ptr<torch::optim::Optimizer> opt_a_, opt_s_;
   std::unique_ptr<GradientMatchingStep> step_;

@@ -3,29 +3,29 @@
 #include <torch/torch.h>
 
 #include "lagm/core/error.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 
 namespace lagm::method {
 
 OptimizerConfig optimizer_config_from_json(const nlohmann::json& j, const std::string& where) {
-  models::check_keys(j, {"kind", "class_name", "lr", "momentum", "betas", "eps", "weight_decay"}, where);
+  core::check_keys(j, {"kind", "class_name", "lr", "momentum", "betas", "eps", "weight_decay"}, where);
   OptimizerConfig c;
-  std::string kind = models::get_or<std::string>(j, "kind", "", where);
+  std::string kind = core::get_or<std::string>(j, "kind", "", where);
   if (kind.empty()) {  // reference form: {"class_name": "torch.optim.SGD", ...}
-    const auto cls = models::get_or<std::string>(j, "class_name", "torch.optim.SGD", where);
+    const auto cls = core::get_or<std::string>(j, "class_name", "torch.optim.SGD", where);
     kind = cls == "torch.optim.Adam" ? "adam" : cls == "torch.optim.SGD" ? "sgd" : cls;
   }
   if (kind != "sgd" && kind != "adam") throw InputError(where + ": unknown optimizer '" + kind + "' (expected sgd or adam)");
   c.kind = kind;
-  c.lr = models::get_or<double>(j, "lr", 1e-3, where);
-  c.momentum = models::get_or<double>(j, "momentum", kind == "sgd" ? 0.9 : 0.0, where);
+  c.lr = core::get_or<double>(j, "lr", 1e-3, where);
+  c.momentum = core::get_or<double>(j, "momentum", kind == "sgd" ? 0.9 : 0.0, where);
   if (j.contains("betas")) {
-    const auto b = models::get_or<std::vector<double>>(j, "betas", {}, where);
+    const auto b = core::get_or<std::vector<double>>(j, "betas", {}, where);
     if (b.size() != 2) throw InputError(where + ".betas must be [beta1, beta2]");
     c.beta1 = b[0], c.beta2 = b[1];
   }
-  c.eps = models::get_or<double>(j, "eps", 1e-8, where);
-  c.weight_decay = models::get_or<double>(j, "weight_decay", 0.0, where);
+  c.eps = core::get_or<double>(j, "eps", 1e-8, where);
+  c.weight_decay = core::get_or<double>(j, "weight_decay", 0.0, where);
   if (!(c.lr > 0)) throw InputError(where + ".lr must be > 0 (got " + std::to_string(c.lr) + ")");
   if (c.momentum < 0 || c.momentum >= 1) throw InputError(where + ".momentum must be in [0, 1)");
   return c;

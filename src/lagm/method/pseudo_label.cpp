@@ -61,11 +61,9 @@ std::string fit_annotator_to_labeller(const PseudoLabelOptions& o, models::Segme
   info.iteration = o.steps;
   info.annotator = models::to_json(annotator->options);
   info.segmenter = models::to_json(labeller.config());
-  info.run = {{"generator", o.generator},
-              {"truncation_psi", o.sampling.truncation_psi},
-              {"truncation_cutoff", o.sampling.truncation_cutoff ? nlohmann::json(*o.sampling.truncation_cutoff) : nlohmann::json()},
-              {"noise_mode", models::to_string(o.sampling.noise_mode)},
-              {"method", "pseudo_label"}};
+  info.run = models::to_json(o.sampling);
+  info.run["generator"] = o.generator;
+  info.run["method"] = "pseudo_label";
   info.class_names = class_names;
   core::TensorDict t;
   t.update(core::state_dict(*annotator), "A.");

@@ -3,11 +3,11 @@
 #include <filesystem>
 
 #include "lagm/core/error.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 
 namespace lagm::method {
 namespace fs = std::filesystem;
-using models::get_or;
+using core::get_or;
 
 bool is_reference_config(const nlohmann::json& j) {
   return j.is_object() && (j.contains("G_kwargs") || j.contains("training_set_kwargs"));
@@ -20,11 +20,11 @@ std::string last_component(const std::string& class_name) {
   return dot == std::string::npos ? class_name : class_name.substr(dot + 1);
 }
 
-DatasetSpec dataset_from_reference(const nlohmann::json& j, const std::string& where, const fs::path& base) {
+data::DatasetSpec dataset_from_reference(const nlohmann::json& j, const std::string& where, const fs::path& base) {
   const std::string cls = last_component(get_or<std::string>(j, "class_name", "", where));
   // The project's folder layout (img/, seg/, dataset.json), under the downstream loader's name.
   if (cls == "ImageLabelDataset" || cls == "FolderDataset") {
-    DatasetSpec d;
+    data::DatasetSpec d;
     d.path = get_or<std::string>(j, "rootdir", get_or<std::string>(j, "path", "", where), where);
     if (!d.path.empty() && fs::path(d.path).is_relative()) d.path = (base / d.path).string();
     if (j.contains("img_size")) {
@@ -46,7 +46,7 @@ DatasetSpec dataset_from_reference(const nlohmann::json& j, const std::string& w
   // The paper's loaders (CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, ...) take the
   // kwargs as they are; data::open_dataset checks them when training starts. Their rootdir stays
   // relative to the working directory, as in the reference (its configs say "./data/...").
-  DatasetSpec d;
+  data::DatasetSpec d;
   d.source = j;
   return d;
 }
@@ -76,7 +76,7 @@ OptimizerConfig optimizer_from_reference(const nlohmann::json& j, const std::str
 
 AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j, const std::string& config_path) {
   const std::string where = config_path;
-  models::check_keys(j, {"training_set_kwargs", "validation_set_kwargs", "G_kwargs", "A_kwargs", "S_kwargs",
+  core::check_keys(j, {"training_set_kwargs", "validation_set_kwargs", "G_kwargs", "A_kwargs", "S_kwargs",
                          "A_opt_kwargs", "S_opt_kwargs", "T_kwargs", "matcher_kwargs", "gmparam_regex", "image_per_batch",
                          "total_iters", "niter_per_tick", "label_snapshot_ticks", "network_snapshot_ticks", "A_interval",
                          "S_interval", "random_seed", "cudnn_benchmark", "allow_tf32", "data_loader_kwargs"},

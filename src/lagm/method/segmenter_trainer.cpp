@@ -90,10 +90,10 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   if (!(std::isfinite(c.lr) && c.lr > 0)) throw UsageError("train-seg: --lr must be a finite number > 0");
   if (!(c.class_balance_power >= 0 && c.class_balance_power <= 1))
     throw UsageError("train-seg: --class-balance must be in [0, 1]");
-  const auto train_ptr = open_labelled_dataset(c.data, "train-seg --data");
+  const auto train_ptr = data::open_labelled_dataset(c.data, "train-seg --data");
   const auto& train = *train_ptr;
   std::unique_ptr<data::LabelledDataset> val;
-  if (!c.validation.empty()) val = open_labelled_dataset(c.validation, "train-seg --val");
+  if (!c.validation.empty()) val = data::open_labelled_dataset(c.validation, "train-seg --val");
   if (val && val->num_classes() != train.num_classes())
     throw InputError(c.validation.describe() + ": " + std::to_string(val->num_classes()) + " classes, but the training data (" +
                      c.data.describe() + ") has " + std::to_string(train.num_classes()));

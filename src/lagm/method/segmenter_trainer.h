@@ -11,14 +11,14 @@
 #include <string>
 
 #include "lagm/core/progress.h"
-#include "lagm/method/annotator_train_config.h"
+#include "lagm/data/dataset_spec.h"
 
 namespace lagm::method {
 
 /// Options of `train_segmenter`.
 struct SegmenterTrainConfig {
-  DatasetSpec data;
-  DatasetSpec validation;  ///< path empty = none
+  data::DatasetSpec data;
+  data::DatasetSpec validation;  ///< path empty = none
   nlohmann::json segmenter = {{"arch", "unet"}};  ///< without num_classes (taken from the data)
   std::string backbone_weights;  ///< torchvision ResNet safetensors for DeepLab (optional)
   int64_t epochs = 20, batch = 8;

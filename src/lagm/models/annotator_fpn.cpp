@@ -3,9 +3,11 @@
 #include <torch/torch.h>
 
 #include "lagm/core/error.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 
 namespace lagm::models {
+using core::check_keys;
+using core::get_or;
 namespace F = torch::nn::functional;
 
 AnnotatorFPNImpl::AnnotatorFPNImpl(AnnotatorFPNOptions options_) : options(std::move(options_)) {

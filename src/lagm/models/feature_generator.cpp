@@ -2,10 +2,13 @@
 
 #include "lagm/core/error.h"
 #include "lagm/models/checkpoint.h"
+#include "lagm/core/config_json.h"
 #include "lagm/models/stylegan1/feature_generator.h"
 #include "lagm/models/stylegan2/feature_generator.h"
 
 namespace lagm::models {
+using core::check_keys;
+using core::get_or;
 
 namespace {
 
@@ -20,6 +23,30 @@ SamplingOptions sampling_from_extra(const ModelCheckpoint& ckpt) {
 }
 
 }  // namespace
+
+SamplingOptions sampling_options_from_json(const nlohmann::json& j, const std::string& where) {
+  SamplingOptions s;
+  s.truncation_psi = get_or<double>(j, "truncation_psi", s.truncation_psi, where);
+  if (j.contains("truncation_cutoff"))
+    s.truncation_cutoff = j["truncation_cutoff"].is_null()
+                              ? c10::nullopt
+                              : c10::optional<int64_t>(get_or<int64_t>(j, "truncation_cutoff", 0, where));
+  if (s.truncation_cutoff && *s.truncation_cutoff < 0)
+    throw InputError(where + ".truncation_cutoff: expected an integer >= 0 or null");
+  const auto noise_mode = get_or<std::string>(j, "noise_mode", to_string(s.noise_mode), where);
+  try {
+    s.noise_mode = parse_noise_mode(noise_mode);
+  } catch (const InputError& e) {
+    throw InputError(where + ".noise_mode: " + e.what());
+  }
+  return s;
+}
+
+nlohmann::json to_json(const SamplingOptions& s) {
+  return {{"truncation_psi", s.truncation_psi},
+          {"truncation_cutoff", s.truncation_cutoff ? nlohmann::json(*s.truncation_cutoff) : nlohmann::json()},
+          {"noise_mode", to_string(s.noise_mode)}};
+}
 
 std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path, torch::Device device) {
   const auto ckpt = read_model_checkpoint(path);

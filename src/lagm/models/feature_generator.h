@@ -26,6 +26,13 @@ struct SamplingOptions {
   NoiseMode noise_mode = NoiseMode::kRandom;
 };
 
+/// The keys "truncation_psi", "truncation_cutoff" (null = every layer) and "noise_mode" of `j`, an
+/// object that may hold other keys too (a run config, a snapshot's run); absent keys keep the
+/// defaults above. Wrong types and values throw InputError naming `where` and the key.
+SamplingOptions sampling_options_from_json(const nlohmann::json& j, const std::string& where);
+/// The same three keys, every one written.
+nlohmann::json to_json(const SamplingOptions& s);
+
 /// A frozen generator (eval mode, no parameter requires grad).
 class FeatureGenerator {
  public:

@@ -4,11 +4,13 @@
 
 #include "lagm/core/error.h"
 #include "lagm/core/state_dict.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 #include "lagm/models/deeplabv3.h"
 #include "lagm/models/unet.h"
 
 namespace lagm::models {
+using core::check_keys;
+using core::get_or;
 
 SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::string& where) {
   check_keys(j, {"arch", "num_classes", "base_channels", "aspp_dropout", "bilinear", "input_channels", "class_name",

@@ -35,7 +35,7 @@ AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o, mod
   auto annotator = method::load_snapshot_annotator(snap);
   annotator->to(o.device);
   auto g = load_snapshot_generator(snap, "", annotator, o.device);
-  const bool wide = snap.info.run.value("transform", nlohmann::json::object()).value("wide_crop", false);
+  const bool wide = snapshot_wide_crop(snap, false);
   q.labelled_frequencies = labelled_class_frequencies(snap);
   if (o.calibrate_priors)
     q.logit_offsets = fit_prior_offsets(*g, annotator, q.labelled_frequencies, o.calibration_images, wide, o.device);

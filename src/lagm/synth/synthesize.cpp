@@ -17,6 +17,7 @@
 #include "lagm/method/annotator_train_config.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/transform_pipe.h"
+#include "lagm/core/config_json.h"
 #include "lagm/models/feature_generator.h"
 
 namespace lagm::synth {
@@ -61,20 +62,26 @@ std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::
                                                                   torch::Device device) {
   const std::string path = override_path.empty() ? snap.info.run.at("generator").get<std::string>() : override_path;
   auto g = models::load_feature_generator(path, device);
-  g->sampling().truncation_psi = snap.info.run.value("truncation_psi", 0.7);
-  const auto& cutoff = snap.info.run["truncation_cutoff"];
-  g->sampling().truncation_cutoff = cutoff.is_null() ? c10::nullopt : c10::optional<int64_t>(cutoff.get<int64_t>());
-  g->sampling().noise_mode = models::parse_noise_mode(snap.info.run.value("noise_mode", "random"));
+  g->sampling() = models::sampling_options_from_json(snap.info.run, snap.tensors.source + ": run");
   if (g->feature_shapes() != annotator->options.input_shapes())
     throw InputError(path + ": its feature shapes do not fit the annotator of " + snap.tensors.source);
   return g;
+}
+
+bool snapshot_wide_crop(const method::Snapshot& snap, bool requested) {
+  const auto& run = snap.info.run;
+  if (!run.contains("transform")) return requested;  // e.g. a pseudo-labelling annotator: no crop recorded
+  const bool trained = core::get_or<bool>(run.at("transform"), "wide_crop", false, snap.tensors.source + ": run.transform");
+  if (requested && !trained)
+    throw InputError(snap.tensors.source + ": its annotator was trained on whole square images; --wide-crop does not apply");
+  return trained;
 }
 
 std::vector<double> labelled_class_frequencies(const method::Snapshot& snap) {
   if (!snap.info.labelled_class_frequencies.empty()) return snap.info.labelled_class_frequencies;
   if (!snap.info.run.contains("training_set")) return {};  // e.g. a pseudo-labelling annotator
   const auto where = snap.tensors.source + ": run.training_set";
-  auto labelled = method::open_labelled_dataset(method::dataset_spec_from_json(snap.info.run.at("training_set"), where), where);
+  auto labelled = data::open_labelled_dataset(data::dataset_spec_from_json(snap.info.run.at("training_set"), where), where);
   std::vector<size_t> all(labelled->size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   const auto masks = data::load_batch(*labelled, all).second;
@@ -111,7 +118,7 @@ std::string sample_name(int64_t i) {
 
 // Writes dataset.json once every image exists: classes, counts, confidences and the filter.
 bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const std::string& generator_path,
-              const std::vector<double>& offsets) {
+              const models::SamplingOptions& sampling, bool wide_crop, const std::vector<double>& offsets) {
   const int64_t k = static_cast<int64_t>(snap.info.class_names.size());
   std::vector<int64_t> pixel_counts(k, 0), image_counts(k, 0);
   std::vector<std::pair<double, int64_t>> by_confidence;
@@ -140,17 +147,15 @@ bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const st
                          {"annotator_snapshot", fs::path(snap.tensors.source).filename().string()},
                          {"annotator_iteration", snap.info.iteration},
                          {"seed_base", o.seed_base},
-                         {"truncation_psi", snap.info.run.value("truncation_psi", 0.7)},
-                         {"truncation_cutoff", snap.info.run.value("truncation_cutoff", nlohmann::json())},
-                         {"noise_mode", snap.info.run.value("noise_mode", "random")},
                          {"confidence_threshold", o.confidence_threshold},
                          {"keep_top", o.keep_top},
                          {"min_confidence", o.min_confidence},
-                         {"wide_crop", o.wide_crop},
+                         {"wide_crop", wide_crop},
                          {"calibrate_priors", o.calibrate_priors},
                          {"pixels_per_class", pixel_counts},
                          {"images_per_class", image_counts},
                          {"images", per_image}};
+  info.update(models::to_json(sampling));
   if (!offsets.empty()) info["logit_offsets"] = offsets;
   data::write_dataset_json(o.out, info);
   return true;
@@ -172,13 +177,14 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   annotator->to(o.device);
   const std::string generator_path = o.generator.empty() ? snap.info.run.at("generator").get<std::string>() : o.generator;
   auto g = load_snapshot_generator(snap, o.generator, annotator, o.device);
+  const bool wide_crop = snapshot_wide_crop(snap, o.wide_crop);
   // Deterministic (own seeds), so a resumed or sharded run computes the same offsets.
   std::vector<double> offsets;
   if (o.calibrate_priors) {
     if (o.calibration_images < 1) throw UsageError("--calibration-images must be >= 1");
     const auto target = labelled_class_frequencies(snap);
     if (target.empty()) throw InputError(result.snapshot + ": no labelled set recorded; prior calibration needs its class frequencies");
-    offsets = fit_prior_offsets(*g, annotator, target, o.calibration_images, o.wide_crop, o.device);
+    offsets = fit_prior_offsets(*g, annotator, target, o.calibration_images, wide_crop, o.device);
     if (progress) {
       std::string line = "prior calibration: logit offsets";
       for (double b : offsets) line += " " + std::to_string(b).substr(0, 6);
@@ -204,7 +210,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     auto batch = g->generate(z);
     auto probs = torch::softmax(method::apply_logit_offsets(annotator->forward(batch.features), offsets), 1).cpu();
     auto img = batch.img;
-    if (o.wide_crop) probs = method::wide_crop(probs), img = method::wide_crop(img);
+    if (wide_crop) probs = method::wide_crop(probs), img = method::wide_crop(img);
     auto [conf, label] = probs.max(1);
     const int64_t k = probs.size(1);
     auto counts = torch::bincount(label.reshape(-1), {}, k);
@@ -225,7 +231,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
       progress(line);
     }
   }
-  result.complete = finalize(o, snap, generator_path, offsets);
+  result.complete = finalize(o, snap, generator_path, g->sampling(), wide_crop, offsets);
   return result;
 }
 

@@ -31,7 +31,10 @@ struct SynthesizeOptions {
   double confidence_threshold = 0.9;  ///< pixels below this max-softmax count as uncertain
   double keep_top = 1.0;              ///< keep this fraction of the most confident images in dataset.json
   double min_confidence = 0.0;        ///< and only those with mean max-softmax >= this
-  bool wide_crop = false;             ///< keep the central 3/4 rows (4:3 pictures in square G, e.g. cars)
+  /// Keep the central 3/4 rows (4:3 pictures in a square G, e.g. cars). A phase-I run records
+  /// whether its annotator learnt on such crops, and that record decides; this option only
+  /// matters for annotators without one (pseudo-labelling fits).
+  bool wide_crop = false;
   /// Class-prior calibration (method/prior_calibration.h): per-class logit offsets fitted on
   /// `calibration_images` generated images (their own seeds) so that the labels' class frequencies
   /// match the labelled set's. Off by default: the reference takes the plain arg-max.
@@ -56,6 +59,11 @@ std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::
                                                                   const std::string& override_path,
                                                                   const models::AnnotatorFPN& annotator,
                                                                   torch::Device device);
+
+/// Whether synthesis from `snapshot` keeps the central 3/4 rows: what its phase-I run trained on
+/// (transform.wide_crop), else `requested`. Requesting it for a run trained on square images is an
+/// InputError (the labels would not fit the annotator's training).
+bool snapshot_wide_crop(const method::Snapshot& snapshot, bool requested);
 
 /// The labelled set's class frequencies of a snapshot (recorded at training; older snapshots: read
 /// from the run's training set); empty when the run had none (a pseudo-labelling annotator).

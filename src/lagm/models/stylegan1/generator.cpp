@@ -5,9 +5,11 @@
 #include <cmath>
 
 #include "lagm/core/error.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 
 namespace lagm::models::stylegan1 {
+using core::check_keys;
+using core::get_or;
 namespace F = torch::nn::functional;
 
 namespace {

@@ -4,9 +4,11 @@
 #include <set>
 
 #include "lagm/core/error.h"
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 
 namespace lagm::models::stylegan2 {
+using core::check_keys;
+using core::get_or;
 
 Architecture parse_architecture(const std::string& text) {
   if (text == "orig") return Architecture::kOrig;

@@ -11,7 +11,7 @@
 
 #include "lagm/core/error.h"
 
-namespace lagm::models {
+namespace lagm::core {
 
 /// Throws InputError("<where>: unknown key 'k'") for keys outside `allowed`, or if j is no object.
 void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed, const std::string& where);
@@ -40,4 +40,4 @@ T get_or(const nlohmann::json& j, const char* key, T fallback, const std::string
   }
 }
 
-}  // namespace lagm::models
+}  // namespace lagm::core

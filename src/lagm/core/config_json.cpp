@@ -1,6 +1,6 @@
-#include "lagm/models/config_json.h"
+#include "lagm/core/config_json.h"
 
-namespace lagm::models {
+namespace lagm::core {
 
 void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed, const std::string& where) {
   if (!j.is_object()) throw InputError(where + ": expected a JSON object");
@@ -8,4 +8,4 @@ void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed, c
     if (!allowed.count(it.key())) throw InputError(where + ": unknown key '" + it.key() + "'");
 }
 
-}  // namespace lagm::models
+}  // namespace lagm::core
