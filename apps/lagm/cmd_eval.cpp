@@ -40,21 +40,13 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
   const int64_t model_classes = method::load_segmenter(checkpoints.front()).segmenter->config().num_classes;
   const auto dataset = data::open_dataset(spec, args.data, args.skip_bad, model_classes);
   std::vector<std::vector<torch::Tensor>> counts;
-  torch::NoGradGuard no_grad;
   for (size_t c = 0; c < checkpoints.size(); ++c) {
     auto loaded = method::load_segmenter(checkpoints[c]);
     if (loaded.segmenter->config().num_classes != dataset->num_classes())
       throw InputError(checkpoints[c] + ": predicts " + std::to_string(loaded.segmenter->config().num_classes) +
                        " classes, but " + args.data + " has " + std::to_string(dataset->num_classes()));
     loaded.segmenter->module().to(device);
-    std::vector<torch::Tensor> per_image;
-    for (size_t i = 0; i < dataset->size(); ++i) {  // batch 1, as the reference
-      const auto s = dataset->get(i);
-      eval::ConfusionMatrix cm(dataset->num_classes());
-      cm.add(loaded.segmenter->forward(s.image.unsqueeze(0).to(device)).argmax(1).cpu()[0], s.label);
-      per_image.push_back(cm.counts().clone());
-    }
-    counts.push_back(std::move(per_image));
+    counts.push_back(eval::per_image_confusion(*loaded.segmenter, *dataset, device));
     std::fprintf(stderr, "\revaluated %zu/%zu checkpoints", c + 1, checkpoints.size());
   }
   std::fprintf(stderr, "\n");

@@ -1,19 +1,15 @@
-// lagm gan-quality: how well a generator draws the faces domain, measured with an "oracle"
-// segmenter trained on labelled renders: the class-frequency histogram of the oracle's
-// labels on generated images against the same on renders (L1 distance), and the fraction of
-// images whose labelling has exactly two eye regions.
+// lagm gan-quality: how well a generator draws the faces domain (synth/generator_quality.h), as a
+// table and optionally JSON.
 #include <cstdio>
-
-#include <torch/torch.h>
 
 #include "cli_common.h"
 #include "commands.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
-#include "lagm/eval/part_statistics.h"
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/models/feature_generator.h"
-#include "lagm/toy/render_batch.h"
+#include "lagm/synth/generator_quality.h"
+#include "lagm/toy/domain.h"
 
 namespace lagm::cli {
 namespace {
@@ -25,61 +21,35 @@ struct GanQualityArgs {
   double psi = 1.0;
 };
 
-torch::Tensor label_with(models::Segmenter& s, const torch::Tensor& x, torch::Device device) {
-  torch::NoGradGuard no_grad;
-  return s.forward(x.to(device)).argmax(1).cpu();
-}
-
 void run_gan_quality(const GanQualityArgs& args) {
-  const torch::Device device = apply_common(args.common);
+  synth::GeneratorQualityOptions o;
+  o.device = apply_common(args.common);
+  o.seed = args.common.seed;
+  o.num = args.num;
+  o.batch = args.batch;
+  o.min_region = args.min_region;
+  o.psi = args.psi;
   auto oracle = method::load_segmenter(args.oracle);
-  oracle.segmenter->module().to(device);
+  oracle.segmenter->module().to(o.device);
   const auto& domain = toy::find_domain("faces");
   if (oracle.class_names != domain.class_names)
     throw InputError(args.oracle + ": not a faces segmenter (its classes differ from the faces domain's)");
-  auto g = models::load_feature_generator(args.generator, device);
-  g->sampling().truncation_psi = args.psi;
-  g->sampling().truncation_cutoff = c10::nullopt;
-  const int64_t res = g->img_resolution(), k = static_cast<int64_t>(domain.class_names.size()), eyes = 3;
-
-  std::vector<torch::Tensor> gen_labels, render_labels, render_truth;
-  torch::manual_seed(args.common.seed);
-  for (int64_t begin = 0; begin < args.num; begin += args.batch) {
-    const int64_t n = std::min(args.batch, args.num - begin);
-    torch::Tensor img;
-    {
-      torch::NoGradGuard no_grad;
-      img = g->generate(torch::randn({n, g->z_dim()}).to(device)).img;
-    }
-    // What synthesis would write: the 8-bit image.
-    const auto x = (img.cpu() * 127.5 + 128).clamp(0, 255).floor().div(127.5).sub(1.0);
-    gen_labels.push_back(label_with(*oracle.segmenter, x, device));
-    std::vector<uint64_t> seeds;
-    for (int64_t i = 0; i < n; ++i) seeds.push_back(4000000 + static_cast<uint64_t>(begin + i));
-    const auto r = toy::render_batch(domain, toy::Style::kPhoto, res, seeds);
-    render_labels.push_back(label_with(*oracle.segmenter, toy::to_network_input(r.images_u8), device));
-    render_truth.push_back(r.labels);
-    std::fprintf(stderr, "\r%lld/%lld", static_cast<long long>(begin + n), static_cast<long long>(args.num));
-  }
+  auto g = models::load_feature_generator(args.generator, o.device);
+  const auto q = synth::measure_generator_quality(*g, *oracle.segmenter, o, [](const std::string& line) {
+    std::fprintf(stderr, "\r%s", line.c_str());
+  });
   std::fprintf(stderr, "\n");
-  const auto gen = eval::part_statistics(torch::cat(gen_labels), k, eyes, 2, args.min_region);
-  const auto ren = eval::part_statistics(torch::cat(render_labels), k, eyes, 2, args.min_region);
-  const auto truth = eval::part_statistics(torch::cat(render_truth), k, eyes, 2, args.min_region);
   std::printf("%-12s %10s %10s %10s\n", "class", "generated", "renders", "truth");
-  for (int64_t c = 0; c < k; ++c)
-    std::printf("%-12s %9.2f%% %9.2f%% %9.2f%%\n", domain.class_names[static_cast<size_t>(c)].c_str(),
-                100 * gen.class_fraction[static_cast<size_t>(c)], 100 * ren.class_fraction[static_cast<size_t>(c)],
-                100 * truth.class_fraction[static_cast<size_t>(c)]);
-  const double l1 = eval::l1_distance(gen.class_fraction, ren.class_fraction);
-  std::printf("L1(generated, renders) = %.4f   two eye regions: generated %.1f%%, renders %.1f%% (truth %.1f%%)\n", l1,
-              100 * gen.expected_regions_fraction, 100 * ren.expected_regions_fraction, 100 * truth.expected_regions_fraction);
+  for (size_t c = 0; c < domain.class_names.size(); ++c)
+    std::printf("%-12s %9.2f%% %9.2f%% %9.2f%%\n", domain.class_names[c].c_str(), 100 * q.generated.class_fraction[c],
+                100 * q.renders.class_fraction[c], 100 * q.truth.class_fraction[c]);
+  std::printf("L1(generated, renders) = %.4f   two eye regions: generated %.1f%%, renders %.1f%% (truth %.1f%%)\n",
+              q.l1_generated_vs_renders, 100 * q.generated.expected_regions_fraction,
+              100 * q.renders.expected_regions_fraction, 100 * q.truth.expected_regions_fraction);
   if (!args.json.empty()) {
-    const nlohmann::json j = {{"generator", args.generator}, {"oracle", args.oracle}, {"num", args.num}, {"psi", args.psi},
-                              {"class_names", domain.class_names},
-                              {"generated", {{"class_fraction", gen.class_fraction}, {"two_eyes", gen.expected_regions_fraction}}},
-                              {"renders", {{"class_fraction", ren.class_fraction}, {"two_eyes", ren.expected_regions_fraction}}},
-                              {"truth", {{"class_fraction", truth.class_fraction}, {"two_eyes", truth.expected_regions_fraction}}},
-                              {"l1_generated_vs_renders", l1}};
+    auto j = q.to_json();
+    j.update({{"generator", args.generator}, {"oracle", args.oracle}, {"num", args.num}, {"psi", args.psi},
+              {"class_names", domain.class_names}});
     core::write_file_atomic(args.json, j.dump(2) + "\n");
   }
 }

@@ -6,7 +6,12 @@
 
 #include <cmath>
 
+#include "fixtures.h"
+#include "lagm/data/folder_dataset.h"
 #include "lagm/eval/cross_validation.h"
+#include "lagm/eval/evaluate.h"
+#include "lagm/models/segmenter.h"
+#include "test_support.h"
 
 namespace lagm::eval {
 namespace {
@@ -40,3 +45,25 @@ TEST(CrossValidation, NoCheckpointAboveZeroGivesZero) {
 
 }  // namespace
 }  // namespace lagm::eval
+
+// The per-image counts cross-validation reads add up to the data set's confusion matrix, one
+// matrix per image in data-set order.
+TEST(CrossValidation, PerImageConfusionSumsToTheWholeDataSetsMatrix) {
+  const auto dir = lagm::test::fresh_temp_dir("per_image_confusion").string();
+  lagm::test::write_random_folder_dataset(dir, 3, 4);
+  lagm::data::FolderDataset data(dir);
+  lagm::models::SegmenterConfig c;
+  c.arch = "unet";
+  c.num_classes = 4;
+  c.base_channels = 4;
+  torch::manual_seed(3);
+  lagm::models::Segmenter s(c);
+  const auto per_image = lagm::eval::per_image_confusion(s, data, torch::kCPU);
+  ASSERT_EQ(per_image.size(), 3u);
+  auto sum = torch::zeros_like(per_image[0]);
+  for (const auto& m : per_image) {
+    EXPECT_EQ(m.sum().item<int64_t>(), 32 * 32);  // every pixel of one 32x32 image
+    sum += m;
+  }
+  EXPECT_TRUE(torch::equal(sum, lagm::eval::evaluate_segmenter(s, data, torch::kCPU).counts()));
+}

@@ -13,6 +13,7 @@
 #include "lagm/core/error.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
+#include "lagm/io/image.h"
 #include "lagm/method/annotator_trainer.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/segmenter_checkpoint.h"
@@ -113,8 +114,11 @@ TEST(Synthesize, WholeShardedAndResumedRunsAreByteIdentical) {
 
 TEST(Synthesize, QuantisesLikeTheReference) {
   auto x = torch::tensor({-1.1f, -1.0f, 0.0f, 0.99f, 1.0f}).view({1, 1, 1, 5}).expand({1, 3, 1, 5});
-  auto q = lagm::synth::quantize_generated(x);
+  auto q = lagm::io::quantize_generated(x);
   EXPECT_TRUE(torch::equal(q.select(3, 0).reshape(-1).to(torch::kInt32), torch::tensor({0, 0, 128, 254, 255}, torch::kInt32)));
+  // Read back, the float form equals what a reader of the written PNG gets.
+  const auto back = lagm::io::as_synthesized(x);
+  EXPECT_TRUE(torch::equal(back, q.permute({0, 3, 1, 2}).to(torch::kFloat32).div(127.5).sub(1.0)));
 }
 
 TEST(TrainSeg, LossFallsCheckpointsReloadAndRunResumes) {

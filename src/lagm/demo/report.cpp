@@ -41,8 +41,7 @@ std::pair<torch::Tensor, torch::Tensor> first_samples(const std::string& dir, in
   std::vector<size_t> idx;
   for (size_t i = 0; i < std::min<size_t>(ds.size(), static_cast<size_t>(count)); ++i) idx.push_back(i);
   auto [x, y] = data::load_batch(ds, idx);
-  auto img = ((x + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).permute({0, 2, 3, 1}).contiguous();
-  return {img, y};
+  return {io::to_uint8_image(x), y};
 }
 
 /// Rows of: image | truth | one prediction per arm.

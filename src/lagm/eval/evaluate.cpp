@@ -21,4 +21,18 @@ ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter, const data::Lab
   return cm;
 }
 
+std::vector<torch::Tensor> per_image_confusion(models::Segmenter& segmenter, const data::LabelledDataset& dataset,
+                                               torch::Device device) {
+  torch::NoGradGuard no_grad;
+  segmenter.module().eval();
+  std::vector<torch::Tensor> per_image;
+  for (size_t i = 0; i < dataset.size(); ++i) {
+    const auto s = dataset.get(i);
+    ConfusionMatrix cm(dataset.num_classes());
+    cm.add(segmenter.forward(s.image.unsqueeze(0).to(device)).argmax(1).cpu()[0], s.label);
+    per_image.push_back(cm.counts().clone());
+  }
+  return per_image;
+}
+
 }  // namespace lagm::eval

@@ -154,8 +154,7 @@ class GanRun {
     core::load_state_dict(*G_ema_, file.tensors.with_prefix_stripped("G_ema."));
     method::load_optimizer_state(*g_opt_, g_opt_config_, g_names_, file.tensors, "optG.");
     method::load_optimizer_state(*d_opt_, d_opt_config_, d_names_, file.tensors, "optD.");
-    method::set_rng_state(torch::kCPU, file.tensors.at("rng.cpu"));
-    if (device_.is_cuda()) method::set_rng_state(device_, file.tensors.at("rng.device"));
+    method::restore_rng_states(file.tensors, device_);
     cur_nimg_ = nimg;
     iteration_ = iteration;
     seconds_before_ = seconds;
@@ -348,8 +347,7 @@ class GanRun {
     t.update(core::state_dict(*G_ema_), "G_ema.");
     t.update(method::optimizer_state(*g_opt_, g_opt_config_, g_names_, "optG."));
     t.update(method::optimizer_state(*d_opt_, d_opt_config_, d_names_, "optD."));
-    t.set("rng.cpu", method::rng_state(torch::kCPU));
-    if (device_.is_cuda()) t.set("rng.device", method::rng_state(device_));
+    method::save_rng_states(t, device_);
     const nlohmann::json meta = {{"kind", "gan_train_state"}, {"config", to_json(config_)}, {"cur_nimg", cur_nimg_},
                                  {"iteration", iteration_}, {"seconds", seconds}};
     core::write_safetensors((fs::path(dir_) / kStateFile).string(), t, {{"lagm", meta.dump()}});

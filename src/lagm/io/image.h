@@ -30,6 +30,16 @@ torch::Tensor read_mask_png(const std::string& path);
 /// rint(127.5 x + 127.5) clipped to [0, 255] (the reference's grid conversion).
 torch::Tensor to_uint8_image(const torch::Tensor& image);
 
+/// The reference's quantisation of generated images when it writes a synthesized data set:
+/// clamp(x * 127.5 + 128, 0, 255) truncated (+128 and truncation, unlike the grid's rounding);
+/// float [N, 3, H, W] -> uint8 [N, H, W, 3] on the CPU.
+torch::Tensor quantize_generated(const torch::Tensor& images);
+
+/// What a reader of synthesized PNGs gets: quantize_generated read back as x / 127.5 - 1, as float
+/// [N, 3, H, W] on the images' device. Networks that label generated images (the oracle, a
+/// pseudo-labeller) see this, as they would reading the synthesized data set.
+torch::Tensor as_synthesized(const torch::Tensor& images);
+
 /// Maps uint8 [H, W, 3] to float [3, H, W] in [-1, 1] as `x / 127.5 - 1`.
 torch::Tensor to_float_image(const torch::Tensor& image);
 

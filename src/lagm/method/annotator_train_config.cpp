@@ -79,30 +79,30 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
     c.annotator_optimizer = optimizer_config_from_json(j["annotator_optimizer"], where + ".annotator_optimizer");
   if (j.contains("segmenter_optimizer"))
     c.segmenter_optimizer = optimizer_config_from_json(j["segmenter_optimizer"], where + ".segmenter_optimizer");
-  c.batch = get_or<int64_t>(j, "batch", 2, where);
-  c.label_batch = get_or<int64_t>(j, "label_batch", 0, where);
+  c.batch = get_or<int64_t>(j, "batch", c.batch, where);
+  c.label_batch = get_or<int64_t>(j, "label_batch", c.label_batch, where);
   if (c.label_batch < 0) throw InputError(where + ".label_batch must be >= 0 (0 = batch)");
-  c.class_balance_power = get_or<double>(j, "class_balance_power", 0.0, where);
+  c.class_balance_power = get_or<double>(j, "class_balance_power", c.class_balance_power, where);
   if (!std::isfinite(c.class_balance_power) || c.class_balance_power < 0 || c.class_balance_power > 1)
     throw InputError(where + ".class_balance_power must be in [0, 1]");
-  c.segmenter_reset_interval = get_or<int64_t>(j, "segmenter_reset_interval", 0, where);
+  c.segmenter_reset_interval = get_or<int64_t>(j, "segmenter_reset_interval", c.segmenter_reset_interval, where);
   if (c.segmenter_reset_interval < 0) throw InputError(where + ".segmenter_reset_interval must be >= 0 (0 = never)");
   if (c.segmenter_reset_interval > 0 && !c.segmenter_init.empty())
     throw InputError(where + ": segmenter_reset_interval restarts S from random weights; it cannot be combined with segmenter_init");
-  c.annotator_ema = get_or<double>(j, "annotator_ema", 0.0, where);
+  c.annotator_ema = get_or<double>(j, "annotator_ema", c.annotator_ema, where);
   if (!std::isfinite(c.annotator_ema) || c.annotator_ema < 0 || c.annotator_ema >= 1)
     throw InputError(where + ".annotator_ema must be in [0, 1) (0 = off)");
-  c.total_iters = get_or<int64_t>(j, "total_iters", 150000, where);
-  c.annotator_interval = get_or<int64_t>(j, "annotator_interval", 1, where);
-  c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", 1, where);
-  c.seed = get_or<uint64_t>(j, "seed", 0, where);
+  c.total_iters = get_or<int64_t>(j, "total_iters", c.total_iters, where);
+  c.annotator_interval = get_or<int64_t>(j, "annotator_interval", c.annotator_interval, where);
+  c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", c.segmenter_interval, where);
+  c.seed = get_or<uint64_t>(j, "seed", c.seed, where);
   if (!j.contains("training_set")) throw InputError(where + ".training_set: required (the labelled images)");
   c.training_set = data::dataset_spec_from_json(j["training_set"], where + ".training_set");
   if (j.contains("validation_set")) c.validation_set = data::dataset_spec_from_json(j["validation_set"], where + ".validation_set");
-  c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", 20, where);
-  c.snapshot_ticks = get_or<int64_t>(j, "snapshot_ticks", 200, where);
-  c.grid_size = get_or<int64_t>(j, "grid_size", 8, where);
-  c.run_name = get_or<std::string>(j, "run_name", "run", where);
+  c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", c.niter_per_tick, where);
+  c.snapshot_ticks = get_or<int64_t>(j, "snapshot_ticks", c.snapshot_ticks, where);
+  c.grid_size = get_or<int64_t>(j, "grid_size", c.grid_size, where);
+  c.run_name = get_or<std::string>(j, "run_name", c.run_name, where);
   for (auto [name, v] : {std::pair<const char*, int64_t>{"batch", c.batch}, {"total_iters", c.total_iters},
                          {"annotator_interval", c.annotator_interval}, {"segmenter_interval", c.segmenter_interval},
                          {"niter_per_tick", c.niter_per_tick}, {"snapshot_ticks", c.snapshot_ticks}})

@@ -40,12 +40,17 @@ double max_rss_mb() {
   return u.ru_maxrss / 1024.0;
 }
 
-// Running means of the losses over one tick.
+// A running mean; NaN before the first value (a phase that did not run in the tick).
+struct Mean {
+  double sum = 0;
+  int64_t count = 0;
+  void add(double v) { sum += v, ++count; }
+  double value() const { return count ? sum / static_cast<double>(count) : std::nan(""); }
+};
+
+// The losses of one tick.
 struct TickStats {
-  double sums[4] = {0, 0, 0, 0};
-  int64_t counts[4] = {0, 0, 0, 0};
-  void add(int i, double v) { sums[i] += v, ++counts[i]; }
-  double mean(int i) const { return counts[i] ? sums[i] / counts[i] : std::nan(""); }
+  Mean label, synthetic_a, matching, synthetic_s;
 };
 
 // One training run: the networks, their optimizers and the loop's state.
@@ -134,8 +139,7 @@ class AnnotatorRun {
     core::load_state_dict(segmenter_->module(), s.tensors.with_prefix_stripped("S."));
     load_optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_), s.tensors, "optA.");
     load_optimizer_state(*opt_s_, config_.segmenter_optimizer, parameter_names(segmenter_->module()), s.tensors, "optS.");
-    set_rng_state(torch::kCPU, s.tensors.at("rng.cpu"));
-    if (device_.is_cuda() && s.tensors.contains("rng.cuda")) set_rng_state(device_, s.tensors.at("rng.cuda"));
+    restore_rng_states(s.tensors, device_);
     sampler_->restore(s.info.sampler_epoch, s.info.sampler_position);
     iteration_ = s.info.iteration;
     best_fg_miou_ = s.info.best_fg_miou;
@@ -159,7 +163,7 @@ class AnnotatorRun {
         require_finite_loss(a.loss_label, "the labelled loss", where);
         require_finite_loss(a.loss_synthetic, "the synthetic loss of phase A", where);
         require_finite_loss(a.loss_gm, "the matching loss", where);
-        stats.add(0, a.loss_label), stats.add(1, a.loss_synthetic), stats.add(2, a.loss_gm);
+        stats.label.add(a.loss_label), stats.synthetic_a.add(a.loss_synthetic), stats.matching.add(a.loss_gm);
         if (annotator_ema_)
           update_weight_average(*annotator_ema_, *annotator_, config_.annotator_ema,
                                 iteration_ / config_.annotator_interval + 1);
@@ -168,7 +172,7 @@ class AnnotatorRun {
         auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
         const double loss = step_->segmenter_phase(z).loss_synthetic;
         require_finite_loss(loss, "the loss of phase S", "iteration " + std::to_string(iteration_));
-        stats.add(3, loss);
+        stats.synthetic_s.add(loss);
       }
       ++iteration_;
       ++tick_iters;
@@ -242,17 +246,18 @@ class AnnotatorRun {
                   "loss_syn_S %.4f  rss %.0f MB",
                   static_cast<long long>(iteration_), static_cast<long long>(config_.total_iters), sec_per_iter,
                   io::format_duration(std::chrono::duration<double>(Clock::now() - start).count()).c_str(),
-                  io::format_duration(eta).c_str(), s.mean(2), s.mean(0), s.mean(1), s.mean(3), max_rss_mb());
+                  io::format_duration(eta).c_str(), s.matching.value(), s.label.value(), s.synthetic_a.value(),
+                  s.synthetic_s.value(), max_rss_mb());
     io::append_line((fs::path(run_dir_) / "log.txt").string(), line);
     if (progress_) progress_(line);
     auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
     io::append_jsonl((fs::path(run_dir_) / "stats.jsonl").string(),
                      {{"iteration", iteration_},
                       {"sec_per_iter", sec_per_iter},
-                      {"loss_gm", num(s.mean(2))},
-                      {"loss_label", num(s.mean(0))},
-                      {"loss_syn_A", num(s.mean(1))},
-                      {"loss_syn_S", num(s.mean(3))},
+                      {"loss_gm", num(s.matching.value())},
+                      {"loss_label", num(s.label.value())},
+                      {"loss_syn_A", num(s.synthetic_a.value())},
+                      {"loss_syn_S", num(s.synthetic_s.value())},
                       {"max_rss_mb", max_rss_mb()},
                       {"timestamp", static_cast<int64_t>(std::time(nullptr))}});
   }
@@ -305,8 +310,7 @@ class AnnotatorRun {
     t.update(core::state_dict(segmenter_->module()), "S.");
     t.update(optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_), "optA."));
     t.update(optimizer_state(*opt_s_, config_.segmenter_optimizer, parameter_names(segmenter_->module()), "optS."));
-    t.set("rng.cpu", rng_state(torch::kCPU));
-    if (device_.is_cuda()) t.set("rng.cuda", rng_state(device_));
+    save_rng_states(t, device_);
     SnapshotInfo info;
     info.iteration = iteration_;
     info.annotator = models::to_json(annotator_->options);

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "lagm/core/state_dict.h"
+#include "lagm/io/image.h"
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/optimizer.h"
 #include "lagm/models/annotator_fpn.h"
@@ -37,9 +38,8 @@ std::string fit_annotator_to_labeller(const PseudoLabelOptions& o, models::Segme
     {
       torch::NoGradGuard no_grad;
       batch = g->generate(torch::randn({o.batch, g->z_dim()}).to(device));
-      // The labeller sees what synthesis writes: the 8-bit image (clamp(x 127.5 + 128) truncated),
-      // read back as x / 127.5 - 1.
-      const auto img = (batch.img * 127.5 + 128).clamp(0, 255).floor().div(127.5).sub(1.0);
+      // The labeller sees what synthesis writes: the 8-bit image read back.
+      const auto img = io::as_synthesized(batch.img);
       target = labeller.forward(img).argmax(1);
     }
     auto loss = torch::nn::functional::cross_entropy(annotator->forward(batch.features), target);

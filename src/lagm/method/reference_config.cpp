@@ -87,8 +87,8 @@ AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j, co
   if (!j.contains("G_kwargs")) throw InputError(where + ": G_kwargs is required");
   const auto& g = j["G_kwargs"];
   c.generator = resolve_generator(g, where + ".G_kwargs", base);
-  c.sampling.truncation_psi = get_or<double>(g, "truncation_psi", 0.7, where + ".G_kwargs");
-  c.sampling.truncation_cutoff = get_or<int64_t>(g, "truncation_cutoff", 8, where + ".G_kwargs");
+  c.sampling.truncation_psi = get_or<double>(g, "truncation_psi", c.sampling.truncation_psi, where + ".G_kwargs");
+  c.sampling.truncation_cutoff = get_or<int64_t>(g, "truncation_cutoff", c.sampling.truncation_cutoff.value_or(8), where + ".G_kwargs");
   c.sampling.noise_mode = models::NoiseMode::kRandom;  // the reference never changes it
   if (j.contains("A_kwargs")) {
     const auto& a = j["A_kwargs"];
@@ -115,13 +115,13 @@ AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j, co
     c.matcher.reduction = parse_match_reduction(get_or<std::string>(m, "reduction", "mean", where));
   }
   if (j.contains("T_kwargs")) c.transform = transform_options_from_json(j["T_kwargs"], where + ".T_kwargs");
-  c.batch = get_or<int64_t>(j, "image_per_batch", 2, where);
-  c.total_iters = get_or<int64_t>(j, "total_iters", 150000, where);
-  c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", 20, where);
-  c.snapshot_ticks = get_or<int64_t>(j, "network_snapshot_ticks", 200, where);
-  c.annotator_interval = get_or<int64_t>(j, "A_interval", 1, where);
-  c.segmenter_interval = get_or<int64_t>(j, "S_interval", 1, where);
-  c.seed = get_or<uint64_t>(j, "random_seed", 0, where);
+  c.batch = get_or<int64_t>(j, "image_per_batch", c.batch, where);
+  c.total_iters = get_or<int64_t>(j, "total_iters", c.total_iters, where);
+  c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", c.niter_per_tick, where);
+  c.snapshot_ticks = get_or<int64_t>(j, "network_snapshot_ticks", c.snapshot_ticks, where);
+  c.annotator_interval = get_or<int64_t>(j, "A_interval", c.annotator_interval, where);
+  c.segmenter_interval = get_or<int64_t>(j, "S_interval", c.segmenter_interval, where);
+  c.seed = get_or<uint64_t>(j, "random_seed", c.seed, where);
   if (!j.contains("training_set_kwargs")) throw InputError(where + ": training_set_kwargs is required");
   c.training_set = dataset_from_reference(j["training_set_kwargs"], where + ".training_set_kwargs", base);
   if (j.contains("validation_set_kwargs"))

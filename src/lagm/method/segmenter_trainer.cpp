@@ -127,7 +127,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     r.first_loss = std::stod(st.metadata.at("first_loss"));
     core::load_state_dict(seg.module(), models::read_model_checkpoint(epoch_checkpoint(outdir, start_epoch - 1)).tensors);
     load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
-    set_rng_state(torch::kCPU, st.tensors.at("rng.cpu"));
+    restore_rng_states(st.tensors, device);
     // An epoch validated but not saved is repeated now: drop its old line.
     io::truncate_jsonl_after((fs::path(outdir) / "metrics-val.jsonl").string(), "epoch", start_epoch - 1);
     if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
@@ -187,7 +187,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     if (progress) progress(line);
     // The training state follows the checkpoint, so a crash between the two only repeats an epoch.
     core::TensorDict st = optimizer_state(*opt, oc, names, "opt.");
-    st.set("rng.cpu", rng_state(torch::kCPU));
+    save_rng_states(st, device);
     core::write_safetensors(state_path, st,
                             {{"epochs_done", std::to_string(epoch + 1)}, {"steps", std::to_string(steps)},
                              {"best_miou", exact(r.best_miou)}, {"best_epoch", std::to_string(r.best_epoch)},

@@ -17,4 +17,16 @@ void set_rng_state(torch::Device device, const torch::Tensor& state) {
   gen.set_state(state);
 }
 
+void save_rng_states(core::TensorDict& state, torch::Device device) {
+  state.set("rng.cpu", rng_state(torch::kCPU));
+  if (!device.is_cpu()) state.set("rng.device", rng_state(device));
+}
+
+void restore_rng_states(const core::TensorDict& state, torch::Device device) {
+  set_rng_state(torch::kCPU, state.at("rng.cpu"));
+  if (device.is_cpu()) return;
+  for (const char* name : {"rng.device", "rng.cuda"})
+    if (state.contains(name)) return set_rng_state(device, state.at(name));
+}
+
 }  // namespace lagm::method

@@ -5,6 +5,8 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
+#include "lagm/core/tensor_dict.h"
+
 #include <string>
 #include <vector>
 
@@ -17,5 +19,13 @@ std::vector<std::string> parameter_names(const torch::nn::Module& module);
 torch::Tensor rng_state(torch::Device device);
 /// Restores it; the default generator is a shared handle, so this sets the process-wide stream.
 void set_rng_state(torch::Device device, const torch::Tensor& state);
+
+/// Every trainer's RNG entries in a saved state: "rng.cpu", and "rng.device" when training on an
+/// accelerator (random noise, dropout and augmentations drawn there).
+void save_rng_states(core::TensorDict& state, torch::Device device);
+/// Restores what save_rng_states wrote: the CPU stream, and on an accelerator its stream when the
+/// state holds one ("rng.cuda" in phase-I snapshots of earlier versions); a state saved on the CPU
+/// resumes on a device with the device stream as it is.
+void restore_rng_states(const core::TensorDict& state, torch::Device device);
 
 }  // namespace lagm::method

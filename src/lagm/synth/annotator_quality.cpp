@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "lagm/core/error.h"
+#include "lagm/io/image.h"
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/transform_pipe.h"
@@ -51,7 +52,7 @@ AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o, mod
     auto img = batch.img;
     if (wide) logits = method::wide_crop(logits), img = method::wide_crop(img);
     // The oracle sees what synthesis writes: the 8-bit image read back.
-    const auto x = quantize_generated(img).permute({0, 3, 1, 2}).to(torch::kFloat32).div(127.5).sub(1.0);
+    const auto x = io::as_synthesized(img);
     const auto truth = oracle.forward(x.to(o.device)).argmax(1).cpu();
     const auto pred = logits.argmax(1).cpu();
     cm.add(pred, truth);

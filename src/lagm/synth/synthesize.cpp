@@ -23,14 +23,6 @@
 namespace lagm::synth {
 namespace fs = std::filesystem;
 
-torch::Tensor quantize_generated(const torch::Tensor& images) {
-  return (images.detach().to(torch::kCPU, torch::kFloat32) * 127.5 + 128)
-      .clamp(0, 255)
-      .to(torch::kUInt8)
-      .permute({0, 2, 3, 1})
-      .contiguous();
-}
-
 std::string resolve_snapshot(const std::string& run_dir, const std::string& which) {
   if (which == "latest") {
     const auto s = method::latest_snapshot(run_dir);
@@ -214,7 +206,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     auto [conf, label] = probs.max(1);
     const int64_t k = probs.size(1);
     auto counts = torch::bincount(label.reshape(-1), {}, k);
-    data::write_folder_sample(o.out, name, quantize_generated(img)[0], label[0].to(torch::kUInt8));
+    data::write_folder_sample(o.out, name, io::quantize_generated(img)[0], label[0].to(torch::kUInt8));
     nlohmann::json m = {{"id", name},
                         {"seed", o.seed_base + static_cast<uint64_t>(i)},
                         {"confidence", conf.mean().item<double>()},

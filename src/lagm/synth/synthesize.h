@@ -78,8 +78,4 @@ std::vector<double> fit_prior_offsets(models::FeatureGenerator& generator, model
 
 SynthesizeResult synthesize(const SynthesizeOptions& options, const ProgressFn& progress = {});
 
-/// The reference's quantisation of generated images: clamp(x * 127.5 + 128, 0, 255) truncated to
-/// uint8 ([N, 3, H, W] -> [N, H, W, 3]).
-torch::Tensor quantize_generated(const torch::Tensor& images);
-
 }  // namespace lagm::synth
