@@ -50,10 +50,7 @@ TEST(WeightAverage, AveragesParametersAndCopiesBuffers) {
 namespace {
 
 lm::AnnotatorTrainConfig ema_config(const std::string& dir, nlohmann::json extra = nlohmann::json::object()) {
-  nlohmann::json j = {{"generator", dir + "/G.safetensors"}, {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
-                      {"annotator", {{"tmp_channels", 8}}}, {"total_iters", 4}, {"niter_per_tick", 2},
-                      {"snapshot_ticks", 1}, {"grid_size", 2}, {"training_set", dir + "/labelled"},
-                      {"annotator_ema", 0.9}, {"annotator_interval", 2}, {"run_name", "ema"}};
+  auto j = lagm::test::small_annotator_run_json(dir, {{"annotator_ema", 0.9}, {"annotator_interval", 2}, {"run_name", "ema"}});
   j.update(extra);
   return lm::annotator_train_config_from_json(j, "test.json");
 }

@@ -73,11 +73,7 @@ TEST(ClassBalance, WeightsHaveUnitMeanPixelWeightAndSkipAbsentClasses) {
 namespace {
 
 lm::AnnotatorTrainConfig small_config(const std::string& dir, nlohmann::json extra = nlohmann::json::object()) {
-  nlohmann::json j = {{"generator", dir + "/G.safetensors"}, {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
-                      {"annotator", {{"tmp_channels", 8}}}, {"total_iters", 4}, {"niter_per_tick", 2},
-                      {"snapshot_ticks", 1}, {"grid_size", 2}, {"training_set", dir + "/labelled"}, {"run_name", "r"}};
-  j.update(extra);
-  return lm::annotator_train_config_from_json(j, "test.json");
+  return lm::annotator_train_config_from_json(lagm::test::small_annotator_run_json(dir, extra), "test.json");
 }
 
 }  // namespace

@@ -46,4 +46,12 @@ void write_random_folder_dataset(const std::string& dir, int count, int num_clas
   }
 }
 
+nlohmann::json small_annotator_run_json(const std::string& dir, const nlohmann::json& extra) {
+  nlohmann::json j = {{"generator", dir + "/G.safetensors"}, {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
+                      {"annotator", {{"tmp_channels", 8}}}, {"total_iters", 4}, {"niter_per_tick", 2},
+                      {"snapshot_ticks", 1}, {"grid_size", 2}, {"training_set", dir + "/labelled"}, {"run_name", "r"}};
+  j.update(extra);
+  return j;
+}
+
 }  // namespace lagm::test

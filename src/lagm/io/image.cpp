@@ -243,18 +243,21 @@ torch::Tensor to_uint8_image(const torch::Tensor& image) {
   return image.dim() == 4 ? x.permute({0, 2, 3, 1}).contiguous() : x.permute({1, 2, 0}).contiguous();
 }
 
-torch::Tensor quantize_generated(const torch::Tensor& images) {
-  return (images.detach().to(torch::kCPU, torch::kFloat32) * 127.5 + 128)
-      .clamp(0, 255)
-      .to(torch::kUInt8)
-      .permute({0, 2, 3, 1})
-      .contiguous();
+namespace {
+
+// The 8-bit levels of generated images as float, on their device: the uint8 cast truncates, which
+// on the clamped (non-negative) values is floor.
+torch::Tensor synthesized_levels(const torch::Tensor& images) {
+  return (images.detach().to(torch::kFloat32) * 127.5 + 128).clamp(0, 255).floor();
 }
 
-torch::Tensor as_synthesized(const torch::Tensor& images) {
-  // floor equals the uint8 cast's truncation on the clamped (non-negative) values.
-  return (images.detach().to(torch::kFloat32) * 127.5 + 128).clamp(0, 255).floor().div(127.5).sub(1.0);
+}  // namespace
+
+torch::Tensor quantize_generated(const torch::Tensor& images) {
+  return synthesized_levels(images.cpu()).to(torch::kUInt8).permute({0, 2, 3, 1}).contiguous();
 }
+
+torch::Tensor as_synthesized(const torch::Tensor& images) { return synthesized_levels(images).div(127.5).sub(1.0); }
 
 torch::Tensor to_float_image(const torch::Tensor& image) {
   return image.permute({2, 0, 1}).to(torch::kFloat32) / 127.5 - 1.0;

@@ -90,7 +90,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   if (c.segmenter_reset_interval > 0 && !c.segmenter_init.empty())
     throw InputError(where + ": segmenter_reset_interval restarts S from random weights; it cannot be combined with segmenter_init");
   c.annotator_ema = get_or<double>(j, "annotator_ema", c.annotator_ema, where);
-  if (!std::isfinite(c.annotator_ema) || c.annotator_ema < 0 || c.annotator_ema >= 1)
+  if (c.annotator_ema < 0 || c.annotator_ema >= 1)
     throw InputError(where + ".annotator_ema must be in [0, 1) (0 = off)");
   c.total_iters = get_or<int64_t>(j, "total_iters", c.total_iters, where);
   c.annotator_interval = get_or<int64_t>(j, "annotator_interval", c.annotator_interval, where);
