@@ -26,7 +26,8 @@ struct DemoArgs {
   std::string calibrate_priors, label_batch;
   double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1, segmenter_lr = -1, annotator_ema = -1;
   std::string gm_init;
-  int64_t gm_steps = 0;
+  int64_t gm_steps = 0, gm_segmenter_width = 0, synthesized = 0;
+  double synthesis_psi = -1;
 };
 
 bool parse_on_off(const std::string& text, const std::string& option) {
@@ -67,6 +68,9 @@ void run_demo_command(const DemoArgs& args) {
     o.levers.all_labels = args.label_batch == "all";
   }
   if (args.gm_steps > 0) o.levers.steps = args.gm_steps;
+  if (args.gm_segmenter_width > 0) o.levers.gm_segmenter_channels = args.gm_segmenter_width;
+  if (args.synthesized > 0) o.levers.synthesized = args.synthesized;
+  if (args.synthesis_psi >= 0) o.levers.synthesis_psi = args.synthesis_psi;
   o.route_ceiling = args.route_ceiling;
   const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   std::vector<demo::DemoResult> results;
@@ -119,6 +123,13 @@ void add_demo_command(CLI::App& app) {
   cmd->add_flag("--route-ceiling", args->route_ceiling,
                 "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");
   cmd->add_option("--gm-steps", args->gm_steps, "matching steps of phase I (default 2400; --quick 40)")->check(CLI::PositiveNumber);
+  cmd->add_option("--gm-segmenter-width", args->gm_segmenter_width, "U-Net base width of S in phase I (default 16)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--synthesized", args->synthesized,
+                  "images synthesized per route arm (default 2000; --quick 300)")->check(CLI::PositiveNumber);
+  cmd->add_option("--synthesis-psi", args->synthesis_psi,
+                  "truncation psi of every route arm's synthesized images (default 0.7, the psi of phase I)")
+      ->check(CLI::Range(0.0, 2.0))->check(finite_number());
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });
 }

@@ -44,6 +44,10 @@ void add_synthesize_command(CLI::App& app) {
   cmd->add_option("--seed-base", o.seed_base, "image i uses seed base + i")->capture_default_str();
   cmd->add_option("--shard", args->shard, "write share k of n (k/n)")->capture_default_str();
   cmd->add_option("--generator", o.generator, "generator checkpoint (default: the run's)");
+  cmd->add_option_function<double>(
+         "--psi", [args](double psi) { args->options.truncation_psi = psi; },
+         "truncation psi of the synthesized images (default: the run's, the psi the annotator learnt with)")
+      ->check(finite_number());
   cmd->add_option("--confidence-threshold", o.confidence_threshold, "max-softmax below which a pixel is uncertain")
       ->capture_default_str()->check(finite_number());
   cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")->capture_default_str()->check(finite_number());

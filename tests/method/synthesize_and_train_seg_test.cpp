@@ -280,3 +280,31 @@ TEST(Synthesize, SamplingSettingsRoundTripThroughTheRunJson) {
     }
   }
 }
+
+// A psi override changes the images (same seeds, less truncation) and dataset.json records the psi
+// that made them; the run's own psi is what synthesis uses without one. A non-finite psi is refused.
+TEST(Synthesize, TruncationOverrideChangesTheImagesAndIsRecorded) {
+  const auto dir = lagm::test::fresh_temp_dir("synth_psi").string();
+  const auto run = make_run(dir);
+  auto o = options(run, dir + "/default");
+  o.num = 2;
+  lagm::synth::synthesize(o);
+  o.out = dir + "/psi1";
+  o.truncation_psi = 1.0;
+  lagm::synth::synthesize(o);
+  const auto info_default = nlohmann::json::parse(lagm::core::read_file(dir + "/default/dataset.json"));
+  const auto info_psi1 = nlohmann::json::parse(lagm::core::read_file(dir + "/psi1/dataset.json"));
+  EXPECT_EQ(info_default.at("truncation_psi").get<double>(), lagm::models::SamplingOptions().truncation_psi);
+  EXPECT_EQ(info_psi1.at("truncation_psi").get<double>(), 1.0);
+  const auto a = lagm::io::read_image(dir + "/default/img/000000.png");
+  const auto b = lagm::io::read_image(dir + "/psi1/img/000000.png");
+  EXPECT_GT((a.to(torch::kFloat32) - b.to(torch::kFloat32)).abs().mean().item<double>(), 0.5);
+  o.out = dir + "/nan";
+  o.truncation_psi = std::nan("");
+  try {
+    lagm::synth::synthesize(o);
+    ADD_FAILURE() << "psi nan accepted";
+  } catch (const lagm::UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--psi"));
+  }
+}

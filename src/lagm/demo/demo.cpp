@@ -182,7 +182,7 @@ class Demo {
   std::string learn_annotator_by_gradient_matching(const std::string& data) const {
     method::AnnotatorTrainConfig c;
     c.generator = o_.generator;
-    c.segmenter = {{"arch", "unet"}, {"base_channels", s_.segmenter_channels}};
+    c.segmenter = {{"arch", "unet"}, {"base_channels", s_.gm_segmenter_channels}};
     c.annotator_tmp_channels = s_.annotator_channels;
     c.gm_params = method::resolve_gm_params_regex(s_.gm_params);
     c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
@@ -249,6 +249,7 @@ class Demo {
     so.num = s_.synthesized;
     so.out = path(arm + "/synthesized");
     so.seed_base = 5000000 + o_.seed;
+    so.truncation_psi = s_.synthesis_psi;
     so.device = o_.device;
     synth::synthesize(so, [&](const std::string& line) { log(arm + ": " + line); });
   }
@@ -273,6 +274,8 @@ nlohmann::json DemoSettings::to_json() const {
           {"quality_images", quality_images},
           {"pseudo_label_steps", pseudo_label_steps}, {"annotator", {{"arch", "fpn"}, {"tmp_channels", annotator_channels}}},
           {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
+          {"gm_segmenter", {{"arch", "unet"}, {"base_channels", gm_segmenter_channels}}},
+          {"synthesis_psi", synthesis_psi},
           {"epochs", epochs},           {"batch", batch},
           {"downstream_class_balance", downstream_class_balance}};
 }
@@ -298,6 +301,9 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.segmenter_lr) s.gm_segmenter_lr = *levers.segmenter_lr;
   if (levers.init_from_pseudo_label) s.init_from_pseudo_label = *levers.init_from_pseudo_label;
   if (levers.annotator_ema) s.annotator_ema = *levers.annotator_ema;
+  if (levers.gm_segmenter_channels) s.gm_segmenter_channels = *levers.gm_segmenter_channels;
+  if (levers.synthesis_psi) s.synthesis_psi = *levers.synthesis_psi;
+  if (levers.synthesized) s.synthesized = *levers.synthesized;
   return s;
 }
 
@@ -309,6 +315,12 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.levers.annotator_ema && !(*options.levers.annotator_ema >= 0 && *options.levers.annotator_ema < 1))
     throw UsageError("--annotator-ema must be in [0, 1) (0 = off)");
   if (options.levers.steps && *options.levers.steps < 1) throw UsageError("--gm-steps must be >= 1");
+  if (options.levers.gm_segmenter_channels && *options.levers.gm_segmenter_channels < 1)
+    throw UsageError("--gm-segmenter-width must be >= 1");
+  if (options.levers.synthesized && *options.levers.synthesized < 1) throw UsageError("--synthesized must be >= 1");
+  if (options.levers.synthesis_psi && !(std::isfinite(*options.levers.synthesis_psi) && *options.levers.synthesis_psi >= 0 &&
+                                        *options.levers.synthesis_psi <= 2))
+    throw UsageError("--synthesis-psi must be a finite number in [0, 2]");
   if (options.levers.segmenter_lr && !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
     throw UsageError("--gm-segmenter-lr must be a finite number > 0");
   if (options.levers.class_balance_power &&

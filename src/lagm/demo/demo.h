@@ -16,6 +16,7 @@
 
 #include "lagm/core/progress.h"
 #include "lagm/eval/confusion_matrix.h"
+#include "lagm/models/feature_generator.h"
 #include "lagm/toy/rendered_image.h"
 
 namespace lagm::demo {
@@ -31,6 +32,9 @@ struct GradientMatchingLevers {
   c10::optional<double> segmenter_lr;
   c10::optional<bool> init_from_pseudo_label;
   c10::optional<double> annotator_ema;
+  c10::optional<int64_t> gm_segmenter_channels;
+  c10::optional<double> synthesis_psi;
+  c10::optional<int64_t> synthesized;
 };
 
 struct DemoOptions {
@@ -80,7 +84,13 @@ struct DemoSettings {
   double class_balance_power = 1.0;
   int64_t quality_images = 200;  ///< generated images of the annotator-quality figure
   int64_t annotator_channels = 32;  ///< FPN width (the reference's 128 costs 16x more per pixel at 64x64)
-  int64_t segmenter_channels = 16;  ///< U-Net base width of every segmenter in the demo
+  int64_t segmenter_channels = 16;  ///< U-Net base width of every downstream segmenter in the demo
+  /// U-Net base width of S in phase I. A narrower S makes a matching step cheaper; the annotator
+  /// only has to match the gradients of some segmenter, not of the downstream one.
+  int64_t gm_segmenter_channels = 16;
+  /// Truncation psi of the synthesized data sets of every route arm (gradient matching and
+  /// pseudo-labelling); phase I and the annotator fits sample at the default psi either way.
+  double synthesis_psi = models::SamplingOptions{}.truncation_psi;
   int64_t epochs = 5, batch = 16;   ///< downstream budget, the same for every arm
   /// Class-balanced cross entropy of every downstream U-Net (SegmenterTrainConfig::class_balance_power),
   /// the same for every arm. Measured (README): trained on generated images, the plain loss labels

@@ -160,6 +160,8 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
     throw UsageError("--shard k/n needs 0 <= k < n");
   if (!(o.keep_top > 0 && o.keep_top <= 1)) throw UsageError("--keep-top must be in (0, 1]");
+  if (o.truncation_psi && !(std::isfinite(*o.truncation_psi) && *o.truncation_psi >= 0 && *o.truncation_psi <= 2))
+    throw UsageError("--psi must be a finite number in [0, 2]");
   // Shards write disjoint images into one folder on purpose; the same shard twice must not.
   const io::FolderLock lock(o.out, ".lock-shard-" + std::to_string(o.shard_index) + "-of-" + std::to_string(o.shard_count));
   SynthesizeResult result;
@@ -169,6 +171,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   annotator->to(o.device);
   const std::string generator_path = o.generator.empty() ? snap.info.run.at("generator").get<std::string>() : o.generator;
   auto g = load_snapshot_generator(snap, o.generator, annotator, o.device);
+  if (o.truncation_psi) g->sampling().truncation_psi = *o.truncation_psi;
   const bool wide_crop = snapshot_wide_crop(snap, o.wide_crop);
   // Deterministic (own seeds), so a resumed or sharded run computes the same offsets.
   std::vector<double> offsets;

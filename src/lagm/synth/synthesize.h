@@ -24,6 +24,10 @@ struct SynthesizeOptions {
   std::string run_dir;                ///< a train-annotator run
   std::string snapshot = "best";      ///< "best", "latest" or an iteration number
   std::string generator;              ///< override of the run's generator checkpoint (empty = the run's)
+  /// Override of the run's truncation psi (unset = the psi the annotator learnt with). Truncation
+  /// trades the variety of the synthesized images for their typicality; the downstream network
+  /// meets the full variety of real images.
+  c10::optional<double> truncation_psi;
   int64_t num = 10000;
   std::string out;
   uint64_t seed_base = 0;
