@@ -38,6 +38,14 @@ int run_python(const std::string& script) {
   return code;
 }
 
+int run_python_file(const std::string& name, const std::vector<std::string>& args) {
+  std::string command = "/usr/bin/python3 '" LAGM_TEST_PYTHON_DIR "/" + name + ".py'";
+  for (const auto& a : args) command += " '" + a + "'";
+  const auto [code, output] = run_command(command);
+  if (code != 0) std::fprintf(stderr, "%s.py failed (%d):\n%s\n", name.c_str(), code, output.c_str());
+  return code;
+}
+
 int count_lines(const std::string& text) {
   int n = 0;
   for (char c : text) n += c == '\n';

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace lagm::test {
 
@@ -12,6 +13,10 @@ std::filesystem::path fresh_temp_dir(const std::string& name);
 
 /// Runs `script` with Debian's python3; returns its exit status. Output goes to the test log.
 int run_python(const std::string& script);
+
+/// Runs tests/support/python/<name>.py with `args` (one each, quoted); returns its exit status.
+/// Fixture builders longer than a few lines live there, as Python files a reader can run alone.
+int run_python_file(const std::string& name, const std::vector<std::string>& args);
 
 /// Runs a shell command; returns {exit status, combined stdout+stderr}.
 std::pair<int, std::string> run_command(const std::string& command);
