@@ -27,7 +27,7 @@ struct DemoArgs {
   double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1, segmenter_lr = -1, annotator_ema = -1;
   std::string gm_init;
   int64_t gm_steps = 0, gm_segmenter_width = 0, synthesized = 0;
-  double synthesis_psi = -1;
+  double synthesis_psi = -1, finetune_lr = -1;
 };
 
 bool parse_on_off(const std::string& text, const std::string& option) {
@@ -71,6 +71,7 @@ void run_demo_command(const DemoArgs& args) {
   if (args.gm_segmenter_width > 0) o.levers.gm_segmenter_channels = args.gm_segmenter_width;
   if (args.synthesized > 0) o.levers.synthesized = args.synthesized;
   if (args.synthesis_psi >= 0) o.levers.synthesis_psi = args.synthesis_psi;
+  if (args.finetune_lr >= 0) o.levers.finetune_lr = args.finetune_lr;
   o.route_ceiling = args.route_ceiling;
   const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   std::vector<demo::DemoResult> results;
@@ -130,6 +131,9 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--synthesis-psi", args->synthesis_psi,
                   "truncation psi of every route arm's synthesized images (default 0.7, the psi of phase I)")
       ->check(CLI::Range(0.0, 2.0))->check(finite_number());
+  cmd->add_option("--finetune-lr", args->finetune_lr,
+                  "also fine-tune each route arm's U-Net on the N labels at this Adam learning rate (rows <arm>_finetuned; 0 = off)")
+      ->check(CLI::NonNegativeNumber)->check(finite_number());
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });
 }

@@ -53,6 +53,8 @@ void add_train_seg_command(CLI::App& app) {
   cmd->add_option("--base-channels", args->base_channels, "U-Net width")->capture_default_str();
   cmd->add_option("--aspp-dropout", args->aspp_dropout, "DeepLab ASPP dropout")->capture_default_str()->check(finite_number());
   cmd->add_option("--backbone-weights", c.backbone_weights, "ImageNet ResNet (safetensors) for DeepLab");
+  cmd->add_option("--init", c.init,
+                  "start from this trained segmenter (train-seg checkpoint or train-annotator snapshot; same architecture and classes): fine-tuning");
   cmd->add_option("--res,--img-size", args->img_size, "resize folder images to this square size (0 = as stored; --img-size: older name)")->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "epochs")->capture_default_str();
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();

@@ -308,3 +308,40 @@ TEST(Synthesize, TruncationOverrideChangesTheImagesAndIsRecorded) {
     EXPECT_THAT(e.what(), HasSubstr("--psi"));
   }
 }
+
+TEST(TrainSeg, InitStartsFromATrainedSegmenterOfTheSameShape) {
+  const auto dir = lagm::test::fresh_temp_dir("trainseg_init").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 8, 3);
+  auto c = small_seg_config(dir + "/data", false, 1, 4);
+  c.lr = 1e-2;
+  lagm::method::train_segmenter(c, dir + "/first", torch::kCPU);
+  const auto first = lagm::models::read_model_checkpoint(dir + "/first/segmenter-000.safetensors").tensors;
+
+  // One step at a vanishing learning rate: a run started from `first` ends where it began, a run
+  // from random weights (another seed) does not.
+  auto resumed_from = [&](const std::string& init, uint64_t seed, const std::string& out) {
+    auto f = small_seg_config(dir + "/data", false, 1, 4);
+    f.lr = 1e-12;
+    f.max_steps = 1;
+    f.init = init;
+    f.seed = seed;
+    lagm::method::train_segmenter(f, dir + "/" + out, torch::kCPU);
+    return lagm::models::read_model_checkpoint(dir + "/" + out + "/segmenter-000.safetensors").tensors;
+  };
+  const auto fine = resumed_from(dir + "/first/segmenter-000.safetensors", 7, "fine");
+  const auto fresh = resumed_from("", 7, "fresh");
+  const std::string w = "outc.weight";
+  EXPECT_TRUE(torch::allclose(fine.at(w), first.at(w), 0, 1e-6));
+  EXPECT_FALSE(torch::allclose(fresh.at(w), first.at(w), 0, 1e-3));
+
+  // Another width: refused, naming the file.
+  auto wide = small_seg_config(dir + "/data", false, 1, 4);
+  wide.segmenter["base_channels"] = 8;
+  wide.init = dir + "/first/segmenter-000.safetensors";
+  try {
+    lagm::method::train_segmenter(wide, dir + "/wide", torch::kCPU);
+    FAIL() << "a segmenter of another width was accepted as --init";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("first/segmenter-000.safetensors"));
+  }
+}

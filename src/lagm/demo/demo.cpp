@@ -54,12 +54,7 @@ class Demo {
       render(data + "/oracle", toy::Style::kPhoto, kOracleSeeds, s_.oracle);
     });
     // 2. Few labels: a U-Net on the N images with strong augmentation, as many steps as the others.
-    stage("few_label", [&] {
-      auto c = segmenter_config(data + "/labelled");
-      c.flip = c.scale_crop = c.color_jitter = true;
-      c.samples_per_epoch = s_.synthesized;
-      train_segmenter(c, "few_label");
-    });
+    stage("few_label", [&] { train_segmenter(few_label_config(), "few_label"); });
     // 3. Oracle: a U-Net on many labelled photos; it also judges the annotators' labels.
     stage("oracle", [&] { train_segmenter(segmenter_config(data + "/oracle"), "oracle"); });
     // 4. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them
@@ -75,14 +70,21 @@ class Demo {
     });
     // 6. Optional: the route's ceiling, the same with the oracle as the labeller.
     if (o_.route_ceiling) stage("oracle_pseudo_label", [&] { pseudo_label("oracle", "oracle_pseudo_label"); });
+    std::vector<std::string> route_arms = {"gradient_matching", "pseudo_label"};
+    if (o_.route_ceiling) route_arms.push_back("oracle_pseudo_label");
+    // 7. Optional: each route arm's U-Net fine-tuned on the N labels.
+    if (s_.finetune_lr > 0)
+      for (const auto& arm : route_arms) stage(arm + "_finetuned", [&] { finetune(arm); });
 
-    // 7. Test-set evaluation of every arm, then the report.
+    // 8. Test-set evaluation of every arm, then the report.
     DemoResult result;
     result.out = o_.out;
     result.class_names = class_names_;
     data::FolderDataset test(data + "/test");
     std::vector<std::string> arms = {"gradient_matching", "few_label", "pseudo_label", "oracle"};
     if (o_.route_ceiling) arms.push_back("oracle_pseudo_label");
+    if (s_.finetune_lr > 0)
+      for (const auto& arm : route_arms) arms.push_back(arm + "_finetuned");
     for (const auto& arm : arms) {
       ArmResult a;
       a.name = arm;
@@ -162,6 +164,23 @@ class Demo {
     c.class_balance_power = s_.downstream_class_balance;
     c.seed = o_.seed;
     return c;
+  }
+
+  /// The few-label recipe: the N images with strong augmentation, as many steps per epoch as the
+  /// synthesized sets give the other arms.
+  method::SegmenterTrainConfig few_label_config() const {
+    auto c = segmenter_config(path("data/labelled"));
+    c.flip = c.scale_crop = c.color_jitter = true;
+    c.samples_per_epoch = s_.synthesized;
+    return c;
+  }
+
+  /// The arm's best downstream U-Net trained on further with the few-label recipe.
+  void finetune(const std::string& arm) const {
+    auto c = few_label_config();
+    c.init = best_checkpoint(arm);
+    c.lr = s_.finetune_lr;
+    train_segmenter(c, arm + "_finetuned");
   }
 
   void train_segmenter(const method::SegmenterTrainConfig& c, const std::string& arm) const {
@@ -277,7 +296,7 @@ nlohmann::json DemoSettings::to_json() const {
           {"gm_segmenter", {{"arch", "unet"}, {"base_channels", gm_segmenter_channels}}},
           {"synthesis_psi", synthesis_psi},
           {"epochs", epochs},           {"batch", batch},
-          {"downstream_class_balance", downstream_class_balance}};
+          {"downstream_class_balance", downstream_class_balance}, {"finetune_lr", finetune_lr}};
 }
 
 DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
@@ -304,6 +323,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.gm_segmenter_channels) s.gm_segmenter_channels = *levers.gm_segmenter_channels;
   if (levers.synthesis_psi) s.synthesis_psi = *levers.synthesis_psi;
   if (levers.synthesized) s.synthesized = *levers.synthesized;
+  if (levers.finetune_lr) s.finetune_lr = *levers.finetune_lr;
   return s;
 }
 
@@ -318,6 +338,8 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.levers.gm_segmenter_channels && *options.levers.gm_segmenter_channels < 1)
     throw UsageError("--gm-segmenter-width must be >= 1");
   if (options.levers.synthesized && *options.levers.synthesized < 1) throw UsageError("--synthesized must be >= 1");
+  if (options.levers.finetune_lr && !(std::isfinite(*options.levers.finetune_lr) && *options.levers.finetune_lr >= 0))
+    throw UsageError("--finetune-lr must be a finite number >= 0 (0 = off)");
   if (options.levers.synthesis_psi && !(std::isfinite(*options.levers.synthesis_psi) && *options.levers.synthesis_psi >= 0 &&
                                         *options.levers.synthesis_psi <= 2))
     throw UsageError("--synthesis-psi must be a finite number in [0, 2]");

@@ -35,6 +35,7 @@ struct GradientMatchingLevers {
   c10::optional<int64_t> gm_segmenter_channels;
   c10::optional<double> synthesis_psi;
   c10::optional<int64_t> synthesized;
+  c10::optional<double> finetune_lr;
 };
 
 struct DemoOptions {
@@ -96,6 +97,11 @@ struct DemoSettings {
   /// the same for every arm. Measured (README): trained on generated images, the plain loss labels
   /// brows, nose and ears of test photos as skin even with the oracle's labels; weighted, they appear.
   double downstream_class_balance = 1.0;
+  /// Adam learning rate at which each route arm's downstream U-Net is trained on further on the N
+  /// labels (the few-label recipe, same epochs), reported as `<arm>_finetuned`; 0 = no such arms.
+  /// Pre-training on synthesized data, then fine-tuning on the few real labels, is how a user would
+  /// deploy the synthesized set; the plain rows stay, so the synthesized set is judged alone too.
+  double finetune_lr = 0;
   nlohmann::json to_json() const;
 };
 DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers = {});

@@ -26,13 +26,16 @@ std::string percent(double v) {
   return buf;
 }
 
-const char* display_name(const std::string& arm) {
+std::string display_name(const std::string& arm) {
+  const std::string finetuned = "_finetuned";
+  if (arm.size() > finetuned.size() && arm.compare(arm.size() - finetuned.size(), finetuned.size(), finetuned) == 0)
+    return display_name(arm.substr(0, arm.size() - finetuned.size())) + ", fine-tuned on the N labels";
   if (arm == "gradient_matching") return "gradient matching (ours)";
   if (arm == "few_label") return "U-Net on the N labels";
   if (arm == "pseudo_label") return "pseudo-labelling";
   if (arm == "oracle") return "oracle (labelled photos)";
   if (arm == "oracle_pseudo_label") return "pseudo-labelling by the oracle (route ceiling)";
-  return arm.c_str();
+  return arm;
 }
 
 /// uint8 [N, H, W, 3] images of the first `count` samples of a folder data set, and their labels.
@@ -72,6 +75,9 @@ std::string settings_sentence(const DemoSettings& s) {
     << " matching steps, S's learning rate " << s.gm_segmenter_lr << ", A starting from "
     << (s.init_from_pseudo_label ? "the pseudo-labelling annotator" : "random weights")
     << ". Every downstream U-Net: class-balanced loss power " << s.downstream_class_balance << ".";
+  if (s.finetune_lr > 0)
+    o << " Fine-tuned arms: the arm's downstream U-Net trained on further on the N labels with the few-label recipe"
+      << " at Adam " << s.finetune_lr << ".";
   return o.str();
 }
 

@@ -18,6 +18,7 @@
 #include "lagm/method/gm_step.h"
 #include "lagm/method/optimizer.h"
 #include "lagm/method/prior_calibration.h"
+#include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/method/training_state.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/segmenter.h"
@@ -75,6 +76,16 @@ std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y
   return {x, y};
 }
 
+// Copies a trained segmenter's weights into `seg`; its architecture and classes must be the same.
+void start_from(models::Segmenter& seg, const std::string& path, const data::LabelledDataset& train) {
+  const auto init = load_segmenter(path);
+  if (!init.class_names.empty() && init.class_names != train.class_names())
+    throw InputError(path + ": --init segmenter was trained on other classes than the training data");
+  auto tensors = core::state_dict(init.segmenter->module());
+  tensors.source = path + " (--init)";
+  core::load_state_dict(seg.module(), tensors);  // names every missing, unexpected or misshapen tensor
+}
+
 // Doubles in metadata strings without losing bits.
 std::string exact(double v) {
   char buf[40];
@@ -103,6 +114,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   s_json["num_classes"] = train.num_classes();
   models::Segmenter seg(models::segmenter_config_from_json(s_json, "train-seg segmenter"));
   if (!c.backbone_weights.empty()) models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
+  if (!c.init.empty()) start_from(seg, c.init, train);
   seg.module().to(device);
   OptimizerConfig oc;
   oc.kind = "adam";

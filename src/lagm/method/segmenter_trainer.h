@@ -21,6 +21,10 @@ struct SegmenterTrainConfig {
   data::DatasetSpec validation;  ///< path empty = none
   nlohmann::json segmenter = {{"arch", "unet"}};  ///< without num_classes (taken from the data)
   std::string backbone_weights;  ///< torchvision ResNet safetensors for DeepLab (optional)
+  /// Start from the weights of a trained segmenter (a train-seg checkpoint or a train-annotator
+  /// snapshot) of the same architecture and classes: fine-tuning, e.g. on the few real labels after
+  /// training on a synthesized set. Empty = random (or backbone) initialisation.
+  std::string init;
   int64_t epochs = 20, batch = 8;
   double lr = 1e-3;
   bool flip = false;       ///< random horizontal flips
