@@ -67,6 +67,21 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   const auto again = nlohmann::json::parse(lagm::core::read_file(dir + "/results.json"));
   EXPECT_EQ(again.at("methods"), j.at("methods"));
 
+  // A lever that adds arms reuses every finished stage and trains only the new ones.
+  std::tie(code, out) = run_command(cmd + " --finetune-lr 1e-3");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("[gradient_matching] already done"));
+  EXPECT_THAT(out, HasSubstr("[pseudo_label_finetuned] done"));
+  const auto tuned = nlohmann::json::parse(lagm::core::read_file(dir + "/results.json"));
+  EXPECT_EQ(tuned.at("methods").at("gradient_matching"), j.at("methods").at("gradient_matching"));
+  for (const char* arm : {"gradient_matching_finetuned", "pseudo_label_finetuned"}) {
+    const auto& m = tuned.at("methods").at(arm);
+    EXPECT_GT(m.at("pACC").get<double>(), 0.5) << arm;
+    EXPECT_EQ(m.at("per_class").size(), 8u) << arm;
+  }
+  EXPECT_DOUBLE_EQ(tuned.at("settings").at("finetune_lr").get<double>(), 1e-3);
+  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("| gradient matching (ours), fine-tuned on the N labels |"));
+
   std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --labelled-style sketch --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("unknown style"));
