@@ -319,7 +319,7 @@ TEST(TrainSeg, InitStartsFromATrainedSegmenterOfTheSameShape) {
 
   // One step at a vanishing learning rate: a run started from `first` ends where it began, a run
   // from random weights (another seed) does not.
-  auto resumed_from = [&](const std::string& init, uint64_t seed, const std::string& out) {
+  auto trained_from = [&](const std::string& init, uint64_t seed, const std::string& out) {
     auto f = small_seg_config(dir + "/data", false, 1, 4);
     f.lr = 1e-12;
     f.max_steps = 1;
@@ -328,8 +328,8 @@ TEST(TrainSeg, InitStartsFromATrainedSegmenterOfTheSameShape) {
     lagm::method::train_segmenter(f, dir + "/" + out, torch::kCPU);
     return lagm::models::read_model_checkpoint(dir + "/" + out + "/segmenter-000.safetensors").tensors;
   };
-  const auto fine = resumed_from(dir + "/first/segmenter-000.safetensors", 7, "fine");
-  const auto fresh = resumed_from("", 7, "fresh");
+  const auto fine = trained_from(dir + "/first/segmenter-000.safetensors", 7, "fine");
+  const auto fresh = trained_from("", 7, "fresh");
   const std::string w = "outc.weight";
   EXPECT_TRUE(torch::allclose(fine.at(w), first.at(w), 0, 1e-6));
   EXPECT_FALSE(torch::allclose(fresh.at(w), first.at(w), 0, 1e-3));

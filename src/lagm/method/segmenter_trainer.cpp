@@ -114,7 +114,6 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   s_json["num_classes"] = train.num_classes();
   models::Segmenter seg(models::segmenter_config_from_json(s_json, "train-seg segmenter"));
   if (!c.backbone_weights.empty()) models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
-  if (!c.init.empty()) start_from(seg, c.init, train);
   seg.module().to(device);
   OptimizerConfig oc;
   oc.kind = "adam";
@@ -143,6 +142,8 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     // An epoch validated but not saved is repeated now: drop its old line.
     io::truncate_jsonl_after((fs::path(outdir) / "metrics-val.jsonl").string(), "epoch", start_epoch - 1);
     if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
+  } else if (!c.init.empty()) {
+    start_from(seg, c.init, train);  // a resumed run has its own weights and needs no init file
   }
   const int64_t n = static_cast<int64_t>(train.size());
   const int64_t per_epoch = c.samples_per_epoch > 0 ? c.samples_per_epoch : n;
