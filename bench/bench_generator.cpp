@@ -23,8 +23,8 @@ double synthesis_flops(const sg2::GeneratorOptions& o) {
     const double px = static_cast<double>(res) * res;
     // conv0 is a transposed conv at the input resolution: a 3x3 kernel per low-res pixel.
     if (res > 4) flops += 2.0 * c * cin * 9 * px / 4;
-    flops += 2.0 * c * c * 9 * px;                 // conv1
-    flops += 2.0 * 3 * c * px;                     // torgb
+    flops += 2.0 * c * c * 9 * px;  // conv1
+    flops += 2.0 * 3 * c * px;      // torgb
   }
   return flops;
 }
@@ -41,9 +41,12 @@ int main(int argc, char** argv) {
   g->eval();
   const double peak = lagm::bench::measure_gemm_gflops();
   const double flops = synthesis_flops(o);
-  std::printf("paper256-sized generator at %lldx%lld, %d threads, fp32 GEMM peak %.1f GFLOP/s, %.1f GFLOP/image\n",
-              static_cast<long long>(res), static_cast<long long>(res), threads, peak, flops / 1e9);
-  std::printf("%-6s %-10s %10s %10s %12s\n", "batch", "modconv", "s/batch", "images/s", "% of peak");
+  std::printf(
+      "paper256-sized generator at %lldx%lld, %d threads, fp32 GEMM peak %.1f GFLOP/s, %.1f "
+      "GFLOP/image\n",
+      static_cast<long long>(res), static_cast<long long>(res), threads, peak, flops / 1e9);
+  std::printf("%-6s %-10s %10s %10s %12s\n", "batch", "modconv", "s/batch", "images/s",
+              "% of peak");
   torch::NoGradGuard no_grad;
   for (int64_t batch : {1, 4}) {
     auto z = torch::randn({batch, o.z_dim});
@@ -55,8 +58,9 @@ int main(int argc, char** argv) {
       go.force_fp32 = true;
       go.fused_modconv = fused;
       const double s = lagm::bench::time_median([&] { g->forward(z, go); }, reps, 1);
-      std::printf("%-6lld %-10s %10.3f %10.2f %11.1f%%\n", static_cast<long long>(batch), fused ? "fused" : "non-fused",
-                  s, batch / s, 100.0 * flops * batch / s / 1e9 / peak);
+      std::printf("%-6lld %-10s %10.3f %10.2f %11.1f%%\n", static_cast<long long>(batch),
+                  fused ? "fused" : "non-fused", s, batch / s,
+                  100.0 * flops * batch / s / 1e9 / peak);
     }
   }
   return 0;

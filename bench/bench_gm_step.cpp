@@ -49,13 +49,14 @@ class RandomFeatures : public lagm::models::FeatureGenerator {
   torch::Device device_ = torch::kCPU;
 };
 
-double time_loop(lagm::models::FeatureGenerator& g, const std::string& arch, const std::string& regex, int iters,
-                 torch::Device device) {
+double time_loop(lagm::models::FeatureGenerator& g, const std::string& arch,
+                 const std::string& regex, int iters, torch::Device device) {
   const int64_t k = 8, b = 2, r = g.img_resolution();
   torch::manual_seed(0);
   g.to(device);
   lagm::models::AnnotatorFPN a(lagm::models::AnnotatorFPNOptions(g.feature_shapes(), k));
-  lagm::models::Segmenter s(lagm::models::segmenter_config_from_json({{"arch", arch}, {"num_classes", k}}, "bench"));
+  lagm::models::Segmenter s(
+      lagm::models::segmenter_config_from_json({{"arch", arch}, {"num_classes", k}}, "bench"));
   a->to(device);
   s.module().to(device);
   auto opt_a = lm::make_optimizer({}, a->parameters());
@@ -87,20 +88,23 @@ std::vector<int64_t> resolutions(int argc, char** argv) {
 int main(int argc, char** argv) {
   const int iters = static_cast<int>(lagm::bench::int_flag(argc, argv, "--iters", 3));
   const int threads = lagm::core::configure_runtime(0);
-  const torch::Device device = lagm::core::parse_device(lagm::bench::string_flag(argc, argv, "--device", "cpu"));
-  std::printf("GM iteration (phase A + phase S), batch 2, %s, %d threads, median of %d\n", device.str().c_str(), threads,
-              iters);
-  std::printf("%-5s %-22s %-14s %12s %12s\n", "res", "segmenter", "matched", "s/iter", "s/iter no G");
+  const torch::Device device =
+      lagm::core::parse_device(lagm::bench::string_flag(argc, argv, "--device", "cpu"));
+  std::printf("GM iteration (phase A + phase S), batch 2, %s, %d threads, median of %d\n",
+              device.str().c_str(), threads, iters);
+  std::printf("%-5s %-22s %-14s %12s %12s\n", "res", "segmenter", "matched", "s/iter",
+              "s/iter no G");
   for (int64_t res : resolutions(argc, argv)) {
     const auto o = lagm::bench::paper256_options(res);
     torch::manual_seed(0);
     sg2::StyleGAN2FeatureGenerator g(sg2::Generator(o), {});
     RandomFeatures random(g.feature_shapes());
-    for (auto [arch, regex] : {std::pair<std::string, std::string>{"unet", ".*"}, {"deeplabv3_resnet101", ".*classifier.*"}}) {
+    for (auto [arch, regex] : {std::pair<std::string, std::string>{"unet", ".*"},
+                               {"deeplabv3_resnet101", ".*classifier.*"}}) {
       const double with_g = time_loop(g, arch, regex, iters, device);
       const double no_g = time_loop(random, arch, regex, iters, device);
-      std::printf("%-5lld %-22s %-14s %12.3f %12.3f\n", static_cast<long long>(res), arch.c_str(), regex.c_str(), with_g,
-                  no_g);
+      std::printf("%-5lld %-22s %-14s %12.3f %12.3f\n", static_cast<long long>(res), arch.c_str(),
+                  regex.c_str(), with_g, no_g);
       std::fflush(stdout);
     }
   }

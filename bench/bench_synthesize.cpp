@@ -24,16 +24,17 @@ int main(int argc, char** argv) {
   lagm::models::AnnotatorFPN a(lagm::models::AnnotatorFPNOptions(g.feature_shapes(), 8));
   a->eval();
   torch::NoGradGuard no_grad;
-  std::printf("synthesis at %lldx%lld (paper256-sized G, FPN annotator), %d threads\n", static_cast<long long>(res),
-              static_cast<long long>(res), threads);
+  std::printf("synthesis at %lldx%lld (paper256-sized G, FPN annotator), %d threads\n",
+              static_cast<long long>(res), static_cast<long long>(res), threads);
   std::printf("%-6s %10s %10s %14s\n", "batch", "s/batch", "images/s", "annotator %");
   for (int64_t batch : {1, 4}) {
     auto z = torch::randn({batch, g.z_dim()});
     lagm::models::GeneratedBatch out;
     const double tg = lagm::bench::time_median([&] { out = g.generate(z); }, reps, 1);
-    const double ta = lagm::bench::time_median([&] { torch::softmax(a->forward(out.features), 1).max(1); }, reps, 1);
-    std::printf("%-6lld %10.3f %10.2f %13.1f%%\n", static_cast<long long>(batch), tg + ta, batch / (tg + ta),
-                100 * ta / (tg + ta));
+    const double ta = lagm::bench::time_median(
+        [&] { torch::softmax(a->forward(out.features), 1).max(1); }, reps, 1);
+    std::printf("%-6lld %10.3f %10.2f %13.1f%%\n", static_cast<long long>(batch), tg + ta,
+                batch / (tg + ta), 100 * ta / (tg + ta));
   }
   return 0;
 }

@@ -28,7 +28,8 @@ double measure_gemm_gflops() {
   return 2.0 * n * n * n / s / 1e9;
 }
 
-std::string string_flag(int argc, char** argv, const std::string& name, const std::string& fallback) {
+std::string string_flag(int argc, char** argv, const std::string& name,
+                        const std::string& fallback) {
   for (int i = 1; i + 1 < argc; ++i)
     if (name == argv[i]) return argv[i + 1];
   return fallback;

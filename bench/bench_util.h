@@ -17,7 +17,8 @@ double measure_gemm_gflops();
 /// Value of "--name N" on the command line, or `fallback`.
 long long int_flag(int argc, char** argv, const std::string& name, long long fallback);
 /// The value after `name` on the command line, or `fallback`.
-std::string string_flag(int argc, char** argv, const std::string& name, const std::string& fallback);
+std::string string_flag(int argc, char** argv, const std::string& name,
+                        const std::string& fallback);
 
 /// A paper256-style generator config at `res`: channel_base 16384, 512 max, 8 mapping layers,
 /// conv_clamp 256, num_fp16_res 4 (fp32 on the CPU, as force_fp32).

@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     else
       lagm::method::annotator_train_config_from_json(json, "fuzz.json");
   });
-  lagm::fuzz::expect_parse_or_input_error([&] { lagm::data::dataset_spec_from_json(json, "fuzz.json"); });
+  lagm::fuzz::expect_parse_or_input_error(
+      [&] { lagm::data::dataset_spec_from_json(json, "fuzz.json"); });
   return 0;
 }

@@ -3,7 +3,8 @@
 #include "lagm/io/npy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  lagm::fuzz::expect_parse_or_input_error(
-      [&] { lagm::io::parse_npy(std::string(reinterpret_cast<const char*>(data), size), "fuzz.npy"); });
+  lagm::fuzz::expect_parse_or_input_error([&] {
+    lagm::io::parse_npy(std::string(reinterpret_cast<const char*>(data), size), "fuzz.npy");
+  });
   return 0;
 }

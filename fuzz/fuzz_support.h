@@ -1,6 +1,6 @@
 // Shared by the libFuzzer targets: inputs that a parser reads from a file go through a scratch file
-// in memory (/dev/shm when it exists), and the one contract every target checks: a parser of outside
-// bytes either succeeds or throws lagm::Error (InputError, with the file named). Any other
+// in memory (/dev/shm when it exists), and the one contract every target checks: a parser of
+// outside bytes either succeeds or throws lagm::Error (InputError, with the file named). Any other
 // exception (a raw LibTorch or JSON message), a crash or a sanitizer report is a finding.
 #pragma once
 

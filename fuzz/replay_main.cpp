@@ -1,7 +1,7 @@
-// Replays saved fuzz inputs (the seed corpora and every past finding in fuzz/regressions) through the
-// fuzz targets' entry points in an ordinary build, so that CI re-checks each parser of outside bytes
-// against everything the fuzzer ever found without needing clang or libFuzzer.
-// Usage: fuzz_replay TARGET PATH... (files, or folders whose files are replayed in name order).
+// Replays saved fuzz inputs (the seed corpora and every past finding in fuzz/regressions) through
+// the fuzz targets' entry points in an ordinary build, so that CI re-checks each parser of outside
+// bytes against everything the fuzzer ever found without needing clang or libFuzzer. Usage:
+// fuzz_replay TARGET PATH... (files, or folders whose files are replayed in name order).
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -29,9 +29,12 @@ namespace fs = std::filesystem;
 using EntryPoint = int (*)(const uint8_t*, size_t);
 
 const std::map<std::string, EntryPoint> kTargets = {
-    {"safetensors", lagm_fuzz_safetensors}, {"npy", lagm_fuzz_npy},
-    {"image", lagm_fuzz_image},             {"config", lagm_fuzz_config},
-    {"voc_xml", lagm_fuzz_voc_xml},         {"pascal_part_mat", lagm_fuzz_pascal_part_mat},
+    {"safetensors", lagm_fuzz_safetensors},
+    {"npy", lagm_fuzz_npy},
+    {"image", lagm_fuzz_image},
+    {"config", lagm_fuzz_config},
+    {"voc_xml", lagm_fuzz_voc_xml},
+    {"pascal_part_mat", lagm_fuzz_pascal_part_mat},
 };
 
 std::vector<fs::path> inputs_under(const fs::path& p) {
@@ -50,7 +53,9 @@ std::vector<fs::path> inputs_under(const fs::path& p) {
 
 int main(int argc, char** argv) {
   if (argc < 3 || !kTargets.count(argv[1])) {
-    std::fprintf(stderr, "usage: fuzz_replay {safetensors|npy|image|config|voc_xml|pascal_part_mat} PATH...\n");
+    std::fprintf(
+        stderr,
+        "usage: fuzz_replay {safetensors|npy|image|config|voc_xml|pascal_part_mat} PATH...\n");
     return 2;
   }
   const EntryPoint run = kTargets.at(argv[1]);

@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libmatio-dev libtinyxml2-dev  # PASCAL-Part .mat and VOC .xml annotations (prepare-pascal-part)
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang-format            # the format check (scripts/check_format.sh, CTest entry lint.format)
   python3-torch python3-torchvision python3-numpy python3-pil python3-scipy  # tests and converters only (scipy writes .mat fixtures); never used at run time
 )
 

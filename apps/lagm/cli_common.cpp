@@ -50,7 +50,9 @@ CLI::Validator at_least(double minimum) {
 
 void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_option("--device", args.device, "cpu, cuda or cuda:N")->capture_default_str();
-  app.add_option("--threads", args.threads, "intra-op threads (0 = all cores)")->capture_default_str()->check(at_least(0));
+  app.add_option("--threads", args.threads, "intra-op threads (0 = all cores)")
+      ->capture_default_str()
+      ->check(at_least(0));
   args.seed_option = app.add_option("--seed", args.seed, "random seed")->capture_default_str();
   app.add_flag("--verbose", args.verbose, "print backtraces with errors");
 }
@@ -79,7 +81,8 @@ std::vector<int64_t> parse_seed_list(const std::string& text) {
     }
     const int64_t lo = to_int(part.substr(0, dash)), hi = to_int(part.substr(dash + 1));
     if (hi < lo) throw UsageError("--seeds '" + text + "': range " + part + " is empty");
-    if (hi - lo > 1000000) throw UsageError("--seeds '" + text + "': range " + part + " is too long");
+    if (hi - lo > 1000000)
+      throw UsageError("--seeds '" + text + "': range " + part + " is too long");
     for (int64_t s = lo; s <= hi; ++s) seeds.push_back(s);
   }
   if (seeds.empty()) throw UsageError("--seeds: no seeds given");

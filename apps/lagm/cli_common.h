@@ -1,13 +1,12 @@
 // Options every lagm command shares, declared once.
 #pragma once
 
-#include <CLI/CLI.hpp>
+#include <c10/util/Optional.h>
 #include <torch/types.h>
 
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
-
-#include <c10/util/Optional.h>
 
 namespace lagm::cli {
 

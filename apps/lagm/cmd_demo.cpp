@@ -1,9 +1,9 @@
 // lagm demo: the whole method end to end on the built-in faces domain (see src/lagm/demo/demo.h).
+#include <torch/torch.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-
-#include <torch/torch.h>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -24,7 +24,8 @@ struct DemoArgs {
   int64_t labels = 10;
   bool quick = false, route_ceiling = false;
   std::string calibrate_priors, label_batch;
-  double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1, segmenter_lr = -1, annotator_ema = -1;
+  double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1,
+         segmenter_lr = -1, annotator_ema = -1;
   std::string gm_init;
   int64_t gm_steps = 0, gm_segmenter_width = 0, synthesized = 0;
   double synthesis_psi = -1, finetune_lr = -1;
@@ -38,7 +39,8 @@ bool parse_on_off(const std::string& text, const std::string& option) {
 
 /// The shipped generator: $LAGM_MODELS/faces64.safetensors, else the source tree's models/.
 std::string default_generator() {
-  if (const char* dir = std::getenv("LAGM_MODELS")) return (std::filesystem::path(dir) / "faces64.safetensors").string();
+  if (const char* dir = std::getenv("LAGM_MODELS"))
+    return (std::filesystem::path(dir) / "faces64.safetensors").string();
   return (std::filesystem::path(LAGM_MODELS_DIR) / "faces64.safetensors").string();
 }
 
@@ -51,10 +53,12 @@ void run_demo_command(const DemoArgs& args) {
   o.labelled_style = toy::parse_style(args.labelled_style);
   o.quick = args.quick;
   o.seed = args.common.seed;
-  if (!args.calibrate_priors.empty()) o.levers.calibrate_priors = parse_on_off(args.calibrate_priors, "--calibrate-priors");
+  if (!args.calibrate_priors.empty())
+    o.levers.calibrate_priors = parse_on_off(args.calibrate_priors, "--calibrate-priors");
   if (args.magnitude_weight >= 0) o.levers.magnitude_weight = args.magnitude_weight;
   if (args.class_balance >= 0) o.levers.class_balance_power = args.class_balance;
-  if (args.downstream_class_balance >= 0) o.levers.downstream_class_balance = args.downstream_class_balance;
+  if (args.downstream_class_balance >= 0)
+    o.levers.downstream_class_balance = args.downstream_class_balance;
   if (args.segmenter_lr >= 0) o.levers.segmenter_lr = args.segmenter_lr;
   if (args.annotator_ema >= 0) o.levers.annotator_ema = args.annotator_ema;
   if (!args.gm_init.empty()) {
@@ -87,53 +91,85 @@ void run_demo_command(const DemoArgs& args) {
     std::printf("%-20s %7s %8s\n", "method", "mIoU", "FG-mIoU");
     for (const auto& a : r.arms)
       std::printf("%-20s %7.4f %8.4f\n", a.name.c_str(), a.metrics.mean_iou, a.metrics.fg_mean_iou);
-    std::printf("%s: report.html, report.md, results.json (%s)\n", r.out.c_str(), io::format_duration(r.seconds).c_str());
+    std::printf("%s: report.html, report.md, results.json (%s)\n", r.out.c_str(),
+                io::format_duration(r.seconds).c_str());
   }
-  if (results.size() > 1) std::printf("%s: summary.md, summary.json (mean and std over the seeds)\n", o.out.c_str());
+  if (results.size() > 1)
+    std::printf("%s: summary.md, summary.json (mean and std over the seeds)\n", o.out.c_str());
 }
 
 }  // namespace
 
 void add_demo_command(CLI::App& app) {
   auto args = std::make_shared<DemoArgs>();
-  auto* cmd = app.add_subcommand("demo", "the whole method end to end on the built-in faces domain, with baselines and a report");
+  auto* cmd = app.add_subcommand(
+      "demo",
+      "the whole method end to end on the built-in faces domain, with baselines and a report");
   cmd->add_option("--out", args->out, "run folder")->capture_default_str();
-  cmd->add_option("--labels", args->labels, "number of labelled images N")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--labelled-style", args->labelled_style, "photo, or flat for the out-of-domain setting")->capture_default_str();
+  cmd->add_option("--labels", args->labels, "number of labelled images N")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--labelled-style", args->labelled_style,
+                  "photo, or flat for the out-of-domain setting")
+      ->capture_default_str();
   cmd->add_flag("--quick", args->quick, "reduced sizes and budgets (CI; under 3 minutes)");
-  cmd->add_option("--generator", args->generator, "generator checkpoint (default: the shipped models/faces64.safetensors)");
-  cmd->add_option("--seeds", args->seeds, "run once per seed (e.g. 0,1,2) into OUT/seed-S and summarize mean and std");
+  cmd->add_option("--generator", args->generator,
+                  "generator checkpoint (default: the shipped models/faces64.safetensors)");
+  cmd->add_option("--seeds", args->seeds,
+                  "run once per seed (e.g. 0,1,2) into OUT/seed-S and summarize mean and std");
   cmd->add_option("--calibrate-priors", args->calibrate_priors,
-                  "on|off: class-prior calibration of the gradient-matching annotator at synthesis (default on)");
-  cmd->add_option("--magnitude-weight", args->magnitude_weight, "weight of the matcher's gradient-magnitude term (default 0)")
-      ->check(CLI::NonNegativeNumber)->check(finite_number());
+                  "on|off: class-prior calibration of the gradient-matching annotator at synthesis "
+                  "(default on)");
+  cmd->add_option("--magnitude-weight", args->magnitude_weight,
+                  "weight of the matcher's gradient-magnitude term (default 0)")
+      ->check(CLI::NonNegativeNumber)
+      ->check(finite_number());
   cmd->add_option("--class-balance", args->class_balance,
-                  "power p of the class-balanced matching losses, weights ~ frequency^-p (default 1; 0 = off)")
-      ->check(CLI::Range(0.0, 1.0))->check(finite_number());
+                  "power p of the class-balanced matching losses, weights ~ frequency^-p (default "
+                  "1; 0 = off)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->check(finite_number());
   cmd->add_option("--downstream-class-balance", args->downstream_class_balance,
-                  "power p of every downstream U-Net's class-balanced loss, the same for all arms (default 1; 0 = plain)")
-      ->check(CLI::Range(0.0, 1.0))->check(finite_number());
-  cmd->add_option("--gm-segmenter-lr", args->segmenter_lr, "Adam learning rate of S in phase I (default 3e-4)")
-      ->check(CLI::PositiveNumber)->check(finite_number());
+                  "power p of every downstream U-Net's class-balanced loss, the same for all arms "
+                  "(default 1; 0 = plain)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->check(finite_number());
+  cmd->add_option("--gm-segmenter-lr", args->segmenter_lr,
+                  "Adam learning rate of S in phase I (default 3e-4)")
+      ->check(CLI::PositiveNumber)
+      ->check(finite_number());
   cmd->add_option("--annotator-ema", args->annotator_ema,
-                  "decay of a moving average of A's weights, used for synthesis (default 0 = off; e.g. 0.998)")
-      ->check(CLI::Range(0.0, 0.999999))->check(finite_number());
+                  "decay of a moving average of A's weights, used for synthesis (default 0 = off; "
+                  "e.g. 0.998)")
+      ->check(CLI::Range(0.0, 0.999999))
+      ->check(finite_number());
   cmd->add_option("--gm-init", args->gm_init,
-                  "random|pseudo_label: A starts from random weights (the paper) or from the pseudo-labelling annotator");
-  cmd->add_option("--label-batch", args->label_batch, "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
-  cmd->add_flag("--route-ceiling", args->route_ceiling,
-                "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");
-  cmd->add_option("--gm-steps", args->gm_steps, "matching steps of phase I (default 2400; --quick 40)")->check(CLI::PositiveNumber);
-  cmd->add_option("--gm-segmenter-width", args->gm_segmenter_width, "U-Net base width of S in phase I (default 16)")
+                  "random|pseudo_label: A starts from random weights (the paper) or from the "
+                  "pseudo-labelling annotator");
+  cmd->add_option("--label-batch", args->label_batch,
+                  "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
+  cmd->add_flag(
+      "--route-ceiling", args->route_ceiling,
+      "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");
+  cmd->add_option("--gm-steps", args->gm_steps,
+                  "matching steps of phase I (default 2400; --quick 40)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--gm-segmenter-width", args->gm_segmenter_width,
+                  "U-Net base width of S in phase I (default 16)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--synthesized", args->synthesized,
-                  "images synthesized per route arm (default 2000; --quick 300)")->check(CLI::PositiveNumber);
-  cmd->add_option("--synthesis-psi", args->synthesis_psi,
-                  "truncation psi of every route arm's synthesized images (default 0.7, the psi of phase I)")
-      ->check(CLI::Range(0.0, 2.0))->check(finite_number());
+                  "images synthesized per route arm (default 2000; --quick 300)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option(
+         "--synthesis-psi", args->synthesis_psi,
+         "truncation psi of every route arm's synthesized images (default 0.7, the psi of phase I)")
+      ->check(CLI::Range(0.0, 2.0))
+      ->check(finite_number());
   cmd->add_option("--finetune-lr", args->finetune_lr,
-                  "also fine-tune each route arm's U-Net on the N labels at this Adam learning rate (rows <arm>_finetuned; 0 = off)")
-      ->check(CLI::NonNegativeNumber)->check(finite_number());
+                  "also fine-tune each route arm's U-Net on the N labels at this Adam learning "
+                  "rate (rows <arm>_finetuned; 0 = off)")
+      ->check(CLI::NonNegativeNumber)
+      ->check(finite_number());
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });
 }

@@ -1,19 +1,19 @@
 // lagm eval: metrics of a segmentation network on a labelled folder data set: per-class IoU table,
 // mIoU, FG-mIoU, pACC (the reference's conventions), the confusion matrix as JSON, and a picture
 // of the first images (image | truth | prediction).
+#include <torch/torch.h>
+
 #include <cstdio>
 #include <filesystem>
-
-#include <torch/torch.h>
 
 #include "cli_common.h"
 #include "commands.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
+#include "lagm/data/folder_dataset.h"
 #include "lagm/eval/checkpoint_selection.h"
 #include "lagm/eval/cross_validation.h"
-#include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
@@ -37,14 +37,16 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
   if (spec.is_string() && args.img_size > 0) spec = {{"path", spec}, {"img_size", args.img_size}};
   if (checkpoints.empty()) throw InputError(args.model + ": no checkpoints to cross-validate");
   // A test_seg.py folder (images + .npy labels) does not name its classes: the network does.
-  const int64_t model_classes = method::load_segmenter(checkpoints.front()).segmenter->config().num_classes;
+  const int64_t model_classes =
+      method::load_segmenter(checkpoints.front()).segmenter->config().num_classes;
   const auto dataset = data::open_dataset(spec, args.data, args.skip_bad, model_classes);
   std::vector<std::vector<torch::Tensor>> counts;
   for (size_t c = 0; c < checkpoints.size(); ++c) {
     auto loaded = method::load_segmenter(checkpoints[c]);
     if (loaded.segmenter->config().num_classes != dataset->num_classes())
-      throw InputError(checkpoints[c] + ": predicts " + std::to_string(loaded.segmenter->config().num_classes) +
-                       " classes, but " + args.data + " has " + std::to_string(dataset->num_classes()));
+      throw InputError(checkpoints[c] + ": predicts " +
+                       std::to_string(loaded.segmenter->config().num_classes) + " classes, but " +
+                       args.data + " has " + std::to_string(dataset->num_classes()));
     loaded.segmenter->module().to(device);
     counts.push_back(eval::per_image_confusion(*loaded.segmenter, *dataset, device));
     std::fprintf(stderr, "\revaluated %zu/%zu checkpoints", c + 1, checkpoints.size());
@@ -53,29 +55,37 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
   const auto r = eval::cross_validate(counts, args.cv);
   nlohmann::ordered_json folds = nlohmann::ordered_json::array();
   for (size_t f = 0; f < r.fold_miou.size(); ++f) {
-    const auto chosen = r.fold_checkpoint[f] >= 0 ? checkpoints[static_cast<size_t>(r.fold_checkpoint[f])] : "";
+    const auto chosen =
+        r.fold_checkpoint[f] >= 0 ? checkpoints[static_cast<size_t>(r.fold_checkpoint[f])] : "";
     std::printf("fold %zu: mIoU %.2f  (%s)\n", f, 100 * r.fold_miou[f], chosen.c_str());
     folds.push_back({{"mIoU", r.fold_miou[f]}, {"checkpoint", chosen}});
   }
-  std::printf("cross-validated mIoU %.2f +- %.2f over %lld folds, %zu checkpoints, %zu images\n", 100 * r.mean, 100 * r.std,
-              static_cast<long long>(args.cv), checkpoints.size(), dataset->size());
+  std::printf("cross-validated mIoU %.2f +- %.2f over %lld folds, %zu checkpoints, %zu images\n",
+              100 * r.mean, 100 * r.std, static_cast<long long>(args.cv), checkpoints.size(),
+              dataset->size());
   std::vector<double> fold_percent;
   for (double m : r.fold_miou) fold_percent.push_back(100 * m);
   // The first three keys are the reference's cross_validation.json (percent), for its scripts.
   const nlohmann::ordered_json j = {{"Cross validation mean", 100 * r.mean},
                                     {"Cross validation std", 100 * r.std},
                                     {"Cross validation", fold_percent},
-                                    {"run", args.model}, {"data", args.data}, {"folds", folds}, {"mean", r.mean},
-                                    {"std", r.std}, {"checkpoints", checkpoints}};
+                                    {"run", args.model},
+                                    {"data", args.data},
+                                    {"folds", folds},
+                                    {"mean", r.mean},
+                                    {"std", r.std},
+                                    {"checkpoints", checkpoints}};
   // The reference writes network_path/cross_validation.json.
-  core::write_file_atomic((std::filesystem::path(args.model) / "cross_validation.json").string(), j.dump(1) + "\n");
+  core::write_file_atomic((std::filesystem::path(args.model) / "cross_validation.json").string(),
+                          j.dump(1) + "\n");
   if (!args.json_out.empty()) core::write_file_atomic(args.json_out, j.dump(1) + "\n");
 }
 
 void run_eval(const EvalArgs& args) {
   const torch::Device device = apply_common(args.common);
   if (args.cv > 0) return run_cross_validation(args, device);
-  // A run folder: the checkpoint with the best validation FG-mIoU, as the reference's benchmark mode.
+  // A run folder: the checkpoint with the best validation FG-mIoU, as the reference's benchmark
+  // mode.
   std::string model = args.model;
   if (std::filesystem::is_directory(model)) {
     const auto best = eval::best_validation_checkpoint(model);
@@ -92,24 +102,29 @@ void run_eval(const EvalArgs& args) {
   auto dataset_ptr = data::open_dataset(spec, args.data, args.skip_bad, seg.config().num_classes);
   const auto& dataset = *dataset_ptr;
   if (dataset.skipped() > 0)
-    std::fprintf(stderr, "warning: %s: skipped %zu bad samples\n", args.data.c_str(), dataset.skipped());
+    std::fprintf(stderr, "warning: %s: skipped %zu bad samples\n", args.data.c_str(),
+                 dataset.skipped());
   if (dataset.num_classes() != seg.config().num_classes)
-    throw InputError(args.data + ": " + std::to_string(dataset.num_classes()) + " classes, but " + model +
-                     " predicts " + std::to_string(seg.config().num_classes));
+    throw InputError(args.data + ": " + std::to_string(dataset.num_classes()) + " classes, but " +
+                     model + " predicts " + std::to_string(seg.config().num_classes));
   const auto cm = eval::evaluate_segmenter(seg, dataset, device, args.batch);
-  const auto m = cm.metrics(args.skip_absent ? eval::AbsentClassRule::kSkip : eval::AbsentClassRule::kCountAsZero);
+  const auto m = cm.metrics(args.skip_absent ? eval::AbsentClassRule::kSkip
+                                             : eval::AbsentClassRule::kCountAsZero);
   const auto& names = dataset.class_names();
   std::printf("%-20s %8s\n", "class", "IoU");
-  for (size_t k = 0; k < m.iou.size(); ++k) std::printf("%-20s %8.4f\n", names[k].c_str(), m.iou[k]);
-  std::printf("mIoU %.4f  FG-mIoU %.4f  pACC %.4f  (%zu images)\n", m.mean_iou, m.fg_mean_iou, m.pixel_accuracy,
-              dataset.size());
+  for (size_t k = 0; k < m.iou.size(); ++k)
+    std::printf("%-20s %8.4f\n", names[k].c_str(), m.iou[k]);
+  std::printf("mIoU %.4f  FG-mIoU %.4f  pACC %.4f  (%zu images)\n", m.mean_iou, m.fg_mean_iou,
+              m.pixel_accuracy, dataset.size());
   if (!args.json_out.empty()) {
     nlohmann::json iou = nlohmann::json::object();
-    for (size_t k = 0; k < m.iou.size(); ++k) iou[names[k]] = std::isnan(m.iou[k]) ? nlohmann::json() : nlohmann::json(m.iou[k]);
+    for (size_t k = 0; k < m.iou.size(); ++k)
+      iou[names[k]] = std::isnan(m.iou[k]) ? nlohmann::json() : nlohmann::json(m.iou[k]);
     const auto counts = cm.counts().contiguous();
     std::vector<std::vector<int64_t>> rows;
     for (int64_t r = 0; r < counts.size(0); ++r)
-      rows.emplace_back(counts[r].data_ptr<int64_t>(), counts[r].data_ptr<int64_t>() + counts.size(1));
+      rows.emplace_back(counts[r].data_ptr<int64_t>(),
+                        counts[r].data_ptr<int64_t>() + counts.size(1));
     core::write_file_atomic(args.json_out, nlohmann::json({{"model", model},
                                                            {"data", args.data},
                                                            {"images", dataset.size()},
@@ -118,7 +133,8 @@ void run_eval(const EvalArgs& args) {
                                                            {"pACC", m.pixel_accuracy},
                                                            {"per_class_iou", iou},
                                                            {"confusion_pred_by_gt", rows}})
-                                                   .dump(1) + "\n");
+                                                   .dump(1) +
+                                               "\n");
   }
   if (!args.grid_out.empty()) {
     std::vector<size_t> idx;
@@ -128,7 +144,9 @@ void run_eval(const EvalArgs& args) {
     for (size_t i : idx) {  // one at a time: images may differ in size
       auto s = dataset.get(i);
       auto pred = seg.forward(s.image.unsqueeze(0).to(device)).argmax(1).cpu();
-      cells.push_back(torch::cat({io::to_uint8_image(s.image), io::colorize_labels(s.label), io::colorize_labels(pred[0])}, 1));
+      cells.push_back(torch::cat(
+          {io::to_uint8_image(s.image), io::colorize_labels(s.label), io::colorize_labels(pred[0])},
+          1));
     }
     io::write_png(args.grid_out, torch::cat(cells, 0));
   }
@@ -140,23 +158,33 @@ void add_eval_command(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto* cmd = app.add_subcommand("eval", "evaluate a segmentation network on a labelled data set");
   cmd->add_option("--model", args->model,
-                  "train-seg checkpoint or train-annotator snapshot (its S); a run folder = its best validation "
+                  "train-seg checkpoint or train-annotator snapshot (its S); a run folder = its "
+                  "best validation "
                   "checkpoint (the reference's benchmark mode); with --cv, the run folder")
       ->required();
   cmd->add_option("--data", args->data,
-                  "labelled data: a folder, or a data set JSON (inline or a .json file; the project's form or the "
-                  "reference's training_set_kwargs)")->required();
+                  "labelled data: a folder, or a data set JSON (inline or a .json file; the "
+                  "project's form or the "
+                  "reference's training_set_kwargs)")
+      ->required();
   cmd->add_option("--cv", args->cv,
-                  "K-fold cross-validated checkpoint selection (the reference's --cv, K = 5): --model is then a run "
+                  "K-fold cross-validated checkpoint selection (the reference's --cv, K = 5): "
+                  "--model is then a run "
                   "folder of checkpoints");
-  cmd->add_flag("--skip-bad", args->skip_bad, "skip samples without a label (with a warning and a count) instead of failing");
-  cmd->add_option("--res,--img-size", args->img_size, "resize to this square size (0 = as stored; --img-size: older name)")->capture_default_str();
-  cmd->add_option("--batch", args->batch, "images per forward (1 allows mixed sizes)")->capture_default_str();
+  cmd->add_flag("--skip-bad", args->skip_bad,
+                "skip samples without a label (with a warning and a count) instead of failing");
+  cmd->add_option("--res,--img-size", args->img_size,
+                  "resize to this square size (0 = as stored; --img-size: older name)")
+      ->capture_default_str();
+  cmd->add_option("--batch", args->batch, "images per forward (1 allows mixed sizes)")
+      ->capture_default_str();
   cmd->add_option("--json", args->json_out, "write metrics and the confusion matrix here");
-  cmd->add_option("--grid", args->grid_out, "write image | truth | prediction rows for the first images here");
+  cmd->add_option("--grid", args->grid_out,
+                  "write image | truth | prediction rows for the first images here");
   cmd->add_option("--grid-count", args->grid_count, "images in the grid")->capture_default_str();
   cmd->add_flag("--skip-absent", args->skip_absent,
-                "leave classes absent from truth and prediction out of the means (reference: they count as 0)");
+                "leave classes absent from truth and prediction out of the means (reference: they "
+                "count as 0)");
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_eval(*args); });
 }

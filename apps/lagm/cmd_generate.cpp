@@ -1,10 +1,10 @@
 // lagm generate: images (and optionally block features) from a generator checkpoint, as a PNG grid.
 // Latents come from numpy.random.RandomState(seed).randn(1, z_dim), as stylegan2-ada's
 // generate.py draws them, so seeds name the same images as in the reference tools.
+#include <torch/torch.h>
+
 #include <cstdio>
 #include <filesystem>
-
-#include <torch/torch.h>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -20,7 +20,8 @@ namespace {
 
 struct GenerateArgs {
   CommonArgs common;
-  std::string generator, seeds = "0-15", out = "grid.png", features_dir, noise_mode = "const", cutoff;
+  std::string generator, seeds = "0-15", out = "grid.png", features_dir, noise_mode = "const",
+                         cutoff;
   double psi = 1.0;
   int64_t batch = 8, cols = 0;
 };
@@ -50,7 +51,8 @@ void run_generate(const GenerateArgs& args) {
         for (size_t f = 0; f < batch.features.size(); ++f)
           dict.set("features." + std::to_string(f), batch.features[f][i - start]);
         char name[64];
-        std::snprintf(name, sizeof name, "seed%06lld.safetensors", static_cast<long long>(seeds[i]));
+        std::snprintf(name, sizeof name, "seed%06lld.safetensors",
+                      static_cast<long long>(seeds[i]));
         core::write_safetensors((std::filesystem::path(args.features_dir) / name).string(), dict);
       }
     }
@@ -65,16 +67,26 @@ void run_generate(const GenerateArgs& args) {
 
 void add_generate_command(CLI::App& app) {
   auto args = std::make_shared<GenerateArgs>();
-  auto* cmd = app.add_subcommand("generate", "images (and block features) from a generator, as a PNG grid");
-  cmd->add_option("--generator", args->generator, "generator checkpoint (.safetensors)")->required();
-  cmd->add_option("--seeds", args->seeds, "seed list, e.g. 0-15 or 1,5,9-12")->capture_default_str();
-  cmd->add_option("--psi", args->psi, "truncation psi (1 = none)")->capture_default_str()->check(finite_number());
+  auto* cmd =
+      app.add_subcommand("generate", "images (and block features) from a generator, as a PNG grid");
+  cmd->add_option("--generator", args->generator, "generator checkpoint (.safetensors)")
+      ->required();
+  cmd->add_option("--seeds", args->seeds, "seed list, e.g. 0-15 or 1,5,9-12")
+      ->capture_default_str();
+  cmd->add_option("--psi", args->psi, "truncation psi (1 = none)")
+      ->capture_default_str()
+      ->check(finite_number());
   cmd->add_option("--cutoff", args->cutoff, "truncate only the first N ws (default: all)");
   cmd->add_option("--noise-mode", args->noise_mode, "random, const or none")->capture_default_str();
-  cmd->add_option("--batch", args->batch, "images per forward pass")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--cols", args->cols, "grid columns (0 = square)")->capture_default_str()->check(at_least(0));
+  cmd->add_option("--batch", args->batch, "images per forward pass")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--cols", args->cols, "grid columns (0 = square)")
+      ->capture_default_str()
+      ->check(at_least(0));
   cmd->add_option("--out", args->out, "output PNG grid")->capture_default_str();
-  cmd->add_option("--features", args->features_dir, "also save each image's block features here (safetensors)");
+  cmd->add_option("--features", args->features_dir,
+                  "also save each image's block features here (safetensors)");
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_generate(*args); });
 }

@@ -25,18 +25,21 @@ std::string human_bytes(uint64_t n) {
 void run_info(const InfoArgs& args) {
   const auto header = core::read_safetensors_header(args.file);
   std::printf("%s\n", args.file.c_str());
-  for (const auto& [key, value] : header.metadata) std::printf("metadata %s: %s\n", key.c_str(), value.c_str());
+  for (const auto& [key, value] : header.metadata)
+    std::printf("metadata %s: %s\n", key.c_str(), value.c_str());
   size_t name_width = 4;
   for (const auto& e : header.entries) name_width = std::max(name_width, e.name.size());
-  std::printf("%-*s  %-5s  %-22s  %s\n", static_cast<int>(name_width), "name", "dtype", "shape", "size");
+  std::printf("%-*s  %-5s  %-22s  %s\n", static_cast<int>(name_width), "name", "dtype", "shape",
+              "size");
   uint64_t total = 0, numel_total = 0;
   for (const auto& e : header.entries) {
     uint64_t numel = 1;
     for (auto d : e.shape) numel *= static_cast<uint64_t>(d);
     numel_total += numel;
     total += e.end - e.begin;
-    std::printf("%-*s  %-5s  %-22s  %s\n", static_cast<int>(name_width), e.name.c_str(), e.dtype.c_str(),
-                format_shape(e.shape).c_str(), human_bytes(e.end - e.begin).c_str());
+    std::printf("%-*s  %-5s  %-22s  %s\n", static_cast<int>(name_width), e.name.c_str(),
+                e.dtype.c_str(), format_shape(e.shape).c_str(),
+                human_bytes(e.end - e.begin).c_str());
   }
   std::printf("%zu tensors, %llu elements, %s\n", header.entries.size(),
               static_cast<unsigned long long>(numel_total), human_bytes(total).c_str());
@@ -46,7 +49,8 @@ void run_info(const InfoArgs& args) {
 
 void add_info_command(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
-  auto* cmd = app.add_subcommand("info", "print the metadata and tensor table of a .safetensors file");
+  auto* cmd =
+      app.add_subcommand("info", "print the metadata and tensor table of a .safetensors file");
   cmd->add_option("file", args->file, "checkpoint (.safetensors)")->required();
   cmd->callback([args] { run_info(*args); });
 }

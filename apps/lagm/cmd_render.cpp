@@ -1,10 +1,10 @@
 // lagm render: a labelled data set from a procedural domain, in the project's folder layout.
 // Image i is rendered from seed S + i, so any sub-range can be re-rendered (or resumed) exactly.
+#include <torch/torch.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-
-#include <torch/torch.h>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -33,7 +33,8 @@ void run_render(const RenderArgs& args) {
   apply_common(args.common);
   const auto& domain = toy::find_domain(args.domain);
   const auto style = toy::parse_style(args.style);
-  if (args.res < 8 || args.res > 4096) throw UsageError("--res " + std::to_string(args.res) + ": expected 8..4096");
+  if (args.res < 8 || args.res > 4096)
+    throw UsageError("--res " + std::to_string(args.res) + ": expected 8..4096");
   namespace fs = std::filesystem;
 
   const auto start = std::chrono::steady_clock::now();
@@ -52,34 +53,45 @@ void run_render(const RenderArgs& args) {
     if (seeds.empty()) continue;
     const auto batch = toy::render_batch(domain, style, args.res, seeds);
     for (size_t j = 0; j < seeds.size(); ++j)
-      data::write_folder_sample(args.out, sample_name(seeds[j]), batch.images_u8[static_cast<int64_t>(j)],
+      data::write_folder_sample(args.out, sample_name(seeds[j]),
+                                batch.images_u8[static_cast<int64_t>(j)],
                                 batch.labels[static_cast<int64_t>(j)]);
     rendered += static_cast<int64_t>(seeds.size());
-    const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(stderr, "\rrendered %lld/%lld  %.0f img/s", static_cast<long long>(rendered + skipped),
-                 static_cast<long long>(args.num), static_cast<double>(rendered) / sec);
+    const double sec =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "\rrendered %lld/%lld  %.0f img/s",
+                 static_cast<long long>(rendered + skipped), static_cast<long long>(args.num),
+                 static_cast<double>(rendered) / sec);
   }
-  const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double sec =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr, "\n");
 
   nlohmann::json info = {{"classes", domain.class_names},
-                         {"source", {{"domain", domain.name}, {"style", toy::to_string(style)}, {"resolution", args.res},
-                                     {"first_seed", args.common.seed}, {"count", args.num}}}};
+                         {"source",
+                          {{"domain", domain.name},
+                           {"style", toy::to_string(style)},
+                           {"resolution", args.res},
+                           {"first_seed", args.common.seed},
+                           {"count", args.num}}}};
   data::write_dataset_json(args.out, info);
   {
     // The first 16 images over their colour-coded masks, 8 per row.
     std::vector<uint64_t> seeds;
-    for (int64_t i = 0; i < std::min<int64_t>(16, args.num); ++i) seeds.push_back(args.common.seed + static_cast<uint64_t>(i));
+    for (int64_t i = 0; i < std::min<int64_t>(16, args.num); ++i)
+      seeds.push_back(args.common.seed + static_cast<uint64_t>(i));
     const auto preview = toy::render_batch(domain, style, args.res, seeds);
     const auto& preview_images = preview.images_u8;
     const auto& preview_labels = preview.labels;
-    const auto tiles = torch::cat({io::tile_images(preview_images, 8), io::tile_images(io::colorize_labels(preview_labels), 8)}, 0);
+    const auto tiles = torch::cat({io::tile_images(preview_images, 8),
+                                   io::tile_images(io::colorize_labels(preview_labels), 8)},
+                                  0);
     io::write_png((fs::path(args.out) / "preview.png").string(), tiles);
   }
   std::printf("%s: %lld images (%lld already there), %.1f img/s at %lldx%lld\n", args.out.c_str(),
               static_cast<long long>(args.num), static_cast<long long>(skipped),
-              rendered > 0 ? static_cast<double>(rendered) / sec : 0.0, static_cast<long long>(args.res),
-              static_cast<long long>(args.res));
+              rendered > 0 ? static_cast<double>(rendered) / sec : 0.0,
+              static_cast<long long>(args.res), static_cast<long long>(args.res));
 }
 
 }  // namespace
@@ -88,10 +100,14 @@ void add_render_command(CLI::App& app) {
   auto args = std::make_shared<RenderArgs>();
   auto* cmd = app.add_subcommand("render", "render a labelled data set from a procedural domain");
   cmd->add_option("--domain", args->domain, "procedural domain")->capture_default_str();
-  cmd->add_option("--style", args->style, "photo (the 'real' images) or flat (cartoon renders)")->capture_default_str();
+  cmd->add_option("--style", args->style, "photo (the 'real' images) or flat (cartoon renders)")
+      ->capture_default_str();
   cmd->add_option("--res", args->res, "resolution (square)")->capture_default_str();
-  cmd->add_option("--num", args->num, "number of images; image i uses seed --seed + i")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--out", args->out, "output folder (img/, seg/, dataset.json, preview.png)")->required();
+  cmd->add_option("--num", args->num, "number of images; image i uses seed --seed + i")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--out", args->out, "output folder (img/, seg/, dataset.json, preview.png)")
+      ->required();
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_render(*args); });
 }

@@ -20,14 +20,18 @@ void run_synthesize(SynthesizeArgs args) {
   args.options.device = apply_common(args.common);
   // Whole integers on both sides: "1x/4" must not pass as 1/4.
   const auto slash = args.shard.find('/');
-  const auto k = slash == std::string::npos ? std::nullopt : core::parse_int64(args.shard.substr(0, slash));
-  const auto n = slash == std::string::npos ? std::nullopt : core::parse_int64(args.shard.substr(slash + 1));
+  const auto k =
+      slash == std::string::npos ? std::nullopt : core::parse_int64(args.shard.substr(0, slash));
+  const auto n =
+      slash == std::string::npos ? std::nullopt : core::parse_int64(args.shard.substr(slash + 1));
   if (!k || !n) throw UsageError("--shard '" + args.shard + "': expected k/n, e.g. 0/4");
   args.options.shard_index = *k;
   args.options.shard_count = *n;
-  const auto r = synth::synthesize(args.options, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
+  const auto r = synth::synthesize(
+      args.options, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
   std::printf("%s: %lld written, %lld already present (snapshot %s)%s\n", args.options.out.c_str(),
-              static_cast<long long>(r.written), static_cast<long long>(r.already_present), r.snapshot.c_str(),
+              static_cast<long long>(r.written), static_cast<long long>(r.already_present),
+              r.snapshot.c_str(),
               r.complete ? "; dataset.json written" : "; other shards still missing");
 }
 
@@ -35,7 +39,8 @@ void run_synthesize(SynthesizeArgs args) {
 
 void add_synthesize_command(CLI::App& app) {
   auto args = std::make_shared<SynthesizeArgs>();
-  auto* cmd = app.add_subcommand("synthesize", "generate a labelled data set with a trained annotator (phase II)");
+  auto* cmd = app.add_subcommand(
+      "synthesize", "generate a labelled data set with a trained annotator (phase II)");
   auto& o = args->options;
   cmd->add_option("--run", o.run_dir, "train-annotator run directory")->required();
   cmd->add_option("--snapshot", o.snapshot, "best, latest or an iteration")->capture_default_str();
@@ -46,19 +51,31 @@ void add_synthesize_command(CLI::App& app) {
   cmd->add_option("--generator", o.generator, "generator checkpoint (default: the run's)");
   cmd->add_option_function<double>(
          "--psi", [args](double psi) { args->options.truncation_psi = psi; },
-         "truncation psi of the synthesized images (default: the run's, the psi the annotator learnt with)")
+         "truncation psi of the synthesized images (default: the run's, the psi the annotator "
+         "learnt with)")
       ->check(finite_number());
-  cmd->add_option("--confidence-threshold", o.confidence_threshold, "max-softmax below which a pixel is uncertain")
-      ->capture_default_str()->check(finite_number());
-  cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")->capture_default_str()->check(finite_number());
-  cmd->add_option("--min-confidence", o.min_confidence, "drop images whose mean max-softmax is lower")->capture_default_str()->check(finite_number());
+  cmd->add_option("--confidence-threshold", o.confidence_threshold,
+                  "max-softmax below which a pixel is uncertain")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd->add_option("--min-confidence", o.min_confidence,
+                  "drop images whose mean max-softmax is lower")
+      ->capture_default_str()
+      ->check(finite_number());
   cmd->add_flag("--wide-crop", o.wide_crop,
-                "keep the central 3/4 rows (4:3 pictures, e.g. the car generator); a phase-I run records this itself, "
+                "keep the central 3/4 rows (4:3 pictures, e.g. the car generator); a phase-I run "
+                "records this itself, "
                 "the flag is for annotators that do not (pseudo-labelling)");
-  cmd->add_flag("--calibrate-priors", o.calibrate_priors,
-                "add per-class logit offsets so that the labels' class frequencies match the labelled set's");
-  cmd->add_option("--calibration-images", o.calibration_images, "generated images the offsets are fitted on")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_flag(
+      "--calibrate-priors", o.calibrate_priors,
+      "add per-class logit offsets so that the labels' class frequencies match the labelled set's");
+  cmd->add_option("--calibration-images", o.calibration_images,
+                  "generated images the offsets are fitted on")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_synthesize(*args); });
 }

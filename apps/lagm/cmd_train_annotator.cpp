@@ -25,21 +25,25 @@ void run_train_annotator(const TrainAnnotatorArgs& args) {
   if (!args.resume.empty()) {
     r = method::resume_annotator_training(args.resume, device, progress, args.total_iters);
   } else {
-    if (args.config.empty()) throw UsageError("train-annotator needs --config (or --resume RUN_DIR)");
+    if (args.config.empty())
+      throw UsageError("train-annotator needs --config (or --resume RUN_DIR)");
     auto json = nlohmann::json::parse(core::read_file(args.config), nullptr, false);
     if (json.is_discarded()) throw InputError(args.config + ": not valid JSON");
     // The reference's config files are accepted as they are.
-    auto config = method::is_reference_config(json) ? method::annotator_config_from_reference(json, args.config)
-                                                    : method::annotator_train_config_from_json(json, args.config);
+    auto config = method::is_reference_config(json)
+                      ? method::annotator_config_from_reference(json, args.config)
+                      : method::annotator_train_config_from_json(json, args.config);
     if (args.total_iters > 0) config.total_iters = args.total_iters;
     if (!args.segmenter_backbone.empty())
       config.segmenter_backbone = args.segmenter_backbone == "none" ? "" : args.segmenter_backbone;
     if (args.common.seed_given()) config.seed = args.common.seed;  // else the config's seed
     r = method::train_annotator(config, args.outdir, device, progress);
   }
-  std::printf("%s: %lld iterations in %.1f s", r.run_dir.c_str(), static_cast<long long>(r.iterations), r.seconds);
-  if (r.best_iteration >= 0) std::printf(", best validation FG-mIoU %.4f at iteration %lld", r.best_fg_miou,
-                                         static_cast<long long>(r.best_iteration));
+  std::printf("%s: %lld iterations in %.1f s", r.run_dir.c_str(),
+              static_cast<long long>(r.iterations), r.seconds);
+  if (r.best_iteration >= 0)
+    std::printf(", best validation FG-mIoU %.4f at iteration %lld", r.best_fg_miou,
+                static_cast<long long>(r.best_iteration));
   std::printf("\n");
 }
 
@@ -47,14 +51,20 @@ void run_train_annotator(const TrainAnnotatorArgs& args) {
 
 void add_train_annotator_command(CLI::App& app) {
   auto args = std::make_shared<TrainAnnotatorArgs>();
-  auto* cmd = app.add_subcommand("train-annotator", "learn an annotator by gradient matching (phase I, Algorithm 1)");
+  auto* cmd = app.add_subcommand("train-annotator",
+                                 "learn an annotator by gradient matching (phase I, Algorithm 1)");
   cmd->add_option("--config", args->config, "run configuration (JSON)");
-  cmd->add_option("--out,--outdir", args->outdir, "parent folder of run directories (--outdir: older name)")->capture_default_str();
-  cmd->add_option("--resume", args->resume, "continue the run in this run directory from its last snapshot");
+  cmd->add_option("--out,--outdir", args->outdir,
+                  "parent folder of run directories (--outdir: older name)")
+      ->capture_default_str();
+  cmd->add_option("--resume", args->resume,
+                  "continue the run in this run directory from its last snapshot");
   cmd->add_option("--backbone-weights,--segmenter-backbone", args->segmenter_backbone,
-                  "ImageNet ResNet (.safetensors) for a DeepLab S, overriding the config; 'none' = random weights "
+                  "ImageNet ResNet (.safetensors) for a DeepLab S, overriding the config; 'none' = "
+                  "random weights "
                   "(--segmenter-backbone: older name)");
-  cmd->add_option("--total-iters", args->total_iters, "override total_iters (0 = as configured)")->capture_default_str();
+  cmd->add_option("--total-iters", args->total_iters, "override total_iters (0 = as configured)")
+      ->capture_default_str();
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_train_annotator(*args); });
 }

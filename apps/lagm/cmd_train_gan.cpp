@@ -1,8 +1,8 @@
 // lagm train-gan: trains a StyleGAN2 generator on a procedural domain (rendered on the fly) or a
 // folder of images; --resume continues a run where it stopped.
-#include <cstdio>
-
 #include <torch/torch.h>
+
+#include <cstdio>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -26,7 +26,8 @@ void run_train_gan(const TrainGanArgs& args) {
   auto progress = [](const std::string& line) { std::fprintf(stderr, "\r%s   ", line.c_str()); };
   gan::GanTrainResult r;
   if (!args.resume.empty()) {
-    r = gan::resume_gan_training(args.resume, device, args.kimg_option->count() ? args.kimg : 0, progress);
+    r = gan::resume_gan_training(args.resume, device, args.kimg_option->count() ? args.kimg : 0,
+                                 progress);
   } else {
     if (args.out.empty()) throw UsageError("train-gan needs --out DIR (or --resume DIR)");
     gan::GanTrainConfig config = gan::default_gan_config(args.res);
@@ -46,27 +47,37 @@ void run_train_gan(const TrainGanArgs& args) {
     r = gan::train_gan(config, args.out, device, progress);
   }
   std::fprintf(stderr, "\n");
-  std::printf("%s: %lld images shown, %.0f s in total, %.1f img/s this session, last loss G %.3f D %.3f\n",
-              r.run_dir.c_str(), static_cast<long long>(r.images_shown), r.seconds, r.images_per_second,
-              r.last_loss_g, r.last_loss_d);
+  std::printf(
+      "%s: %lld images shown, %.0f s in total, %.1f img/s this session, last loss G %.3f D %.3f\n",
+      r.run_dir.c_str(), static_cast<long long>(r.images_shown), r.seconds, r.images_per_second,
+      r.last_loss_g, r.last_loss_d);
 }
 
 }  // namespace
 
 void add_train_gan_command(CLI::App& app) {
   auto args = std::make_shared<TrainGanArgs>();
-  auto* cmd = app.add_subcommand("train-gan", "train a StyleGAN2 generator (on a procedural domain or a folder)");
+  auto* cmd = app.add_subcommand(
+      "train-gan", "train a StyleGAN2 generator (on a procedural domain or a folder)");
   cmd->add_option("--out", args->out, "new run folder");
   cmd->add_option("--resume", args->resume, "continue the run in this folder");
-  cmd->add_option("--config", args->config, "full training configuration (JSON, see gan_train_config.h)");
-  cmd->add_option("--domain", args->domain, "procedural domain rendered on the fly")->capture_default_str();
+  cmd->add_option("--config", args->config,
+                  "full training configuration (JSON, see gan_train_config.h)");
+  cmd->add_option("--domain", args->domain, "procedural domain rendered on the fly")
+      ->capture_default_str();
   cmd->add_option("--style", args->style, "rendering style of the domain")->capture_default_str();
   cmd->add_option("--data", args->data, "train on this folder data set (img/) instead of a domain");
   cmd->add_option("--res", args->res, "resolution")->capture_default_str();
-  cmd->add_option("--batch", args->batch, "batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  args->kimg_option = cmd->add_option("--kimg", args->kimg, "train until this many thousand images were shown")
-                          ->capture_default_str()->check(finite_number());
-  cmd->add_option("--snapshot-kimg", args->snapshot_kimg, "snapshot and sample grid every N kimg")->capture_default_str()->check(finite_number());
+  cmd->add_option("--batch", args->batch, "batch size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  args->kimg_option =
+      cmd->add_option("--kimg", args->kimg, "train until this many thousand images were shown")
+          ->capture_default_str()
+          ->check(finite_number());
+  cmd->add_option("--snapshot-kimg", args->snapshot_kimg, "snapshot and sample grid every N kimg")
+      ->capture_default_str()
+      ->check(finite_number());
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_train_gan(*args); });
 }

@@ -32,12 +32,17 @@ void run_train_seg(TrainSegArgs args) {
   c.data = as_spec(args.data, "--data");
   if (!args.val.empty()) c.validation = as_spec(args.val, "--val");
   c.segmenter = {{"arch", args.arch}};
-  if (args.arch == "unet") c.segmenter["base_channels"] = args.base_channels;
-  else c.segmenter["aspp_dropout"] = args.aspp_dropout;
-  const auto r = method::train_segmenter(c, args.out, device, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
-  std::printf("%s: %lld epochs, loss %.4f -> %.4f", r.outdir.c_str(), static_cast<long long>(r.epochs_done), r.first_loss,
-              r.last_loss);
-  if (r.best_epoch >= 0) std::printf(", best val mIoU %.4f at epoch %lld", r.best_miou, static_cast<long long>(r.best_epoch));
+  if (args.arch == "unet")
+    c.segmenter["base_channels"] = args.base_channels;
+  else
+    c.segmenter["aspp_dropout"] = args.aspp_dropout;
+  const auto r = method::train_segmenter(
+      c, args.out, device, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
+  std::printf("%s: %lld epochs, loss %.4f -> %.4f", r.outdir.c_str(),
+              static_cast<long long>(r.epochs_done), r.first_loss, r.last_loss);
+  if (r.best_epoch >= 0)
+    std::printf(", best val mIoU %.4f at epoch %lld", r.best_miou,
+                static_cast<long long>(r.best_epoch));
   std::printf("\n");
 }
 
@@ -47,27 +52,44 @@ void add_train_seg_command(CLI::App& app) {
   auto args = std::make_shared<TrainSegArgs>();
   auto* cmd = app.add_subcommand("train-seg", "train a downstream segmentation network (phase II)");
   auto& c = args->config;
-  cmd->add_option("--data", args->data, "training data: a folder, or a data set JSON (inline or .json file)")->required();
+  cmd->add_option("--data", args->data,
+                  "training data: a folder, or a data set JSON (inline or .json file)")
+      ->required();
   cmd->add_option("--val", args->val, "validation data: a folder or a data set JSON");
-  cmd->add_option("--arch", args->arch, "unet, deeplabv3_resnet101 or deeplabv3_resnet50")->capture_default_str();
+  cmd->add_option("--arch", args->arch, "unet, deeplabv3_resnet101 or deeplabv3_resnet50")
+      ->capture_default_str();
   cmd->add_option("--base-channels", args->base_channels, "U-Net width")->capture_default_str();
-  cmd->add_option("--aspp-dropout", args->aspp_dropout, "DeepLab ASPP dropout")->capture_default_str()->check(finite_number());
-  cmd->add_option("--backbone-weights", c.backbone_weights, "ImageNet ResNet (safetensors) for DeepLab");
+  cmd->add_option("--aspp-dropout", args->aspp_dropout, "DeepLab ASPP dropout")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd->add_option("--backbone-weights", c.backbone_weights,
+                  "ImageNet ResNet (safetensors) for DeepLab");
   cmd->add_option("--init", c.init,
-                  "start from this trained segmenter (train-seg checkpoint or train-annotator snapshot; same architecture and classes): fine-tuning");
-  cmd->add_option("--res,--img-size", args->img_size, "resize folder images to this square size (0 = as stored; --img-size: older name)")->capture_default_str();
+                  "start from this trained segmenter (train-seg checkpoint or train-annotator "
+                  "snapshot; same architecture and classes): fine-tuning");
+  cmd->add_option(
+         "--res,--img-size", args->img_size,
+         "resize folder images to this square size (0 = as stored; --img-size: older name)")
+      ->capture_default_str();
   cmd->add_option("--epochs", c.epochs, "epochs")->capture_default_str();
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
-  cmd->add_option("--lr", c.lr, "Adam learning rate")->capture_default_str()->check(finite_number());
+  cmd->add_option("--lr", c.lr, "Adam learning rate")
+      ->capture_default_str()
+      ->check(finite_number());
   cmd->add_flag("--flip", c.flip, "random horizontal flips");
   cmd->add_flag("--scale-crop", c.scale_crop, "random scale 0.75-1.25 and crop");
   cmd->add_flag("--color-jitter", c.color_jitter, "random brightness, contrast and saturation");
-  cmd->add_option("--class-balance", c.class_balance_power,
-                  "class-balanced loss: class c weighs (its pixel frequency)^-P (0 = plain cross entropy)")
-      ->capture_default_str()->check(finite_number());
-  cmd->add_option("--samples-per-epoch", c.samples_per_epoch, "samples per epoch (0 = the data set once; more repeats it)");
-  cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")->capture_default_str();
-  cmd->add_option("--out", args->out, "output folder (resumes if it holds a finished epoch)")->capture_default_str();
+  cmd->add_option(
+         "--class-balance", c.class_balance_power,
+         "class-balanced loss: class c weighs (its pixel frequency)^-P (0 = plain cross entropy)")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd->add_option("--samples-per-epoch", c.samples_per_epoch,
+                  "samples per epoch (0 = the data set once; more repeats it)");
+  cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")
+      ->capture_default_str();
+  cmd->add_option("--out", args->out, "output folder (resumes if it holds a finished epoch)")
+      ->capture_default_str();
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_train_seg(*args); });
 }

@@ -1,12 +1,10 @@
 // lagm: the command-line front end. Builds the command tree, parses, and maps errors to exit codes:
 // 0 ok, 1 failure, 2 bad usage or bad input.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <cstring>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "commands.h"
 #include "lagm/core/error.h"
@@ -49,7 +47,8 @@ int main(int argc, char** argv) {
       known += (known.empty() ? "" : ", ") + sub->get_name();
     }
     if (!found) {
-      std::fprintf(stderr, "lagm: error: unknown command '%s' (commands: %s)\n", argv[1], known.c_str());
+      std::fprintf(stderr, "lagm: error: unknown command '%s' (commands: %s)\n", argv[1],
+                   known.c_str());
       return 2;
     }
   }
@@ -78,10 +77,12 @@ int main(int argc, char** argv) {
     // foresee. One line, named as such; --verbose gives LibTorch's whole message and backtrace.
     if (verbose) std::fprintf(stderr, "%s\n", e.what());
     std::fprintf(stderr, "lagm: error: unexpected failure inside LibTorch: %s%s\n",
-                 first_line(e.what_without_backtrace()).c_str(), verbose ? "" : " (--verbose for details)");
+                 first_line(e.what_without_backtrace()).c_str(),
+                 verbose ? "" : " (--verbose for details)");
     return 1;
   } catch (const nlohmann::json::exception& e) {
-    std::fprintf(stderr, "lagm: error: unexpected JSON failure: %s\n", first_line(e.what()).c_str());
+    std::fprintf(stderr, "lagm: error: unexpected JSON failure: %s\n",
+                 first_line(e.what()).c_str());
     return 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "lagm: error: %s\n", first_line(e.what()).c_str());

@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
-
 #include <unistd.h>
 
 #include <fstream>
@@ -14,9 +13,9 @@
 #include "lagm/io/folder_lock.h"
 #include "test_support.h"
 
-using ::testing::HasSubstr;
 using lagm::test::count_lines;
 using lagm::test::run_command;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -44,16 +43,19 @@ TEST(BadInput, GeneratorWithNaNWeightsIsRefusedNamingTheTensor) {
     poisoned.set(name, copy);
   }
   lagm::core::write_safetensors(dir + "/nan.safetensors", poisoned, file.metadata);
-  expect_bad_input("generate --generator " + dir + "/nan.safetensors --seeds 0-1 --out " + dir + "/out.png",
-                   {dir + "/nan.safetensors", victim, "non-finite"});
+  expect_bad_input(
+      "generate --generator " + dir + "/nan.safetensors --seeds 0-1 --out " + dir + "/out.png",
+      {dir + "/nan.safetensors", victim, "non-finite"});
 }
 
 TEST(BadInput, NonFiniteNumericOptionsAreRefused) {
   const auto dir = lagm::test::fresh_temp_dir("bad_opts").string();
   const auto g = lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
-  expect_bad_input("generate --generator " + g + " --psi nan --out " + dir + "/o1.png", {"--psi", "nan"});
-  expect_bad_input("generate --generator " + g + " --psi inf --out " + dir + "/o2.png", {"--psi", "inf"});
+  expect_bad_input("generate --generator " + g + " --psi nan --out " + dir + "/o1.png",
+                   {"--psi", "nan"});
+  expect_bad_input("generate --generator " + g + " --psi inf --out " + dir + "/o2.png",
+                   {"--psi", "inf"});
   expect_bad_input("train-seg --data " + dir + "/data --lr nan --out " + dir + "/o3", {"--lr"});
   expect_bad_input("demo --class-balance nan --out " + dir + "/o4", {"--class-balance"});
 }
@@ -63,19 +65,24 @@ TEST(BadInput, SixteenBitMaskIsRefusedNamingTheFile) {
   lagm::test::write_random_folder_dataset(dir + "/data", 1, 3);
   const auto mask = dir + "/data/seg/000000.png";
   ASSERT_EQ(lagm::test::run_python("from PIL import Image\nimport numpy as np\n"
-                                   "a = np.array(Image.open('" + mask + "')).astype(np.uint16)\n"
-                                   "Image.fromarray(a).save('" + mask + "')\n"),
+                                   "a = np.array(Image.open('" +
+                                   mask +
+                                   "')).astype(np.uint16)\n"
+                                   "Image.fromarray(a).save('" +
+                                   mask + "')\n"),
             0);
-  expect_bad_input("train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --out " + dir + "/seg",
-                   {mask, "16-bit"});
+  expect_bad_input(
+      "train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --out " + dir + "/seg",
+      {mask, "16-bit"});
 }
 
 TEST(BadInput, ConfigValuesAreParsedStrictly) {
   const auto dir = lagm::test::fresh_temp_dir("bad_config").string();
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 2, 3);
-  std::ofstream(dir + "/run.json") << R"({"generator": ")" << dir << R"(/G.safetensors", "training_set": ")" << dir
-                                   << R"(/labelled", "batch": 2.5})";
+  std::ofstream(dir + "/run.json")
+      << R"({"generator": ")" << dir << R"(/G.safetensors", "training_set": ")" << dir
+      << R"(/labelled", "batch": 2.5})";
   expect_bad_input("train-annotator --config " + dir + "/run.json --out " + dir + "/runs",
                    {dir + "/run.json", "batch", "integer"});
 }
@@ -88,14 +95,17 @@ TEST(BadInput, ASecondWriterOfAnOutputFolderExitsTwo) {
   const auto dir = lagm::test::fresh_temp_dir("bad_two_writers").string();
   lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
   const lagm::io::FolderLock held(dir + "/seg");
-  expect_bad_input("train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --out " + dir + "/seg",
-                   {dir + "/seg", "pid " + std::to_string(::getpid())});
+  expect_bad_input(
+      "train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --out " + dir + "/seg",
+      {dir + "/seg", "pid " + std::to_string(::getpid())});
 }
 
 TEST(BadInput, IntegerOptionsAreParsedStrictly) {
   const auto dir = lagm::test::fresh_temp_dir("bad_ints").string();
-  expect_bad_input("synthesize --run " + dir + " --shard 1x/4 --out " + dir + "/s", {"--shard", "1x/4"});
-  expect_bad_input("generate --generator " + dir + "/G.safetensors --threads -3", {"--threads", "-3"});
+  expect_bad_input("synthesize --run " + dir + " --shard 1x/4 --out " + dir + "/s",
+                   {"--shard", "1x/4"});
+  expect_bad_input("generate --generator " + dir + "/G.safetensors --threads -3",
+                   {"--threads", "-3"});
   expect_bad_input("generate --generator " + dir + "/G.safetensors --cols -2", {"--cols", "-2"});
 }
 
@@ -109,6 +119,7 @@ TEST(BadInput, ConfigErrorsNameTheConfigFileAndKey) {
       {R"(, "segmenter": {"arch": "unet", "num_classes": 5}})", "num_classes"}};
   for (const auto& [extra, key] : cases) {
     std::ofstream(dir + "/run.json") << base << extra;
-    expect_bad_input("train-annotator --config " + dir + "/run.json --outdir " + dir + "/runs", {dir + "/run.json", key});
+    expect_bad_input("train-annotator --config " + dir + "/run.json --outdir " + dir + "/runs",
+                     {dir + "/run.json", key});
   }
 }

@@ -12,16 +12,17 @@
 #include "lagm/method/segmenter_trainer.h"
 #include "test_support.h"
 
-using ::testing::HasSubstr;
 using lagm::test::count_lines;
 using lagm::test::run_command;
+using ::testing::HasSubstr;
 
 namespace {
 const std::string kLagm = LAGM_BINARY;
 }  // namespace
 
 TEST(Cli, HelpForEveryCommandExitsZero) {
-  for (const char* cmd : {"", "info", "generate", "train-annotator", "synthesize", "train-seg", "eval", "render", "train-gan"}) {
+  for (const char* cmd : {"", "info", "generate", "train-annotator", "synthesize", "train-seg",
+                          "eval", "render", "train-gan"}) {
     const auto [code, out] = run_command(kLagm + " " + cmd + " --help");
     EXPECT_EQ(code, 0) << cmd;
     EXPECT_THAT(out, HasSubstr("Usage")) << cmd;
@@ -52,7 +53,8 @@ TEST(Cli, MalformedCheckpointExitsTwoWithOneLine) {
 }
 
 TEST(Cli, InfoPrintsTensorTable) {
-  const auto [code, out] = run_command(kLagm + " info " + std::string(LAGM_GOLDEN_DIR) + "/sg2_skip_r32/weights.safetensors");
+  const auto [code, out] = run_command(kLagm + " info " + std::string(LAGM_GOLDEN_DIR) +
+                                       "/sg2_skip_r32/weights.safetensors");
   EXPECT_EQ(code, 0);
   EXPECT_THAT(out, HasSubstr("G.synthesis.b4.const"));
   EXPECT_THAT(out, HasSubstr("[32, 4, 4]"));
@@ -66,22 +68,32 @@ TEST(Cli, GenerateWritesGridAndFeatures) {
   const std::string tools = std::string(LAGM_SOURCE_DIR) + "/tools";
   const std::string golden = std::string(LAGM_GOLDEN_DIR) + "/sg2_skip_r32";
   ASSERT_EQ(lagm::test::run_python(
-                "import sys, json; sys.path.insert(0, '" + tools + "/python')\nimport lagm_safetensors, torch\n"
-                "t, _ = lagm_safetensors.load('" + golden + "/weights.safetensors')\n"
-                "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" + d + "/sd.pt')\n"
-                "json.dump(json.load(open('" + golden + "/case.json'))['generator'], open('" + d + "/kw.json', 'w'))\n"),
+                "import sys, json; sys.path.insert(0, '" + tools +
+                "/python')\nimport lagm_safetensors, torch\n"
+                "t, _ = lagm_safetensors.load('" +
+                golden +
+                "/weights.safetensors')\n"
+                "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" +
+                d +
+                "/sd.pt')\n"
+                "json.dump(json.load(open('" +
+                golden + "/case.json'))['generator'], open('" + d + "/kw.json', 'w'))\n"),
             0);
   ASSERT_EQ(run_command("/usr/bin/python3 " + tools + "/convert_stylegan2.py " + d + "/sd.pt " + d +
-                        "/G.safetensors --kwargs " + d + "/kw.json").first, 0);
-  const auto [code, out] = run_command(kLagm + " generate --generator " + d + "/G.safetensors --seeds 0-4 --psi 0.7 --out " +
-                                       d + "/grid.png --features " + d + "/feat --threads 1");
+                        "/G.safetensors --kwargs " + d + "/kw.json")
+                .first,
+            0);
+  const auto [code, out] = run_command(kLagm + " generate --generator " + d +
+                                       "/G.safetensors --seeds 0-4 --psi 0.7 --out " + d +
+                                       "/grid.png --features " + d + "/feat --threads 1");
   ASSERT_EQ(code, 0) << out;
   EXPECT_TRUE(std::ifstream(d + "/grid.png").good());
   EXPECT_TRUE(std::ifstream(d + "/feat/seed000004.safetensors").good());
   const auto [code2, out2] = run_command(kLagm + " info " + d + "/feat/seed000000.safetensors");
   EXPECT_THAT(out2, HasSubstr("features.3"));
   EXPECT_THAT(out2, HasSubstr("[8, 32, 32]"));
-  const auto [bad, msg] = run_command(kLagm + " generate --generator " + d + "/G.safetensors --seeds 5-2");
+  const auto [bad, msg] =
+      run_command(kLagm + " generate --generator " + d + "/G.safetensors --seeds 5-2");
   EXPECT_EQ(bad, 2);
   EXPECT_THAT(msg, HasSubstr("--seeds"));
 }
@@ -98,8 +110,8 @@ TEST(Cli, EvalReportsTheExactConfusionMatrix) {
   c.batch = 5;
   lagm::method::train_segmenter(c, dir + "/seg", torch::kCPU);
   const std::string model = dir + "/seg/segmenter-000.safetensors";
-  const auto [code, out] = run_command(kLagm + " eval --model " + model + " --data " + dir + "/data --json " + dir +
-                                       "/m.json --grid " + dir + "/g.png");
+  const auto [code, out] = run_command(kLagm + " eval --model " + model + " --data " + dir +
+                                       "/data --json " + dir + "/m.json --grid " + dir + "/g.png");
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("FG-mIoU"));
   EXPECT_THAT(out, HasSubstr("class2"));
@@ -109,10 +121,12 @@ TEST(Cli, EvalReportsTheExactConfusionMatrix) {
   const auto j = nlohmann::json::parse(lagm::core::read_file(dir + "/m.json"));
   const auto rows = j["confusion_pred_by_gt"].get<std::vector<std::vector<int64_t>>>();
   for (int64_t r = 0; r < 3; ++r)
-    for (int64_t g = 0; g < 3; ++g) EXPECT_EQ(rows[r][g], cm.counts()[r][g].item<int64_t>()) << r << "," << g;
+    for (int64_t g = 0; g < 3; ++g)
+      EXPECT_EQ(rows[r][g], cm.counts()[r][g].item<int64_t>()) << r << "," << g;
   EXPECT_EQ(cm.counts().sum().item<int64_t>(), 5 * 32 * 32);
   EXPECT_TRUE(std::ifstream(dir + "/g.png").good());
-  const auto [bad, msg] = run_command(kLagm + " eval --model " + dir + "/data/dataset.json --data " + dir + "/data");
+  const auto [bad, msg] =
+      run_command(kLagm + " eval --model " + dir + "/data/dataset.json --data " + dir + "/data");
   EXPECT_EQ(bad, 2);
   EXPECT_THAT(msg, HasSubstr("dataset.json"));
 }

@@ -9,13 +9,14 @@
 
 namespace {
 
-using ::testing::HasSubstr;
 using lagm::test::run_command;
+using ::testing::HasSubstr;
 
 TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   const auto top = lagm::test::fresh_temp_dir("demo_quick").string() + "/run";
-  const std::string cmd = std::string(LAGM_BINARY) + " demo --quick --seeds 0 --out " + top + " --generator " +
-                          std::string(LAGM_SOURCE_DIR) + "/models/faces64.safetensors";
+  const std::string cmd = std::string(LAGM_BINARY) + " demo --quick --seeds 0 --out " + top +
+                          " --generator " + std::string(LAGM_SOURCE_DIR) +
+                          "/models/faces64.safetensors";
   auto [code, out] = run_command(cmd);
   ASSERT_EQ(code, 0) << out;
   const std::string dir = top + "/seed-0";
@@ -38,7 +39,8 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("| gradient matching (ours) |"));
   EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("against the oracle's labels"));
   // The report states the levers it ran with, the downstream loss of every arm included.
-  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("Every downstream U-Net: class-balanced loss power 1"));
+  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"),
+              HasSubstr("Every downstream U-Net: class-balanced loss power 1"));
   // The annotator arms carry their labels' quality against the oracle's, in range and consistent.
   for (const char* arm : {"gradient_matching", "pseudo_label"}) {
     const auto& q = j.at("methods").at(arm).at("annotator_quality");
@@ -50,8 +52,11 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
     EXPECT_NEAR(q.at("vs_oracle").at("fg_mIoU").get<double>(), fg, 1e-9) << arm;
     EXPECT_GT(iou[0], 0.5) << arm;  // background is found by every annotator
   }
-  EXPECT_EQ(j.at("methods").at("gradient_matching").at("annotator_quality").at("logit_offsets").size(), 8u);
-  EXPECT_TRUE(j.at("methods").at("pseudo_label").at("annotator_quality").at("logit_offsets").empty());
+  EXPECT_EQ(
+      j.at("methods").at("gradient_matching").at("annotator_quality").at("logit_offsets").size(),
+      8u);
+  EXPECT_TRUE(
+      j.at("methods").at("pseudo_label").at("annotator_quality").at("logit_offsets").empty());
   // One seed: the summary's means are that seed's figures, with no spread.
   const auto summary = nlohmann::json::parse(lagm::core::read_file(top + "/summary.json"));
   EXPECT_EQ(summary.at("seeds"), nlohmann::json({0}));
@@ -80,18 +85,23 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
     EXPECT_EQ(m.at("per_class").size(), 8u) << arm;
   }
   EXPECT_DOUBLE_EQ(tuned.at("settings").at("finetune_lr").get<double>(), 1e-3);
-  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("| gradient matching (ours), fine-tuned on the N labels |"));
+  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"),
+              HasSubstr("| gradient matching (ours), fine-tuned on the N labels |"));
 
-  std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --labelled-style sketch --out " + dir);
+  std::tie(code, out) =
+      run_command(std::string(LAGM_BINARY) + " demo --labelled-style sketch --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("unknown style"));
-  std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --seed 1 --seeds 0,1 --out " + dir);
+  std::tie(code, out) =
+      run_command(std::string(LAGM_BINARY) + " demo --seed 1 --seeds 0,1 --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("--seeds"));
-  std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --calibrate-priors maybe --out " + dir);
+  std::tie(code, out) =
+      run_command(std::string(LAGM_BINARY) + " demo --calibrate-priors maybe --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("--calibrate-priors"));
-  std::tie(code, out) = run_command(std::string(LAGM_BINARY) + " demo --gm-init pretrained --out " + dir);
+  std::tie(code, out) =
+      run_command(std::string(LAGM_BINARY) + " demo --gm-init pretrained --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("--gm-init"));
 }

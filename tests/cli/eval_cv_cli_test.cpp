@@ -1,9 +1,8 @@
-// `lagm eval --cv 5` end to end on a test_seg.py-style folder with checkpoints whose predictions are
-// known: each predicts one constant class. A NumPy transcription of the protocol
-// computes the expected fold results from the labels alone.
+// `lagm eval --cv 5` end to end on a test_seg.py-style folder with checkpoints whose predictions
+// are known: each predicts one constant class. A NumPy transcription of the protocol computes the
+// expected fold results from the labels alone.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -49,15 +48,19 @@ TEST(EvalCli, CrossValidationSelectsPerFoldAsTheReference) {
   std::filesystem::create_directories(dir / "run");
   const int64_t constant[] = {2, 0, 1, 0};
   for (int k = 0; k < 4; ++k)
-    write_constant_checkpoint(base, (dir / "run" / ("segmenter-00" + std::to_string(k) + ".safetensors")).string(),
-                              constant[k]);
+    write_constant_checkpoint(
+        base, (dir / "run" / ("segmenter-00" + std::to_string(k) + ".safetensors")).string(),
+        constant[k]);
 
-  const auto [code, out] = lagm::test::run_command(std::string(LAGM_BINARY) + " eval --cv 5 --model " +
-                                                   (dir / "run").string() + " --data " + (dir / "test").string() + " 2>&1");
+  const auto [code, out] = lagm::test::run_command(
+      std::string(LAGM_BINARY) + " eval --cv 5 --model " + (dir / "run").string() + " --data " +
+      (dir / "test").string() + " 2>&1");
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("cross-validated mIoU"));
-  const auto expected = nlohmann::json::parse(lagm::core::read_file((dir / "expected.json").string()));
-  const auto got = nlohmann::json::parse(lagm::core::read_file((dir / "run" / "cross_validation.json").string()));
+  const auto expected =
+      nlohmann::json::parse(lagm::core::read_file((dir / "expected.json").string()));
+  const auto got = nlohmann::json::parse(
+      lagm::core::read_file((dir / "run" / "cross_validation.json").string()));
   EXPECT_NEAR(got["Cross validation mean"].get<double>(), expected["mean"].get<double>(), 1e-9);
   EXPECT_NEAR(got["Cross validation std"].get<double>(), expected["std"].get<double>(), 1e-9);
   const auto folds = got["Cross validation"].get<std::vector<double>>();
@@ -86,8 +89,9 @@ TEST(EvalCli, KnownPredictionGivesTheExactConfusionMatrix) {
   lagm::method::train_segmenter(c, (dir / "seg").string(), torch::kCPU);
   const auto model = (dir / "const2.safetensors").string();
   write_constant_checkpoint((dir / "seg" / "segmenter-000.safetensors").string(), model, 2);
-  const auto [code, out] = lagm::test::run_command(std::string(LAGM_BINARY) + " eval --model " + model + " --data " +
-                                                   (dir / "data").string() + " --json " + (dir / "m.json").string());
+  const auto [code, out] =
+      lagm::test::run_command(std::string(LAGM_BINARY) + " eval --model " + model + " --data " +
+                              (dir / "data").string() + " --json " + (dir / "m.json").string());
   ASSERT_EQ(code, 0) << out;
   int64_t truth[3] = {0, 0, 0};
   for (const auto& e : std::filesystem::directory_iterator(dir / "data" / "seg")) {
@@ -103,8 +107,9 @@ TEST(EvalCli, KnownPredictionGivesTheExactConfusionMatrix) {
   EXPECT_NEAR(j["mIoU"].get<double>(), (truth[2] / total) / 3.0, 1e-12);  // IoU 0, 0, truth2/total
 
   // A run folder: the checkpoint with the best validation FG-mIoU (benchmark mode).
-  const auto [code2, out2] = lagm::test::run_command(std::string(LAGM_BINARY) + " eval --model " + (dir / "seg").string() +
-                                                     " --data " + (dir / "data").string());
+  const auto [code2, out2] =
+      lagm::test::run_command(std::string(LAGM_BINARY) + " eval --model " + (dir / "seg").string() +
+                              " --data " + (dir / "data").string());
   ASSERT_EQ(code2, 0) << out2;
   EXPECT_THAT(out2, HasSubstr("segmenter-000.safetensors: best validation FG-mIoU"));
 }

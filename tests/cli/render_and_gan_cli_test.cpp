@@ -14,13 +14,14 @@
 
 namespace {
 
-using ::testing::HasSubstr;
 using lagm::test::run_command;
+using ::testing::HasSubstr;
 const std::string kLagmExe = LAGM_BINARY;
 
 TEST(RenderCli, WritesTheFolderLayoutWithExactMasksAndResumes) {
   const auto dir = lagm::test::fresh_temp_dir("render_cli").string() + "/set";
-  auto [code, out] = run_command(kLagmExe + " render --domain faces --style flat --res 48 --num 20 --seed 500 --out " + dir);
+  auto [code, out] = run_command(
+      kLagmExe + " render --domain faces --style flat --res 48 --num 20 --seed 500 --out " + dir);
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("img/s"));
   lagm::data::FolderDataset ds(dir);
@@ -35,7 +36,8 @@ TEST(RenderCli, WritesTheFolderLayoutWithExactMasksAndResumes) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/preview.png"));
   // Re-running keeps finished samples (resume) and renders the missing one.
   std::filesystem::remove(dir + "/seg/seed00000518.png");
-  std::tie(code, out) = run_command(kLagmExe + " render --domain faces --style flat --res 48 --num 20 --seed 500 --out " + dir);
+  std::tie(code, out) = run_command(
+      kLagmExe + " render --domain faces --style flat --res 48 --num 20 --seed 500 --out " + dir);
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("(19 already there)"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/seg/seed00000518.png"));
@@ -48,7 +50,8 @@ TEST(RenderCli, WritesTheFolderLayoutWithExactMasksAndResumes) {
 TEST(TrainGanCli, TrainsResumesAndRefusesToOverwrite) {
   const auto dir = lagm::test::fresh_temp_dir("train_gan_cli");
   const std::string config = (dir / "gan.json").string(), run = (dir / "run").string();
-  lagm::core::write_file_atomic(config, R"({"generator": {"z_dim": 16, "w_dim": 16, "img_resolution": 16,
+  lagm::core::write_file_atomic(config,
+                                R"({"generator": {"z_dim": 16, "w_dim": 16, "img_resolution": 16,
       "mapping_kwargs": {"num_layers": 2}, "synthesis_kwargs": {"channel_base": 128, "channel_max": 16}},
       "discriminator": {"img_resolution": 16, "channel_base": 128, "channel_max": 16},
       "batch": 4, "total_kimg": 0.008, "snapshot_kimg": 0.008})");

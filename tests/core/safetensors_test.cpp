@@ -9,10 +9,10 @@
 
 #include "lagm/core/error.h"
 
-using ::testing::HasSubstr;
 using lagm::core::parse_safetensors;
 using lagm::core::serialize_safetensors;
 using lagm::core::TensorDict;
+using ::testing::HasSubstr;
 
 namespace {
 
@@ -50,7 +50,8 @@ TEST(Safetensors, RoundTripsEveryDtypeAndMetadata) {
   dict.set("bool", torch::tensor({true, false, true}));
   dict.set("scalar", torch::tensor(3.5f));
   dict.set("empty", torch::empty({0, 4}));
-  const std::map<std::string, std::string> meta = {{"lagm", "{\"kind\": \"test\"}"}, {"format", "pt"}};
+  const std::map<std::string, std::string> meta = {{"lagm", "{\"kind\": \"test\"}"},
+                                                   {"format", "pt"}};
   const auto file = parse_safetensors(serialize_safetensors(dict, meta), "mem");
   EXPECT_EQ(file.metadata, meta);
   ASSERT_EQ(file.tensors.size(), dict.size());
@@ -82,7 +83,8 @@ TEST(Safetensors, WritesAtomicallyAndReadsBack) {
   const auto file = lagm::core::read_safetensors(path);
   EXPECT_TRUE(torch::equal(file.tensors.at("w"), dict.at("w")));
   for (const auto& e : std::filesystem::directory_iterator(dir))
-    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "temp file left behind";
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos)
+        << "temp file left behind";
   const auto header = lagm::core::read_safetensors_header(path);
   ASSERT_EQ(header.entries.size(), 1u);
   EXPECT_EQ(header.entries[0].dtype, "F32");
@@ -122,7 +124,8 @@ TEST(Safetensors, RejectsShapeByteCountMismatch) {
 
 TEST(Safetensors, RejectsOverlappingTensors) {
   auto bytes = make_file(R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},)"
-                         R"("b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})", "123456");
+                         R"("b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}})",
+                         "123456");
   EXPECT_THAT(error_of(bytes), HasSubstr("overlaps"));
 }
 
@@ -140,15 +143,18 @@ TEST(Safetensors, RejectsUnknownDtypeAndBadFields) {
               HasSubstr("not a non-negative integer"));
   EXPECT_THAT(error_of(make_file(R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[1,0]}})", "1")),
               HasSubstr("end before begin"));
-  EXPECT_THAT(error_of(make_file(R"({"a":{"dtype":"U8","shape":[1]}})", "1")), HasSubstr("data_offsets"));
-  EXPECT_THAT(error_of(make_file(R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"x":1}})", "1")),
-              HasSubstr("unknown field 'x'"));
+  EXPECT_THAT(error_of(make_file(R"({"a":{"dtype":"U8","shape":[1]}})", "1")),
+              HasSubstr("data_offsets"));
+  EXPECT_THAT(
+      error_of(make_file(R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"x":1}})", "1")),
+      HasSubstr("unknown field 'x'"));
   EXPECT_THAT(error_of(make_file(R"({"__metadata__":{"k":1}})", "")), HasSubstr("not a string"));
 }
 
 TEST(Safetensors, RejectsShapeWhoseByteCountOverflows) {
-  auto bytes = make_file(
-      R"({"a":{"dtype":"F64","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})", "12345678");
+  auto bytes =
+      make_file(R"({"a":{"dtype":"F64","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})",
+                "12345678");
   EXPECT_THAT(error_of(bytes), HasSubstr("too large"));
 }
 

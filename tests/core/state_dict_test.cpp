@@ -34,9 +34,9 @@ TEST(StateDict, FollowsPyTorchOrderOwnParamsThenBuffersThenChildren) {
   auto sd = lagm::core::state_dict(*m);
   std::vector<std::string> names;
   for (const auto& [n, t] : sd.items()) names.push_back(n);
-  EXPECT_EQ(names, (std::vector<std::string>{"scale", "table", "conv.weight", "conv.bias", "bn.weight",
-                                             "bn.bias", "bn.running_mean", "bn.running_var",
-                                             "bn.num_batches_tracked"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"scale", "table", "conv.weight", "conv.bias",
+                                             "bn.weight", "bn.bias", "bn.running_mean",
+                                             "bn.running_var", "bn.num_batches_tracked"}));
 }
 
 TEST(StateDict, LoadCopiesValuesByName) {

@@ -1,13 +1,13 @@
 // The remapping tables of the paper's data sets, entry by entry against the reference's tables.
-#include <gtest/gtest.h>
+#include "lagm/data/class_remaps.h"
 
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <fstream>
 
 #include "lagm/core/error.h"
 #include "lagm/core/numpy_random.h"
-#include "lagm/data/class_remaps.h"
 #include "test_support.h"
 
 namespace lagm::data {
@@ -19,10 +19,12 @@ std::vector<int> remap_all(const std::function<torch::Tensor(const torch::Tensor
 }
 
 TEST(ClassRemaps, CelebA19To8) {
-  // background skin nose eye_g l_eye r_eye l_brow r_brow l_ear r_ear mouth u_lip l_lip hair hat ear_r neck_l neck cloth
+  // background skin nose eye_g l_eye r_eye l_brow r_brow l_ear r_ear mouth u_lip l_lip hair hat
+  // ear_r neck_l neck cloth
   const std::vector<int> expected = {0, 4, 7, 4, 2, 2, 3, 3, 1, 1, 6, 6, 6, 5, 0, 0, 0, 0, 0};
   EXPECT_EQ(remap_all(remap_celeba_19_to_8, 19), expected);
-  EXPECT_EQ(class_list("celebA_8"), (std::vector<std::string>{"background", "ear", "eye", "eyebrow", "skin", "hair", "mouth", "nose"}));
+  EXPECT_EQ(class_list("celebA_8"), (std::vector<std::string>{"background", "ear", "eye", "eyebrow",
+                                                              "skin", "hair", "mouth", "nose"}));
   EXPECT_EQ(class_list("celebA_19").size(), 19u);
 }
 
@@ -46,10 +48,10 @@ TEST(ClassRemaps, CGPartCarSimplified) {
   // back_license_plate, back_right_door, back_right_wheel, back_right_window, back_windshield,
   // front_bumper, front_left_door, front_left_wheel, front_left_window, front_license_plate,
   // front_right_door, front_right_wheel, front_right_window, front_windshield, hood, left_frame,
-  // left_head_light, left_mirror, left_quarter_window, left_tail_light, right_frame, right_head_light,
-  // right_mirror, right_quarter_window, right_tail_light, roof, trunck.
-  const std::vector<int> v0 = {0, 1, 3, 12, 13, 7, 3, 12, 13, 14, 4, 3, 12, 13, 7, 3,
-                               12, 13, 14, 6, 2, 5, 8, 13, 10, 2, 5, 8, 13, 10, 9, 11};
+  // left_head_light, left_mirror, left_quarter_window, left_tail_light, right_frame,
+  // right_head_light, right_mirror, right_quarter_window, right_tail_light, roof, trunck.
+  const std::vector<int> v0 = {0,  1,  3,  12, 13, 7, 3, 12, 13, 14, 4, 3, 12, 13, 7, 3,
+                               12, 13, 14, 6,  2,  5, 8, 13, 10, 2,  5, 8, 13, 10, 9, 11};
   const std::vector<int> v1 = {0, 1, 2, 7, 8, 4, 2, 7, 8, 9, 1, 2, 7, 8, 4, 2,
                                7, 8, 9, 1, 1, 3, 5, 8, 6, 1, 3, 5, 8, 6, 1, 1};
   EXPECT_EQ(remap_all([](const torch::Tensor& t) { return remap_cgpart_car(t, 0); }, 32), v0);
@@ -65,9 +67,12 @@ TEST(ClassRemaps, CGPartCarSimplified) {
 
 TEST(NumpyShuffle, MatchesNumPyRandomShuffle) {
   const auto dir = lagm::test::fresh_temp_dir("np_shuffle");
-  ASSERT_EQ(lagm::test::run_python("import numpy as np\nnp.random.seed(0)\nx = list(range(1000))\nnp.random.shuffle(x)\n"
-                                   "open('" + (dir / "order.txt").string() + "', 'w').write(' '.join(map(str, x)))\n"),
-            0);
+  ASSERT_EQ(
+      lagm::test::run_python(
+          "import numpy as np\nnp.random.seed(0)\nx = list(range(1000))\nnp.random.shuffle(x)\n"
+          "open('" +
+          (dir / "order.txt").string() + "', 'w').write(' '.join(map(str, x)))\n"),
+      0);
   std::ifstream in(dir / "order.txt");
   std::vector<int64_t> expected;
   for (int64_t v; in >> v;) expected.push_back(v);

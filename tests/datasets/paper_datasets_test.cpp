@@ -1,20 +1,19 @@
 // The paper's loaders on small fixture trees in each real on-disk layout. A Python script (PIL +
 // NumPy, written from the spec's rules) builds the trees and the expected loader outputs; the C++
 // loaders must reproduce them exactly.
+#include "lagm/data/paper_datasets.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <torch/torch.h>
 
-#include <fstream>
-
 #include <filesystem>
+#include <fstream>
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
 #include "lagm/data/folder_dataset.h"
-#include "lagm/data/paper_datasets.h"
 #include "lagm/io/npy.h"
 #include "test_support.h"
 
@@ -33,7 +32,8 @@ class PaperDatasets : public ::testing::Test {
   static void expect_sample(const Sample& s, const std::string& name) {
     const auto img = io::read_npy(d("expected/" + name + "_img.npy"));
     const auto lbl = io::read_npy(d("expected/" + name + "_lbl.npy"));
-    const auto got = ((s.image + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).permute({1, 2, 0});
+    const auto got =
+        ((s.image + 1) * 127.5).round().clamp(0, 255).to(torch::kUInt8).permute({1, 2, 0});
     ASSERT_EQ(got.sizes(), img.sizes()) << name;
     EXPECT_TRUE(torch::equal(got, img.to(torch::kUInt8))) << name << ": image differs";
     ASSERT_EQ(s.label.sizes(), lbl.sizes()) << name;
@@ -92,13 +92,15 @@ TEST_F(PaperDatasets, PascalPartReadsSplitListsAndTestFolders) {
   PascalPartOptions o;
   o.img_size = lagm::data::ImageSize::square(32);
   PascalPartDataset train(d("pascal_part/horse/train"), o);
-  EXPECT_EQ(train.ids(), (std::vector<std::string>{"2008_000002_1", "2008_000001_0"}));  // list order
+  EXPECT_EQ(train.ids(),
+            (std::vector<std::string>{"2008_000002_1", "2008_000001_0"}));  // list order
   EXPECT_EQ(train.class_names()[3], "legs");
   expect_sample(train.get(0), "pascal_2008_000002_1");
   o.split = "test";
   o.max_size = 2;
   PascalPartDataset test(d("pascal_part/horse/train"), o);
-  EXPECT_EQ(test.ids(), (std::vector<std::string>{"2008_000001_0", "2008_000002_1"}));  // sorted, first 2
+  EXPECT_EQ(test.ids(),
+            (std::vector<std::string>{"2008_000001_0", "2008_000002_1"}));  // sorted, first 2
   expect_sample(test.get(0), "pascal_2008_000001_0");
 }
 
@@ -117,41 +119,61 @@ TEST_F(PaperDatasets, CGPartShufflesLikeNumPyAndRemaps) {
 }
 
 TEST_F(PaperDatasets, ReferenceKwargsOpenTheSameLoaders) {
-  const auto ds = open_dataset({{"class_name", "datasets.DatasetGANDataset"}, {"rootdir", d("dg")}, {"obj", "car"},
-                                {"split", "train"}, {"img_size", 32}, {"max_size", 16}},
+  const auto ds = open_dataset({{"class_name", "datasets.DatasetGANDataset"},
+                                {"rootdir", d("dg")},
+                                {"obj", "car"},
+                                {"split", "train"},
+                                {"img_size", 32},
+                                {"max_size", 16}},
                                "spec");
   EXPECT_EQ(ds->size(), 3u);
   expect_sample(ds->get(2), "dg_2");
-  const auto cel = open_dataset({{"class_name", "CelebAMaskDataset"}, {"rootdir", d("celeba")}, {"split", "train"},
-                                 {"img_size", 40}, {"limit_size", 2}, {"aug", false}, {"imageset_folder", "celeba_split"}},
+  const auto cel = open_dataset({{"class_name", "CelebAMaskDataset"},
+                                 {"rootdir", d("celeba")},
+                                 {"split", "train"},
+                                 {"img_size", 40},
+                                 {"limit_size", 2},
+                                 {"aug", false},
+                                 {"imageset_folder", "celeba_split"}},
                                 "spec");
   expect_sample(cel->get(0), "celeba_28000");
   try {
-    open_dataset({{"class_name", "CelebAMaskDataset"}, {"rootdir", d("celeba")}, {"aug", true}}, "cfg.json");
+    open_dataset({{"class_name", "CelebAMaskDataset"}, {"rootdir", d("celeba")}, {"aug", true}},
+                 "cfg.json");
     FAIL();
   } catch (const InputError& e) {
     EXPECT_THAT(e.what(), ::testing::HasSubstr("cfg.json.aug"));
   }
-  EXPECT_THROW(open_dataset({{"class_name", "PascalPart"}, {"rootdir", d("x")}, {"colour", 1}}, "s"), InputError);
+  EXPECT_THROW(
+      open_dataset({{"class_name", "PascalPart"}, {"rootdir", d("x")}, {"colour", 1}}, "s"),
+      InputError);
   EXPECT_THROW(open_dataset({{"class_name", "Imagenet"}}, "s"), InputError);
 }
 
-// The reference's loaders resize with PIL's resize((w, h)): a non-square img_size is [width, height].
+// The reference's loaders resize with PIL's resize((w, h)): a non-square img_size is [width,
+// height].
 TEST_F(PaperDatasets, NonSquareImgSizeIsWidthThenHeight) {
-  const auto cel = open_dataset({{"class_name", "CelebAMaskDataset"}, {"rootdir", d("celeba")}, {"img_size", {48, 32}},
+  const auto cel = open_dataset({{"class_name", "CelebAMaskDataset"},
+                                 {"rootdir", d("celeba")},
+                                 {"img_size", {48, 32}},
                                  {"limit_size", 1}},
                                 "spec");
   ASSERT_EQ(cel->get(0).label.sizes(), (std::vector<int64_t>{32, 48}));
   expect_sample(cel->get(0), "celeba_28000_48x32");
-  const auto dg = open_dataset({{"class_name", "DatasetGANDataset"}, {"rootdir", d("dg")}, {"img_size", {40, 24}}}, "spec");
+  const auto dg = open_dataset(
+      {{"class_name", "DatasetGANDataset"}, {"rootdir", d("dg")}, {"img_size", {40, 24}}}, "spec");
   expect_sample(dg->get(0), "dg_0_40x24");
-  const auto pascal = open_dataset({{"class_name", "PascalPart"}, {"rootdir", d("pascal_part/horse/train")},
+  const auto pascal = open_dataset({{"class_name", "PascalPart"},
+                                    {"rootdir", d("pascal_part/horse/train")},
                                     {"img_size", {36, 20}}},
                                    "spec");
   expect_sample(pascal->get(0), "pascal_2008_000002_1_36x20");
-  for (const nlohmann::json& bad : {nlohmann::json{48, 0}, nlohmann::json{48}, nlohmann::json(-1), nlohmann::json("48")}) {
+  for (const nlohmann::json& bad :
+       {nlohmann::json{48, 0}, nlohmann::json{48}, nlohmann::json(-1), nlohmann::json("48")}) {
     try {
-      open_dataset({{"class_name", "CelebAMaskDataset"}, {"rootdir", d("celeba")}, {"img_size", bad}}, "cfg.json");
+      open_dataset(
+          {{"class_name", "CelebAMaskDataset"}, {"rootdir", d("celeba")}, {"img_size", bad}},
+          "cfg.json");
       ADD_FAILURE() << bad.dump() << " accepted";
     } catch (const InputError& e) {
       EXPECT_THAT(e.what(), ::testing::HasSubstr("cfg.json.img_size")) << bad.dump();
@@ -161,8 +183,10 @@ TEST_F(PaperDatasets, NonSquareImgSizeIsWidthThenHeight) {
 
 TEST_F(PaperDatasets, DataExportWritesWhatTheLoaderReturns) {
   const std::string out = d("export_dg");
-  const std::string spec = R"({"class_name": "DatasetGANDataset", "rootdir": ")" + d("dg") + R"(", "img_size": 32})";
-  auto [code, msg] = lagm::test::run_command(std::string(LAGM_BINARY) + " data-export --data '" + spec + "' --out " + out);
+  const std::string spec =
+      R"({"class_name": "DatasetGANDataset", "rootdir": ")" + d("dg") + R"(", "img_size": 32})";
+  auto [code, msg] = lagm::test::run_command(std::string(LAGM_BINARY) + " data-export --data '" +
+                                             spec + "' --out " + out);
   ASSERT_EQ(code, 0) << msg;
   EXPECT_THAT(msg, ::testing::HasSubstr("3 samples, 20 classes"));
   FolderDataset exported(out);
@@ -173,11 +197,13 @@ TEST_F(PaperDatasets, DataExportWritesWhatTheLoaderReturns) {
   expect_sample(exported.get(1), "dg_2");
   // Bad data: a missing label file is named; --skip-bad goes on with a count.
   fs::remove(d("export_dg/seg/image_2.png"));
-  std::tie(code, msg) = lagm::test::run_command(std::string(LAGM_BINARY) + " data-export --data " + out + " --out " + d("export2"));
+  std::tie(code, msg) = lagm::test::run_command(std::string(LAGM_BINARY) + " data-export --data " +
+                                                out + " --out " + d("export2"));
   EXPECT_EQ(code, 2);
   EXPECT_THAT(msg, ::testing::HasSubstr("image_2.png"));
   std::tie(code, msg) =
-      lagm::test::run_command(std::string(LAGM_BINARY) + " data-export --skip-bad --data " + out + " --out " + d("export3"));
+      lagm::test::run_command(std::string(LAGM_BINARY) + " data-export --skip-bad --data " + out +
+                              " --out " + d("export3"));
   EXPECT_EQ(code, 0) << msg;
   EXPECT_THAT(msg, ::testing::HasSubstr("2 samples, 20 classes, 1 skipped"));
 }

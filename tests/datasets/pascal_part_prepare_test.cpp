@@ -1,9 +1,10 @@
 // lagm prepare-pascal-part on a fixture VOC2010 + PASCAL-Part tree. A Python script (SciPy writes
-// the MAT v5 files, compressed and not; PIL writes JPEGs) builds the tree and, from the reference's rules,
-// the expected crops; the C++ preparation must reproduce every pixel, every
-// crop name and both split lists.
-#include <gtest/gtest.h>
+// the MAT v5 files, compressed and not; PIL writes JPEGs) builds the tree and, from the reference's
+// rules, the expected crops; the C++ preparation must reproduce every pixel, every crop name and
+// both split lists.
+#include "lagm/data/pascal_part_prepare.h"
 
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -14,7 +15,6 @@
 #include "lagm/core/error.h"
 #include "lagm/data/paper_datasets.h"
 #include "lagm/data/pascal_part_annotation.h"
-#include "lagm/data/pascal_part_prepare.h"
 #include "lagm/io/image.h"
 #include "lagm/io/npy.h"
 #include "test_support.h"
@@ -38,7 +38,8 @@ std::vector<std::string> stems_in(const fs::path& dir) {
   return out;
 }
 
-// A build without matio (LAGM_WITH_MATIO=OFF) cannot read .mat files; those tests are skipped there.
+// A build without matio (LAGM_WITH_MATIO=OFF) cannot read .mat files; those tests are skipped
+// there.
 #define SKIP_WITHOUT_MATIO() \
   if (!LAGM_HAVE_MATIO) GTEST_SKIP() << "built without matio"
 
@@ -68,14 +69,16 @@ nlohmann::json PascalPartPrepare::summary_;
 TEST_F(PascalPartPrepare, PartMapsMatchTheSpecForEveryPositiveImage) {
   const auto seg_dir = dir_ / "prepared" / "horse" / "train" / "SegmentationPart";
   const auto stems = stems_in(seg_dir);
-  // 4 special images with a horse + 40 strips; 2008_000005 (no horse) and the -1/0 entries are absent.
+  // 4 special images with a horse + 40 strips; 2008_000005 (no horse) and the -1/0 entries are
+  // absent.
   ASSERT_EQ(stems.size(), 44u);
   for (const auto& s : stems) {
     const auto expected = io::read_npy((dir_ / "expected" / ("train_seg_" + s + ".npy")).string());
     EXPECT_TRUE(torch::equal(io::read_mask_png((seg_dir / (s + ".png")).string()), expected)) << s;
     EXPECT_TRUE(fs::exists(dir_ / "prepared" / "horse" / "train" / "Annotations" / (s + ".xml")));
   }
-  EXPECT_EQ(stems_in(dir_ / "prepared" / "horse" / "test" / "SegmentationPart"), std::vector<std::string>{"2010_000001"});
+  EXPECT_EQ(stems_in(dir_ / "prepared" / "horse" / "test" / "SegmentationPart"),
+            std::vector<std::string>{"2010_000001"});
 }
 
 TEST_F(PascalPartPrepare, CropsMatchPixelForPixel) {
@@ -85,19 +88,28 @@ TEST_F(PascalPartPrepare, CropsMatchPixelForPixel) {
     ASSERT_EQ(stems_in(root / "CroppedImages"), expected) << split;
     ASSERT_EQ(stems_in(root / "CroppedSegmentation"), expected) << split;
     for (const auto& c : expected) {
-      const auto e_img = io::read_npy((dir_ / "expected" / (split + "_crop_img_" + c + ".npy")).string());
-      const auto e_seg = io::read_npy((dir_ / "expected" / (split + "_crop_seg_" + c + ".npy")).string());
-      EXPECT_TRUE(torch::equal(io::read_image((root / "CroppedImages" / (c + ".png")).string()), e_img)) << c;
-      EXPECT_TRUE(torch::equal(io::read_mask_png((root / "CroppedSegmentation" / (c + ".png")).string()), e_seg)) << c;
+      const auto e_img =
+          io::read_npy((dir_ / "expected" / (split + "_crop_img_" + c + ".npy")).string());
+      const auto e_seg =
+          io::read_npy((dir_ / "expected" / (split + "_crop_seg_" + c + ".npy")).string());
+      EXPECT_TRUE(
+          torch::equal(io::read_image((root / "CroppedImages" / (c + ".png")).string()), e_img))
+          << c;
+      EXPECT_TRUE(torch::equal(
+          io::read_mask_png((root / "CroppedSegmentation" / (c + ".png")).string()), e_seg))
+          << c;
     }
   }
 }
 
 TEST_F(PascalPartPrepare, FiltersFollowTheReferenceRules) {
   const auto crops = summary_["train"].get<std::vector<std::string>>();
-  auto has = [&](const std::string& c) { return std::find(crops.begin(), crops.end(), c) != crops.end(); };
+  auto has = [&](const std::string& c) {
+    return std::find(crops.begin(), crops.end(), c) != crops.end();
+  };
   EXPECT_TRUE(has("2008_000001_0"));
-  // Overlap 4.3 % of the enclosing box: both kept; the small horse (index 1) is not, yet numbers stay.
+  // Overlap 4.3 % of the enclosing box: both kept; the small horse (index 1) is not, yet numbers
+  // stay.
   EXPECT_TRUE(has("2008_000002_0"));
   EXPECT_FALSE(has("2008_000002_1"));
   EXPECT_TRUE(has("2008_000002_2"));
@@ -120,8 +132,10 @@ TEST_F(PascalPartPrepare, FirstHundredEightyTrainCropsFormTheTrainList) {
   const auto crops = summary_["train"].get<std::vector<std::string>>();
   ASSERT_GT(crops.size(), 180u);
   const auto root = dir_ / "prepared" / "horse" / "train";
-  EXPECT_EQ(lines_of(root / "train_set.txt"), std::vector<std::string>(crops.begin(), crops.begin() + 180));
-  EXPECT_EQ(lines_of(root / "val_set.txt"), std::vector<std::string>(crops.begin() + 180, crops.end()));
+  EXPECT_EQ(lines_of(root / "train_set.txt"),
+            std::vector<std::string>(crops.begin(), crops.begin() + 180));
+  EXPECT_EQ(lines_of(root / "val_set.txt"),
+            std::vector<std::string>(crops.begin() + 180, crops.end()));
   // The prepared tree is what the loader reads.
   PascalPartOptions lo;
   lo.split = "val";
@@ -140,15 +154,17 @@ TEST_F(PascalPartPrepare, StatsFilesDescribeTheOutput) {
   std::ifstream(dir_ / "prepared" / "horse" / "train" / "cropped_stats.json") >> cropped;
   EXPECT_EQ(stats["indexs"].size(), 44u);
   EXPECT_EQ(stats["part_class"][0][0].size(), 6u);  // the loader's num_class
-  EXPECT_EQ(stats["single_class"][0], false);        // 2008_000001 has a person
-  EXPECT_EQ(cropped["indexs"].get<std::vector<std::string>>(), summary_["train"].get<std::vector<std::string>>());
+  EXPECT_EQ(stats["single_class"][0], false);       // 2008_000001 has a person
+  EXPECT_EQ(cropped["indexs"].get<std::vector<std::string>>(),
+            summary_["train"].get<std::vector<std::string>>());
 }
 
 TEST(PascalPartTables, EveryPartNameMapsToItsCompactClass) {
-  for (const char* p : {"head", "leye", "reye", "lear", "rear", "muzzle"}) EXPECT_EQ(part_id("horse", p), 1) << p;
+  for (const char* p : {"head", "leye", "reye", "lear", "rear", "muzzle"})
+    EXPECT_EQ(part_id("horse", p), 1) << p;
   EXPECT_EQ(part_id("horse", "torso"), 2);
-  for (const char* p : {"lfuleg", "lflleg", "rfuleg", "rflleg", "lbuleg", "lblleg", "rbuleg", "rblleg", "lfho", "rfho",
-                        "lbho", "rbho"})
+  for (const char* p : {"lfuleg", "lflleg", "rfuleg", "rflleg", "lbuleg", "lblleg", "rbuleg",
+                        "rblleg", "lfho", "rfho", "lbho", "rbho"})
     EXPECT_EQ(part_id("horse", p), 3) << p;
   EXPECT_EQ(part_id("horse", "neck"), 4);
   EXPECT_EQ(part_id("horse", "tail"), 5);
@@ -183,7 +199,8 @@ TEST(PascalPartGeometry, SquareBoxClampsTheCentreAndClipsToTheImage) {
 }
 
 TEST(PascalPartGeometry, OverlapIsIntersectionOverTheEnclosingBox) {
-  const std::vector<VocObject> boxes = {{"h", 1, 1, 100, 100}, {"h", 66, 66, 165, 165}, {"h", 300, 300, 310, 310}};
+  const std::vector<VocObject> boxes = {
+      {"h", 1, 1, 100, 100}, {"h", 66, 66, 165, 165}, {"h", 300, 300, 310, 310}};
   const auto m = mutual_box_overlap(boxes);
   EXPECT_DOUBLE_EQ(m[0], 0.0);
   EXPECT_NEAR(m[1], 34.0 * 34.0 / (164.0 * 164.0), 1e-12);
@@ -202,13 +219,15 @@ TEST(PascalPartAnnotation, MissingOrForeignFilesNameTheFile) {
   }
   std::ofstream(dir / "junk.mat") << "this is not a MAT file at all, just some words";
   EXPECT_THROW(read_pascal_part_annotation((dir / "junk.mat").string()), InputError);
-  ASSERT_EQ(lagm::test::run_python("from scipy.io import savemat\nimport numpy as np\nsavemat('" + (dir / "other.mat").string() +
-                                   "', {'x': np.zeros((2, 2))})\n"), 0);
+  ASSERT_EQ(lagm::test::run_python("from scipy.io import savemat\nimport numpy as np\nsavemat('" +
+                                   (dir / "other.mat").string() + "', {'x': np.zeros((2, 2))})\n"),
+            0);
   try {
     read_pascal_part_annotation((dir / "other.mat").string());
     FAIL() << "no throw";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("other.mat: no variable 'anno'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("other.mat: no variable 'anno'"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -216,7 +235,8 @@ TEST(PascalPartAnnotation, MissingOrForeignFilesNameTheFile) {
 // lookup by name inside the reader; now it is an InputError naming the file.
 TEST(PascalPartAnnotation, CorruptStructFromFuzzingIsAnInputError) {
   SKIP_WITHOUT_MATIO();
-  const std::string path = std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/pascal_part_mat/corrupt_field_names.mat";
+  const std::string path =
+      std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/pascal_part_mat/corrupt_field_names.mat";
   try {
     read_pascal_part_annotation(path);
     FAIL() << "no throw";
@@ -230,34 +250,43 @@ TEST(PascalPartAnnotation, CorruptStructFromFuzzingIsAnInputError) {
 // valid compressed annotation (as PASCAL-Part ships them) still reads.
 TEST(PascalPartAnnotation, DeclaredSizesAreCheckedBeforeMatioAllocates) {
   SKIP_WITHOUT_MATIO();
-  const std::string path = std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/pascal_part_mat/huge_struct_array.mat";
+  const std::string path =
+      std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/pascal_part_mat/huge_struct_array.mat";
   try {
     read_pascal_part_annotation(path);
     FAIL() << "no throw";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(path + ": corrupt or unsupported MAT file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path + ": corrupt or unsupported MAT file"),
+              std::string::npos)
+        << e.what();
   }
   const auto dir = lagm::test::fresh_temp_dir("pascal_part_compressed_mat");
   const std::string good = (dir / "good.mat").string();
-  ASSERT_EQ(lagm::test::run_python("from scipy.io import savemat\nimport numpy as np\n"
-                                   "m = np.zeros((30, 20), np.uint8); m[3:9, 4:7] = 1\n"
-                                   "parts = np.zeros((1, 2), dtype=[('part_name', 'O'), ('mask', 'O')])\n"
-                                   "parts[0, 0]['part_name'] = 'head'; parts[0, 0]['mask'] = m\n"
-                                   "parts[0, 1]['part_name'] = 'tail'; parts[0, 1]['mask'] = 1 - m\n"
-                                   "objs = np.zeros((1, 1), dtype=[('class', 'O'), ('class_ind', 'O'), ('mask', 'O'), ('parts', 'O')])\n"
-                                   "objs[0, 0]['class'] = 'horse'; objs[0, 0]['class_ind'] = 13; objs[0, 0]['mask'] = m\n"
-                                   "objs[0, 0]['parts'] = parts\n"
-                                   "savemat('" + good + "', {'anno': {'imname': 'a', 'objects': objs}}, do_compression=True)\n"),
-            0);
+  ASSERT_EQ(
+      lagm::test::run_python(
+          "from scipy.io import savemat\nimport numpy as np\n"
+          "m = np.zeros((30, 20), np.uint8); m[3:9, 4:7] = 1\n"
+          "parts = np.zeros((1, 2), dtype=[('part_name', 'O'), ('mask', 'O')])\n"
+          "parts[0, 0]['part_name'] = 'head'; parts[0, 0]['mask'] = m\n"
+          "parts[0, 1]['part_name'] = 'tail'; parts[0, 1]['mask'] = 1 - m\n"
+          "objs = np.zeros((1, 1), dtype=[('class', 'O'), ('class_ind', 'O'), ('mask', 'O'), "
+          "('parts', 'O')])\n"
+          "objs[0, 0]['class'] = 'horse'; objs[0, 0]['class_ind'] = 13; objs[0, 0]['mask'] = m\n"
+          "objs[0, 0]['parts'] = parts\n"
+          "savemat('" +
+          good + "', {'anno': {'imname': 'a', 'objects': objs}}, do_compression=True)\n"),
+      0);
   const auto anno = read_pascal_part_annotation(good);
   ASSERT_EQ(anno.objects.size(), 1u);
   ASSERT_EQ(anno.objects[0].parts.size(), 2u);
   EXPECT_EQ(anno.objects[0].parts[1].first, "tail");
-  // Truncating the valid file anywhere after its header is refused with the file named, never a crash.
+  // Truncating the valid file anywhere after its header is refused with the file named, never a
+  // crash.
   const std::string bytes = lagm::core::read_file(good);
   for (size_t cut : {size_t{130}, bytes.size() / 2, bytes.size() - 3}) {
     const std::string truncated = (dir / ("cut" + std::to_string(cut) + ".mat")).string();
-    std::ofstream(truncated, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(cut));
+    std::ofstream(truncated, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(cut));
     try {
       read_pascal_part_annotation(truncated);
       ADD_FAILURE() << "a file cut at " << cut << " was read";
@@ -276,12 +305,15 @@ namespace {
 // Without matio a .mat file is refused with the reason, after the checks that need no matio.
 TEST(PascalPartAnnotation, WithoutMatioAFileIsRefusedWithTheReason) {
   if (LAGM_HAVE_MATIO) GTEST_SKIP() << "built with matio";
-  const std::string path = std::string(LAGM_SOURCE_DIR) + "/fuzz/corpus/pascal_part_mat/horse_plain.mat";
+  const std::string path =
+      std::string(LAGM_SOURCE_DIR) + "/fuzz/corpus/pascal_part_mat/horse_plain.mat";
   try {
     read_pascal_part_annotation(path);
     FAIL() << "no error";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("horse_plain.mat: this lagm was built without matio"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("horse_plain.mat: this lagm was built without matio"),
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -290,11 +322,12 @@ TEST(PascalPartPrepareCli, UnknownPartNamesTheFileAndExitsWithTwo) {
   SKIP_WITHOUT_MATIO();
   const auto dir = lagm::test::fresh_temp_dir("pascal_part_cli");
   ASSERT_EQ(lagm::test::run_python_file("pascal_part_unknown_part", {dir.string()}), 0);
-  const auto [code, output] = lagm::test::run_command(std::string(LAGM_BINARY) + " prepare-pascal-part --voc " +
-                                                      (dir / "VOC").string() + " --obj horse --out " +
-                                                      (dir / "out").string() + " 2>&1");
+  const auto [code, output] = lagm::test::run_command(
+      std::string(LAGM_BINARY) + " prepare-pascal-part --voc " + (dir / "VOC").string() +
+      " --obj horse --out " + (dir / "out").string() + " 2>&1");
   EXPECT_EQ(code, 2) << output;
-  EXPECT_NE(output.find("a.mat: part 'lhorn' is not in the horse part table"), std::string::npos) << output;
+  EXPECT_NE(output.find("a.mat: part 'lhorn' is not in the horse part table"), std::string::npos)
+      << output;
 }
 
 }  // namespace

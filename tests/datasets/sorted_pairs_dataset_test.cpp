@@ -2,7 +2,6 @@
 // paired by position; 3-D labels take [:, :, 0]; astype(uint8); no clean-up. A Python script (PIL +
 // NumPy, from the reference loader's rules) writes the folder and the expected samples.
 #include <gtest/gtest.h>
-
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -37,8 +36,10 @@ TEST_F(SortedPairs, EverySampleEqualsTheSpecTranscription) {
   ASSERT_EQ(ds.size(), 12u);
   for (size_t k = 0; k < ds.size(); ++k) {
     const auto s = ds.get(k);
-    const auto e_img = io::read_npy((dir_ / "expected" / (std::to_string(k) + "_img.npy")).string());
-    const auto e_lbl = io::read_npy((dir_ / "expected" / (std::to_string(k) + "_lbl.npy")).string());
+    const auto e_img =
+        io::read_npy((dir_ / "expected" / (std::to_string(k) + "_img.npy")).string());
+    const auto e_lbl =
+        io::read_npy((dir_ / "expected" / (std::to_string(k) + "_lbl.npy")).string());
     const auto img_u8 = ((s.image + 1) * 127.5).round().to(torch::kUInt8).permute({1, 2, 0});
     EXPECT_TRUE(torch::equal(img_u8, e_img)) << k;
     EXPECT_TRUE(torch::equal(s.label, e_lbl)) << k;
@@ -56,8 +57,9 @@ TEST_F(SortedPairs, OpensFromAFolderPathWithTheModelsClassCount) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("classes"), std::string::npos) << e.what();
   }
-  auto named = open_dataset({{"class_name", "SortedPairs"}, {"path", (dir_ / "test").string()}, {"classes", "dg_car_20"}},
-                            "spec");
+  auto named = open_dataset(
+      {{"class_name", "SortedPairs"}, {"path", (dir_ / "test").string()}, {"classes", "dg_car_20"}},
+      "spec");
   EXPECT_EQ(named->class_names()[3], "car_body");
   // Too few classes for the labels: the label file is named.
   auto small = open_dataset((dir_ / "test").string(), "--data", false, 2);
@@ -65,7 +67,9 @@ TEST_F(SortedPairs, OpensFromAFolderPathWithTheModelsClassCount) {
     small->get(0);
     FAIL() << "no throw";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("image_mask0.npy: class index 3 out of range"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("image_mask0.npy: class index 3 out of range"),
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -77,7 +81,8 @@ TEST_F(SortedPairs, UnpairedFilesAreAnError) {
     open_dataset(d.string(), "--data", false, 4);
     FAIL() << "no throw";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("12 images but 11 .npy labels"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("12 images but 11 .npy labels"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -95,7 +100,8 @@ TEST_F(SortedPairs, SkipBadLeavesOutSamplesThatFailToLoad) {
   EXPECT_EQ(ds->size(), 10u);
   EXPECT_EQ(ds->skipped(), 2u);
   EXPECT_EQ(ds->ids()[0], "image_0");
-  EXPECT_EQ(ds->ids()[1], "image_10");  // name order: image_0, image_1 (bad), image_10, image_11, image_2 (bad)
+  EXPECT_EQ(ds->ids()[1],
+            "image_10");  // name order: image_0, image_1 (bad), image_10, image_11, image_2 (bad)
   EXPECT_EQ(ds->ids()[3], "image_3");
   EXPECT_EQ(ds->get(3).id, "image_3");
 }

@@ -16,7 +16,8 @@ lagm::demo::DemoResult result(double miou, double eyes, double quality_eyes) {
   a.metrics.fg_mean_iou = eyes;
   a.metrics.pixel_accuracy = 0.9;
   a.metrics.iou = {0.9, eyes};
-  a.annotator_quality = {{"vs_oracle", {{"fg_mIoU", quality_eyes}, {"per_class_iou", {0.95, quality_eyes}}}}};
+  a.annotator_quality = {
+      {"vs_oracle", {{"fg_mIoU", quality_eyes}, {"per_class_iou", {0.95, quality_eyes}}}}};
   r.arms.push_back(a);
   lagm::demo::ArmResult b = a;
   b.name = "few_label";
@@ -29,7 +30,8 @@ lagm::demo::DemoResult result(double miou, double eyes, double quality_eyes) {
 
 TEST(DemoSeeds, SummaryHasMeanAndSampleStdPerArmAndClass) {
   lagm::demo::DemoOptions o;
-  const auto j = lagm::demo::summarize_seeds(o, {0, 1, 2}, {result(0.5, 0.2, 0.4), result(0.6, 0.4, 0.5), result(0.7, 0.0, 0.6)});
+  const auto j = lagm::demo::summarize_seeds(
+      o, {0, 1, 2}, {result(0.5, 0.2, 0.4), result(0.6, 0.4, 0.5), result(0.7, 0.0, 0.6)});
   const auto& gm = j.at("methods").at("gradient_matching");
   EXPECT_NEAR(gm.at("mIoU").at("mean").get<double>(), 0.6, 1e-12);
   EXPECT_NEAR(gm.at("mIoU").at("std").get<double>(), 0.1, 1e-12);  // sample std of 0.5, 0.6, 0.7

@@ -26,8 +26,8 @@ TEST(CheckpointSelection, AnnotatorRunTakesTheFirstMaximum) {
     char name[32];
     std::snprintf(name, sizeof name, "snapshots/%06d.safetensors", it);
     std::ofstream(d / name) << "x";
-    m << "{\"iteration\": " << it << ", \"results\": {\"mIoU\": 0.5, \"fg_mIoU\": " << fg << "}, \"snapshot\": \"" << name
-      << "\"}\n";
+    m << "{\"iteration\": " << it << ", \"results\": {\"mIoU\": 0.5, \"fg_mIoU\": " << fg
+      << "}, \"snapshot\": \"" << name << "\"}\n";
   }
   m.close();
   const auto s = best_validation_checkpoint(d.string());
@@ -43,7 +43,8 @@ TEST(CheckpointSelection, SegmenterFolderMapsEpochsToCheckpoints) {
     char name[40];
     std::snprintf(name, sizeof name, "segmenter-%03d.safetensors", e);
     std::ofstream(d / name) << "x";
-    m << "{\"epoch\": " << e << ", \"mIoU\": 0.1, \"fg_mIoU\": " << (e == 1 ? 0.7 : 0.2) << ", \"pACC\": 0.9}\n";
+    m << "{\"epoch\": " << e << ", \"mIoU\": 0.1, \"fg_mIoU\": " << (e == 1 ? 0.7 : 0.2)
+      << ", \"pACC\": 0.9}\n";
   }
   m.close();
   const auto s = best_validation_checkpoint(d.string());
@@ -54,7 +55,8 @@ TEST(CheckpointSelection, SegmenterFolderMapsEpochsToCheckpoints) {
     best_validation_checkpoint(d.string());
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("segmenter-001.safetensors: the best validation checkpoint is missing"));
+    EXPECT_THAT(e.what(),
+                HasSubstr("segmenter-001.safetensors: the best validation checkpoint is missing"));
   }
 }
 

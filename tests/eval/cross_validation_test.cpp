@@ -1,14 +1,14 @@
 // The --cv protocol on hand-made per-image confusion matrices: folds, strict '>',
 // remainder in the test part, mean and population std.
-#include <gtest/gtest.h>
+#include "lagm/eval/cross_validation.h"
 
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
 
 #include "fixtures.h"
 #include "lagm/data/folder_dataset.h"
-#include "lagm/eval/cross_validation.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/models/segmenter.h"
 #include "test_support.h"
@@ -18,7 +18,8 @@ namespace {
 
 TEST(CrossValidation, SelectsByStrictlyBetterValidationMIoUPerFold) {
   // Two classes, one pixel of each per image. "right": both pixels correct; "wrong": both swapped.
-  const auto right = torch::tensor({{1, 0}, {0, 1}}, torch::kInt64), wrong = torch::tensor({{0, 1}, {1, 0}}, torch::kInt64);
+  const auto right = torch::tensor({{1, 0}, {0, 1}}, torch::kInt64),
+             wrong = torch::tensor({{0, 1}, {1, 0}}, torch::kInt64);
   std::vector<std::vector<torch::Tensor>> counts(2);
   for (int i = 0; i < 10; ++i) {
     counts[0].push_back(i < 5 ? right : wrong);  // checkpoint 0 is right on images 0-4
@@ -38,7 +39,8 @@ TEST(CrossValidation, SelectsByStrictlyBetterValidationMIoUPerFold) {
 TEST(CrossValidation, NoCheckpointAboveZeroGivesZero) {
   const auto wrong = torch::tensor({{0, 1}, {1, 0}}, torch::kInt64);
   std::vector<std::vector<torch::Tensor>> counts = {std::vector<torch::Tensor>(7, wrong)};
-  const auto r = cross_validate(counts, 5);  // fold = 1 image; images 5 and 6 are always in the test part
+  const auto r =
+      cross_validate(counts, 5);  // fold = 1 image; images 5 and 6 are always in the test part
   EXPECT_EQ(r.fold_checkpoint, std::vector<int64_t>(5, -1));
   EXPECT_EQ(r.mean, 0.0);
 }

@@ -1,9 +1,8 @@
 // Region counting and class histograms used by `lagm gan-quality`.
-#include <gtest/gtest.h>
-
-#include <torch/torch.h>
-
 #include "lagm/eval/part_statistics.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
 
 namespace lagm::eval {
 namespace {

@@ -1,7 +1,6 @@
 // The discriminator (reference names, minibatch stddev, R1's double backward) and the GAN
 // trainer (outputs, bit-exact resume).
 #include <gtest/gtest.h>
-
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -114,7 +113,8 @@ TEST(GanTrainer, WritesALoadableGeneratorAndStats) {
   const auto r = train_gan(tiny_config(0.016), dir.string(), torch::kCPU);
   EXPECT_EQ(r.images_shown, 16);
   EXPECT_TRUE(std::isfinite(r.last_loss_g) && std::isfinite(r.last_loss_d));
-  for (const char* f : {"generator.safetensors", "train_state.safetensors", "samples-000000.png", "config.json"})
+  for (const char* f :
+       {"generator.safetensors", "train_state.safetensors", "samples-000000.png", "config.json"})
     EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
   std::ifstream stats(dir / "stats.jsonl");
   std::string line;
@@ -131,7 +131,8 @@ TEST(GanTrainer, WritesALoadableGeneratorAndStats) {
 }
 
 TEST(GanTrainer, ResumeContinuesBitForBit) {
-  const auto whole = lagm::test::fresh_temp_dir("gan_whole"), parts = lagm::test::fresh_temp_dir("gan_parts");
+  const auto whole = lagm::test::fresh_temp_dir("gan_whole"),
+             parts = lagm::test::fresh_temp_dir("gan_parts");
   train_gan(tiny_config(0.032), whole.string(), torch::kCPU);
   train_gan(tiny_config(0.016), parts.string(), torch::kCPU);
   torch::manual_seed(999);  // the resumed run must not depend on the process RNG state
@@ -140,7 +141,8 @@ TEST(GanTrainer, ResumeContinuesBitForBit) {
   const auto a = core::read_safetensors((whole / "train_state.safetensors").string());
   const auto b = core::read_safetensors((parts / "train_state.safetensors").string());
   ASSERT_EQ(a.tensors.size(), b.tensors.size());
-  for (const auto& [name, t] : a.tensors.items()) EXPECT_TRUE(torch::equal(t, b.tensors.at(name))) << name;
+  for (const auto& [name, t] : a.tensors.items())
+    EXPECT_TRUE(torch::equal(t, b.tensors.at(name))) << name;
   // Training moved G, and G_ema lags behind it.
   const auto& g = a.tensors.at("G.synthesis.b16.conv1.weight");
   EXPECT_FALSE(torch::equal(g, a.tensors.at("G_ema.synthesis.b16.conv1.weight")));

@@ -1,5 +1,5 @@
-// Runs every case of tests/golden/reference whose kind this build implements, one test per case, with the
-// tolerances of the case's own case.json.
+// Runs every case of tests/golden/reference whose kind this build implements, one test per case,
+// with the tolerances of the case's own case.json.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -45,7 +45,8 @@ TEST_P(GoldenCase, MatchesReference) {
   ASSERT_TRUE(report.error.empty()) << dir << ": " << report.error;
   ASSERT_FALSE(report.comparisons.empty());
   for (const auto& c : report.comparisons)
-    EXPECT_TRUE(c.pass) << c.name << ": max_abs " << c.max_abs << " max_rel " << c.max_rel << " tol " << c.tolerance;
+    EXPECT_TRUE(c.pass) << c.name << ": max_abs " << c.max_abs << " max_rel " << c.max_rel
+                        << " tol " << c.tolerance;
 }
 
 INSTANTIATE_TEST_SUITE_P(Shared, GoldenCase, ::testing::ValuesIn(supported_cases()),

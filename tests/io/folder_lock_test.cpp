@@ -1,10 +1,9 @@
 // One writer per output folder, and resumed runs that never repeat a metrics line.
 #include "lagm/io/folder_lock.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -65,10 +64,12 @@ TEST(FolderLock, TheLockOfAKilledProcessIsTakenOver) {
 
 TEST(RunDirectory, TruncateJsonlKeepsTheSavedLinesOnly) {
   const auto path = (lagm::test::fresh_temp_dir("jsonl") / "metrics-val.jsonl").string();
-  lagm::core::write_file_atomic(path, "{\"epoch\":0,\"mIoU\":0.1}\n{\"epoch\":1,\"mIoU\":0.2}\n"
-                                      "{\"epoch\":2,\"mIoU\":0.3}\n{\"epoch\":2,\"mI");  // cut by a crash
+  lagm::core::write_file_atomic(path,
+                                "{\"epoch\":0,\"mIoU\":0.1}\n{\"epoch\":1,\"mIoU\":0.2}\n"
+                                "{\"epoch\":2,\"mIoU\":0.3}\n{\"epoch\":2,\"mI");  // cut by a crash
   lagm::io::truncate_jsonl_after(path, "epoch", 1);
-  EXPECT_EQ(lagm::core::read_file(path), "{\"epoch\":0,\"mIoU\":0.1}\n{\"epoch\":1,\"mIoU\":0.2}\n");
+  EXPECT_EQ(lagm::core::read_file(path),
+            "{\"epoch\":0,\"mIoU\":0.1}\n{\"epoch\":1,\"mIoU\":0.2}\n");
   EXPECT_NO_THROW(lagm::io::truncate_jsonl_after(path + ".absent", "epoch", 1));
 }
 

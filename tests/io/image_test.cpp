@@ -27,21 +27,26 @@ TEST(Image, MaskRoundTripKeepsIndicesAndUsesVocPalette) {
   lagm::io::write_mask_png(path, mask);
   EXPECT_TRUE(torch::equal(lagm::io::read_mask_png(path), mask));
   // PIL sees a P-mode image whose indices are the classes and whose palette is VOC's.
-  ASSERT_EQ(lagm::test::run_python(
-                "from PIL import Image\nimport numpy as np\n"
-                "im = Image.open('" + path + "')\nassert im.mode == 'P', im.mode\n"
-                "a = np.array(im)\nassert a.shape == (9, 5)\nassert a[0,0] == 255\n"
-                "p = im.getpalette()\nassert p[3:6] == [128, 0, 0], p[:9]\nassert p[6:9] == [0, 128, 0]\n"
-                "assert p[45:48] == [192, 128, 128], p[45:48]\n"),
-            0);
+  ASSERT_EQ(
+      lagm::test::run_python(
+          "from PIL import Image\nimport numpy as np\n"
+          "im = Image.open('" +
+          path +
+          "')\nassert im.mode == 'P', im.mode\n"
+          "a = np.array(im)\nassert a.shape == (9, 5)\nassert a[0,0] == 255\n"
+          "p = im.getpalette()\nassert p[3:6] == [128, 0, 0], p[:9]\nassert p[6:9] == [0, 128, 0]\n"
+          "assert p[45:48] == [192, 128, 128], p[45:48]\n"),
+      0);
 }
 
 TEST(Image, VocPaletteMatchesKnownColours) {
   const auto& p = lagm::io::voc_palette();
   EXPECT_EQ((std::array<int, 3>{p[0], p[1], p[2]}), (std::array<int, 3>{0, 0, 0}));
   EXPECT_EQ((std::array<int, 3>{p[3], p[4], p[5]}), (std::array<int, 3>{128, 0, 0}));
-  EXPECT_EQ((std::array<int, 3>{p[60], p[61], p[62]}), (std::array<int, 3>{0, 64, 128}));  // class 20
-  EXPECT_EQ((std::array<int, 3>{p[765], p[766], p[767]}), (std::array<int, 3>{224, 224, 192}));  // 255
+  EXPECT_EQ((std::array<int, 3>{p[60], p[61], p[62]}),
+            (std::array<int, 3>{0, 64, 128}));  // class 20
+  EXPECT_EQ((std::array<int, 3>{p[765], p[766], p[767]}),
+            (std::array<int, 3>{224, 224, 192}));  // 255
 }
 
 TEST(Image, ReadsGrayRgbaPaletteAndJpegLikePil) {
@@ -50,7 +55,9 @@ TEST(Image, ReadsGrayRgbaPaletteAndJpegLikePil) {
   // PIL writes each kind of file and its own convert('RGB') decoding as a plain RGB PNG.
   ASSERT_EQ(lagm::test::run_python(
                 "from PIL import Image\nimport numpy as np\nrng = np.random.RandomState(0)\n"
-                "d = '" + d + "'\n"
+                "d = '" +
+                d +
+                "'\n"
                 "rgb = rng.randint(0, 256, (13, 17, 3)).astype(np.uint8)\n"
                 "Image.fromarray(rgb).save(d + '/photo.jpg', quality=90)\n"
                 "Image.fromarray(rgb[:, :, 0]).save(d + '/gray.png')\n"
@@ -109,10 +116,14 @@ TEST(Image, MaskReaderRefusesRgb) {
 TEST(Image, MaskReaderRefuses16BitGray) {
   const auto dir = lagm::test::fresh_temp_dir("mask16");
   const auto path = (dir / "m16.png").string();
-  ASSERT_EQ(lagm::test::run_python("from PIL import Image\nimport numpy as np\n"
-                                   "a = (np.arange(16, dtype=np.uint16) % 8).reshape(4, 4)\na[0, 0] = 257\n"
-                                   "im = Image.fromarray(a)\nim.save('" + path + "')\n"
-                                   "assert Image.open('" + path + "').mode.startswith('I'), Image.open('" + path + "').mode\n"),
+  ASSERT_EQ(lagm::test::run_python(
+                "from PIL import Image\nimport numpy as np\n"
+                "a = (np.arange(16, dtype=np.uint16) % 8).reshape(4, 4)\na[0, 0] = 257\n"
+                "im = Image.fromarray(a)\nim.save('" +
+                path +
+                "')\n"
+                "assert Image.open('" +
+                path + "').mode.startswith('I'), Image.open('" + path + "').mode\n"),
             0);
   try {
     lagm::io::read_mask_png(path);

@@ -14,7 +14,8 @@ using ::testing::HasSubstr;
 TEST(Npy, ReadsEveryDtypeNumpyWrites) {
   const auto d = lagm::test::fresh_temp_dir("npy").string();
   ASSERT_EQ(lagm::test::run_python(
-                "import numpy as np\nd = '" + d + "'\n"
+                "import numpy as np\nd = '" + d +
+                "'\n"
                 "for t in ['u1','i1','i2','u2','i4','u4','i8','u8','f2','f4','f8','b1']:\n"
                 "    a = (np.arange(24).reshape(2, 3, 4) % 7).astype(t)\n"
                 "    np.save(d + '/' + t + '.npy', a)\n"
@@ -45,7 +46,9 @@ TEST(Npy, ReadsEveryDtypeNumpyWrites) {
 
 TEST(Npy, RejectsTruncatedDataAndBadMagic) {
   const auto d = lagm::test::fresh_temp_dir("npybad").string();
-  ASSERT_EQ(lagm::test::run_python("import numpy as np\nnp.save('" + d + "/a.npy', np.ones((50, 50)))\n"), 0);
+  ASSERT_EQ(
+      lagm::test::run_python("import numpy as np\nnp.save('" + d + "/a.npy', np.ones((50, 50)))\n"),
+      0);
   std::ifstream in(d + "/a.npy", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   try {
@@ -61,7 +64,8 @@ TEST(Npy, RejectsTruncatedDataAndBadMagic) {
 // Found by fuzzing (fuzz/regressions/): an empty array (shape (0, 3)) copied zero bytes from a null
 // pointer, undefined behaviour under UBSan; it reads as an empty tensor.
 TEST(Npy, EmptyArrayFromFuzzingReadsAsAnEmptyTensor) {
-  const auto t = lagm::io::read_npy(std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/npy/empty_array_with_trailing_bytes.npy");
+  const auto t = lagm::io::read_npy(std::string(LAGM_SOURCE_DIR) +
+                                    "/fuzz/regressions/npy/empty_array_with_trailing_bytes.npy");
   EXPECT_EQ(t.sizes(), torch::IntArrayRef({0, 3}));
   EXPECT_EQ(t.scalar_type(), torch::kFloat32);
 }

@@ -21,15 +21,21 @@ TEST(ResizePil, MatchesPillowExactly) {
   torch::manual_seed(3);
   auto img = torch::randint(0, 256, {61, 45, 3}, torch::kInt32).to(torch::kUInt8);
   // Smooth regions too, where rounding ties are likelier than in noise.
-  img.narrow(0, 0, 20).copy_(torch::arange(45, torch::kInt32).mul(5).clamp_max(255).to(torch::kUInt8)
-                                 .view({1, 45, 1}).expand({20, 45, 3}));
+  img.narrow(0, 0, 20).copy_(torch::arange(45, torch::kInt32)
+                                 .mul(5)
+                                 .clamp_max(255)
+                                 .to(torch::kUInt8)
+                                 .view({1, 45, 1})
+                                 .expand({20, 45, 3}));
   lagm::io::write_png(d + "/in.png", img);
-  const std::vector<Case> cases = {{61, 45, 32, 32}, {61, 45, 128, 100}, {61, 45, 17, 61}, {61, 45, 61, 20}};
+  const std::vector<Case> cases = {
+      {61, 45, 32, 32}, {61, 45, 128, 100}, {61, 45, 17, 61}, {61, 45, 61, 20}};
   std::string script = "from PIL import Image\nim = Image.open('" + d + "/in.png')\n";
   for (const auto& c : cases)
     for (const char* f : {"BICUBIC", "BILINEAR", "LANCZOS"})
-      script += "im.resize((" + std::to_string(c.out_w) + ", " + std::to_string(c.out_h) + "), Image." + f +
-                ").save('" + d + "/" + f + std::to_string(c.out_h) + "x" + std::to_string(c.out_w) + ".png')\n";
+      script += "im.resize((" + std::to_string(c.out_w) + ", " + std::to_string(c.out_h) +
+                "), Image." + f + ").save('" + d + "/" + f + std::to_string(c.out_h) + "x" +
+                std::to_string(c.out_w) + ".png')\n";
   ASSERT_EQ(lagm::test::run_python(script), 0);
   const std::pair<const char*, lagm::io::ResizeFilter> filters[] = {
       {"BICUBIC", lagm::io::ResizeFilter::kBicubic},
@@ -37,7 +43,8 @@ TEST(ResizePil, MatchesPillowExactly) {
       {"LANCZOS", lagm::io::ResizeFilter::kLanczos}};
   for (const auto& c : cases)
     for (const auto& [name, filter] : filters) {
-      const std::string ref = d + "/" + name + std::to_string(c.out_h) + "x" + std::to_string(c.out_w) + ".png";
+      const std::string ref =
+          d + "/" + name + std::to_string(c.out_h) + "x" + std::to_string(c.out_w) + ".png";
       auto expected = lagm::io::read_image(ref);
       auto got = lagm::io::resize_pil(img, c.out_h, c.out_w, filter);
       ASSERT_EQ(got.sizes(), expected.sizes());
@@ -51,14 +58,17 @@ TEST(ResizePil, NearestMatchesPillowForLabels) {
   const std::string d = dir.string();
   auto mask = torch::randint(0, 20, {37, 23}, torch::kInt32).to(torch::kUInt8);
   lagm::io::write_mask_png(d + "/m.png", mask);
-  const std::vector<Case> cases = {{37, 23, 16, 16}, {37, 23, 100, 64}, {37, 23, 37, 7}, {37, 23, 512, 512}};
+  const std::vector<Case> cases = {
+      {37, 23, 16, 16}, {37, 23, 100, 64}, {37, 23, 37, 7}, {37, 23, 512, 512}};
   std::string script = "from PIL import Image\nim = Image.open('" + d + "/m.png')\n";
   for (const auto& c : cases)
-    script += "im.resize((" + std::to_string(c.out_w) + ", " + std::to_string(c.out_h) + "), Image.NEAREST).save('" +
-              d + "/n" + std::to_string(c.out_h) + "x" + std::to_string(c.out_w) + ".png')\n";
+    script += "im.resize((" + std::to_string(c.out_w) + ", " + std::to_string(c.out_h) +
+              "), Image.NEAREST).save('" + d + "/n" + std::to_string(c.out_h) + "x" +
+              std::to_string(c.out_w) + ".png')\n";
   ASSERT_EQ(lagm::test::run_python(script), 0);
   for (const auto& c : cases) {
-    auto expected = lagm::io::read_mask_png(d + "/n" + std::to_string(c.out_h) + "x" + std::to_string(c.out_w) + ".png");
+    auto expected = lagm::io::read_mask_png(d + "/n" + std::to_string(c.out_h) + "x" +
+                                            std::to_string(c.out_w) + ".png");
     auto got = lagm::io::resize_nearest_pil(mask, c.out_h, c.out_w);
     EXPECT_TRUE(torch::equal(got, expected)) << c.out_h << "x" << c.out_w;
   }

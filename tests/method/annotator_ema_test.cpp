@@ -39,7 +39,9 @@ TEST(WeightAverage, AveragesParametersAndCopiesBuffers) {
   const auto after = lagm::core::state_dict(*average);
   const auto now = lagm::core::state_dict(*current);
   for (const char* name : {"0.weight", "0.bias", "1.weight", "1.bias"})
-    EXPECT_TRUE(torch::allclose(after.at(name), 0.9 * avg_before.at(name) + 0.1 * cur.at(name), 1e-6, 1e-7)) << name;
+    EXPECT_TRUE(
+        torch::allclose(after.at(name), 0.9 * avg_before.at(name) + 0.1 * cur.at(name), 1e-6, 1e-7))
+        << name;
   for (const char* name : {"1.running_mean", "1.running_var"})
     EXPECT_TRUE(torch::equal(after.at(name), now.at(name))) << name;
   EXPECT_FALSE(torch::equal(now.at("1.running_mean"), cur.at("1.running_mean")));
@@ -49,8 +51,10 @@ TEST(WeightAverage, AveragesParametersAndCopiesBuffers) {
 
 namespace {
 
-lm::AnnotatorTrainConfig ema_config(const std::string& dir, nlohmann::json extra = nlohmann::json::object()) {
-  auto j = lagm::test::small_annotator_run_json(dir, {{"annotator_ema", 0.9}, {"annotator_interval", 2}, {"run_name", "ema"}});
+lm::AnnotatorTrainConfig ema_config(const std::string& dir,
+                                    nlohmann::json extra = nlohmann::json::object()) {
+  auto j = lagm::test::small_annotator_run_json(
+      dir, {{"annotator_ema", 0.9}, {"annotator_interval", 2}, {"run_name", "ema"}});
   j.update(extra);
   return lm::annotator_train_config_from_json(j, "test.json");
 }
@@ -75,7 +79,8 @@ TEST(AnnotatorEma, SnapshotsHoldTheAverageThatSynthesisLoads) {
   int moved = 0;
   for (const auto& [name, t] : a4.items()) {
     if (!t.is_floating_point()) continue;
-    if (name.find("running_") != std::string::npos) {  // batch-norm statistics: copied, not averaged
+    if (name.find("running_") !=
+        std::string::npos) {  // batch-norm statistics: copied, not averaged
       EXPECT_TRUE(torch::equal(e4.at(name), t)) << name;
       continue;
     }
@@ -88,23 +93,28 @@ TEST(AnnotatorEma, SnapshotsHoldTheAverageThatSynthesisLoads) {
   for (const auto& [name, t] : e4.items()) EXPECT_TRUE(torch::equal(loaded.at(name), t)) << name;
 
   // Without the option the snapshot is the reference's: no average, A's own weights are loaded.
-  const auto plain = lm::train_annotator(ema_config(dir, {{"annotator_ema", 0}, {"run_name", "plain"}}),
-                                         dir + "/runs", torch::kCPU)
-                         .run_dir;
+  const auto plain =
+      lm::train_annotator(ema_config(dir, {{"annotator_ema", 0}, {"run_name", "plain"}}),
+                          dir + "/runs", torch::kCPU)
+          .run_dir;
   const auto p4 = lm::read_snapshot(lm::snapshot_path(plain, 4));
   EXPECT_TRUE(p4.tensors.with_prefix_stripped(lm::kAnnotatorAveragePrefix).empty());
   const auto plain_a = p4.tensors.with_prefix_stripped("A.");
   for (const auto& [name, t] : plain_a.items())
-    EXPECT_TRUE(torch::equal(t, a4.at(name))) << name;  // the average never touches the training stream
+    EXPECT_TRUE(torch::equal(t, a4.at(name)))
+        << name;  // the average never touches the training stream
 }
 
 TEST(AnnotatorEma, ResumedRunEqualsTheUninterruptedOne) {
   const auto dir = lagm::test::fresh_temp_dir("annotator_ema_resume").string();
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
-  const auto straight = lm::train_annotator(ema_config(dir, {{"run_name", "straight"}}), dir + "/runs", torch::kCPU).run_dir;
+  const auto straight =
+      lm::train_annotator(ema_config(dir, {{"run_name", "straight"}}), dir + "/runs", torch::kCPU)
+          .run_dir;
   const auto halted =
-      lm::train_annotator(ema_config(dir, {{"total_iters", 2}, {"run_name", "halted"}}), dir + "/runs", torch::kCPU)
+      lm::train_annotator(ema_config(dir, {{"total_iters", 2}, {"run_name", "halted"}}),
+                          dir + "/runs", torch::kCPU)
           .run_dir;
   lm::resume_annotator_training(halted, torch::kCPU, {}, 4);
   const auto a = lm::read_snapshot(lm::snapshot_path(straight, 4)).tensors;
@@ -116,7 +126,8 @@ TEST(AnnotatorEma, ResumedRunEqualsTheUninterruptedOne) {
 TEST(AnnotatorEma, DecayOutsideZeroToOneIsRefused) {
   for (double bad : {-0.1, 1.0, 1.5}) {
     try {
-      lm::annotator_train_config_from_json({{"generator", "G"}, {"training_set", "x"}, {"annotator_ema", bad}}, "run.json");
+      lm::annotator_train_config_from_json(
+          {{"generator", "G"}, {"training_set", "x"}, {"annotator_ema", bad}}, "run.json");
       ADD_FAILURE() << bad << " accepted";
     } catch (const lagm::InputError& e) {
       EXPECT_THAT(e.what(), HasSubstr("run.json.annotator_ema"));

@@ -41,7 +41,8 @@ nlohmann::json small_config(const std::string& dir, int64_t total) {
 }
 
 void expect_same_snapshots(const std::string& a, const std::string& b) {
-  const auto ta = lagm::core::read_safetensors(a).tensors, tb = lagm::core::read_safetensors(b).tensors;
+  const auto ta = lagm::core::read_safetensors(a).tensors,
+             tb = lagm::core::read_safetensors(b).tensors;
   ASSERT_EQ(ta.size(), tb.size());
   for (const auto& [name, t] : ta.items()) EXPECT_TRUE(torch::equal(t, tb.at(name))) << name;
 }
@@ -60,8 +61,9 @@ TEST(AnnotatorTrainer, WritesRunDirectoryAndLearnsFromSnapshotsOn) {
   EXPECT_EQ(lines.size(), 3u);
   EXPECT_THAT(lines[0], HasSubstr("iter 2/6"));
   EXPECT_THAT(lines[0], HasSubstr("ETA"));
-  for (const char* f : {"config.json", "log.txt", "stats.jsonl", "metrics-val.jsonl", "best.json", "grids/reals.png",
-                        "grids/fakes000006.png", "snapshots/000002.safetensors", "snapshots/000006.safetensors"})
+  for (const char* f : {"config.json", "log.txt", "stats.jsonl", "metrics-val.jsonl", "best.json",
+                        "grids/reals.png", "grids/fakes000006.png", "snapshots/000002.safetensors",
+                        "snapshots/000006.safetensors"})
     EXPECT_TRUE(fs::exists(fs::path(r.run_dir) / f)) << f;
   EXPECT_GE(r.best_fg_miou, 0.0);
   const auto snap = lagm::method::read_snapshot(r.run_dir + "/snapshots/000006.safetensors");
@@ -84,15 +86,20 @@ TEST(AnnotatorTrainer, TrainsStraightFromAPaperLoader) {
   std::ofstream train(root + "/train_set.txt"), val(root + "/val_set.txt");
   for (int i = 0; i < 5; ++i) {
     const std::string id = "2008_00000" + std::to_string(i) + "_0";
-    lagm::io::write_png(root + "/CroppedImages/" + id + ".png", torch::randint(0, 256, {40, 40, 3}).to(torch::kUInt8));
-    lagm::io::write_mask_png(root + "/CroppedSegmentation/" + id + ".png", torch::randint(0, 6, {40, 40}).to(torch::kUInt8));
+    lagm::io::write_png(root + "/CroppedImages/" + id + ".png",
+                        torch::randint(0, 256, {40, 40, 3}).to(torch::kUInt8));
+    lagm::io::write_mask_png(root + "/CroppedSegmentation/" + id + ".png",
+                             torch::randint(0, 6, {40, 40}).to(torch::kUInt8));
     (i < 3 ? train : val) << id << "\n";
   }
   train.close();
   val.close();
   auto j = small_config(dir, 2);
-  j["training_set"] = {{"class_name", "training.dataset.PascalPart"}, {"rootdir", root}, {"split", "train"},
-                       {"img_folder", root + "/CroppedImages"}, {"seg_folder", root + "/CroppedSegmentation"},
+  j["training_set"] = {{"class_name", "training.dataset.PascalPart"},
+                       {"rootdir", root},
+                       {"split", "train"},
+                       {"img_folder", root + "/CroppedImages"},
+                       {"seg_folder", root + "/CroppedSegmentation"},
                        {"img_size", 32}};
   j["validation_set"] = j["training_set"];
   j["validation_set"]["split"] = "val";
@@ -100,7 +107,8 @@ TEST(AnnotatorTrainer, TrainsStraightFromAPaperLoader) {
   const auto r = lagm::method::train_annotator(config, dir + "/runs", torch::kCPU);
   EXPECT_EQ(r.iterations, 2);
   const auto snap = lagm::method::read_snapshot(r.run_dir + "/snapshots/000002.safetensors");
-  EXPECT_EQ(snap.info.class_names, (std::vector<std::string>{"background", "head", "torso", "legs", "neck", "tail"}));
+  EXPECT_EQ(snap.info.class_names,
+            (std::vector<std::string>{"background", "head", "torso", "legs", "neck", "tail"}));
   // The run's config.json keeps the loader's kwargs, so a resume opens the same data.
   std::ifstream cfg(r.run_dir + "/config.json");
   const auto written = nlohmann::json::parse(cfg);
@@ -135,21 +143,24 @@ TEST(AnnotatorTrainer, RejectsLabelledImagesOfTheWrongSize) {
     lagm::method::train_annotator(config, dir + "/runs", torch::kCPU);
     FAIL();
   } catch (const lagm::InputError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("labelled images are 24x24 but the generator (after the transform) makes 32x32"));
+    EXPECT_THAT(
+        e.what(),
+        HasSubstr("labelled images are 24x24 but the generator (after the transform) makes 32x32"));
   }
 }
 
 TEST(AnnotatorTrainer, ConfigErrorsNameTheKey) {
   try {
-    lagm::method::annotator_train_config_from_json({{"generator", "g"}, {"training_set", "x"}, {"batchsize", 2}},
-                                                   "run.json");
+    lagm::method::annotator_train_config_from_json(
+        {{"generator", "g"}, {"training_set", "x"}, {"batchsize", 2}}, "run.json");
     FAIL();
   } catch (const lagm::InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("run.json: unknown key 'batchsize'"));
   }
   try {
     lagm::method::annotator_train_config_from_json(
-        {{"generator", "g"}, {"training_set", "x"}, {"annotator_optimizer", {{"lr", -1}}}}, "run.json");
+        {{"generator", "g"}, {"training_set", "x"}, {"annotator_optimizer", {{"lr", -1}}}},
+        "run.json");
     FAIL();
   } catch (const lagm::InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("run.json.annotator_optimizer.lr must be > 0"));
@@ -167,34 +178,43 @@ TEST(AnnotatorTrainer, ResumeAfterKillIsBitIdentical) {
   const std::string lagm = LAGM_BINARY;
   const std::string common = " --threads 1 --config " + dir + "/config.json";
 
-  ASSERT_EQ(lagm::test::run_command(lagm + " train-annotator" + common + " --out " + dir + "/full").first, 0);
+  ASSERT_EQ(
+      lagm::test::run_command(lagm + " train-annotator" + common + " --out " + dir + "/full").first,
+      0);
 
   const std::string pid_file = dir + "/pid";
-  ASSERT_EQ(std::system((lagm + " train-annotator" + common + " --outdir " + dir + "/killed > /dev/null 2>&1 & echo $! > " +
-                         pid_file).c_str()),
+  ASSERT_EQ(std::system((lagm + " train-annotator" + common + " --outdir " + dir +
+                         "/killed > /dev/null 2>&1 & echo $! > " + pid_file)
+                            .c_str()),
             0);
   std::string pid;
   std::ifstream(pid_file) >> pid;
   const std::string run = dir + "/killed/00000-t";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (!fs::exists(run + "/snapshots/000010.safetensors") && std::chrono::steady_clock::now() < deadline)
+  while (!fs::exists(run + "/snapshots/000010.safetensors") &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(std::system(("kill -9 " + pid).c_str()), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  ASSERT_FALSE(fs::exists(run + "/snapshots/000060.safetensors")) << "the run finished before it could be killed";
+  ASSERT_FALSE(fs::exists(run + "/snapshots/000060.safetensors"))
+      << "the run finished before it could be killed";
 
-  const auto [code, out] = lagm::test::run_command(lagm + " train-annotator --threads 1 --resume " + run);
+  const auto [code, out] =
+      lagm::test::run_command(lagm + " train-annotator --threads 1 --resume " + run);
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("resumed from"));
-  expect_same_snapshots(dir + "/full/00000-t/snapshots/000060.safetensors", run + "/snapshots/000060.safetensors");
+  expect_same_snapshots(dir + "/full/00000-t/snapshots/000060.safetensors",
+                        run + "/snapshots/000060.safetensors");
 }
 
 // Gradient matching on DeepLab's head (`.*classifier.*`, the reference's DeepLab configs) against
-// a Python transcription of the loop over torchvision's DeepLabv3 (tools/python/make_gm_step_case.py).
+// a Python transcription of the loop over torchvision's DeepLabv3
+// (tools/python/make_gm_step_case.py).
 TEST(GradientMatchingStep, MatchesPythonLoopOnTorchvisionDeepLabHead) {
   const auto dir = lagm::test::fresh_temp_dir("gm_deeplab").string();
-  auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + std::string(LAGM_SOURCE_DIR) +
-                                             "/tools/python/make_gm_step_case.py " + dir + " resnet50");
+  auto [code, out] =
+      lagm::test::run_command("/usr/bin/python3 " + std::string(LAGM_SOURCE_DIR) +
+                              "/tools/python/make_gm_step_case.py " + dir + " resnet50");
   ASSERT_EQ(code, 0) << out;
   // One thread, as Debian's Python runs: with two, ResNet's first-conv weight gradient sums in
   // another order (~1e-3 relative), which iteration 2 of a 50-layer network amplifies past 1e-4.
@@ -205,7 +225,8 @@ TEST(GradientMatchingStep, MatchesPythonLoopOnTorchvisionDeepLabHead) {
   ASSERT_GT(report.comparisons.size(), 600u);
   int failed = 0;
   for (const auto& c : report.comparisons)
-    if (!c.pass && failed++ < 20) ADD_FAILURE() << c.name << " max_abs " << c.max_abs << " tol " << c.tolerance;
+    if (!c.pass && failed++ < 20)
+      ADD_FAILURE() << c.name << " max_abs " << c.max_abs << " tol " << c.tolerance;
   fs::remove_all(dir);
 }
 
@@ -213,16 +234,15 @@ TEST(GradientMatchingStep, MatchesPythonLoopOnTorchvisionDeepLabHead) {
 // 4 classes, FPN width 16, `.*classifier.*`, SGD 1e-3 momentum 0.9 for A and S, batch 2, two
 // iterations) is ill-conditioned in float32: the reference's own float32 result differs from its
 // float64 one by 3-8 % on the ASPP gradients and by 15 % and more on the annotator's (README,
-// "Golden vectors"), so a float32 case only holds where both sides sum in the same order. In float64
-// the answer is exact to ~1e-10 whatever the order: lagm must match it on every random draw, with
-// the default thread count.
+// "Golden vectors"), so a float32 case only holds where both sides sum in the same order. In
+// float64 the answer is exact to ~1e-10 whatever the order: lagm must match it on every random
+// draw, with the default thread count.
 TEST(GradientMatchingStep, MatchesFloat64PythonLoopOnDeepLabResnet101OverRandomDraws) {
   for (int seed : {0, 1, 2}) {
     const auto dir = lagm::test::fresh_temp_dir("gm_deeplab64_" + std::to_string(seed)).string();
-    auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + std::string(LAGM_SOURCE_DIR) +
-                                               "/tools/python/make_gm_step_case.py " + dir +
-                                               " resnet101 --float64 --fpn-width 16 --a-lr 1e-3 --seed " +
-                                               std::to_string(seed));
+    auto [code, out] = lagm::test::run_command(
+        "/usr/bin/python3 " + std::string(LAGM_SOURCE_DIR) + "/tools/python/make_gm_step_case.py " +
+        dir + " resnet101 --float64 --fpn-width 16 --a-lr 1e-3 --seed " + std::to_string(seed));
     ASSERT_EQ(code, 0) << out;
     const auto report = lagm::golden::run_golden_case(dir);
     ASSERT_TRUE(report.error.empty()) << report.error;
@@ -230,7 +250,8 @@ TEST(GradientMatchingStep, MatchesFloat64PythonLoopOnDeepLabResnet101OverRandomD
     int failed = 0;
     for (const auto& c : report.comparisons)
       if (!c.pass && failed++ < 20)
-        ADD_FAILURE() << "draw " << seed << ": " << c.name << " max_abs " << c.max_abs << " tol " << c.tolerance;
+        ADD_FAILURE() << "draw " << seed << ": " << c.name << " max_abs " << c.max_abs << " tol "
+                      << c.tolerance;
     fs::remove_all(dir);
   }
 }

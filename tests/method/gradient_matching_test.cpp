@@ -1,18 +1,19 @@
 #include "lagm/method/gradient_matching.h"
-#include "lagm/method/transform_pipe.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "lagm/core/error.h"
+#include "lagm/method/transform_pipe.h"
 
 namespace lm = lagm::method;
 
 TEST(GradientMatching, IdenticalGradientsHaveZeroCosineDistance) {
   auto w = torch::randn({4, 3, 3, 3});
   EXPECT_NEAR(lm::gradient_distance(w, w, {}).item<float>(), 0.0f, 1e-6);
-  EXPECT_NEAR(lm::gradient_distance(w, -w, {}).item<float>(), 2.0f, 1e-6);  // mean over rows of 1 - (-1)
+  EXPECT_NEAR(lm::gradient_distance(w, -w, {}).item<float>(), 2.0f,
+              1e-6);  // mean over rows of 1 - (-1)
 }
 
 TEST(GradientMatching, OneDimensionalTensorsCountInTheMeanButContributeNothing) {
@@ -23,7 +24,8 @@ TEST(GradientMatching, OneDimensionalTensorsCountInTheMeanButContributeNothing) 
   EXPECT_NEAR(loss.item<double>(), d / 2, 1e-6);  // divided by 2 tensors, the bias adds 0
   lm::MatcherOptions sum;
   sum.reduction = lm::MatchReduction::kSum;
-  EXPECT_NEAR(lm::gradient_match_loss({w, b}, {-w, b}, sum).item<double>(), 2 * 2.0, 1e-5);  // rows not divided
+  EXPECT_NEAR(lm::gradient_match_loss({w, b}, {-w, b}, sum).item<double>(), 2 * 2.0,
+              1e-5);  // rows not divided
 }
 
 TEST(GradientMatching, L2AndDotprodFollowTheirDefinitions) {
@@ -92,5 +94,6 @@ TEST(GradientMatching, MagnitudeTermAddsSquaredLogRatioOfRowNorms) {
   // Differentiable, and its gradient grows the small row.
   auto x = a.clone().requires_grad_(true);
   lm::gradient_distance(x, b, magnitude).backward();
-  EXPECT_LT((x.grad()[1] * a[1]).sum().item<double>(), 0.0);  // descent direction points along +a[1]
+  EXPECT_LT((x.grad()[1] * a[1]).sum().item<double>(),
+            0.0);  // descent direction points along +a[1]
 }

@@ -34,9 +34,11 @@ std::map<std::string, AnnotatorTrainConfig> load_all() {
 
 TEST(PaperConfigs, OneConfigPerReferenceRun) {
   std::set<std::string> expected;
-  for (int n : {2, 10, 30, 150, 1500}) expected.insert("celeba_" + std::to_string(n) + "_stylegan2_256x256");
+  for (int n : {2, 10, 30, 150, 1500})
+    expected.insert("celeba_" + std::to_string(n) + "_stylegan2_256x256");
   for (const char* obj : {"horse", "aeroplane"})
-    for (int n : {2, 10, 30, 100, 180}) expected.insert(std::string(obj) + "_" + std::to_string(n) + "_stylegan2");
+    for (int n : {2, 10, 30, 100, 180})
+      expected.insert(std::string(obj) + "_" + std::to_string(n) + "_stylegan2");
   for (const char* g : {"stylegan2", "stylegan"})
     for (const char* s : {"deeplab", "unet"})
       for (const char* d : {"car20", "cat16", "face34"})
@@ -77,8 +79,10 @@ TEST(PaperConfigs, PerConfigSettingsFollowTheTable) {
     const bool unet = contains(name, "_unet_");
     EXPECT_EQ(c.segmenter["arch"], unet ? "unet" : "deeplabv3_resnet101");
     EXPECT_EQ(c.gm_params, unet ? ".*" : ".*classifier.*");
-    EXPECT_EQ(c.segmenter_backbone, unet ? "" : AnnotatorTrainConfig::kDefaultResnet101Path);  // ImageNet-pretrained
-    const bool cutoff7 = starts_with(name, "horse") || starts_with(name, "aeroplane") || contains(name, "cat16");
+    EXPECT_EQ(c.segmenter_backbone,
+              unet ? "" : AnnotatorTrainConfig::kDefaultResnet101Path);  // ImageNet-pretrained
+    const bool cutoff7 =
+        starts_with(name, "horse") || starts_with(name, "aeroplane") || contains(name, "cat16");
     ASSERT_TRUE(c.sampling.truncation_cutoff.has_value());
     EXPECT_EQ(*c.sampling.truncation_cutoff, cutoff7 ? 7 : 8);
     const auto& train = c.training_set.source;
@@ -95,11 +99,15 @@ TEST(PaperConfigs, PerConfigSettingsFollowTheTable) {
       const int n = std::stoi(name.substr(obj.size() + 1));
       EXPECT_EQ(train["class_name"], "PascalPart");
       EXPECT_EQ(train["rootdir"], "./data/pascal_part/" + obj + "/train");
-      if (n == 180) EXPECT_FALSE(train.contains("max_size"));
-      else EXPECT_EQ(train["max_size"], n);
+      if (n == 180)
+        EXPECT_FALSE(train.contains("max_size"));
+      else
+        EXPECT_EQ(train["max_size"], n);
       EXPECT_EQ(val["split"], "val");
-      EXPECT_EQ(c.generator, obj == "horse" ? "./checkpoints/stylegan2/stylegan2-horse-config-f.safetensors"
-                                            : "./checkpoints/stylegan2/lsunairplane-stylegan2-noaug-13200.safetensors");
+      EXPECT_EQ(c.generator,
+                obj == "horse"
+                    ? "./checkpoints/stylegan2/stylegan2-horse-config-f.safetensors"
+                    : "./checkpoints/stylegan2/lsunairplane-stylegan2-noaug-13200.safetensors");
     } else if (name == "car_stylegan2_256x192") {
       EXPECT_EQ(train["class_name"], "CGPart");
       EXPECT_EQ(train["length"], 1000);
@@ -107,18 +115,24 @@ TEST(PaperConfigs, PerConfigSettingsFollowTheTable) {
       EXPECT_TRUE(c.transform.wide_crop);
       EXPECT_EQ(c.transform.resize, (std::array<int64_t, 2>{256, 192}));  // read as (H, W): B7
     } else {
-      const std::string obj = contains(name, "car20") ? "car" : contains(name, "cat16") ? "cat" : "face";
+      const std::string obj = contains(name, "car20")   ? "car"
+                              : contains(name, "cat16") ? "cat"
+                                                        : "face";
       EXPECT_EQ(train["class_name"], "DatasetGANDataset");
       EXPECT_EQ(train["obj"], obj);
       EXPECT_EQ(train["img_size"], obj == "cat" ? 256 : 512);
       EXPECT_EQ(val["split"], "test");  // the reference validates on the test set (B8)
-      if (obj == "car") EXPECT_EQ(train["max_size"], 16);
-      else EXPECT_FALSE(train.contains("max_size"));
+      if (obj == "car")
+        EXPECT_EQ(train["max_size"], 16);
+      else
+        EXPECT_FALSE(train.contains("max_size"));
       const bool sg1 = starts_with(name, "stylegan_");
       EXPECT_EQ(starts_with(c.generator, "./checkpoints/stylegan1/"), sg1);
       EXPECT_EQ(c.transform.wide_crop, obj == "car");
-      if (obj == "car" || (obj == "face" && sg1)) EXPECT_EQ(c.transform.resize, (std::array<int64_t, 2>{512, 512}));
-      else EXPECT_FALSE(c.transform.resize.has_value());
+      if (obj == "car" || (obj == "face" && sg1))
+        EXPECT_EQ(c.transform.resize, (std::array<int64_t, 2>{512, 512}));
+      else
+        EXPECT_FALSE(c.transform.resize.has_value());
     }
   }
 }

@@ -1,5 +1,7 @@
 // Class-prior calibration (logit offsets matching label frequencies), class-balanced matching
 // weights, and the phase-I options that carry them.
+#include "lagm/method/prior_calibration.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -12,7 +14,6 @@
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/annotator_trainer.h"
 #include "lagm/method/gm_step.h"
-#include "lagm/method/prior_calibration.h"
 #include "lagm/synth/synthesize.h"
 #include "test_support.h"
 
@@ -43,8 +44,10 @@ TEST(PriorCalibration, OffsetsReachTheTargetFrequenciesWhereTheClassRanksHighest
   const auto labels = (logits + torch::tensor(std::vector<float>(b.begin(), b.end()))).argmax(1);
   const auto f = lm::class_frequencies(labels, 3);
   for (int c = 0; c < 3; ++c) EXPECT_NEAR(f[c], target[c], 0.01) << c;
-  EXPECT_TRUE(labels.narrow(0, 500, p - 500).ne(2).all().item<bool>());  // class 2 only where it ranks high
-  EXPECT_TRUE(labels.narrow(0, p - 1000, 1000).eq(1).all().item<bool>());  // class 1 where its logit is largest
+  EXPECT_TRUE(
+      labels.narrow(0, 500, p - 500).ne(2).all().item<bool>());  // class 2 only where it ranks high
+  EXPECT_TRUE(labels.narrow(0, p - 1000, 1000).eq(1).all().item<bool>());  // class 1 where its
+                                                                           // logit is largest
   EXPECT_THROW(lm::fit_logit_offsets(logits, {0.5, 0.5}), lagm::InputError);
   // Applied to [N, K, H, W] logits over the class dimension.
   const auto shifted = lm::apply_logit_offsets(torch::zeros({1, 3, 2, 2}), {0.0, 1.0, -1.0});
@@ -66,27 +69,35 @@ TEST(ClassBalance, WeightsHaveUnitMeanPixelWeightAndSkipAbsentClasses) {
   // Weighted soft cross entropy: w_c multiplies class c's term.
   auto logits = torch::randn({1, 4, 2, 2});
   auto probs = torch::softmax(torch::randn({1, 4, 2, 2}), 1);
-  const auto expected = (-probs * torch::log_softmax(logits, 1) * w.to(torch::kFloat32).view({1, 4, 1, 1})).sum(1).mean();
-  EXPECT_NEAR(lm::soft_cross_entropy(logits, probs, w).item<double>(), expected.item<double>(), 1e-6);
+  const auto expected =
+      (-probs * torch::log_softmax(logits, 1) * w.to(torch::kFloat32).view({1, 4, 1, 1}))
+          .sum(1)
+          .mean();
+  EXPECT_NEAR(lm::soft_cross_entropy(logits, probs, w).item<double>(), expected.item<double>(),
+              1e-6);
 }
 
 namespace {
 
-lm::AnnotatorTrainConfig small_config(const std::string& dir, nlohmann::json extra = nlohmann::json::object()) {
-  return lm::annotator_train_config_from_json(lagm::test::small_annotator_run_json(dir, extra), "test.json");
+lm::AnnotatorTrainConfig small_config(const std::string& dir,
+                                      nlohmann::json extra = nlohmann::json::object()) {
+  return lm::annotator_train_config_from_json(lagm::test::small_annotator_run_json(dir, extra),
+                                              "test.json");
 }
 
 }  // namespace
 
 // A run records the labelled set's class frequencies in its snapshots; synthesis with
-// --calibrate-priors writes its offsets and gets label frequencies closer to them than plain arg-max.
+// --calibrate-priors writes its offsets and gets label frequencies closer to them than plain
+// arg-max.
 TEST(PriorCalibration, SnapshotsRecordLabelFrequenciesAndSynthesisUsesThem) {
   const auto dir = lagm::test::fresh_temp_dir("prior_cal").string();
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
-  const auto run = lm::train_annotator(small_config(dir, {{"class_balance_power", 0.5}, {"label_batch", 4}}),
-                                       dir + "/runs", torch::kCPU)
-                       .run_dir;
+  const auto run =
+      lm::train_annotator(small_config(dir, {{"class_balance_power", 0.5}, {"label_batch", 4}}),
+                          dir + "/runs", torch::kCPU)
+          .run_dir;
   const auto snap = lm::read_snapshot(lm::latest_snapshot(run));
   ASSERT_EQ(snap.info.labelled_class_frequencies.size(), 3u);
   double total = 0;
@@ -110,7 +121,8 @@ TEST(PriorCalibration, SnapshotsRecordLabelFrequenciesAndSynthesisUsesThem) {
     const auto counts = info.at("pixels_per_class").get<std::vector<double>>();
     double sum = 0, l1 = 0;
     for (double c : counts) sum += c;
-    for (size_t c = 0; c < counts.size(); ++c) l1 += std::abs(counts[c] / sum - snap.info.labelled_class_frequencies[c]);
+    for (size_t c = 0; c < counts.size(); ++c)
+      l1 += std::abs(counts[c] / sum - snap.info.labelled_class_frequencies[c]);
     return l1;
   };
   const auto plain = synth(false, "plain"), calibrated = synth(true, "calibrated");
@@ -122,15 +134,15 @@ TEST(PriorCalibration, SnapshotsRecordLabelFrequenciesAndSynthesisUsesThem) {
 
 TEST(PriorCalibration, PhaseOneOptionsAreValidated) {
   const auto dir = lagm::test::fresh_temp_dir("prior_opts").string();
-  for (const auto& [extra, key] :
-       std::vector<std::pair<nlohmann::json, std::string>>{{{{"class_balance_power", 2.0}}, "class_balance_power"},
-                                                           {{{"label_batch", -1}}, "label_batch"},
-                                                           {{{"batch", 2.5}}, "batch"},
-                                                           {{{"segmenter", "unet"}}, "segmenter"},  // fuzzing
-                                                           {{{"gm_params", "a{6322132600666666666}"}}, "gm_params"},  // fuzzing
-                                                           {{{"seed", -1}}, "seed"},
-                                                           {{{"class_balance_power", "1"}}, "class_balance_power"},
-                                                           {{{"matcher", {{"magnitude_weight", -1.0}}}}, "magnitude_weight"}}) {
+  for (const auto& [extra, key] : std::vector<std::pair<nlohmann::json, std::string>>{
+           {{{"class_balance_power", 2.0}}, "class_balance_power"},
+           {{{"label_batch", -1}}, "label_batch"},
+           {{{"batch", 2.5}}, "batch"},
+           {{{"segmenter", "unet"}}, "segmenter"},                    // fuzzing
+           {{{"gm_params", "a{6322132600666666666}"}}, "gm_params"},  // fuzzing
+           {{{"seed", -1}}, "seed"},
+           {{{"class_balance_power", "1"}}, "class_balance_power"},
+           {{{"matcher", {{"magnitude_weight", -1.0}}}}, "magnitude_weight"}}) {
     try {
       small_config(dir, extra);
       ADD_FAILURE() << extra.dump() << " accepted";
@@ -148,7 +160,8 @@ TEST(SegmenterInit, StartsFromTheGivenWeightsAndRefusesAnotherClassList) {
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
   const auto first = lm::train_annotator(small_config(dir), dir + "/runs", torch::kCPU).run_dir;
   const auto snapshot = lm::latest_snapshot(first);
-  auto config = small_config(dir, {{"segmenter_init", snapshot}, {"total_iters", 2}, {"run_name", "init"}});
+  auto config =
+      small_config(dir, {{"segmenter_init", snapshot}, {"total_iters", 2}, {"run_name", "init"}});
   const auto second = lm::train_annotator(config, dir + "/runs", torch::kCPU).run_dir;
   const auto after = lm::read_snapshot(lm::latest_snapshot(second));
   EXPECT_EQ(after.info.run.at("segmenter_init"), snapshot);
@@ -174,28 +187,36 @@ TEST(AnnotatorInit, StartsFromTheSnapshotsAnnotatorAndRefusesAnotherShape) {
   const auto dir = lagm::test::fresh_temp_dir("annotator_init").string();
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
-  const auto first = lm::latest_snapshot(lm::train_annotator(small_config(dir), dir + "/runs", torch::kCPU).run_dir);
-  const auto frozen = small_config(dir, {{"annotator_init", first}, {"seed", 5},
-                                         {"annotator_optimizer", {{"kind", "adam"}, {"lr", 1e-30}}}});
-  const auto second = lm::latest_snapshot(lm::train_annotator(frozen, dir + "/runs", torch::kCPU).run_dir);
+  const auto first = lm::latest_snapshot(
+      lm::train_annotator(small_config(dir), dir + "/runs", torch::kCPU).run_dir);
+  const auto frozen =
+      small_config(dir, {{"annotator_init", first},
+                         {"seed", 5},
+                         {"annotator_optimizer", {{"kind", "adam"}, {"lr", 1e-30}}}});
+  const auto second =
+      lm::latest_snapshot(lm::train_annotator(frozen, dir + "/runs", torch::kCPU).run_dir);
   const auto a = lm::read_snapshot(first).tensors.with_prefix_stripped("A.");
   const auto b = lm::read_snapshot(second).tensors.with_prefix_stripped("A.");
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [name, t] : a.items()) {
-    if (name.find("running_") == std::string::npos && name.find("num_batches") == std::string::npos) {
+    if (name.find("running_") == std::string::npos &&
+        name.find("num_batches") == std::string::npos) {
       EXPECT_TRUE(torch::allclose(t, b.at(name), 0.0, 1e-20)) << name;
     }
   }
   // Without the init, the same seed starts from other weights.
   const auto fresh = lm::latest_snapshot(
-      lm::train_annotator(small_config(dir, {{"seed", 5}, {"annotator_optimizer", {{"kind", "adam"}, {"lr", 1e-30}}}}),
-                          dir + "/runs", torch::kCPU)
+      lm::train_annotator(
+          small_config(dir,
+                       {{"seed", 5}, {"annotator_optimizer", {{"kind", "adam"}, {"lr", 1e-30}}}}),
+          dir + "/runs", torch::kCPU)
           .run_dir);
   const auto c = lm::read_snapshot(fresh).tensors.with_prefix_stripped("A.");
   EXPECT_FALSE(torch::equal(a.items().front().second, c.at(a.items().front().first)));
   try {
-    lm::train_annotator(small_config(dir, {{"annotator_init", first}, {"annotator", {{"tmp_channels", 4}}}}),
-                        dir + "/runs", torch::kCPU);
+    lm::train_annotator(
+        small_config(dir, {{"annotator_init", first}, {"annotator", {{"tmp_channels", 4}}}}),
+        dir + "/runs", torch::kCPU);
     ADD_FAILURE() << "an annotator of another width was loaded";
   } catch (const lagm::InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr(first));
@@ -210,15 +231,17 @@ TEST(SegmenterReset, RestartsSWithFreshWeightsAndResumesExactly) {
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
   const nlohmann::json frozen_s = {{"kind", "adam"}, {"lr", 1e-30}};  // S moves only by the restart
-  const auto run = lm::train_annotator(
-                       small_config(dir, {{"segmenter_reset_interval", 3}, {"segmenter_optimizer", frozen_s}}),
-                       dir + "/runs", torch::kCPU)
-                       .run_dir;
+  const auto run =
+      lm::train_annotator(
+          small_config(dir, {{"segmenter_reset_interval", 3}, {"segmenter_optimizer", frozen_s}}),
+          dir + "/runs", torch::kCPU)
+          .run_dir;
   const auto before = lm::read_snapshot(lm::snapshot_path(run, 2)).tensors;
   const auto after = lm::read_snapshot(lm::snapshot_path(run, 4)).tensors;
   std::string largest;  // the largest convolution of S: a stable estimate of its initial scale
   for (const auto& [name, t] : before.items())
-    if (name.rfind("S.", 0) == 0 && t.dim() == 4 && (largest.empty() || t.numel() > before.at(largest).numel()))
+    if (name.rfind("S.", 0) == 0 && t.dim() == 4 &&
+        (largest.empty() || t.numel() > before.at(largest).numel()))
       largest = name;
   const auto& w0 = before.at(largest);
   const auto& w1 = after.at(largest);
@@ -228,13 +251,16 @@ TEST(SegmenterReset, RestartsSWithFreshWeightsAndResumesExactly) {
   EXPECT_EQ(after.at("optS.outc.weight.step").item<int64_t>(), 1);
 
   const auto straight =
-      lm::train_annotator(small_config(dir, {{"segmenter_reset_interval", 2}, {"run_name", "straight"}}), dir + "/runs",
-                          torch::kCPU)
+      lm::train_annotator(
+          small_config(dir, {{"segmenter_reset_interval", 2}, {"run_name", "straight"}}),
+          dir + "/runs", torch::kCPU)
           .run_dir;
-  const auto halted = lm::train_annotator(small_config(dir, {{"segmenter_reset_interval", 2}, {"total_iters", 2},
-                                                             {"run_name", "halted"}}),
-                                          dir + "/runs", torch::kCPU)
-                          .run_dir;
+  const auto halted =
+      lm::train_annotator(
+          small_config(
+              dir, {{"segmenter_reset_interval", 2}, {"total_iters", 2}, {"run_name", "halted"}}),
+          dir + "/runs", torch::kCPU)
+          .run_dir;
   lm::resume_annotator_training(halted, torch::kCPU, {}, 4);
   const auto a = lm::read_snapshot(lm::snapshot_path(straight, 4)).tensors;
   const auto b = lm::read_snapshot(lm::snapshot_path(halted, 4)).tensors;

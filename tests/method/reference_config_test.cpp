@@ -16,9 +16,16 @@ TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
   const auto dir = lagm::test::fresh_temp_dir("ref").string();
   std::ofstream(dir + "/horse.safetensors") << "x";  // the converted generator beside the .pkl
   const nlohmann::json j = {
-      {"training_set_kwargs", {{"class_name", "training.dataset.FolderDataset"}, {"path", "data/train"}, {"img_size", {256, 256}}}},
-      {"validation_set_kwargs", {{"class_name", "downstream_seg.ImageLabelDataset"}, {"rootdir", "data/val"}}},
-      {"G_kwargs", {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "horse.pkl"}, {"truncation_cutoff", 7}}},
+      {"training_set_kwargs",
+       {{"class_name", "training.dataset.FolderDataset"},
+        {"path", "data/train"},
+        {"img_size", {256, 256}}}},
+      {"validation_set_kwargs",
+       {{"class_name", "downstream_seg.ImageLabelDataset"}, {"rootdir", "data/val"}}},
+      {"G_kwargs",
+       {{"class_name", "training.networks.SynDataGenerator"},
+        {"generator_pkl", "horse.pkl"},
+        {"truncation_cutoff", 7}}},
       {"A_kwargs", {{"class_name", "training.networks.FPNLabelBranch"}, {"tmp_channels", 128}}},
       {"S_kwargs", {{"class_name", "training.networks.DeepLabv3"}}},
       {"A_opt_kwargs", {{"class_name", "torch.optim.SGD"}, {"lr", 0.001}, {"momentum", 0.9}}},
@@ -30,7 +37,8 @@ TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
   EXPECT_EQ(c.sampling.truncation_cutoff.value(), 7);
   EXPECT_DOUBLE_EQ(c.sampling.truncation_psi, 0.7);
   EXPECT_EQ(c.segmenter["arch"], "deeplabv3_resnet101");
-  EXPECT_EQ(c.segmenter_backbone, "./checkpoints/resnet101-63fe2227.safetensors");  // pretrained_backbone=True
+  EXPECT_EQ(c.segmenter_backbone,
+            "./checkpoints/resnet101-63fe2227.safetensors");  // pretrained_backbone=True
   EXPECT_EQ(c.gm_params, ".*classifier.*");
   EXPECT_EQ(c.annotator_optimizer.kind, "sgd");
   EXPECT_EQ(c.segmenter_optimizer.kind, "adam");
@@ -56,12 +64,15 @@ TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
 TEST(ReferenceConfig, PaperDataSetsKeepTheirKwargs) {
   const auto dir = lagm::test::fresh_temp_dir("ref2").string();
   std::ofstream(dir + "/g.safetensors") << "x";
-  nlohmann::json j = {{"training_set_kwargs", {{"class_name", "training.dataset.CelebAMaskDataset"}}},
-                      {"G_kwargs", {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "g.pkl"}}}};
+  nlohmann::json j = {
+      {"training_set_kwargs", {{"class_name", "training.dataset.CelebAMaskDataset"}}},
+      {"G_kwargs",
+       {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "g.pkl"}}}};
   j["training_set_kwargs"]["rootdir"] = "./data/CelebAMask-HQ";
   j["training_set_kwargs"]["limit_size"] = 2;
   const auto c = lagm::method::annotator_config_from_reference(j, dir + "/c.json");
-  EXPECT_EQ(c.training_set.source, j["training_set_kwargs"]);  // rootdir stays relative to the working directory
+  EXPECT_EQ(c.training_set.source,
+            j["training_set_kwargs"]);  // rootdir stays relative to the working directory
   EXPECT_TRUE(c.training_set.path.empty());
   EXPECT_TRUE(c.validation_set.empty());
   j["G_kwargs"]["generator_pkl"] = "missing.pkl";
@@ -78,8 +89,12 @@ TEST(ReferenceConfig, TransformPipeOfTheCarConfigs) {
   std::ofstream(dir + "/car.safetensors") << "x";
   const nlohmann::json j = {
       {"training_set_kwargs", {{"class_name", "FolderDataset"}, {"path", "d"}}},
-      {"G_kwargs", {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "car.pkl"}}},
-      {"T_kwargs", {{"class_name", "training.transform.TransformPipe"}, {"wide_crop", true}, {"resize", {256, 192}}}}};
+      {"G_kwargs",
+       {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "car.pkl"}}},
+      {"T_kwargs",
+       {{"class_name", "training.transform.TransformPipe"},
+        {"wide_crop", true},
+        {"resize", {256, 192}}}}};
   const auto c = lagm::method::annotator_config_from_reference(j, dir + "/cgpart.json");
   EXPECT_TRUE(c.transform.wide_crop);
   ASSERT_TRUE(c.transform.resize.has_value());

@@ -1,5 +1,6 @@
 // Phase II: synthesis is deterministic per seed across whole / sharded / interrupted runs (byte
-// for byte), and a downstream U-Net trained on it lowers its loss, checkpoints per epoch and resumes.
+// for byte), and a downstream U-Net trained on it lowers its loss, checkpoints per epoch and
+// resumes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -9,8 +10,8 @@
 
 #include "fixtures.h"
 #include "lagm/core/atomic_file.h"
-#include "lagm/core/state_dict.h"
 #include "lagm/core/error.h"
+#include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/image.h"
@@ -18,9 +19,9 @@
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/method/segmenter_trainer.h"
+#include "lagm/method/transform_pipe.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/segmenter.h"
-#include "lagm/method/transform_pipe.h"
 #include "lagm/synth/synthesize.h"
 #include "test_support.h"
 
@@ -34,9 +35,15 @@ std::string make_run(const std::string& dir) {
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
   auto config = lagm::method::annotator_train_config_from_json(
-      {{"generator", dir + "/G.safetensors"}, {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
-       {"annotator", {{"tmp_channels", 8}}}, {"total_iters", 4}, {"niter_per_tick", 2}, {"snapshot_ticks", 1},
-       {"grid_size", 2}, {"training_set", dir + "/labelled"}, {"run_name", "r"}},
+      {{"generator", dir + "/G.safetensors"},
+       {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
+       {"annotator", {{"tmp_channels", 8}}},
+       {"total_iters", 4},
+       {"niter_per_tick", 2},
+       {"snapshot_ticks", 1},
+       {"grid_size", 2},
+       {"training_set", dir + "/labelled"},
+       {"run_name", "r"}},
       "test");
   return lagm::method::train_annotator(config, dir + "/runs", torch::kCPU).run_dir;
 }
@@ -62,7 +69,8 @@ lagm::synth::SynthesizeOptions options(const std::string& run, const std::string
 }
 
 // A width-4 U-Net trained on the folder data set `data`, validated on it when `validate`.
-lagm::method::SegmenterTrainConfig small_seg_config(const std::string& data, bool validate, int64_t epochs, int64_t batch) {
+lagm::method::SegmenterTrainConfig small_seg_config(const std::string& data, bool validate,
+                                                    int64_t epochs, int64_t batch) {
   lagm::method::SegmenterTrainConfig c;
   c.data.path = data;
   if (validate) c.validation.path = data;
@@ -100,7 +108,8 @@ TEST(Synthesize, WholeShardedAndResumedRunsAreByteIdentical) {
   EXPECT_EQ(again.already_present, 1);
   EXPECT_EQ(again.written, 5);
 
-  const auto a = read_tree(dir + "/whole"), b = read_tree(dir + "/sharded"), c = read_tree(dir + "/resumed");
+  const auto a = read_tree(dir + "/whole"), b = read_tree(dir + "/sharded"),
+             c = read_tree(dir + "/resumed");
   EXPECT_EQ(a.size(), 6u * 3 + 1);
   ASSERT_EQ(a, b);
   ASSERT_EQ(a, c);
@@ -115,7 +124,8 @@ TEST(Synthesize, WholeShardedAndResumedRunsAreByteIdentical) {
 TEST(Synthesize, QuantisesLikeTheReference) {
   auto x = torch::tensor({-1.1f, -1.0f, 0.0f, 0.99f, 1.0f}).view({1, 1, 1, 5}).expand({1, 3, 1, 5});
   auto q = lagm::io::quantize_generated(x);
-  EXPECT_TRUE(torch::equal(q.select(3, 0).reshape(-1).to(torch::kInt32), torch::tensor({0, 0, 128, 254, 255}, torch::kInt32)));
+  EXPECT_TRUE(torch::equal(q.select(3, 0).reshape(-1).to(torch::kInt32),
+                           torch::tensor({0, 0, 128, 254, 255}, torch::kInt32)));
   // Read back, the float form equals what a reader of the written PNG gets.
   const auto back = lagm::io::as_synthesized(x);
   EXPECT_TRUE(torch::equal(back, q.permute({0, 3, 1, 2}).to(torch::kFloat32).div(127.5).sub(1.0)));
@@ -139,7 +149,8 @@ TEST(TrainSeg, LossFallsCheckpointsReloadAndRunResumes) {
   // Extending the run resumes after epoch 5 instead of starting over.
   c.epochs = 7;
   std::vector<std::string> lines;
-  r = lagm::method::train_segmenter(c, dir + "/out", torch::kCPU, [&](const std::string& l) { lines.push_back(l); });
+  r = lagm::method::train_segmenter(c, dir + "/out", torch::kCPU,
+                                    [&](const std::string& l) { lines.push_back(l); });
   EXPECT_EQ(r.epochs_done, 7);
   ASSERT_FALSE(lines.empty());
   EXPECT_THAT(lines[0], HasSubstr("resumed after epoch 5"));
@@ -150,7 +161,7 @@ TEST(Synthesize, WideCropKeepsTheCentralRowsLikeTheReference) {
   auto x = torch::arange(512, torch::kFloat32).view({1, 1, 512, 1}).expand({1, 1, 512, 512});
   auto y = lagm::method::wide_crop(x);
   EXPECT_EQ(y.sizes(), torch::IntArrayRef({1, 1, 384, 512}));
-  EXPECT_EQ(y[0][0][0][0].item<float>(), 64.0f);    // rows 64..447
+  EXPECT_EQ(y[0][0][0][0].item<float>(), 64.0f);  // rows 64..447
   EXPECT_EQ(y[0][0][383][0].item<float>(), 447.0f);
   EXPECT_EQ(lagm::method::wide_crop(y).sizes(), y.sizes());  // already 4:3: unchanged
   EXPECT_THROW(lagm::method::wide_crop(torch::zeros({1, 1, 100, 120})), lagm::InputError);
@@ -270,8 +281,9 @@ TEST(Synthesize, SamplingSettingsRoundTripThroughTheRunJson) {
   const auto defaults = lagm::models::sampling_options_from_json(nlohmann::json::object(), "x");
   EXPECT_EQ(defaults.truncation_psi, lagm::models::SamplingOptions().truncation_psi);
   EXPECT_EQ(defaults.truncation_cutoff, lagm::models::SamplingOptions().truncation_cutoff);
-  for (const nlohmann::json& bad : {nlohmann::json{{"truncation_psi", "0.7"}}, nlohmann::json{{"truncation_cutoff", -1}},
-                                    nlohmann::json{{"noise_mode", "loud"}}}) {
+  for (const nlohmann::json& bad :
+       {nlohmann::json{{"truncation_psi", "0.7"}}, nlohmann::json{{"truncation_cutoff", -1}},
+        nlohmann::json{{"noise_mode", "loud"}}}) {
     try {
       lagm::models::sampling_options_from_json(bad, "run.json");
       ADD_FAILURE() << bad.dump() << " accepted";
@@ -282,7 +294,8 @@ TEST(Synthesize, SamplingSettingsRoundTripThroughTheRunJson) {
 }
 
 // A psi override changes the images (same seeds, less truncation) and dataset.json records the psi
-// that made them; the run's own psi is what synthesis uses without one. A non-finite psi is refused.
+// that made them; the run's own psi is what synthesis uses without one. A non-finite psi is
+// refused.
 TEST(Synthesize, TruncationOverrideChangesTheImagesAndIsRecorded) {
   const auto dir = lagm::test::fresh_temp_dir("synth_psi").string();
   const auto run = make_run(dir);
@@ -292,9 +305,11 @@ TEST(Synthesize, TruncationOverrideChangesTheImagesAndIsRecorded) {
   o.out = dir + "/psi1";
   o.truncation_psi = 1.0;
   lagm::synth::synthesize(o);
-  const auto info_default = nlohmann::json::parse(lagm::core::read_file(dir + "/default/dataset.json"));
+  const auto info_default =
+      nlohmann::json::parse(lagm::core::read_file(dir + "/default/dataset.json"));
   const auto info_psi1 = nlohmann::json::parse(lagm::core::read_file(dir + "/psi1/dataset.json"));
-  EXPECT_EQ(info_default.at("truncation_psi").get<double>(), lagm::models::SamplingOptions().truncation_psi);
+  EXPECT_EQ(info_default.at("truncation_psi").get<double>(),
+            lagm::models::SamplingOptions().truncation_psi);
   EXPECT_EQ(info_psi1.at("truncation_psi").get<double>(), 1.0);
   const auto a = lagm::io::read_image(dir + "/default/img/000000.png");
   const auto b = lagm::io::read_image(dir + "/psi1/img/000000.png");
@@ -315,7 +330,8 @@ TEST(TrainSeg, InitStartsFromATrainedSegmenterOfTheSameShape) {
   auto c = small_seg_config(dir + "/data", false, 1, 4);
   c.lr = 1e-2;
   lagm::method::train_segmenter(c, dir + "/first", torch::kCPU);
-  const auto first = lagm::models::read_model_checkpoint(dir + "/first/segmenter-000.safetensors").tensors;
+  const auto first =
+      lagm::models::read_model_checkpoint(dir + "/first/segmenter-000.safetensors").tensors;
 
   // One step at a vanishing learning rate: a run started from `first` ends where it began, a run
   // from random weights (another seed) does not.
@@ -326,7 +342,8 @@ TEST(TrainSeg, InitStartsFromATrainedSegmenterOfTheSameShape) {
     f.init = init;
     f.seed = seed;
     lagm::method::train_segmenter(f, dir + "/" + out, torch::kCPU);
-    return lagm::models::read_model_checkpoint(dir + "/" + out + "/segmenter-000.safetensors").tensors;
+    return lagm::models::read_model_checkpoint(dir + "/" + out + "/segmenter-000.safetensors")
+        .tensors;
   };
   const auto fine = trained_from(dir + "/first/segmenter-000.safetensors", 7, "fine");
   const auto fresh = trained_from("", 7, "fresh");

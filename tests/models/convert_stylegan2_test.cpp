@@ -1,5 +1,6 @@
 // tools/convert_stylegan2.py end to end: a pickle in stylegan2-ada-pytorch's persistent format
-// (written by a stand-in, no NVIDIA code) converts to a checkpoint that reproduces the golden images.
+// (written by a stand-in, no NVIDIA code) converts to a checkpoint that reproduces the golden
+// images.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -22,11 +23,13 @@ TEST(ConvertStyleGAN2, PersistentPickleConvertsAndReproducesGolden) {
   const auto dir = lagm::test::fresh_temp_dir("conv").string();
   const auto config = nlohmann::json::parse(lagm::core::read_file(kSg2Case + "/case.json"));
   std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
-  auto [code1, out1] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/python/make_persistent_pickle.py " +
-                                               kSg2Case + "/weights.safetensors G. " + dir + "/kwargs.json " + dir + "/net.pkl");
+  auto [code1, out1] = lagm::test::run_command(
+      "/usr/bin/python3 " + kTools + "/python/make_persistent_pickle.py " + kSg2Case +
+      "/weights.safetensors G. " + dir + "/kwargs.json " + dir + "/net.pkl");
   ASSERT_EQ(code1, 0) << out1;
-  auto [code2, out2] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
-                                               "/net.pkl " + dir + "/G.safetensors --psi 0.7 --cutoff none");
+  auto [code2, out2] =
+      lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
+                              "/net.pkl " + dir + "/G.safetensors --psi 0.7 --cutoff none");
   ASSERT_EQ(code2, 0) << out2;
 
   auto g = lagm::models::load_feature_generator(dir + "/G.safetensors", torch::kCPU);
@@ -36,7 +39,8 @@ TEST(ConvertStyleGAN2, PersistentPickleConvertsAndReproducesGolden) {
   const auto io = lagm::core::read_safetensors(kSg2Case + "/io.safetensors").tensors;
   auto img = g->generate(io.at("in.z")).img;
   const auto& expected = io.at("out.img");
-  EXPECT_LT((img - expected).abs().max().item<float>(), 1e-4 * (1 + expected.abs().max().item<float>()));
+  EXPECT_LT((img - expected).abs().max().item<float>(),
+            1e-4 * (1 + expected.abs().max().item<float>()));
 }
 
 TEST(ConvertStyleGAN2, PlainStateDictWithKwargsConverts) {
@@ -44,12 +48,17 @@ TEST(ConvertStyleGAN2, PlainStateDictWithKwargsConverts) {
   const auto config = nlohmann::json::parse(lagm::core::read_file(kSg2Case + "/case.json"));
   std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
   ASSERT_EQ(lagm::test::run_python(
-                "import sys; sys.path.insert(0, '" + kTools + "/python')\nimport lagm_safetensors, torch\n"
-                "t, _ = lagm_safetensors.load('" + kSg2Case + "/weights.safetensors')\n"
-                "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" + dir + "/sd.pt')\n"),
+                "import sys; sys.path.insert(0, '" + kTools +
+                "/python')\nimport lagm_safetensors, torch\n"
+                "t, _ = lagm_safetensors.load('" +
+                kSg2Case +
+                "/weights.safetensors')\n"
+                "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" +
+                dir + "/sd.pt')\n"),
             0);
-  auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir + "/sd.pt " +
-                                             dir + "/G.safetensors --kwargs " + dir + "/kwargs.json");
+  auto [code, out] =
+      lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
+                              "/sd.pt " + dir + "/G.safetensors --kwargs " + dir + "/kwargs.json");
   ASSERT_EQ(code, 0) << out;
   auto g = lagm::models::load_feature_generator(dir + "/G.safetensors", torch::kCPU);
   EXPECT_EQ(g->feature_shapes().size(), 4u);
@@ -57,13 +66,17 @@ TEST(ConvertStyleGAN2, PlainStateDictWithKwargsConverts) {
 
 TEST(ConvertStyleGAN2, RefusesPicklesThatReferToOtherGlobals) {
   const auto dir = lagm::test::fresh_temp_dir("evil").string();
-  ASSERT_EQ(lagm::test::run_python("import pickle, os\n"
-                                   "class Evil:\n    def __reduce__(self):\n        return (os.system, ('touch " + dir +
-                                   "/pwned',))\n"
-                                   "pickle.dump({'G_ema': Evil()}, open('" + dir + "/evil.pkl', 'wb'))\n"),
+  ASSERT_EQ(lagm::test::run_python(
+                "import pickle, os\n"
+                "class Evil:\n    def __reduce__(self):\n        return (os.system, ('touch " +
+                dir +
+                "/pwned',))\n"
+                "pickle.dump({'G_ema': Evil()}, open('" +
+                dir + "/evil.pkl', 'wb'))\n"),
             0);
-  auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
-                                             "/evil.pkl " + dir + "/G.safetensors");
+  auto [code, out] =
+      lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
+                              "/evil.pkl " + dir + "/G.safetensors");
   EXPECT_NE(code, 0);
   EXPECT_THAT(out, HasSubstr("refused global"));
   EXPECT_FALSE(std::ifstream(dir + "/pwned").good());
@@ -78,14 +91,16 @@ TEST(ConvertStyleGAN2, TensorFlowPickleMapsBackToThePyTorchNames) {
   const auto dir = lagm::test::fresh_temp_dir("tf").string();
   const auto config = nlohmann::json::parse(lagm::core::read_file(kSg2Case + "/case.json"));
   std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
-  auto [c1, o1] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/python/make_tf_pickle.py " + kSg2Case +
-                                          "/weights.safetensors G. " + dir + "/kwargs.json " + dir + "/tf.pkl");
+  auto [c1, o1] = lagm::test::run_command(
+      "/usr/bin/python3 " + kTools + "/python/make_tf_pickle.py " + kSg2Case +
+      "/weights.safetensors G. " + dir + "/kwargs.json " + dir + "/tf.pkl");
   ASSERT_EQ(c1, 0) << o1;
-  auto [c2, o2] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir + "/tf.pkl " +
-                                          dir + "/G.safetensors --cutoff none");
+  auto [c2, o2] = lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " +
+                                          dir + "/tf.pkl " + dir + "/G.safetensors --cutoff none");
   ASSERT_EQ(c2, 0) << o2;
   const auto got = lagm::core::read_safetensors(dir + "/G.safetensors").tensors;
-  const auto want = lagm::core::read_safetensors(kSg2Case + "/weights.safetensors").tensors.with_prefix_stripped("G.");
+  const auto want = lagm::core::read_safetensors(kSg2Case + "/weights.safetensors")
+                        .tensors.with_prefix_stripped("G.");
   ASSERT_EQ(got.size(), want.size());
   auto f4 = torch::tensor({1.0f, 3.0f, 3.0f, 1.0f});
   f4 = torch::outer(f4, f4) / 64;

@@ -20,19 +20,23 @@ namespace m = lagm::models;
 namespace {
 
 nlohmann::ordered_json read_segmenter_manifest(const std::string& name) {
-  return nlohmann::ordered_json::parse(lagm::core::read_file(std::string(LAGM_GOLDEN_DIR) + "/manifests/" + name));
+  return nlohmann::ordered_json::parse(
+      lagm::core::read_file(std::string(LAGM_GOLDEN_DIR) + "/manifests/" + name));
 }
 
-void expect_matches_manifest(const lagm::core::TensorDict& sd, const nlohmann::ordered_json& manifest,
-                             const std::string& prefix) {
+void expect_matches_manifest(const lagm::core::TensorDict& sd,
+                             const nlohmann::ordered_json& manifest, const std::string& prefix) {
   std::vector<std::string> got, expected;
   for (const auto& [n, t] : sd.items())
     if (n.rfind(prefix, 0) == 0) got.push_back(n.substr(prefix.size()));
-  for (auto it = manifest["tensors"].begin(); it != manifest["tensors"].end(); ++it) expected.push_back(it.key());
+  for (auto it = manifest["tensors"].begin(); it != manifest["tensors"].end(); ++it)
+    expected.push_back(it.key());
   ASSERT_EQ(got, expected);
   for (const auto& [n, t] : sd.items()) {
     if (n.rfind(prefix, 0) == 0) {
-      EXPECT_EQ(t.sizes().vec(), manifest["tensors"][n.substr(prefix.size())]["shape"].get<std::vector<int64_t>>()) << n;
+      EXPECT_EQ(t.sizes().vec(),
+                manifest["tensors"][n.substr(prefix.size())]["shape"].get<std::vector<int64_t>>())
+          << n;
     }
   }
 }
@@ -46,20 +50,24 @@ int64_t count_params(torch::nn::Module& module) {
 }  // namespace
 
 TEST(Segmenters, DeepLabNamesMatchTorchvisionUnderMainNet) {
-  m::Segmenter s(m::segmenter_config_from_json({{"arch", "deeplabv3_resnet101"}, {"num_classes", 8}}, "t"));
+  m::Segmenter s(
+      m::segmenter_config_from_json({{"arch", "deeplabv3_resnet101"}, {"num_classes", 8}}, "t"));
   const auto sd = lagm::core::state_dict(s.module());
   EXPECT_EQ(sd.items()[0].first, "input_mean");
   EXPECT_EQ(sd.items()[1].first, "input_std");
-  expect_matches_manifest(sd, read_segmenter_manifest("torchvision_deeplabv3_resnet101_c8.json"), "main_net.");
+  expect_matches_manifest(sd, read_segmenter_manifest("torchvision_deeplabv3_resnet101_c8.json"),
+                          "main_net.");
 }
 
 TEST(Segmenters, ResNet101NamesMatchTorchvision) {
   m::ResNet r(m::ResNetOptions(m::resnet_layers("resnet101")));
-  expect_matches_manifest(lagm::core::state_dict(*r), read_segmenter_manifest("torchvision_resnet101.json"), "");
+  expect_matches_manifest(lagm::core::state_dict(*r),
+                          read_segmenter_manifest("torchvision_resnet101.json"), "");
 }
 
 TEST(Segmenters, DeepLabHeadHas23TensorsUnderClassifier) {
-  m::Segmenter s(m::segmenter_config_from_json({{"arch", "deeplabv3_resnet50"}, {"num_classes", 4}}, "t"));
+  m::Segmenter s(
+      m::segmenter_config_from_json({{"arch", "deeplabv3_resnet50"}, {"num_classes", 4}}, "t"));
   int n = 0;
   for (const auto& p : s.module().named_parameters())
     if (p.key().find("classifier") != std::string::npos) ++n;
@@ -87,8 +95,9 @@ TEST(Segmenters, UNetHandlesSizesNotDivisibleBySixteen) {
 }
 
 TEST(Annotator, ParameterCountMatchesCelebAConfig) {
-  std::vector<std::vector<int64_t>> shapes = {{512, 4, 4},     {512, 8, 8},     {512, 16, 16},  {512, 32, 32},
-                                              {256, 64, 64},   {128, 128, 128}, {64, 256, 256}};
+  std::vector<std::vector<int64_t>> shapes = {{512, 4, 4},   {512, 8, 8},   {512, 16, 16},
+                                              {512, 32, 32}, {256, 64, 64}, {128, 128, 128},
+                                              {64, 256, 256}};
   m::AnnotatorFPN a(m::AnnotatorFPNOptions(shapes, 8));
   EXPECT_EQ(count_params(*a), 625032);
   std::vector<std::string> names;
@@ -100,19 +109,22 @@ TEST(Annotator, FusesCoarseToFineAndOutputsAtFinestResolution) {
   m::AnnotatorFPN a(m::AnnotatorFPNOptions({{8, 4, 4}, {8, 4, 4}, {4, 16, 16}}, 3).tmp_channels(6));
   a->eval();
   torch::NoGradGuard g;
-  auto y = a->forward({torch::randn({2, 8, 4, 4}), torch::randn({2, 8, 4, 4}), torch::randn({2, 4, 16, 16})});
+  auto y = a->forward(
+      {torch::randn({2, 8, 4, 4}), torch::randn({2, 8, 4, 4}), torch::randn({2, 4, 16, 16})});
   EXPECT_EQ(y.sizes(), torch::IntArrayRef({2, 3, 16, 16}));
   EXPECT_THROW(a->forward({torch::randn({2, 8, 4, 4})}), c10::Error);
 }
 
 TEST(Segmenters, ConfigErrorsNameTheField) {
   try {
-    m::segmenter_config_from_json({{"arch", "segformer"}, {"num_classes", 3}}, "run.json: S_kwargs");
+    m::segmenter_config_from_json({{"arch", "segformer"}, {"num_classes", 3}},
+                                  "run.json: S_kwargs");
     FAIL();
   } catch (const lagm::InputError& e) {
     EXPECT_THAT(e.what(), HasSubstr("run.json: S_kwargs.arch: unknown segmenter 'segformer'"));
   }
-  EXPECT_THROW(m::segmenter_config_from_json({{"arch", "unet"}, {"oops", 1}}, "x"), lagm::InputError);
+  EXPECT_THROW(m::segmenter_config_from_json({{"arch", "unet"}, {"oops", 1}}, "x"),
+               lagm::InputError);
 }
 
 // torchvision's real DeepLabv3 (Debian python3-torchvision, random weights) inside LAGM's wrapper:
@@ -122,12 +134,14 @@ class DeepLabGolden : public ::testing::TestWithParam<std::string> {};
 TEST_P(DeepLabGolden, MatchesTorchvision) {
   const auto dir = lagm::test::fresh_temp_dir("deeplab_" + GetParam()).string();
   auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + std::string(LAGM_SOURCE_DIR) +
-                                             "/tools/python/make_deeplab_case.py " + dir + " " + GetParam() + " 5 48");
+                                             "/tools/python/make_deeplab_case.py " + dir + " " +
+                                             GetParam() + " 5 48");
   ASSERT_EQ(code, 0) << out;
   const auto report = lagm::golden::run_golden_case(dir);
   ASSERT_TRUE(report.error.empty()) << report.error;
   ASSERT_GT(report.comparisons.size(), 100u);
-  for (const auto& c : report.comparisons) EXPECT_TRUE(c.pass) << c.name << " max_abs " << c.max_abs;
+  for (const auto& c : report.comparisons)
+    EXPECT_TRUE(c.pass) << c.name << " max_abs " << c.max_abs;
   std::filesystem::remove_all(dir);
 }
 
@@ -137,20 +151,29 @@ TEST(Segmenters, ImageNetBackboneLoadsFromTorchvisionNames) {
   const auto dir = lagm::test::fresh_temp_dir("backbone").string();
   const std::string tools = std::string(LAGM_SOURCE_DIR) + "/tools";
   ASSERT_EQ(lagm::test::run_python("import torch, torchvision\ntorch.manual_seed(0)\n"
-                                   "torch.save(torchvision.models.resnet50().state_dict(), '" + dir + "/r50.pth')\n"),
+                                   "torch.save(torchvision.models.resnet50().state_dict(), '" +
+                                   dir + "/r50.pth')\n"),
             0);
-  ASSERT_EQ(lagm::test::run_command("/usr/bin/python3 " + tools + "/convert_torch_state_dict.py " + dir + "/r50.pth " +
-                                    dir + "/r50.safetensors").first, 0);
-  m::Segmenter s(m::segmenter_config_from_json({{"arch", "deeplabv3_resnet50"}, {"num_classes", 3}}, "t"));
+  ASSERT_EQ(lagm::test::run_command("/usr/bin/python3 " + tools + "/convert_torch_state_dict.py " +
+                                    dir + "/r50.pth " + dir + "/r50.safetensors")
+                .first,
+            0);
+  m::Segmenter s(
+      m::segmenter_config_from_json({{"arch", "deeplabv3_resnet50"}, {"num_classes", 3}}, "t"));
   const auto weights = lagm::core::read_safetensors(dir + "/r50.safetensors").tensors;
   m::load_imagenet_backbone(s, weights);
   auto& wrapper = dynamic_cast<m::DeepLabSegmenterImpl&>(s.module());
-  EXPECT_TRUE(torch::equal(wrapper.main_net->backbone->layer4[2]->as<m::Bottleneck>()->conv3->weight,
-                           weights.at("layer4.2.conv3.weight")));
+  EXPECT_TRUE(
+      torch::equal(wrapper.main_net->backbone->layer4[2]->as<m::Bottleneck>()->conv3->weight,
+                   weights.at("layer4.2.conv3.weight")));
   // and back to PyTorch
-  ASSERT_EQ(lagm::test::run_command("/usr/bin/python3 " + tools + "/convert_torch_state_dict.py --to-torch " + dir +
-                                    "/r50.safetensors " + dir + "/back.pth").first, 0);
-  ASSERT_EQ(lagm::test::run_python("import torch\na = torch.load('" + dir + "/r50.pth')\nb = torch.load('" + dir +
+  ASSERT_EQ(lagm::test::run_command("/usr/bin/python3 " + tools +
+                                    "/convert_torch_state_dict.py --to-torch " + dir +
+                                    "/r50.safetensors " + dir + "/back.pth")
+                .first,
+            0);
+  ASSERT_EQ(lagm::test::run_python("import torch\na = torch.load('" + dir +
+                                   "/r50.pth')\nb = torch.load('" + dir +
                                    "/back.pth')\nassert a.keys() == b.keys()\n"
                                    "assert all(torch.equal(a[k], b[k]) for k in a)\n"),
             0);

@@ -1,16 +1,15 @@
 // StyleGAN1 (DatasetGAN's port): names, noise modes, and tools/convert_stylegan1.py from a legacy
 // torch.save'd OrderedDict + .npy to a checkpoint that reproduces golden case sg1_r128.
-#include "lagm/models/stylegan1/generator.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
-#include "lagm/models/feature_generator.h"
 #include "lagm/models/checkpoint.h"
+#include "lagm/models/feature_generator.h"
 #include "lagm/models/stylegan1/feature_generator.h"
+#include "lagm/models/stylegan1/generator.h"
 #include "test_support.h"
 
 namespace sg1 = lagm::models::stylegan1;
@@ -23,7 +22,8 @@ TEST(StyleGAN1, StateDictNamesMatchTheGoldenWeights) {
   sg1::StyleGAN1Options o;
   o.resolution = 128, o.fmap_base = 512, o.fmap_max = 16;
   sg1::StyleGAN1Generator g(o);
-  const auto golden = lagm::core::read_safetensors(kSg1Case + "/weights.safetensors").tensors.with_prefix_stripped("G.");
+  const auto golden = lagm::core::read_safetensors(kSg1Case + "/weights.safetensors")
+                          .tensors.with_prefix_stripped("G.");
   const auto own = lagm::core::state_dict(*g);
   EXPECT_EQ(own.size(), golden.size());
   for (const auto& [name, t] : own.items()) {
@@ -42,7 +42,8 @@ TEST(StyleGAN1, NoiseModesAndFeatureCount) {
   for (auto& p : g->named_parameters())
     if (p.key().find("noise.weight") != std::string::npos) p.value().fill_(0.3);
   auto z = torch::randn({2, 512});
-  auto c1 = g->forward(z, lagm::models::NoiseMode::kConst), c2 = g->forward(z, lagm::models::NoiseMode::kConst);
+  auto c1 = g->forward(z, lagm::models::NoiseMode::kConst),
+       c2 = g->forward(z, lagm::models::NoiseMode::kConst);
   EXPECT_TRUE(torch::equal(c1.img, c2.img));
   EXPECT_FALSE(torch::equal(g->forward(z).img, g->forward(z).img));  // random
   EXPECT_FALSE(torch::equal(g->forward(z, lagm::models::NoiseMode::kNone).img, c1.img));
@@ -54,16 +55,24 @@ TEST(ConvertStyleGAN1, LegacyCheckpointAndNpyReproduceGolden) {
   const auto dir = lagm::test::fresh_temp_dir("sg1conv").string();
   const std::string tools = std::string(LAGM_SOURCE_DIR) + "/tools";
   ASSERT_EQ(lagm::test::run_python(
-                "import sys, collections, numpy as np, torch; sys.path.insert(0, '" + tools + "/python')\n"
+                "import sys, collections, numpy as np, torch; sys.path.insert(0, '" + tools +
+                "/python')\n"
                 "import lagm_safetensors\n"
-                "t, _ = lagm_safetensors.load('" + kSg1Case + "/weights.safetensors')\n"
-                "sd = collections.OrderedDict((k[2:], v) for k, v in t.items() if k.startswith('G.') and 'avg_latent' not in k)\n"
-                "torch.save(sd, '" + dir + "/g.for_g_all.pt', _use_new_zipfile_serialization=False)\n"
-                "np.save('" + dir + "/avg.npy', t['G.truncation.avg_latent'].numpy())\n"),
+                "t, _ = lagm_safetensors.load('" +
+                kSg1Case +
+                "/weights.safetensors')\n"
+                "sd = collections.OrderedDict((k[2:], v) for k, v in t.items() if "
+                "k.startswith('G.') and 'avg_latent' not in k)\n"
+                "torch.save(sd, '" +
+                dir +
+                "/g.for_g_all.pt', _use_new_zipfile_serialization=False)\n"
+                "np.save('" +
+                dir + "/avg.npy', t['G.truncation.avg_latent'].numpy())\n"),
             0);
-  auto [code, out] = lagm::test::run_command("/usr/bin/python3 " + tools + "/convert_stylegan1.py " + dir +
-                                             "/g.for_g_all.pt " + dir + "/avg.npy " + dir +
-                                             "/G.safetensors --resolution 128 --fmap-base 512 --fmap-max 16 --cutoff 8");
+  auto [code, out] = lagm::test::run_command(
+      "/usr/bin/python3 " + tools + "/convert_stylegan1.py " + dir + "/g.for_g_all.pt " + dir +
+      "/avg.npy " + dir +
+      "/G.safetensors --resolution 128 --fmap-base 512 --fmap-max 16 --cutoff 8");
   ASSERT_EQ(code, 0) << out;
   const auto ckpt = lagm::models::read_model_checkpoint(dir + "/G.safetensors");
   auto g = sg1::load_stylegan1(ckpt);
@@ -74,7 +83,8 @@ TEST(ConvertStyleGAN1, LegacyCheckpointAndNpyReproduceGolden) {
   torch::NoGradGuard no_grad;
   auto r = g->forward(io.at("in.z"), lagm::models::NoiseMode::kNone, noise);
   const auto& expected = io.at("out.img");
-  EXPECT_LT((r.img - expected).abs().max().item<float>(), 1e-4 * (1 + expected.abs().max().item<float>()));
+  EXPECT_LT((r.img - expected).abs().max().item<float>(),
+            1e-4 * (1 + expected.abs().max().item<float>()));
   // and it plugs into everything that takes a generator
   auto fg = lagm::models::load_feature_generator(dir + "/G.safetensors", torch::kCPU);
   EXPECT_EQ(fg->kind(), "stylegan1");
@@ -100,8 +110,10 @@ TEST(StyleGAN1, FaceModelOutputsAreResizedTo512) {
   const auto b = fg.generate(z);
   EXPECT_EQ(b.img.sizes(), torch::IntArrayRef({1, 3, 512, 512}));
   namespace F = torch::nn::functional;
-  auto expected = F::interpolate(full.img, F::InterpolateFuncOptions().size(std::vector<int64_t>{512, 512})
-                                               .mode(torch::kBilinear).align_corners(false));
+  auto expected = F::interpolate(full.img, F::InterpolateFuncOptions()
+                                               .size(std::vector<int64_t>{512, 512})
+                                               .mode(torch::kBilinear)
+                                               .align_corners(false));
   EXPECT_LT((b.img - expected).abs().max().item<float>(), 1e-6);
   EXPECT_TRUE(torch::equal(b.features[15], full.features[15]));  // the 512 px maps are untouched
 }

@@ -1,5 +1,3 @@
-#include "lagm/models/stylegan2/generator.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -11,6 +9,7 @@
 #include "lagm/core/state_dict.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/feature_generator.h"
+#include "lagm/models/stylegan2/generator.h"
 #include "test_support.h"
 
 namespace sg2 = lagm::models::stylegan2;
@@ -20,12 +19,16 @@ namespace {
 
 // ordered_json: the manifest's key order is the reference state-dict order.
 nlohmann::ordered_json read_manifest(const std::string& name) {
-  return nlohmann::ordered_json::parse(lagm::core::read_file(std::string(LAGM_GOLDEN_DIR) + "/manifests/" + name));
+  return nlohmann::ordered_json::parse(
+      lagm::core::read_file(std::string(LAGM_GOLDEN_DIR) + "/manifests/" + name));
 }
 
 sg2::GeneratorOptions small_options(const std::string& arch) {
   return sg2::generator_options_from_json(
-      {{"z_dim", 16}, {"w_dim", 16}, {"img_resolution", 32}, {"img_channels", 3},
+      {{"z_dim", 16},
+       {"w_dim", 16},
+       {"img_resolution", 32},
+       {"img_channels", 3},
        {"mapping_kwargs", {{"num_layers", 2}}},
        {"synthesis_kwargs", {{"channel_base", 256}, {"channel_max", 16}, {"architecture", arch}}}},
       "test");
@@ -39,20 +42,24 @@ TEST(StyleGAN2, StateDictMatchesReferenceManifests) {
   for (const char* name : {"stylegan2_ada_paper256_G.json", "stylegan2_ada_paper512_G.json",
                            "stylegan2_configf_512_G.json", "stylegan2_configf_1024_G.json"}) {
     const auto manifest = read_manifest(name);
-    sg2::Generator g(sg2::generator_options_from_json(nlohmann::json::parse(manifest["config"].dump()), name));
+    sg2::Generator g(
+        sg2::generator_options_from_json(nlohmann::json::parse(manifest["config"].dump()), name));
     const auto sd = lagm::core::state_dict(*g);
     std::vector<std::string> got, expected;
     for (const auto& [n, t] : sd.items()) got.push_back(n);
-    for (auto it = manifest["tensors"].begin(); it != manifest["tensors"].end(); ++it) expected.push_back(it.key());
+    for (auto it = manifest["tensors"].begin(); it != manifest["tensors"].end(); ++it)
+      expected.push_back(it.key());
     ASSERT_EQ(got, expected) << name;
     for (const auto& [n, t] : sd.items())
-      EXPECT_EQ(t.sizes().vec(), manifest["tensors"][n]["shape"].get<std::vector<int64_t>>()) << name << " " << n;
+      EXPECT_EQ(t.sizes().vec(), manifest["tensors"][n]["shape"].get<std::vector<int64_t>>())
+          << name << " " << n;
   }
 }
 
 TEST(StyleGAN2, ParameterCountsMatchSpec) {
   const auto manifest = read_manifest("stylegan2_ada_paper256_G.json");
-  sg2::Generator g(sg2::generator_options_from_json(nlohmann::json::parse(manifest["config"].dump()), "paper256"));
+  sg2::Generator g(sg2::generator_options_from_json(
+      nlohmann::json::parse(manifest["config"].dump()), "paper256"));
   int64_t n = 0;
   for (const auto& p : g->parameters()) n += p.numel();
   EXPECT_EQ(n, 24767458);
@@ -73,10 +80,13 @@ TEST(StyleGAN2, FusedAndNonFusedSynthesisAgree) {
     auto a = g->synthesis->forward(ws, lagm::models::NoiseMode::kConst);
     g->train();
     auto b = g->synthesis->forward(ws, lagm::models::NoiseMode::kConst);
-    EXPECT_LT((a.img - b.img).abs().max().item<float>() / b.img.abs().max().item<float>(), 1e-5) << arch;
+    EXPECT_LT((a.img - b.img).abs().max().item<float>() / b.img.abs().max().item<float>(), 1e-5)
+        << arch;
     for (size_t i = 0; i < a.features.size(); ++i)
       EXPECT_LT((a.features[i] - b.features[i]).abs().max().item<float>() /
-                    b.features[i].abs().max().item<float>(), 1e-5) << arch << i;
+                    b.features[i].abs().max().item<float>(),
+                1e-5)
+          << arch << i;
   }
 }
 
@@ -101,7 +111,8 @@ TEST(StyleGAN2, TruncationCutoffOnlyTouchesFirstWs) {
   auto z = torch::randn({2, 16});
   auto full = g->mapping->forward(z);
   auto cut = g->mapping->forward(z, {0.5, 3});
-  EXPECT_TRUE(torch::equal(cut.narrow(1, 3, full.size(1) - 3), full.narrow(1, 3, full.size(1) - 3)));
+  EXPECT_TRUE(
+      torch::equal(cut.narrow(1, 3, full.size(1) - 3), full.narrow(1, 3, full.size(1) - 3)));
   auto expect = g->mapping->w_avg + 0.5 * (full.narrow(1, 0, 3) - g->mapping->w_avg);
   EXPECT_LT((cut.narrow(1, 0, 3) - expect).abs().max().item<float>(), 1e-6);
 }
@@ -123,7 +134,8 @@ TEST(StyleGAN2, NoiseModesBehave) {
 }
 
 TEST(StyleGAN2, ConfigRejectsUnknownKeysAndBadValues) {
-  EXPECT_THROW(sg2::generator_options_from_json({{"z_dim", 8}, {"bogus", 1}}, "x"), lagm::InputError);
+  EXPECT_THROW(sg2::generator_options_from_json({{"z_dim", 8}, {"bogus", 1}}, "x"),
+               lagm::InputError);
   try {
     sg2::generator_options_from_json({{"img_resolution", 48}}, "g.json");
     FAIL();

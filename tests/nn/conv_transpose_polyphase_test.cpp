@@ -1,5 +1,6 @@
 // The polyphase transposed convolution against LibTorch's conv_transpose2d: values and gradients,
-// for the shapes the generators use (3x3 up-conv, stride 2, grouped for fused modulation) and others.
+// for the shapes the generators use (3x3 up-conv, stride 2, grouped for fused modulation) and
+// others.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -16,8 +17,9 @@ struct Case {
 
 TEST(ConvTransposePolyphase, MatchesConvTranspose2dValuesAndGradients) {
   torch::manual_seed(0);
-  const Case cases[] = {{2, 1, 8, 6, 5, 7, 3, 2, 0}, {1, 1, 4, 4, 4, 4, 3, 2, 1}, {3, 3, 5, 4, 6, 6, 3, 2, 0},
-                        {2, 1, 3, 2, 5, 5, 4, 2, 1}, {1, 2, 3, 3, 4, 5, 1, 2, 0}, {1, 1, 3, 3, 4, 4, 3, 3, 1},
+  const Case cases[] = {{2, 1, 8, 6, 5, 7, 3, 2, 0}, {1, 1, 4, 4, 4, 4, 3, 2, 1},
+                        {3, 3, 5, 4, 6, 6, 3, 2, 0}, {2, 1, 3, 2, 5, 5, 4, 2, 1},
+                        {1, 2, 3, 3, 4, 5, 1, 2, 0}, {1, 1, 3, 3, 4, 4, 3, 3, 1},
                         {2, 1, 4, 5, 8, 8, 3, 1, 1}};
   for (const auto& c : cases) {
     SCOPED_TRACE("groups " + std::to_string(c.groups) + " k " + std::to_string(c.k) + " stride " +
@@ -26,7 +28,8 @@ TEST(ConvTransposePolyphase, MatchesConvTranspose2dValuesAndGradients) {
     auto w = torch::randn({c.groups * c.in_g, c.out_g, c.k, c.k}, torch::requires_grad());
     auto x2 = x.detach().clone().requires_grad_(true);
     auto w2 = w.detach().clone().requires_grad_(true);
-    const auto ref = F::conv_transpose2d(x, w, F::ConvTranspose2dFuncOptions().stride(c.stride).padding(c.padding).groups(c.groups));
+    const auto ref = F::conv_transpose2d(
+        x, w, F::ConvTranspose2dFuncOptions().stride(c.stride).padding(c.padding).groups(c.groups));
     const auto got = conv_transpose2d_polyphase(x2, w2, c.stride, c.padding, c.groups);
     ASSERT_EQ(got.sizes(), ref.sizes());
     EXPECT_LT((got - ref).abs().max().item<double>(), 1e-4);

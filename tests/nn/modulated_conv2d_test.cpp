@@ -25,7 +25,8 @@ TEST(ModulatedConv2d, FusedAndNonFusedAgree) {
       auto a = lagm::nn::modulated_conv2d(x, w, s, n, f, o);
       o.fused = false;
       auto b = lagm::nn::modulated_conv2d(x, w, s, n, f, o);
-      EXPECT_LT((a - b).abs().max().item<float>() / b.abs().max().item<float>(), 1e-5) << up << demod;
+      EXPECT_LT((a - b).abs().max().item<float>() / b.abs().max().item<float>(), 1e-5)
+          << up << demod;
     }
   }
 }

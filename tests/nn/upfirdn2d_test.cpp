@@ -19,7 +19,8 @@ TEST(Upfirdn2d, UpsamplingPreservesConstantsAndDoublesSize) {
   auto x = torch::full({2, 3, 5, 5}, 0.7);
   auto y = lagm::nn::upsample2d(x, lagm::nn::make_resample_filter());
   EXPECT_EQ(y.sizes(), torch::IntArrayRef({2, 3, 10, 10}));
-  // Away from the zero-padded border a constant stays constant (the filter x gain sums to 4 per phase).
+  // Away from the zero-padded border a constant stays constant (the filter x gain sums to 4 per
+  // phase).
   EXPECT_NEAR(y.slice(2, 2, 8).slice(3, 2, 8).sub(0.7).abs().max().item<float>(), 0.0f, 1e-6);
   auto d = lagm::nn::downsample2d(torch::full({2, 3, 6, 6}, 0.7), lagm::nn::make_resample_filter());
   EXPECT_EQ(d.sizes(), torch::IntArrayRef({2, 3, 3, 3}));
@@ -75,6 +76,7 @@ TEST(Conv2dResample, DownConvEqualsFilterThenStridedConv) {
   auto f = lagm::nn::make_resample_filter();
   auto y = lagm::nn::conv2d_resample(x, w, f, 1, 2, 1);
   EXPECT_EQ(y.sizes(), torch::IntArrayRef({1, 2, 4, 4}));
-  auto ref = F::conv2d(lagm::nn::upfirdn2d(x, f, 1, 1, {2, 2, 2, 2}), w, F::Conv2dFuncOptions().stride(2));
+  auto ref =
+      F::conv2d(lagm::nn::upfirdn2d(x, f, 1, 1, {2, 2, 2, 2}), w, F::Conv2dFuncOptions().stride(2));
   EXPECT_LT((y - ref).abs().max().item<float>(), 1e-5);
 }

@@ -19,7 +19,9 @@ std::string write_small_generator(const std::string& dir) {
   const auto config = nlohmann::json::parse(core::read_file(golden + "/case.json"));
   const auto options = sg2::generator_options_from_json(config["generator"], "sg2_skip_r32");
   sg2::Generator g(options);
-  core::load_state_dict(*g, core::read_safetensors(golden + "/weights.safetensors").tensors.with_prefix_stripped("G."));
+  core::load_state_dict(
+      *g,
+      core::read_safetensors(golden + "/weights.safetensors").tensors.with_prefix_stripped("G."));
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/G.safetensors";
   models::write_model_checkpoint(path, "stylegan2", sg2::to_json(options), *g,
@@ -27,7 +29,8 @@ std::string write_small_generator(const std::string& dir) {
   return path;
 }
 
-void write_random_folder_dataset(const std::string& dir, int count, int num_classes, int size, int seed) {
+void write_random_folder_dataset(const std::string& dir, int count, int num_classes, int size,
+                                 int seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   std::vector<std::string> classes;
   for (int c = 0; c < num_classes; ++c) classes.push_back("class" + std::to_string(c));
@@ -47,9 +50,15 @@ void write_random_folder_dataset(const std::string& dir, int count, int num_clas
 }
 
 nlohmann::json small_annotator_run_json(const std::string& dir, const nlohmann::json& extra) {
-  nlohmann::json j = {{"generator", dir + "/G.safetensors"}, {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
-                      {"annotator", {{"tmp_channels", 8}}}, {"total_iters", 4}, {"niter_per_tick", 2},
-                      {"snapshot_ticks", 1}, {"grid_size", 2}, {"training_set", dir + "/labelled"}, {"run_name", "r"}};
+  nlohmann::json j = {{"generator", dir + "/G.safetensors"},
+                      {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
+                      {"annotator", {{"tmp_channels", 8}}},
+                      {"total_iters", 4},
+                      {"niter_per_tick", 2},
+                      {"snapshot_ticks", 1},
+                      {"grid_size", 2},
+                      {"training_set", dir + "/labelled"},
+                      {"run_name", "r"}};
   j.update(extra);
   return j;
 }

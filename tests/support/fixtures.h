@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace lagm::test {
@@ -12,10 +11,12 @@ namespace lagm::test {
 std::string write_small_generator(const std::string& dir);
 
 /// Writes `count` random 32x32 images with blocky masks of `num_classes` classes (seeded).
-void write_random_folder_dataset(const std::string& dir, int count, int num_classes, int size = 32, int seed = 0);
+void write_random_folder_dataset(const std::string& dir, int count, int num_classes, int size = 32,
+                                 int seed = 0);
 
-/// A phase-I config of a few seconds on the fixtures above (dir/G.safetensors, dir/labelled): tiny A
-/// and S, 4 iterations, a snapshot every 2; `extra` overrides or adds keys.
-nlohmann::json small_annotator_run_json(const std::string& dir, const nlohmann::json& extra = nlohmann::json::object());
+/// A phase-I config of a few seconds on the fixtures above (dir/G.safetensors, dir/labelled): tiny
+/// A and S, 4 iterations, a snapshot every 2; `extra` overrides or adds keys.
+nlohmann::json small_annotator_run_json(const std::string& dir,
+                                        const nlohmann::json& extra = nlohmann::json::object());
 
 }  // namespace lagm::test

@@ -33,9 +33,11 @@ class ResultFileWriter : public testing::EmptyTestEventListener {
     for (int i = 0; i < r->total_part_count(); ++i) {
       const auto& part = r->GetTestPartResult(i);
       if (part.failed())
-        out << (part.file_name() ? part.file_name() : "?") << ":" << part.line_number() << ": " << part.message() << "\n";
+        out << (part.file_name() ? part.file_name() : "?") << ":" << part.line_number() << ": "
+            << part.message() << "\n";
     }
-    out << "(" << r->elapsed_time() << " ms; the test's own output is in the log of the binary's '.run' test)\n";
+    out << "(" << r->elapsed_time()
+        << " ms; the test's own output is in the log of the binary's '.run' test)\n";
   }
 
   std::filesystem::path dir_;

@@ -1,5 +1,7 @@
 // The `faces` domain: determinism, style independence of the scene, part visibility at 64x64,
 // resolution consistency of the masks.
+#include "lagm/toy/faces.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 
 #include "lagm/core/error.h"
 #include "lagm/toy/domain.h"
-#include "lagm/toy/faces.h"
 
 namespace lagm::toy {
 namespace {
@@ -25,7 +26,8 @@ TEST(Faces, SameSeedGivesTheSameBytesAndSeedsDiffer) {
 
 TEST(Faces, PhotoAndFlatShareTheSceneButNotTheLook) {
   for (uint64_t seed : {0, 1, 2}) {
-    const auto photo = render_face(seed, Style::kPhoto, 64), flat = render_face(seed, Style::kFlat, 64);
+    const auto photo = render_face(seed, Style::kPhoto, 64),
+               flat = render_face(seed, Style::kFlat, 64);
     EXPECT_EQ(photo.labels, flat.labels) << "seed " << seed;
     double diff = 0;
     for (size_t i = 0; i < photo.rgb.size(); ++i) diff += std::abs(photo.rgb[i] - flat.rgb[i]);
@@ -81,7 +83,8 @@ TEST(Faces, TwoEyesAreSeparateRegions) {
 
 TEST(Faces, MasksAgreeAcrossResolutionsAndSupersampling) {
   for (uint64_t seed : {11, 12}) {
-    const auto low = render_face(seed, Style::kPhoto, 64), high = render_face(seed, Style::kPhoto, 128);
+    const auto low = render_face(seed, Style::kPhoto, 64),
+               high = render_face(seed, Style::kPhoto, 128);
     const auto single = render_face(seed, Style::kPhoto, 64, 1);
     int same_res = 0, same_ss = 0;
     for (int64_t y = 0; y < 64; ++y)
@@ -90,7 +93,8 @@ TEST(Faces, MasksAgreeAcrossResolutionsAndSupersampling) {
         const auto l = low.labels[static_cast<size_t>(y * 64 + x)];
         std::array<int, 8> votes{};
         for (int dy = 0; dy < 2; ++dy)
-          for (int dx = 0; dx < 2; ++dx) ++votes.at(high.labels[static_cast<size_t>((2 * y + dy) * 128 + 2 * x + dx)]);
+          for (int dx = 0; dx < 2; ++dx)
+            ++votes.at(high.labels[static_cast<size_t>((2 * y + dy) * 128 + 2 * x + dx)]);
         same_res += votes[l] > 0;
         same_ss += single.labels[static_cast<size_t>(y * 64 + x)] == l;
       }

@@ -17,13 +17,14 @@ bool CaseReport::passed() const {
   return true;
 }
 
-void Checker::compare(const std::string& name, const torch::Tensor& got, const torch::Tensor& expected,
-                      double rtol, double atol) {
+void Checker::compare(const std::string& name, const torch::Tensor& got,
+                      const torch::Tensor& expected, double rtol, double atol) {
   Comparison c;
   c.name = name;
   if (got.sizes() != expected.sizes()) {
     c.max_abs = c.max_rel = std::numeric_limits<double>::infinity();
-    c.name += " (shape " + format_shape(got.sizes().vec()) + " vs " + format_shape(expected.sizes().vec()) + ")";
+    c.name += " (shape " + format_shape(got.sizes().vec()) + " vs " +
+              format_shape(expected.sizes().vec()) + ")";
     report_.comparisons.push_back(c);
     return;
   }
@@ -32,7 +33,8 @@ void Checker::compare(const std::string& name, const torch::Tensor& got, const t
   const double scale = b.numel() ? b.abs().max().item<double>() : 0.0;
   c.max_abs = a.numel() ? (a - b).abs().max().item<double>() : 0.0;
   if (std::isnan(c.max_abs)) c.max_abs = std::numeric_limits<double>::infinity();
-  c.max_rel = scale > 0 ? c.max_abs / scale : (c.max_abs > 0 ? std::numeric_limits<double>::infinity() : 0.0);
+  c.max_rel = scale > 0 ? c.max_abs / scale
+                        : (c.max_abs > 0 ? std::numeric_limits<double>::infinity() : 0.0);
   c.tolerance = atol + rtol * scale;
   c.pass = c.max_abs <= c.tolerance;
   report_.comparisons.push_back(c);

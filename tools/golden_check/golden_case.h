@@ -1,11 +1,11 @@
-// A golden case of tests/golden/reference (see its README): configuration, reference weights and the
-// reference inputs/outputs, plus the comparison bookkeeping every kind runner shares.
+// A golden case of tests/golden/reference (see its README): configuration, reference weights and
+// the reference inputs/outputs, plus the comparison bookkeeping every kind runner shares.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

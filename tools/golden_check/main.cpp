@@ -16,9 +16,12 @@ int main(int argc, char** argv) {
   while (first + 1 < argc && std::string(argv[first]).rfind("--", 0) == 0) {
     const std::string flag = argv[first], value = argv[first + 1];
     try {
-      if (flag == "--device") device = lagm::core::parse_device(value);
-      else if (flag == "--threads") threads = std::stoi(value);
-      else throw std::invalid_argument("unknown option " + flag);
+      if (flag == "--device")
+        device = lagm::core::parse_device(value);
+      else if (flag == "--threads")
+        threads = std::stoi(value);
+      else
+        throw std::invalid_argument("unknown option " + flag);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "golden_check: %s\n", e.what());
       return 2;

@@ -2,19 +2,19 @@
 // become InputErrors that name where they are.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <set>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 
 #include "lagm/core/error.h"
 
 namespace lagm::core {
 
 /// Throws InputError("<where>: unknown key 'k'") for keys outside `allowed`, or if j is no object.
-void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed, const std::string& where);
+void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed,
+                const std::string& where);
 
 /// j[key] as T, or `fallback` when absent; InputError on a wrong type.
 template <typename T>
@@ -24,14 +24,17 @@ T get_or(const nlohmann::json& j, const char* key, T fallback, const std::string
   // nlohmann converts 2.5 to 2 and 1e400 to inf silently: integers must be written as integers,
   // non-negative ones not as negatives, and real numbers must be finite.
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-    if (!v.is_number_integer()) throw InputError(where + "." + key + ": expected an integer, got " + v.dump());
+    if (!v.is_number_integer())
+      throw InputError(where + "." + key + ": expected an integer, got " + v.dump());
     if constexpr (std::is_unsigned_v<T>)
       if (!v.is_number_unsigned() && v.get<int64_t>() < 0)
         throw InputError(where + "." + key + ": expected an integer >= 0, got " + v.dump());
   }
   if constexpr (std::is_floating_point_v<T>) {
-    if (!v.is_number()) throw InputError(where + "." + key + ": expected a number, got " + v.dump());
-    if (!std::isfinite(v.get<double>())) throw InputError(where + "." + key + ": expected a finite number, got " + v.dump());
+    if (!v.is_number())
+      throw InputError(where + "." + key + ": expected a number, got " + v.dump());
+    if (!std::isfinite(v.get<double>()))
+      throw InputError(where + "." + key + ": expected a finite number, got " + v.dump());
   }
   try {
     return v.get<T>();

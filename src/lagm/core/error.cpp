@@ -1,7 +1,6 @@
 #include "lagm/core/error.h"
 
 #include <cmath>
-
 #include <sstream>
 
 namespace lagm {
@@ -22,7 +21,8 @@ std::string format_mismatch(const std::string& what, const std::string& quantity
 void require_finite_loss(double value, const std::string& what, const std::string& where) {
   if (std::isfinite(value)) return;
   throw Error(what + " is " + (std::isnan(value) ? "NaN" : "infinite") + " at " + where +
-              ": training diverged; the last snapshot written before it is kept (lower the learning rate?)");
+              ": training diverged; the last snapshot written before it is kept (lower the "
+              "learning rate?)");
 }
 
 }  // namespace lagm

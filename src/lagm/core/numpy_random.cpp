@@ -8,7 +8,8 @@ namespace lagm::core {
 
 NumpyRandomState::NumpyRandomState(uint32_t seed) {
   mt_[0] = seed;
-  for (int i = 1; i < 624; ++i) mt_[i] = 1812433253u * (mt_[i - 1] ^ (mt_[i - 1] >> 30)) + static_cast<uint32_t>(i);
+  for (int i = 1; i < 624; ++i)
+    mt_[i] = 1812433253u * (mt_[i - 1] ^ (mt_[i - 1] >> 30)) + static_cast<uint32_t>(i);
   pos_ = 624;
 }
 
@@ -72,7 +73,9 @@ uint64_t NumpyRandomState::random_interval(uint64_t max) {
     while ((value = (next_uint32() & mask)) > max) {
     }
   } else {
-    auto next_uint64 = [this] { return (static_cast<uint64_t>(next_uint32()) << 32) | next_uint32(); };
+    auto next_uint64 = [this] {
+      return (static_cast<uint64_t>(next_uint32()) << 32) | next_uint32();
+    };
     while ((value = (next_uint64() & mask)) > max) {
     }
   }

@@ -1,8 +1,7 @@
 #include "lagm/core/runtime.h"
 
-#include <malloc.h>
-
 #include <ATen/Parallel.h>
+#include <malloc.h>
 #include <torch/cuda.h>
 
 #include <thread>
@@ -27,7 +26,8 @@ torch::Device parse_device(const std::string& text) {
   if (text == "cpu") return torch::Device(torch::kCPU);
   if (text.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw UsageError("--device " + text + ": CUDA is not available in this build or on this machine");
+      throw UsageError("--device " + text +
+                       ": CUDA is not available in this build or on this machine");
     try {
       return torch::Device(text);
     } catch (const c10::Error&) {

@@ -1,11 +1,10 @@
 #include "lagm/core/safetensors.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "lagm/core/atomic_file.h"
@@ -27,9 +26,9 @@ struct DtypeInfo {
 };
 
 constexpr DtypeInfo kDtypes[] = {
-    {"F64", torch::kFloat64, 8}, {"F32", torch::kFloat32, 4}, {"F16", torch::kFloat16, 2},
-    {"BF16", torch::kBFloat16, 2}, {"I64", torch::kInt64, 8}, {"I32", torch::kInt32, 4},
-    {"I16", torch::kInt16, 2}, {"I8", torch::kInt8, 1}, {"U8", torch::kUInt8, 1},
+    {"F64", torch::kFloat64, 8},   {"F32", torch::kFloat32, 4}, {"F16", torch::kFloat16, 2},
+    {"BF16", torch::kBFloat16, 2}, {"I64", torch::kInt64, 8},   {"I32", torch::kInt32, 4},
+    {"I16", torch::kInt16, 2},     {"I8", torch::kInt8, 1},     {"U8", torch::kUInt8, 1},
     {"BOOL", torch::kBool, 1},
 };
 
@@ -68,7 +67,8 @@ SafetensorsEntry parse_entry(const std::string& name, const nlohmann::json& valu
   // Element count with overflow checks: a shape may not claim more than 2^62 bytes.
   uint64_t numel = 1;
   for (const auto& d : value["shape"]) {
-    if (!d.is_number_unsigned()) fail(source, where + " has a shape entry that is not a non-negative integer");
+    if (!d.is_number_unsigned())
+      fail(source, where + " has a shape entry that is not a non-negative integer");
     uint64_t dim = d.get<uint64_t>();
     if (dim > (1ull << 62) || (dim != 0 && numel > (1ull << 62) / dim))
       fail(source, where + " has a shape too large to exist");
@@ -118,7 +118,8 @@ SafetensorsHeader parse_safetensors_header(const std::string& header_json, uint6
     if (it.key() == "__metadata__") {
       if (!it.value().is_object()) fail(source, "__metadata__ is not a JSON object");
       for (auto m = it.value().begin(); m != it.value().end(); ++m) {
-        if (!m.value().is_string()) fail(source, "__metadata__ value '" + m.key() + "' is not a string");
+        if (!m.value().is_string())
+          fail(source, "__metadata__ value '" + m.key() + "' is not a string");
         out.metadata[m.key()] = m.value().get<std::string>();
       }
       continue;
@@ -152,14 +153,18 @@ namespace {
 
 // Reads the 8-byte length and the JSON header from a stream of known size.
 std::string read_header_json(std::istream& in, uint64_t file_size, const std::string& source) {
-  if (file_size < 8) fail(source, "file is " + std::to_string(file_size) + " bytes, too short for a safetensors header");
+  if (file_size < 8)
+    fail(source,
+         "file is " + std::to_string(file_size) + " bytes, too short for a safetensors header");
   unsigned char len_bytes[8];
   in.read(reinterpret_cast<char*>(len_bytes), 8);
   if (!in) fail(source, "cannot read header length");
   const uint64_t n = read_u64_le(len_bytes);
-  if (n > kMaxHeaderBytes) fail(source, "header length " + std::to_string(n) + " exceeds the 100 MB limit");
+  if (n > kMaxHeaderBytes)
+    fail(source, "header length " + std::to_string(n) + " exceeds the 100 MB limit");
   if (n > file_size - 8)
-    fail(source, "header length " + std::to_string(n) + " exceeds the file size " + std::to_string(file_size));
+    fail(source, "header length " + std::to_string(n) + " exceeds the file size " +
+                     std::to_string(file_size));
   std::string json(n, '\0');
   in.read(json.data(), static_cast<std::streamsize>(n));
   if (!in) fail(source, "cannot read header");
@@ -230,7 +235,8 @@ std::string serialize_safetensors(const TensorDict& tensors,
     cpu.push_back(c);
   }
   std::string json = header.dump();
-  json.append((8 - json.size() % 8) % 8, ' ');  // keep the data 8-byte aligned, as the reference does
+  json.append((8 - json.size() % 8) % 8,
+              ' ');  // keep the data 8-byte aligned, as the reference does
   std::string out(8, '\0');
   const uint64_t n = json.size();
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((n >> (8 * i)) & 0xff);

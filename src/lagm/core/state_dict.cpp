@@ -14,7 +14,8 @@ void collect(const torch::nn::Module& module, const std::string& prefix, TensorD
     if (p.value().defined()) out.set(prefix + p.key(), p.value());
   for (const auto& b : module.named_buffers(/*recurse=*/false))
     if (b.value().defined()) out.set(prefix + b.key(), b.value());
-  for (const auto& child : module.named_children()) collect(*child.value(), prefix + child.key() + ".", out);
+  for (const auto& child : module.named_children())
+    collect(*child.value(), prefix + child.key() + ".", out);
 }
 
 std::string join_limited(const std::vector<std::string>& items, size_t limit) {
@@ -44,7 +45,8 @@ std::vector<std::string> load_state_dict(torch::nn::Module& module, const Tensor
     }
     const auto& source = tensors.at(name);
     if (source.sizes() != target.sizes())
-      mismatched.push_back(format_mismatch("'" + name + "'", "shape", format_shape(source.sizes().vec()),
+      mismatched.push_back(format_mismatch("'" + name + "'", "shape",
+                                           format_shape(source.sizes().vec()),
                                            format_shape(target.sizes().vec())));
   }
   for (const auto& [name, tensor] : tensors.items())
@@ -52,8 +54,10 @@ std::vector<std::string> load_state_dict(torch::nn::Module& module, const Tensor
 
   std::vector<std::string> problems;
   if (!mismatched.empty()) problems.push_back("shape mismatch: " + join_limited(mismatched, 20));
-  if (options.strict && !missing.empty()) problems.push_back("missing keys: " + join_limited(missing, 20));
-  if (options.strict && !unexpected.empty()) problems.push_back("unexpected keys: " + join_limited(unexpected, 20));
+  if (options.strict && !missing.empty())
+    problems.push_back("missing keys: " + join_limited(missing, 20));
+  if (options.strict && !unexpected.empty())
+    problems.push_back("unexpected keys: " + join_limited(unexpected, 20));
   if (!problems.empty()) {
     std::string message = tensors.source + ": state dict does not fit " + module.name() + ": ";
     for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];

@@ -17,9 +17,9 @@ struct LoadOptions {
   bool strict = true;  ///< missing or unexpected keys are errors (shape mismatches always are)
 };
 
-/// Copies `tensors` into the module's parameters and buffers by name (dtype converted, device kept).
-/// Throws InputError listing every missing key, unexpected key and shape mismatch, prefixed with
-/// `tensors.source`. Returns the names of the module's entries that were not in `tensors`.
+/// Copies `tensors` into the module's parameters and buffers by name (dtype converted, device
+/// kept). Throws InputError listing every missing key, unexpected key and shape mismatch, prefixed
+/// with `tensors.source`. Returns the names of the module's entries that were not in `tensors`.
 std::vector<std::string> load_state_dict(torch::nn::Module& module, const TensorDict& tensors,
                                          LoadOptions options = {});
 

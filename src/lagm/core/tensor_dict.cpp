@@ -30,7 +30,8 @@ void TensorDict::require_finite() const {
   for (const auto& [name, t] : items_) {
     if (!t.is_floating_point()) continue;
     if (!torch::isfinite(t).all().item<bool>())
-      throw InputError(source + ": tensor '" + name + "' holds non-finite values (NaN or infinity)");
+      throw InputError(source + ": tensor '" + name +
+                       "' holds non-finite values (NaN or infinity)");
   }
 }
 

@@ -10,11 +10,12 @@
 namespace lagm::data {
 
 /// CLASSES[name] of the reference: celebA_19, celebA_8, dg_car_20, dg_cat, dg_face, dg_face_8,
-/// PascalPart_horse, PascalPart_aeroplane, CGPart_car, CGPart_car_simplified_v0, CGPart_car_simplified_v1.
-/// Throws InputError for other names.
+/// PascalPart_horse, PascalPart_aeroplane, CGPart_car, CGPart_car_simplified_v0,
+/// CGPart_car_simplified_v1. Throws InputError for other names.
 const std::vector<std::string>& class_list(const std::string& name);
 
-/// CelebAMask-HQ 19 -> 8 (glasses stay skin; hat, earring, necklace, neck, cloth become background).
+/// CelebAMask-HQ 19 -> 8 (glasses stay skin; hat, earring, necklace, neck, cloth become
+/// background).
 torch::Tensor remap_celeba_19_to_8(const torch::Tensor& labels);
 /// DatasetGAN Face-34 -> 8 (the celebA_8 order).
 torch::Tensor remap_face_34_to_8(const torch::Tensor& labels);

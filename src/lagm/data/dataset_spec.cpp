@@ -31,14 +31,18 @@ class Args {
  public:
   Args(const nlohmann::json& j, std::string where, std::set<std::string> known)
       : j_(j), where_(std::move(where)), known_(std::move(known)) {
-    static const std::map<std::string, nlohmann::json> inert = {
-        {"aug", false}, {"transform", nullptr}, {"to_square", false}, {"indices_path", nullptr}, {"bg_prob", 0}};
+    static const std::map<std::string, nlohmann::json> inert = {{"aug", false},
+                                                                {"transform", nullptr},
+                                                                {"to_square", false},
+                                                                {"indices_path", nullptr},
+                                                                {"bg_prob", 0}};
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (it.key() == "class_name" || known_.count(it.key())) continue;
       auto in = inert.find(it.key());
       if (in == inert.end()) throw InputError(where_ + ": unknown key '" + it.key() + "'");
       if (it.value() != in->second && !(it.value().is_null() && in->second == false))
-        throw InputError(where_ + "." + it.key() + ": only " + in->second.dump() + " is implemented (as in every reference config)");
+        throw InputError(where_ + "." + it.key() + ": only " + in->second.dump() +
+                         " is implemented (as in every reference config)");
     }
   }
   template <typename T>
@@ -50,16 +54,19 @@ class Args {
     if (v.empty()) throw InputError(where_ + "." + key + ": required");
     return v;
   }
-  /// The reference loaders' PIL size: [W, H] (they call resize((w, h))), or one integer for a square
-  /// (0: as stored).
+  /// The reference loaders' PIL size: [W, H] (they call resize((w, h))), or one integer for a
+  /// square (0: as stored).
   ImageSize size(const char* key, ImageSize fallback) const {
     if (!j_.contains(key) || j_.at(key).is_null()) return fallback;
     const auto& v = j_.at(key);
-    const auto positive = [](const nlohmann::json& n) { return n.is_number_integer() && n.get<int64_t>() > 0; };
+    const auto positive = [](const nlohmann::json& n) {
+      return n.is_number_integer() && n.get<int64_t>() > 0;
+    };
     if (v.is_number_integer() && v.get<int64_t>() >= 0) return ImageSize::square(v.get<int64_t>());
     if (v.is_array() && v.size() == 2 && positive(v[0]) && positive(v[1]))
       return {v[0].get<int64_t>(), v[1].get<int64_t>()};
-    throw InputError(where_ + "." + key + ": expected an integer >= 0 or [width, height] > 0 (got " + v.dump() + ")");
+    throw InputError(where_ + "." + key +
+                     ": expected an integer >= 0 or [width, height] > 0 (got " + v.dump() + ")");
   }
   bool has(const char* key) const { return j_.contains(key) && !j_.at(key).is_null(); }
   const nlohmann::json& at(const char* key) const { return j_.at(key); }
@@ -70,9 +77,10 @@ class Args {
   std::set<std::string> known_;
 };
 
-/// "classes": a list of names, the name of a built-in list (dg_car_20, ...), or a count; absent: the
-/// caller's hint (eval passes the model's class count).
-std::vector<std::string> class_names_argument(const Args& a, const std::string& where, int64_t hint) {
+/// "classes": a list of names, the name of a built-in list (dg_car_20, ...), or a count; absent:
+/// the caller's hint (eval passes the model's class count).
+std::vector<std::string> class_names_argument(const Args& a, const std::string& where,
+                                              int64_t hint) {
   int64_t count = hint;
   if (a.has("classes")) {
     const auto& c = a.at("classes");
@@ -88,25 +96,32 @@ std::vector<std::string> class_names_argument(const Args& a, const std::string& 
       throw InputError(where + ".classes: expected a list of names, a class list name or a count");
     count = c.get<int64_t>();
   }
-  if (count < 1) throw InputError(where + ": images paired with .npy labels need \"classes\" (names, a list name or a count)");
+  if (count < 1)
+    throw InputError(
+        where +
+        ": images paired with .npy labels need \"classes\" (names, a list name or a count)");
   std::vector<std::string> names;
-  for (int64_t k = 0; k < count; ++k) names.push_back(k == 0 ? "background" : "class_" + std::to_string(k));
+  for (int64_t k = 0; k < count; ++k)
+    names.push_back(k == 0 ? "background" : "class_" + std::to_string(k));
   return names;
 }
 
-std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, const std::string& where, bool skip_bad,
+std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec,
+                                                const std::string& where, bool skip_bad,
                                                 int64_t num_classes_hint) {
-  if (spec.is_string()) return open_unchecked(nlohmann::json{{"path", spec}}, where, skip_bad, num_classes_hint);
+  if (spec.is_string())
+    return open_unchecked(nlohmann::json{{"path", spec}}, where, skip_bad, num_classes_hint);
   if (!spec.is_object()) throw InputError(where + ": a data set is a folder path or a JSON object");
   const std::string cls = last_component(spec.value("class_name", std::string("FolderDataset")));
   const bool no_class = !spec.contains("class_name");
-  if (cls == "SortedPairs" ||
-      (no_class && spec.contains("path") && spec["path"].is_string() && SortedPairsDataset::looks_like(spec["path"]))) {
+  if (cls == "SortedPairs" || (no_class && spec.contains("path") && spec["path"].is_string() &&
+                               SortedPairsDataset::looks_like(spec["path"]))) {
     Args a(spec, where, {"path", "rootdir", "img_size", "classes"});
     SortedPairsOptions o;
     o.img_size = a.size("img_size", {});
     o.class_names = class_names_argument(a, where, num_classes_hint);
-    return std::make_unique<SortedPairsDataset>(a.has("path") ? a.required("path") : a.required("rootdir"), o);
+    return std::make_unique<SortedPairsDataset>(
+        a.has("path") ? a.required("path") : a.required("rootdir"), o);
   }
   if (cls == "FolderDataset" || cls == "ImageLabelDataset") {
     Args a(spec, where, {"path", "rootdir", "img_size", "limit", "max_number"});
@@ -116,10 +131,12 @@ std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, cons
     o.img_width = size.width;
     o.limit = a.get<int64_t>("limit", a.get<int64_t>("max_number", 0));
     o.skip_bad = skip_bad;
-    return std::make_unique<FolderDataset>(a.has("path") ? a.required("path") : a.required("rootdir"), o);
+    return std::make_unique<FolderDataset>(
+        a.has("path") ? a.required("path") : a.required("rootdir"), o);
   }
   if (cls == "CelebAMaskDataset") {
-    Args a(spec, where, {"rootdir", "split", "img_size", "limit_size", "convert_19to8", "imageset_folder"});
+    Args a(spec, where,
+           {"rootdir", "split", "img_size", "limit_size", "convert_19to8", "imageset_folder"});
     CelebAMaskOptions o;
     o.split = a.get<std::string>("split", o.split);
     o.img_size = a.size("img_size", o.img_size);
@@ -128,11 +145,14 @@ std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, cons
     o.split_folder = a.get<std::string>("imageset_folder", "");
     // The reference's default 'celeba_split' is relative to its working directory; lagm ships the
     // same lists built in, so that name means "the built-in lists" unless such a folder exists.
-    if (o.split_folder == "celeba_split" && !fs::is_directory(o.split_folder)) o.split_folder.clear();
-    return std::make_unique<CelebAMaskDataset>(a.get<std::string>("rootdir", "./data/CelebAMask-HQ"), o);
+    if (o.split_folder == "celeba_split" && !fs::is_directory(o.split_folder))
+      o.split_folder.clear();
+    return std::make_unique<CelebAMaskDataset>(
+        a.get<std::string>("rootdir", "./data/CelebAMask-HQ"), o);
   }
   if (cls == "PascalPart") {
-    Args a(spec, where, {"rootdir", "split", "img_folder", "seg_folder", "img_size", "max_size", "obj"});
+    Args a(spec, where,
+           {"rootdir", "split", "img_folder", "seg_folder", "img_size", "max_size", "obj"});
     PascalPartOptions o;
     o.split = a.get<std::string>("split", o.split);
     o.img_folder = a.get<std::string>("img_folder", "");
@@ -143,7 +163,8 @@ std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, cons
     return std::make_unique<PascalPartDataset>(a.required("rootdir"), o);
   }
   if (cls == "DatasetGANDataset") {
-    Args a(spec, where, {"rootdir", "obj", "split", "img_size", "max_size", "id_range", "convert_34to8"});
+    Args a(spec, where,
+           {"rootdir", "obj", "split", "img_size", "max_size", "id_range", "convert_34to8"});
     DatasetGANOptions o;
     o.obj = a.get<std::string>("obj", o.obj);
     o.split = a.get<std::string>("split", o.split);
@@ -155,14 +176,18 @@ std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, cons
       o.id_range = std::make_pair(r[0], r[1]);
     }
     o.convert_34to8 = a.get<bool>("convert_34to8", false);
-    return std::make_unique<DatasetGANDataset>(a.get<std::string>("rootdir", "./data/DatasetGAN/annotation"), o);
+    return std::make_unique<DatasetGANDataset>(
+        a.get<std::string>("rootdir", "./data/DatasetGAN/annotation"), o);
   }
   if (cls == "CGPart" || cls == "CGPartReal") {
     const bool real = cls == "CGPartReal";
-    Args a(spec, where, real ? std::set<std::string>{"rootdir", "obj_name", "split", "short_side", "classes_version"}
-                             : std::set<std::string>{"rootdir", "obj_name", "dst_shape", "length", "classes_version",
-                                                     "selected_models", "numpy_seed"});
-    if (a.get<std::string>("obj_name", "car") != "car") throw InputError(where + ".obj_name: only 'car' is implemented");
+    Args a(spec, where,
+           real ? std::set<std::string>{"rootdir", "obj_name", "split", "short_side",
+                                        "classes_version"}
+                : std::set<std::string>{"rootdir", "obj_name", "dst_shape", "length",
+                                        "classes_version", "selected_models", "numpy_seed"});
+    if (a.get<std::string>("obj_name", "car") != "car")
+      throw InputError(where + ".obj_name: only 'car' is implemented");
     const auto version = a.get<std::string>("classes_version", "CGPart_car_simplified_v0");
     if (version != "CGPart_car_simplified_v0" && version != "CGPart_car_simplified_v1")
       throw InputError(where + ".classes_version: expected CGPart_car_simplified_v0 or _v1");
@@ -172,7 +197,8 @@ std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, cons
       o.split = a.get<std::string>("split", o.split);
       o.short_side = a.get<int64_t>("short_side", o.short_side);
       o.version = v;
-      return std::make_unique<CGPartRealDataset>(a.get<std::string>("rootdir", "./data/CGPart_real"), o);
+      return std::make_unique<CGPartRealDataset>(
+          a.get<std::string>("rootdir", "./data/CGPart_real"), o);
     }
     CGPartOptions o;
     if (a.has("dst_shape")) {
@@ -184,16 +210,18 @@ std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec, cons
     o.version = v;
     o.models = a.get<std::vector<std::string>>("selected_models", o.models);
     o.numpy_seed = a.get<uint32_t>("numpy_seed", 0);
-    return std::make_unique<CGPartDataset>(a.get<std::string>("rootdir", "./data/CGPart_render/car"), o);
+    return std::make_unique<CGPartDataset>(
+        a.get<std::string>("rootdir", "./data/CGPart_render/car"), o);
   }
   throw InputError(where + ".class_name: unknown data set class '" + cls +
-                   "' (FolderDataset, CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, CGPartReal, SortedPairs)");
+                   "' (FolderDataset, CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, "
+                   "CGPartReal, SortedPairs)");
 }
 
 }  // namespace
 
-std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const std::string& where, bool skip_bad,
-                                              int64_t num_classes_hint) {
+std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const std::string& where,
+                                              bool skip_bad, int64_t num_classes_hint) {
   auto dataset = open_unchecked(spec, where, skip_bad, num_classes_hint);
   if (!skip_bad) return dataset;
   return std::make_unique<SkipBadDataset>(std::move(dataset));
@@ -234,7 +262,8 @@ nlohmann::json to_json(const DatasetSpec& d) {
   return {{"path", d.path}, {"img_size", d.img_size}, {"limit", d.limit}};
 }
 
-std::unique_ptr<LabelledDataset> open_labelled_dataset(const DatasetSpec& d, const std::string& where) {
+std::unique_ptr<LabelledDataset> open_labelled_dataset(const DatasetSpec& d,
+                                                       const std::string& where) {
   if (d.empty()) throw InputError(where + ": no data set given");
   return open_dataset(to_json(d), where);
 }

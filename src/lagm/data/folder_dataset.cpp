@@ -20,12 +20,15 @@ FolderDataset::FolderDataset(std::string root, FolderDatasetOptions options)
   const fs::path dir(root_);
   if (!fs::is_directory(dir)) throw InputError(root_ + ": no such data folder");
   const fs::path json_path = dir / "dataset.json";
-  if (!fs::exists(json_path)) throw InputError(json_path.string() + ": missing (it lists the class names)");
+  if (!fs::exists(json_path))
+    throw InputError(json_path.string() + ": missing (it lists the class names)");
   auto info = nlohmann::json::parse(core::read_file(json_path.string()), nullptr, false);
-  if (info.is_discarded() || !info.is_object() || !info.contains("classes") || !info["classes"].is_array() ||
-      info["classes"].empty())
-    throw InputError(json_path.string() + ": expected a JSON object with a non-empty 'classes' list");
-  for (const auto& c : info["classes"]) class_names_.push_back(c.is_string() ? c.get<std::string>() : c.dump());
+  if (info.is_discarded() || !info.is_object() || !info.contains("classes") ||
+      !info["classes"].is_array() || info["classes"].empty())
+    throw InputError(json_path.string() +
+                     ": expected a JSON object with a non-empty 'classes' list");
+  for (const auto& c : info["classes"])
+    class_names_.push_back(c.is_string() ? c.get<std::string>() : c.dump());
   if (!fs::is_directory(dir / "img")) throw InputError(root_ + ": no img/ folder");
   std::vector<std::pair<std::string, std::string>> found;
   for (const auto& e : fs::directory_iterator(dir / "img")) {
@@ -42,8 +45,8 @@ FolderDataset::FolderDataset(std::string root, FolderDatasetOptions options)
     for (auto& f : found)
       if (keep.count(f.first)) filtered.push_back(f);
     if (filtered.size() != keep.size())
-      throw InputError(json_path.string() + ": lists " + std::to_string(keep.size()) + " samples but only " +
-                       std::to_string(filtered.size()) + " exist in img/");
+      throw InputError(json_path.string() + ": lists " + std::to_string(keep.size()) +
+                       " samples but only " + std::to_string(filtered.size()) + " exist in img/");
     found = std::move(filtered);
   }
   for (const auto& [id, file] : found) {
@@ -70,20 +73,24 @@ Sample FolderDataset::get(size_t index) const {
   auto image = io::read_image(image_files_[index]);
   auto mask = io::read_mask_png(seg_path);
   if (image.size(0) != mask.size(0) || image.size(1) != mask.size(1))
-    throw InputError(seg_path + ": label is " + std::to_string(mask.size(1)) + "x" + std::to_string(mask.size(0)) +
-                     " but the image is " + std::to_string(image.size(1)) + "x" + std::to_string(image.size(0)));
+    throw InputError(seg_path + ": label is " + std::to_string(mask.size(1)) + "x" +
+                     std::to_string(mask.size(0)) + " but the image is " +
+                     std::to_string(image.size(1)) + "x" + std::to_string(image.size(0)));
   auto bad = (mask != 255) & (mask.to(torch::kInt64) >= num_classes());
   if (bad.any().item<bool>())
-    throw InputError(seg_path + ": class index " + std::to_string(mask.masked_select(bad).max().item<int>()) +
+    throw InputError(seg_path + ": class index " +
+                     std::to_string(mask.masked_select(bad).max().item<int>()) +
                      " out of range for " + std::to_string(num_classes()) + " classes");
-  if (options_.img_height > 0 && (image.size(0) != options_.img_height || image.size(1) != options_.img_width)) {
+  if (options_.img_height > 0 &&
+      (image.size(0) != options_.img_height || image.size(1) != options_.img_width)) {
     image = io::resize_pil(image, options_.img_height, options_.img_width);
     mask = io::resize_nearest_pil(mask, options_.img_height, options_.img_width);
   }
   return {io::to_float_image(image), mask.to(torch::kInt64), ids_[index]};
 }
 
-std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& dataset, const std::vector<size_t>& indices) {
+std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& dataset,
+                                                   const std::vector<size_t>& indices) {
   std::vector<torch::Tensor> images, labels;
   for (size_t i : indices) {
     auto s = dataset.get(i);
@@ -96,8 +103,8 @@ std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& datase
   return {torch::stack(images), torch::stack(labels)};
 }
 
-void write_folder_sample(const std::string& root, const std::string& name, const torch::Tensor& image_u8,
-                         const torch::Tensor& mask_u8) {
+void write_folder_sample(const std::string& root, const std::string& name,
+                         const torch::Tensor& image_u8, const torch::Tensor& mask_u8) {
   fs::create_directories(fs::path(root) / "img");
   fs::create_directories(fs::path(root) / "seg");
   io::write_png((fs::path(root) / "img" / (name + ".png")).string(), image_u8);

@@ -4,9 +4,9 @@
 // users bring.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -16,9 +16,10 @@ namespace lagm::data {
 
 /// Options of `FolderDataset`.
 struct FolderDatasetOptions {
-  int64_t img_height = 0, img_width = 0;  ///< 0 = keep the stored size (PIL bicubic / nearest otherwise)
-  int64_t limit = 0;                       ///< keep the first N samples (sorted by name); 0 = all
-  bool skip_bad = false;                   ///< skip unreadable or inconsistent samples instead of failing
+  int64_t img_height = 0,
+          img_width = 0;  ///< 0 = keep the stored size (PIL bicubic / nearest otherwise)
+  int64_t limit = 0;      ///< keep the first N samples (sorted by name); 0 = all
+  bool skip_bad = false;  ///< skip unreadable or inconsistent samples instead of failing
 };
 
 /// Image/label pairs in DIR, sorted by file name.
@@ -43,11 +44,12 @@ class FolderDataset : public LabelledDataset {
 };
 
 /// Stacks samples [i0, i1) into a batch: images [B, 3, H, W], labels [B, H, W].
-std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& dataset, const std::vector<size_t>& indices);
+std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& dataset,
+                                                   const std::vector<size_t>& indices);
 
 /// Writes one sample in the folder layout: img/<name>.png (RGB uint8 [H, W, 3]) and seg/<name>.png.
-void write_folder_sample(const std::string& root, const std::string& name, const torch::Tensor& image_u8,
-                         const torch::Tensor& mask_u8);
+void write_folder_sample(const std::string& root, const std::string& name,
+                         const torch::Tensor& image_u8, const torch::Tensor& mask_u8);
 
 /// Writes DIR/dataset.json atomically.
 void write_dataset_json(const std::string& root, const nlohmann::json& info);

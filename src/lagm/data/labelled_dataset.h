@@ -1,6 +1,6 @@
 // The interface every labelled data set implements: the project's folder layout and the paper's
-// data sets (CelebAMask-HQ, Pascal-Part, DatasetGAN, CGPart) alike, so that training, evaluation and
-// export take any of them.
+// data sets (CelebAMask-HQ, Pascal-Part, DatasetGAN, CGPart) alike, so that training, evaluation
+// and export take any of them.
 #pragma once
 
 #include <torch/types.h>

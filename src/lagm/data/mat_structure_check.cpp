@@ -15,8 +15,21 @@ namespace {
 
 // Data types and array classes of the MAT v5 format.
 enum : uint32_t {
-  kMiInt8 = 1, kMiUInt8, kMiInt16, kMiUInt16, kMiInt32, kMiUInt32, kMiSingle,
-  kMiDouble = 9, kMiInt64 = 12, kMiUInt64, kMiMatrix, kMiCompressed, kMiUtf8, kMiUtf16, kMiUtf32
+  kMiInt8 = 1,
+  kMiUInt8,
+  kMiInt16,
+  kMiUInt16,
+  kMiInt32,
+  kMiUInt32,
+  kMiSingle,
+  kMiDouble = 9,
+  kMiInt64 = 12,
+  kMiUInt64,
+  kMiMatrix,
+  kMiCompressed,
+  kMiUtf8,
+  kMiUtf16,
+  kMiUtf32
 };
 enum : uint32_t { kMxCell = 1, kMxStruct = 2, kMxChar = 4, kMxDouble = 6, kMxUInt64 = 15 };
 
@@ -26,11 +39,25 @@ constexpr uint32_t kMaxFieldNameLength = 4096;
 // Bytes per stored element; 0 for a type that cannot hold array data.
 size_t stored_size(uint32_t type) {
   switch (type) {
-    case kMiInt8: case kMiUInt8: case kMiUtf8: return 1;
-    case kMiInt16: case kMiUInt16: case kMiUtf16: return 2;
-    case kMiInt32: case kMiUInt32: case kMiSingle: case kMiUtf32: return 4;
-    case kMiDouble: case kMiInt64: case kMiUInt64: return 8;
-    default: return 0;
+    case kMiInt8:
+    case kMiUInt8:
+    case kMiUtf8:
+      return 1;
+    case kMiInt16:
+    case kMiUInt16:
+    case kMiUtf16:
+      return 2;
+    case kMiInt32:
+    case kMiUInt32:
+    case kMiSingle:
+    case kMiUtf32:
+      return 4;
+    case kMiDouble:
+    case kMiInt64:
+    case kMiUInt64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -42,7 +69,7 @@ struct Cursor {
 
 struct Element {
   uint32_t type = 0;
-  size_t size = 0;           // payload bytes
+  size_t size = 0;  // payload bytes
   const uint8_t* data = nullptr;
 };
 
@@ -93,7 +120,8 @@ class StructureChecker {
     e.size = u32(c.p + 4);
     e.data = c.p + 8;
     if (e.size > c.n - 8)
-      fail(what + ": " + std::to_string(e.size) + " bytes declared, " + std::to_string(c.n - 8) + " left");
+      fail(what + ": " + std::to_string(e.size) + " bytes declared, " + std::to_string(c.n - 8) +
+           " left");
     size_t used = 8 + e.size;
     if (padded && e.type != kMiCompressed) used = std::min(c.n, (used + 7) & ~size_t{7});
     c.p += used, c.n -= used;
@@ -108,11 +136,13 @@ class StructureChecker {
     const uint32_t array_class = u32(flags.data) & 0xff;
     const bool complex = (u32(flags.data) & 0x800) != 0;
     const Element dims = next(c, "dimensions", true);
-    if (dims.type != kMiInt32 || dims.size < 8 || dims.size % 4 != 0) fail("dimensions are not int32 x >= 2");
+    if (dims.type != kMiInt32 || dims.size < 8 || dims.size % 4 != 0)
+      fail("dimensions are not int32 x >= 2");
     size_t count = 1;
     for (size_t i = 0; i < dims.size / 4; ++i) {
       const auto d = static_cast<int32_t>(u32(dims.data + 4 * i));
-      if (d < 0 || __builtin_mul_overflow(count, static_cast<size_t>(d), &count)) fail("a negative or huge dimension");
+      if (d < 0 || __builtin_mul_overflow(count, static_cast<size_t>(d), &count))
+        fail("a negative or huge dimension");
     }
     const Element name = next(c, "array name", true);
     if (name.type != kMiInt8) fail("an array name that is not int8");
@@ -120,26 +150,32 @@ class StructureChecker {
       children(c, count, depth);
     } else if (array_class == kMxStruct) {
       const Element length = next(c, "field name length", true);
-      if (length.type != kMiInt32 || length.size != 4) fail("a field name length that is not one int32");
+      if (length.type != kMiInt32 || length.size != 4)
+        fail("a field name length that is not one int32");
       const uint32_t field_length = u32(length.data);
-      if (field_length == 0 || field_length > kMaxFieldNameLength) fail("a field name length of " + std::to_string(field_length));
+      if (field_length == 0 || field_length > kMaxFieldNameLength)
+        fail("a field name length of " + std::to_string(field_length));
       const Element names = next(c, "field names", true);
-      if (names.type != kMiInt8 || names.size % field_length != 0) fail("field names that do not fill their length");
+      if (names.type != kMiInt8 || names.size % field_length != 0)
+        fail("field names that do not fill their length");
       size_t total = 0;
-      if (__builtin_mul_overflow(count, names.size / field_length, &total)) fail("a huge struct array");
+      if (__builtin_mul_overflow(count, names.size / field_length, &total))
+        fail("a huge struct array");
       children(c, total, depth);
     } else if (array_class >= kMxChar && array_class <= kMxUInt64 && array_class != 5) {
       numeric_data(c, count, "real part");
       if (complex) numeric_data(c, count, "imaginary part");
     } else {
-      fail("array class " + std::to_string(array_class) + " (only numeric, logical, char, cell and struct are read)");
+      fail("array class " + std::to_string(array_class) +
+           " (only numeric, logical, char, cell and struct are read)");
     }
   }
 
   // Cells or struct fields: `count` matrices, each at least an 8-byte tag.
   void children(Cursor& c, size_t count, int depth) {
     if (count > c.n / 8)
-      fail(std::to_string(count) + " cells or fields declared in " + std::to_string(c.n) + " bytes");
+      fail(std::to_string(count) + " cells or fields declared in " + std::to_string(c.n) +
+           " bytes");
     for (size_t i = 0; i < count; ++i) {
       const Element e = next(c, "cell or field", true);
       if (e.type != kMiMatrix) fail("a cell or field that is not a matrix");
@@ -152,7 +188,8 @@ class StructureChecker {
     const size_t size = stored_size(e.type);
     if (size == 0) fail(what + " of data type " + std::to_string(e.type));
     if (e.type != kMiUtf8 && count > e.size / size)  // UTF-8 characters have no fixed width
-      fail(what + ": " + std::to_string(count) + " elements declared, data for " + std::to_string(e.size / size));
+      fail(what + ": " + std::to_string(count) + " elements declared, data for " +
+           std::to_string(e.size / size));
   }
 
   void inflate_and_check(const Element& e, int depth) {
@@ -178,7 +215,8 @@ class StructureChecker {
         inflateEnd(&zs);
         fail("a compressed element is corrupt or truncated");
       }
-      if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {  // input ended before the stream did
+      if (rc == Z_OK && zs.avail_in == 0 &&
+          zs.avail_out != 0) {  // input ended before the stream did
         inflateEnd(&zs);
         fail("a compressed element is truncated");
       }
@@ -200,11 +238,13 @@ class StructureChecker {
 void check_mat_v5_structure(const std::string& path) {
   const std::string bytes = core::read_file(path);
   constexpr size_t kHeader = 128;
-  if (bytes.size() < kHeader) throw InputError(path + ": not a MAT file (shorter than the 128-byte header)");
+  if (bytes.size() < kHeader)
+    throw InputError(path + ": not a MAT file (shorter than the 128-byte header)");
   const char* endian = bytes.data() + 126;
   bool swap = false;
   if (endian[0] == 'I' && endian[1] == 'M') {
-    swap = false;  // written little-endian (this reader assumes a little-endian host, as matio's x86 builds)
+    swap = false;  // written little-endian (this reader assumes a little-endian host, as matio's
+                   // x86 builds)
   } else if (endian[0] == 'M' && endian[1] == 'I') {
     swap = true;
   } else {
@@ -213,10 +253,13 @@ void check_mat_v5_structure(const std::string& path) {
   uint16_t version;
   std::memcpy(&version, bytes.data() + 124, 2);
   if (swap) version = __builtin_bswap16(version);
-  if (version == 0x0200) return;  // v7.3: an HDF5 file after the header, read (and checked) by libhdf5
-  if (version != 0x0100) throw InputError(path + ": MAT file version " + std::to_string(version) + " is unknown");
+  if (version == 0x0200)
+    return;  // v7.3: an HDF5 file after the header, read (and checked) by libhdf5
+  if (version != 0x0100)
+    throw InputError(path + ": MAT file version " + std::to_string(version) + " is unknown");
   StructureChecker checker(path, swap);
-  checker.variables(Cursor{reinterpret_cast<const uint8_t*>(bytes.data()) + kHeader, bytes.size() - kHeader}, 0);
+  checker.variables(
+      Cursor{reinterpret_cast<const uint8_t*>(bytes.data()) + kHeader, bytes.size() - kHeader}, 0);
 }
 
 }  // namespace lagm::data

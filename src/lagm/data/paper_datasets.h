@@ -25,8 +25,9 @@ class PaperDataset : public LabelledDataset {
  protected:
   /// Checks the label's class range (naming `label_path`), resizes the uint8 image [H, W, 3] with
   /// `filter` and the label [H, W] with PIL nearest to out_h x out_w (0 = keep), converts.
-  Sample finish(torch::Tensor image, torch::Tensor label, const std::string& id, const std::string& label_path,
-                int64_t out_h, int64_t out_w, io::ResizeFilter filter = io::ResizeFilter::kBicubic) const;
+  Sample finish(torch::Tensor image, torch::Tensor label, const std::string& id,
+                const std::string& label_path, int64_t out_h, int64_t out_w,
+                io::ResizeFilter filter = io::ResizeFilter::kBicubic) const;
 
   /// A label file as the reference's np.load-or-image reads it: a .npy array, or failing that a
   /// mask image; any shape (callers slice 3-D arrays their own way).
@@ -36,8 +37,8 @@ class PaperDataset : public LabelledDataset {
   std::vector<std::string> ids_, class_names_;
 };
 
-/// An output size as the reference's loaders take it: PIL's resize((width, height)); 0 x 0 = as stored.
-/// A data-set spec gives it as [W, H], or as one integer for a square.
+/// An output size as the reference's loaders take it: PIL's resize((width, height)); 0 x 0 = as
+/// stored. A data-set spec gives it as [W, H], or as one integer for a square.
 struct ImageSize {
   int64_t width = 0, height = 0;
   static ImageSize square(int64_t side) { return {side, side}; }
@@ -47,9 +48,9 @@ struct ImageSize {
 struct CelebAMaskOptions {
   std::string split = "train";  ///< train (28000-29499), val (27500-27999), test (29500-29999)
   ImageSize img_size = ImageSize::square(256);
-  int64_t limit = 0;            ///< first N ids of the split (0 = all)
+  int64_t limit = 0;  ///< first N ids of the split (0 = all)
   bool convert_19to8 = true;
-  std::string split_folder;     ///< <folder>/<split>.txt, one id per line; empty = the built-in lists
+  std::string split_folder;  ///< <folder>/<split>.txt, one id per line; empty = the built-in lists
 };
 class CelebAMaskDataset : public PaperDataset {
  public:
@@ -64,7 +65,8 @@ class CelebAMaskDataset : public PaperDataset {
 
 /// PascalPart(rootdir, split, img_folder, seg_folder, img_size, max_size): prepared crops.
 struct PascalPartOptions {
-  std::string split = "train";  ///< train / val: <root>/<split>_set.txt; test: every image in img_folder
+  std::string split =
+      "train";  ///< train / val: <root>/<split>_set.txt; test: every image in img_folder
   std::string img_folder, seg_folder;  ///< default <root>/CroppedImages, <root>/CroppedSegmentation
   ImageSize img_size = ImageSize::square(256);
   int64_t max_size = 0;
@@ -81,8 +83,9 @@ class PascalPartDataset : public PaperDataset {
 
 /// DatasetGANDataset(rootdir, obj, split, img_size, max_size, id_range, convert_34to8).
 struct DatasetGANOptions {
-  std::string obj = "car";      ///< car (20 classes), cat (16), face (34)
-  std::string split = "train";  ///< train: training_data/<obj>_processed; test: testing_data/<obj>_<N>_class
+  std::string obj = "car";  ///< car (20 classes), cat (16), face (34)
+  std::string split =
+      "train";  ///< train: training_data/<obj>_processed; test: testing_data/<obj>_<N>_class
   ImageSize img_size = ImageSize::square(512);
   int64_t max_size = 0;
   c10::optional<std::pair<int64_t, int64_t>> id_range;
@@ -143,7 +146,7 @@ class CGPartRealDataset : public PaperDataset {
 /// failing that, an image); 3-D takes [:, :, 0]; then astype(uint8). No clean-up. Images lose an
 /// alpha channel (the reference would feed 4 channels to the network and fail).
 struct SortedPairsOptions {
-  ImageSize img_size;                    ///< output size (the reference's segres, square); 0 = as stored
+  ImageSize img_size;  ///< output size (the reference's segres, square); 0 = as stored
   std::vector<std::string> class_names;  ///< required: the folder does not say
 };
 class SortedPairsDataset : public PaperDataset {

@@ -16,7 +16,9 @@ namespace {
 // matio reports problems through a log callback; keep the last message for our error text instead
 // of letting it print to stderr.
 thread_local std::string g_matio_message;
-void remember_matio_message(int /*level*/, char* message) { g_matio_message = message ? message : ""; }
+void remember_matio_message(int /*level*/, char* message) {
+  g_matio_message = message ? message : "";
+}
 
 struct MatFileCloser {
   void operator()(mat_t* f) const { Mat_Close(f); }
@@ -43,7 +45,8 @@ class AnnotationReader {
   void require_data(const matvar_t* v, size_t element_size, const std::string& field) const {
     const size_t n = element_count(v);
     size_t bytes = 0;
-    if (n == SIZE_MAX || __builtin_mul_overflow(n, element_size, &bytes) || (n > 0 && (!v->data || v->nbytes < bytes)))
+    if (n == SIZE_MAX || __builtin_mul_overflow(n, element_size, &bytes) ||
+        (n > 0 && (!v->data || v->nbytes < bytes)))
       fail("field '" + field + "' holds less data than its dimensions say");
   }
 
@@ -58,10 +61,17 @@ class AnnotationReader {
     for (size_t i = 0; i < n; ++i) {
       uint32_t c = 0;
       switch (v->data_size) {
-        case 1: c = static_cast<const uint8_t*>(v->data)[i]; break;
-        case 2: c = static_cast<const uint16_t*>(v->data)[i]; break;
-        case 4: c = static_cast<const uint32_t*>(v->data)[i]; break;
-        default: fail("field '" + field + "' has an unsupported character width");
+        case 1:
+          c = static_cast<const uint8_t*>(v->data)[i];
+          break;
+        case 2:
+          c = static_cast<const uint16_t*>(v->data)[i];
+          break;
+        case 4:
+          c = static_cast<const uint32_t*>(v->data)[i];
+          break;
+        default:
+          fail("field '" + field + "' has an unsupported character width");
       }
       if (c > 127) fail("field '" + field + "' is not ASCII");
       out.push_back(static_cast<char>(c));
@@ -70,21 +80,33 @@ class AnnotationReader {
   }
 
   double scalar(matvar_t* v, const std::string& field) const {
-    if (!v || element_count(v) != 1 || v->isComplex) fail("field '" + field + "' is not a real scalar");
+    if (!v || element_count(v) != 1 || v->isComplex)
+      fail("field '" + field + "' is not a real scalar");
     require_data(v, Mat_SizeOfClass(v->class_type), field);
     const void* d = v->data;
     switch (v->class_type) {
-      case MAT_C_DOUBLE: return *static_cast<const double*>(d);
-      case MAT_C_SINGLE: return *static_cast<const float*>(d);
-      case MAT_C_INT8: return *static_cast<const int8_t*>(d);
-      case MAT_C_UINT8: return *static_cast<const uint8_t*>(d);
-      case MAT_C_INT16: return *static_cast<const int16_t*>(d);
-      case MAT_C_UINT16: return *static_cast<const uint16_t*>(d);
-      case MAT_C_INT32: return *static_cast<const int32_t*>(d);
-      case MAT_C_UINT32: return *static_cast<const uint32_t*>(d);
-      case MAT_C_INT64: return static_cast<double>(*static_cast<const int64_t*>(d));
-      case MAT_C_UINT64: return static_cast<double>(*static_cast<const uint64_t*>(d));
-      default: fail("field '" + field + "' is not numeric");
+      case MAT_C_DOUBLE:
+        return *static_cast<const double*>(d);
+      case MAT_C_SINGLE:
+        return *static_cast<const float*>(d);
+      case MAT_C_INT8:
+        return *static_cast<const int8_t*>(d);
+      case MAT_C_UINT8:
+        return *static_cast<const uint8_t*>(d);
+      case MAT_C_INT16:
+        return *static_cast<const int16_t*>(d);
+      case MAT_C_UINT16:
+        return *static_cast<const uint16_t*>(d);
+      case MAT_C_INT32:
+        return *static_cast<const int32_t*>(d);
+      case MAT_C_UINT32:
+        return *static_cast<const uint32_t*>(d);
+      case MAT_C_INT64:
+        return static_cast<double>(*static_cast<const int64_t*>(d));
+      case MAT_C_UINT64:
+        return static_cast<double>(*static_cast<const uint64_t*>(d));
+      default:
+        fail("field '" + field + "' is not numeric");
     }
   }
 
@@ -99,18 +121,30 @@ class AnnotationReader {
     m.pixels.assign(static_cast<size_t>(m.height * m.width), 0);
     auto nonzero = [&](size_t i) -> bool {
       switch (v->class_type) {
-        case MAT_C_UINT8: case MAT_C_INT8: return static_cast<const uint8_t*>(v->data)[i] != 0;
-        case MAT_C_UINT16: case MAT_C_INT16: return static_cast<const uint16_t*>(v->data)[i] != 0;
-        case MAT_C_UINT32: case MAT_C_INT32: return static_cast<const uint32_t*>(v->data)[i] != 0;
-        case MAT_C_UINT64: case MAT_C_INT64: return static_cast<const uint64_t*>(v->data)[i] != 0;
-        case MAT_C_DOUBLE: return static_cast<const double*>(v->data)[i] != 0.0;
-        case MAT_C_SINGLE: return static_cast<const float*>(v->data)[i] != 0.0f;
-        default: fail("field '" + field + "' is not a numeric or logical mask");
+        case MAT_C_UINT8:
+        case MAT_C_INT8:
+          return static_cast<const uint8_t*>(v->data)[i] != 0;
+        case MAT_C_UINT16:
+        case MAT_C_INT16:
+          return static_cast<const uint16_t*>(v->data)[i] != 0;
+        case MAT_C_UINT32:
+        case MAT_C_INT32:
+          return static_cast<const uint32_t*>(v->data)[i] != 0;
+        case MAT_C_UINT64:
+        case MAT_C_INT64:
+          return static_cast<const uint64_t*>(v->data)[i] != 0;
+        case MAT_C_DOUBLE:
+          return static_cast<const double*>(v->data)[i] != 0.0;
+        case MAT_C_SINGLE:
+          return static_cast<const float*>(v->data)[i] != 0.0f;
+        default:
+          fail("field '" + field + "' is not a numeric or logical mask");
       }
     };
     for (int64_t x = 0; x < m.width; ++x)
       for (int64_t y = 0; y < m.height; ++y)
-        m.pixels[static_cast<size_t>(y * m.width + x)] = nonzero(static_cast<size_t>(x * m.height + y)) ? 1 : 0;
+        m.pixels[static_cast<size_t>(y * m.width + x)] =
+            nonzero(static_cast<size_t>(x * m.height + y)) ? 1 : 0;
     return m;
   }
 
@@ -124,7 +158,9 @@ class AnnotationReader {
     int found = -1;
     for (unsigned i = 0; names && i < nfields; ++i)
       if (names[i] && std::strcmp(names[i], name) == 0) found = static_cast<int>(i);
-    matvar_t* f = found < 0 ? nullptr : Mat_VarGetStructFieldByIndex(strct, static_cast<size_t>(found), index);
+    matvar_t* f = found < 0
+                      ? nullptr
+                      : Mat_VarGetStructFieldByIndex(strct, static_cast<size_t>(found), index);
     if (!f) fail(where + " has no field '" + name + "'");
     return f;
   }
@@ -135,10 +171,13 @@ class AnnotationReader {
     Mat_LogInitFunc("lagm", remember_matio_message);
     g_matio_message.clear();
     std::unique_ptr<mat_t, MatFileCloser> file(Mat_Open(path_.c_str(), MAT_ACC_RDONLY));
-    if (!file) fail("not a readable MAT file" + (g_matio_message.empty() ? "" : " (" + g_matio_message + ")"));
+    if (!file)
+      fail("not a readable MAT file" +
+           (g_matio_message.empty() ? "" : " (" + g_matio_message + ")"));
     std::unique_ptr<matvar_t, MatVarFreer> anno(Mat_VarRead(file.get(), "anno"));
     if (!anno) fail("no variable 'anno' (not a PASCAL-Part annotation)");
-    if (anno->class_type != MAT_C_STRUCT || element_count(anno.get()) != 1) fail("'anno' is not a 1x1 struct");
+    if (anno->class_type != MAT_C_STRUCT || element_count(anno.get()) != 1)
+      fail("'anno' is not a 1x1 struct");
 
     PartAnnotation out;
     out.image_name = text(field(anno.get(), "imname", 0, "anno"), "anno.imname");
@@ -149,7 +188,8 @@ class AnnotationReader {
       const std::string where = "anno.objects(" + std::to_string(i + 1) + ")";
       PartObject obj;
       obj.class_name = text(field(objects, "class", i, where), where + ".class");
-      obj.class_index = static_cast<int64_t>(scalar(field(objects, "class_ind", i, where), where + ".class_ind"));
+      obj.class_index =
+          static_cast<int64_t>(scalar(field(objects, "class_ind", i, where), where + ".class_ind"));
       obj.silhouette = mask(field(objects, "mask", i, where), where + ".mask");
       // Silhouette-only classes store `parts` as an empty array of any class.
       matvar_t* parts = field(objects, "parts", i, where);
@@ -174,7 +214,9 @@ class AnnotationReader {
 
 }  // namespace
 
-PartAnnotation read_pascal_part_annotation(const std::string& path) { return AnnotationReader(path).read(); }
+PartAnnotation read_pascal_part_annotation(const std::string& path) {
+  return AnnotationReader(path).read();
+}
 
 }  // namespace lagm::data
 
@@ -185,7 +227,8 @@ namespace lagm::data {
 PartAnnotation read_pascal_part_annotation(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
   check_mat_v5_structure(path);  // a malformed file is still named as such
-  throw InputError(path + ": this lagm was built without matio (LAGM_WITH_MATIO=OFF) and cannot read .mat "
+  throw InputError(path +
+                   ": this lagm was built without matio (LAGM_WITH_MATIO=OFF) and cannot read .mat "
                    "annotations; rebuild with libmatio-dev installed");
 }
 

@@ -1,6 +1,6 @@
-// The PASCAL-Part annotation of one image (`Annotations_Part/<id>.mat`, MATLAB v5 or v7.3): a struct
-// `anno` with `imname` and a 1xN struct array `objects` of {class, class_ind, mask, parts}, where
-// `parts` is a 1xP struct array of {part_name, mask} (or empty for silhouette-only classes).
+// The PASCAL-Part annotation of one image (`Annotations_Part/<id>.mat`, MATLAB v5 or v7.3): a
+// struct `anno` with `imname` and a 1xN struct array `objects` of {class, class_ind, mask, parts},
+// where `parts` is a 1xP struct array of {part_name, mask} (or empty for silhouette-only classes).
 // Read with matio; nothing here depends on LibTorch.
 #pragma once
 
@@ -19,10 +19,11 @@ struct BinaryMask {
 };
 
 struct PartObject {
-  std::string class_name;  ///< VOC class, e.g. "horse"
+  std::string class_name;   ///< VOC class, e.g. "horse"
   int64_t class_index = 0;  ///< 1-based VOC class index
   BinaryMask silhouette;
-  std::vector<std::pair<std::string, BinaryMask>> parts;  ///< in file order (later parts paint over earlier)
+  std::vector<std::pair<std::string, BinaryMask>>
+      parts;  ///< in file order (later parts paint over earlier)
 };
 
 struct PartAnnotation {

@@ -8,7 +8,8 @@
 
 namespace lagm::data {
 
-SkipBadDataset::SkipBadDataset(std::unique_ptr<LabelledDataset> inner, void (*warn)(const std::string&))
+SkipBadDataset::SkipBadDataset(std::unique_ptr<LabelledDataset> inner,
+                               void (*warn)(const std::string&))
     : inner_(std::move(inner)) {
   for (size_t i = 0; i < inner_->size(); ++i) {
     try {
@@ -17,8 +18,10 @@ SkipBadDataset::SkipBadDataset(std::unique_ptr<LabelledDataset> inner, void (*wa
       ids_.push_back(inner_->ids().at(i));
     } catch (const InputError& e) {
       const std::string line = std::string("warning: skipped: ") + e.what();
-      if (warn) warn(line);
-      else std::fprintf(stderr, "%s\n", line.c_str());
+      if (warn)
+        warn(line);
+      else
+        std::fprintf(stderr, "%s\n", line.c_str());
     }
   }
   if (good_.empty()) throw InputError(inner_->root() + ": every sample is bad (see the warnings)");

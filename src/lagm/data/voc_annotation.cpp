@@ -11,8 +11,8 @@
 namespace lagm::data {
 namespace {
 
-const tinyxml2::XMLElement* child(const tinyxml2::XMLElement* parent, const char* name, const std::string& path,
-                                  const std::string& where) {
+const tinyxml2::XMLElement* child(const tinyxml2::XMLElement* parent, const char* name,
+                                  const std::string& path, const std::string& where) {
   const auto* c = parent->FirstChildElement(name);
   if (!c) throw InputError(path + ": " + where + " has no <" + name + ">");
   return c;
@@ -26,8 +26,10 @@ int64_t integer(const tinyxml2::XMLElement* e, const std::string& path) {
   s = b == std::string::npos ? "" : s.substr(b, last - b + 1);
   size_t digits_from = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
   bool ok = s.size() > digits_from;
-  for (size_t i = digits_from; i < s.size() && ok; ++i) ok = std::isdigit(static_cast<unsigned char>(s[i])) != 0;
-  if (!ok) throw InputError(path + ": <" + std::string(e->Name()) + "> is '" + s + "', not an integer");
+  for (size_t i = digits_from; i < s.size() && ok; ++i)
+    ok = std::isdigit(static_cast<unsigned char>(s[i])) != 0;
+  if (!ok)
+    throw InputError(path + ": <" + std::string(e->Name()) + "> is '" + s + "', not an integer");
   return std::strtoll(s.c_str(), nullptr, 10);
 }
 
@@ -37,7 +39,8 @@ VocAnnotation read_voc_annotation(const std::string& path) {
   if (!std::filesystem::exists(path)) throw InputError(path + ": no such file");
   tinyxml2::XMLDocument doc;
   if (doc.LoadFile(path.c_str()) != tinyxml2::XML_SUCCESS)
-    throw InputError(path + ": not readable XML (" + std::string(doc.ErrorStr() ? doc.ErrorStr() : "?") + ")");
+    throw InputError(path + ": not readable XML (" +
+                     std::string(doc.ErrorStr() ? doc.ErrorStr() : "?") + ")");
   const auto* root = doc.RootElement();
   if (!root) throw InputError(path + ": empty XML document");
   VocAnnotation out;

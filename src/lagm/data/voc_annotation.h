@@ -18,7 +18,8 @@ struct VocAnnotation {
   std::vector<VocObject> objects;  ///< in file order
 };
 
-/// Throws InputError("<path>: ...") for a missing file, malformed XML or a missing/non-integer field.
+/// Throws InputError("<path>: ...") for a missing file, malformed XML or a missing/non-integer
+/// field.
 VocAnnotation read_voc_annotation(const std::string& path);
 
 }  // namespace lagm::data

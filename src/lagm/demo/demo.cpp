@@ -29,7 +29,8 @@ namespace fs = std::filesystem;
 
 // Seed ranges of the rendered sets: disjoint from each other and from the GAN's training renders
 // (train-gan renders seeds 100,000,000 and up).
-constexpr uint64_t kLabelledSeeds = 0, kValidationSeeds = 1000000, kTestSeeds = 2000000, kOracleSeeds = 3000000;
+constexpr uint64_t kLabelledSeeds = 0, kValidationSeeds = 1000000, kTestSeeds = 2000000,
+                   kOracleSeeds = 3000000;
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -42,11 +43,13 @@ class Demo {
 
   DemoResult run() {
     const io::FolderLock lock(o_.out);
-    if (!fs::exists(o_.generator)) throw InputError(o_.generator + ": generator checkpoint not found");
+    if (!fs::exists(o_.generator))
+      throw InputError(o_.generator + ": generator checkpoint not found");
     const auto& domain = toy::find_domain("faces");
     class_names_ = domain.class_names;
     const std::string data = path("data");
-    // 1. Data: N labelled images, validation in the labelled style; test and oracle sets are photos.
+    // 1. Data: N labelled images, validation in the labelled style; test and oracle sets are
+    // photos.
     stage("render", [&] {
       render(data + "/labelled", o_.labelled_style, kLabelledSeeds + 1000 * o_.seed, o_.labels);
       render(data + "/validation", o_.labelled_style, kValidationSeeds, s_.validation);
@@ -69,7 +72,8 @@ class Demo {
       train_segmenter(segmenter_config(path("gradient_matching/synthesized")), "gradient_matching");
     });
     // 6. Optional: the route's ceiling, the same with the oracle as the labeller.
-    if (o_.route_ceiling) stage("oracle_pseudo_label", [&] { pseudo_label("oracle", "oracle_pseudo_label"); });
+    if (o_.route_ceiling)
+      stage("oracle_pseudo_label", [&] { pseudo_label("oracle", "oracle_pseudo_label"); });
     std::vector<std::string> route_arms = {"gradient_matching", "pseudo_label"};
     if (o_.route_ceiling) route_arms.push_back("oracle_pseudo_label");
     // 7. Optional: each route arm's U-Net fine-tuned on the N labels.
@@ -93,7 +97,8 @@ class Demo {
       a.metrics = eval::evaluate_segmenter(*seg.segmenter, test, o_.device, 16).metrics();
       a.seconds = stage_seconds_.value(arm, 0.0);
       const auto quality = path(arm + "/annotator_quality.json");
-      if (fs::exists(quality)) a.annotator_quality = nlohmann::json::parse(core::read_file(quality));
+      if (fs::exists(quality))
+        a.annotator_quality = nlohmann::json::parse(core::read_file(quality));
       result.arms.push_back(a);
       log(arm + ": test mIoU " + std::to_string(a.metrics.mean_iou) + "  FG-mIoU " +
           std::to_string(a.metrics.fg_mean_iou));
@@ -136,20 +141,26 @@ class Demo {
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t begin = 0; begin < count; begin += 256) {
       std::vector<uint64_t> seeds;
-      for (int64_t i = begin; i < std::min(count, begin + 256); ++i) seeds.push_back(first_seed + static_cast<uint64_t>(i));
+      for (int64_t i = begin; i < std::min(count, begin + 256); ++i)
+        seeds.push_back(first_seed + static_cast<uint64_t>(i));
       const auto batch = toy::render_batch(domain, style, s_.resolution, seeds);
       for (size_t j = 0; j < seeds.size(); ++j) {
         char name[32];
         std::snprintf(name, sizeof name, "seed%08llu", static_cast<unsigned long long>(seeds[j]));
-        data::write_folder_sample(dir, name, batch.images_u8[static_cast<int64_t>(j)], batch.labels[static_cast<int64_t>(j)]);
+        data::write_folder_sample(dir, name, batch.images_u8[static_cast<int64_t>(j)],
+                                  batch.labels[static_cast<int64_t>(j)]);
       }
     }
     data::write_dataset_json(dir, {{"classes", domain.class_names},
-                                   {"source", {{"domain", "faces"}, {"style", toy::to_string(style)},
-                                               {"resolution", s_.resolution}, {"first_seed", first_seed}, {"count", count}}}});
+                                   {"source",
+                                    {{"domain", "faces"},
+                                     {"style", toy::to_string(style)},
+                                     {"resolution", s_.resolution},
+                                     {"first_seed", first_seed},
+                                     {"count", count}}}});
     char line[200];
-    std::snprintf(line, sizeof line, "rendered %s: %lld images (%s) in %.1f s", dir.c_str(), static_cast<long long>(count),
-                  toy::to_string(style).c_str(), seconds_since(t0));
+    std::snprintf(line, sizeof line, "rendered %s: %lld images (%s) in %.1f s", dir.c_str(),
+                  static_cast<long long>(count), toy::to_string(style).c_str(), seconds_since(t0));
     log(line);
   }
 
@@ -185,16 +196,19 @@ class Demo {
 
   void train_segmenter(const method::SegmenterTrainConfig& c, const std::string& arm) const {
     // train_segmenter resumes by itself after its last finished epoch.
-    const auto r = method::train_segmenter(c, path(arm + "/segmenter"), o_.device,
-                                           [&](const std::string& line) { log(arm + ": " + line); });
-    core::write_file_atomic(path(arm + "/segmenter/best.json"),
-                            nlohmann::json({{"epoch", r.best_epoch}, {"val_mIoU", r.best_miou}}).dump() + "\n");
+    const auto r =
+        method::train_segmenter(c, path(arm + "/segmenter"), o_.device,
+                                [&](const std::string& line) { log(arm + ": " + line); });
+    core::write_file_atomic(
+        path(arm + "/segmenter/best.json"),
+        nlohmann::json({{"epoch", r.best_epoch}, {"val_mIoU", r.best_miou}}).dump() + "\n");
   }
 
   std::string best_checkpoint(const std::string& arm) const {
     const auto j = nlohmann::json::parse(core::read_file(path(arm + "/segmenter/best.json")));
     char name[40];
-    std::snprintf(name, sizeof name, "segmenter-%03lld.safetensors", static_cast<long long>(j.at("epoch").get<int64_t>()));
+    std::snprintf(name, sizeof name, "segmenter-%03lld.safetensors",
+                  static_cast<long long>(j.at("epoch").get<int64_t>()));
     return path(arm + "/segmenter/" + name);
   }
 
@@ -207,7 +221,8 @@ class Demo {
     c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
     c.annotator_optimizer.lr = s_.gm_lr;
     c.segmenter_optimizer.lr = s_.gm_segmenter_lr;
-    if (s_.init_from_pseudo_label) c.annotator_init = method::latest_snapshot(path("pseudo_label/annotator"));
+    if (s_.init_from_pseudo_label)
+      c.annotator_init = method::latest_snapshot(path("pseudo_label/annotator"));
     c.matcher.magnitude_weight = s_.magnitude_weight;
     c.annotator_ema = s_.annotator_ema;
     c.class_balance_power = s_.class_balance_power;
@@ -222,7 +237,8 @@ class Demo {
     c.run_name = "gm";
     const std::string parent = path("gradient_matching/annotator");
     fs::remove_all(parent);  // an unfinished phase I starts over (the stage marker was not written)
-    const auto r = method::train_annotator(c, parent, o_.device, [&](const std::string& line) { log("gm: " + line); });
+    const auto r = method::train_annotator(c, parent, o_.device,
+                                           [&](const std::string& line) { log("gm: " + line); });
     return r.run_dir;
   }
 
@@ -237,7 +253,8 @@ class Demo {
     p.seed = o_.seed;
     const std::string run = path(arm + "/annotator");
     fs::remove_all(run);
-    method::fit_annotator_to_labeller(p, *labeller.segmenter, class_names_, run, o_.device, progress_);
+    method::fit_annotator_to_labeller(p, *labeller.segmenter, class_names_, run, o_.device,
+                                      progress_);
     measure_annotator(run, arm, false);
     synthesize(run, arm, false);
     train_segmenter(segmenter_config(path(arm + "/synthesized")), arm);
@@ -253,9 +270,11 @@ class Demo {
     q.calibrate_priors = calibrate;
     q.device = o_.device;
     const auto quality = synth::measure_annotator_quality(q, *oracle.segmenter, oracle.class_names);
-    core::write_file_atomic(path(arm + "/annotator_quality.json"), quality.to_json().dump(1) + "\n");
+    core::write_file_atomic(path(arm + "/annotator_quality.json"),
+                            quality.to_json().dump(1) + "\n");
     char line[160];
-    std::snprintf(line, sizeof line, "%s: annotator vs oracle on %lld generated images: FG-mIoU %.1f", arm.c_str(),
+    std::snprintf(line, sizeof line,
+                  "%s: annotator vs oracle on %lld generated images: FG-mIoU %.1f", arm.c_str(),
                   static_cast<long long>(q.num), 100 * quality.vs_oracle.fg_mean_iou);
     log(line);
   }
@@ -283,20 +302,30 @@ class Demo {
 }  // namespace
 
 nlohmann::json DemoSettings::to_json() const {
-  return {{"resolution", resolution},   {"validation", validation},
-          {"test", test},               {"oracle", oracle},
-          {"synthesized", synthesized}, {"gm_steps", gm_steps},
-          {"gm_params", gm_params},     {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}, {"segmenter_lr", gm_segmenter_lr}}},
-          {"init_from_pseudo_label", init_from_pseudo_label}, {"annotator_ema", annotator_ema},
-          {"calibrate_priors", calibrate_priors}, {"magnitude_weight", magnitude_weight}, {"all_labels", all_labels},
+  return {{"resolution", resolution},
+          {"validation", validation},
+          {"test", test},
+          {"oracle", oracle},
+          {"synthesized", synthesized},
+          {"gm_steps", gm_steps},
+          {"gm_params", gm_params},
+          {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}, {"segmenter_lr", gm_segmenter_lr}}},
+          {"init_from_pseudo_label", init_from_pseudo_label},
+          {"annotator_ema", annotator_ema},
+          {"calibrate_priors", calibrate_priors},
+          {"magnitude_weight", magnitude_weight},
+          {"all_labels", all_labels},
           {"class_balance_power", class_balance_power},
           {"quality_images", quality_images},
-          {"pseudo_label_steps", pseudo_label_steps}, {"annotator", {{"arch", "fpn"}, {"tmp_channels", annotator_channels}}},
+          {"pseudo_label_steps", pseudo_label_steps},
+          {"annotator", {{"arch", "fpn"}, {"tmp_channels", annotator_channels}}},
           {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
           {"gm_segmenter", {{"arch", "unet"}, {"base_channels", gm_segmenter_channels}}},
           {"synthesis_psi", synthesis_psi},
-          {"epochs", epochs},           {"batch", batch},
-          {"downstream_class_balance", downstream_class_balance}, {"finetune_lr", finetune_lr}};
+          {"epochs", epochs},
+          {"batch", batch},
+          {"downstream_class_balance", downstream_class_balance},
+          {"finetune_lr", finetune_lr}};
 }
 
 DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
@@ -316,7 +345,8 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.all_labels) s.all_labels = *levers.all_labels;
   if (levers.class_balance_power) s.class_balance_power = *levers.class_balance_power;
   if (levers.steps) s.gm_steps = *levers.steps;
-  if (levers.downstream_class_balance) s.downstream_class_balance = *levers.downstream_class_balance;
+  if (levers.downstream_class_balance)
+    s.downstream_class_balance = *levers.downstream_class_balance;
   if (levers.segmenter_lr) s.gm_segmenter_lr = *levers.segmenter_lr;
   if (levers.init_from_pseudo_label) s.init_from_pseudo_label = *levers.init_from_pseudo_label;
   if (levers.annotator_ema) s.annotator_ema = *levers.annotator_ema;
@@ -328,28 +358,37 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
 }
 
 DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
-  if (options.labels < 1 || options.labels > 1000) throw UsageError("--labels must be in [1, 1000]");
-  if (options.seed >= 1000) throw UsageError("--seed must be < 1000 (it selects the labelled images)");
-  if (options.levers.magnitude_weight && !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))
+  if (options.labels < 1 || options.labels > 1000)
+    throw UsageError("--labels must be in [1, 1000]");
+  if (options.seed >= 1000)
+    throw UsageError("--seed must be < 1000 (it selects the labelled images)");
+  if (options.levers.magnitude_weight &&
+      !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))
     throw UsageError("--magnitude-weight must be a finite number >= 0");
-  if (options.levers.annotator_ema && !(*options.levers.annotator_ema >= 0 && *options.levers.annotator_ema < 1))
+  if (options.levers.annotator_ema &&
+      !(*options.levers.annotator_ema >= 0 && *options.levers.annotator_ema < 1))
     throw UsageError("--annotator-ema must be in [0, 1) (0 = off)");
-  if (options.levers.steps && *options.levers.steps < 1) throw UsageError("--gm-steps must be >= 1");
+  if (options.levers.steps && *options.levers.steps < 1)
+    throw UsageError("--gm-steps must be >= 1");
   if (options.levers.gm_segmenter_channels && *options.levers.gm_segmenter_channels < 1)
     throw UsageError("--gm-segmenter-width must be >= 1");
-  if (options.levers.synthesized && *options.levers.synthesized < 1) throw UsageError("--synthesized must be >= 1");
-  if (options.levers.finetune_lr && !(std::isfinite(*options.levers.finetune_lr) && *options.levers.finetune_lr >= 0))
+  if (options.levers.synthesized && *options.levers.synthesized < 1)
+    throw UsageError("--synthesized must be >= 1");
+  if (options.levers.finetune_lr &&
+      !(std::isfinite(*options.levers.finetune_lr) && *options.levers.finetune_lr >= 0))
     throw UsageError("--finetune-lr must be a finite number >= 0 (0 = off)");
-  if (options.levers.synthesis_psi && !(std::isfinite(*options.levers.synthesis_psi) && *options.levers.synthesis_psi >= 0 &&
-                                        *options.levers.synthesis_psi <= 2))
+  if (options.levers.synthesis_psi &&
+      !(std::isfinite(*options.levers.synthesis_psi) && *options.levers.synthesis_psi >= 0 &&
+        *options.levers.synthesis_psi <= 2))
     throw UsageError("--synthesis-psi must be a finite number in [0, 2]");
-  if (options.levers.segmenter_lr && !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
+  if (options.levers.segmenter_lr &&
+      !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
     throw UsageError("--gm-segmenter-lr must be a finite number > 0");
   if (options.levers.class_balance_power &&
       !(*options.levers.class_balance_power >= 0 && *options.levers.class_balance_power <= 1))
     throw UsageError("--class-balance must be in [0, 1]");
-  if (options.levers.downstream_class_balance &&
-      !(*options.levers.downstream_class_balance >= 0 && *options.levers.downstream_class_balance <= 1))
+  if (options.levers.downstream_class_balance && !(*options.levers.downstream_class_balance >= 0 &&
+                                                   *options.levers.downstream_class_balance <= 1))
     throw UsageError("--downstream-class-balance must be in [0, 1]");
   return Demo(options, progress).run();
 }

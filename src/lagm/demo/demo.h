@@ -6,11 +6,11 @@
 // interrupted demo continues with the first unfinished stage.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <c10/util/Optional.h>
 #include <torch/types.h>
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -43,7 +43,7 @@ struct DemoOptions {
   std::string generator;  ///< generator checkpoint (the shipped faces64 by default)
   int64_t labels = 10;    ///< N labelled images
   toy::Style labelled_style = toy::Style::kPhoto;  ///< flat: the out-of-domain setting
-  bool quick = false;     ///< the reduced version CI runs
+  bool quick = false;                              ///< the reduced version CI runs
   /// Training seed; the labelled images are seeds 1000 * seed + [0, N), so that another seed is
   /// also another labelled set (validation, test and oracle sets stay the same).
   uint64_t seed = 0;
@@ -71,20 +71,22 @@ struct DemoSettings {
   /// Adam learning rate of S in phase I. Measured (README): S learning at 1e-3 moves the target
   /// of the matching faster than A follows; 3e-4 gives better and steadier annotators.
   double gm_segmenter_lr = 3e-4;
-  /// A starts from the pseudo-labelling arm's annotator (method::AnnotatorTrainConfig::annotator_init)
-  /// and gradient matching refines it; false = the paper's random start.
+  /// A starts from the pseudo-labelling arm's annotator
+  /// (method::AnnotatorTrainConfig::annotator_init) and gradient matching refines it; false = the
+  /// paper's random start.
   bool init_from_pseudo_label = false;
   /// Decay of the weight average of A (method::AnnotatorTrainConfig::annotator_ema); 0 = off.
   double annotator_ema = 0;
   /// Levers of gradient matching (README, "Making gradient matching learn every part"): prior
-  /// calibration at synthesis, the magnitude term of the matcher, the target gradient from all N labels,
-  /// class-balanced matching losses.
+  /// calibration at synthesis, the magnitude term of the matcher, the target gradient from all N
+  /// labels, class-balanced matching losses.
   bool calibrate_priors = true;
   double magnitude_weight = 0;
   bool all_labels = false;
   double class_balance_power = 1.0;
   int64_t quality_images = 200;  ///< generated images of the annotator-quality figure
-  int64_t annotator_channels = 32;  ///< FPN width (the reference's 128 costs 16x more per pixel at 64x64)
+  int64_t annotator_channels =
+      32;  ///< FPN width (the reference's 128 costs 16x more per pixel at 64x64)
   int64_t segmenter_channels = 16;  ///< U-Net base width of every downstream segmenter in the demo
   /// U-Net base width of S in phase I. A narrower S makes a matching step cheaper; the annotator
   /// only has to match the gradients of some segmenter, not of the downstream one.
@@ -92,10 +94,11 @@ struct DemoSettings {
   /// Truncation psi of the synthesized data sets of every route arm (gradient matching and
   /// pseudo-labelling); phase I and the annotator fits sample at the default psi either way.
   double synthesis_psi = models::SamplingOptions{}.truncation_psi;
-  int64_t epochs = 5, batch = 16;   ///< downstream budget, the same for every arm
-  /// Class-balanced cross entropy of every downstream U-Net (SegmenterTrainConfig::class_balance_power),
-  /// the same for every arm. Measured (README): trained on generated images, the plain loss labels
-  /// brows, nose and ears of test photos as skin even with the oracle's labels; weighted, they appear.
+  int64_t epochs = 5, batch = 16;  ///< downstream budget, the same for every arm
+  /// Class-balanced cross entropy of every downstream U-Net
+  /// (SegmenterTrainConfig::class_balance_power), the same for every arm. Measured (README):
+  /// trained on generated images, the plain loss labels brows, nose and ears of test photos as skin
+  /// even with the oracle's labels; weighted, they appear.
   double downstream_class_balance = 1.0;
   /// Adam learning rate at which each route arm's downstream U-Net is trained on further on the N
   /// labels (the few-label recipe, same epochs), reported as `<arm>_finetuned`; 0 = no such arms.
@@ -109,10 +112,11 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers = {}
 struct ArmResult {
   std::string name;
   eval::SegmentationMetrics metrics;
-  /// Annotator arms: its labels on generated images against the oracle's (synth/annotator_quality.h).
+  /// Annotator arms: its labels on generated images against the oracle's
+  /// (synth/annotator_quality.h).
   nlohmann::json annotator_quality;
-  double seconds = 0;       ///< wall time of this arm's training (annotator, synthesis, segmenter)
-  std::string checkpoint;   ///< the evaluated segmenter
+  double seconds = 0;      ///< wall time of this arm's training (annotator, synthesis, segmenter)
+  std::string checkpoint;  ///< the evaluated segmenter
 };
 
 struct DemoResult {
@@ -126,11 +130,13 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress);
 
 /// One demo per seed into <out>/seed-<s>, then <out>/summary.{json,md}: mean and standard
 /// deviation over the seeds of every arm's metrics, per class, and of the annotators' quality.
-std::vector<DemoResult> run_demo_seeds(const DemoOptions& options, const std::vector<uint64_t>& seeds,
+std::vector<DemoResult> run_demo_seeds(const DemoOptions& options,
+                                       const std::vector<uint64_t>& seeds,
                                        const ProgressFn& progress);
 
-/// The figures of summary.json: per arm {"mIoU": {"mean", "std"}, "fg_mIoU", "pACC", "per_class": [...],
-/// "annotator_quality": {"fg_mIoU", "per_class"}} (std: sample standard deviation, 0 for one seed).
+/// The figures of summary.json: per arm {"mIoU": {"mean", "std"}, "fg_mIoU", "pACC", "per_class":
+/// [...], "annotator_quality": {"fg_mIoU", "per_class"}} (std: sample standard deviation, 0 for one
+/// seed).
 nlohmann::json summarize_seeds(const DemoOptions& options, const std::vector<uint64_t>& seeds,
                                const std::vector<DemoResult>& results);
 

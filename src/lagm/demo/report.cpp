@@ -28,8 +28,10 @@ std::string percent(double v) {
 
 std::string display_name(const std::string& arm) {
   const std::string finetuned = "_finetuned";
-  if (arm.size() > finetuned.size() && arm.compare(arm.size() - finetuned.size(), finetuned.size(), finetuned) == 0)
-    return display_name(arm.substr(0, arm.size() - finetuned.size())) + ", fine-tuned on the N labels";
+  if (arm.size() > finetuned.size() &&
+      arm.compare(arm.size() - finetuned.size(), finetuned.size(), finetuned) == 0)
+    return display_name(arm.substr(0, arm.size() - finetuned.size())) +
+           ", fine-tuned on the N labels";
   if (arm == "gradient_matching") return "gradient matching (ours)";
   if (arm == "few_label") return "U-Net on the N labels";
   if (arm == "pseudo_label") return "pseudo-labelling";
@@ -42,7 +44,8 @@ std::string display_name(const std::string& arm) {
 std::pair<torch::Tensor, torch::Tensor> first_samples(const std::string& dir, int64_t count) {
   data::FolderDataset ds(dir);
   std::vector<size_t> idx;
-  for (size_t i = 0; i < std::min<size_t>(ds.size(), static_cast<size_t>(count)); ++i) idx.push_back(i);
+  for (size_t i = 0; i < std::min<size_t>(ds.size(), static_cast<size_t>(count)); ++i)
+    idx.push_back(i);
   auto [x, y] = data::load_batch(ds, idx);
   return {io::to_uint8_image(x), y};
 }
@@ -70,13 +73,15 @@ torch::Tensor prediction_grid(const ReportInputs& in, int64_t rows) {
 std::string settings_sentence(const DemoSettings& s) {
   std::ostringstream o;
   o << "Gradient matching: prior calibration at synthesis " << (s.calibrate_priors ? "on" : "off")
-    << ", class balance power " << s.class_balance_power << ", magnitude weight " << s.magnitude_weight
-    << ", target gradient from " << (s.all_labels ? "all N labels" : "a batch of 2") << ", " << s.gm_steps
+    << ", class balance power " << s.class_balance_power << ", magnitude weight "
+    << s.magnitude_weight << ", target gradient from "
+    << (s.all_labels ? "all N labels" : "a batch of 2") << ", " << s.gm_steps
     << " matching steps, S's learning rate " << s.gm_segmenter_lr << ", A starting from "
     << (s.init_from_pseudo_label ? "the pseudo-labelling annotator" : "random weights")
     << ". Every downstream U-Net: class-balanced loss power " << s.downstream_class_balance << ".";
   if (s.finetune_lr > 0)
-    o << " Fine-tuned arms: the arm's downstream U-Net trained on further on the N labels with the few-label recipe"
+    o << " Fine-tuned arms: the arm's downstream U-Net trained on further on the N labels with the "
+         "few-label recipe"
       << " at Adam " << s.finetune_lr << ".";
   return o.str();
 }
@@ -85,10 +90,15 @@ nlohmann::json results_json(const ReportInputs& in) {
   nlohmann::json methods = nlohmann::json::object();
   for (const auto& a : in.result.arms) {
     std::vector<nlohmann::json> per_class;
-    for (double v : a.metrics.iou) per_class.push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(v));
-    methods[a.name] = {{"mIoU", a.metrics.mean_iou}, {"fg_mIoU", a.metrics.fg_mean_iou},
-                       {"pACC", a.metrics.pixel_accuracy}, {"per_class", per_class},
-                       {"train_seconds", a.seconds}, {"checkpoint", fs::path(a.checkpoint).lexically_relative(in.options.out).string()}};
+    for (double v : a.metrics.iou)
+      per_class.push_back(std::isnan(v) ? nlohmann::json() : nlohmann::json(v));
+    methods[a.name] = {
+        {"mIoU", a.metrics.mean_iou},
+        {"fg_mIoU", a.metrics.fg_mean_iou},
+        {"pACC", a.metrics.pixel_accuracy},
+        {"per_class", per_class},
+        {"train_seconds", a.seconds},
+        {"checkpoint", fs::path(a.checkpoint).lexically_relative(in.options.out).string()}};
     if (!a.annotator_quality.is_null()) methods[a.name]["annotator_quality"] = a.annotator_quality;
   }
   return {{"labels", in.options.labels},
@@ -105,14 +115,15 @@ nlohmann::json results_json(const ReportInputs& in) {
 std::string markdown(const ReportInputs& in) {
   std::ostringstream md;
   const auto& r = in.result;
-  md << "# lagm demo: " << in.options.labels << " labelled " << toy::to_string(in.options.labelled_style)
-     << " images, test on photos\n\n";
-  md << "Generator `" << in.options.generator << "`; total time " << static_cast<int64_t>(r.seconds) << " s"
-     << (in.options.quick ? " (quick mode)" : "") << ".\n\n";
+  md << "# lagm demo: " << in.options.labels << " labelled "
+     << toy::to_string(in.options.labelled_style) << " images, test on photos\n\n";
+  md << "Generator `" << in.options.generator << "`; total time " << static_cast<int64_t>(r.seconds)
+     << " s" << (in.options.quick ? " (quick mode)" : "") << ".\n\n";
   md << "| method | mIoU | FG-mIoU | pACC | training s |\n|---|---:|---:|---:|---:|\n";
   for (const auto& a : r.arms)
-    md << "| " << display_name(a.name) << " | " << percent(a.metrics.mean_iou) << " | " << percent(a.metrics.fg_mean_iou)
-       << " | " << percent(a.metrics.pixel_accuracy) << " | " << static_cast<int64_t>(a.seconds) << " |\n";
+    md << "| " << display_name(a.name) << " | " << percent(a.metrics.mean_iou) << " | "
+       << percent(a.metrics.fg_mean_iou) << " | " << percent(a.metrics.pixel_accuracy) << " | "
+       << static_cast<int64_t>(a.seconds) << " |\n";
   md << "\nPer-class IoU (%):\n\n| method |";
   for (const auto& c : r.class_names) md << " " << c << " |";
   md << "\n|---|";
@@ -124,7 +135,8 @@ std::string markdown(const ReportInputs& in) {
     md << "\n";
   }
   md << "\nAnnotators' labels on " << in.settings.quality_images
-     << " generated images against the oracle's labels of the same images (IoU %; no downstream training):\n\n| annotator |";
+     << " generated images against the oracle's labels of the same images (IoU %; no downstream "
+        "training):\n\n| annotator |";
   for (const auto& c : r.class_names) md << " " << c << " |";
   md << " FG-mIoU |\n|---|";
   for (size_t i = 0; i <= r.class_names.size(); ++i) md << "---:|";
@@ -133,11 +145,13 @@ std::string markdown(const ReportInputs& in) {
     if (a.annotator_quality.is_null()) continue;
     const auto& q = a.annotator_quality.at("vs_oracle");
     md << "| " << display_name(a.name) << " |";
-    for (double v : q.at("per_class_iou").get<std::vector<double>>()) md << " " << percent(v) << " |";
+    for (double v : q.at("per_class_iou").get<std::vector<double>>())
+      md << " " << percent(v) << " |";
     md << " " << percent(q.at("fg_mIoU").get<double>()) << " |\n";
   }
   md << "\n" << settings_sentence(in.settings) << "\n";
-  md << "\n## Generated images and their gradient-matching annotator labels\n\n![annotator labels](annotator_labels.png)\n";
+  md << "\n## Generated images and their gradient-matching annotator labels\n\n![annotator "
+        "labels](annotator_labels.png)\n";
   md << "\n## Test predictions\n\nColumns: image | truth";
   for (const auto& a : r.arms) md << " | " << display_name(a.name);
   md << "\n\n![predictions](predictions.png)\n";
@@ -148,17 +162,22 @@ std::string html(const ReportInputs& in) {
   std::ostringstream h;
   const auto& r = in.result;
   h << "<!doctype html><html><head><meta charset=\"utf-8\"><title>lagm demo</title><style>"
-       "body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;margin:1em 0}"
-       "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}"
+       "body{font-family:sans-serif;max-width:1100px;margin:2em "
+       "auto}table{border-collapse:collapse;margin:1em 0}"
+       "td,th{border:1px solid #ccc;padding:4px "
+       "8px;text-align:right}td:first-child,th:first-child{text-align:left}"
        "img{image-rendering:pixelated;width:100%}</style></head><body>";
-  h << "<h1>lagm demo: " << in.options.labels << " labelled " << toy::to_string(in.options.labelled_style)
-    << " images</h1><p>Generator <code>" << in.options.generator << "</code>; total " << static_cast<int64_t>(r.seconds)
-    << " s" << (in.options.quick ? " (quick mode)" : "") << ".</p>";
-  h << "<table><tr><th>method</th><th>mIoU</th><th>FG-mIoU</th><th>pACC</th><th>training s</th></tr>";
+  h << "<h1>lagm demo: " << in.options.labels << " labelled "
+    << toy::to_string(in.options.labelled_style) << " images</h1><p>Generator <code>"
+    << in.options.generator << "</code>; total " << static_cast<int64_t>(r.seconds) << " s"
+    << (in.options.quick ? " (quick mode)" : "") << ".</p>";
+  h << "<table><tr><th>method</th><th>mIoU</th><th>FG-mIoU</th><th>pACC</th><th>training "
+       "s</th></tr>";
   for (const auto& a : r.arms)
-    h << "<tr><td>" << display_name(a.name) << "</td><td>" << percent(a.metrics.mean_iou) << "</td><td>"
-      << percent(a.metrics.fg_mean_iou) << "</td><td>" << percent(a.metrics.pixel_accuracy) << "</td><td>"
-      << static_cast<int64_t>(a.seconds) << "</td></tr>";
+    h << "<tr><td>" << display_name(a.name) << "</td><td>" << percent(a.metrics.mean_iou)
+      << "</td><td>" << percent(a.metrics.fg_mean_iou) << "</td><td>"
+      << percent(a.metrics.pixel_accuracy) << "</td><td>" << static_cast<int64_t>(a.seconds)
+      << "</td></tr>";
   h << "</table><h2>Per-class IoU (%)</h2><table><tr><th>method</th>";
   for (const auto& c : r.class_names) h << "<th>" << c << "</th>";
   h << "</tr>";
@@ -175,7 +194,8 @@ std::string html(const ReportInputs& in) {
     if (a.annotator_quality.is_null()) continue;
     const auto& q = a.annotator_quality.at("vs_oracle");
     h << "<tr><td>" << display_name(a.name) << "</td>";
-    for (double v : q.at("per_class_iou").get<std::vector<double>>()) h << "<td>" << percent(v) << "</td>";
+    for (double v : q.at("per_class_iou").get<std::vector<double>>())
+      h << "<td>" << percent(v) << "</td>";
     h << "<td>" << percent(q.at("fg_mIoU").get<double>()) << "</td></tr>";
   }
   h << "</table><p>" << settings_sentence(in.settings) << "</p>";
@@ -194,8 +214,9 @@ void write_report(const ReportInputs& in) {
   core::write_file_atomic((out / "results.json").string(), results_json(in).dump(2) + "\n");
   {
     auto [img, labels] = first_samples(in.synthesized_dir, 16);
-    io::write_png((out / "annotator_labels.png").string(),
-                  torch::cat({io::tile_images(img, 8), io::tile_images(io::colorize_labels(labels), 8)}, 0));
+    io::write_png(
+        (out / "annotator_labels.png").string(),
+        torch::cat({io::tile_images(img, 8), io::tile_images(io::colorize_labels(labels), 8)}, 0));
   }
   io::write_png((out / "predictions.png").string(), prediction_grid(in, 8));
   core::write_file_atomic((out / "report.md").string(), markdown(in));

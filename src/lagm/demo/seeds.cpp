@@ -55,8 +55,10 @@ std::vector<ArmSummary> summarize(const std::vector<DemoResult>& results) {
     std::vector<std::vector<double>> cls(k), qcls(k);
     for (const auto& r : results) {
       const auto& arm = r.arms.at(a);
-      miou.push_back(arm.metrics.mean_iou), fg.push_back(arm.metrics.fg_mean_iou), pacc.push_back(arm.metrics.pixel_accuracy);
-      for (size_t c = 0; c < k; ++c) cls[c].push_back(std::isnan(arm.metrics.iou[c]) ? 0.0 : arm.metrics.iou[c]);
+      miou.push_back(arm.metrics.mean_iou), fg.push_back(arm.metrics.fg_mean_iou),
+          pacc.push_back(arm.metrics.pixel_accuracy);
+      for (size_t c = 0; c < k; ++c)
+        cls[c].push_back(std::isnan(arm.metrics.iou[c]) ? 0.0 : arm.metrics.iou[c]);
       if (!arm.annotator_quality.is_null()) {
         const auto& q = arm.annotator_quality.at("vs_oracle");
         qfg.push_back(q.at("fg_mIoU").get<double>());
@@ -83,11 +85,13 @@ std::string summary_markdown(const DemoOptions& o, const std::vector<uint64_t>& 
   md << "# lagm demo over seeds";
   for (auto s : seeds) md << " " << s;
   md << ": " << o.labels << " labelled " << toy::to_string(o.labelled_style) << " images\n\n"
-     << "Mean ± standard deviation over " << seeds.size() << " seeds (each seed: its own labelled images and training "
+     << "Mean ± standard deviation over " << seeds.size()
+     << " seeds (each seed: its own labelled images and training "
      << "randomness; the same test set). Per-seed reports: `seed-<s>/report.md`.\n\n"
      << "| method | mIoU | FG-mIoU | pACC |\n|---|---:|---:|---:|\n";
   for (const auto& a : arms)
-    md << "| " << a.name << " | " << pm(a.miou) << " | " << pm(a.fg_miou) << " | " << pm(a.pacc) << " |\n";
+    md << "| " << a.name << " | " << pm(a.miou) << " | " << pm(a.fg_miou) << " | " << pm(a.pacc)
+       << " |\n";
   auto table = [&](const std::string& title, bool quality) {
     md << "\n" << title << "\n\n| method |";
     for (const auto& c : classes) md << " " << c << " |";
@@ -112,23 +116,31 @@ std::string summary_markdown(const DemoOptions& o, const std::vector<uint64_t>& 
 nlohmann::json summarize_seeds(const DemoOptions& o, const std::vector<uint64_t>& seeds,
                                const std::vector<DemoResult>& results) {
   if (results.empty()) throw UsageError("no demo results to summarize");
-  nlohmann::json j = {{"seeds", seeds}, {"labels", o.labels}, {"labelled_style", toy::to_string(o.labelled_style)},
-                      {"quick", o.quick}, {"class_names", results.front().class_names},
+  nlohmann::json j = {{"seeds", seeds},
+                      {"labels", o.labels},
+                      {"labelled_style", toy::to_string(o.labelled_style)},
+                      {"quick", o.quick},
+                      {"class_names", results.front().class_names},
                       {"methods", nlohmann::json::object()}};
   for (const auto& a : summarize(results)) {
-    nlohmann::json m = {{"mIoU", to_json(a.miou)}, {"fg_mIoU", to_json(a.fg_miou)}, {"pACC", to_json(a.pacc)},
+    nlohmann::json m = {{"mIoU", to_json(a.miou)},
+                        {"fg_mIoU", to_json(a.fg_miou)},
+                        {"pACC", to_json(a.pacc)},
                         {"per_class", nlohmann::json::array()}};
     for (const auto& c : a.per_class) m["per_class"].push_back(to_json(c));
     if (!a.quality_per_class.empty()) {
-      m["annotator_quality"] = {{"fg_mIoU", to_json(a.quality_fg_miou)}, {"per_class", nlohmann::json::array()}};
-      for (const auto& c : a.quality_per_class) m["annotator_quality"]["per_class"].push_back(to_json(c));
+      m["annotator_quality"] = {{"fg_mIoU", to_json(a.quality_fg_miou)},
+                                {"per_class", nlohmann::json::array()}};
+      for (const auto& c : a.quality_per_class)
+        m["annotator_quality"]["per_class"].push_back(to_json(c));
     }
     j["methods"][a.name] = m;
   }
   return j;
 }
 
-std::vector<DemoResult> run_demo_seeds(const DemoOptions& options, const std::vector<uint64_t>& seeds,
+std::vector<DemoResult> run_demo_seeds(const DemoOptions& options,
+                                       const std::vector<uint64_t>& seeds,
                                        const ProgressFn& progress) {
   if (seeds.empty()) throw UsageError("--seeds: no seeds given");
   std::vector<DemoResult> results;
@@ -141,7 +153,8 @@ std::vector<DemoResult> run_demo_seeds(const DemoOptions& options, const std::ve
   }
   core::write_file_atomic((fs::path(options.out) / "summary.json").string(),
                           summarize_seeds(options, seeds, results).dump(2) + "\n");
-  core::write_file_atomic((fs::path(options.out) / "summary.md").string(), summary_markdown(options, seeds, results));
+  core::write_file_atomic((fs::path(options.out) / "summary.md").string(),
+                          summary_markdown(options, seeds, results));
   return results;
 }
 

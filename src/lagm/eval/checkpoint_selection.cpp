@@ -1,10 +1,9 @@
 #include "lagm/eval/checkpoint_selection.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "lagm/core/error.h"
 
@@ -34,16 +33,19 @@ SelectedCheckpoint best_validation_checkpoint(const std::string& run_dir) {
       c.val_fg_miou = j["fg_mIoU"].get<double>();
       c.step = j["epoch"].get<int64_t>();
       char name[40];
-      std::snprintf(name, sizeof name, "segmenter-%03lld.safetensors", static_cast<long long>(c.step));
+      std::snprintf(name, sizeof name, "segmenter-%03lld.safetensors",
+                    static_cast<long long>(c.step));
       c.path = (fs::path(run_dir) / name).string();
     } else {
-      throw InputError(metrics + ":" + std::to_string(line_no) + ": neither a train-annotator nor a train-seg record");
+      throw InputError(metrics + ":" + std::to_string(line_no) +
+                       ": neither a train-annotator nor a train-seg record");
     }
     if (!found || c.val_fg_miou > best.val_fg_miou) best = c;  // argmax: the first maximum wins
     found = true;
   }
   if (!found) throw InputError(metrics + ": empty");
-  if (!fs::exists(best.path)) throw InputError(best.path + ": the best validation checkpoint is missing");
+  if (!fs::exists(best.path))
+    throw InputError(best.path + ": the best validation checkpoint is missing");
   return best;
 }
 

@@ -8,9 +8,9 @@
 namespace lagm::eval {
 
 struct SelectedCheckpoint {
-  std::string path;      ///< the snapshot or segmenter checkpoint
+  std::string path;  ///< the snapshot or segmenter checkpoint
   double val_fg_miou = 0;
-  int64_t step = -1;     ///< iteration (train-annotator) or epoch (train-seg)
+  int64_t step = -1;  ///< iteration (train-annotator) or epoch (train-seg)
 };
 
 /// Works for train-annotator runs ({"iteration", "results": {"fg_mIoU"}, "snapshot"}) and train-seg

@@ -16,10 +16,10 @@ enum class AbsentClassRule {
 
 /// Segmentation metrics; IoU values are fractions in [0, 1].
 struct SegmentationMetrics {
-  double pixel_accuracy = 0;    ///< pACC = trace / total
-  double mean_iou = 0;          ///< over all classes, background included
-  double fg_mean_iou = 0;       ///< over classes 1..C-1
-  std::vector<double> iou;      ///< per class; NaN for absent classes under kSkip
+  double pixel_accuracy = 0;  ///< pACC = trace / total
+  double mean_iou = 0;        ///< over all classes, background included
+  double fg_mean_iou = 0;     ///< over classes 1..C-1
+  std::vector<double> iou;    ///< per class; NaN for absent classes under kSkip
 };
 
 /// Rows = prediction, columns = ground truth. Pixels with gt >= C (or < 0) are ignored (255 etc.).

@@ -13,20 +13,24 @@ namespace lagm::eval {
 namespace fs = std::filesystem;
 
 std::vector<std::string> cv_checkpoints(const std::string& run_dir, size_t keep) {
-  if (!fs::is_directory(run_dir)) throw InputError(run_dir + ": --cv needs a run folder of checkpoints");
+  if (!fs::is_directory(run_dir))
+    throw InputError(run_dir + ": --cv needs a run folder of checkpoints");
   std::vector<std::string> found;
   auto scan = [&](const fs::path& dir, const std::string& prefix) {
     if (!fs::is_directory(dir)) return;
     for (const auto& e : fs::directory_iterator(dir)) {
       const auto name = e.path().filename().string();
-      if (e.path().extension() == ".safetensors" && name.rfind(prefix, 0) == 0) found.push_back(e.path().string());
+      if (e.path().extension() == ".safetensors" && name.rfind(prefix, 0) == 0)
+        found.push_back(e.path().string());
     }
   };
   scan(run_dir, "segmenter-");
   scan(fs::path(run_dir) / "snapshots", "");
   std::sort(found.begin(), found.end());
-  if (found.size() > keep) found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(keep));
-  if (found.empty()) throw InputError(run_dir + ": no segmenter-*.safetensors or snapshots/*.safetensors");
+  if (found.size() > keep)
+    found.erase(found.begin(), found.end() - static_cast<std::ptrdiff_t>(keep));
+  if (found.empty())
+    throw InputError(run_dir + ": no segmenter-*.safetensors or snapshots/*.safetensors");
   return found;
 }
 
@@ -39,11 +43,14 @@ double miou(const std::vector<torch::Tensor>& per_image, size_t lo, size_t hi, b
 }
 }  // namespace
 
-CrossValidationResult cross_validate(const std::vector<std::vector<torch::Tensor>>& counts, int64_t folds) {
-  if (counts.empty() || counts.front().empty()) throw UsageError("--cv: no checkpoints or no images");
+CrossValidationResult cross_validate(const std::vector<std::vector<torch::Tensor>>& counts,
+                                     int64_t folds) {
+  if (counts.empty() || counts.front().empty())
+    throw UsageError("--cv: no checkpoints or no images");
   const size_t n = counts.front().size();
   const size_t fold = n / static_cast<size_t>(folds);
-  if (fold == 0) throw UsageError("--cv " + std::to_string(folds) + ": needs at least that many images");
+  if (fold == 0)
+    throw UsageError("--cv " + std::to_string(folds) + ": needs at least that many images");
   CrossValidationResult r;
   for (int64_t f = 0; f < folds; ++f) {
     const size_t lo = fold * static_cast<size_t>(f), hi = fold * static_cast<size_t>(f + 1);

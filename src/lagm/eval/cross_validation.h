@@ -17,12 +17,13 @@ namespace lagm::eval {
 std::vector<std::string> cv_checkpoints(const std::string& run_dir, size_t keep = 20);
 
 struct CrossValidationResult {
-  std::vector<double> fold_miou;             ///< test mIoU of each fold's selected checkpoint
-  std::vector<int64_t> fold_checkpoint;      ///< its index (-1 when no checkpoint beat 0)
-  double mean = 0, std = 0;                  ///< over the folds (population std)
+  std::vector<double> fold_miou;         ///< test mIoU of each fold's selected checkpoint
+  std::vector<int64_t> fold_checkpoint;  ///< its index (-1 when no checkpoint beat 0)
+  double mean = 0, std = 0;              ///< over the folds (population std)
 };
 
 /// counts[c][i]: confusion counts (int64 [C, C]) of checkpoint c on image i, in data-set order.
-CrossValidationResult cross_validate(const std::vector<std::vector<torch::Tensor>>& counts, int64_t folds = 5);
+CrossValidationResult cross_validate(const std::vector<std::vector<torch::Tensor>>& counts,
+                                     int64_t folds = 5);
 
 }  // namespace lagm::eval

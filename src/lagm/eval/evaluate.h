@@ -15,12 +15,14 @@ namespace lagm::eval {
 
 /// Runs `segmenter` in eval mode without autograd over the whole data set in batches of
 /// `batch_size` (1 = any image sizes) and returns the accumulated confusion matrix.
-ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter, const data::LabelledDataset& dataset,
-                                   torch::Device device, int64_t batch_size = 1);
+ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter,
+                                   const data::LabelledDataset& dataset, torch::Device device,
+                                   int64_t batch_size = 1);
 
 /// The confusion counts (int64 [C, C]) of every image on its own, in data-set order, one image per
 /// forward as the reference's test_seg.py: what cross-validated checkpoint selection needs.
-std::vector<torch::Tensor> per_image_confusion(models::Segmenter& segmenter, const data::LabelledDataset& dataset,
+std::vector<torch::Tensor> per_image_confusion(models::Segmenter& segmenter,
+                                               const data::LabelledDataset& dataset,
                                                torch::Device device);
 
 }  // namespace lagm::eval

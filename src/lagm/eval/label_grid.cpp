@@ -13,12 +13,14 @@ torch::Tensor image_label_grid(const torch::Tensor& images, const torch::Tensor&
   return io::tile_images(torch::cat({imgs, labs}), images.size(0));
 }
 
-torch::Tensor image_prediction_grid(const torch::Tensor& images, const torch::Tensor& probs, double threshold) {
+torch::Tensor image_prediction_grid(const torch::Tensor& images, const torch::Tensor& probs,
+                                    double threshold) {
   auto p = probs.detach().cpu();
   auto [conf, arg] = p.max(1);
   auto uncertain = arg.masked_fill(conf < threshold, 255);
   auto imgs = io::to_uint8_image(images.cpu());
-  return io::tile_images(torch::cat({imgs, io::colorize_labels(arg), io::colorize_labels(uncertain)}), images.size(0));
+  return io::tile_images(
+      torch::cat({imgs, io::colorize_labels(arg), io::colorize_labels(uncertain)}), images.size(0));
 }
 
 }  // namespace lagm::eval

@@ -40,17 +40,23 @@ int64_t count_regions(const torch::Tensor& labels_in, int64_t cls, int64_t min_p
   return regions;
 }
 
-PartStatistics part_statistics(const torch::Tensor& labels, int64_t num_classes, int64_t region_class,
-                               int64_t expected_regions, int64_t min_region_pixels) {
+PartStatistics part_statistics(const torch::Tensor& labels, int64_t num_classes,
+                               int64_t region_class, int64_t expected_regions,
+                               int64_t min_region_pixels) {
   TORCH_CHECK(labels.dim() == 3, "part_statistics: labels must be [N, H, W]");
   PartStatistics s;
   s.images = labels.size(0);
-  const auto counts = torch::bincount(labels.to(torch::kCPU, torch::kInt64).reshape(-1), {}, num_classes).to(torch::kFloat64);
+  const auto counts =
+      torch::bincount(labels.to(torch::kCPU, torch::kInt64).reshape(-1), {}, num_classes)
+          .to(torch::kFloat64);
   const double total = counts.sum().item<double>();
-  for (int64_t c = 0; c < num_classes; ++c) s.class_fraction.push_back(counts[c].item<double>() / total);
+  for (int64_t c = 0; c < num_classes; ++c)
+    s.class_fraction.push_back(counts[c].item<double>() / total);
   int64_t hits = 0;
-  for (int64_t i = 0; i < s.images; ++i) hits += count_regions(labels[i], region_class, min_region_pixels) == expected_regions;
-  s.expected_regions_fraction = s.images ? static_cast<double>(hits) / static_cast<double>(s.images) : 0.0;
+  for (int64_t i = 0; i < s.images; ++i)
+    hits += count_regions(labels[i], region_class, min_region_pixels) == expected_regions;
+  s.expected_regions_fraction =
+      s.images ? static_cast<double>(hits) / static_cast<double>(s.images) : 0.0;
   return s;
 }
 

@@ -13,13 +13,14 @@ int64_t count_regions(const torch::Tensor& labels, int64_t cls, int64_t min_pixe
 
 struct PartStatistics {
   int64_t images = 0;
-  std::vector<double> class_fraction;  ///< pixel share of each class over all images (sums to 1)
+  std::vector<double> class_fraction;    ///< pixel share of each class over all images (sums to 1)
   double expected_regions_fraction = 0;  ///< images where `cls` forms exactly `expected` regions
 };
 
 /// labels [N, H, W] (any int dtype).
-PartStatistics part_statistics(const torch::Tensor& labels, int64_t num_classes, int64_t region_class,
-                               int64_t expected_regions, int64_t min_region_pixels);
+PartStatistics part_statistics(const torch::Tensor& labels, int64_t num_classes,
+                               int64_t region_class, int64_t expected_regions,
+                               int64_t min_region_pixels);
 
 /// Sum of |a_i - b_i| (0 = identical histograms, 2 = disjoint).
 double l1_distance(const std::vector<double>& a, const std::vector<double>& b);

@@ -6,11 +6,11 @@
 #pragma once
 
 #include <c10/util/Optional.h>
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -31,7 +31,8 @@ struct DiscriminatorOptions {
   int64_t channels_at(int64_t res) const;
 };
 
-DiscriminatorOptions discriminator_options_from_json(const nlohmann::json& j, const std::string& where);
+DiscriminatorOptions discriminator_options_from_json(const nlohmann::json& j,
+                                                     const std::string& where);
 nlohmann::json to_json(const DiscriminatorOptions& o);
 
 /// One resnet block at resolution `res`: [fromrgb] conv0 3x3, conv1 3x3 down 2, skip 1x1 down 2.

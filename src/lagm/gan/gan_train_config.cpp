@@ -1,7 +1,7 @@
 #include "lagm/gan/gan_train_config.h"
 
-#include "lagm/core/error.h"
 #include "lagm/core/config_json.h"
+#include "lagm/core/error.h"
 
 namespace lagm::gan {
 
@@ -30,13 +30,20 @@ GanTrainConfig default_gan_config(int64_t resolution) {
 
 GanTrainConfig gan_train_config_from_json(const nlohmann::json& j, const std::string& where) {
   using core::get_or;
-  core::check_keys(j, {"generator", "discriminator", "domain", "style", "data_dir", "data_seed", "batch", "g_lr",
-                         "d_lr", "beta1", "beta2", "r1_gamma", "r1_interval", "ema_kimg", "ema_rampup", "style_mixing",
-                         "total_kimg", "snapshot_kimg", "seed", "channels_last", "bf16"},
-                     where);
+  core::check_keys(
+      j,
+      {"generator",   "discriminator", "domain",     "style",        "data_dir",   "data_seed",
+       "batch",       "g_lr",          "d_lr",       "beta1",        "beta2",      "r1_gamma",
+       "r1_interval", "ema_kimg",      "ema_rampup", "style_mixing", "total_kimg", "snapshot_kimg",
+       "seed",        "channels_last", "bf16"},
+      where);
   GanTrainConfig c = default_gan_config();
-  if (j.contains("generator")) c.generator = models::stylegan2::generator_options_from_json(j.at("generator"), where + ": generator");
-  if (j.contains("discriminator")) c.discriminator = discriminator_options_from_json(j.at("discriminator"), where + ": discriminator");
+  if (j.contains("generator"))
+    c.generator =
+        models::stylegan2::generator_options_from_json(j.at("generator"), where + ": generator");
+  if (j.contains("discriminator"))
+    c.discriminator =
+        discriminator_options_from_json(j.at("discriminator"), where + ": discriminator");
   c.domain = get_or(j, "domain", c.domain, where);
   c.style = get_or(j, "style", c.style, where);
   c.data_dir = get_or(j, "data_dir", c.data_dir, where);

@@ -5,9 +5,8 @@
 // rendered data is unlimited, and both cost time this CPU does not have.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "lagm/gan/discriminator.h"

@@ -41,7 +41,8 @@ class RealImages {
   RealImages(const GanTrainConfig& c) : config_(c) {
     if (!c.data_dir.empty()) {
       folder_ = std::make_unique<data::FolderDataset>(
-          c.data_dir, data::FolderDatasetOptions{c.generator.img_resolution, c.generator.img_resolution});
+          c.data_dir,
+          data::FolderDatasetOptions{c.generator.img_resolution, c.generator.img_resolution});
       if (folder_->size() == 0) throw InputError(c.data_dir + ": no images");
     } else {
       domain_ = &toy::find_domain(c.domain);
@@ -53,13 +54,17 @@ class RealImages {
   torch::Tensor batch(int64_t image_index, int64_t size) const {
     if (domain_) {
       std::vector<uint64_t> seeds;
-      for (int64_t i = 0; i < size; ++i) seeds.push_back(config_.data_seed + static_cast<uint64_t>(image_index + i));
-      return toy::to_network_input(toy::render_batch(*domain_, style_, config_.generator.img_resolution, seeds).images_u8);
+      for (int64_t i = 0; i < size; ++i)
+        seeds.push_back(config_.data_seed + static_cast<uint64_t>(image_index + i));
+      return toy::to_network_input(
+          toy::render_batch(*domain_, style_, config_.generator.img_resolution, seeds).images_u8);
     }
-    auto gen = at::detail::createCPUGenerator(config_.data_seed + static_cast<uint64_t>(image_index));
+    auto gen =
+        at::detail::createCPUGenerator(config_.data_seed + static_cast<uint64_t>(image_index));
     auto picks = torch::randint(static_cast<int64_t>(folder_->size()), {size}, gen, torch::kLong);
     std::vector<size_t> indices;
-    for (int64_t i = 0; i < size; ++i) indices.push_back(static_cast<size_t>(picks[i].item<int64_t>()));
+    for (int64_t i = 0; i < size; ++i)
+      indices.push_back(static_cast<size_t>(picks[i].item<int64_t>()));
     return data::load_batch(*folder_, indices).first;
   }
 
@@ -88,8 +93,10 @@ class Bf16Autocast {
   }
   ~Bf16Autocast() {
     if (!on_) return;
-    if (cuda_) at::autocast::set_enabled(false);
-    else at::autocast::set_cpu_enabled(false);
+    if (cuda_)
+      at::autocast::set_enabled(false);
+    else
+      at::autocast::set_cpu_enabled(false);
     at::autocast::clear_cache();
   }
 
@@ -121,7 +128,10 @@ method::OptimizerConfig adam(double lr, double beta1, double beta2, double reg_r
 class GanRun {
  public:
   GanRun(GanTrainConfig config, std::string run_dir, torch::Device device, ProgressFn progress)
-      : config_(std::move(config)), dir_(std::move(run_dir)), device_(device), progress_(std::move(progress)),
+      : config_(std::move(config)),
+        dir_(std::move(run_dir)),
+        device_(device),
+        progress_(std::move(progress)),
         real_(config_) {
     G_ = Generator(config_.generator);
     G_ema_ = Generator(config_.generator);
@@ -138,7 +148,8 @@ class GanRun {
       to_channels_last(*D_);
     }
     g_opt_config_ = adam(config_.g_lr, config_.beta1, config_.beta2, 1.0);
-    const double d_ratio = static_cast<double>(config_.r1_interval) / static_cast<double>(config_.r1_interval + 1);
+    const double d_ratio =
+        static_cast<double>(config_.r1_interval) / static_cast<double>(config_.r1_interval + 1);
     d_opt_config_ = adam(config_.d_lr, config_.beta1, config_.beta2, d_ratio);
     g_opt_ = method::make_optimizer(g_opt_config_, G_->parameters());
     d_opt_ = method::make_optimizer(d_opt_config_, D_->parameters());
@@ -148,7 +159,8 @@ class GanRun {
     grid_z_ = torch::randn({32, config_.generator.z_dim}, grid_gen).to(device_);
   }
 
-  void load_state(const core::SafetensorsFile& file, int64_t nimg, int64_t iteration, double seconds) {
+  void load_state(const core::SafetensorsFile& file, int64_t nimg, int64_t iteration,
+                  double seconds) {
     core::load_state_dict(*G_, file.tensors.with_prefix_stripped("G."));
     core::load_state_dict(*D_, file.tensors.with_prefix_stripped("D."));
     core::load_state_dict(*G_ema_, file.tensors.with_prefix_stripped("G_ema."));
@@ -182,20 +194,23 @@ class GanRun {
       if (progress_ && (iteration_ % 10 == 0 || cur_nimg_ >= total_nimg)) {
         const double eta = static_cast<double>(total_nimg - cur_nimg_) / std::max(rate, 1e-9);
         char line[256];
-        std::snprintf(line, sizeof line, "kimg %.1f/%.1f  %.1f img/s  ETA %dh%02dm  loss G %.3f D %.3f",
-                      static_cast<double>(cur_nimg_) / 1000, config_.total_kimg, rate, static_cast<int>(eta / 3600),
-                      static_cast<int>(std::fmod(eta, 3600) / 60), losses.g, losses.d);
+        std::snprintf(line, sizeof line,
+                      "kimg %.1f/%.1f  %.1f img/s  ETA %dh%02dm  loss G %.3f D %.3f",
+                      static_cast<double>(cur_nimg_) / 1000, config_.total_kimg, rate,
+                      static_cast<int>(eta / 3600), static_cast<int>(std::fmod(eta, 3600) / 60),
+                      losses.g, losses.d);
         progress_(line);
       }
       // stats.jsonl: about one line per kimg.
       if (cur_nimg_ - log_from_nimg >= 1000 || cur_nimg_ >= total_nimg) {
         const double dt = std::chrono::duration<double>(now - log_start).count();
-        nlohmann::json stats = {{"kimg", static_cast<double>(cur_nimg_) / 1000},
-                                {"seconds", seconds_before_ + session},
-                                {"img_per_s", static_cast<double>(cur_nimg_ - log_from_nimg) / std::max(dt, 1e-9)},
-                                {"loss_G", sum_g / static_cast<double>(count)},
-                                {"loss_D", sum_d / static_cast<double>(count)},
-                                {"r1_penalty", count_r1 ? sum_r1 / static_cast<double>(count_r1) : 0.0}};
+        nlohmann::json stats = {
+            {"kimg", static_cast<double>(cur_nimg_) / 1000},
+            {"seconds", seconds_before_ + session},
+            {"img_per_s", static_cast<double>(cur_nimg_ - log_from_nimg) / std::max(dt, 1e-9)},
+            {"loss_G", sum_g / static_cast<double>(count)},
+            {"loss_D", sum_d / static_cast<double>(count)},
+            {"r1_penalty", count_r1 ? sum_r1 / static_cast<double>(count_r1) : 0.0}};
         std::ofstream(fs::path(dir_) / "stats.jsonl", std::ios::app) << stats.dump() << "\n";
         sum_g = sum_d = sum_r1 = 0, count = count_r1 = 0;
         log_from_nimg = cur_nimg_;
@@ -209,11 +224,13 @@ class GanRun {
       result.last_loss_g = losses.g;
       result.last_loss_d = losses.d;
     }
-    const double session = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double session =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.run_dir = dir_;
     result.images_shown = cur_nimg_;
     result.seconds = seconds_before_ + session;
-    result.images_per_second = static_cast<double>(cur_nimg_ - start_nimg) / std::max(session, 1e-9);
+    result.images_per_second =
+        static_cast<double>(cur_nimg_ - start_nimg) / std::max(session, 1e-9);
     return result;
   }
 
@@ -222,7 +239,9 @@ class GanRun {
     double g = 0, d = 0, r1 = -1;
   };
 
-  int64_t snapshot_nimg() const { return std::max<int64_t>(1, std::llround(config_.snapshot_kimg * 1000)); }
+  int64_t snapshot_nimg() const {
+    return std::max<int64_t>(1, std::llround(config_.snapshot_kimg * 1000));
+  }
 
   /// G(z) with style mixing (one random crossover point for the whole batch, as the reference).
   torch::Tensor generate(const torch::Tensor& z) {
@@ -236,7 +255,8 @@ class GanRun {
       G_->mapping->train();
       ws = torch::cat({ws.narrow(1, 0, cutoff), ws2.narrow(1, cutoff, num_ws - cutoff)}, 1);
     }
-    return G_->synthesis->forward(ws, models::NoiseMode::kRandom, false, /*fused_modconv=*/false).img;
+    return G_->synthesis->forward(ws, models::NoiseMode::kRandom, false, /*fused_modconv=*/false)
+        .img;
   }
 
   StepLosses step() {
@@ -282,7 +302,8 @@ class GanRun {
       auto loss_real = torch::nn::functional::softplus(-logits_real.to(torch::kFloat32)).mean();
       auto loss = loss_fake + loss_real;
       out.d = loss.item<double>();
-      require_finite_loss(out.d, "the discriminator loss", "iteration " + std::to_string(iteration_));
+      require_finite_loss(out.d, "the discriminator loss",
+                          "iteration " + std::to_string(iteration_));
       clear_grads(*D_);
       loss.backward();
       d_opt_->step();
@@ -292,9 +313,11 @@ class GanRun {
     if (iteration_ % config_.r1_interval == 0) {
       auto x = real.detach().requires_grad_(true);
       auto logits = D_->forward(x);
-      auto grad = torch::autograd::grad({logits.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+      auto grad = torch::autograd::grad({logits.sum()}, {x}, {}, /*retain_graph=*/true,
+                                        /*create_graph=*/true)[0];
       auto penalty = grad.square().sum({1, 2, 3});
-      auto loss = penalty.mean() * (config_.resolved_r1_gamma() / 2 * static_cast<double>(config_.r1_interval));
+      auto loss = penalty.mean() *
+                  (config_.resolved_r1_gamma() / 2 * static_cast<double>(config_.r1_interval));
       clear_grads(*D_);
       loss.backward();
       d_opt_->step();
@@ -309,8 +332,10 @@ class GanRun {
 
   void update_ema() {
     double ema_nimg = config_.resolved_ema_kimg() * 1000;
-    if (config_.ema_rampup > 0) ema_nimg = std::min(ema_nimg, static_cast<double>(cur_nimg_) * config_.ema_rampup);
-    const double beta = std::pow(0.5, static_cast<double>(config_.batch) / std::max(ema_nimg, 1e-8));
+    if (config_.ema_rampup > 0)
+      ema_nimg = std::min(ema_nimg, static_cast<double>(cur_nimg_) * config_.ema_rampup);
+    const double beta =
+        std::pow(0.5, static_cast<double>(config_.batch) / std::max(ema_nimg, 1e-8));
     torch::NoGradGuard no_grad;
     auto src = G_->parameters(), dst = G_ema_->parameters();
     for (size_t i = 0; i < src.size(); ++i) dst[i].copy_(torch::lerp(src[i], dst[i], beta));
@@ -332,12 +357,15 @@ class GanRun {
     options.noise_mode = models::NoiseMode::kConst;
     auto out = G_ema_->forward(grid_z_, options);
     char name[64];
-    std::snprintf(name, sizeof name, "samples-%06lld.png", static_cast<long long>(cur_nimg_ / 1000));
-    io::write_png((fs::path(dir_) / name).string(), io::tile_images(io::to_uint8_image(out.synthesis.img.cpu()), 8));
+    std::snprintf(name, sizeof name, "samples-%06lld.png",
+                  static_cast<long long>(cur_nimg_ / 1000));
+    io::write_png((fs::path(dir_) / name).string(),
+                  io::tile_images(io::to_uint8_image(out.synthesis.img.cpu()), 8));
   }
 
   void save(double seconds) {
-    const nlohmann::json extra = {{"trained_by", "lagm train-gan"}, {"kimg", static_cast<double>(cur_nimg_) / 1000},
+    const nlohmann::json extra = {{"trained_by", "lagm train-gan"},
+                                  {"kimg", static_cast<double>(cur_nimg_) / 1000},
                                   {"train_config", to_json(config_)}};
     models::write_model_checkpoint((fs::path(dir_) / kGeneratorFile).string(), "stylegan2",
                                    models::stylegan2::to_json(config_.generator), *G_ema_, extra);
@@ -348,8 +376,11 @@ class GanRun {
     t.update(method::optimizer_state(*g_opt_, g_opt_config_, g_names_, "optG."));
     t.update(method::optimizer_state(*d_opt_, d_opt_config_, d_names_, "optD."));
     method::save_rng_states(t, device_);
-    const nlohmann::json meta = {{"kind", "gan_train_state"}, {"config", to_json(config_)}, {"cur_nimg", cur_nimg_},
-                                 {"iteration", iteration_}, {"seconds", seconds}};
+    const nlohmann::json meta = {{"kind", "gan_train_state"},
+                                 {"config", to_json(config_)},
+                                 {"cur_nimg", cur_nimg_},
+                                 {"iteration", iteration_},
+                                 {"seconds", seconds}};
     core::write_safetensors((fs::path(dir_) / kStateFile).string(), t, {{"lagm", meta.dump()}});
   }
 
@@ -370,25 +401,28 @@ class GanRun {
 
 }  // namespace
 
-GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_dir, torch::Device device,
-                         const ProgressFn& progress) {
+GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_dir,
+                         torch::Device device, const ProgressFn& progress) {
   if (fs::exists(fs::path(run_dir) / kStateFile))
-    throw UsageError(run_dir + ": already holds a GAN training run; continue it with --resume " + run_dir);
+    throw UsageError(run_dir + ": already holds a GAN training run; continue it with --resume " +
+                     run_dir);
   torch::manual_seed(config.seed);
   const io::FolderLock lock(run_dir);
-  core::write_file_atomic((fs::path(run_dir) / "config.json").string(), to_json(config).dump(2) + "\n");
+  core::write_file_atomic((fs::path(run_dir) / "config.json").string(),
+                          to_json(config).dump(2) + "\n");
   GanRun run(config, run_dir, device, progress);
   return run.run();
 }
 
-GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device device, double total_kimg,
-                                   const ProgressFn& progress) {
+GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device device,
+                                   double total_kimg, const ProgressFn& progress) {
   const std::string path = (fs::path(run_dir) / kStateFile).string();
   if (!fs::exists(path)) throw InputError(path + ": no GAN training state to resume");
   const io::FolderLock lock(run_dir);
   auto file = core::read_safetensors(path);
   auto it = file.metadata.find("lagm");
-  const auto meta = it == file.metadata.end() ? nlohmann::json() : nlohmann::json::parse(it->second, nullptr, false);
+  const auto meta = it == file.metadata.end() ? nlohmann::json()
+                                              : nlohmann::json::parse(it->second, nullptr, false);
   if (!meta.is_object() || meta.value("kind", "") != "gan_train_state")
     throw InputError(path + ": not a lagm train-gan state (metadata kind is not gan_train_state)");
   file.tensors.source = path;

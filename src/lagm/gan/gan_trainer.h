@@ -17,19 +17,19 @@ namespace lagm::gan {
 
 struct GanTrainResult {
   std::string run_dir;
-  int64_t images_shown = 0;  ///< cur_nimg at the end
-  double seconds = 0;        ///< wall time of training, summed over resumed sessions
+  int64_t images_shown = 0;      ///< cur_nimg at the end
+  double seconds = 0;            ///< wall time of training, summed over resumed sessions
   double images_per_second = 0;  ///< in this session
   double last_loss_g = 0, last_loss_d = 0;
 };
 
 /// Starts a new run in `run_dir` (created; must not hold a train_state yet).
-GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_dir, torch::Device device,
-                         const ProgressFn& progress = {});
+GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_dir,
+                         torch::Device device, const ProgressFn& progress = {});
 
 /// Continues the run in `run_dir` from its train_state.safetensors, up to `total_kimg` when > 0
 /// (else the run's own total).
-GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device device, double total_kimg = 0,
-                                   const ProgressFn& progress = {});
+GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device device,
+                                   double total_kimg = 0, const ProgressFn& progress = {});
 
 }  // namespace lagm::gan

@@ -22,9 +22,11 @@ FolderLock::FolderLock(const std::string& dir, const std::string& name) {
     const ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
     ::close(fd_);
     fd_ = -1;
-    const std::string pid = n > 0 ? std::string(holder, static_cast<size_t>(n)) : std::string("unknown");
-    throw InputError(dir + ": another lagm process (pid " + pid +
-                     ") is writing to this folder; wait for it to finish or choose another output folder");
+    const std::string pid =
+        n > 0 ? std::string(holder, static_cast<size_t>(n)) : std::string("unknown");
+    throw InputError(
+        dir + ": another lagm process (pid " + pid +
+        ") is writing to this folder; wait for it to finish or choose another output folder");
   }
   // The pid only serves the message a second writer gets; failing to write it is harmless.
   const std::string pid = std::to_string(::getpid());

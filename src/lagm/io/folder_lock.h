@@ -1,7 +1,7 @@
 // One writer per output folder: an advisory lock (flock) on a file in the folder, held for the
 // lifetime of the object. A second process that wants to write there gets an InputError naming the
-// folder and the holder's pid. The kernel releases the lock when its process dies (even by kill -9),
-// so the lock file a dead run leaves behind is simply taken over.
+// folder and the holder's pid. The kernel releases the lock when its process dies (even by kill
+// -9), so the lock file a dead run leaves behind is simply taken over.
 #pragma once
 
 #include <string>

@@ -11,13 +11,17 @@ namespace lagm::io {
 
 torch::Tensor tile_images(const torch::Tensor& images, int64_t cols) {
   if (images.dim() != 4 || images.size(3) != 3 || images.scalar_type() != torch::kUInt8)
-    throw Error("tile_images expects uint8 [N, H, W, 3], got " + format_shape(images.sizes().vec()));
+    throw Error("tile_images expects uint8 [N, H, W, 3], got " +
+                format_shape(images.sizes().vec()));
   const int64_t n = images.size(0), h = images.size(1), w = images.size(2);
-  if (cols <= 0) cols = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
+  if (cols <= 0)
+    cols = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n)))));
   const int64_t rows = (n + cols - 1) / cols;
   auto padded = torch::zeros({rows * cols, h, w, 3}, torch::kUInt8);
   padded.narrow(0, 0, n).copy_(images.to(torch::kCPU));
-  return padded.view({rows, cols, h, w, 3}).permute({0, 2, 1, 3, 4}).reshape({rows * h, cols * w, 3});
+  return padded.view({rows, cols, h, w, 3})
+      .permute({0, 2, 1, 3, 4})
+      .reshape({rows * h, cols * w, 3});
 }
 
 torch::Tensor colorize_labels(const torch::Tensor& labels) {

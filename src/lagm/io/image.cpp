@@ -1,7 +1,7 @@
 #include "lagm/io/image.h"
 
-#include <png.h>
 #include <jpeglib.h>
+#include <png.h>
 
 #include <csetjmp>
 #include <cstdio>
@@ -45,8 +45,8 @@ void png_warning_handler(png_structp, png_const_charp) {}
 torch::Tensor decode_png(const std::string& bytes, const std::string& path, bool as_mask) {
   PngReadState state;
   state.data = &bytes;
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &state, png_error_handler,
-                                           png_warning_handler);
+  png_structp png =
+      png_create_read_struct(PNG_LIBPNG_VER_STRING, &state, png_error_handler, png_warning_handler);
   if (!png) throw lagm::Error(path + ": out of memory creating PNG reader");
   png_infop info = png_create_info_struct(png);
   if (setjmp(png_jmpbuf(png))) {
@@ -60,7 +60,8 @@ torch::Tensor decode_png(const std::string& bytes, const std::string& path, bool
   const int color_type = png_get_color_type(png, info);
   const int bit_depth = png_get_bit_depth(png, info);
   if (static_cast<uint64_t>(width) * height > (1ull << 28)) {
-    state.error = "image of " + std::to_string(width) + "x" + std::to_string(height) + " is too large";
+    state.error =
+        "image of " + std::to_string(width) + "x" + std::to_string(height) + " is too large";
     png_error(png, state.error.c_str());
   }
   int channels = 3;
@@ -71,11 +72,12 @@ torch::Tensor decode_png(const std::string& bytes, const std::string& path, bool
       if (bit_depth < 8) png_set_packing(png);  // keep the values (0/1 for 1-bit masks), unscaled
     } else {
       // A 16-bit mask stripped to 8 bits would read class 257 as 1 and classes 0-255 as 0.
-      const std::string got = color_type == PNG_COLOR_TYPE_GRAY       ? "a 16-bit gray PNG"
+      const std::string got = color_type == PNG_COLOR_TYPE_GRAY         ? "a 16-bit gray PNG"
                               : color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? "a gray PNG with alpha"
                                                                         : "an RGB PNG";
       png_destroy_read_struct(&png, &info, nullptr);
-      throw lagm::InputError(path + ": a mask must be a palette or 8-bit gray PNG (class indices), got " + got);
+      throw lagm::InputError(
+          path + ": a mask must be a palette or 8-bit gray PNG (class indices), got " + got);
     }
     channels = 1;
   } else {
@@ -93,7 +95,8 @@ torch::Tensor decode_png(const std::string& bytes, const std::string& path, bool
     state.error = "unsupported pixel layout";
     png_error(png, state.error.c_str());
   }
-  state.pixels = torch::empty({static_cast<int64_t>(height), static_cast<int64_t>(width), channels}, torch::kUInt8);
+  state.pixels = torch::empty({static_cast<int64_t>(height), static_cast<int64_t>(width), channels},
+                              torch::kUInt8);
   state.rows.resize(height);
   for (png_uint_32 y = 0; y < height; ++y)
     state.rows[y] = state.pixels.data_ptr<uint8_t>() + static_cast<size_t>(y) * width * channels;
@@ -139,7 +142,8 @@ torch::Tensor decode_jpeg(const std::string& bytes, const std::string& path) {
   }
   out = torch::empty({cinfo.output_height, cinfo.output_width, 3}, torch::kUInt8);
   while (cinfo.output_scanline < cinfo.output_height) {
-    JSAMPROW row = out.data_ptr<uint8_t>() + static_cast<size_t>(cinfo.output_scanline) * cinfo.output_width * 3;
+    JSAMPROW row = out.data_ptr<uint8_t>() +
+                   static_cast<size_t>(cinfo.output_scanline) * cinfo.output_width * 3;
     jpeg_read_scanlines(&cinfo, &row, 1);
   }
   jpeg_finish_decompress(&cinfo);
@@ -163,7 +167,8 @@ std::string encode_png(const torch::Tensor& pixels, int color_type, const uint8_
   const volatile int64_t height = image.size(0), width = image.size(1);
   const volatile int64_t channels = image.dim() == 3 ? image.size(2) : 1;
   std::string out;
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, png_write_error, png_warning_handler);
+  png_structp png =
+      png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, png_write_error, png_warning_handler);
   png_infop info = png_create_info_struct(png);
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
@@ -174,7 +179,8 @@ std::string encode_png(const torch::Tensor& pixels, int color_type, const uint8_
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   if (palette) {
     png_color colors[256];
-    for (int i = 0; i < 256; ++i) colors[i] = {palette[3 * i], palette[3 * i + 1], palette[3 * i + 2]};
+    for (int i = 0; i < 256; ++i)
+      colors[i] = {palette[3 * i], palette[3 * i + 1], palette[3 * i + 2]};
     png_set_PLTE(png, info, colors, 256);
   }
   png_set_compression_level(png, 6);
@@ -186,8 +192,12 @@ std::string encode_png(const torch::Tensor& pixels, int color_type, const uint8_
   return out;
 }
 
-bool is_png(const std::string& b) { return b.size() >= 8 && std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) == 0; }
-bool is_jpeg(const std::string& b) { return b.size() >= 3 && static_cast<uint8_t>(b[0]) == 0xFF && static_cast<uint8_t>(b[1]) == 0xD8; }
+bool is_png(const std::string& b) {
+  return b.size() >= 8 && std::memcmp(b.data(), "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+bool is_jpeg(const std::string& b) {
+  return b.size() >= 3 && static_cast<uint8_t>(b[0]) == 0xFF && static_cast<uint8_t>(b[1]) == 0xD8;
+}
 
 }  // namespace
 
@@ -199,11 +209,14 @@ torch::Tensor read_image(const std::string& path) {
 }
 
 void write_png(const std::string& path, const torch::Tensor& image) {
-  TORCH_CHECK(image.scalar_type() == torch::kUInt8, "write_png: expected uint8, got ", image.scalar_type());
+  TORCH_CHECK(image.scalar_type() == torch::kUInt8, "write_png: expected uint8, got ",
+              image.scalar_type());
   const bool rgb = image.dim() == 3 && image.size(2) == 3;
   if (!rgb && image.dim() != 2)
-    throw Error(path + ": write_png expects [H, W, 3] or [H, W], got " + format_shape(image.sizes().vec()));
-  core::write_file_atomic(path, encode_png(image, rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, nullptr, path));
+    throw Error(path + ": write_png expects [H, W, 3] or [H, W], got " +
+                format_shape(image.sizes().vec()));
+  core::write_file_atomic(
+      path, encode_png(image, rgb ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY, nullptr, path));
 }
 
 const std::array<uint8_t, 768>& voc_palette() {
@@ -227,9 +240,12 @@ const std::array<uint8_t, 768>& voc_palette() {
 }
 
 void write_mask_png(const std::string& path, const torch::Tensor& mask) {
-  if (mask.dim() != 2) throw Error(path + ": a mask must be [H, W], got " + format_shape(mask.sizes().vec()));
-  TORCH_CHECK(mask.scalar_type() == torch::kUInt8, "write_mask_png: expected uint8, got ", mask.scalar_type());
-  core::write_file_atomic(path, encode_png(mask, PNG_COLOR_TYPE_PALETTE, voc_palette().data(), path));
+  if (mask.dim() != 2)
+    throw Error(path + ": a mask must be [H, W], got " + format_shape(mask.sizes().vec()));
+  TORCH_CHECK(mask.scalar_type() == torch::kUInt8, "write_mask_png: expected uint8, got ",
+              mask.scalar_type());
+  core::write_file_atomic(path,
+                          encode_png(mask, PNG_COLOR_TYPE_PALETTE, voc_palette().data(), path));
 }
 
 torch::Tensor read_mask_png(const std::string& path) {
@@ -239,8 +255,10 @@ torch::Tensor read_mask_png(const std::string& path) {
 }
 
 torch::Tensor to_uint8_image(const torch::Tensor& image) {
-  auto x = (image.detach().to(torch::kFloat32) * 127.5 + 127.5).round().clamp(0, 255).to(torch::kUInt8);
-  return image.dim() == 4 ? x.permute({0, 2, 3, 1}).contiguous() : x.permute({1, 2, 0}).contiguous();
+  auto x =
+      (image.detach().to(torch::kFloat32) * 127.5 + 127.5).round().clamp(0, 255).to(torch::kUInt8);
+  return image.dim() == 4 ? x.permute({0, 2, 3, 1}).contiguous()
+                          : x.permute({1, 2, 0}).contiguous();
 }
 
 namespace {
@@ -257,7 +275,9 @@ torch::Tensor quantize_generated(const torch::Tensor& images) {
   return synthesized_levels(images.cpu()).to(torch::kUInt8).permute({0, 2, 3, 1}).contiguous();
 }
 
-torch::Tensor as_synthesized(const torch::Tensor& images) { return synthesized_levels(images).div(127.5).sub(1.0); }
+torch::Tensor as_synthesized(const torch::Tensor& images) {
+  return synthesized_levels(images).div(127.5).sub(1.0);
+}
 
 torch::Tensor to_float_image(const torch::Tensor& image) {
   return image.permute({2, 0, 1}).to(torch::kFloat32) / 127.5 - 1.0;

@@ -9,8 +9,8 @@
 namespace lagm::io {
 
 /// Reads a PNG or JPEG (by content, not extension) as RGB uint8 [H, W, 3]. Gray is replicated,
-/// alpha is dropped without compositing (PIL's `convert('RGB')`), 16-bit PNGs are reduced to 8 bits.
-/// Throws InputError("<path>: ...") for missing, truncated or unsupported files.
+/// alpha is dropped without compositing (PIL's `convert('RGB')`), 16-bit PNGs are reduced to 8
+/// bits. Throws InputError("<path>: ...") for missing, truncated or unsupported files.
 torch::Tensor read_image(const std::string& path);
 
 /// Writes uint8 [H, W, 3] or [H, W] (gray) as PNG, atomically.

@@ -24,7 +24,8 @@ NpyType parse_descr(const std::string& descr, const std::string& source) {
   const char order = descr[0];
   const std::string kind = descr.substr(1);
   if (order == '>') fail(source, "big-endian arrays are not supported (dtype '" + descr + "')");
-  if (order != '<' && order != '|' && order != '=') fail(source, "unsupported dtype '" + descr + "'");
+  if (order != '<' && order != '|' && order != '=')
+    fail(source, "unsupported dtype '" + descr + "'");
   if (kind == "b1") return {torch::kBool, 1, false};
   if (kind == "u1") return {torch::kUInt8, 1, false};
   if (kind == "i1") return {torch::kInt8, 1, false};
@@ -43,16 +44,19 @@ NpyType parse_descr(const std::string& descr, const std::string& source) {
 }  // namespace
 
 torch::Tensor parse_npy(const std::string& bytes, const std::string& source) {
-  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0) fail(source, "not a .npy file (bad magic)");
+  if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
+    fail(source, "not a .npy file (bad magic)");
   const int major = static_cast<uint8_t>(bytes[6]);
   size_t header_len, header_start;
   if (major == 1) {
-    header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8);
+    header_len =
+        static_cast<uint8_t>(bytes[8]) | (static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8);
     header_start = 10;
   } else if (major == 2 || major == 3) {
     if (bytes.size() < 12) fail(source, "truncated header");
     header_len = 0;
-    for (int i = 3; i >= 0; --i) header_len = (header_len << 8) | static_cast<uint8_t>(bytes[8 + i]);
+    for (int i = 3; i >= 0; --i)
+      header_len = (header_len << 8) | static_cast<uint8_t>(bytes[8 + i]);
     header_start = 12;
   } else {
     fail(source, "unsupported .npy version " + std::to_string(major));
@@ -90,7 +94,8 @@ torch::Tensor parse_npy(const std::string& bytes, const std::string& source) {
   const char* data = bytes.data() + data_start;
   if (!type.unsigned_wide) {
     auto out = torch::empty(shape, torch::TensorOptions().dtype(type.dtype));
-    if (data_bytes > 0) std::memcpy(out.data_ptr(), data, data_bytes);  // an empty tensor's pointer may be null
+    if (data_bytes > 0)
+      std::memcpy(out.data_ptr(), data, data_bytes);  // an empty tensor's pointer may be null
     return out;
   }
   auto out = torch::empty(shape, torch::kInt64);

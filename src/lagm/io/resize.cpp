@@ -37,7 +37,7 @@ double lanczos_filter(double x) {
 
 struct Coefficients {
   int ksize = 0;
-  std::vector<int> bounds;  // per output: first input index, count
+  std::vector<int> bounds;       // per output: first input index, count
   std::vector<int32_t> weights;  // [out, ksize] fixed point
 };
 
@@ -71,8 +71,8 @@ Coefficients precompute(int in_size, int out_size, ResizeFilter filter) {
     for (int x = 0; x < xmax; ++x) {
       const double w = ww != 0.0 ? k[x] / ww : k[x];
       // Round half away from zero into fixed point.
-      c.weights[static_cast<size_t>(xx) * c.ksize + x] =
-          static_cast<int32_t>(w < 0 ? -0.5 + w * (1 << kPrecisionBits) : 0.5 + w * (1 << kPrecisionBits));
+      c.weights[static_cast<size_t>(xx) * c.ksize + x] = static_cast<int32_t>(
+          w < 0 ? -0.5 + w * (1 << kPrecisionBits) : 0.5 + w * (1 << kPrecisionBits));
     }
     c.bounds[2 * xx] = xmin;
     c.bounds[2 * xx + 1] = xmax;
@@ -87,7 +87,8 @@ inline uint8_t clip8(int32_t ss) {
 
 // One pass along `axis` (1 = width, 0 = height) of a contiguous [H, W, C] uint8 image.
 torch::Tensor resample_axis(const torch::Tensor& in, int axis, int out_size, ResizeFilter filter) {
-  const int h = static_cast<int>(in.size(0)), w = static_cast<int>(in.size(1)), ch = static_cast<int>(in.size(2));
+  const int h = static_cast<int>(in.size(0)), w = static_cast<int>(in.size(1)),
+            ch = static_cast<int>(in.size(2));
   const int in_size = axis == 1 ? w : h;
   const Coefficients c = precompute(in_size, out_size, filter);
   auto out = torch::empty({axis == 0 ? out_size : h, axis == 1 ? out_size : w, ch}, torch::kUInt8);
@@ -117,12 +118,14 @@ torch::Tensor resample_axis(const torch::Tensor& in, int axis, int out_size, Res
 
 }  // namespace
 
-torch::Tensor resize_pil(const torch::Tensor& image, int64_t out_h, int64_t out_w, ResizeFilter filter) {
+torch::Tensor resize_pil(const torch::Tensor& image, int64_t out_h, int64_t out_w,
+                         ResizeFilter filter) {
   if (image.scalar_type() != torch::kUInt8 || image.dim() != 3)
     throw Error("resize_pil expects uint8 [H, W, C], got " + format_shape(image.sizes().vec()));
   if (out_h <= 0 || out_w <= 0) throw Error("resize_pil: output size must be positive");
   auto x = image.to(torch::kCPU).contiguous();
-  // PIL: horizontal pass first (into an 8-bit image), then vertical; a pass at equal size is skipped.
+  // PIL: horizontal pass first (into an 8-bit image), then vertical; a pass at equal size is
+  // skipped.
   if (out_w != x.size(1)) x = resample_axis(x, 1, static_cast<int>(out_w), filter);
   if (out_h != x.size(0)) x = resample_axis(x, 0, static_cast<int>(out_h), filter);
   return x;
@@ -130,13 +133,16 @@ torch::Tensor resize_pil(const torch::Tensor& image, int64_t out_h, int64_t out_
 
 torch::Tensor resize_nearest_pil(const torch::Tensor& label, int64_t out_h, int64_t out_w) {
   if (label.dim() != 2 && label.dim() != 3)
-    throw Error("resize_nearest_pil expects [H, W] or [H, W, C], got " + format_shape(label.sizes().vec()));
+    throw Error("resize_nearest_pil expects [H, W] or [H, W, C], got " +
+                format_shape(label.sizes().vec()));
   const int64_t in_h = label.size(0), in_w = label.size(1);
   auto rows = torch::empty({out_h}, torch::kInt64);
   auto cols = torch::empty({out_w}, torch::kInt64);
   // Exact integer form of floor((dst + 0.5) * in / out) = floor((2 dst + 1) * in / (2 out)).
-  for (int64_t y = 0; y < out_h; ++y) rows[y] = std::min(in_h - 1, ((2 * y + 1) * in_h) / (2 * out_h));
-  for (int64_t x = 0; x < out_w; ++x) cols[x] = std::min(in_w - 1, ((2 * x + 1) * in_w) / (2 * out_w));
+  for (int64_t y = 0; y < out_h; ++y)
+    rows[y] = std::min(in_h - 1, ((2 * y + 1) * in_h) / (2 * out_h));
+  for (int64_t x = 0; x < out_w; ++x)
+    cols[x] = std::min(in_w - 1, ((2 * x + 1) * in_w) / (2 * out_w));
   auto dev = label.device();
   return label.index_select(0, rows.to(dev)).index_select(1, cols.to(dev));
 }

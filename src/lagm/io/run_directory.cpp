@@ -39,7 +39,8 @@ void truncate_jsonl_after(const std::string& path, const std::string& key, int64
   std::string line, kept;
   while (std::getline(in, line)) {
     const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_object() && j.contains(key) && j[key].is_number_integer() && j[key].get<int64_t>() <= last_kept)
+    if (j.is_object() && j.contains(key) && j[key].is_number_integer() &&
+        j[key].get<int64_t>() <= last_kept)
       kept += line + "\n";
   }
   core::write_file_atomic(path, kept);
@@ -55,9 +56,12 @@ void append_line(const std::string& path, const std::string& line) {
 std::string format_duration(double seconds) {
   const long s = static_cast<long>(seconds + 0.5);
   char buf[32];
-  if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh %02ldm %02lds", s / 3600, (s / 60) % 60, s % 60);
-  else if (s >= 60) std::snprintf(buf, sizeof buf, "%ldm %02lds", s / 60, s % 60);
-  else std::snprintf(buf, sizeof buf, "%lds", s);
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh %02ldm %02lds", s / 3600, (s / 60) % 60, s % 60);
+  else if (s >= 60)
+    std::snprintf(buf, sizeof buf, "%ldm %02lds", s / 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lds", s);
   return buf;
 }
 

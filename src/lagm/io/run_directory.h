@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 namespace lagm::io {
@@ -12,12 +11,14 @@ namespace lagm::io {
 /// two processes starting runs in DIR at once get different ids).
 std::string create_run_directory(const std::string& outdir, const std::string& name);
 
-/// Appends one JSON object as a line to a .jsonl file (flushed, so that an interrupted run keeps it).
+/// Appends one JSON object as a line to a .jsonl file (flushed, so that an interrupted run keeps
+/// it).
 void append_jsonl(const std::string& path, const nlohmann::json& record);
 
-/// Keeps only the lines of a .jsonl file whose integer `key` is <= `last_kept` (rewritten atomically;
-/// lines that do not parse, such as one cut by a crash, are dropped). A resumed run calls it so that
-/// the work it repeats after its last saved state never leaves a line twice. No file: nothing to do.
+/// Keeps only the lines of a .jsonl file whose integer `key` is <= `last_kept` (rewritten
+/// atomically; lines that do not parse, such as one cut by a crash, are dropped). A resumed run
+/// calls it so that the work it repeats after its last saved state never leaves a line twice. No
+/// file: nothing to do.
 void truncate_jsonl_after(const std::string& path, const std::string& key, int64_t last_kept);
 
 /// Appends a line of text to a log file.

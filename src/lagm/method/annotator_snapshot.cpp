@@ -13,17 +13,19 @@
 namespace lagm::method {
 namespace fs = std::filesystem;
 
-void write_snapshot(const std::string& path, const SnapshotInfo& info, const core::TensorDict& tensors) {
-  nlohmann::json meta = {{"kind", "annotator_snapshot"},
-                         {"config",
-                          {{"iteration", info.iteration},
-                           {"annotator", info.annotator},
-                           {"segmenter", info.segmenter},
-                           {"run", info.run},
-                           {"class_names", info.class_names},
-                           {"labelled_class_frequencies", info.labelled_class_frequencies},
-                           {"sampler", {{"epoch", info.sampler_epoch}, {"position", info.sampler_position}}},
-                           {"best", {{"fg_mIoU", info.best_fg_miou}, {"iteration", info.best_iteration}}}}}};
+void write_snapshot(const std::string& path, const SnapshotInfo& info,
+                    const core::TensorDict& tensors) {
+  nlohmann::json meta = {
+      {"kind", "annotator_snapshot"},
+      {"config",
+       {{"iteration", info.iteration},
+        {"annotator", info.annotator},
+        {"segmenter", info.segmenter},
+        {"run", info.run},
+        {"class_names", info.class_names},
+        {"labelled_class_frequencies", info.labelled_class_frequencies},
+        {"sampler", {{"epoch", info.sampler_epoch}, {"position", info.sampler_position}}},
+        {"best", {{"fg_mIoU", info.best_fg_miou}, {"iteration", info.best_iteration}}}}}};
   fs::create_directories(fs::path(path).parent_path());
   core::write_safetensors(path, tensors, {{"lagm", meta.dump()}, {"format", "pt"}});
 }
@@ -31,7 +33,9 @@ void write_snapshot(const std::string& path, const SnapshotInfo& info, const cor
 Snapshot read_snapshot(const std::string& path) {
   auto file = core::read_safetensors(path);
   auto it = file.metadata.find("lagm");
-  nlohmann::json meta = it == file.metadata.end() ? nlohmann::json() : nlohmann::json::parse(it->second, nullptr, false);
+  nlohmann::json meta = it == file.metadata.end()
+                            ? nlohmann::json()
+                            : nlohmann::json::parse(it->second, nullptr, false);
   if (meta.is_discarded() || !meta.is_object() || meta.value("kind", "") != "annotator_snapshot")
     throw InputError(path + ": not a train-annotator snapshot");
   try {
@@ -42,7 +46,8 @@ Snapshot read_snapshot(const std::string& path) {
     s.info.segmenter = c.at("segmenter");
     s.info.run = c.at("run");
     s.info.class_names = c.at("class_names").get<std::vector<std::string>>();
-    s.info.labelled_class_frequencies = c.value("labelled_class_frequencies", std::vector<double>());
+    s.info.labelled_class_frequencies =
+        c.value("labelled_class_frequencies", std::vector<double>());
     s.info.sampler_epoch = c.at("sampler").at("epoch").get<int64_t>();
     s.info.sampler_position = c.at("sampler").at("position").get<int64_t>();
     s.info.best_fg_miou = c.at("best").at("fg_mIoU").get<double>();
@@ -69,13 +74,15 @@ std::string latest_snapshot(const std::string& run_dir) {
   std::string best;
   for (const auto& e : fs::directory_iterator(dir)) {
     const std::string name = e.path().filename().string();
-    if (std::regex_match(name, pattern) && name > fs::path(best).filename().string()) best = e.path().string();
+    if (std::regex_match(name, pattern) && name > fs::path(best).filename().string())
+      best = e.path().string();
   }
   return best;
 }
 
 models::AnnotatorFPN load_snapshot_annotator(const Snapshot& s) {
-  models::AnnotatorFPN a(models::annotator_options_from_json(s.info.annotator, s.tensors.source + ": annotator"));
+  models::AnnotatorFPN a(
+      models::annotator_options_from_json(s.info.annotator, s.tensors.source + ": annotator"));
   const auto average = s.tensors.with_prefix_stripped(kAnnotatorAveragePrefix);
   core::load_state_dict(*a, average.empty() ? s.tensors.with_prefix_stripped("A.") : average);
   a->eval();
@@ -83,7 +90,8 @@ models::AnnotatorFPN load_snapshot_annotator(const Snapshot& s) {
 }
 
 models::Segmenter load_snapshot_segmenter(const Snapshot& s) {
-  models::Segmenter seg(models::segmenter_config_from_json(s.info.segmenter, s.tensors.source + ": segmenter"));
+  models::Segmenter seg(
+      models::segmenter_config_from_json(s.info.segmenter, s.tensors.source + ": segmenter"));
   core::load_state_dict(seg.module(), s.tensors.with_prefix_stripped("S."));
   seg.module().eval();
   return seg;

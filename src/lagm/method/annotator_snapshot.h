@@ -4,7 +4,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -17,9 +16,9 @@ namespace lagm::method {
 /// Metadata of a snapshot (kind "annotator_snapshot").
 struct SnapshotInfo {
   int64_t iteration = 0;
-  nlohmann::json annotator;     ///< AnnotatorFPN options (input_shapes, num_classes, ...)
-  nlohmann::json segmenter;     ///< SegmenterConfig
-  nlohmann::json run;           ///< the resolved AnnotatorTrainConfig
+  nlohmann::json annotator;  ///< AnnotatorFPN options (input_shapes, num_classes, ...)
+  nlohmann::json segmenter;  ///< SegmenterConfig
+  nlohmann::json run;        ///< the resolved AnnotatorTrainConfig
   std::vector<std::string> class_names;
   /// Pixel frequency of each class in the labelled set (the target of prior calibration at
   /// synthesis); empty in snapshots written before it was recorded.
@@ -39,7 +38,8 @@ struct Snapshot {
   core::TensorDict tensors;  ///< A.*, S.*, optA.*, optS.*, rng.*
 };
 
-void write_snapshot(const std::string& path, const SnapshotInfo& info, const core::TensorDict& tensors);
+void write_snapshot(const std::string& path, const SnapshotInfo& info,
+                    const core::TensorDict& tensors);
 Snapshot read_snapshot(const std::string& path);
 
 /// "snapshots/000400.safetensors" for iteration 400.

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "lagm/core/error.h"
 #include "lagm/core/config_json.h"
+#include "lagm/core/error.h"
 #include "lagm/models/segmenter.h"
 
 namespace lagm::method {
@@ -16,21 +16,51 @@ TransformOptions transform_options_from_json(const nlohmann::json& j, const std:
   t.wide_crop = get_or<bool>(j, "wide_crop", false, where);
   if (j.contains("resize") && !j["resize"].is_null()) {
     const auto hw = get_or<std::vector<int64_t>>(j, "resize", {}, where);
-    if (hw.size() != 2 || hw[0] < 1 || hw[1] < 1) throw InputError(where + ".resize must be [H, W]");
-    t.resize = std::array<int64_t, 2>{hw[0], hw[1]};  // (H, W), as torch reads it (the reference's B7)
+    if (hw.size() != 2 || hw[0] < 1 || hw[1] < 1)
+      throw InputError(where + ".resize must be [H, W]");
+    t.resize =
+        std::array<int64_t, 2>{hw[0], hw[1]};  // (H, W), as torch reads it (the reference's B7)
   }
   return t;
 }
 
-AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where) {
-  check_keys(j, {"generator", "truncation_psi", "truncation_cutoff", "noise_mode", "annotator", "segmenter", "segmenter_backbone", "segmenter_init", "annotator_init", "gm_params",
-                 "matcher", "annotator_optimizer", "segmenter_optimizer", "batch", "label_batch", "class_balance_power", "segmenter_reset_interval", "annotator_ema", "total_iters", "annotator_interval",
-                 "segmenter_interval", "seed", "training_set", "validation_set", "niter_per_tick", "snapshot_ticks",
-                 "grid_size", "run_name", "transform"},
+AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
+                                                      const std::string& where) {
+  check_keys(j,
+             {"generator",
+              "truncation_psi",
+              "truncation_cutoff",
+              "noise_mode",
+              "annotator",
+              "segmenter",
+              "segmenter_backbone",
+              "segmenter_init",
+              "annotator_init",
+              "gm_params",
+              "matcher",
+              "annotator_optimizer",
+              "segmenter_optimizer",
+              "batch",
+              "label_batch",
+              "class_balance_power",
+              "segmenter_reset_interval",
+              "annotator_ema",
+              "total_iters",
+              "annotator_interval",
+              "segmenter_interval",
+              "seed",
+              "training_set",
+              "validation_set",
+              "niter_per_tick",
+              "snapshot_ticks",
+              "grid_size",
+              "run_name",
+              "transform"},
              where);
   AnnotatorTrainConfig c;
   c.generator = get_or<std::string>(j, "generator", "", where);
-  if (c.generator.empty()) throw InputError(where + ".generator: required (a generator .safetensors)");
+  if (c.generator.empty())
+    throw InputError(where + ".generator: required (a generator .safetensors)");
   c.sampling = models::sampling_options_from_json(j, where);
   if (j.contains("annotator")) {
     const auto& a = j["annotator"];
@@ -44,10 +74,12 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   }
   if (j.contains("segmenter")) {
     c.segmenter = j["segmenter"];
-    if (!c.segmenter.is_object()) throw InputError(where + ".segmenter: expected an object, got " + c.segmenter.dump());
+    if (!c.segmenter.is_object())
+      throw InputError(where + ".segmenter: expected an object, got " + c.segmenter.dump());
     // The classes come from the labelled set; a number here would be saved but never used.
     if (c.segmenter.contains("num_classes"))
-      throw InputError(where + ".segmenter.num_classes: not allowed (the classes come from training_set)");
+      throw InputError(where +
+                       ".segmenter.num_classes: not allowed (the classes come from training_set)");
     auto probe = c.segmenter;
     probe["num_classes"] = 1;
     models::segmenter_config_from_json(probe, where + ".segmenter");  // validate now, not mid-run
@@ -71,24 +103,35 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
     c.matcher.reduction = parse_match_reduction(get_or<std::string>(m, "reduction", "mean", where));
     const auto eps = get_or<std::string>(m, "cosine_eps", "clamp_each_norm", where);
     if (eps != "clamp_each_norm" && eps != "clamp_product")
-      throw InputError(where + ".matcher.cosine_eps: expected clamp_each_norm (PyTorch >= 1.12) or clamp_product");
-    c.matcher.cosine_eps = eps == "clamp_product" ? CosineEps::kClampProduct : CosineEps::kClampEachNorm;
+      throw InputError(
+          where +
+          ".matcher.cosine_eps: expected clamp_each_norm (PyTorch >= 1.12) or clamp_product");
+    c.matcher.cosine_eps =
+        eps == "clamp_product" ? CosineEps::kClampProduct : CosineEps::kClampEachNorm;
   }
-  if (j.contains("transform")) c.transform = transform_options_from_json(j["transform"], where + ".transform");
+  if (j.contains("transform"))
+    c.transform = transform_options_from_json(j["transform"], where + ".transform");
   if (j.contains("annotator_optimizer"))
-    c.annotator_optimizer = optimizer_config_from_json(j["annotator_optimizer"], where + ".annotator_optimizer");
+    c.annotator_optimizer =
+        optimizer_config_from_json(j["annotator_optimizer"], where + ".annotator_optimizer");
   if (j.contains("segmenter_optimizer"))
-    c.segmenter_optimizer = optimizer_config_from_json(j["segmenter_optimizer"], where + ".segmenter_optimizer");
+    c.segmenter_optimizer =
+        optimizer_config_from_json(j["segmenter_optimizer"], where + ".segmenter_optimizer");
   c.batch = get_or<int64_t>(j, "batch", c.batch, where);
   c.label_batch = get_or<int64_t>(j, "label_batch", c.label_batch, where);
   if (c.label_batch < 0) throw InputError(where + ".label_batch must be >= 0 (0 = batch)");
   c.class_balance_power = get_or<double>(j, "class_balance_power", c.class_balance_power, where);
-  if (!std::isfinite(c.class_balance_power) || c.class_balance_power < 0 || c.class_balance_power > 1)
+  if (!std::isfinite(c.class_balance_power) || c.class_balance_power < 0 ||
+      c.class_balance_power > 1)
     throw InputError(where + ".class_balance_power must be in [0, 1]");
-  c.segmenter_reset_interval = get_or<int64_t>(j, "segmenter_reset_interval", c.segmenter_reset_interval, where);
-  if (c.segmenter_reset_interval < 0) throw InputError(where + ".segmenter_reset_interval must be >= 0 (0 = never)");
+  c.segmenter_reset_interval =
+      get_or<int64_t>(j, "segmenter_reset_interval", c.segmenter_reset_interval, where);
+  if (c.segmenter_reset_interval < 0)
+    throw InputError(where + ".segmenter_reset_interval must be >= 0 (0 = never)");
   if (c.segmenter_reset_interval > 0 && !c.segmenter_init.empty())
-    throw InputError(where + ": segmenter_reset_interval restarts S from random weights; it cannot be combined with segmenter_init");
+    throw InputError(where +
+                     ": segmenter_reset_interval restarts S from random weights; it cannot be "
+                     "combined with segmenter_init");
   c.annotator_ema = get_or<double>(j, "annotator_ema", c.annotator_ema, where);
   if (c.annotator_ema < 0 || c.annotator_ema >= 1)
     throw InputError(where + ".annotator_ema must be in [0, 1) (0 = off)");
@@ -96,50 +139,64 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, c
   c.annotator_interval = get_or<int64_t>(j, "annotator_interval", c.annotator_interval, where);
   c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", c.segmenter_interval, where);
   c.seed = get_or<uint64_t>(j, "seed", c.seed, where);
-  if (!j.contains("training_set")) throw InputError(where + ".training_set: required (the labelled images)");
+  if (!j.contains("training_set"))
+    throw InputError(where + ".training_set: required (the labelled images)");
   c.training_set = data::dataset_spec_from_json(j["training_set"], where + ".training_set");
-  if (j.contains("validation_set")) c.validation_set = data::dataset_spec_from_json(j["validation_set"], where + ".validation_set");
+  if (j.contains("validation_set"))
+    c.validation_set = data::dataset_spec_from_json(j["validation_set"], where + ".validation_set");
   c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", c.niter_per_tick, where);
   c.snapshot_ticks = get_or<int64_t>(j, "snapshot_ticks", c.snapshot_ticks, where);
   c.grid_size = get_or<int64_t>(j, "grid_size", c.grid_size, where);
   c.run_name = get_or<std::string>(j, "run_name", c.run_name, where);
-  for (auto [name, v] : {std::pair<const char*, int64_t>{"batch", c.batch}, {"total_iters", c.total_iters},
-                         {"annotator_interval", c.annotator_interval}, {"segmenter_interval", c.segmenter_interval},
-                         {"niter_per_tick", c.niter_per_tick}, {"snapshot_ticks", c.snapshot_ticks}})
-    if (v < 1) throw InputError(where + "." + name + " must be >= 1 (got " + std::to_string(v) + ")");
+  for (auto [name, v] : {std::pair<const char*, int64_t>{"batch", c.batch},
+                         {"total_iters", c.total_iters},
+                         {"annotator_interval", c.annotator_interval},
+                         {"segmenter_interval", c.segmenter_interval},
+                         {"niter_per_tick", c.niter_per_tick},
+                         {"snapshot_ticks", c.snapshot_ticks}})
+    if (v < 1)
+      throw InputError(where + "." + name + " must be >= 1 (got " + std::to_string(v) + ")");
   return c;
 }
 
 nlohmann::json to_json(const AnnotatorTrainConfig& c) {
-  nlohmann::json j = {{"generator", c.generator},
-          {"annotator", {{"arch", "fpn"}, {"tmp_channels", c.annotator_tmp_channels}, {"num_layers", c.annotator_num_layers}}},
-          {"segmenter", c.segmenter},
-          {"segmenter_backbone", c.segmenter_backbone},
-          {"segmenter_init", c.segmenter_init},
-          {"annotator_init", c.annotator_init},
-          {"gm_params", c.gm_params},
-          {"matcher", {{"metric", to_string(c.matcher.metric)}, {"reduction", to_string(c.matcher.reduction)},
-                       {"cosine_eps", c.matcher.cosine_eps == CosineEps::kClampProduct ? "clamp_product" : "clamp_each_norm"},
-                       {"magnitude_weight", c.matcher.magnitude_weight}}},
-          {"transform", {{"wide_crop", c.transform.wide_crop},
-                         {"resize", c.transform.resize ? nlohmann::json(*c.transform.resize) : nlohmann::json()}}},
-          {"annotator_optimizer", to_json(c.annotator_optimizer)},
-          {"segmenter_optimizer", to_json(c.segmenter_optimizer)},
-          {"batch", c.batch},
-          {"label_batch", c.label_batch},
-          {"class_balance_power", c.class_balance_power},
-          {"segmenter_reset_interval", c.segmenter_reset_interval},
-          {"annotator_ema", c.annotator_ema},
-          {"total_iters", c.total_iters},
-          {"annotator_interval", c.annotator_interval},
-          {"segmenter_interval", c.segmenter_interval},
-          {"seed", c.seed},
-          {"training_set", data::to_json(c.training_set)},
-          {"validation_set", data::to_json(c.validation_set)},
-          {"niter_per_tick", c.niter_per_tick},
-          {"snapshot_ticks", c.snapshot_ticks},
-          {"grid_size", c.grid_size},
-          {"run_name", c.run_name}};
+  nlohmann::json j = {
+      {"generator", c.generator},
+      {"annotator",
+       {{"arch", "fpn"},
+        {"tmp_channels", c.annotator_tmp_channels},
+        {"num_layers", c.annotator_num_layers}}},
+      {"segmenter", c.segmenter},
+      {"segmenter_backbone", c.segmenter_backbone},
+      {"segmenter_init", c.segmenter_init},
+      {"annotator_init", c.annotator_init},
+      {"gm_params", c.gm_params},
+      {"matcher",
+       {{"metric", to_string(c.matcher.metric)},
+        {"reduction", to_string(c.matcher.reduction)},
+        {"cosine_eps",
+         c.matcher.cosine_eps == CosineEps::kClampProduct ? "clamp_product" : "clamp_each_norm"},
+        {"magnitude_weight", c.matcher.magnitude_weight}}},
+      {"transform",
+       {{"wide_crop", c.transform.wide_crop},
+        {"resize", c.transform.resize ? nlohmann::json(*c.transform.resize) : nlohmann::json()}}},
+      {"annotator_optimizer", to_json(c.annotator_optimizer)},
+      {"segmenter_optimizer", to_json(c.segmenter_optimizer)},
+      {"batch", c.batch},
+      {"label_batch", c.label_batch},
+      {"class_balance_power", c.class_balance_power},
+      {"segmenter_reset_interval", c.segmenter_reset_interval},
+      {"annotator_ema", c.annotator_ema},
+      {"total_iters", c.total_iters},
+      {"annotator_interval", c.annotator_interval},
+      {"segmenter_interval", c.segmenter_interval},
+      {"seed", c.seed},
+      {"training_set", data::to_json(c.training_set)},
+      {"validation_set", data::to_json(c.validation_set)},
+      {"niter_per_tick", c.niter_per_tick},
+      {"snapshot_ticks", c.snapshot_ticks},
+      {"grid_size", c.grid_size},
+      {"run_name", c.run_name}};
   j.update(models::to_json(c.sampling));
   return j;
 }

@@ -3,13 +3,11 @@
 // (reference_config.h).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "lagm/data/dataset_spec.h"
-
 #include "lagm/method/gradient_matching.h"
 #include "lagm/method/optimizer.h"
 #include "lagm/method/transform_pipe.h"
@@ -27,14 +25,15 @@ struct AnnotatorTrainConfig {
   /// reference builds S with pretrained_backbone=True. Empty = random initialisation.
   std::string segmenter_backbone;
   /// Where the reference adapter and configs/paper expect it (cwd-relative, like their data paths).
-  static constexpr const char* kDefaultResnet101Path = "./checkpoints/resnet101-63fe2227.safetensors";
+  static constexpr const char* kDefaultResnet101Path =
+      "./checkpoints/resnet101-63fe2227.safetensors";
   /// A trained segmenter (train-seg checkpoint or phase-I snapshot) that S starts from instead of
   /// random weights, e.g. a network trained on the same N labels. Empty = the reference's start.
   std::string segmenter_init;
   /// An annotator snapshot (phase-I run or pseudo-labelling fit) that A starts from instead of
   /// random weights: gradient matching then refines its labels. Empty = the reference's start.
   std::string annotator_init;
-  std::string gm_params = ".*";                   ///< preset name or regex
+  std::string gm_params = ".*";  ///< preset name or regex
   MatcherOptions matcher;
   TransformOptions transform;  ///< applied to generated images and annotator logits in the loop
   OptimizerConfig annotator_optimizer, segmenter_optimizer;
@@ -57,21 +56,25 @@ struct AnnotatorTrainConfig {
   /// without slowing the step.
   double annotator_ema = 0;
   int64_t total_iters = 150000;
-  int64_t annotator_interval = 1, segmenter_interval = 1;  ///< phase X runs when iteration % X_interval == 0
+  int64_t annotator_interval = 1,
+          segmenter_interval = 1;  ///< phase X runs when iteration % X_interval == 0
   uint64_t seed = 0;
   data::DatasetSpec training_set;
   data::DatasetSpec validation_set;  ///< path empty = no validation
   int64_t niter_per_tick = 20;
-  int64_t snapshot_ticks = 200;  ///< snapshot + grid + validation every this many ticks (and at the end)
-  int64_t grid_size = 8;         ///< generated images in the annotator-label grids
+  int64_t snapshot_ticks =
+      200;                ///< snapshot + grid + validation every this many ticks (and at the end)
+  int64_t grid_size = 8;  ///< generated images in the annotator-label grids
   std::string run_name = "run";
 };
 
-/// {"wide_crop": bool, "resize": [H, W] | null} (also the reference's T_kwargs, class_name ignored).
+/// {"wide_crop": bool, "resize": [H, W] | null} (also the reference's T_kwargs, class_name
+/// ignored).
 TransformOptions transform_options_from_json(const nlohmann::json& j, const std::string& where);
 
 /// Parses the project's JSON; unknown keys and invalid values throw InputError prefixed by `where`.
-AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j, const std::string& where);
+AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
+                                                      const std::string& where);
 /// The resolved config (every field), as written to the run directory.
 nlohmann::json to_json(const AnnotatorTrainConfig& c);
 

@@ -16,8 +16,8 @@
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/eval/label_grid.h"
-#include "lagm/io/image.h"
 #include "lagm/io/folder_lock.h"
+#include "lagm/io/image.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/gm_step.h"
@@ -56,27 +56,36 @@ struct TickStats {
 // One training run: the networks, their optimizers and the loop's state.
 class AnnotatorRun {
  public:
-  AnnotatorRun(AnnotatorTrainConfig config, std::string run_dir, torch::Device device, ProgressFn progress)
-      : config_(std::move(config)), run_dir_(std::move(run_dir)), device_(device), progress_(std::move(progress)) {}
+  AnnotatorRun(AnnotatorTrainConfig config, std::string run_dir, torch::Device device,
+               ProgressFn progress)
+      : config_(std::move(config)),
+        run_dir_(std::move(run_dir)),
+        device_(device),
+        progress_(std::move(progress)) {}
 
   void setup() {
     labelled_ = data::open_labelled_dataset(config_.training_set, "training_set");
-    std::tie(label_images_, label_masks_) = data::load_batch(*labelled_, all_indices(labelled_->size()));
+    std::tie(label_images_, label_masks_) =
+        data::load_batch(*labelled_, all_indices(labelled_->size()));
     if (!config_.validation_set.empty()) {
       validation_ = data::open_labelled_dataset(config_.validation_set, "validation_set");
       if (validation_->num_classes() != labelled_->num_classes())
-        throw InputError(config_.validation_set.describe() + ": " + std::to_string(validation_->num_classes()) +
-                         " classes, but the labelled set has " + std::to_string(labelled_->num_classes()));
+        throw InputError(
+            config_.validation_set.describe() + ": " + std::to_string(validation_->num_classes()) +
+            " classes, but the labelled set has " + std::to_string(labelled_->num_classes()));
     }
     generator_ = models::load_feature_generator(config_.generator, device_);
     generator_->sampling() = config_.sampling;
     const auto hw = transformed_size(config_.transform, generator_->img_resolution());
     if (label_images_.size(2) != hw[0] || label_images_.size(3) != hw[1])
-      throw InputError(config_.training_set.describe() + ": labelled images are " + std::to_string(label_images_.size(3)) + "x" +
-                       std::to_string(label_images_.size(2)) + " but the generator (after the transform) makes " +
-                       std::to_string(hw[1]) + "x" + std::to_string(hw[0]) + " images; set training_set.img_size");
+      throw InputError(config_.training_set.describe() + ": labelled images are " +
+                       std::to_string(label_images_.size(3)) + "x" +
+                       std::to_string(label_images_.size(2)) +
+                       " but the generator (after the transform) makes " + std::to_string(hw[1]) +
+                       "x" + std::to_string(hw[0]) + " images; set training_set.img_size");
 
-    torch::manual_seed(config_.seed);  // A and S initialisation, then the z / noise / dropout stream
+    torch::manual_seed(
+        config_.seed);  // A and S initialisation, then the z / noise / dropout stream
     const int64_t k = labelled_->num_classes();
     annotator_ = models::AnnotatorFPN(models::AnnotatorFPNOptions(generator_->feature_shapes(), k)
                                           .tmp_channels(config_.annotator_tmp_channels)
@@ -85,8 +94,10 @@ class AnnotatorRun {
     if (!config_.segmenter_init.empty()) {
       const auto init = load_segmenter(config_.segmenter_init);
       if (models::to_json(init.segmenter->config()) != models::to_json(segmenter_->config()))
-        throw InputError(config_.segmenter_init + ": its segmenter (" + models::to_json(init.segmenter->config()).dump() +
-                         ") differs from the run's (" + models::to_json(segmenter_->config()).dump() + ")");
+        throw InputError(config_.segmenter_init + ": its segmenter (" +
+                         models::to_json(init.segmenter->config()).dump() +
+                         ") differs from the run's (" +
+                         models::to_json(segmenter_->config()).dump() + ")");
       if (init.class_names != labelled_->class_names())
         throw InputError(config_.segmenter_init + ": its classes differ from the labelled set's");
       core::load_state_dict(segmenter_->module(), core::state_dict(init.segmenter->module()));
@@ -95,7 +106,8 @@ class AnnotatorRun {
       const auto init = read_snapshot(config_.annotator_init);
       if (init.info.annotator != models::to_json(annotator_->options))
         throw InputError(config_.annotator_init + ": its annotator (" + init.info.annotator.dump() +
-                         ") differs from the run's (" + models::to_json(annotator_->options).dump() + ")");
+                         ") differs from the run's (" +
+                         models::to_json(annotator_->options).dump() + ")");
       if (init.info.class_names != labelled_->class_names())
         throw InputError(config_.annotator_init + ": its classes differ from the labelled set's");
       core::load_state_dict(*annotator_, core::state_dict(*load_snapshot_annotator(init)));
@@ -113,11 +125,13 @@ class AnnotatorRun {
     segmenter_->module().to(device_);
     opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());
     opt_s_ = make_optimizer(config_.segmenter_optimizer, segmenter_->module().parameters());
-    step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_, *opt_s_,
-                                                   config_.gm_params, config_.matcher, config_.transform);
+    step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_,
+                                                   *opt_s_, config_.gm_params, config_.matcher,
+                                                   config_.transform);
     if (config_.class_balance_power > 0)
       step_->set_class_weights(
-          class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power).to(device_));
+          class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power)
+              .to(device_));
     sampler_ = std::make_unique<LabelledSampler>(labelled_->size(), config_.seed);
     // Grid latents from their own generator, so pictures never perturb the training stream.
     auto grid_gen = at::detail::createCPUGenerator(config_.seed + 0x5EED);
@@ -137,8 +151,10 @@ class AnnotatorRun {
       core::load_state_dict(*annotator_ema_, ema.empty() ? core::state_dict(*annotator_) : ema);
     }
     core::load_state_dict(segmenter_->module(), s.tensors.with_prefix_stripped("S."));
-    load_optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_), s.tensors, "optA.");
-    load_optimizer_state(*opt_s_, config_.segmenter_optimizer, parameter_names(segmenter_->module()), s.tensors, "optS.");
+    load_optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_),
+                         s.tensors, "optA.");
+    load_optimizer_state(*opt_s_, config_.segmenter_optimizer,
+                         parameter_names(segmenter_->module()), s.tensors, "optS.");
     restore_rng_states(s.tensors, device_);
     sampler_->restore(s.info.sampler_epoch, s.info.sampler_position);
     iteration_ = s.info.iteration;
@@ -163,7 +179,8 @@ class AnnotatorRun {
         require_finite_loss(a.loss_label, "the labelled loss", where);
         require_finite_loss(a.loss_synthetic, "the synthetic loss of phase A", where);
         require_finite_loss(a.loss_gm, "the matching loss", where);
-        stats.label.add(a.loss_label), stats.synthetic_a.add(a.loss_synthetic), stats.matching.add(a.loss_gm);
+        stats.label.add(a.loss_label), stats.synthetic_a.add(a.loss_synthetic),
+            stats.matching.add(a.loss_gm);
         if (annotator_ema_)
           update_weight_average(*annotator_ema_, *annotator_, config_.annotator_ema,
                                 iteration_ / config_.annotator_interval + 1);
@@ -197,18 +214,22 @@ class AnnotatorRun {
   }
 
  private:
-  // S as the run starts it: random weights from the global stream, then the ImageNet backbone if any.
+  // S as the run starts it: random weights from the global stream, then the ImageNet backbone if
+  // any.
   std::unique_ptr<models::Segmenter> new_segmenter() const {
     auto s_json = config_.segmenter;
     s_json["num_classes"] = labelled_->num_classes();
-    auto s = std::make_unique<models::Segmenter>(models::segmenter_config_from_json(s_json, "config.segmenter"));
+    auto s = std::make_unique<models::Segmenter>(
+        models::segmenter_config_from_json(s_json, "config.segmenter"));
     if (!config_.segmenter_backbone.empty()) {
       if (!std::filesystem::exists(config_.segmenter_backbone))
-        throw InputError(config_.segmenter_backbone +
-                         ": no such file; S's backbone starts from torchvision's ImageNet ResNet (convert "
-                         "resnet101-63fe2227.pth with tools/convert_torch_state_dict.py), or pass "
-                         "--backbone-weights none to start from random weights");
-      models::load_imagenet_backbone(*s, core::read_safetensors(config_.segmenter_backbone).tensors);
+        throw InputError(
+            config_.segmenter_backbone +
+            ": no such file; S's backbone starts from torchvision's ImageNet ResNet (convert "
+            "resnet101-63fe2227.pth with tools/convert_torch_state_dict.py), or pass "
+            "--backbone-weights none to start from random weights");
+      models::load_imagenet_backbone(*s,
+                                     core::read_safetensors(config_.segmenter_backbone).tensors);
     }
     return s;
   }
@@ -230,7 +251,8 @@ class AnnotatorRun {
   std::pair<torch::Tensor, torch::Tensor> labelled_batch() {
     auto idx = sampler_->next(config_.label_batch > 0 ? config_.label_batch : config_.batch);
     auto index = torch::tensor(std::vector<int64_t>(idx.begin(), idx.end()), torch::kInt64);
-    return {label_images_.index_select(0, index).to(device_), label_masks_.index_select(0, index).to(device_)};
+    return {label_images_.index_select(0, index).to(device_),
+            label_masks_.index_select(0, index).to(device_)};
   }
 
   std::string grid_path(const std::string& name) const {
@@ -241,13 +263,16 @@ class AnnotatorRun {
   void report_tick(const TickStats& s, double sec_per_iter, Clock::time_point start) {
     const double eta = sec_per_iter * static_cast<double>(config_.total_iters - iteration_);
     char line[512];
-    std::snprintf(line, sizeof line,
-                  "iter %lld/%lld  %.3f s/iter  elapsed %s  ETA %s  loss_gm %.5f  loss_lbl %.4f  loss_syn_A %.4f  "
-                  "loss_syn_S %.4f  rss %.0f MB",
-                  static_cast<long long>(iteration_), static_cast<long long>(config_.total_iters), sec_per_iter,
-                  io::format_duration(std::chrono::duration<double>(Clock::now() - start).count()).c_str(),
-                  io::format_duration(eta).c_str(), s.matching.value(), s.label.value(), s.synthetic_a.value(),
-                  s.synthetic_s.value(), max_rss_mb());
+    std::snprintf(
+        line, sizeof line,
+        "iter %lld/%lld  %.3f s/iter  elapsed %s  ETA %s  loss_gm %.5f  loss_lbl %.4f  loss_syn_A "
+        "%.4f  "
+        "loss_syn_S %.4f  rss %.0f MB",
+        static_cast<long long>(iteration_), static_cast<long long>(config_.total_iters),
+        sec_per_iter,
+        io::format_duration(std::chrono::duration<double>(Clock::now() - start).count()).c_str(),
+        io::format_duration(eta).c_str(), s.matching.value(), s.label.value(),
+        s.synthetic_a.value(), s.synthetic_s.value(), max_rss_mb());
     io::append_line((fs::path(run_dir_) / "log.txt").string(), line);
     if (progress_) progress_(line);
     auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
@@ -283,20 +308,26 @@ class AnnotatorRun {
     if (!validation_) return;
     const auto cm = eval::evaluate_segmenter(*segmenter_, *validation_, device_);
     const auto m = cm.metrics();
-    io::append_jsonl((fs::path(run_dir_) / "metrics-val.jsonl").string(),
-                     {{"iteration", iteration_},
-                      {"results", {{"pACC", m.pixel_accuracy}, {"mIoU", m.mean_iou}, {"fg_mIoU", m.fg_mean_iou}}},
-                      {"per_class_iou", m.iou},
-                      {"snapshot", fs::path(snapshot_file).lexically_relative(run_dir_).string()}});
-    if (m.fg_mean_iou > best_fg_miou_) {  // strict: the first of equal scores stays best, as the reference
+    io::append_jsonl(
+        (fs::path(run_dir_) / "metrics-val.jsonl").string(),
+        {{"iteration", iteration_},
+         {"results",
+          {{"pACC", m.pixel_accuracy}, {"mIoU", m.mean_iou}, {"fg_mIoU", m.fg_mean_iou}}},
+         {"per_class_iou", m.iou},
+         {"snapshot", fs::path(snapshot_file).lexically_relative(run_dir_).string()}});
+    if (m.fg_mean_iou >
+        best_fg_miou_) {  // strict: the first of equal scores stays best, as the reference
       best_fg_miou_ = m.fg_mean_iou;
       best_iteration_ = iteration_;
-      core::write_file_atomic((fs::path(run_dir_) / "best.json").string(),
-                              nlohmann::json({{"iteration", iteration_},
-                                              {"fg_mIoU", m.fg_mean_iou},
-                                              {"mIoU", m.mean_iou},
-                                              {"snapshot", fs::path(snapshot_file).lexically_relative(run_dir_).string()}})
-                                      .dump(1) + "\n");
+      core::write_file_atomic(
+          (fs::path(run_dir_) / "best.json").string(),
+          nlohmann::json(
+              {{"iteration", iteration_},
+               {"fg_mIoU", m.fg_mean_iou},
+               {"mIoU", m.mean_iou},
+               {"snapshot", fs::path(snapshot_file).lexically_relative(run_dir_).string()}})
+                  .dump(1) +
+              "\n");
     }
   }
 
@@ -308,8 +339,10 @@ class AnnotatorRun {
     t.update(core::state_dict(*annotator_), "A.");
     if (annotator_ema_) t.update(core::state_dict(*annotator_ema_), kAnnotatorAveragePrefix);
     t.update(core::state_dict(segmenter_->module()), "S.");
-    t.update(optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_), "optA."));
-    t.update(optimizer_state(*opt_s_, config_.segmenter_optimizer, parameter_names(segmenter_->module()), "optS."));
+    t.update(optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_),
+                             "optA."));
+    t.update(optimizer_state(*opt_s_, config_.segmenter_optimizer,
+                             parameter_names(segmenter_->module()), "optS."));
     save_rng_states(t, device_);
     SnapshotInfo info;
     info.iteration = iteration_;
@@ -345,21 +378,23 @@ class AnnotatorRun {
 
 }  // namespace
 
-TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir, torch::Device device,
-                            const ProgressFn& progress) {
+TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir,
+                            torch::Device device, const ProgressFn& progress) {
   const std::string run_dir = io::create_run_directory(outdir, config.run_name);
   const io::FolderLock lock(run_dir);
-  core::write_file_atomic((fs::path(run_dir) / "config.json").string(), to_json(config).dump(1) + "\n");
+  core::write_file_atomic((fs::path(run_dir) / "config.json").string(),
+                          to_json(config).dump(1) + "\n");
   AnnotatorRun run(config, run_dir, device, progress);
   run.setup();
   run.write_reals_grid();
   return run.run();
 }
 
-TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device, const ProgressFn& progress,
-                                      int64_t total_iters) {
+TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device,
+                                      const ProgressFn& progress, int64_t total_iters) {
   const std::string config_path = (fs::path(run_dir) / "config.json").string();
-  if (!fs::exists(config_path)) throw InputError(run_dir + ": not a train-annotator run (no config.json)");
+  if (!fs::exists(config_path))
+    throw InputError(run_dir + ": not a train-annotator run (no config.json)");
   const io::FolderLock lock(run_dir);
   auto json = nlohmann::json::parse(core::read_file(config_path), nullptr, false);
   if (json.is_discarded()) throw InputError(config_path + ": not valid JSON");
@@ -375,7 +410,8 @@ TrainResult resume_annotator_training(const std::string& run_dir, torch::Device 
     run.restore(snapshot);
     // Ticks and validations after the snapshot are repeated now: drop their old lines.
     for (const char* file : {"stats.jsonl", "metrics-val.jsonl"})
-      io::truncate_jsonl_after((fs::path(run_dir) / file).string(), "iteration", snapshot.info.iteration);
+      io::truncate_jsonl_after((fs::path(run_dir) / file).string(), "iteration",
+                               snapshot.info.iteration);
     if (progress) progress("resumed from " + latest);
   }
   return run.run();

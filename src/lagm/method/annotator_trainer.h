@@ -22,12 +22,12 @@ struct TrainResult {
 };
 
 /// Starts a new run in OUTDIR/NNNNN-<run_name> and trains to total_iters.
-TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir, torch::Device device,
-                            const ProgressFn& progress = {});
+TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir,
+                            torch::Device device, const ProgressFn& progress = {});
 
 /// Continues the run in `run_dir` from its latest snapshot, bit for bit as if uninterrupted (same
 /// device); `total_iters` > 0 extends or shortens the run.
-TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device, const ProgressFn& progress = {},
-                                      int64_t total_iters = 0);
+TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device,
+                                      const ProgressFn& progress = {}, int64_t total_iters = 0);
 
 }  // namespace lagm::method

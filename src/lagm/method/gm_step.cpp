@@ -14,7 +14,8 @@ namespace F = torch::nn::functional;
 torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& target_probs,
                                  const torch::Tensor& class_weights) {
   auto per_class = -target_probs * torch::log_softmax(logits, 1);
-  if (class_weights.defined()) per_class = per_class * class_weights.to(per_class.options()).view({1, -1, 1, 1});
+  if (class_weights.defined())
+    per_class = per_class * class_weights.to(per_class.options()).view({1, -1, 1, 1});
   return per_class.sum(1).mean();
 }
 
@@ -33,13 +34,20 @@ using core::clear_grads;
 using core::nan_to_num_grads;
 using core::set_requires_grad;
 
-GradientMatchingStep::GradientMatchingStep(models::FeatureGenerator& generator, models::AnnotatorFPN annotator,
-                                           models::Segmenter& segmenter, torch::optim::Optimizer& annotator_optimizer,
+GradientMatchingStep::GradientMatchingStep(models::FeatureGenerator& generator,
+                                           models::AnnotatorFPN annotator,
+                                           models::Segmenter& segmenter,
+                                           torch::optim::Optimizer& annotator_optimizer,
                                            torch::optim::Optimizer& segmenter_optimizer,
-                                           const std::string& gm_params_regex, MatcherOptions matcher,
-                                           TransformOptions transform)
-    : generator_(generator), annotator_(std::move(annotator)), segmenter_(segmenter), opt_a_(annotator_optimizer),
-      opt_s_(segmenter_optimizer), matcher_(matcher), transform_(transform) {
+                                           const std::string& gm_params_regex,
+                                           MatcherOptions matcher, TransformOptions transform)
+    : generator_(generator),
+      annotator_(std::move(annotator)),
+      segmenter_(segmenter),
+      opt_a_(annotator_optimizer),
+      opt_s_(segmenter_optimizer),
+      matcher_(matcher),
+      transform_(transform) {
   const std::regex re(gm_params_regex);
   for (const auto& p : segmenter_.module().named_parameters()) {
     if (std::regex_match(p.key(), re)) {
@@ -48,8 +56,8 @@ GradientMatchingStep::GradientMatchingStep(models::FeatureGenerator& generator, 
     }
   }
   if (gm_params_.empty())
-    throw InputError("gm_params_regex '" + gm_params_regex + "' matches no parameter of the " + segmenter_.config().arch +
-                     " segmenter");
+    throw InputError("gm_params_regex '" + gm_params_regex + "' matches no parameter of the " +
+                     segmenter_.config().arch + " segmenter");
 }
 
 void GradientMatchingStep::begin_training() {
@@ -60,7 +68,8 @@ void GradientMatchingStep::begin_training() {
 }
 
 AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
-                                                           const torch::Tensor& label_masks, const torch::Tensor& z) {
+                                                           const torch::Tensor& label_masks,
+                                                           const torch::Tensor& z) {
   AnnotatorPhaseResult r;
   clear_grads(*annotator_);
   segmenter_.module().train();
@@ -73,9 +82,11 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   if (class_weights_.defined()) {
     // Mean over all pixels (ignored ones count 0) of w_y CE: the synthetic loss's normalisation.
     const auto w = class_weights_.to(label_images.options());
-    loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
-                                  F::CrossEntropyFuncOptions().ignore_index(255).weight(w).reduction(torch::kNone))
-                     .mean();
+    loss_label =
+        F::cross_entropy(
+            segmenter_.forward(label_images), label_masks,
+            F::CrossEntropyFuncOptions().ignore_index(255).weight(w).reduction(torch::kNone))
+            .mean();
   } else {
     loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
                                   F::CrossEntropyFuncOptions().ignore_index(255));
@@ -85,11 +96,13 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
 
   // The same gradient on generated images labelled by A, kept differentiable in A.
   auto batch = generator_.generate(z);
-  auto [syn_img, logits] = apply_transform(transform_, batch.img, annotator_->forward(batch.features));
+  auto [syn_img, logits] =
+      apply_transform(transform_, batch.img, annotator_->forward(batch.features));
   auto probs = torch::softmax(logits, 1);
   auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
-  auto g_syn = torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
-                                     /*create_graph=*/true);
+  auto g_syn =
+      torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
+                            /*create_graph=*/true);
   auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);
   loss_gm.backward();
   nan_to_num_grads(*annotator_);
@@ -115,7 +128,8 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
   torch::Tensor probs, syn_img;
   {
     torch::NoGradGuard no_grad;  // A is in eval mode here: BatchNorm running statistics
-    auto [img, logits] = apply_transform(transform_, batch.img, annotator_->forward(batch.features));
+    auto [img, logits] =
+        apply_transform(transform_, batch.img, annotator_->forward(batch.features));
     probs = torch::softmax(logits, 1);
     syn_img = img;
   }

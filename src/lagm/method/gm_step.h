@@ -22,8 +22,8 @@ namespace lagm::method {
 /// What phase A computed (tensors detached; gradients are A's, after nan_to_num, before the step).
 struct AnnotatorPhaseResult {
   double loss_label = 0, loss_synthetic = 0, loss_gm = 0;
-  torch::Tensor synthetic_images;  ///< [B, 3, R, R]
-  torch::Tensor soft_labels;       ///< softmax(A(features)) [B, K, R, R]
+  torch::Tensor synthetic_images;              ///< [B, 3, R, R]
+  torch::Tensor soft_labels;                   ///< softmax(A(features)) [B, K, R, R]
   std::vector<torch::Tensor> annotator_grads;  ///< in A->named_parameters() order
 };
 
@@ -47,8 +47,9 @@ class GradientMatchingStep {
   /// `gm_params_regex` is matched in full against S's parameter names.
   GradientMatchingStep(models::FeatureGenerator& generator, models::AnnotatorFPN annotator,
                        models::Segmenter& segmenter, torch::optim::Optimizer& annotator_optimizer,
-                       torch::optim::Optimizer& segmenter_optimizer, const std::string& gm_params_regex,
-                       MatcherOptions matcher, TransformOptions transform = {});
+                       torch::optim::Optimizer& segmenter_optimizer,
+                       const std::string& gm_params_regex, MatcherOptions matcher,
+                       TransformOptions transform = {});
 
   /// Puts A and S in train mode with every parameter requiring grad (the reference's loop entry).
   void begin_training();
@@ -57,8 +58,8 @@ class GradientMatchingStep {
   /// Why: a part covering 1 % of the pixels contributes 1 % of every shared gradient row, so the
   /// cosine of those rows barely sees whether the annotator labels it.
   void set_class_weights(torch::Tensor weights) { class_weights_ = std::move(weights); }
-  AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images, const torch::Tensor& label_masks,
-                                       const torch::Tensor& z);
+  AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
+                                       const torch::Tensor& label_masks, const torch::Tensor& z);
   SegmenterPhaseResult segmenter_phase(const torch::Tensor& z);
 
   /// Names of the matched S parameters, in registration order.

@@ -28,8 +28,10 @@ std::string to_string(MatchMetric m) {
 
 std::string to_string(MatchReduction r) { return r == MatchReduction::kMean ? "mean" : "sum"; }
 
-torch::Tensor gradient_distance(const torch::Tensor& a_in, const torch::Tensor& b_in, const MatcherOptions& o) {
-  TORCH_CHECK(a_in.sizes() == b_in.sizes(), "gradient_distance: shapes differ: ", a_in.sizes(), " vs ", b_in.sizes());
+torch::Tensor gradient_distance(const torch::Tensor& a_in, const torch::Tensor& b_in,
+                                const MatcherOptions& o) {
+  TORCH_CHECK(a_in.sizes() == b_in.sizes(), "gradient_distance: shapes differ: ", a_in.sizes(),
+              " vs ", b_in.sizes());
   if (a_in.dim() <= 1) return torch::zeros({}, a_in.options());
   auto a = a_in.reshape({a_in.size(0), -1});
   auto b = b_in.reshape({b_in.size(0), -1});
@@ -46,23 +48,31 @@ torch::Tensor gradient_distance(const torch::Tensor& a_in, const torch::Tensor& 
       d = (1 - cos).sum();
       break;
     }
-    case MatchMetric::kL2: d = (a - b).norm(2, 1).sum(); break;
-    case MatchMetric::kDotprod: d = -(a * b).sum(); break;
+    case MatchMetric::kL2:
+      d = (a - b).norm(2, 1).sum();
+      break;
+    case MatchMetric::kDotprod:
+      d = -(a * b).sum();
+      break;
   }
   if (o.magnitude_weight != 0) {
-    const auto log_ratio = a.norm(2, 1).clamp_min(o.eps).log() - b.norm(2, 1).clamp_min(o.eps).log();
+    const auto log_ratio =
+        a.norm(2, 1).clamp_min(o.eps).log() - b.norm(2, 1).clamp_min(o.eps).log();
     d = d + o.magnitude_weight * log_ratio.square().sum();
   }
   return o.reduction == MatchReduction::kMean ? d / static_cast<double>(rows) : d;
 }
 
-torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic, const std::vector<torch::Tensor>& real,
-                                  const MatcherOptions& o) {
-  TORCH_CHECK(synthetic.size() == real.size() && !synthetic.empty(), "gradient_match_loss: ", synthetic.size(),
-              " synthetic vs ", real.size(), " real gradients");
+torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic,
+                                  const std::vector<torch::Tensor>& real, const MatcherOptions& o) {
+  TORCH_CHECK(synthetic.size() == real.size() && !synthetic.empty(),
+              "gradient_match_loss: ", synthetic.size(), " synthetic vs ", real.size(),
+              " real gradients");
   torch::Tensor total = torch::zeros({}, synthetic[0].options());
-  for (size_t i = 0; i < synthetic.size(); ++i) total = total + gradient_distance(synthetic[i], real[i], o);
-  return o.reduction == MatchReduction::kMean ? total / static_cast<double>(synthetic.size()) : total;
+  for (size_t i = 0; i < synthetic.size(); ++i)
+    total = total + gradient_distance(synthetic[i], real[i], o);
+  return o.reduction == MatchReduction::kMean ? total / static_cast<double>(synthetic.size())
+                                              : total;
 }
 
 const std::map<std::string, std::string>& gm_param_presets() {
@@ -94,9 +104,12 @@ std::string resolve_gm_params_regex(const std::string& name_or_regex) {
   // (found by fuzzing): refuse counts beyond six digits before it parses them.
   for (size_t i = regex.find('{'); i != std::string::npos; i = regex.find('{', i + 1)) {
     size_t digits = 0;
-    for (size_t j = i + 1; j < regex.size() && (std::isdigit(static_cast<unsigned char>(regex[j])) || regex[j] == ','); ++j) {
+    for (size_t j = i + 1; j < regex.size() &&
+                           (std::isdigit(static_cast<unsigned char>(regex[j])) || regex[j] == ',');
+         ++j) {
       digits = regex[j] == ',' ? 0 : digits + 1;
-      if (digits > 6) throw InputError("gm_params_regex '" + regex + "': repetition count too large");
+      if (digits > 6)
+        throw InputError("gm_params_regex '" + regex + "': repetition count too large");
     }
   }
   try {

@@ -16,8 +16,8 @@ enum class MatchReduction { kMean, kSum };
 
 /// How the cosine similarity guards small norms.
 enum class CosineEps {
-  kClampEachNorm,   ///< x.y / (max(|x|, eps) max(|y|, eps)): PyTorch >= 1.12 (the golden vectors)
-  kClampProduct,    ///< x.y / max(|x| |y|, eps): PyTorch <= 1.11 (what the authors ran, ~1.10)
+  kClampEachNorm,  ///< x.y / (max(|x|, eps) max(|y|, eps)): PyTorch >= 1.12 (the golden vectors)
+  kClampProduct,   ///< x.y / max(|x| |y|, eps): PyTorch <= 1.11 (what the authors ran, ~1.10)
 };
 
 /// Options of the matcher; defaults are the reference's.
@@ -39,11 +39,13 @@ std::string to_string(MatchReduction r);
 
 /// Distance of one gradient pair: 4-D tensors as [out, in*kh*kw], 3-D as [A, B*C], 2-D as they are;
 /// 1-D tensors (biases, BatchNorm) give 0. With kMean the distance is divided by the row count.
-torch::Tensor gradient_distance(const torch::Tensor& a, const torch::Tensor& b, const MatcherOptions& options);
+torch::Tensor gradient_distance(const torch::Tensor& a, const torch::Tensor& b,
+                                const MatcherOptions& options);
 
 /// Sum of the pair distances; with kMean divided by the number of pairs, 1-D ones included (the
 /// reference's divisor). Differentiable in `synthetic` (create_graph gradients).
-torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic, const std::vector<torch::Tensor>& real,
+torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic,
+                                  const std::vector<torch::Tensor>& real,
                                   const MatcherOptions& options);
 
 /// The reference's named regexes (`--gmparam`): head, r5head, ..., down, up, inc, outc, u1, u2, ...

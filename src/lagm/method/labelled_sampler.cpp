@@ -6,7 +6,8 @@
 
 namespace lagm::method {
 
-LabelledSampler::LabelledSampler(size_t dataset_size, uint64_t seed) : size_(dataset_size), seed_(seed) {
+LabelledSampler::LabelledSampler(size_t dataset_size, uint64_t seed)
+    : size_(dataset_size), seed_(seed) {
   reshuffle();
 }
 

@@ -2,20 +2,22 @@
 
 #include <torch/torch.h>
 
-#include "lagm/core/error.h"
 #include "lagm/core/config_json.h"
+#include "lagm/core/error.h"
 
 namespace lagm::method {
 
 OptimizerConfig optimizer_config_from_json(const nlohmann::json& j, const std::string& where) {
-  core::check_keys(j, {"kind", "class_name", "lr", "momentum", "betas", "eps", "weight_decay"}, where);
+  core::check_keys(j, {"kind", "class_name", "lr", "momentum", "betas", "eps", "weight_decay"},
+                   where);
   OptimizerConfig c;
   std::string kind = core::get_or<std::string>(j, "kind", "", where);
   if (kind.empty()) {  // reference form: {"class_name": "torch.optim.SGD", ...}
     const auto cls = core::get_or<std::string>(j, "class_name", "torch.optim.SGD", where);
     kind = cls == "torch.optim.Adam" ? "adam" : cls == "torch.optim.SGD" ? "sgd" : cls;
   }
-  if (kind != "sgd" && kind != "adam") throw InputError(where + ": unknown optimizer '" + kind + "' (expected sgd or adam)");
+  if (kind != "sgd" && kind != "adam")
+    throw InputError(where + ": unknown optimizer '" + kind + "' (expected sgd or adam)");
   c.kind = kind;
   c.lr = core::get_or<double>(j, "lr", 1e-3, where);
   c.momentum = core::get_or<double>(j, "momentum", kind == "sgd" ? 0.9 : 0.0, where);
@@ -33,14 +35,22 @@ OptimizerConfig optimizer_config_from_json(const nlohmann::json& j, const std::s
 
 nlohmann::json to_json(const OptimizerConfig& c) {
   if (c.kind == "adam")
-    return {{"kind", "adam"}, {"lr", c.lr}, {"betas", {c.beta1, c.beta2}}, {"eps", c.eps}, {"weight_decay", c.weight_decay}};
-  return {{"kind", "sgd"}, {"lr", c.lr}, {"momentum", c.momentum}, {"weight_decay", c.weight_decay}};
+    return {{"kind", "adam"},
+            {"lr", c.lr},
+            {"betas", {c.beta1, c.beta2}},
+            {"eps", c.eps},
+            {"weight_decay", c.weight_decay}};
+  return {
+      {"kind", "sgd"}, {"lr", c.lr}, {"momentum", c.momentum}, {"weight_decay", c.weight_decay}};
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c, const std::vector<torch::Tensor>& params) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c,
+                                                        const std::vector<torch::Tensor>& params) {
   if (c.kind == "adam")
-    return std::make_unique<torch::optim::Adam>(
-        params, torch::optim::AdamOptions(c.lr).betas({c.beta1, c.beta2}).eps(c.eps).weight_decay(c.weight_decay));
+    return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(c.lr)
+                                                            .betas({c.beta1, c.beta2})
+                                                            .eps(c.eps)
+                                                            .weight_decay(c.weight_decay));
   return std::make_unique<torch::optim::SGD>(
       params, torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(c.weight_decay));
 }
@@ -53,7 +63,8 @@ core::TensorDict optimizer_state(torch::optim::Optimizer& optimizer, const Optim
                                  const std::vector<std::string>& names, const std::string& prefix) {
   core::TensorDict out;
   const auto& params = optimizer.param_groups().at(0).params();
-  TORCH_CHECK(params.size() == names.size(), "optimizer_state: ", names.size(), " names for ", params.size(), " params");
+  TORCH_CHECK(params.size() == names.size(), "optimizer_state: ", names.size(), " names for ",
+              params.size(), " params");
   auto& state = optimizer.state();
   for (size_t i = 0; i < params.size(); ++i) {
     auto it = state.find(key_of(params[i]));

@@ -2,11 +2,11 @@
 // state as named tensors, so snapshots can hold it and resume continues bit for bit.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -14,11 +14,12 @@
 
 namespace lagm::method {
 
-/// JSON: {"kind": "sgd", "lr": 0.001, "momentum": 0.9} or {"kind": "adam", "lr": 0.001, "betas": [0.9, 0.999]}.
+/// JSON: {"kind": "sgd", "lr": 0.001, "momentum": 0.9} or {"kind": "adam", "lr": 0.001, "betas":
+/// [0.9, 0.999]}.
 struct OptimizerConfig {
   std::string kind = "sgd";
   double lr = 1e-3;
-  double momentum = 0.9;  ///< sgd
+  double momentum = 0.9;                          ///< sgd
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  ///< adam
   double weight_decay = 0;
 };
@@ -26,7 +27,8 @@ struct OptimizerConfig {
 OptimizerConfig optimizer_config_from_json(const nlohmann::json& j, const std::string& where);
 nlohmann::json to_json(const OptimizerConfig& c);
 
-/// Builds the optimizer over `params` (PyTorch semantics: SGD momentum buffer = grad on the first step).
+/// Builds the optimizer over `params` (PyTorch semantics: SGD momentum buffer = grad on the first
+/// step).
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& config,
                                                         const std::vector<torch::Tensor>& params);
 

@@ -33,16 +33,17 @@ std::vector<double> class_frequencies(const torch::Tensor& labels, int64_t num_c
 
 std::vector<double> class_frequencies(const data::LabelledDataset& dataset) {
   auto counts = torch::zeros({dataset.num_classes()}, torch::kFloat64);
-  for (size_t i = 0; i < dataset.size(); ++i) counts += class_counts(dataset.get(i).label, dataset.num_classes());
+  for (size_t i = 0; i < dataset.size(); ++i)
+    counts += class_counts(dataset.get(i).label, dataset.num_classes());
   return normalised(counts);
 }
 
-std::vector<double> fit_logit_offsets(const torch::Tensor& pixel_logits, const std::vector<double>& target,
-                                      int iterations) {
+std::vector<double> fit_logit_offsets(const torch::Tensor& pixel_logits,
+                                      const std::vector<double>& target, int iterations) {
   const int64_t k = pixel_logits.size(1);
   if (static_cast<int64_t>(target.size()) != k)
-    throw InputError("prior calibration: " + std::to_string(target.size()) + " target frequencies for " +
-                     std::to_string(k) + " classes");
+    throw InputError("prior calibration: " + std::to_string(target.size()) +
+                     " target frequencies for " + std::to_string(k) + " classes");
   // A class that the labelled set lacks gets a frequency floor instead of log 0.
   constexpr double kFloor = 1e-5, kMaxStep = 0.5;
   const auto logits = pixel_logits.to(torch::kCPU, torch::kFloat32).contiguous();
@@ -62,16 +63,18 @@ std::vector<double> fit_logit_offsets(const torch::Tensor& pixel_logits, const s
       const double step = std::log(std::max(target[c], kFloor)) - std::log(std::max(f[c], kFloor));
       b[c] += std::clamp(step, -kMaxStep, kMaxStep) * rate;
     }
-    for (int64_t c = k - 1; c >= 0; --c) b[c] -= b[0];  // only differences matter: pin background at 0
+    for (int64_t c = k - 1; c >= 0; --c)
+      b[c] -= b[0];  // only differences matter: pin background at 0
   }
   return best;
 }
 
 torch::Tensor apply_logit_offsets(const torch::Tensor& logits, const std::vector<double>& offsets) {
   if (offsets.empty()) return logits;
-  TORCH_CHECK(static_cast<int64_t>(offsets.size()) == logits.size(1), "apply_logit_offsets: ", offsets.size(),
-              " offsets for ", logits.size(1), " classes");
-  auto b = torch::tensor(std::vector<float>(offsets.begin(), offsets.end()), logits.options().dtype(torch::kFloat32));
+  TORCH_CHECK(static_cast<int64_t>(offsets.size()) == logits.size(1),
+              "apply_logit_offsets: ", offsets.size(), " offsets for ", logits.size(1), " classes");
+  auto b = torch::tensor(std::vector<float>(offsets.begin(), offsets.end()),
+                         logits.options().dtype(torch::kFloat32));
   return logits + b.to(logits.scalar_type()).view({1, -1, 1, 1});
 }
 

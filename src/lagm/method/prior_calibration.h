@@ -20,10 +20,11 @@ std::vector<double> class_frequencies(const torch::Tensor& labels, int64_t num_c
 std::vector<double> class_frequencies(const data::LabelledDataset& dataset);
 
 /// Offsets b [K] (b_0 = 0) such that argmax_c(logits_c + b_c) over `pixel_logits` [P, K] has
-/// frequencies close to `target` [K]. A fixed-point iteration b += rate_t clamp(log t - log f, ±0.5)
-/// with a decaying rate; returns the offsets of the iterate with the smallest L1 frequency error.
-std::vector<double> fit_logit_offsets(const torch::Tensor& pixel_logits, const std::vector<double>& target,
-                                      int iterations = 300);
+/// frequencies close to `target` [K]. A fixed-point iteration b += rate_t clamp(log t - log f,
+/// ±0.5) with a decaying rate; returns the offsets of the iterate with the smallest L1 frequency
+/// error.
+std::vector<double> fit_logit_offsets(const torch::Tensor& pixel_logits,
+                                      const std::vector<double>& target, int iterations = 300);
 
 /// logits [N, K, H, W] + offsets [K], broadcast over the class dimension.
 torch::Tensor apply_logit_offsets(const torch::Tensor& logits, const std::vector<double>& offsets);

@@ -14,14 +14,16 @@
 namespace lagm::method {
 
 std::string fit_annotator_to_labeller(const PseudoLabelOptions& o, models::Segmenter& labeller,
-                                      const std::vector<std::string>& class_names, const std::string& run_dir,
-                                      torch::Device device, const ProgressFn& progress) {
+                                      const std::vector<std::string>& class_names,
+                                      const std::string& run_dir, torch::Device device,
+                                      const ProgressFn& progress) {
   torch::manual_seed(o.seed);
   auto g = models::load_feature_generator(o.generator, device);
   g->sampling() = o.sampling;
   const auto k = static_cast<int64_t>(class_names.size());
-  models::AnnotatorFPN annotator(
-      models::AnnotatorFPNOptions(g->feature_shapes(), k).tmp_channels(o.tmp_channels).num_layers(o.num_layers));
+  models::AnnotatorFPN annotator(models::AnnotatorFPNOptions(g->feature_shapes(), k)
+                                     .tmp_channels(o.tmp_channels)
+                                     .num_layers(o.num_layers));
   annotator->to(device);
   annotator->train();
   labeller.module().to(device);
@@ -48,10 +50,13 @@ std::string fit_annotator_to_labeller(const PseudoLabelOptions& o, models::Segme
     opt->step();
     loss_sum += loss.item<double>();
     if (progress && (step % 50 == 0 || step == o.steps)) {
-      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double sec =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       char line[160];
-      std::snprintf(line, sizeof line, "pseudo-label annotator: step %lld/%lld  loss %.4f  %.2f s/step",
-                    static_cast<long long>(step), static_cast<long long>(o.steps), loss_sum / 50.0, sec / static_cast<double>(step));
+      std::snprintf(line, sizeof line,
+                    "pseudo-label annotator: step %lld/%lld  loss %.4f  %.2f s/step",
+                    static_cast<long long>(step), static_cast<long long>(o.steps), loss_sum / 50.0,
+                    sec / static_cast<double>(step));
       progress(line);
       loss_sum = 0;
     }

@@ -26,8 +26,10 @@ struct PseudoLabelOptions {
 };
 
 /// Fits the annotator and writes run_dir/snapshots/<steps>.safetensors; returns its path.
-std::string fit_annotator_to_labeller(const PseudoLabelOptions& options, models::Segmenter& labeller,
-                                      const std::vector<std::string>& class_names, const std::string& run_dir,
-                                      torch::Device device, const ProgressFn& progress = {});
+std::string fit_annotator_to_labeller(const PseudoLabelOptions& options,
+                                      models::Segmenter& labeller,
+                                      const std::vector<std::string>& class_names,
+                                      const std::string& run_dir, torch::Device device,
+                                      const ProgressFn& progress = {});
 
 }  // namespace lagm::method

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "lagm/method/annotator_train_config.h"
@@ -18,6 +17,7 @@ bool is_reference_config(const nlohmann::json& j);
 /// Maps a reference config. `config_path` locates relative paths; `generator_pkl` resolves to the
 /// converted `.safetensors` beside it. Data set classes the project cannot read yet are an
 /// InputError that names them.
-AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j, const std::string& config_path);
+AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j,
+                                                     const std::string& config_path);
 
 }  // namespace lagm::method

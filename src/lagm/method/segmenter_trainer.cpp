@@ -36,7 +36,8 @@ std::string epoch_checkpoint(const std::string& outdir, int64_t epoch) {
 }
 
 // Random flips and scale/crop of a batch, labels resized by nearest so that classes stay exact.
-std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y, const SegmenterTrainConfig& c) {
+std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y,
+                                                const SegmenterTrainConfig& c) {
   if (c.flip) {
     auto flip = torch::rand({x.size(0)}) < 0.5;
     for (int64_t i = 0; i < x.size(0); ++i)
@@ -45,17 +46,27 @@ std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y
   if (c.scale_crop) {
     const int64_t h = x.size(2), w = x.size(3);
     const double s = 0.75 + 0.5 * torch::rand({1}).item<double>();
-    const int64_t nh = std::max<int64_t>(8, static_cast<int64_t>(h * s)), nw = std::max<int64_t>(8, static_cast<int64_t>(w * s));
-    auto xs = F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{nh, nw}).mode(torch::kBilinear).align_corners(false));
-    auto ys = F::interpolate(y.unsqueeze(1).to(torch::kFloat32), F::InterpolateFuncOptions().size(std::vector<int64_t>{nh, nw}).mode(torch::kNearest))
-                  .squeeze(1).to(torch::kInt64);
+    const int64_t nh = std::max<int64_t>(8, static_cast<int64_t>(h * s)),
+                  nw = std::max<int64_t>(8, static_cast<int64_t>(w * s));
+    auto xs = F::interpolate(x, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{nh, nw})
+                                    .mode(torch::kBilinear)
+                                    .align_corners(false));
+    auto ys =
+        F::interpolate(
+            y.unsqueeze(1).to(torch::kFloat32),
+            F::InterpolateFuncOptions().size(std::vector<int64_t>{nh, nw}).mode(torch::kNearest))
+            .squeeze(1)
+            .to(torch::kInt64);
     // Pad (ignore label) or crop back to h x w at a random offset.
     auto px = torch::full({x.size(0), 3, std::max(h, nh), std::max(w, nw)}, -1.0f);
     auto py = torch::full({x.size(0), std::max(h, nh), std::max(w, nw)}, 255, torch::kInt64);
     px.narrow(2, 0, nh).narrow(3, 0, nw).copy_(xs);
     py.narrow(1, 0, nh).narrow(2, 0, nw).copy_(ys);
-    const int64_t oy = torch::randint(0, std::max<int64_t>(1, px.size(2) - h + 1), {1}).item<int64_t>();
-    const int64_t ox = torch::randint(0, std::max<int64_t>(1, px.size(3) - w + 1), {1}).item<int64_t>();
+    const int64_t oy =
+        torch::randint(0, std::max<int64_t>(1, px.size(2) - h + 1), {1}).item<int64_t>();
+    const int64_t ox =
+        torch::randint(0, std::max<int64_t>(1, px.size(3) - w + 1), {1}).item<int64_t>();
     x = px.narrow(2, oy, h).narrow(3, ox, w).contiguous();
     y = py.narrow(1, oy, h).narrow(2, ox, w).contiguous();
   }
@@ -77,13 +88,16 @@ std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y
 }
 
 // Copies a trained segmenter's weights into `seg`; its architecture and classes must be the same.
-void start_from(models::Segmenter& seg, const std::string& path, const data::LabelledDataset& train) {
+void start_from(models::Segmenter& seg, const std::string& path,
+                const data::LabelledDataset& train) {
   const auto init = load_segmenter(path);
   if (!init.class_names.empty() && init.class_names != train.class_names())
-    throw InputError(path + ": --init segmenter was trained on other classes than the training data");
+    throw InputError(path +
+                     ": --init segmenter was trained on other classes than the training data");
   auto tensors = core::state_dict(init.segmenter->module());
   tensors.source = path + " (--init)";
-  core::load_state_dict(seg.module(), tensors);  // names every missing, unexpected or misshapen tensor
+  core::load_state_dict(seg.module(),
+                        tensors);  // names every missing, unexpected or misshapen tensor
 }
 
 // Doubles in metadata strings without losing bits.
@@ -95,10 +109,11 @@ std::string exact(double v) {
 
 }  // namespace
 
-SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir, torch::Device device,
-                                     const ProgressFn& progress) {
+SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir,
+                                     torch::Device device, const ProgressFn& progress) {
   if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
-  if (!(std::isfinite(c.lr) && c.lr > 0)) throw UsageError("train-seg: --lr must be a finite number > 0");
+  if (!(std::isfinite(c.lr) && c.lr > 0))
+    throw UsageError("train-seg: --lr must be a finite number > 0");
   if (!(c.class_balance_power >= 0 && c.class_balance_power <= 1))
     throw UsageError("train-seg: --class-balance must be in [0, 1]");
   const auto train_ptr = data::open_labelled_dataset(c.data, "train-seg --data");
@@ -106,14 +121,16 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   std::unique_ptr<data::LabelledDataset> val;
   if (!c.validation.empty()) val = data::open_labelled_dataset(c.validation, "train-seg --val");
   if (val && val->num_classes() != train.num_classes())
-    throw InputError(c.validation.describe() + ": " + std::to_string(val->num_classes()) + " classes, but the training data (" +
-                     c.data.describe() + ") has " + std::to_string(train.num_classes()));
+    throw InputError(c.validation.describe() + ": " + std::to_string(val->num_classes()) +
+                     " classes, but the training data (" + c.data.describe() + ") has " +
+                     std::to_string(train.num_classes()));
   const io::FolderLock lock(outdir);
   torch::manual_seed(c.seed);
   auto s_json = c.segmenter;
   s_json["num_classes"] = train.num_classes();
   models::Segmenter seg(models::segmenter_config_from_json(s_json, "train-seg segmenter"));
-  if (!c.backbone_weights.empty()) models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
+  if (!c.backbone_weights.empty())
+    models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
   seg.module().to(device);
   OptimizerConfig oc;
   oc.kind = "adam";
@@ -136,11 +153,14 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     r.best_miou = std::stod(st.metadata.at("best_miou"));
     r.best_epoch = std::stoll(st.metadata.at("best_epoch"));
     r.first_loss = std::stod(st.metadata.at("first_loss"));
-    core::load_state_dict(seg.module(), models::read_model_checkpoint(epoch_checkpoint(outdir, start_epoch - 1)).tensors);
+    core::load_state_dict(
+        seg.module(),
+        models::read_model_checkpoint(epoch_checkpoint(outdir, start_epoch - 1)).tensors);
     load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
     restore_rng_states(st.tensors, device);
     // An epoch validated but not saved is repeated now: drop its old line.
-    io::truncate_jsonl_after((fs::path(outdir) / "metrics-val.jsonl").string(), "epoch", start_epoch - 1);
+    io::truncate_jsonl_after((fs::path(outdir) / "metrics-val.jsonl").string(), "epoch",
+                             start_epoch - 1);
     if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
   } else if (!c.init.empty()) {
     start_from(seg, c.init, train);  // a resumed run has its own weights and needs no init file
@@ -152,7 +172,8 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
     seg.module().train();
     std::vector<torch::Tensor> perms;
-    for (int64_t have = 0; have < per_epoch; have += n) perms.push_back(torch::randperm(n, torch::kInt64));
+    for (int64_t have = 0; have < per_epoch; have += n)
+      perms.push_back(torch::randperm(n, torch::kInt64));
     const auto order_t = torch::cat(perms);
     const auto order = order_t.accessor<int64_t, 1>();
     double loss_sum = 0;
@@ -160,13 +181,15 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       if (c.max_steps > 0 && steps >= c.max_steps) break;
       std::vector<size_t> idx;
-      for (int64_t i = b * c.batch; i < std::min(per_epoch, (b + 1) * c.batch); ++i) idx.push_back(static_cast<size_t>(order[i]));
+      for (int64_t i = b * c.batch; i < std::min(per_epoch, (b + 1) * c.batch); ++i)
+        idx.push_back(static_cast<size_t>(order[i]));
       auto [x, y] = data::load_batch(train, idx);
       std::tie(x, y) = augment(x, y, c);
       opt->zero_grad();
       auto loss = F::cross_entropy(seg.forward(x.to(device)), y.to(device), loss_options);
       const double loss_value = loss.item<double>();
-      require_finite_loss(loss_value, "the training loss", "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps));
+      require_finite_loss(loss_value, "the training loss",
+                          "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps));
       loss.backward();
       opt->step();
       loss_sum += loss_value;
@@ -177,22 +200,27 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     if (epoch == 0) r.first_loss = mean_loss;
     r.last_loss = mean_loss;
     nlohmann::json ckpt_config = to_json(seg.config());
-    models::write_model_checkpoint(epoch_checkpoint(outdir, epoch), "segmenter", ckpt_config, seg.module(),
+    models::write_model_checkpoint(epoch_checkpoint(outdir, epoch), "segmenter", ckpt_config,
+                                   seg.module(),
                                    {{"class_names", train.class_names()}, {"epoch", epoch}});
     std::string line;
     char buf[256];
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double eta = elapsed / (epoch - start_epoch + 1) * (c.epochs - epoch - 1);
-    std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  %.1f s/epoch  ETA %s", static_cast<long long>(epoch + 1),
-                  static_cast<long long>(c.epochs), mean_loss, elapsed / (epoch - start_epoch + 1),
-                  io::format_duration(eta).c_str());
+    std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  %.1f s/epoch  ETA %s",
+                  static_cast<long long>(epoch + 1), static_cast<long long>(c.epochs), mean_loss,
+                  elapsed / (epoch - start_epoch + 1), io::format_duration(eta).c_str());
     line = buf;
     if (val) {
       const auto m = eval::evaluate_segmenter(seg, *val, device).metrics();
       std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", m.mean_iou, m.fg_mean_iou);
       line += buf;
       io::append_jsonl((fs::path(outdir) / "metrics-val.jsonl").string(),
-                       {{"epoch", epoch}, {"mIoU", m.mean_iou}, {"fg_mIoU", m.fg_mean_iou}, {"pACC", m.pixel_accuracy},
+                       {{"epoch", epoch},
+                        {"mIoU", m.mean_iou},
+                        {"fg_mIoU", m.fg_mean_iou},
+                        {"pACC", m.pixel_accuracy},
                         {"per_class_iou", m.iou}});
       if (m.mean_iou > r.best_miou) r.best_miou = m.mean_iou, r.best_epoch = epoch;
     }
@@ -202,8 +230,10 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     core::TensorDict st = optimizer_state(*opt, oc, names, "opt.");
     save_rng_states(st, device);
     core::write_safetensors(state_path, st,
-                            {{"epochs_done", std::to_string(epoch + 1)}, {"steps", std::to_string(steps)},
-                             {"best_miou", exact(r.best_miou)}, {"best_epoch", std::to_string(r.best_epoch)},
+                            {{"epochs_done", std::to_string(epoch + 1)},
+                             {"steps", std::to_string(steps)},
+                             {"best_miou", exact(r.best_miou)},
+                             {"best_epoch", std::to_string(r.best_epoch)},
                              {"first_loss", exact(r.first_loss)}});
     r.epochs_done = epoch + 1;
   }

@@ -4,10 +4,10 @@
 // every epoch (the reference's single-GPU path does not shuffle), optional augmentation.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "lagm/core/progress.h"
@@ -18,7 +18,7 @@ namespace lagm::method {
 /// Options of `train_segmenter`.
 struct SegmenterTrainConfig {
   data::DatasetSpec data;
-  data::DatasetSpec validation;  ///< path empty = none
+  data::DatasetSpec validation;                   ///< path empty = none
   nlohmann::json segmenter = {{"arch", "unet"}};  ///< without num_classes (taken from the data)
   std::string backbone_weights;  ///< torchvision ResNet safetensors for DeepLab (optional)
   /// Start from the weights of a trained segmenter (a train-seg checkpoint or a train-annotator
@@ -27,8 +27,8 @@ struct SegmenterTrainConfig {
   std::string init;
   int64_t epochs = 20, batch = 8;
   double lr = 1e-3;
-  bool flip = false;       ///< random horizontal flips
-  bool scale_crop = false; ///< random scale in [0.75, 1.25] then crop/pad back to size
+  bool flip = false;          ///< random horizontal flips
+  bool scale_crop = false;    ///< random scale in [0.75, 1.25] then crop/pad back to size
   bool color_jitter = false;  ///< random brightness, contrast and saturation (+-25 %) per image
   /// Class-balanced cross entropy: class c weighs (its pixel frequency in the training data)^-p,
   /// scaled to a mean pixel weight of 1 (method::class_balance_weights). 0 = the reference's loss.
@@ -39,7 +39,8 @@ struct SegmenterTrainConfig {
   /// images get the same number of steps per epoch as a large data set.
   int64_t samples_per_epoch = 0;
   uint64_t seed = 0;
-  int64_t max_steps = 0;   ///< stop after this many optimizer steps in total (0 = all epochs); for tests
+  int64_t max_steps =
+      0;  ///< stop after this many optimizer steps in total (0 = all epochs); for tests
 };
 
 struct SegmenterTrainResult {

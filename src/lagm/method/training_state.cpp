@@ -10,7 +10,9 @@ std::vector<std::string> parameter_names(const torch::nn::Module& module) {
   return names;
 }
 
-torch::Tensor rng_state(torch::Device device) { return at::globalContext().defaultGenerator(device).get_state(); }
+torch::Tensor rng_state(torch::Device device) {
+  return at::globalContext().defaultGenerator(device).get_state();
+}
 
 void set_rng_state(torch::Device device, const torch::Tensor& state) {
   at::Generator gen = at::globalContext().defaultGenerator(device);

@@ -5,10 +5,10 @@
 #include <torch/nn/module.h>
 #include <torch/types.h>
 
-#include "lagm/core/tensor_dict.h"
-
 #include <string>
 #include <vector>
+
+#include "lagm/core/tensor_dict.h"
 
 namespace lagm::method {
 

@@ -11,14 +11,16 @@ torch::Tensor wide_crop(const torch::Tensor& x) {
   const int64_t h = x.size(-2), w = x.size(-1);
   if (h != w) {
     if ((w * 3) / 4 != h)
-      throw InputError("wide crop: a non-square image must be 4:3, got " + std::to_string(w) + "x" + std::to_string(h));
+      throw InputError("wide crop: a non-square image must be 4:3, got " + std::to_string(w) + "x" +
+                       std::to_string(h));
     return x;
   }
   const int64_t c = (h * 3) / 4;
   return x.narrow(-2, (h - c) / 2, c);
 }
 
-std::pair<torch::Tensor, torch::Tensor> apply_transform(const TransformOptions& t, const torch::Tensor& img,
+std::pair<torch::Tensor, torch::Tensor> apply_transform(const TransformOptions& t,
+                                                        const torch::Tensor& img,
                                                         const torch::Tensor& y) {
   auto a = img, b = y;
   if (t.wide_crop) a = wide_crop(a), b = wide_crop(b);

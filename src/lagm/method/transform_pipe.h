@@ -19,12 +19,13 @@ struct TransformOptions {
   bool is_identity() const { return !wide_crop && !resize; }
 };
 
-/// Square [.., H, W] -> rows [(H - c) / 2, (H + c) / 2) with c = floor(3H / 4); 4:3 input unchanged.
-/// Throws InputError for other non-square inputs.
+/// Square [.., H, W] -> rows [(H - c) / 2, (H + c) / 2) with c = floor(3H / 4); 4:3 input
+/// unchanged. Throws InputError for other non-square inputs.
 torch::Tensor wide_crop(const torch::Tensor& x);
 
 /// (img [N, 3, H, W], y [N, K, H, W]) -> transformed pair.
-std::pair<torch::Tensor, torch::Tensor> apply_transform(const TransformOptions& t, const torch::Tensor& img,
+std::pair<torch::Tensor, torch::Tensor> apply_transform(const TransformOptions& t,
+                                                        const torch::Tensor& img,
                                                         const torch::Tensor& y);
 
 /// Output (H, W) of the transform for a square generator of resolution r.

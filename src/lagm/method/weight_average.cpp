@@ -13,8 +13,8 @@ double ramped_decay(double decay, int64_t update) {
   return std::min(decay, (1.0 + u) / (10.0 + u));
 }
 
-void update_weight_average(torch::nn::Module& average, const torch::nn::Module& current, double decay,
-                           int64_t update) {
+void update_weight_average(torch::nn::Module& average, const torch::nn::Module& current,
+                           double decay, int64_t update) {
   torch::NoGradGuard no_grad;
   const double d = ramped_decay(decay, update);
   const auto avg_params = average.parameters(), cur_params = current.parameters();

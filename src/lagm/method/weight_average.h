@@ -13,7 +13,7 @@ double ramped_decay(double decay, int64_t update);
 
 /// average <- d * average + (1 - d) * current for every parameter, d = ramped_decay(decay, update);
 /// buffers (batch-norm statistics) are copied. Both modules must have the same architecture.
-void update_weight_average(torch::nn::Module& average, const torch::nn::Module& current, double decay,
-                           int64_t update);
+void update_weight_average(torch::nn::Module& average, const torch::nn::Module& current,
+                           double decay, int64_t update);
 
 }  // namespace lagm::method

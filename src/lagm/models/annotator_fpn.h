@@ -2,13 +2,13 @@
 // at the finest feature resolution.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace lagm::models {
@@ -17,7 +17,8 @@ namespace lagm::models {
 struct AnnotatorFPNOptions {
   AnnotatorFPNOptions(std::vector<std::vector<int64_t>> input_shapes, int64_t num_classes)
       : input_shapes_(std::move(input_shapes)), num_classes_(num_classes) {}
-  TORCH_ARG(std::vector<std::vector<int64_t>>, input_shapes);  ///< [C, H, W] per feature map, in order
+  TORCH_ARG(std::vector<std::vector<int64_t>>,
+            input_shapes);  ///< [C, H, W] per feature map, in order
   TORCH_ARG(int64_t, num_classes);
   TORCH_ARG(int64_t, tmp_channels) = 128;
   TORCH_ARG(int64_t, num_layers) = 3;  ///< convs in to_logit (the last one has a bias)
@@ -30,7 +31,7 @@ class AnnotatorFPNImpl : public torch::nn::Module {
   torch::Tensor forward(const std::vector<torch::Tensor>& features);
 
   AnnotatorFPNOptions options;
-  std::vector<torch::nn::Conv2d> lateral;  // "lateral0", "lateral1", ...
+  std::vector<torch::nn::Conv2d> lateral;   // "lateral0", "lateral1", ...
   torch::nn::Sequential to_logit{nullptr};  // [conv, BN, ReLU] x (L-1), conv
 };
 TORCH_MODULE(AnnotatorFPN);

@@ -1,8 +1,8 @@
 #include "lagm/models/feature_generator.h"
 
+#include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
 #include "lagm/models/checkpoint.h"
-#include "lagm/core/config_json.h"
 #include "lagm/models/stylegan1/feature_generator.h"
 #include "lagm/models/stylegan2/feature_generator.h"
 
@@ -17,8 +17,9 @@ SamplingOptions sampling_from_extra(const ModelCheckpoint& ckpt) {
   const auto& e = ckpt.extra;
   if (e.contains("truncation_psi")) s.truncation_psi = e["truncation_psi"].get<double>();
   if (e.contains("truncation_cutoff"))
-    s.truncation_cutoff = e["truncation_cutoff"].is_null() ? c10::nullopt
-                                                           : c10::optional<int64_t>(e["truncation_cutoff"].get<int64_t>());
+    s.truncation_cutoff = e["truncation_cutoff"].is_null()
+                              ? c10::nullopt
+                              : c10::optional<int64_t>(e["truncation_cutoff"].get<int64_t>());
   return s;
 }
 
@@ -28,9 +29,10 @@ SamplingOptions sampling_options_from_json(const nlohmann::json& j, const std::s
   SamplingOptions s;
   s.truncation_psi = get_or<double>(j, "truncation_psi", s.truncation_psi, where);
   if (j.contains("truncation_cutoff"))
-    s.truncation_cutoff = j["truncation_cutoff"].is_null()
-                              ? c10::nullopt
-                              : c10::optional<int64_t>(get_or<int64_t>(j, "truncation_cutoff", 0, where));
+    s.truncation_cutoff =
+        j["truncation_cutoff"].is_null()
+            ? c10::nullopt
+            : c10::optional<int64_t>(get_or<int64_t>(j, "truncation_cutoff", 0, where));
   if (s.truncation_cutoff && *s.truncation_cutoff < 0)
     throw InputError(where + ".truncation_cutoff: expected an integer >= 0 or null");
   const auto noise_mode = get_or<std::string>(j, "noise_mode", to_string(s.noise_mode), where);
@@ -44,11 +46,13 @@ SamplingOptions sampling_options_from_json(const nlohmann::json& j, const std::s
 
 nlohmann::json to_json(const SamplingOptions& s) {
   return {{"truncation_psi", s.truncation_psi},
-          {"truncation_cutoff", s.truncation_cutoff ? nlohmann::json(*s.truncation_cutoff) : nlohmann::json()},
+          {"truncation_cutoff",
+           s.truncation_cutoff ? nlohmann::json(*s.truncation_cutoff) : nlohmann::json()},
           {"noise_mode", to_string(s.noise_mode)}};
 }
 
-std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path, torch::Device device) {
+std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path,
+                                                         torch::Device device) {
   const auto ckpt = read_model_checkpoint(path);
   std::unique_ptr<FeatureGenerator> g;
   if (ckpt.kind == "stylegan2") {
@@ -58,9 +62,11 @@ std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path
     g = std::make_unique<stylegan1::StyleGAN1FeatureGenerator>(stylegan1::load_stylegan1(ckpt));
     const auto extra = sampling_from_extra(ckpt);
     if (ckpt.extra.contains("truncation_psi")) g->sampling().truncation_psi = extra.truncation_psi;
-    if (ckpt.extra.contains("truncation_cutoff")) g->sampling().truncation_cutoff = extra.truncation_cutoff;
+    if (ckpt.extra.contains("truncation_cutoff"))
+      g->sampling().truncation_cutoff = extra.truncation_cutoff;
   } else {
-    throw InputError(path + ": kind '" + ckpt.kind + "' is not a generator (expected stylegan2 or stylegan1)");
+    throw InputError(path + ": kind '" + ckpt.kind +
+                     "' is not a generator (expected stylegan2 or stylegan1)");
   }
   g->to(device);
   return g;

@@ -2,10 +2,10 @@
 // StyleGAN1): latents in, image and the list of block feature maps out.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -52,6 +52,7 @@ class FeatureGenerator {
 };
 
 /// Loads any generator checkpoint (kind in its metadata), frozen, on `device`.
-std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path, torch::Device device);
+std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path,
+                                                         torch::Device device);
 
 }  // namespace lagm::models

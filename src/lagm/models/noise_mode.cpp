@@ -13,9 +13,12 @@ NoiseMode parse_noise_mode(const std::string& text) {
 
 std::string to_string(NoiseMode mode) {
   switch (mode) {
-    case NoiseMode::kRandom: return "random";
-    case NoiseMode::kConst: return "const";
-    case NoiseMode::kNone: return "none";
+    case NoiseMode::kRandom:
+      return "random";
+    case NoiseMode::kConst:
+      return "const";
+    case NoiseMode::kNone:
+      return "none";
   }
   return "?";
 }

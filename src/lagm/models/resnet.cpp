@@ -8,22 +8,30 @@ namespace lagm::models {
 namespace F = torch::nn::functional;
 
 namespace {
-torch::nn::Conv2dOptions conv_options(int64_t in, int64_t out, int64_t k, int64_t stride = 1, int64_t padding = 0,
-                                      int64_t dilation = 1) {
-  return torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(padding).dilation(dilation).bias(false);
+torch::nn::Conv2dOptions conv_options(int64_t in, int64_t out, int64_t k, int64_t stride = 1,
+                                      int64_t padding = 0, int64_t dilation = 1) {
+  return torch::nn::Conv2dOptions(in, out, k)
+      .stride(stride)
+      .padding(padding)
+      .dilation(dilation)
+      .bias(false);
 }
 }  // namespace
 
-BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride, int64_t dilation, bool has_downsample) {
+BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride, int64_t dilation,
+                               bool has_downsample) {
   conv1 = register_module("conv1", torch::nn::Conv2d(conv_options(inplanes, planes, 1)));
   bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
-  conv2 = register_module("conv2", torch::nn::Conv2d(conv_options(planes, planes, 3, stride, dilation, dilation)));
+  conv2 = register_module(
+      "conv2", torch::nn::Conv2d(conv_options(planes, planes, 3, stride, dilation, dilation)));
   bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
   conv3 = register_module("conv3", torch::nn::Conv2d(conv_options(planes, planes * 4, 1)));
   bn3 = register_module("bn3", torch::nn::BatchNorm2d(planes * 4));
   if (has_downsample)
-    downsample = register_module("downsample", torch::nn::Sequential(torch::nn::Conv2d(conv_options(inplanes, planes * 4, 1, stride)),
-                                                                      torch::nn::BatchNorm2d(planes * 4)));
+    downsample = register_module(
+        "downsample",
+        torch::nn::Sequential(torch::nn::Conv2d(conv_options(inplanes, planes * 4, 1, stride)),
+                              torch::nn::BatchNorm2d(planes * 4)));
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
@@ -45,9 +53,11 @@ ResNetImpl::ResNetImpl(ResNetOptions options_) : options(options_) {
       stride = 1;
     }
     torch::nn::Sequential layer;
-    layer->push_back(Bottleneck(inplanes, planes, stride, previous_dilation, stride != 1 || inplanes != planes * 4));
+    layer->push_back(Bottleneck(inplanes, planes, stride, previous_dilation,
+                                stride != 1 || inplanes != planes * 4));
     inplanes = planes * 4;
-    for (int64_t i = 1; i < blocks; ++i) layer->push_back(Bottleneck(inplanes, planes, 1, dilation, false));
+    for (int64_t i = 1; i < blocks; ++i)
+      layer->push_back(Bottleneck(inplanes, planes, 1, dilation, false));
     return layer;
   };
   const auto& n = options.layers();
@@ -56,7 +66,8 @@ ResNetImpl::ResNetImpl(ResNetOptions options_) : options(options_) {
   layer2 = register_module("layer2", make_layer(128, n[1], 2, d[0]));
   layer3 = register_module("layer3", make_layer(256, n[2], 2, d[1]));
   layer4 = register_module("layer4", make_layer(512, n[3], 2, d[2]));
-  if (options.include_fc()) fc = register_module("fc", torch::nn::Linear(2048, options.num_classes()));
+  if (options.include_fc())
+    fc = register_module("fc", torch::nn::Linear(2048, options.num_classes()));
   // torchvision's init: kaiming-normal (fan_out, relu) convs, BN weight 1 / bias 0.
   for (auto& m : modules(/*include_self=*/false)) {
     if (auto* conv = m->as<torch::nn::Conv2d>())
@@ -69,7 +80,8 @@ torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
   y = F::max_pool2d(y, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
   y = layer4->forward(layer3->forward(layer2->forward(layer1->forward(y))));
   if (!options.include_fc()) return y;
-  return fc->forward(torch::flatten(F::adaptive_avg_pool2d(y, F::AdaptiveAvgPool2dFuncOptions(1)), 1));
+  return fc->forward(
+      torch::flatten(F::adaptive_avg_pool2d(y, F::AdaptiveAvgPool2dFuncOptions(1)), 1));
 }
 
 std::array<int64_t, 4> resnet_layers(const std::string& name) {

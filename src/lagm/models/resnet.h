@@ -1,6 +1,7 @@
 // torchvision's ResNet-50/101 (Bottleneck, V1.5: stride on the 3x3 conv) with optional dilation in
 // place of stride, as DeepLabv3 uses it (`replace_stride_with_dilation=[False, True, True]`).
-// Names equal torchvision 0.14's state dict (tests/golden/reference/manifests/torchvision_resnet101.json).
+// Names equal torchvision 0.14's state dict
+// (tests/golden/reference/manifests/torchvision_resnet101.json).
 #pragma once
 
 #include <torch/nn/module.h>
@@ -15,8 +16,8 @@
 
 namespace lagm::models {
 
-using StageBlocks = std::array<int64_t, 4>;   ///< blocks per stage: {3,4,23,3} = ResNet-101
-using StageDilation = std::array<bool, 3>;    ///< dilate instead of stride in layer2..4
+using StageBlocks = std::array<int64_t, 4>;  ///< blocks per stage: {3,4,23,3} = ResNet-101
+using StageDilation = std::array<bool, 3>;   ///< dilate instead of stride in layer2..4
 
 /// Options for `ResNet`.
 struct ResNetOptions {
@@ -30,7 +31,8 @@ struct ResNetOptions {
 /// 1x1 -> 3x3 (stride, dilation) -> 1x1 (x4), identity or downsample, ReLU.
 class BottleneckImpl : public torch::nn::Module {
  public:
-  BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride, int64_t dilation, bool downsample);
+  BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride, int64_t dilation,
+                 bool downsample);
   torch::Tensor forward(const torch::Tensor& x);
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};

@@ -2,9 +2,9 @@
 
 #include <torch/torch.h>
 
+#include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
 #include "lagm/core/state_dict.h"
-#include "lagm/core/config_json.h"
 #include "lagm/models/deeplabv3.h"
 #include "lagm/models/unet.h"
 
@@ -13,46 +13,57 @@ using core::check_keys;
 using core::get_or;
 
 SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::string& where) {
-  check_keys(j, {"arch", "num_classes", "base_channels", "aspp_dropout", "bilinear", "input_channels", "class_name",
-                 "output_channels", "pretrain"},
+  check_keys(j,
+             {"arch", "num_classes", "base_channels", "aspp_dropout", "bilinear", "input_channels",
+              "class_name", "output_channels", "pretrain"},
              where);
   SegmenterConfig c;
   c.arch = get_or<std::string>(j, "arch", "unet", where);
-  c.num_classes = get_or<int64_t>(j, "num_classes", get_or<int64_t>(j, "output_channels", 0, where), where);
+  c.num_classes =
+      get_or<int64_t>(j, "num_classes", get_or<int64_t>(j, "output_channels", 0, where), where);
   c.base_channels = get_or<int64_t>(j, "base_channels", 64, where);
   c.aspp_dropout = get_or<double>(j, "aspp_dropout", 0.5, where);
   if (c.arch != "unet" && c.arch != "deeplabv3_resnet101" && c.arch != "deeplabv3_resnet50")
-    throw InputError(where + ".arch: unknown segmenter '" + c.arch + "' (expected unet, deeplabv3_resnet101 or deeplabv3_resnet50)");
+    throw InputError(where + ".arch: unknown segmenter '" + c.arch +
+                     "' (expected unet, deeplabv3_resnet101 or deeplabv3_resnet50)");
   if (!get_or<bool>(j, "bilinear", true, where))
-    throw InputError(where + ".bilinear: only bilinear up-sampling (the reference's) is implemented");
-  if (get_or<int64_t>(j, "input_channels", 3, where) != 3) throw InputError(where + ".input_channels must be 3");
+    throw InputError(where +
+                     ".bilinear: only bilinear up-sampling (the reference's) is implemented");
+  if (get_or<int64_t>(j, "input_channels", 3, where) != 3)
+    throw InputError(where + ".input_channels must be 3");
   if (c.base_channels <= 0) throw InputError(where + ".base_channels must be > 0");
-  if (c.aspp_dropout < 0 || c.aspp_dropout >= 1) throw InputError(where + ".aspp_dropout must be in [0, 1)");
+  if (c.aspp_dropout < 0 || c.aspp_dropout >= 1)
+    throw InputError(where + ".aspp_dropout must be in [0, 1)");
   return c;
 }
 
 nlohmann::json to_json(const SegmenterConfig& c) {
   nlohmann::json j = {{"arch", c.arch}, {"num_classes", c.num_classes}};
-  if (c.arch == "unet") j["base_channels"] = c.base_channels;
-  else j["aspp_dropout"] = c.aspp_dropout;
+  if (c.arch == "unet")
+    j["base_channels"] = c.base_channels;
+  else
+    j["aspp_dropout"] = c.aspp_dropout;
   return j;
 }
 
 Segmenter::Segmenter(SegmenterConfig config) : config_(std::move(config)) {
   if (config_.num_classes < 1) throw InputError("segmenter: num_classes must be >= 1");
   if (config_.arch == "unet") {
-    module_ = torch::nn::AnyModule(UNet(UNetOptions(config_.num_classes).base_channels(config_.base_channels)));
+    module_ = torch::nn::AnyModule(
+        UNet(UNetOptions(config_.num_classes).base_channels(config_.base_channels)));
   } else if (config_.arch == "deeplabv3_resnet101" || config_.arch == "deeplabv3_resnet50") {
-    module_ = torch::nn::AnyModule(DeepLabSegmenter(DeepLabV3Options(config_.num_classes)
-                                                        .backbone(config_.arch.substr(std::string("deeplabv3_").size()))
-                                                        .aspp_dropout(config_.aspp_dropout)));
+    module_ = torch::nn::AnyModule(
+        DeepLabSegmenter(DeepLabV3Options(config_.num_classes)
+                             .backbone(config_.arch.substr(std::string("deeplabv3_").size()))
+                             .aspp_dropout(config_.aspp_dropout)));
   } else {
     throw InputError("unknown segmenter '" + config_.arch + "'");
   }
 }
 
 void load_imagenet_backbone(Segmenter& segmenter, const core::TensorDict& resnet_weights) {
-  if (!segmenter.is_deeplab()) throw UsageError("ImageNet backbone weights apply to DeepLab segmenters only");
+  if (!segmenter.is_deeplab())
+    throw UsageError("ImageNet backbone weights apply to DeepLab segmenters only");
   auto& wrapper = dynamic_cast<DeepLabSegmenterImpl&>(segmenter.module());
   core::TensorDict backbone;
   backbone.source = resnet_weights.source;

@@ -3,11 +3,11 @@
 // [N, 3, H, W] to logits [N, K, H, W].
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/nn/modules/container/any.h>
 #include <torch/types.h>
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "lagm/core/tensor_dict.h"

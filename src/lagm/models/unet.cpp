@@ -6,9 +6,11 @@ namespace lagm::models {
 namespace F = torch::nn::functional;
 
 UNetBlockImpl::UNetBlockImpl(int64_t in, int64_t out, bool down_, bool up_) : down(down_), up(up_) {
-  conv1 = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1)));
+  conv1 =
+      register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).padding(1)));
   bn1 = register_module("bn1", torch::nn::BatchNorm2d(out));
-  conv2 = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(out, out, 3).padding(1)));
+  conv2 =
+      register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(out, out, 3).padding(1)));
   bn2 = register_module("bn2", torch::nn::BatchNorm2d(out));
 }
 
@@ -21,7 +23,8 @@ torch::Tensor UNetBlockImpl::forward(const torch::Tensor& x_in, const torch::Ten
                               .mode(torch::kBilinear)
                               .align_corners(true));
     const int64_t dh = skip.size(2) - x.size(2), dw = skip.size(3) - x.size(3);
-    if (dh != 0 || dw != 0) x = F::pad(x, F::PadFuncOptions({dw / 2, dw - dw / 2, dh / 2, dh - dh / 2}));
+    if (dh != 0 || dw != 0)
+      x = F::pad(x, F::PadFuncOptions({dw / 2, dw - dw / 2, dh / 2, dh - dh / 2}));
     x = torch::cat({skip, x}, 1);
   }
   x = torch::relu(bn1->forward(conv1->forward(x)));
@@ -39,12 +42,13 @@ UNetImpl::UNetImpl(UNetOptions options_) : options(options_) {
   up2 = register_module("up2", UNetBlock(8 * b, 2 * b, false, true));
   up3 = register_module("up3", UNetBlock(4 * b, b, false, true));
   up4 = register_module("up4", UNetBlock(2 * b, b, false, true));
-  outc = register_module("outc", torch::nn::Conv2d(torch::nn::Conv2dOptions(b, options.num_classes(), 1)));
+  outc = register_module("outc",
+                         torch::nn::Conv2d(torch::nn::Conv2dOptions(b, options.num_classes(), 1)));
 }
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x) {
-  TORCH_CHECK(x.dim() == 4 && x.size(1) == options.input_channels(), "UNet.x must be [N, ", options.input_channels(),
-              ", H, W], got ", x.sizes());
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == options.input_channels(), "UNet.x must be [N, ",
+              options.input_channels(), ", H, W], got ", x.sizes());
   auto x1 = inc->forward(x);
   auto x2 = down1->forward(x1);
   auto x3 = down2->forward(x2);

@@ -17,9 +17,12 @@ Activation parse_activation(const std::string& name) {
 
 std::string to_string(Activation a) {
   switch (a) {
-    case Activation::kLinear: return "linear";
-    case Activation::kRelu: return "relu";
-    case Activation::kLrelu: return "lrelu";
+    case Activation::kLinear:
+      return "linear";
+    case Activation::kRelu:
+      return "relu";
+    case Activation::kLrelu:
+      return "lrelu";
   }
   return "?";
 }
@@ -35,9 +38,14 @@ torch::Tensor bias_act(const torch::Tensor& x, const torch::Tensor& b, Activatio
     y = y + b.to(x.scalar_type()).view(shape);
   }
   switch (act) {
-    case Activation::kLinear: break;
-    case Activation::kRelu: y = torch::relu(y); break;
-    case Activation::kLrelu: y = torch::leaky_relu(y, 0.2); break;
+    case Activation::kLinear:
+      break;
+    case Activation::kRelu:
+      y = torch::relu(y);
+      break;
+    case Activation::kLrelu:
+      y = torch::leaky_relu(y, 0.2);
+      break;
   }
   if (gain < 0) gain = default_gain(act);
   if (gain != 1) y = y * gain;

@@ -21,7 +21,8 @@ double default_gain(Activation a);
 
 /// y = clamp(act(x + b) * gain, ±clamp); b is added along `dim` (may be undefined: no bias).
 /// lrelu slope 0.2. gain < 0 means the activation's default gain.
-torch::Tensor bias_act(const torch::Tensor& x, const torch::Tensor& b, Activation act, double gain = -1,
-                       c10::optional<double> clamp = c10::nullopt, int64_t dim = 1);
+torch::Tensor bias_act(const torch::Tensor& x, const torch::Tensor& b, Activation act,
+                       double gain = -1, c10::optional<double> clamp = c10::nullopt,
+                       int64_t dim = 1);
 
 }  // namespace lagm::nn

@@ -32,7 +32,8 @@ class Conv2dLayerImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, double gain = 1.0);
 
   Conv2dLayerOptions options;
-  torch::Tensor weight, bias, resample_filter;  // "weight", "bias" (if any), buffer "resample_filter"
+  torch::Tensor weight, bias,
+      resample_filter;  // "weight", "bias" (if any), buffer "resample_filter"
 
  private:
   double weight_gain_;

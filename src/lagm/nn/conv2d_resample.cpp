@@ -9,8 +9,8 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int64_t stride, int64_t pad, int64_t groups,
-                   bool flip_weight) {
+torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int64_t stride, int64_t pad,
+                   int64_t groups, bool flip_weight) {
   auto ww = flip_weight ? w : w.flip({2, 3});
   return F::conv2d(x, ww.to(x.scalar_type()),
                    F::Conv2dFuncOptions().stride(stride).padding(pad).groups(groups));
@@ -18,21 +18,25 @@ torch::Tensor conv(const torch::Tensor& x, const torch::Tensor& w, int64_t strid
 
 }  // namespace
 
-torch::Tensor conv_transpose2d_polyphase(const torch::Tensor& x, const torch::Tensor& w, int64_t s, int64_t padding,
-                                         int64_t groups) {
+torch::Tensor conv_transpose2d_polyphase(const torch::Tensor& x, const torch::Tensor& w, int64_t s,
+                                         int64_t padding, int64_t groups) {
   TORCH_CHECK(x.dim() == 4 && w.dim() == 4 && s >= 1, "conv_transpose2d_polyphase: bad arguments");
   const int64_t n = x.size(0), h = x.size(2), wd = x.size(3), kh = w.size(2), kw = w.size(3);
   const int64_t in_g = w.size(0) / groups, out_g = w.size(1);
   // Transposed-conv weight [g*I, O, k, k] -> conv weight [g*O, I, k, k].
-  const auto wc = w.reshape({groups, in_g, out_g, kh, kw}).transpose(1, 2).reshape({groups * out_g, in_g, kh, kw});
+  const auto wc = w.reshape({groups, in_g, out_g, kh, kw})
+                      .transpose(1, 2)
+                      .reshape({groups * out_g, in_g, kh, kw});
   const int64_t full_h = (h - 1) * s + kh, full_w = (wd - 1) * s + kw;  // before cropping `padding`
-  const int64_t q = (full_h + s - 1) / s, r = (full_w + s - 1) / s;  // rows / columns per phase (padded)
+  const int64_t q = (full_h + s - 1) / s,
+                r = (full_w + s - 1) / s;  // rows / columns per phase (padded)
   std::vector<torch::Tensor> rows;
   for (int64_t a = 0; a < s; ++a) {
     std::vector<torch::Tensor> cols;
     for (int64_t b = 0; b < s; ++b) {
-      // Output (s*i + a, s*j + b) gathers taps ky = a + m*s, kx = b + l*s from x[i - m, j - l]: a true
-      // convolution with the sub-kernel, i.e. a correlation with it flipped and "full" padding.
+      // Output (s*i + a, s*j + b) gathers taps ky = a + m*s, kx = b + l*s from x[i - m, j - l]: a
+      // true convolution with the sub-kernel, i.e. a correlation with it flipped and "full"
+      // padding.
       const int64_t mh = (kh - a + s - 1) / s, mw = (kw - b + s - 1) / s;
       torch::Tensor y;
       if (mh <= 0 || mw <= 0) {
@@ -46,12 +50,14 @@ torch::Tensor conv_transpose2d_polyphase(const torch::Tensor& x, const torch::Te
     }
     rows.push_back(torch::stack(cols, -1));  // [N, C, q, r, s]
   }
-  auto y = torch::stack(rows, 3).reshape({n, groups * out_g, q * s, r * s});  // [N, C, q, s(a), r, s(b)]
+  auto y =
+      torch::stack(rows, 3).reshape({n, groups * out_g, q * s, r * s});  // [N, C, q, s(a), r, s(b)]
   return y.narrow(2, padding, full_h - 2 * padding).narrow(3, padding, full_w - 2 * padding);
 }
 
-torch::Tensor conv2d_resample(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& f, int64_t up,
-                              int64_t down, int64_t padding, int64_t groups, bool flip_weight, bool flip_filter) {
+torch::Tensor conv2d_resample(const torch::Tensor& x, const torch::Tensor& w,
+                              const torch::Tensor& f, int64_t up, int64_t down, int64_t padding,
+                              int64_t groups, bool flip_weight, bool flip_filter) {
   TORCH_CHECK(x.dim() == 4 && w.dim() == 4, "conv2d_resample: x and w must be 4-D");
   const int64_t kh = w.size(2), kw = w.size(3);
   TORCH_CHECK(kh == kw, "conv2d_resample: square kernels only");
@@ -82,7 +88,9 @@ torch::Tensor conv2d_resample(const torch::Tensor& x, const torch::Tensor& w, co
     wt = w.transpose(0, 1);
   } else {
     const int64_t o = w.size(0), i = w.size(1);
-    wt = w.reshape({groups, o / groups, i, kh, kw}).transpose(1, 2).reshape({groups * i, o / groups, kh, kw});
+    wt = w.reshape({groups, o / groups, i, kh, kw})
+             .transpose(1, 2)
+             .reshape({groups * i, o / groups, kh, kw});
   }
   p0 -= kw - 1;
   p1 -= kw - up;
@@ -91,9 +99,11 @@ torch::Tensor conv2d_resample(const torch::Tensor& x, const torch::Tensor& w, co
   auto wtt = flip_weight ? wt.flip({2, 3}) : wt;
   auto y = x.device().is_cpu()
                ? conv_transpose2d_polyphase(x, wtt.to(x.scalar_type()), up, pt, groups)
-               : F::conv_transpose2d(x, wtt.to(x.scalar_type()),
-                                     F::ConvTranspose2dFuncOptions().stride(up).padding(pt).groups(groups));
-  y = upfirdn2d(y, f, 1, 1, {p0 + pt, p1 + pt, p0 + pt, p1 + pt}, flip_filter, static_cast<double>(up * up));
+               : F::conv_transpose2d(
+                     x, wtt.to(x.scalar_type()),
+                     F::ConvTranspose2dFuncOptions().stride(up).padding(pt).groups(groups));
+  y = upfirdn2d(y, f, 1, 1, {p0 + pt, p1 + pt, p0 + pt, p1 + pt}, flip_filter,
+                static_cast<double>(up * up));
   if (down > 1) y = upfirdn2d(y, f, 1, down, {0, 0, 0, 0}, flip_filter);
   return y;
 }

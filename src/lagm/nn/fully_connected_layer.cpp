@@ -6,9 +6,11 @@
 
 namespace lagm::nn {
 
-FullyConnectedLayerImpl::FullyConnectedLayerImpl(FullyConnectedLayerOptions options_) : options(options_) {
-  weight = register_parameter("weight", torch::randn({options.out_features(), options.in_features()}) /
-                                            options.lr_multiplier());
+FullyConnectedLayerImpl::FullyConnectedLayerImpl(FullyConnectedLayerOptions options_)
+    : options(options_) {
+  weight =
+      register_parameter("weight", torch::randn({options.out_features(), options.in_features()}) /
+                                       options.lr_multiplier());
   if (options.bias())
     bias = register_parameter("bias", torch::full({options.out_features()}, options.bias_init()));
   weight_gain_ = options.lr_multiplier() / std::sqrt(static_cast<double>(options.in_features()));
@@ -22,7 +24,8 @@ torch::Tensor FullyConnectedLayerImpl::forward(const torch::Tensor& x) {
     b = bias.to(x.scalar_type());
     if (bias_gain_ != 1) b = b * bias_gain_;
   }
-  if (options.activation() == Activation::kLinear && b.defined()) return torch::addmm(b.unsqueeze(0), x, w.t());
+  if (options.activation() == Activation::kLinear && b.defined())
+    return torch::addmm(b.unsqueeze(0), x, w.t());
   auto y = x.matmul(w.t());
   return bias_act(y, b, options.activation(), -1, c10::nullopt, 1);
 }

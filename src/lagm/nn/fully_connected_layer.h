@@ -17,7 +17,8 @@ struct FullyConnectedLayerOptions {
   TORCH_ARG(int64_t, out_features);
   TORCH_ARG(bool, bias) = true;
   TORCH_ARG(Activation, activation) = Activation::kLinear;
-  TORCH_ARG(double, lr_multiplier) = 1.0;  ///< weights stored as randn/lrm, used as weight*lrm/sqrt(in)
+  TORCH_ARG(double,
+            lr_multiplier) = 1.0;  ///< weights stored as randn/lrm, used as weight*lrm/sqrt(in)
   TORCH_ARG(double, bias_init) = 0.0;
 };
 

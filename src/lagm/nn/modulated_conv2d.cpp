@@ -9,11 +9,12 @@
 namespace lagm::nn {
 
 torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& weight_in,
-                               const torch::Tensor& styles_in, const torch::Tensor& noise, const torch::Tensor& f,
-                               const ModulatedConv2dOptions& o) {
+                               const torch::Tensor& styles_in, const torch::Tensor& noise,
+                               const torch::Tensor& f, const ModulatedConv2dOptions& o) {
   const int64_t n = x_in.size(0);
   const int64_t in_ch = weight_in.size(1), kh = weight_in.size(2), kw = weight_in.size(3);
-  TORCH_CHECK(styles_in.sizes() == torch::IntArrayRef({n, in_ch}), "modulated_conv2d: styles must be [N, I]");
+  TORCH_CHECK(styles_in.sizes() == torch::IntArrayRef({n, in_ch}),
+              "modulated_conv2d: styles must be [N, I]");
   auto x = x_in;
   auto weight = weight_in;
   auto styles = styles_in;
@@ -36,7 +37,8 @@ torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& w
     auto y = x * styles.to(x.scalar_type()).view({n, -1, 1, 1});
     y = conv2d_resample(y, weight.to(x.scalar_type()), f, o.up, 1, o.padding, 1, o.flip_weight);
     if (o.demodulate && noise.defined())
-      return torch::addcmul(noise.to(x.scalar_type()), y, dcoefs.to(x.scalar_type()).view({n, -1, 1, 1}));
+      return torch::addcmul(noise.to(x.scalar_type()), y,
+                            dcoefs.to(x.scalar_type()).view({n, -1, 1, 1}));
     if (o.demodulate) return y * dcoefs.to(x.scalar_type()).view({n, -1, 1, 1});
     if (noise.defined()) return y + noise.to(x.scalar_type());
     return y;

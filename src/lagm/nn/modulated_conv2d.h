@@ -17,8 +17,8 @@ struct ModulatedConv2dOptions {
 
 /// x [N, I, H, W], weight [O, I, k, k], styles [N, I], noise broadcastable to the output or
 /// undefined, f the FIR filter for up = 2. Returns [N, O, H*up, W*up].
-torch::Tensor modulated_conv2d(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& styles,
-                               const torch::Tensor& noise, const torch::Tensor& f,
-                               const ModulatedConv2dOptions& options);
+torch::Tensor modulated_conv2d(const torch::Tensor& x, const torch::Tensor& weight,
+                               const torch::Tensor& styles, const torch::Tensor& noise,
+                               const torch::Tensor& f, const ModulatedConv2dOptions& options);
 
 }  // namespace lagm::nn

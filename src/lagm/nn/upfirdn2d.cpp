@@ -11,8 +11,8 @@ torch::Tensor make_resample_filter() {
   return f / f.sum();
 }
 
-torch::Tensor upfirdn2d(const torch::Tensor& x, const torch::Tensor& f, int64_t up, int64_t down, Pad4 pad,
-                        bool flip_filter, double gain) {
+torch::Tensor upfirdn2d(const torch::Tensor& x, const torch::Tensor& f, int64_t up, int64_t down,
+                        Pad4 pad, bool flip_filter, double gain) {
   TORCH_CHECK(x.dim() == 4, "upfirdn2d: x must be [N, C, H, W], got ", x.sizes());
   TORCH_CHECK(f.dim() == 1 || f.dim() == 2, "upfirdn2d: filter must be 1-D or 2-D");
   TORCH_CHECK(up >= 1 && down >= 1, "upfirdn2d: up and down must be >= 1");
@@ -31,7 +31,8 @@ torch::Tensor upfirdn2d(const torch::Tensor& x, const torch::Tensor& f, int64_t 
   y = y.slice(3, std::max<int64_t>(-pad[0], 0), y.size(3) - std::max<int64_t>(-pad[1], 0));
   // 3. Depthwise filter. conv2d correlates, so the filter is flipped to make a true convolution.
   auto filt = f.to(y.device(), y.scalar_type()) * std::pow(gain, f.dim() / 2.0);
-  if (!flip_filter) filt = filt.flip(f.dim() == 2 ? std::vector<int64_t>{0, 1} : std::vector<int64_t>{0});
+  if (!flip_filter)
+    filt = filt.flip(f.dim() == 2 ? std::vector<int64_t>{0, 1} : std::vector<int64_t>{0});
   if (f.dim() == 2) {
     auto weight = filt.view({1, 1, filt.size(0), filt.size(1)}).expand({c, 1, -1, -1});
     y = F::conv2d(y, weight, F::Conv2dFuncOptions().groups(c));

@@ -15,7 +15,9 @@ nlohmann::json AnnotatorQuality::to_json() const {
   return {{"snapshot", snapshot},
           {"class_names", class_names},
           {"vs_oracle",
-           {{"mIoU", vs_oracle.mean_iou}, {"fg_mIoU", vs_oracle.fg_mean_iou}, {"pACC", vs_oracle.pixel_accuracy},
+           {{"mIoU", vs_oracle.mean_iou},
+            {"fg_mIoU", vs_oracle.fg_mean_iou},
+            {"pACC", vs_oracle.pixel_accuracy},
             {"per_class_iou", vs_oracle.iou}}},
           {"annotator_frequencies", annotator_frequencies},
           {"oracle_frequencies", oracle_frequencies},
@@ -23,7 +25,8 @@ nlohmann::json AnnotatorQuality::to_json() const {
           {"logit_offsets", logit_offsets}};
 }
 
-AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o, models::Segmenter& oracle,
+AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o,
+                                           models::Segmenter& oracle,
                                            const std::vector<std::string>& oracle_class_names) {
   if (o.num < 1) throw UsageError("--num must be >= 1");
   AnnotatorQuality q;
@@ -39,7 +42,8 @@ AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o, mod
   const bool wide = snapshot_wide_crop(snap, false);
   q.labelled_frequencies = labelled_class_frequencies(snap);
   if (o.calibrate_priors)
-    q.logit_offsets = fit_prior_offsets(*g, annotator, q.labelled_frequencies, o.calibration_images, wide, o.device);
+    q.logit_offsets = fit_prior_offsets(*g, annotator, q.labelled_frequencies, o.calibration_images,
+                                        wide, o.device);
 
   torch::NoGradGuard no_grad;
   oracle.module().eval();

@@ -6,9 +6,9 @@
 // on many labelled renders; with a real generator any good segmenter of the domain can stand in.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/types.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -18,11 +18,11 @@
 namespace lagm::synth {
 
 struct AnnotatorQualityOptions {
-  std::string run_dir;             ///< a train-annotator (or pseudo-label) run
-  std::string snapshot = "best";   ///< best, latest or an iteration
-  int64_t num = 200;               ///< generated images
-  uint64_t seed_base = 7000000;    ///< image i uses this + i
-  bool calibrate_priors = false;   ///< as `synthesize --calibrate-priors`
+  std::string run_dir;            ///< a train-annotator (or pseudo-label) run
+  std::string snapshot = "best";  ///< best, latest or an iteration
+  int64_t num = 200;              ///< generated images
+  uint64_t seed_base = 7000000;   ///< image i uses this + i
+  bool calibrate_priors = false;  ///< as `synthesize --calibrate-priors`
   int64_t calibration_images = 64;
   torch::Device device = torch::kCPU;
 };
@@ -30,14 +30,16 @@ struct AnnotatorQualityOptions {
 struct AnnotatorQuality {
   std::string snapshot;
   std::vector<std::string> class_names;
-  eval::SegmentationMetrics vs_oracle;  ///< IoU per class of the annotator's labels against the oracle's
+  eval::SegmentationMetrics
+      vs_oracle;  ///< IoU per class of the annotator's labels against the oracle's
   std::vector<double> annotator_frequencies, oracle_frequencies, labelled_frequencies;
-  std::vector<double> logit_offsets;    ///< empty without calibration
+  std::vector<double> logit_offsets;  ///< empty without calibration
   nlohmann::json to_json() const;
 };
 
 /// `oracle` must have the annotator's classes (`oracle_class_names`, checked before any work).
-AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& options, models::Segmenter& oracle,
+AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& options,
+                                           models::Segmenter& oracle,
                                            const std::vector<std::string>& oracle_class_names);
 
 }  // namespace lagm::synth

@@ -31,12 +31,14 @@ nlohmann::json GeneratorQuality::to_json() const {
 }
 
 GeneratorQuality measure_generator_quality(models::FeatureGenerator& g, models::Segmenter& oracle,
-                                           const GeneratorQualityOptions& o, const ProgressFn& progress) {
+                                           const GeneratorQualityOptions& o,
+                                           const ProgressFn& progress) {
   const auto& domain = toy::find_domain("faces");
   const int64_t k = static_cast<int64_t>(domain.class_names.size());
   constexpr int64_t kEyes = 3, kTwoRegions = 2;
   if (oracle.config().num_classes != k)
-    throw InputError("gan-quality: the oracle labels " + std::to_string(oracle.config().num_classes) +
+    throw InputError("gan-quality: the oracle labels " +
+                     std::to_string(oracle.config().num_classes) +
                      " classes, the faces domain has " + std::to_string(k));
   g.sampling().truncation_psi = o.psi;
   g.sampling().truncation_cutoff = c10::nullopt;
@@ -51,7 +53,8 @@ GeneratorQuality measure_generator_quality(models::FeatureGenerator& g, models::
       torch::NoGradGuard no_grad;
       img = g.generate(torch::randn({n, g.z_dim()}).to(o.device)).img;
     }
-    gen_labels.push_back(label_with(oracle, io::as_synthesized(img), o.device));  // what synthesis writes
+    gen_labels.push_back(
+        label_with(oracle, io::as_synthesized(img), o.device));  // what synthesis writes
     std::vector<uint64_t> seeds;
     for (int64_t i = 0; i < n; ++i) seeds.push_back(4000000 + static_cast<uint64_t>(begin + i));
     const auto r = toy::render_batch(domain, toy::Style::kPhoto, res, seeds);
@@ -63,7 +66,8 @@ GeneratorQuality measure_generator_quality(models::FeatureGenerator& g, models::
   q.generated = eval::part_statistics(torch::cat(gen_labels), k, kEyes, kTwoRegions, o.min_region);
   q.renders = eval::part_statistics(torch::cat(render_labels), k, kEyes, kTwoRegions, o.min_region);
   q.truth = eval::part_statistics(torch::cat(render_truth), k, kEyes, kTwoRegions, o.min_region);
-  q.l1_generated_vs_renders = eval::l1_distance(q.generated.class_fraction, q.renders.class_fraction);
+  q.l1_generated_vs_renders =
+      eval::l1_distance(q.generated.class_fraction, q.renders.class_fraction);
   return q;
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "lagm/core/atomic_file.h"
+#include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/io/folder_lock.h"
@@ -17,7 +18,6 @@
 #include "lagm/method/annotator_train_config.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/transform_pipe.h"
-#include "lagm/core/config_json.h"
 #include "lagm/models/feature_generator.h"
 
 namespace lagm::synth {
@@ -31,9 +31,11 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
   }
   if (which == "best") {
     const fs::path best = fs::path(run_dir) / "best.json";
-    if (!fs::exists(best)) return resolve_snapshot(run_dir, "latest");  // no validation set: the last one
+    if (!fs::exists(best))
+      return resolve_snapshot(run_dir, "latest");  // no validation set: the last one
     const auto j = nlohmann::json::parse(core::read_file(best.string()), nullptr, false);
-    if (j.is_discarded() || !j.contains("snapshot")) throw InputError(best.string() + ": malformed");
+    if (j.is_discarded() || !j.contains("snapshot"))
+      throw InputError(best.string() + ": malformed");
     return (fs::path(run_dir) / j["snapshot"].get<std::string>()).string();
   }
   size_t used = 0;
@@ -42,30 +44,36 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
     it = std::stoll(which, &used);
   } catch (const std::exception&) {
   }
-  if (used != which.size() || it < 0) throw UsageError("--snapshot '" + which + "': expected best, latest or an iteration");
+  if (used != which.size() || it < 0)
+    throw UsageError("--snapshot '" + which + "': expected best, latest or an iteration");
   const auto path = method::snapshot_path(run_dir, it);
   if (!fs::exists(path)) throw InputError(path + ": no such snapshot");
   return path;
 }
 
-std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::Snapshot& snap,
-                                                                  const std::string& override_path,
-                                                                  const models::AnnotatorFPN& annotator,
-                                                                  torch::Device device) {
-  const std::string path = override_path.empty() ? snap.info.run.at("generator").get<std::string>() : override_path;
+std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
+    const method::Snapshot& snap, const std::string& override_path,
+    const models::AnnotatorFPN& annotator, torch::Device device) {
+  const std::string path =
+      override_path.empty() ? snap.info.run.at("generator").get<std::string>() : override_path;
   auto g = models::load_feature_generator(path, device);
   g->sampling() = models::sampling_options_from_json(snap.info.run, snap.tensors.source + ": run");
   if (g->feature_shapes() != annotator->options.input_shapes())
-    throw InputError(path + ": its feature shapes do not fit the annotator of " + snap.tensors.source);
+    throw InputError(path + ": its feature shapes do not fit the annotator of " +
+                     snap.tensors.source);
   return g;
 }
 
 bool snapshot_wide_crop(const method::Snapshot& snap, bool requested) {
   const auto& run = snap.info.run;
-  if (!run.contains("transform")) return requested;  // e.g. a pseudo-labelling annotator: no crop recorded
-  const bool trained = core::get_or<bool>(run.at("transform"), "wide_crop", false, snap.tensors.source + ": run.transform");
+  if (!run.contains("transform"))
+    return requested;  // e.g. a pseudo-labelling annotator: no crop recorded
+  const bool trained = core::get_or<bool>(run.at("transform"), "wide_crop", false,
+                                          snap.tensors.source + ": run.transform");
   if (requested && !trained)
-    throw InputError(snap.tensors.source + ": its annotator was trained on whole square images; --wide-crop does not apply");
+    throw InputError(
+        snap.tensors.source +
+        ": its annotator was trained on whole square images; --wide-crop does not apply");
   return trained;
 }
 
@@ -73,7 +81,8 @@ std::vector<double> labelled_class_frequencies(const method::Snapshot& snap) {
   if (!snap.info.labelled_class_frequencies.empty()) return snap.info.labelled_class_frequencies;
   if (!snap.info.run.contains("training_set")) return {};  // e.g. a pseudo-labelling annotator
   const auto where = snap.tensors.source + ": run.training_set";
-  auto labelled = data::open_labelled_dataset(data::dataset_spec_from_json(snap.info.run.at("training_set"), where), where);
+  auto labelled = data::open_labelled_dataset(
+      data::dataset_spec_from_json(snap.info.run.at("training_set"), where), where);
   std::vector<size_t> all(labelled->size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   const auto masks = data::load_batch(*labelled, all).second;
@@ -81,9 +90,10 @@ std::vector<double> labelled_class_frequencies(const method::Snapshot& snap) {
 }
 
 std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::AnnotatorFPN& annotator,
-                                      const std::vector<double>& target, int64_t num_images, bool wide_crop,
-                                      torch::Device device) {
-  if (target.empty()) throw InputError("prior calibration needs the labelled set's class frequencies");
+                                      const std::vector<double>& target, int64_t num_images,
+                                      bool wide_crop, torch::Device device) {
+  if (target.empty())
+    throw InputError("prior calibration needs the labelled set's class frequencies");
   torch::NoGradGuard no_grad;
   annotator->eval();
   constexpr int64_t kPixelsPerImage = 4096;
@@ -94,7 +104,8 @@ std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::Annot
     auto logits = annotator->forward(batch.features).to(torch::kCPU, torch::kFloat32);
     if (wide_crop) logits = method::wide_crop(logits);
     auto flat = logits[0].reshape({logits.size(1), -1}).t();  // [H*W, K]
-    if (flat.size(0) > kPixelsPerImage) flat = flat.index_select(0, torch::randperm(flat.size(0)).narrow(0, 0, kPixelsPerImage));
+    if (flat.size(0) > kPixelsPerImage)
+      flat = flat.index_select(0, torch::randperm(flat.size(0)).narrow(0, 0, kPixelsPerImage));
     pixels.push_back(flat);
   }
   return method::fit_logit_offsets(torch::cat(pixels), target);
@@ -109,8 +120,9 @@ std::string sample_name(int64_t i) {
 }
 
 // Writes dataset.json once every image exists: classes, counts, confidences and the filter.
-bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const std::string& generator_path,
-              const models::SamplingOptions& sampling, bool wide_crop, const std::vector<double>& offsets) {
+bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap,
+              const std::string& generator_path, const models::SamplingOptions& sampling,
+              bool wide_crop, const std::vector<double>& offsets) {
   const int64_t k = static_cast<int64_t>(snap.info.class_names.size());
   std::vector<int64_t> pixel_counts(k, 0), image_counts(k, 0);
   std::vector<std::pair<double, int64_t>> by_confidence;
@@ -127,10 +139,12 @@ bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap, const st
   // Stable order: most confident first, ties by index, so the kept set does not depend on timing.
   std::stable_sort(by_confidence.begin(), by_confidence.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
-  const int64_t keep_n = static_cast<int64_t>(std::ceil(o.keep_top * static_cast<double>(o.num) - 1e-9));
+  const int64_t keep_n =
+      static_cast<int64_t>(std::ceil(o.keep_top * static_cast<double>(o.num) - 1e-9));
   std::vector<std::string> kept;
   for (int64_t r = 0; r < keep_n && r < o.num; ++r)
-    if (by_confidence[r].first >= o.min_confidence) kept.push_back(sample_name(by_confidence[r].second));
+    if (by_confidence[r].first >= o.min_confidence)
+      kept.push_back(sample_name(by_confidence[r].second));
   std::sort(kept.begin(), kept.end());
   nlohmann::json info = {{"classes", snap.info.class_names},
                          {"num_images", o.num},
@@ -160,16 +174,19 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
     throw UsageError("--shard k/n needs 0 <= k < n");
   if (!(o.keep_top > 0 && o.keep_top <= 1)) throw UsageError("--keep-top must be in (0, 1]");
-  if (o.truncation_psi && !(std::isfinite(*o.truncation_psi) && *o.truncation_psi >= 0 && *o.truncation_psi <= 2))
+  if (o.truncation_psi &&
+      !(std::isfinite(*o.truncation_psi) && *o.truncation_psi >= 0 && *o.truncation_psi <= 2))
     throw UsageError("--psi must be a finite number in [0, 2]");
   // Shards write disjoint images into one folder on purpose; the same shard twice must not.
-  const io::FolderLock lock(o.out, ".lock-shard-" + std::to_string(o.shard_index) + "-of-" + std::to_string(o.shard_count));
+  const io::FolderLock lock(o.out, ".lock-shard-" + std::to_string(o.shard_index) + "-of-" +
+                                       std::to_string(o.shard_count));
   SynthesizeResult result;
   result.snapshot = resolve_snapshot(o.run_dir, o.snapshot);
   const auto snap = method::read_snapshot(result.snapshot);
   auto annotator = method::load_snapshot_annotator(snap);
   annotator->to(o.device);
-  const std::string generator_path = o.generator.empty() ? snap.info.run.at("generator").get<std::string>() : o.generator;
+  const std::string generator_path =
+      o.generator.empty() ? snap.info.run.at("generator").get<std::string>() : o.generator;
   auto g = load_snapshot_generator(snap, o.generator, annotator, o.device);
   if (o.truncation_psi) g->sampling().truncation_psi = *o.truncation_psi;
   const bool wide_crop = snapshot_wide_crop(snap, o.wide_crop);
@@ -178,7 +195,9 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   if (o.calibrate_priors) {
     if (o.calibration_images < 1) throw UsageError("--calibration-images must be >= 1");
     const auto target = labelled_class_frequencies(snap);
-    if (target.empty()) throw InputError(result.snapshot + ": no labelled set recorded; prior calibration needs its class frequencies");
+    if (target.empty())
+      throw InputError(result.snapshot +
+                       ": no labelled set recorded; prior calibration needs its class frequencies");
     offsets = fit_prior_offsets(*g, annotator, target, o.calibration_images, wide_crop, o.device);
     if (progress) {
       std::string line = "prior calibration: logit offsets";
@@ -187,7 +206,8 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     }
   }
 
-  const int64_t begin = o.num * o.shard_index / o.shard_count, end = o.num * (o.shard_index + 1) / o.shard_count;
+  const int64_t begin = o.num * o.shard_index / o.shard_count,
+                end = o.num * (o.shard_index + 1) / o.shard_count;
   fs::create_directories(fs::path(o.out) / "meta");
   torch::NoGradGuard no_grad;
   const auto start = std::chrono::steady_clock::now();
@@ -203,26 +223,33 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     torch::manual_seed(o.seed_base + static_cast<uint64_t>(i));
     auto z = torch::randn({1, g->z_dim()}).to(o.device);
     auto batch = g->generate(z);
-    auto probs = torch::softmax(method::apply_logit_offsets(annotator->forward(batch.features), offsets), 1).cpu();
+    auto probs =
+        torch::softmax(method::apply_logit_offsets(annotator->forward(batch.features), offsets), 1)
+            .cpu();
     auto img = batch.img;
     if (wide_crop) probs = method::wide_crop(probs), img = method::wide_crop(img);
     auto [conf, label] = probs.max(1);
     const int64_t k = probs.size(1);
     auto counts = torch::bincount(label.reshape(-1), {}, k);
-    data::write_folder_sample(o.out, name, io::quantize_generated(img)[0], label[0].to(torch::kUInt8));
+    data::write_folder_sample(o.out, name, io::quantize_generated(img)[0],
+                              label[0].to(torch::kUInt8));
     nlohmann::json m = {{"id", name},
                         {"seed", o.seed_base + static_cast<uint64_t>(i)},
                         {"confidence", conf.mean().item<double>()},
-                        {"uncertain_fraction", (conf < o.confidence_threshold).to(torch::kFloat64).mean().item<double>()},
-                        {"pixels_per_class", std::vector<int64_t>(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + k)}};
+                        {"uncertain_fraction",
+                         (conf < o.confidence_threshold).to(torch::kFloat64).mean().item<double>()},
+                        {"pixels_per_class", std::vector<int64_t>(counts.data_ptr<int64_t>(),
+                                                                  counts.data_ptr<int64_t>() + k)}};
     core::write_file_atomic(meta.string(), m.dump() + "\n");
     ++result.written;
     if (progress && (result.written % 50 == 0 || i + 1 == end)) {
-      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double sec =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double rate = result.written / std::max(sec, 1e-9);
       char line[200];
-      std::snprintf(line, sizeof line, "synthesized %lld/%lld  %.2f images/s  ETA %s", static_cast<long long>(i + 1 - begin),
-                    static_cast<long long>(end - begin), rate, io::format_duration((end - i - 1) / rate).c_str());
+      std::snprintf(line, sizeof line, "synthesized %lld/%lld  %.2f images/s  ETA %s",
+                    static_cast<long long>(i + 1 - begin), static_cast<long long>(end - begin),
+                    rate, io::format_duration((end - i - 1) / rate).c_str());
       progress(line);
     }
   }

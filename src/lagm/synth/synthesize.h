@@ -21,9 +21,9 @@ namespace lagm::synth {
 
 /// Options of `synthesize`.
 struct SynthesizeOptions {
-  std::string run_dir;                ///< a train-annotator run
-  std::string snapshot = "best";      ///< "best", "latest" or an iteration number
-  std::string generator;              ///< override of the run's generator checkpoint (empty = the run's)
+  std::string run_dir;            ///< a train-annotator run
+  std::string snapshot = "best";  ///< "best", "latest" or an iteration number
+  std::string generator;  ///< override of the run's generator checkpoint (empty = the run's)
   /// Override of the run's truncation psi (unset = the psi the annotator learnt with). Truncation
   /// trades the variety of the synthesized images for their typicality; the downstream network
   /// meets the full variety of real images.
@@ -33,8 +33,8 @@ struct SynthesizeOptions {
   uint64_t seed_base = 0;
   int64_t shard_index = 0, shard_count = 1;
   double confidence_threshold = 0.9;  ///< pixels below this max-softmax count as uncertain
-  double keep_top = 1.0;              ///< keep this fraction of the most confident images in dataset.json
-  double min_confidence = 0.0;        ///< and only those with mean max-softmax >= this
+  double keep_top = 1.0;        ///< keep this fraction of the most confident images in dataset.json
+  double min_confidence = 0.0;  ///< and only those with mean max-softmax >= this
   /// Keep the central 3/4 rows (4:3 pictures in a square G, e.g. cars). A phase-I run records
   /// whether its annotator learnt on such crops, and that record decides; this option only
   /// matters for annotators without one (pseudo-labelling fits).
@@ -59,10 +59,9 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
 
 /// The generator of a phase-I snapshot (or `override_path`), with the run's sampling settings
 /// (truncation, noise mode), checked against the snapshot's annotator.
-std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(const method::Snapshot& snapshot,
-                                                                  const std::string& override_path,
-                                                                  const models::AnnotatorFPN& annotator,
-                                                                  torch::Device device);
+std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
+    const method::Snapshot& snapshot, const std::string& override_path,
+    const models::AnnotatorFPN& annotator, torch::Device device);
 
 /// Whether synthesis from `snapshot` keeps the central 3/4 rows: what its phase-I run trained on
 /// (transform.wide_crop), else `requested`. Requesting it for a run trained on square images is an
@@ -76,9 +75,10 @@ std::vector<double> labelled_class_frequencies(const method::Snapshot& snapshot)
 /// Prior-calibration offsets for an annotator: `num_images` generated images (seeds
 /// kCalibrationSeed + j, disjoint from synthesis seeds in practice), 4096 pixels each.
 constexpr uint64_t kCalibrationSeed = 0xCA11B0000ULL;
-std::vector<double> fit_prior_offsets(models::FeatureGenerator& generator, models::AnnotatorFPN& annotator,
-                                      const std::vector<double>& target, int64_t num_images, bool wide_crop,
-                                      torch::Device device);
+std::vector<double> fit_prior_offsets(models::FeatureGenerator& generator,
+                                      models::AnnotatorFPN& annotator,
+                                      const std::vector<double>& target, int64_t num_images,
+                                      bool wide_crop, torch::Device device);
 
 SynthesizeResult synthesize(const SynthesizeOptions& options, const ProgressFn& progress = {});
 

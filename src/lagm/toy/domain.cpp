@@ -8,7 +8,8 @@ namespace {
 
 const std::vector<Domain>& domains() {
   static const std::vector<Domain> all = {
-      {"faces", face_class_names(), [](uint64_t seed, Style style, int64_t res) { return render_face(seed, style, res); }},
+      {"faces", face_class_names(),
+       [](uint64_t seed, Style style, int64_t res) { return render_face(seed, style, res); }},
   };
   return all;
 }

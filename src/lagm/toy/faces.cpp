@@ -10,7 +10,17 @@
 namespace lagm::toy {
 namespace {
 
-enum Label : uint8_t { kBackground = 0, kSkin, kHair, kEyes, kBrows, kNose, kMouth, kEars, kNumLabels };
+enum Label : uint8_t {
+  kBackground = 0,
+  kSkin,
+  kHair,
+  kEyes,
+  kBrows,
+  kNose,
+  kMouth,
+  kEars,
+  kNumLabels
+};
 
 struct Rgb {
   double r = 0, g = 0, b = 0;
@@ -96,7 +106,8 @@ Scene sample_scene(uint64_t seed) {
   s.bg_angle = r.uniform(0, 6.283);
   const int64_t num_blobs = 3 + r.index(5);
   for (int64_t i = 0; i < num_blobs; ++i)
-    s.blobs.push_back({r.uniform(0, 1), r.uniform(0, 1), r.uniform(0.05, 0.25), r.uniform(0.05, 0.25)});
+    s.blobs.push_back(
+        {r.uniform(0, 1), r.uniform(0, 1), r.uniform(0.05, 0.25), r.uniform(0.05, 0.25)});
   return s;
 }
 
@@ -117,7 +128,8 @@ Rgb pick(Random& r, const std::vector<Rgb>& palette, double jitter) {
   const auto i = static_cast<size_t>(r.index(static_cast<int64_t>(palette.size())));
   const auto j = std::min(i + 1, palette.size() - 1);
   Rgb c = mix(palette[i], palette[j], r.uniform());
-  return {std::clamp(c.r + r.uniform(-jitter, jitter), 0.0, 1.0), std::clamp(c.g + r.uniform(-jitter, jitter), 0.0, 1.0),
+  return {std::clamp(c.r + r.uniform(-jitter, jitter), 0.0, 1.0),
+          std::clamp(c.g + r.uniform(-jitter, jitter), 0.0, 1.0),
           std::clamp(c.b + r.uniform(-jitter, jitter), 0.0, 1.0)};
 }
 
@@ -133,10 +145,23 @@ Look sample_look(uint64_t seed, Style style, int num_blobs) {
   k.shaded = style == Style::kPhoto;
   k.outlined = style == Style::kFlat;
   if (style == Style::kPhoto) {
-    k.skin = pick(r, {{0.96, 0.80, 0.69}, {0.87, 0.67, 0.53}, {0.72, 0.52, 0.38}, {0.50, 0.34, 0.24}, {0.36, 0.24, 0.17}}, 0.03);
-    k.hair = pick(r, {{0.08, 0.07, 0.06}, {0.25, 0.15, 0.08}, {0.45, 0.30, 0.15}, {0.85, 0.70, 0.40}, {0.60, 0.25, 0.10},
-                      {0.62, 0.60, 0.58}}, 0.03);
-    k.iris = pick(r, {{0.25, 0.45, 0.75}, {0.30, 0.55, 0.30}, {0.40, 0.25, 0.12}, {0.45, 0.48, 0.50}}, 0.05);
+    k.skin = pick(r,
+                  {{0.96, 0.80, 0.69},
+                   {0.87, 0.67, 0.53},
+                   {0.72, 0.52, 0.38},
+                   {0.50, 0.34, 0.24},
+                   {0.36, 0.24, 0.17}},
+                  0.03);
+    k.hair = pick(r,
+                  {{0.08, 0.07, 0.06},
+                   {0.25, 0.15, 0.08},
+                   {0.45, 0.30, 0.15},
+                   {0.85, 0.70, 0.40},
+                   {0.60, 0.25, 0.10},
+                   {0.62, 0.60, 0.58}},
+                  0.03);
+    k.iris = pick(
+        r, {{0.25, 0.45, 0.75}, {0.30, 0.55, 0.30}, {0.40, 0.25, 0.12}, {0.45, 0.48, 0.50}}, 0.05);
     k.lips = mix(k.skin, {0.75, 0.25, 0.28}, r.uniform(0.45, 0.75));
     k.sclera = {0.92, 0.90, 0.87};
     k.clothes = muted(r, 0.05, 0.9, 0.3);
@@ -155,14 +180,24 @@ Look sample_look(uint64_t seed, Style style, int num_blobs) {
     k.blur_sigma = r.uniform(0.3, 0.8);
     k.noise_sigma = r.uniform(0.005, 0.03);
     const double exposure = r.uniform(0.88, 1.1);
-    k.gains = {exposure * r.uniform(0.94, 1.06), exposure * r.uniform(0.94, 1.06), exposure * r.uniform(0.94, 1.06)};
+    k.gains = {exposure * r.uniform(0.94, 1.06), exposure * r.uniform(0.94, 1.06),
+               exposure * r.uniform(0.94, 1.06)};
     k.outline_width = 0;
   } else {
     // A cartoon palette: lighter, more saturated skins and unnatural hair colours.
-    k.skin = pick(r, {{1.00, 0.87, 0.74}, {0.99, 0.76, 0.58}, {0.84, 0.62, 0.44}, {0.62, 0.44, 0.30}}, 0.02);
-    k.hair = pick(r, {{0.20, 0.30, 0.80}, {0.90, 0.30, 0.50}, {0.30, 0.70, 0.30}, {0.10, 0.10, 0.12}, {0.95, 0.80, 0.20},
-                      {0.60, 0.30, 0.80}, {0.85, 0.45, 0.15}}, 0.02);
-    k.iris = pick(r, {{0.10, 0.50, 0.90}, {0.10, 0.70, 0.40}, {0.50, 0.20, 0.70}, {0.30, 0.18, 0.08}}, 0.02);
+    k.skin = pick(
+        r, {{1.00, 0.87, 0.74}, {0.99, 0.76, 0.58}, {0.84, 0.62, 0.44}, {0.62, 0.44, 0.30}}, 0.02);
+    k.hair = pick(r,
+                  {{0.20, 0.30, 0.80},
+                   {0.90, 0.30, 0.50},
+                   {0.30, 0.70, 0.30},
+                   {0.10, 0.10, 0.12},
+                   {0.95, 0.80, 0.20},
+                   {0.60, 0.30, 0.80},
+                   {0.85, 0.45, 0.15}},
+                  0.02);
+    k.iris = pick(
+        r, {{0.10, 0.50, 0.90}, {0.10, 0.70, 0.40}, {0.50, 0.20, 0.70}, {0.30, 0.18, 0.08}}, 0.02);
     k.lips = {0.90, 0.25, 0.30};
     k.sclera = {1.0, 1.0, 1.0};
     k.clothes = muted(r, 0.2, 1.0, 0.0);
@@ -213,7 +248,8 @@ class FacePainter {
   double lambert(double nx, double ny) const {
     if (!k_.shaded) return 1.0;
     const double nz = std::sqrt(std::max(0.0, 1 - nx * nx - ny * ny));
-    return k_.ambient + (1 - k_.ambient) * 1.15 * std::max(0.0, nx * k_.lx + ny * k_.ly + nz * k_.lz);
+    return k_.ambient +
+           (1 - k_.ambient) * 1.15 * std::max(0.0, nx * k_.lx + ny * k_.ly + nz * k_.lz);
   }
   /// Flat style: a dark outline along the inside of every part's edge.
   Hit finish(Rgb color, uint8_t label, double sd) const {
@@ -233,7 +269,8 @@ class FacePainter {
     const double half = s_.mouth_t * std::sqrt(1 - a * a) + 0.02;
     const double d = std::abs(v - center);
     if (d >= half) return {};
-    Rgb c = d < 0.3 * half ? Rgb{0.30, 0.08, 0.08} : k_.lips * lambert(a * 0.5, (v - center) / half * 0.5);
+    Rgb c = d < 0.3 * half ? Rgb{0.30, 0.08, 0.08}
+                           : k_.lips * lambert(a * 0.5, (v - center) / half * 0.5);
     return finish(c, kMouth, std::max(d - half, (std::abs(a) - 1) * s_.mouth_w));
   }
 
@@ -242,8 +279,8 @@ class FacePainter {
     if (e.q >= 1) return {};
     Rgb c = k_.skin * (0.9 * lambert(0.8 * e.a, 0.6 * e.b));
     for (double side : {-1.0, 1.0}) {
-      const auto n = ellipse(u, v, side * s_.nose_rx * 0.45, s_.nose_y + s_.nose_ry * 0.5, s_.nose_rx * 0.25,
-                             s_.nose_ry * 0.18);
+      const auto n = ellipse(u, v, side * s_.nose_rx * 0.45, s_.nose_y + s_.nose_ry * 0.5,
+                             s_.nose_rx * 0.25, s_.nose_ry * 0.18);
       if (n.q < 1) c = k_.skin * 0.4;
     }
     return finish(c, kNose, e.sd);
@@ -281,7 +318,8 @@ class FacePainter {
 
   double head_rx(double v) const { return v > 0 ? s_.face_rx * (1 - s_.jaw * v * v) : s_.face_rx; }
   double hairline(double u) const {
-    return s_.hairline + s_.hair_slope * u + s_.hair_wave_amp * std::sin(14 * u + s_.hair_wave_phase);
+    return s_.hairline + s_.hair_slope * u +
+           s_.hair_wave_amp * std::sin(14 * u + s_.hair_wave_phase);
   }
 
   MaybeHit head(double u, double v) const {
@@ -289,7 +327,8 @@ class FacePainter {
     if (e.q >= 1) return {};
     const double to_hairline = v - hairline(u);
     if (to_hairline < 0)
-      return finish(k_.hair * (lambert(e.a, e.b) * hair_texture(u, v)), kHair, std::max(e.sd, to_hairline));
+      return finish(k_.hair * (lambert(e.a, e.b) * hair_texture(u, v)), kHair,
+                    std::max(e.sd, to_hairline));
     return finish(k_.skin * lambert(e.a, e.b), kSkin, std::max(e.sd, -to_hairline));
   }
 
@@ -321,9 +360,10 @@ class FacePainter {
     }
     if (q >= 1) return {};
     const double sd = (q - 1) * std::min(s_.hair_width, ry);
-    return finish(k_.hair * (0.85 * lambert(u / s_.hair_width * 0.9, std::clamp((v - vc) / ry, -0.9, 0.9)) *
-                             hair_texture(u, v)),
-                  kHair, sd);
+    return finish(
+        k_.hair * (0.85 * lambert(u / s_.hair_width * 0.9, std::clamp((v - vc) / ry, -0.9, 0.9)) *
+                   hair_texture(u, v)),
+        kHair, sd);
   }
 
   MaybeHit clothes(double u, double v) const {
@@ -333,12 +373,14 @@ class FacePainter {
   }
 
   Hit background(double x, double y) const {
-    const double t = 0.5 + 0.7 * ((x - 0.5) * std::cos(s_.bg_angle) + (y - 0.5) * std::sin(s_.bg_angle));
+    const double t =
+        0.5 + 0.7 * ((x - 0.5) * std::cos(s_.bg_angle) + (y - 0.5) * std::sin(s_.bg_angle));
     Rgb c = mix(k_.bg0, k_.bg1, std::clamp(t, 0.0, 1.0));
     for (size_t i = 0; i < s_.blobs.size(); ++i) {
       const auto& b = s_.blobs[i];
       const double q = std::hypot((x - b.x) / b.rx, (y - b.y) / b.ry);
-      const double alpha = k_.blob_softness > 0 ? 1 - smoothstep(1 - k_.blob_softness, 1.0, q) : (q < 1 ? 1.0 : 0.0);
+      const double alpha =
+          k_.blob_softness > 0 ? 1 - smoothstep(1 - k_.blob_softness, 1.0, q) : (q < 1 ? 1.0 : 0.0);
       c = mix(c, k_.blob_colors[i], 0.8 * alpha);
     }
     return {c, kBackground};
@@ -354,7 +396,8 @@ void gaussian_blur(std::vector<double>& img, int64_t h, int64_t w, double sigma)
   const int64_t radius = static_cast<int64_t>(std::ceil(3 * sigma));
   std::vector<double> kernel(static_cast<size_t>(2 * radius + 1));
   double sum = 0;
-  for (int64_t i = -radius; i <= radius; ++i) sum += kernel[static_cast<size_t>(i + radius)] = std::exp(-0.5 * i * i / (sigma * sigma));
+  for (int64_t i = -radius; i <= radius; ++i)
+    sum += kernel[static_cast<size_t>(i + radius)] = std::exp(-0.5 * i * i / (sigma * sigma));
   for (auto& k : kernel) k /= sum;
   std::vector<double> tmp(img.size());
   auto pass = [&](const std::vector<double>& src, std::vector<double>& dst, bool horizontal) {
@@ -365,7 +408,8 @@ void gaussian_blur(std::vector<double>& img, int64_t h, int64_t w, double sigma)
           for (int64_t i = -radius; i <= radius; ++i) {
             const int64_t sx = horizontal ? std::clamp<int64_t>(x + i, 0, w - 1) : x;
             const int64_t sy = horizontal ? y : std::clamp<int64_t>(y + i, 0, h - 1);
-            acc += kernel[static_cast<size_t>(i + radius)] * src[static_cast<size_t>((sy * w + sx) * 3 + c)];
+            acc += kernel[static_cast<size_t>(i + radius)] *
+                   src[static_cast<size_t>((sy * w + sx) * 3 + c)];
           }
           dst[static_cast<size_t>((y * w + x) * 3 + c)] = acc;
         }
@@ -377,7 +421,8 @@ void gaussian_blur(std::vector<double>& img, int64_t h, int64_t w, double sigma)
 }  // namespace
 
 const std::vector<std::string>& face_class_names() {
-  static const std::vector<std::string> names = {"background", "skin", "hair", "eyes", "brows", "nose", "mouth", "ears"};
+  static const std::vector<std::string> names = {"background", "skin", "hair",  "eyes",
+                                                 "brows",      "nose", "mouth", "ears"};
   return names;
 }
 
@@ -397,8 +442,11 @@ RenderedImage render_face(uint64_t seed, Style style, int64_t resolution, int su
       Rgb sum;
       for (int64_t sy = 0; sy < s; ++sy)
         for (int64_t sx = 0; sx < s; ++sx) {
-          const Hit hit = painter.paint((static_cast<double>(x) + (static_cast<double>(sx) + 0.5) / static_cast<double>(s)) / static_cast<double>(n),
-                                        (static_cast<double>(y) + (static_cast<double>(sy) + 0.5) / static_cast<double>(s)) / static_cast<double>(n));
+          const Hit hit = painter.paint(
+              (static_cast<double>(x) + (static_cast<double>(sx) + 0.5) / static_cast<double>(s)) /
+                  static_cast<double>(n),
+              (static_cast<double>(y) + (static_cast<double>(sy) + 0.5) / static_cast<double>(s)) /
+                  static_cast<double>(n));
           sum = sum + hit.color;
           ++votes[hit.label];
         }

@@ -7,7 +7,8 @@
 
 namespace lagm::toy {
 
-RenderedBatch render_batch(const Domain& domain, Style style, int64_t resolution, const std::vector<uint64_t>& seeds) {
+RenderedBatch render_batch(const Domain& domain, Style style, int64_t resolution,
+                           const std::vector<uint64_t>& seeds) {
   const auto n = static_cast<int64_t>(seeds.size());
   RenderedBatch out;
   out.images_u8 = torch::empty({n, resolution, resolution, 3}, torch::kUInt8);

@@ -8,8 +8,8 @@
 namespace lagm::toy {
 
 /// Rendering style of a domain: `photo` is the "real" image distribution; `flat` is a
-/// cartoon rendering of the same scene (flat colours, outlines, other palette) for the out-of-domain
-/// labelled setting.
+/// cartoon rendering of the same scene (flat colours, outlines, other palette) for the
+/// out-of-domain labelled setting.
 enum class Style { kPhoto, kFlat };
 Style parse_style(const std::string& text);  ///< throws UsageError on anything but photo/flat
 std::string to_string(Style style);

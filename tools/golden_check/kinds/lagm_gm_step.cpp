@@ -16,7 +16,8 @@ namespace {
 // Cases built without a StyleGAN (e.g. the torchvision DeepLab ones) test the loop this way.
 class GivenGenerator : public models::FeatureGenerator {
  public:
-  GivenGenerator(const GoldenCase& c, std::vector<std::vector<int64_t>> shapes, torch::ScalarType dtype)
+  GivenGenerator(const GoldenCase& c, std::vector<std::vector<int64_t>> shapes,
+                 torch::ScalarType dtype)
       : case_(c), shapes_(std::move(shapes)), dtype_(dtype) {}
   models::GeneratedBatch generate(const torch::Tensor&) override {
     const std::string phase = calls_ % 2 == 0 ? "A" : "S";
@@ -25,7 +26,8 @@ class GivenGenerator : public models::FeatureGenerator {
     models::GeneratedBatch b;
     b.img = case_.io.at(base + "syn_img_" + phase).to(case_.device, dtype_);
     for (size_t i = 0; i < shapes_.size(); ++i)
-      b.features.push_back(case_.io.at(base + "features_" + phase + "." + std::to_string(i)).to(case_.device, dtype_));
+      b.features.push_back(case_.io.at(base + "features_" + phase + "." + std::to_string(i))
+                               .to(case_.device, dtype_));
     return b;
   }
   int64_t z_dim() const override { return 1; }
@@ -45,20 +47,24 @@ class GivenGenerator : public models::FeatureGenerator {
   int64_t calls_ = 0;
 };
 
-std::unique_ptr<models::FeatureGenerator> make_generator(const GoldenCase& c, const std::string& where,
-                                                        torch::ScalarType dtype) {
+std::unique_ptr<models::FeatureGenerator> make_generator(const GoldenCase& c,
+                                                         const std::string& where,
+                                                         torch::ScalarType dtype) {
   namespace sg2 = models::stylegan2;
   const auto& cfg = c.config;
   if (cfg.at("generator").value("given", false))
-    return std::make_unique<GivenGenerator>(c, cfg.at("feature_shapes").get<std::vector<std::vector<int64_t>>>(), dtype);
-  if (dtype != torch::kFloat32) throw InputError(where + ": compute_dtype float64 needs a given generator");
+    return std::make_unique<GivenGenerator>(
+        c, cfg.at("feature_shapes").get<std::vector<std::vector<int64_t>>>(), dtype);
+  if (dtype != torch::kFloat32)
+    throw InputError(where + ": compute_dtype float64 needs a given generator");
   sg2::Generator g(sg2::generator_options_from_json(cfg.at("generator"), where + ": generator"));
   core::load_state_dict(*g, c.weights.with_prefix_stripped("G."));
   models::SamplingOptions sampling;
   sampling.truncation_psi = cfg.at("truncation_psi").get<double>();
-  sampling.truncation_cutoff = cfg.at("truncation_cutoff").is_null()
-                                   ? c10::nullopt
-                                   : c10::optional<int64_t>(cfg.at("truncation_cutoff").get<int64_t>());
+  sampling.truncation_cutoff =
+      cfg.at("truncation_cutoff").is_null()
+          ? c10::nullopt
+          : c10::optional<int64_t>(cfg.at("truncation_cutoff").get<int64_t>());
   sampling.noise_mode = models::parse_noise_mode(cfg.at("noise_mode").get<std::string>());
   auto G = std::make_unique<sg2::StyleGAN2FeatureGenerator>(g, sampling);
   G->to(c.device);
@@ -95,19 +101,25 @@ void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
   core::load_state_dict(S.module(), c.weights.with_prefix_stripped("S."));
   S.module().to(c.device, dtype);
 
-  const auto opt_a_cfg = method::optimizer_config_from_json(cfg.at("annotator_optimizer"), where + ": annotator_optimizer");
-  const auto opt_s_cfg = method::optimizer_config_from_json(cfg.at("segmenter_optimizer"), where + ": segmenter_optimizer");
+  const auto opt_a_cfg = method::optimizer_config_from_json(cfg.at("annotator_optimizer"),
+                                                            where + ": annotator_optimizer");
+  const auto opt_s_cfg = method::optimizer_config_from_json(cfg.at("segmenter_optimizer"),
+                                                            where + ": segmenter_optimizer");
   auto opt_a = method::make_optimizer(opt_a_cfg, A->parameters());
   auto opt_s = method::make_optimizer(opt_s_cfg, S.module().parameters());
   method::MatcherOptions matcher;
   matcher.metric = method::parse_match_metric(cfg.at("matcher").at("metric").get<std::string>());
-  matcher.reduction = method::parse_match_reduction(cfg.at("matcher").at("reduction").get<std::string>());
-  method::GradientMatchingStep step(G, A, S, *opt_a, *opt_s, cfg.at("gm_params_regex").get<std::string>(), matcher);
+  matcher.reduction =
+      method::parse_match_reduction(cfg.at("matcher").at("reduction").get<std::string>());
+  method::GradientMatchingStep step(G, A, S, *opt_a, *opt_s,
+                                    cfg.at("gm_params_regex").get<std::string>(), matcher);
 
   const auto& tol = cfg.at("tolerance");
-  const double loss_rtol = tol.at("loss_rtol").get<double>(), grad_rtol = tol.at("grad_rtol").get<double>();
+  const double loss_rtol = tol.at("loss_rtol").get<double>(),
+               grad_rtol = tol.at("grad_rtol").get<double>();
   const double grad_atol_frac = tol.at("grad_atol_frac").get<double>();
-  const double state_rtol = tol.at("state_rtol").get<double>(), state_atol = tol.at("state_atol").get<double>();
+  const double state_rtol = tol.at("state_rtol").get<double>(),
+               state_atol = tol.at("state_atol").get<double>();
   auto scalar = [](double v) { return torch::tensor({v}, torch::kFloat64); };
   auto in = [&](int64_t t, const std::string& name) {
     const auto& x = c.io.at("in." + std::to_string(t) + "." + name);
@@ -122,22 +134,29 @@ void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
     const auto s = step.segmenter_phase(in(t, "syn_z_S"));
     const std::string tt = std::to_string(t) + ".";
     check.compare(tt + "loss_lbl", scalar(a.loss_label), c.io.at(o + "loss_lbl"), loss_rtol, 0);
-    check.compare(tt + "loss_syn_A", scalar(a.loss_synthetic), c.io.at(o + "loss_syn_A"), loss_rtol, 0);
+    check.compare(tt + "loss_syn_A", scalar(a.loss_synthetic), c.io.at(o + "loss_syn_A"), loss_rtol,
+                  0);
     check.compare(tt + "loss_gm", scalar(a.loss_gm), c.io.at(o + "loss_gm"), loss_rtol, 0);
-    check.compare(tt + "loss_syn_S", scalar(s.loss_synthetic), c.io.at(o + "loss_syn_S"), loss_rtol, 0);
-    check.compare(tt + "syn_img_A", a.synthetic_images, c.io.at(o + "syn_img_A"), state_rtol, state_atol);
-    check.compare(tt + "auto_label_A", a.soft_labels, c.io.at(o + "auto_label_A"), state_rtol, state_atol);
+    check.compare(tt + "loss_syn_S", scalar(s.loss_synthetic), c.io.at(o + "loss_syn_S"), loss_rtol,
+                  0);
+    check.compare(tt + "syn_img_A", a.synthetic_images, c.io.at(o + "syn_img_A"), state_rtol,
+                  state_atol);
+    check.compare(tt + "auto_label_A", a.soft_labels, c.io.at(o + "auto_label_A"), state_rtol,
+                  state_atol);
     size_t i = 0;
     for (const auto& p : A->named_parameters()) {
       const auto& expected = c.io.at(o + "grad.A." + p.key());
       const double scale = expected.abs().max().item<double>();
-      check.compare(tt + "grad.A." + p.key(), a.annotator_grads[i++], expected, grad_rtol, grad_atol_frac * scale);
+      check.compare(tt + "grad.A." + p.key(), a.annotator_grads[i++], expected, grad_rtol,
+                    grad_atol_frac * scale);
     }
     const auto state_a = core::state_dict(*A), state_s = core::state_dict(S.module());
     for (const auto& [name, tensor] : state_a.items())
-      check.compare(tt + "state.A." + name, tensor, c.io.at(o + "state.A." + name), state_rtol, state_atol);
+      check.compare(tt + "state.A." + name, tensor, c.io.at(o + "state.A." + name), state_rtol,
+                    state_atol);
     for (const auto& [name, tensor] : state_s.items())
-      check.compare(tt + "state.S." + name, tensor, c.io.at(o + "state.S." + name), state_rtol, state_atol);
+      check.compare(tt + "state.S." + name, tensor, c.io.at(o + "state.S." + name), state_rtol,
+                    state_atol);
   }
 }
 

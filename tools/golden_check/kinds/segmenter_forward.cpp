@@ -12,7 +12,8 @@ void run_segmenter_forward(const GoldenCase& c, Checker& check) {
   auto seg_json = c.config.at("segmenter");
   seg_json["num_classes"] = c.config.at("num_classes");
   if (c.config.contains("aspp_dropout")) seg_json["aspp_dropout"] = c.config.at("aspp_dropout");
-  models::Segmenter S(models::segmenter_config_from_json(seg_json, c.dir + "/case.json: segmenter"));
+  models::Segmenter S(
+      models::segmenter_config_from_json(seg_json, c.dir + "/case.json: segmenter"));
   core::load_state_dict(S.module(), c.weights.with_prefix_stripped("S."));
   S.module().to(c.device);
   const double rtol = c.config.at("tolerance").at("rtol").get<double>();
@@ -25,7 +26,8 @@ void run_segmenter_forward(const GoldenCase& c, Checker& check) {
   check.compare("train", S.forward(x), c.io.at("out.train"), rtol, atol);
   const auto state = core::state_dict(S.module());
   for (const auto& [name, t] : state.items())
-    check.compare("state." + name, t, c.io.at("out.state_after_train_forward.S." + name), rtol, atol);
+    check.compare("state." + name, t, c.io.at("out.state_after_train_forward.S." + name), rtol,
+                  atol);
 }
 
 }  // namespace lagm::golden

@@ -9,7 +9,8 @@ namespace lagm::golden {
 
 void run_stylegan1_forward(const GoldenCase& c, Checker& check) {
   namespace sg1 = models::stylegan1;
-  auto options = sg1::stylegan1_options_from_json(c.config.at("generator"), c.dir + "/case.json: generator");
+  auto options =
+      sg1::stylegan1_options_from_json(c.config.at("generator"), c.dir + "/case.json: generator");
   const auto weights = c.weights.with_prefix_stripped("G.");
   if (weights.contains("truncation.avg_latent") && weights.at("truncation.avg_latent").dim() == 3)
     options.avg_latent_layers = 18;
@@ -26,7 +27,8 @@ void run_stylegan1_forward(const GoldenCase& c, Checker& check) {
   check.compare("ws", out.ws, c.io.at("out.ws"), rtol, atol);
   check.compare("img", out.img, c.io.at("out.img"), rtol, atol);
   for (size_t i = 0; i < out.features.size(); ++i)
-    check.compare("features." + std::to_string(i), out.features[i], c.io.at("out.features." + std::to_string(i)), rtol, atol);
+    check.compare("features." + std::to_string(i), out.features[i],
+                  c.io.at("out.features." + std::to_string(i)), rtol, atol);
 }
 
 }  // namespace lagm::golden

@@ -7,7 +7,8 @@
 namespace lagm::models::stylegan1 {
 namespace F = torch::nn::functional;
 
-StyleGAN1FeatureGenerator::StyleGAN1FeatureGenerator(StyleGAN1Generator generator) : generator_(std::move(generator)) {
+StyleGAN1FeatureGenerator::StyleGAN1FeatureGenerator(StyleGAN1Generator generator)
+    : generator_(std::move(generator)) {
   generator_->eval();
   for (auto& p : generator_->parameters()) p.set_requires_grad(false);
   sampling_.truncation_psi = generator_->options.truncation_psi;
@@ -23,7 +24,10 @@ GeneratedBatch StyleGAN1FeatureGenerator::generate(const torch::Tensor& z) {
   GeneratedBatch b{out.img, out.features};
   if (generator_->options.resolution == 1024) {
     auto down = [](const torch::Tensor& x) {
-      return F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<int64_t>{512, 512}).mode(torch::kBilinear).align_corners(false));
+      return F::interpolate(x, F::InterpolateFuncOptions()
+                                   .size(std::vector<int64_t>{512, 512})
+                                   .mode(torch::kBilinear)
+                                   .align_corners(false));
     };
     b.img = down(b.img);
     const size_t n = b.features.size();
@@ -51,7 +55,8 @@ void StyleGAN1FeatureGenerator::to(torch::Device device) {
 
 StyleGAN1Generator load_stylegan1(const ModelCheckpoint& checkpoint) {
   auto options = stylegan1_options_from_json(checkpoint.config, checkpoint.path + ": config");
-  if (checkpoint.tensors.contains("truncation.avg_latent") && checkpoint.tensors.at("truncation.avg_latent").dim() == 3)
+  if (checkpoint.tensors.contains("truncation.avg_latent") &&
+      checkpoint.tensors.at("truncation.avg_latent").dim() == 3)
     options.avg_latent_layers = 18;
   StyleGAN1Generator g(options);
   core::load_state_dict(*g, checkpoint.tensors);

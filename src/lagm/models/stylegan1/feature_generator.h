@@ -14,7 +14,9 @@ class StyleGAN1FeatureGenerator : public FeatureGenerator {
   explicit StyleGAN1FeatureGenerator(StyleGAN1Generator generator);
   GeneratedBatch generate(const torch::Tensor& z) override;
   int64_t z_dim() const override { return 512; }
-  int64_t img_resolution() const override { return std::min<int64_t>(generator_->options.resolution, 512); }
+  int64_t img_resolution() const override {
+    return std::min<int64_t>(generator_->options.resolution, 512);
+  }
   std::vector<std::vector<int64_t>> feature_shapes() const override;
   void to(torch::Device device) override;
   torch::Device device() const override { return device_; }

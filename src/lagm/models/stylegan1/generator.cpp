@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "lagm/core/error.h"
 #include "lagm/core/config_json.h"
+#include "lagm/core/error.h"
 
 namespace lagm::models::stylegan1 {
 using core::check_keys;
@@ -24,34 +24,44 @@ struct Holder : torch::nn::Module {};
 
 int64_t StyleGAN1Options::channels_at(int64_t res) const {
   const int64_t stage = static_cast<int64_t>(std::llround(std::log2(static_cast<double>(res)))) - 1;
-  return std::min(static_cast<int64_t>(static_cast<double>(fmap_base) / std::pow(2.0, stage)), fmap_max);
+  return std::min(static_cast<int64_t>(static_cast<double>(fmap_base) / std::pow(2.0, stage)),
+                  fmap_max);
 }
 
 StyleGAN1Options stylegan1_options_from_json(const nlohmann::json& j, const std::string& where) {
-  check_keys(j, {"resolution", "img_resolution", "fmap_base", "fmap_max", "truncation_psi", "truncation_max_layer",
-                 "truncation_cutoff", "avg_latent_layers", "noise_const_seed"},
+  check_keys(j,
+             {"resolution", "img_resolution", "fmap_base", "fmap_max", "truncation_psi",
+              "truncation_max_layer", "truncation_cutoff", "avg_latent_layers", "noise_const_seed"},
              where);
   StyleGAN1Options o;
-  o.resolution = get_or<int64_t>(j, "resolution", get_or<int64_t>(j, "img_resolution", 1024, where), where);
+  o.resolution =
+      get_or<int64_t>(j, "resolution", get_or<int64_t>(j, "img_resolution", 1024, where), where);
   o.fmap_base = get_or<int64_t>(j, "fmap_base", 8192, where);
   o.fmap_max = get_or<int64_t>(j, "fmap_max", 512, where);
   o.truncation_psi = get_or<double>(j, "truncation_psi", 0.7, where);
-  o.truncation_max_layer = get_or<int64_t>(j, "truncation_max_layer", get_or<int64_t>(j, "truncation_cutoff", 8, where), where);
+  o.truncation_max_layer = get_or<int64_t>(
+      j, "truncation_max_layer", get_or<int64_t>(j, "truncation_cutoff", 8, where), where);
   o.avg_latent_layers = get_or<int64_t>(j, "avg_latent_layers", 0, where);
   o.noise_const_seed = get_or<uint64_t>(j, "noise_const_seed", 0, where);
   if (o.resolution < 4 || o.resolution > 1024 || (o.resolution & (o.resolution - 1)))
-    throw InputError(where + ".resolution must be a power of two in [4, 1024] (got " + std::to_string(o.resolution) + ")");
+    throw InputError(where + ".resolution must be a power of two in [4, 1024] (got " +
+                     std::to_string(o.resolution) + ")");
   if (o.channels_at(o.resolution) < 1)
-    throw InputError(where + ": fmap_base " + std::to_string(o.fmap_base) + " leaves no channels at " +
-                     std::to_string(o.resolution) + " px");
-  if (o.avg_latent_layers != 0 && o.avg_latent_layers != kNumWs) throw InputError(where + ".avg_latent_layers must be 0 or 18");
+    throw InputError(where + ": fmap_base " + std::to_string(o.fmap_base) +
+                     " leaves no channels at " + std::to_string(o.resolution) + " px");
+  if (o.avg_latent_layers != 0 && o.avg_latent_layers != kNumWs)
+    throw InputError(where + ".avg_latent_layers must be 0 or 18");
   return o;
 }
 
 nlohmann::json to_json(const StyleGAN1Options& o) {
-  return {{"resolution", o.resolution}, {"fmap_base", o.fmap_base}, {"fmap_max", o.fmap_max},
-          {"truncation_psi", o.truncation_psi}, {"truncation_max_layer", o.truncation_max_layer},
-          {"avg_latent_layers", o.avg_latent_layers}, {"noise_const_seed", o.noise_const_seed}};
+  return {{"resolution", o.resolution},
+          {"fmap_base", o.fmap_base},
+          {"fmap_max", o.fmap_max},
+          {"truncation_psi", o.truncation_psi},
+          {"truncation_max_layer", o.truncation_max_layer},
+          {"avg_latent_layers", o.avg_latent_layers},
+          {"noise_const_seed", o.noise_const_seed}};
 }
 
 InputBlockImpl::InputBlockImpl(int64_t c, int64_t latent) {
@@ -70,22 +80,26 @@ GSynthesisBlockImpl::GSynthesisBlockImpl(int64_t in, int64_t out, int64_t latent
 }
 
 StyleGAN1GeneratorImpl::StyleGAN1GeneratorImpl(StyleGAN1Options options_) : options(options_) {
-  TORCH_CHECK(options.channels_at(options.resolution) >= 1, "StyleGAN1: fmap_base leaves no channels at ",
-              options.resolution, " px");
+  TORCH_CHECK(options.channels_at(options.resolution) >= 1,
+              "StyleGAN1: fmap_base leaves no channels at ", options.resolution, " px");
   auto mapping = register_module("g_mapping", std::make_shared<Holder>());
   for (int i = 0; i < 8; ++i)
-    dense.push_back(mapping->register_module("dense" + std::to_string(i), MyLinear(kLatent, kLatent, std::sqrt(2.0), 0.01)));
+    dense.push_back(mapping->register_module("dense" + std::to_string(i),
+                                             MyLinear(kLatent, kLatent, std::sqrt(2.0), 0.01)));
   auto truncation = register_module("truncation", std::make_shared<Holder>());
-  avg_latent = truncation->register_buffer(
-      "avg_latent", options.avg_latent_layers ? torch::zeros({1, kNumWs, kLatent}) : torch::zeros({kLatent}));
+  avg_latent = truncation->register_buffer("avg_latent", options.avg_latent_layers
+                                                             ? torch::zeros({1, kNumWs, kLatent})
+                                                             : torch::zeros({kLatent}));
   auto synthesis = register_module("g_synthesis", std::make_shared<Holder>());
   // The reference registers torgb before the blocks.
-  torgb = synthesis->register_module("torgb", MyConv2d(options.channels_at(options.resolution), 3, 1, 1.0));
+  torgb = synthesis->register_module("torgb",
+                                     MyConv2d(options.channels_at(options.resolution), 3, 1, 1.0));
   auto holder = synthesis->register_module("blocks", std::make_shared<Holder>());
   block4 = holder->register_module("4x4", InputBlock(options.channels_at(4), kLatent));
   for (int64_t res = 8; res <= options.resolution; res *= 2)
-    blocks.push_back(holder->register_module(block_name(res), GSynthesisBlock(options.channels_at(res / 2),
-                                                                              options.channels_at(res), kLatent)));
+    blocks.push_back(holder->register_module(
+        block_name(res),
+        GSynthesisBlock(options.channels_at(res / 2), options.channels_at(res), kLatent)));
   // Const noise: drawn once per layer from the seed, [1, 1, R, R], shared by every sample.
   auto gen = at::detail::createCPUGenerator(options.noise_const_seed);
   for (const auto& name : noise_layer_names()) {
@@ -102,20 +116,26 @@ std::vector<std::string> StyleGAN1GeneratorImpl::noise_layer_names() const {
   return names;
 }
 
-torch::Tensor StyleGAN1GeneratorImpl::noise_for(const std::string& name, int64_t n, int64_t res, const torch::Tensor& like,
-                                                NoiseMode mode, const NoiseInputs& given) {
+torch::Tensor StyleGAN1GeneratorImpl::noise_for(const std::string& name, int64_t n, int64_t res,
+                                                const torch::Tensor& like, NoiseMode mode,
+                                                const NoiseInputs& given) {
   auto it = given.find(name);
   if (it != given.end()) return it->second.to(like.device(), like.scalar_type());
   switch (mode) {
-    case NoiseMode::kRandom: return torch::randn({n, 1, res, res}, like.options());
-    case NoiseMode::kConst: return const_noise_.at(name).to(like.device(), like.scalar_type());
-    case NoiseMode::kNone: return torch::Tensor();
+    case NoiseMode::kRandom:
+      return torch::randn({n, 1, res, res}, like.options());
+    case NoiseMode::kConst:
+      return const_noise_.at(name).to(like.device(), like.scalar_type());
+    case NoiseMode::kNone:
+      return torch::Tensor();
   }
   return torch::Tensor();
 }
 
-StyleGAN1Output StyleGAN1GeneratorImpl::forward(const torch::Tensor& z, NoiseMode mode, const NoiseInputs& given) {
-  TORCH_CHECK(z.dim() == 2 && z.size(1) == kLatent, "StyleGAN1Generator.z must be [N, 512], got ", z.sizes());
+StyleGAN1Output StyleGAN1GeneratorImpl::forward(const torch::Tensor& z, NoiseMode mode,
+                                                const NoiseInputs& given) {
+  TORCH_CHECK(z.dim() == 2 && z.size(1) == kLatent, "StyleGAN1Generator.z must be [N, 512], got ",
+              z.sizes());
   const int64_t n = z.size(0);
   StyleGAN1Output out;
   // Mapping: pixel norm, 8 x (dense, lrelu), broadcast to 18 ws.
@@ -125,7 +145,8 @@ StyleGAN1Output StyleGAN1GeneratorImpl::forward(const torch::Tensor& z, NoiseMod
   // Truncation towards avg_latent for layer indices below max_layer.
   auto layer = torch::arange(kNumWs, z.options().dtype(torch::kInt64)).view({1, kNumWs, 1});
   auto avg = avg_latent.dim() == 1 ? avg_latent.view({1, 1, kLatent}) : avg_latent;
-  ws = torch::where(layer < options.truncation_max_layer, torch::lerp(avg, ws, options.truncation_psi), ws);
+  ws = torch::where(layer < options.truncation_max_layer,
+                    torch::lerp(avg, ws, options.truncation_psi), ws);
   out.ws = ws;
 
   auto name = [](int64_t res, const char* epi) {
@@ -139,9 +160,11 @@ StyleGAN1Output StyleGAN1GeneratorImpl::forward(const torch::Tensor& z, NoiseMod
   int64_t i = 1, res = 8;
   for (auto& b : blocks) {
     auto y = b->conv0_up->forward(h);
-    y = b->epi1->forward(y, ws.select(1, 2 * i), noise_for(name(res, "epi1"), n, res, y, mode, given));
+    y = b->epi1->forward(y, ws.select(1, 2 * i),
+                         noise_for(name(res, "epi1"), n, res, y, mode, given));
     c = b->conv1->forward(y);
-    h = b->epi2->forward(c, ws.select(1, 2 * i + 1), noise_for(name(res, "epi2"), n, res, c, mode, given));
+    h = b->epi2->forward(c, ws.select(1, 2 * i + 1),
+                         noise_for(name(res, "epi2"), n, res, c, mode, given));
     out.features.push_back(h);
     out.features.push_back(c);
     ++i, res *= 2;

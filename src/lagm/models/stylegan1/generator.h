@@ -4,12 +4,12 @@
 // Children "g_mapping", "truncation", "g_synthesis", as the reference's Sequential.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -72,15 +72,15 @@ class StyleGAN1GeneratorImpl : public torch::nn::Module {
   std::vector<std::string> noise_layer_names() const;
 
   StyleGAN1Options options;
-  std::vector<MyLinear> dense;  // g_mapping.dense0..7
-  torch::Tensor avg_latent;     // truncation.avg_latent
-  MyConv2d torgb{nullptr};      // g_synthesis.torgb
-  InputBlock block4{nullptr};   // g_synthesis.blocks.4x4
+  std::vector<MyLinear> dense;          // g_mapping.dense0..7
+  torch::Tensor avg_latent;             // truncation.avg_latent
+  MyConv2d torgb{nullptr};              // g_synthesis.torgb
+  InputBlock block4{nullptr};           // g_synthesis.blocks.4x4
   std::vector<GSynthesisBlock> blocks;  // g_synthesis.blocks.8x8 ...
 
  private:
-  torch::Tensor noise_for(const std::string& name, int64_t n, int64_t res, const torch::Tensor& like, NoiseMode mode,
-                          const NoiseInputs& given);
+  torch::Tensor noise_for(const std::string& name, int64_t n, int64_t res,
+                          const torch::Tensor& like, NoiseMode mode, const NoiseInputs& given);
   std::map<std::string, torch::Tensor> const_noise_;
 };
 TORCH_MODULE(StyleGAN1Generator);

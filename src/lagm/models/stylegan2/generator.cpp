@@ -18,8 +18,8 @@ SynthesisNetworkImpl::SynthesisNetworkImpl(const GeneratorOptions& o) : w_dim(o.
   }
 }
 
-SynthesisOutput SynthesisNetworkImpl::forward(const torch::Tensor& ws_in, NoiseMode noise_mode, bool force_fp32,
-                                              c10::optional<bool> fused_modconv) {
+SynthesisOutput SynthesisNetworkImpl::forward(const torch::Tensor& ws_in, NoiseMode noise_mode,
+                                              bool force_fp32, c10::optional<bool> fused_modconv) {
   TORCH_CHECK(ws_in.dim() == 3 && ws_in.size(1) == num_ws && ws_in.size(2) == w_dim,
               "SynthesisNetwork.ws must be [N, ", num_ws, ", ", w_dim, "], got ", ws_in.sizes());
   auto ws = ws_in.to(torch::kFloat32);

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <set>
 
-#include "lagm/core/error.h"
 #include "lagm/core/config_json.h"
+#include "lagm/core/error.h"
 
 namespace lagm::models::stylegan2 {
 using core::check_keys;
@@ -19,9 +19,12 @@ Architecture parse_architecture(const std::string& text) {
 
 std::string to_string(Architecture a) {
   switch (a) {
-    case Architecture::kOrig: return "orig";
-    case Architecture::kSkip: return "skip";
-    case Architecture::kResnet: return "resnet";
+    case Architecture::kOrig:
+      return "orig";
+    case Architecture::kSkip:
+      return "skip";
+    case Architecture::kResnet:
+      return "resnet";
   }
   return "?";
 }
@@ -31,13 +34,16 @@ int64_t GeneratorOptions::channels_at(int64_t res) const {
 }
 
 int64_t GeneratorOptions::num_ws() const {
-  const int64_t log2r = static_cast<int64_t>(std::llround(std::log2(static_cast<double>(img_resolution))));
+  const int64_t log2r =
+      static_cast<int64_t>(std::llround(std::log2(static_cast<double>(img_resolution))));
   return 2 * log2r - 2;
 }
 
 bool GeneratorOptions::block_uses_fp16(int64_t res) const {
-  const int64_t log2r = static_cast<int64_t>(std::llround(std::log2(static_cast<double>(img_resolution))));
-  const int64_t fp16_res = std::max<int64_t>(int64_t{1} << std::max<int64_t>(log2r + 1 - synthesis.num_fp16_res, 0), 8);
+  const int64_t log2r =
+      static_cast<int64_t>(std::llround(std::log2(static_cast<double>(img_resolution))));
+  const int64_t fp16_res =
+      std::max<int64_t>(int64_t{1} << std::max<int64_t>(log2r + 1 - synthesis.num_fp16_res, 0), 8);
   return synthesis.num_fp16_res > 0 && res >= fp16_res;
 }
 
@@ -54,7 +60,8 @@ void read(const nlohmann::json& j, const char* key, T& out, const std::string& w
 }
 
 template <typename T>
-void read_optional(const nlohmann::json& j, const char* key, c10::optional<T>& out, const std::string& where) {
+void read_optional(const nlohmann::json& j, const char* key, c10::optional<T>& out,
+                   const std::string& where) {
   if (!j.contains(key)) return;
   if (j.at(key).is_null()) {
     out = c10::nullopt;
@@ -77,7 +84,9 @@ void require_positive(int64_t v, const std::string& name) {
 }  // namespace
 
 GeneratorOptions generator_options_from_json(const nlohmann::json& j, const std::string& where) {
-  check_keys(j, {"z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs", "synthesis_kwargs"},
+  check_keys(j,
+             {"z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs",
+              "synthesis_kwargs"},
              where);
   GeneratorOptions o;
   read(j, "z_dim", o.z_dim, where);
@@ -89,44 +98,54 @@ GeneratorOptions generator_options_from_json(const nlohmann::json& j, const std:
     const auto& m = j.at("mapping_kwargs");
     const std::string w = where + ".mapping_kwargs";
     // num_ws is filled in by the Generator in the reference; accepted and ignored here.
-    check_keys(m, {"num_layers", "embed_features", "layer_features", "activation", "lr_multiplier", "w_avg_beta",
-                   "num_ws"},
+    check_keys(m,
+               {"num_layers", "embed_features", "layer_features", "activation", "lr_multiplier",
+                "w_avg_beta", "num_ws"},
                w);
     read(m, "num_layers", o.mapping.num_layers, w);
     read_optional(m, "embed_features", o.mapping.embed_features, w);
     read_optional(m, "layer_features", o.mapping.layer_features, w);
-    if (m.contains("activation")) o.mapping.activation = nn::parse_activation(m.at("activation").get<std::string>());
+    if (m.contains("activation"))
+      o.mapping.activation = nn::parse_activation(m.at("activation").get<std::string>());
     read(m, "lr_multiplier", o.mapping.lr_multiplier, w);
     read_optional(m, "w_avg_beta", o.mapping.w_avg_beta, w);
   }
   if (j.contains("synthesis_kwargs")) {
     const auto& s = j.at("synthesis_kwargs");
     const std::string w = where + ".synthesis_kwargs";
-    check_keys(s, {"channel_base", "channel_max", "num_fp16_res", "conv_clamp", "architecture", "resample_filter",
-                   "use_noise", "activation", "kernel_size", "fp16_channels_last"},
+    check_keys(s,
+               {"channel_base", "channel_max", "num_fp16_res", "conv_clamp", "architecture",
+                "resample_filter", "use_noise", "activation", "kernel_size", "fp16_channels_last"},
                w);
     read(s, "channel_base", o.synthesis.channel_base, w);
     read(s, "channel_max", o.synthesis.channel_max, w);
     read(s, "num_fp16_res", o.synthesis.num_fp16_res, w);
     read_optional(s, "conv_clamp", o.synthesis.conv_clamp, w);
-    if (s.contains("architecture")) o.synthesis.architecture = parse_architecture(s.at("architecture").get<std::string>());
+    if (s.contains("architecture"))
+      o.synthesis.architecture = parse_architecture(s.at("architecture").get<std::string>());
     read(s, "use_noise", o.synthesis.use_noise, w);
-    if (s.contains("activation")) o.synthesis.activation = nn::parse_activation(s.at("activation").get<std::string>());
+    if (s.contains("activation"))
+      o.synthesis.activation = nn::parse_activation(s.at("activation").get<std::string>());
     if (s.contains("resample_filter") && s.at("resample_filter") != nlohmann::json({1, 3, 3, 1}))
       throw InputError(w + ".resample_filter: only [1, 3, 3, 1] is supported");
-    if (s.contains("kernel_size") && s.at("kernel_size") != 3) throw InputError(w + ".kernel_size: only 3 is supported");
+    if (s.contains("kernel_size") && s.at("kernel_size") != 3)
+      throw InputError(w + ".kernel_size: only 3 is supported");
   }
   require_positive(o.z_dim, where + ".z_dim");
   require_positive(o.w_dim, where + ".w_dim");
   require_positive(o.img_channels, where + ".img_channels");
   require_positive(o.mapping.num_layers, where + ".mapping_kwargs.num_layers");
-  if (o.c_dim != 0) throw InputError(where + ".c_dim: conditional generators are not supported (got " + std::to_string(o.c_dim) + ")");
+  if (o.c_dim != 0)
+    throw InputError(where + ".c_dim: conditional generators are not supported (got " +
+                     std::to_string(o.c_dim) + ")");
   if (o.img_resolution < 4 || (o.img_resolution & (o.img_resolution - 1)) != 0)
-    throw InputError(where + ".img_resolution must be a power of two >= 4 (got " + std::to_string(o.img_resolution) + ")");
+    throw InputError(where + ".img_resolution must be a power of two >= 4 (got " +
+                     std::to_string(o.img_resolution) + ")");
   require_positive(o.synthesis.channel_base, where + ".synthesis_kwargs.channel_base");
   require_positive(o.synthesis.channel_max, where + ".synthesis_kwargs.channel_max");
   if (o.channels_at(o.img_resolution) < 1)
-    throw InputError(where + ": channel_base / img_resolution leaves no channels at the last block");
+    throw InputError(where +
+                     ": channel_base / img_resolution leaves no channels at the last block");
   return o;
 }
 

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <c10/util/Optional.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "lagm/nn/bias_act.h"

@@ -5,7 +5,10 @@
 namespace lagm::models::stylegan2 {
 
 MappingNetworkImpl::MappingNetworkImpl(const GeneratorOptions& o)
-    : num_layers(o.mapping.num_layers), num_ws(o.num_ws()), z_dim(o.z_dim), w_dim(o.w_dim),
+    : num_layers(o.mapping.num_layers),
+      num_ws(o.num_ws()),
+      z_dim(o.z_dim),
+      w_dim(o.w_dim),
       w_avg_beta_(o.mapping.w_avg_beta) {
   // Registration order gives the reference's state-dict order: w_avg before fc0..fcL-1.
   if (w_avg_beta_) w_avg = register_buffer("w_avg", torch::zeros({w_dim}));
@@ -13,23 +16,24 @@ MappingNetworkImpl::MappingNetworkImpl(const GeneratorOptions& o)
   for (int64_t i = 0; i < num_layers; ++i) {
     const int64_t in = i == 0 ? z_dim : layer_features;
     const int64_t out = i == num_layers - 1 ? w_dim : layer_features;
-    fc.push_back(register_module(
-        "fc" + std::to_string(i),
-        nn::FullyConnectedLayer(nn::FullyConnectedLayerOptions(in, out)
-                                    .activation(o.mapping.activation)
-                                    .lr_multiplier(o.mapping.lr_multiplier))));
+    fc.push_back(
+        register_module("fc" + std::to_string(i),
+                        nn::FullyConnectedLayer(nn::FullyConnectedLayerOptions(in, out)
+                                                    .activation(o.mapping.activation)
+                                                    .lr_multiplier(o.mapping.lr_multiplier))));
   }
 }
 
 torch::Tensor MappingNetworkImpl::forward(const torch::Tensor& z_in, const Truncation& truncation) {
-  TORCH_CHECK(z_in.dim() == 2 && z_in.size(1) == z_dim, "MappingNetwork.z must be [N, ", z_dim, "], got ",
-              z_in.sizes());
+  TORCH_CHECK(z_in.dim() == 2 && z_in.size(1) == z_dim, "MappingNetwork.z must be [N, ", z_dim,
+              "], got ", z_in.sizes());
   auto z = z_in.to(torch::kFloat32);
   auto x = z * (z.square().mean(1, /*keepdim=*/true) + 1e-8).rsqrt();
   for (auto& layer : fc) x = layer->forward(x);
   if (is_training() && w_avg_beta_) {
     torch::NoGradGuard no_grad;
-    w_avg.copy_(torch::lerp(x.detach().to(w_avg.scalar_type()).mean(0), w_avg, *w_avg_beta_));  // x is bf16 under autocast
+    w_avg.copy_(torch::lerp(x.detach().to(w_avg.scalar_type()).mean(0), w_avg,
+                            *w_avg_beta_));  // x is bf16 under autocast
   }
   auto ws = x.unsqueeze(1).repeat({1, num_ws, 1});
   if (truncation.psi != 1.0) {

@@ -8,12 +8,16 @@
 
 namespace lagm::models::stylegan2 {
 
-SynthesisBlockImpl::SynthesisBlockImpl(const GeneratorOptions& o, int64_t in_channels_, int64_t out_channels,
-                                       int64_t resolution_, bool is_last_)
-    : in_channels(in_channels_), resolution(resolution_), is_last(is_last_),
-      use_fp16(o.block_uses_fp16(resolution_)), architecture(o.synthesis.architecture) {
+SynthesisBlockImpl::SynthesisBlockImpl(const GeneratorOptions& o, int64_t in_channels_,
+                                       int64_t out_channels, int64_t resolution_, bool is_last_)
+    : in_channels(in_channels_),
+      resolution(resolution_),
+      is_last(is_last_),
+      use_fp16(o.block_uses_fp16(resolution_)),
+      architecture(o.synthesis.architecture) {
   // Registration order = the reference's: const, resample_filter, conv0, conv1, torgb, skip.
-  if (in_channels == 0) const_ = register_parameter("const", torch::randn({out_channels, resolution, resolution}));
+  if (in_channels == 0)
+    const_ = register_parameter("const", torch::randn({out_channels, resolution, resolution}));
   resample_filter = register_buffer("resample_filter", nn::make_resample_filter());
   auto layer = [&](int64_t in, int64_t up) {
     return SynthesisLayer(SynthesisLayerOptions(in, out_channels, o.w_dim, resolution)
@@ -29,22 +33,23 @@ SynthesisBlockImpl::SynthesisBlockImpl(const GeneratorOptions& o, int64_t in_cha
   conv1 = register_module("conv1", layer(out_channels, 1));
   ++num_conv;
   if (is_last || architecture == Architecture::kSkip) {
-    torgb = register_module("torgb", ToRGBLayer(ToRGBLayerOptions(out_channels, o.img_channels, o.w_dim)
-                                                    .conv_clamp(o.synthesis.conv_clamp)));
+    torgb =
+        register_module("torgb", ToRGBLayer(ToRGBLayerOptions(out_channels, o.img_channels, o.w_dim)
+                                                .conv_clamp(o.synthesis.conv_clamp)));
     ++num_torgb;
   }
   if (in_channels != 0 && architecture == Architecture::kResnet)
-    skip = register_module("skip", nn::Conv2dLayer(nn::Conv2dLayerOptions(in_channels, out_channels, 1)
-                                                       .bias(false)
-                                                       .up(2)));
+    skip = register_module(
+        "skip",
+        nn::Conv2dLayer(nn::Conv2dLayerOptions(in_channels, out_channels, 1).bias(false).up(2)));
 }
 
 BlockOutput SynthesisBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& img_in,
-                                        const torch::Tensor& ws, NoiseMode noise_mode, bool force_fp32,
-                                        c10::optional<bool> fused_modconv) {
+                                        const torch::Tensor& ws, NoiseMode noise_mode,
+                                        bool force_fp32, c10::optional<bool> fused_modconv) {
   const int64_t n = ws.size(0);
-  TORCH_CHECK(ws.dim() == 3 && ws.size(1) == num_conv + num_torgb, "SynthesisBlock b", resolution, ".ws must be [N, ",
-              num_conv + num_torgb, ", w_dim], got ", ws.sizes());
+  TORCH_CHECK(ws.dim() == 3 && ws.size(1) == num_conv + num_torgb, "SynthesisBlock b", resolution,
+              ".ws must be [N, ", num_conv + num_torgb, ", w_dim], got ", ws.sizes());
   // fp16 only where it exists: LibTorch's CPU kernels lack Half convolutions.
   const bool half = use_fp16 && !force_fp32 && ws.is_cuda();
   const auto dtype = half ? torch::kFloat16 : torch::kFloat32;
@@ -57,9 +62,10 @@ BlockOutput SynthesisBlockImpl::forward(const torch::Tensor& x_in, const torch::
     x = const_.to(dtype).unsqueeze(0).repeat({n, 1, 1, 1});
   } else {
     const int64_t r = resolution / 2;
-    TORCH_CHECK(x_in.dim() == 4 && x_in.size(1) == in_channels && x_in.size(2) == r && x_in.size(3) == r,
-                "SynthesisBlock b", resolution, ".x must be [N, ", in_channels, ", ", r, ", ", r, "], got ",
-                x_in.sizes());
+    TORCH_CHECK(
+        x_in.dim() == 4 && x_in.size(1) == in_channels && x_in.size(2) == r && x_in.size(3) == r,
+        "SynthesisBlock b", resolution, ".x must be [N, ", in_channels, ", ", r, ", ", r, "], got ",
+        x_in.sizes());
     x = x_in.to(dtype);
   }
   if (in_channels == 0) {

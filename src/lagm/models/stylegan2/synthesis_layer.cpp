@@ -12,27 +12,33 @@ namespace lagm::models::stylegan2 {
 SynthesisLayerImpl::SynthesisLayerImpl(SynthesisLayerOptions options_) : options(options_) {
   // Registration order = the reference's state-dict order: weight, noise_strength, bias,
   // resample_filter, noise_const, then affine.
-  weight = register_parameter("weight", torch::randn({options.out_channels(), options.in_channels(), 3, 3}));
+  weight = register_parameter("weight",
+                              torch::randn({options.out_channels(), options.in_channels(), 3, 3}));
   if (options.use_noise()) noise_strength = register_parameter("noise_strength", torch::zeros({}));
   bias = register_parameter("bias", torch::zeros({options.out_channels()}));
   resample_filter = register_buffer("resample_filter", nn::make_resample_filter());
   if (options.use_noise())
-    noise_const = register_buffer("noise_const", torch::randn({options.resolution(), options.resolution()}));
-  affine = register_module("affine", nn::FullyConnectedLayer(nn::FullyConnectedLayerOptions(
-                                                                 options.w_dim(), options.in_channels())
-                                                                 .bias_init(1.0)));
+    noise_const =
+        register_buffer("noise_const", torch::randn({options.resolution(), options.resolution()}));
+  affine = register_module(
+      "affine",
+      nn::FullyConnectedLayer(
+          nn::FullyConnectedLayerOptions(options.w_dim(), options.in_channels()).bias_init(1.0)));
 }
 
-torch::Tensor SynthesisLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& w, NoiseMode noise_mode,
-                                          bool fused, double gain) {
+torch::Tensor SynthesisLayerImpl::forward(const torch::Tensor& x, const torch::Tensor& w,
+                                          NoiseMode noise_mode, bool fused, double gain) {
   const int64_t r = options.resolution() / options.up();
-  TORCH_CHECK(x.dim() == 4 && x.size(1) == options.in_channels() && x.size(2) == r && x.size(3) == r,
-              "SynthesisLayer.x must be [N, ", options.in_channels(), ", ", r, ", ", r, "], got ", x.sizes());
+  TORCH_CHECK(
+      x.dim() == 4 && x.size(1) == options.in_channels() && x.size(2) == r && x.size(3) == r,
+      "SynthesisLayer.x must be [N, ", options.in_channels(), ", ", r, ", ", r, "], got ",
+      x.sizes());
   auto styles = affine->forward(w);
   torch::Tensor noise;
   if (options.use_noise() && noise_mode == NoiseMode::kRandom)
     noise = torch::randn({x.size(0), 1, options.resolution(), options.resolution()},
-                         x.options().dtype(torch::kFloat32)) * noise_strength;
+                         x.options().dtype(torch::kFloat32)) *
+            noise_strength;
   if (options.use_noise() && noise_mode == NoiseMode::kConst) noise = noise_const * noise_strength;
 
   nn::ModulatedConv2dOptions mo;
@@ -48,11 +54,13 @@ torch::Tensor SynthesisLayerImpl::forward(const torch::Tensor& x, const torch::T
 }
 
 ToRGBLayerImpl::ToRGBLayerImpl(ToRGBLayerOptions options_) : options(options_) {
-  weight = register_parameter("weight", torch::randn({options.out_channels(), options.in_channels(), 1, 1}));
+  weight = register_parameter("weight",
+                              torch::randn({options.out_channels(), options.in_channels(), 1, 1}));
   bias = register_parameter("bias", torch::zeros({options.out_channels()}));
-  affine = register_module("affine", nn::FullyConnectedLayer(nn::FullyConnectedLayerOptions(
-                                                                 options.w_dim(), options.in_channels())
-                                                                 .bias_init(1.0)));
+  affine = register_module(
+      "affine",
+      nn::FullyConnectedLayer(
+          nn::FullyConnectedLayerOptions(options.w_dim(), options.in_channels()).bias_init(1.0)));
   weight_gain_ = 1.0 / std::sqrt(static_cast<double>(options.in_channels()));
 }
 
@@ -62,7 +70,8 @@ torch::Tensor ToRGBLayerImpl::forward(const torch::Tensor& x, const torch::Tenso
   mo.demodulate = false;
   mo.fused = fused;
   auto y = nn::modulated_conv2d(x, weight, styles, torch::Tensor(), torch::Tensor(), mo);
-  return nn::bias_act(y, bias.to(y.scalar_type()), nn::Activation::kLinear, 1.0, options.conv_clamp());
+  return nn::bias_act(y, bias.to(y.scalar_type()), nn::Activation::kLinear, 1.0,
+                      options.conv_clamp());
 }
 
 }  // namespace lagm::models::stylegan2

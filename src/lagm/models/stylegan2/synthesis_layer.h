@@ -14,8 +14,12 @@ namespace lagm::models::stylegan2 {
 
 /// Options for `SynthesisLayer`; defaults are the reference's.
 struct SynthesisLayerOptions {
-  SynthesisLayerOptions(int64_t in_channels, int64_t out_channels, int64_t w_dim, int64_t resolution)
-      : in_channels_(in_channels), out_channels_(out_channels), w_dim_(w_dim), resolution_(resolution) {}
+  SynthesisLayerOptions(int64_t in_channels, int64_t out_channels, int64_t w_dim,
+                        int64_t resolution)
+      : in_channels_(in_channels),
+        out_channels_(out_channels),
+        w_dim_(w_dim),
+        resolution_(resolution) {}
   TORCH_ARG(int64_t, in_channels);
   TORCH_ARG(int64_t, out_channels);
   TORCH_ARG(int64_t, w_dim);
@@ -30,8 +34,8 @@ struct SynthesisLayerOptions {
 class SynthesisLayerImpl : public torch::nn::Module {
  public:
   explicit SynthesisLayerImpl(SynthesisLayerOptions options);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& w, NoiseMode noise_mode, bool fused,
-                        double gain = 1.0);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& w, NoiseMode noise_mode,
+                        bool fused, double gain = 1.0);
 
   SynthesisLayerOptions options;
   nn::FullyConnectedLayer affine{nullptr};  // "affine.weight", "affine.bias"
