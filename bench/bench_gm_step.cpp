@@ -14,8 +14,8 @@
 #include "bench_util.h"
 #include "lagm/core/runtime.h"
 #include "lagm/method/gm_step.h"
-#include "lagm/method/optimizer.h"
 #include "lagm/models/stylegan2/feature_generator.h"
+#include "lagm/train/optimizer.h"
 
 namespace sg2 = lagm::models::stylegan2;
 namespace lm = lagm::method;
@@ -59,8 +59,8 @@ double time_loop(lagm::models::FeatureGenerator& g, const std::string& arch,
       lagm::models::segmenter_config_from_json({{"arch", arch}, {"num_classes", k}}, "bench"));
   a->to(device);
   s.module().to(device);
-  auto opt_a = lm::make_optimizer({}, a->parameters());
-  auto opt_s = lm::make_optimizer({}, s.module().parameters());
+  auto opt_a = lagm::train::make_optimizer({}, a->parameters());
+  auto opt_s = lagm::train::make_optimizer({}, s.module().parameters());
   lm::GradientMatchingStep step(g, a, s, *opt_a, *opt_s, regex, {});
   step.begin_training();
   const auto on = torch::TensorOptions().device(device);

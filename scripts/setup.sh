@@ -12,6 +12,7 @@ packages=(
   libmatio-dev libtinyxml2-dev  # PASCAL-Part .mat and VOC .xml annotations (prepare-pascal-part)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format            # the format check (scripts/check_format.sh, CTest entry lint.format)
+  clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for the fuzz targets (scripts/fuzz.sh)
   python3-torch python3-torchvision python3-numpy python3-pil python3-scipy  # tests and converters only (scipy writes .mat fixtures); never used at run time
 )
 

@@ -66,6 +66,20 @@ TEST(GradientMatching, PresetsResolveAndBadRegexIsAnInputError) {
   EXPECT_THROW(lm::resolve_gm_params_regex("(unclosed"), lagm::InputError);
 }
 
+TEST(GradientMatching, NumbersTooLongForTheRegexCompilerAreInputErrors) {
+  // libstdc++ parses these into a signed integer that overflows (undefined behaviour, found by
+  // fuzzing): a repetition count and a back-reference of 19 digits.
+  for (const std::string regex : {"a{6666688888888888888}", "(a)\\6666688888888888888"}) {
+    try {
+      lm::resolve_gm_params_regex(regex);
+      FAIL() << regex << " was accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("more than six digits"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(lm::resolve_gm_params_regex("layer123456.*"), "layer123456.*");  // six digits are fine
+}
+
 TEST(TransformPipe, WideCropThenLegacyNearestResizeOnImagesAndLogits) {
   lm::TransformOptions t;
   t.wide_crop = true;

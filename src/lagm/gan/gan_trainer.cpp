@@ -1,6 +1,5 @@
 #include "lagm/gan/gan_trainer.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -17,14 +16,17 @@
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/gan/discriminator.h"
+#include "lagm/gan/real_images.h"
 #include "lagm/io/folder_lock.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
-#include "lagm/method/optimizer.h"
-#include "lagm/method/training_state.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/stylegan2/generator.h"
 #include "lagm/toy/render_batch.h"
+#include "lagm/train/optimizer.h"
+#include "lagm/train/precision.h"
+#include "lagm/train/rate_meter.h"
+#include "lagm/train/training_state.h"
 
 namespace lagm::gan {
 namespace {
@@ -35,88 +37,15 @@ using models::stylegan2::Generator;
 constexpr const char* kStateFile = "train_state.safetensors";
 constexpr const char* kGeneratorFile = "generator.safetensors";
 
-/// Where real images come from: rendered on the fly, or drawn from a folder data set.
-class RealImages {
- public:
-  RealImages(const GanTrainConfig& c) : config_(c) {
-    if (!c.data_dir.empty()) {
-      folder_ = std::make_unique<data::FolderDataset>(
-          c.data_dir,
-          data::FolderDatasetOptions{c.generator.img_resolution, c.generator.img_resolution});
-      if (folder_->size() == 0) throw InputError(c.data_dir + ": no images");
-    } else {
-      domain_ = &toy::find_domain(c.domain);
-      style_ = toy::parse_style(c.style);
-    }
-  }
-  /// The batch of images shown after `image_index` images: a pure function of the index, so a
-  /// resumed run sees the same data as an uninterrupted one.
-  torch::Tensor batch(int64_t image_index, int64_t size) const {
-    if (domain_) {
-      std::vector<uint64_t> seeds;
-      for (int64_t i = 0; i < size; ++i)
-        seeds.push_back(config_.data_seed + static_cast<uint64_t>(image_index + i));
-      return toy::to_network_input(
-          toy::render_batch(*domain_, style_, config_.generator.img_resolution, seeds).images_u8);
-    }
-    auto gen =
-        at::detail::createCPUGenerator(config_.data_seed + static_cast<uint64_t>(image_index));
-    auto picks = torch::randint(static_cast<int64_t>(folder_->size()), {size}, gen, torch::kLong);
-    std::vector<size_t> indices;
-    for (int64_t i = 0; i < size; ++i)
-      indices.push_back(static_cast<size_t>(picks[i].item<int64_t>()));
-    return data::load_batch(*folder_, indices).first;
-  }
-
- private:
-  const GanTrainConfig& config_;
-  const toy::Domain* domain_ = nullptr;
-  toy::Style style_ = toy::Style::kPhoto;
-  std::unique_ptr<data::FolderDataset> folder_;
-};
-
 using core::clear_grads;
 using core::set_requires_grad;
 
-/// bfloat16 autocast of the forward passes inside its scope (config.bf16).
-class Bf16Autocast {
- public:
-  Bf16Autocast(bool on, torch::Device device) : on_(on), cuda_(device.is_cuda()) {
-    if (!on_) return;
-    if (cuda_) {
-      at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-      at::autocast::set_enabled(true);
-    } else {
-      at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-      at::autocast::set_cpu_enabled(true);
-    }
-  }
-  ~Bf16Autocast() {
-    if (!on_) return;
-    if (cuda_)
-      at::autocast::set_enabled(false);
-    else
-      at::autocast::set_cpu_enabled(false);
-    at::autocast::clear_cache();
-  }
+using train::Bf16Autocast;
 
- private:
-  bool on_, cuda_;
-};
-
-/// Stores 4-D parameters and buffers channels-last (config.channels_last).
-void to_channels_last(torch::nn::Module& m) {
-  torch::NoGradGuard no_grad;
-  for (auto& p : m.parameters())
-    if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
-  for (auto& b : m.buffers())
-    if (b.dim() == 4) b.set_data(b.contiguous(at::MemoryFormat::ChannelsLast));
-}
-
-method::OptimizerConfig adam(double lr, double beta1, double beta2, double reg_ratio) {
+train::OptimizerConfig adam(double lr, double beta1, double beta2, double reg_ratio) {
   // Lazy regularisation (stylegan2-ada): with a reg step every k main steps, lr and betas are
   // rescaled by k / (k + 1) so the pair behaves like one step per iteration.
-  method::OptimizerConfig c;
+  train::OptimizerConfig c;
   c.kind = "adam";
   c.lr = lr * reg_ratio;
   c.beta1 = std::pow(beta1, reg_ratio);
@@ -143,18 +72,18 @@ class GanRun {
     set_requires_grad(*G_ema_, false);
     copy_into(*G_ema_, *G_);
     if (config_.channels_last) {
-      to_channels_last(*G_);
-      to_channels_last(*G_ema_);
-      to_channels_last(*D_);
+      train::to_channels_last(*G_);
+      train::to_channels_last(*G_ema_);
+      train::to_channels_last(*D_);
     }
     g_opt_config_ = adam(config_.g_lr, config_.beta1, config_.beta2, 1.0);
     const double d_ratio =
         static_cast<double>(config_.r1_interval) / static_cast<double>(config_.r1_interval + 1);
     d_opt_config_ = adam(config_.d_lr, config_.beta1, config_.beta2, d_ratio);
-    g_opt_ = method::make_optimizer(g_opt_config_, G_->parameters());
-    d_opt_ = method::make_optimizer(d_opt_config_, D_->parameters());
-    g_names_ = method::parameter_names(*G_);
-    d_names_ = method::parameter_names(*D_);
+    g_opt_ = train::make_optimizer(g_opt_config_, G_->parameters());
+    d_opt_ = train::make_optimizer(d_opt_config_, D_->parameters());
+    g_names_ = train::parameter_names(*G_);
+    d_names_ = train::parameter_names(*D_);
     auto grid_gen = at::detail::createCPUGenerator(0x6A1D);
     grid_z_ = torch::randn({32, config_.generator.z_dim}, grid_gen).to(device_);
   }
@@ -164,9 +93,9 @@ class GanRun {
     core::load_state_dict(*G_, file.tensors.with_prefix_stripped("G."));
     core::load_state_dict(*D_, file.tensors.with_prefix_stripped("D."));
     core::load_state_dict(*G_ema_, file.tensors.with_prefix_stripped("G_ema."));
-    method::load_optimizer_state(*g_opt_, g_opt_config_, g_names_, file.tensors, "optG.");
-    method::load_optimizer_state(*d_opt_, d_opt_config_, d_names_, file.tensors, "optD.");
-    method::restore_rng_states(file.tensors, device_);
+    train::load_optimizer_state(*g_opt_, g_opt_config_, g_names_, file.tensors, "optG.");
+    train::load_optimizer_state(*d_opt_, d_opt_config_, d_names_, file.tensors, "optD.");
+    train::restore_rng_states(file.tensors, device_);
     cur_nimg_ = nimg;
     iteration_ = iteration;
     seconds_before_ = seconds;
@@ -177,7 +106,7 @@ class GanRun {
     fs::create_directories(dir_);
     const int64_t total_nimg = static_cast<int64_t>(std::llround(config_.total_kimg * 1000));
     const auto start = std::chrono::steady_clock::now();
-    const int64_t start_nimg = cur_nimg_;
+    train::RateMeter meter(cur_nimg_, total_nimg);
     if (next_snapshot_nimg_ == 0) next_snapshot_nimg_ = snapshot_nimg();
     if (cur_nimg_ == 0) write_samples();
     double sum_g = 0, sum_d = 0, sum_r1 = 0;
@@ -188,17 +117,14 @@ class GanRun {
       const auto losses = step();
       sum_g += losses.g, sum_d += losses.d, ++count;
       if (losses.r1 >= 0) sum_r1 += losses.r1, ++count_r1;
+      meter.update(cur_nimg_);
       const auto now = std::chrono::steady_clock::now();
       const double session = std::chrono::duration<double>(now - start).count();
-      const double rate = static_cast<double>(cur_nimg_ - start_nimg) / std::max(session, 1e-9);
       if (progress_ && (iteration_ % 10 == 0 || cur_nimg_ >= total_nimg)) {
-        const double eta = static_cast<double>(total_nimg - cur_nimg_) / std::max(rate, 1e-9);
         char line[256];
-        std::snprintf(line, sizeof line,
-                      "kimg %.1f/%.1f  %.1f img/s  ETA %dh%02dm  loss G %.3f D %.3f",
-                      static_cast<double>(cur_nimg_) / 1000, config_.total_kimg, rate,
-                      static_cast<int>(eta / 3600), static_cast<int>(std::fmod(eta, 3600) / 60),
-                      losses.g, losses.d);
+        std::snprintf(line, sizeof line, "kimg %.1f/%.1f  %.1f img/s  ETA %s  loss G %.3f D %.3f",
+                      static_cast<double>(cur_nimg_) / 1000, config_.total_kimg,
+                      meter.units_per_second(), meter.eta_text().c_str(), losses.g, losses.d);
         progress_(line);
       }
       // stats.jsonl: about one line per kimg.
@@ -229,8 +155,7 @@ class GanRun {
     result.run_dir = dir_;
     result.images_shown = cur_nimg_;
     result.seconds = seconds_before_ + session;
-    result.images_per_second =
-        static_cast<double>(cur_nimg_ - start_nimg) / std::max(session, 1e-9);
+    result.images_per_second = meter.units_per_second();
     return result;
   }
 
@@ -373,9 +298,9 @@ class GanRun {
     t.update(core::state_dict(*G_), "G.");
     t.update(core::state_dict(*D_), "D.");
     t.update(core::state_dict(*G_ema_), "G_ema.");
-    t.update(method::optimizer_state(*g_opt_, g_opt_config_, g_names_, "optG."));
-    t.update(method::optimizer_state(*d_opt_, d_opt_config_, d_names_, "optD."));
-    method::save_rng_states(t, device_);
+    t.update(train::optimizer_state(*g_opt_, g_opt_config_, g_names_, "optG."));
+    t.update(train::optimizer_state(*d_opt_, d_opt_config_, d_names_, "optD."));
+    train::save_rng_states(t, device_);
     const nlohmann::json meta = {{"kind", "gan_train_state"},
                                  {"config", to_json(config_)},
                                  {"cur_nimg", cur_nimg_},
@@ -391,7 +316,7 @@ class GanRun {
   RealImages real_;
   Generator G_{nullptr}, G_ema_{nullptr};
   Discriminator D_{nullptr};
-  method::OptimizerConfig g_opt_config_, d_opt_config_;
+  train::OptimizerConfig g_opt_config_, d_opt_config_;
   std::unique_ptr<torch::optim::Optimizer> g_opt_, d_opt_;
   std::vector<std::string> g_names_, d_names_;
   torch::Tensor grid_z_;

@@ -113,10 +113,10 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
     c.transform = transform_options_from_json(j["transform"], where + ".transform");
   if (j.contains("annotator_optimizer"))
     c.annotator_optimizer =
-        optimizer_config_from_json(j["annotator_optimizer"], where + ".annotator_optimizer");
+        train::optimizer_config_from_json(j["annotator_optimizer"], where + ".annotator_optimizer");
   if (j.contains("segmenter_optimizer"))
     c.segmenter_optimizer =
-        optimizer_config_from_json(j["segmenter_optimizer"], where + ".segmenter_optimizer");
+        train::optimizer_config_from_json(j["segmenter_optimizer"], where + ".segmenter_optimizer");
   c.batch = get_or<int64_t>(j, "batch", c.batch, where);
   c.label_batch = get_or<int64_t>(j, "label_batch", c.label_batch, where);
   if (c.label_batch < 0) throw InputError(where + ".label_batch must be >= 0 (0 = batch)");

@@ -9,9 +9,9 @@
 
 #include "lagm/data/dataset_spec.h"
 #include "lagm/method/gradient_matching.h"
-#include "lagm/method/optimizer.h"
 #include "lagm/method/transform_pipe.h"
 #include "lagm/models/feature_generator.h"
+#include "lagm/train/optimizer.h"
 
 namespace lagm::method {
 
@@ -36,7 +36,7 @@ struct AnnotatorTrainConfig {
   std::string gm_params = ".*";  ///< preset name or regex
   MatcherOptions matcher;
   TransformOptions transform;  ///< applied to generated images and annotator logits in the loop
-  OptimizerConfig annotator_optimizer, segmenter_optimizer;
+  train::OptimizerConfig annotator_optimizer, segmenter_optimizer;
   int64_t batch = 2;
   /// Labelled images per target gradient; 0 = `batch` (the reference). The labelled set's size
   /// makes the target the gradient of all labels at every step (less noise for rare parts).

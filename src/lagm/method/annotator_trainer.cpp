@@ -24,8 +24,12 @@
 #include "lagm/method/labelled_sampler.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/segmenter_checkpoint.h"
-#include "lagm/method/training_state.h"
+#include "lagm/method/validation_record.h"
 #include "lagm/method/weight_average.h"
+#include "lagm/train/optimizer.h"
+#include "lagm/train/rate_meter.h"
+#include "lagm/train/running_mean.h"
+#include "lagm/train/training_state.h"
 
 namespace lagm::method {
 namespace fs = std::filesystem;
@@ -40,17 +44,9 @@ double max_rss_mb() {
   return u.ru_maxrss / 1024.0;
 }
 
-// A running mean; NaN before the first value (a phase that did not run in the tick).
-struct Mean {
-  double sum = 0;
-  int64_t count = 0;
-  void add(double v) { sum += v, ++count; }
-  double value() const { return count ? sum / static_cast<double>(count) : std::nan(""); }
-};
-
 // The losses of one tick.
 struct TickStats {
-  Mean label, synthetic_a, matching, synthetic_s;
+  train::RunningMean label, synthetic_a, matching, synthetic_s;
 };
 
 // One training run: the networks, their optimizers and the loop's state.
@@ -84,8 +80,8 @@ class AnnotatorRun {
                        " but the generator (after the transform) makes " + std::to_string(hw[1]) +
                        "x" + std::to_string(hw[0]) + " images; set training_set.img_size");
 
-    torch::manual_seed(
-        config_.seed);  // A and S initialisation, then the z / noise / dropout stream
+    // A and S initialisation, then the z / noise / dropout stream.
+    torch::manual_seed(config_.seed);
     const int64_t k = labelled_->num_classes();
     annotator_ = models::AnnotatorFPN(models::AnnotatorFPNOptions(generator_->feature_shapes(), k)
                                           .tmp_channels(config_.annotator_tmp_channels)
@@ -116,15 +112,15 @@ class AnnotatorRun {
     if (config_.annotator_ema > 0) {
       // Building a module draws its initial weights from the global stream: keep the stream as it
       // was, so that A and S train exactly as without the average.
-      const auto saved_rng = rng_state(torch::kCPU);
+      const auto saved_rng = train::rng_state(torch::kCPU);
       annotator_ema_ = models::AnnotatorFPN(annotator_->options);
-      set_rng_state(torch::kCPU, saved_rng);
+      train::set_rng_state(torch::kCPU, saved_rng);
       core::load_state_dict(*annotator_ema_, core::state_dict(*annotator_));
       annotator_ema_->to(device_);
     }
     segmenter_->module().to(device_);
-    opt_a_ = make_optimizer(config_.annotator_optimizer, annotator_->parameters());
-    opt_s_ = make_optimizer(config_.segmenter_optimizer, segmenter_->module().parameters());
+    opt_a_ = train::make_optimizer(config_.annotator_optimizer, annotator_->parameters());
+    opt_s_ = train::make_optimizer(config_.segmenter_optimizer, segmenter_->module().parameters());
     step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_,
                                                    *opt_s_, config_.gm_params, config_.matcher,
                                                    config_.transform);
@@ -151,11 +147,11 @@ class AnnotatorRun {
       core::load_state_dict(*annotator_ema_, ema.empty() ? core::state_dict(*annotator_) : ema);
     }
     core::load_state_dict(segmenter_->module(), s.tensors.with_prefix_stripped("S."));
-    load_optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_),
-                         s.tensors, "optA.");
-    load_optimizer_state(*opt_s_, config_.segmenter_optimizer,
-                         parameter_names(segmenter_->module()), s.tensors, "optS.");
-    restore_rng_states(s.tensors, device_);
+    train::load_optimizer_state(*opt_a_, config_.annotator_optimizer,
+                                train::parameter_names(*annotator_), s.tensors, "optA.");
+    train::load_optimizer_state(*opt_s_, config_.segmenter_optimizer,
+                                train::parameter_names(segmenter_->module()), s.tensors, "optS.");
+    train::restore_rng_states(s.tensors, device_);
     sampler_->restore(s.info.sampler_epoch, s.info.sampler_position);
     iteration_ = s.info.iteration;
     best_fg_miou_ = s.info.best_fg_miou;
@@ -164,6 +160,7 @@ class AnnotatorRun {
 
   TrainResult run() {
     const auto start = Clock::now();
+    train::RateMeter meter(iteration_, config_.total_iters);
     auto tick_start = Clock::now();
     int64_t tick_iters = 0;
     TickStats stats;
@@ -196,7 +193,8 @@ class AnnotatorRun {
       const bool done = iteration_ == config_.total_iters;
       if (iteration_ % config_.niter_per_tick == 0 || done) {
         const double sec = std::chrono::duration<double>(Clock::now() - tick_start).count();
-        report_tick(stats, sec / tick_iters, start);
+        meter.update(iteration_);
+        report_tick(stats, sec / tick_iters, meter);
         stats = TickStats();
         tick_iters = 0;
         const int64_t tick = iteration_ / config_.niter_per_tick;
@@ -260,8 +258,7 @@ class AnnotatorRun {
     return (fs::path(run_dir_) / "grids" / name).string();
   }
 
-  void report_tick(const TickStats& s, double sec_per_iter, Clock::time_point start) {
-    const double eta = sec_per_iter * static_cast<double>(config_.total_iters - iteration_);
+  void report_tick(const TickStats& s, double sec_per_iter, const train::RateMeter& meter) {
     char line[512];
     std::snprintf(
         line, sizeof line,
@@ -269,10 +266,9 @@ class AnnotatorRun {
         "%.4f  "
         "loss_syn_S %.4f  rss %.0f MB",
         static_cast<long long>(iteration_), static_cast<long long>(config_.total_iters),
-        sec_per_iter,
-        io::format_duration(std::chrono::duration<double>(Clock::now() - start).count()).c_str(),
-        io::format_duration(eta).c_str(), s.matching.value(), s.label.value(),
-        s.synthetic_a.value(), s.synthetic_s.value(), max_rss_mb());
+        sec_per_iter, io::format_duration(meter.elapsed_seconds()).c_str(),
+        meter.eta_text().c_str(), s.matching.value(), s.label.value(), s.synthetic_a.value(),
+        s.synthetic_s.value(), max_rss_mb());
     io::append_line((fs::path(run_dir_) / "log.txt").string(), line);
     if (progress_) progress_(line);
     auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
@@ -295,9 +291,9 @@ class AnnotatorRun {
     auto& annotator = shown_annotator();
     annotator->eval();
     // Generator noise in random mode draws from the global stream: keep the stream untouched.
-    const auto saved_rng = rng_state(torch::kCPU);
+    const auto saved_rng = train::rng_state(torch::kCPU);
     auto batch = generator_->generate(grid_z_.to(device_));
-    set_rng_state(torch::kCPU, saved_rng);
+    train::set_rng_state(torch::kCPU, saved_rng);
     auto probs = torch::softmax(annotator->forward(batch.features), 1);
     char name[40];
     std::snprintf(name, sizeof name, "fakes%06lld.png", static_cast<long long>(iteration_));
@@ -307,28 +303,8 @@ class AnnotatorRun {
   void validate(const std::string& snapshot_file) {
     if (!validation_) return;
     const auto cm = eval::evaluate_segmenter(*segmenter_, *validation_, device_);
-    const auto m = cm.metrics();
-    io::append_jsonl(
-        (fs::path(run_dir_) / "metrics-val.jsonl").string(),
-        {{"iteration", iteration_},
-         {"results",
-          {{"pACC", m.pixel_accuracy}, {"mIoU", m.mean_iou}, {"fg_mIoU", m.fg_mean_iou}}},
-         {"per_class_iou", m.iou},
-         {"snapshot", fs::path(snapshot_file).lexically_relative(run_dir_).string()}});
-    if (m.fg_mean_iou >
-        best_fg_miou_) {  // strict: the first of equal scores stays best, as the reference
-      best_fg_miou_ = m.fg_mean_iou;
-      best_iteration_ = iteration_;
-      core::write_file_atomic(
-          (fs::path(run_dir_) / "best.json").string(),
-          nlohmann::json(
-              {{"iteration", iteration_},
-               {"fg_mIoU", m.fg_mean_iou},
-               {"mIoU", m.mean_iou},
-               {"snapshot", fs::path(snapshot_file).lexically_relative(run_dir_).string()}})
-                  .dump(1) +
-              "\n");
-    }
+    record_validation(run_dir_, iteration_, cm.metrics(), snapshot_file, best_fg_miou_,
+                      best_iteration_);
   }
 
   void snapshot() {
@@ -339,11 +315,11 @@ class AnnotatorRun {
     t.update(core::state_dict(*annotator_), "A.");
     if (annotator_ema_) t.update(core::state_dict(*annotator_ema_), kAnnotatorAveragePrefix);
     t.update(core::state_dict(segmenter_->module()), "S.");
-    t.update(optimizer_state(*opt_a_, config_.annotator_optimizer, parameter_names(*annotator_),
-                             "optA."));
-    t.update(optimizer_state(*opt_s_, config_.segmenter_optimizer,
-                             parameter_names(segmenter_->module()), "optS."));
-    save_rng_states(t, device_);
+    t.update(train::optimizer_state(*opt_a_, config_.annotator_optimizer,
+                                    train::parameter_names(*annotator_), "optA."));
+    t.update(train::optimizer_state(*opt_s_, config_.segmenter_optimizer,
+                                    train::parameter_names(segmenter_->module()), "optS."));
+    train::save_rng_states(t, device_);
     SnapshotInfo info;
     info.iteration = iteration_;
     info.annotator = models::to_json(annotator_->options);

@@ -100,17 +100,16 @@ const std::map<std::string, std::string>& gm_param_presets() {
 std::string resolve_gm_params_regex(const std::string& name_or_regex) {
   auto it = gm_param_presets().find(name_or_regex);
   const std::string regex = it != gm_param_presets().end() ? it->second : name_or_regex;
-  // libstdc++'s regex compiler overflows a signed integer on a repetition count of 19 digits
-  // (found by fuzzing): refuse counts beyond six digits before it parses them.
-  for (size_t i = regex.find('{'); i != std::string::npos; i = regex.find('{', i + 1)) {
-    size_t digits = 0;
-    for (size_t j = i + 1; j < regex.size() &&
-                           (std::isdigit(static_cast<unsigned char>(regex[j])) || regex[j] == ',');
-         ++j) {
-      digits = regex[j] == ',' ? 0 : digits + 1;
-      if (digits > 6)
-        throw InputError("gm_params_regex '" + regex + "': repetition count too large");
-    }
+  // libstdc++'s regex compiler reads the numbers of repetition counts ({n,m}) and back-references
+  // (\n) into a signed integer that overflows on 19 digits (both found by fuzzing): refuse any run
+  // of more than six digits before it parses them. No parameter name holds such a number.
+  size_t run = 0;
+  for (const char c : regex) {
+    run = std::isdigit(static_cast<unsigned char>(c)) ? run + 1 : 0;
+    if (run > 6)
+      throw InputError("gm_params_regex '" + regex +
+                       "': a number of more than six digits (a repetition count or "
+                       "back-reference too large)");
   }
   try {
     std::regex check(regex, std::regex::ECMAScript);

@@ -8,8 +8,8 @@
 #include "lagm/core/state_dict.h"
 #include "lagm/io/image.h"
 #include "lagm/method/annotator_snapshot.h"
-#include "lagm/method/optimizer.h"
 #include "lagm/models/annotator_fpn.h"
+#include "lagm/train/optimizer.h"
 
 namespace lagm::method {
 
@@ -28,10 +28,10 @@ std::string fit_annotator_to_labeller(const PseudoLabelOptions& o, models::Segme
   annotator->train();
   labeller.module().to(device);
   labeller.module().eval();
-  OptimizerConfig oc;
+  train::OptimizerConfig oc;
   oc.kind = "adam";
   oc.lr = o.lr;
-  auto opt = make_optimizer(oc, annotator->parameters());
+  auto opt = train::make_optimizer(oc, annotator->parameters());
   const auto start = std::chrono::steady_clock::now();
   double loss_sum = 0;
   for (int64_t step = 1; step <= o.steps; ++step) {

@@ -73,9 +73,9 @@ std::string resolve_generator(const nlohmann::json& g, const std::string& where,
   return p.string();
 }
 
-OptimizerConfig optimizer_from_reference(const nlohmann::json& j, const std::string& where) {
+train::OptimizerConfig optimizer_from_reference(const nlohmann::json& j, const std::string& where) {
   nlohmann::json k = j;
-  return optimizer_config_from_json(k, where);
+  return train::optimizer_config_from_json(k, where);
 }
 
 }  // namespace

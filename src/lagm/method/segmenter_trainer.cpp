@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -16,12 +15,13 @@
 #include "lagm/io/folder_lock.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/gm_step.h"
-#include "lagm/method/optimizer.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/segmenter_checkpoint.h"
-#include "lagm/method/training_state.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/segmenter.h"
+#include "lagm/train/optimizer.h"
+#include "lagm/train/rate_meter.h"
+#include "lagm/train/training_state.h"
 
 namespace lagm::method {
 namespace fs = std::filesystem;
@@ -132,11 +132,11 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   if (!c.backbone_weights.empty())
     models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
   seg.module().to(device);
-  OptimizerConfig oc;
+  train::OptimizerConfig oc;
   oc.kind = "adam";
   oc.lr = c.lr;
-  auto opt = make_optimizer(oc, seg.module().parameters());
-  const auto names = parameter_names(seg.module());
+  auto opt = train::make_optimizer(oc, seg.module().parameters());
+  const auto names = train::parameter_names(seg.module());
   auto loss_options = F::CrossEntropyFuncOptions().ignore_index(255);
   if (c.class_balance_power > 0)
     loss_options.weight(class_balance_weights(class_frequencies(train), c.class_balance_power)
@@ -156,8 +156,8 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     core::load_state_dict(
         seg.module(),
         models::read_model_checkpoint(epoch_checkpoint(outdir, start_epoch - 1)).tensors);
-    load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
-    restore_rng_states(st.tensors, device);
+    train::load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
+    train::restore_rng_states(st.tensors, device);
     // An epoch validated but not saved is repeated now: drop its old line.
     io::truncate_jsonl_after((fs::path(outdir) / "metrics-val.jsonl").string(), "epoch",
                              start_epoch - 1);
@@ -168,7 +168,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   const int64_t n = static_cast<int64_t>(train.size());
   const int64_t per_epoch = c.samples_per_epoch > 0 ? c.samples_per_epoch : n;
   const int64_t steps_per_epoch = (per_epoch + c.batch - 1) / c.batch;
-  const auto t0 = std::chrono::steady_clock::now();
+  train::RateMeter meter(start_epoch, c.epochs);
   for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
     seg.module().train();
     std::vector<torch::Tensor> perms;
@@ -205,12 +205,10 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
                                    {{"class_names", train.class_names()}, {"epoch", epoch}});
     std::string line;
     char buf[256];
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double eta = elapsed / (epoch - start_epoch + 1) * (c.epochs - epoch - 1);
+    meter.update(epoch + 1);
     std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  %.1f s/epoch  ETA %s",
                   static_cast<long long>(epoch + 1), static_cast<long long>(c.epochs), mean_loss,
-                  elapsed / (epoch - start_epoch + 1), io::format_duration(eta).c_str());
+                  meter.seconds_per_unit(), meter.eta_text().c_str());
     line = buf;
     if (val) {
       const auto m = eval::evaluate_segmenter(seg, *val, device).metrics();
@@ -227,8 +225,8 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     io::append_line((fs::path(outdir) / "log.txt").string(), line);
     if (progress) progress(line);
     // The training state follows the checkpoint, so a crash between the two only repeats an epoch.
-    core::TensorDict st = optimizer_state(*opt, oc, names, "opt.");
-    save_rng_states(st, device);
+    core::TensorDict st = train::optimizer_state(*opt, oc, names, "opt.");
+    train::save_rng_states(st, device);
     core::write_safetensors(state_path, st,
                             {{"epochs_done", std::to_string(epoch + 1)},
                              {"steps", std::to_string(steps)},

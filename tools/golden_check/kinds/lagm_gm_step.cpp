@@ -6,8 +6,8 @@
 #include "lagm/core/error.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/method/gm_step.h"
-#include "lagm/method/optimizer.h"
 #include "lagm/models/stylegan2/feature_generator.h"
+#include "lagm/train/optimizer.h"
 
 namespace lagm::golden {
 namespace {
@@ -101,12 +101,12 @@ void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
   core::load_state_dict(S.module(), c.weights.with_prefix_stripped("S."));
   S.module().to(c.device, dtype);
 
-  const auto opt_a_cfg = method::optimizer_config_from_json(cfg.at("annotator_optimizer"),
-                                                            where + ": annotator_optimizer");
-  const auto opt_s_cfg = method::optimizer_config_from_json(cfg.at("segmenter_optimizer"),
-                                                            where + ": segmenter_optimizer");
-  auto opt_a = method::make_optimizer(opt_a_cfg, A->parameters());
-  auto opt_s = method::make_optimizer(opt_s_cfg, S.module().parameters());
+  const auto opt_a_cfg = train::optimizer_config_from_json(cfg.at("annotator_optimizer"),
+                                                           where + ": annotator_optimizer");
+  const auto opt_s_cfg = train::optimizer_config_from_json(cfg.at("segmenter_optimizer"),
+                                                           where + ": segmenter_optimizer");
+  auto opt_a = train::make_optimizer(opt_a_cfg, A->parameters());
+  auto opt_s = train::make_optimizer(opt_s_cfg, S.module().parameters());
   method::MatcherOptions matcher;
   matcher.metric = method::parse_match_metric(cfg.at("matcher").at("metric").get<std::string>());
   matcher.reduction =

@@ -1,8 +1,8 @@
-#include "lagm/method/training_state.h"
+#include "lagm/train/training_state.h"
 
 #include <torch/torch.h>
 
-namespace lagm::method {
+namespace lagm::train {
 
 std::vector<std::string> parameter_names(const torch::nn::Module& module) {
   std::vector<std::string> names;
@@ -31,4 +31,4 @@ void restore_rng_states(const core::TensorDict& state, torch::Device device) {
     if (state.contains(name)) return set_rng_state(device, state.at(name));
 }
 
-}  // namespace lagm::method
+}  // namespace lagm::train

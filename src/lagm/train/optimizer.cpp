@@ -1,11 +1,11 @@
-#include "lagm/method/optimizer.h"
+#include "lagm/train/optimizer.h"
 
 #include <torch/torch.h>
 
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
 
-namespace lagm::method {
+namespace lagm::train {
 
 OptimizerConfig optimizer_config_from_json(const nlohmann::json& j, const std::string& where) {
   core::check_keys(j, {"kind", "class_name", "lr", "momentum", "betas", "eps", "weight_decay"},
@@ -108,4 +108,4 @@ void load_optimizer_state(torch::optim::Optimizer& optimizer, const OptimizerCon
   }
 }
 
-}  // namespace lagm::method
+}  // namespace lagm::train

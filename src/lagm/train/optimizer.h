@@ -12,7 +12,7 @@
 
 #include "lagm/core/tensor_dict.h"
 
-namespace lagm::method {
+namespace lagm::train {
 
 /// JSON: {"kind": "sgd", "lr": 0.001, "momentum": 0.9} or {"kind": "adam", "lr": 0.001, "betas":
 /// [0.9, 0.999]}.
@@ -41,4 +41,4 @@ void load_optimizer_state(torch::optim::Optimizer& optimizer, const OptimizerCon
                           const std::vector<std::string>& names, const core::TensorDict& tensors,
                           const std::string& prefix);
 
-}  // namespace lagm::method
+}  // namespace lagm::train

@@ -10,7 +10,7 @@
 
 #include "lagm/core/tensor_dict.h"
 
-namespace lagm::method {
+namespace lagm::train {
 
 /// Names of `module`'s parameters, in the order of `module.parameters()`.
 std::vector<std::string> parameter_names(const torch::nn::Module& module);
@@ -28,4 +28,4 @@ void save_rng_states(core::TensorDict& state, torch::Device device);
 /// resumes on a device with the device stream as it is.
 void restore_rng_states(const core::TensorDict& state, torch::Device device);
 
-}  // namespace lagm::method
+}  // namespace lagm::train
