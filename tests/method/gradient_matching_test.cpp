@@ -12,8 +12,8 @@ namespace lm = lagm::method;
 TEST(GradientMatching, IdenticalGradientsHaveZeroCosineDistance) {
   auto w = torch::randn({4, 3, 3, 3});
   EXPECT_NEAR(lm::gradient_distance(w, w, {}).item<float>(), 0.0f, 1e-6);
-  EXPECT_NEAR(lm::gradient_distance(w, -w, {}).item<float>(), 2.0f,
-              1e-6);  // mean over rows of 1 - (-1)
+  // The mean over rows of 1 - (-1).
+  EXPECT_NEAR(lm::gradient_distance(w, -w, {}).item<float>(), 2.0f, 1e-6);
 }
 
 TEST(GradientMatching, OneDimensionalTensorsCountInTheMeanButContributeNothing) {
@@ -24,8 +24,8 @@ TEST(GradientMatching, OneDimensionalTensorsCountInTheMeanButContributeNothing) 
   EXPECT_NEAR(loss.item<double>(), d / 2, 1e-6);  // divided by 2 tensors, the bias adds 0
   lm::MatcherOptions sum;
   sum.reduction = lm::MatchReduction::kSum;
-  EXPECT_NEAR(lm::gradient_match_loss({w, b}, {-w, b}, sum).item<double>(), 2 * 2.0,
-              1e-5);  // rows not divided
+  // Rows not divided.
+  EXPECT_NEAR(lm::gradient_match_loss({w, b}, {-w, b}, sum).item<double>(), 2 * 2.0, 1e-5);
 }
 
 TEST(GradientMatching, L2AndDotprodFollowTheirDefinitions) {

@@ -96,8 +96,8 @@ void start_from(models::Segmenter& seg, const std::string& path,
                      ": --init segmenter was trained on other classes than the training data");
   auto tensors = core::state_dict(init.segmenter->module());
   tensors.source = path + " (--init)";
-  core::load_state_dict(seg.module(),
-                        tensors);  // names every missing, unexpected or misshapen tensor
+  // Names every missing, unexpected or misshapen tensor.
+  core::load_state_dict(seg.module(), tensors);
 }
 
 // Doubles in metadata strings without losing bits.

@@ -17,8 +17,8 @@ namespace lagm::models {
 struct AnnotatorFPNOptions {
   AnnotatorFPNOptions(std::vector<std::vector<int64_t>> input_shapes, int64_t num_classes)
       : input_shapes_(std::move(input_shapes)), num_classes_(num_classes) {}
-  TORCH_ARG(std::vector<std::vector<int64_t>>,
-            input_shapes);  ///< [C, H, W] per feature map, in order
+  /// [C, H, W] per feature map, in order.
+  TORCH_ARG(std::vector<std::vector<int64_t>>, input_shapes);
   TORCH_ARG(int64_t, num_classes);
   TORCH_ARG(int64_t, tmp_channels) = 128;
   TORCH_ARG(int64_t, num_layers) = 3;  ///< convs in to_logit (the last one has a bias)
