@@ -27,7 +27,7 @@ struct DemoArgs {
   double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1,
          segmenter_lr = -1, annotator_ema = -1;
   std::string gm_init;
-  int64_t gm_steps = 0, gm_segmenter_width = 0, synthesized = 0;
+  int64_t gm_steps = 0, gm_segmenter_width = 0, synthesized = 0, mix_labels = -1;
   double synthesis_psi = -1, finetune_lr = -1;
 };
 
@@ -76,6 +76,7 @@ void run_demo_command(const DemoArgs& args) {
   if (args.synthesized > 0) o.levers.synthesized = args.synthesized;
   if (args.synthesis_psi >= 0) o.levers.synthesis_psi = args.synthesis_psi;
   if (args.finetune_lr >= 0) o.levers.finetune_lr = args.finetune_lr;
+  if (args.mix_labels >= 0) o.levers.mix_labels = args.mix_labels;
   o.route_ceiling = args.route_ceiling;
   const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   std::vector<demo::DemoResult> results;
@@ -170,6 +171,10 @@ void add_demo_command(CLI::App& app) {
                   "rate (rows <arm>_finetuned; 0 = off)")
       ->check(CLI::NonNegativeNumber)
       ->check(finite_number());
+  cmd->add_option("--mix-labels", args->mix_labels,
+                  "also train each route arm's U-Net with K samples of every batch drawn from the "
+                  "N labels (rows <arm>_mixed; 0 = off)")
+      ->check(CLI::NonNegativeNumber);
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });
 }

@@ -13,7 +13,7 @@ namespace {
 struct TrainSegArgs {
   CommonArgs common;
   method::SegmenterTrainConfig config;
-  std::string data, val, arch = "unet", out = "seg_run";
+  std::string data, val, mix_data, arch = "unet", out = "seg_run";
   int64_t base_channels = 64, img_size = 0;
   double aspp_dropout = 0.5;
 };
@@ -31,6 +31,7 @@ void run_train_seg(TrainSegArgs args) {
   };
   c.data = as_spec(args.data, "--data");
   if (!args.val.empty()) c.validation = as_spec(args.val, "--val");
+  if (!args.mix_data.empty()) c.mix_data = as_spec(args.mix_data, "--mix-data");
   c.segmenter = {{"arch", args.arch}};
   if (args.arch == "unet")
     c.segmenter["base_channels"] = args.base_channels;
@@ -86,6 +87,12 @@ void add_train_seg_command(CLI::App& app) {
       ->check(finite_number());
   cmd->add_option("--samples-per-epoch", c.samples_per_epoch,
                   "samples per epoch (0 = the data set once; more repeats it)");
+  cmd->add_option("--mix-data", args->mix_data,
+                  "real labelled images mixed into every batch (a folder or a data set JSON), "
+                  "with flips, scale/crop and colour jitter");
+  cmd->add_option("--mix-per-batch", c.mix_per_batch,
+                  "samples of each batch taken from --mix-data (1 to --batch - 1)")
+      ->capture_default_str();
   cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")
       ->capture_default_str();
   cmd->add_option("--out", args->out, "output folder (resumes if it holds a finished epoch)")

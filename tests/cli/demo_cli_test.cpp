@@ -73,20 +73,27 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   EXPECT_EQ(again.at("methods"), j.at("methods"));
 
   // A lever that adds arms reuses every finished stage and trains only the new ones.
-  std::tie(code, out) = run_command(cmd + " --finetune-lr 1e-3");
+  std::tie(code, out) = run_command(cmd + " --finetune-lr 1e-3 --mix-labels 4");
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("[gradient_matching] already done"));
   EXPECT_THAT(out, HasSubstr("[pseudo_label_finetuned] done"));
+  EXPECT_THAT(out, HasSubstr("[gradient_matching_mixed] done"));
   const auto tuned = nlohmann::json::parse(lagm::core::read_file(dir + "/results.json"));
   EXPECT_EQ(tuned.at("methods").at("gradient_matching"), j.at("methods").at("gradient_matching"));
-  for (const char* arm : {"gradient_matching_finetuned", "pseudo_label_finetuned"}) {
+  for (const char* arm : {"gradient_matching_finetuned", "pseudo_label_finetuned",
+                          "gradient_matching_mixed", "pseudo_label_mixed"}) {
     const auto& m = tuned.at("methods").at(arm);
     EXPECT_GT(m.at("pACC").get<double>(), 0.5) << arm;
     EXPECT_EQ(m.at("per_class").size(), 8u) << arm;
   }
   EXPECT_DOUBLE_EQ(tuned.at("settings").at("finetune_lr").get<double>(), 1e-3);
-  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"),
-              HasSubstr("| gradient matching (ours), fine-tuned on the N labels |"));
+  EXPECT_EQ(tuned.at("settings").at("mix_labels").get<int64_t>(), 4);
+  const auto report = lagm::core::read_file(dir + "/report.md");
+  EXPECT_THAT(report, HasSubstr("| gradient matching (ours), fine-tuned on the N labels |"));
+  EXPECT_THAT(report, HasSubstr("| pseudo-labelling, the N labels mixed into its batches |"));
+  std::tie(code, out) = run_command(cmd + " --mix-labels 16");
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(out, HasSubstr("--mix-labels must be in [0, 16)"));
 
   std::tie(code, out) =
       run_command(std::string(LAGM_BINARY) + " demo --labelled-style sketch --out " + dir);

@@ -79,8 +79,11 @@ class Demo {
     // 7. Optional: each route arm's U-Net fine-tuned on the N labels.
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) stage(arm + "_finetuned", [&] { finetune(arm); });
+    // 8. Optional: each route arm's U-Net trained with the N labels mixed into its batches.
+    if (s_.mix_labels > 0)
+      for (const auto& arm : route_arms) stage(arm + "_mixed", [&] { train_mixed(arm); });
 
-    // 8. Test-set evaluation of every arm, then the report.
+    // 9. Test-set evaluation of every arm, then the report.
     DemoResult result;
     result.out = o_.out;
     result.class_names = class_names_;
@@ -89,6 +92,8 @@ class Demo {
     if (o_.route_ceiling) arms.push_back("oracle_pseudo_label");
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) arms.push_back(arm + "_finetuned");
+    if (s_.mix_labels > 0)
+      for (const auto& arm : route_arms) arms.push_back(arm + "_mixed");
     for (const auto& arm : arms) {
       ArmResult a;
       a.name = arm;
@@ -192,6 +197,14 @@ class Demo {
     c.init = best_checkpoint(arm);
     c.lr = s_.finetune_lr;
     train_segmenter(c, arm + "_finetuned");
+  }
+
+  /// The arm's downstream U-Net trained afresh on its synthesized set with the N labels mixed in.
+  void train_mixed(const std::string& arm) const {
+    auto c = segmenter_config(path(arm + "/synthesized"));
+    c.mix_data.path = path("data/labelled");
+    c.mix_per_batch = s_.mix_labels;
+    train_segmenter(c, arm + "_mixed");
   }
 
   void train_segmenter(const method::SegmenterTrainConfig& c, const std::string& arm) const {
@@ -325,7 +338,8 @@ nlohmann::json DemoSettings::to_json() const {
           {"epochs", epochs},
           {"batch", batch},
           {"downstream_class_balance", downstream_class_balance},
-          {"finetune_lr", finetune_lr}};
+          {"finetune_lr", finetune_lr},
+          {"mix_labels", mix_labels}};
 }
 
 DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
@@ -354,6 +368,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.synthesis_psi) s.synthesis_psi = *levers.synthesis_psi;
   if (levers.synthesized) s.synthesized = *levers.synthesized;
   if (levers.finetune_lr) s.finetune_lr = *levers.finetune_lr;
+  if (levers.mix_labels) s.mix_labels = *levers.mix_labels;
   return s;
 }
 
@@ -377,6 +392,12 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.levers.finetune_lr &&
       !(std::isfinite(*options.levers.finetune_lr) && *options.levers.finetune_lr >= 0))
     throw UsageError("--finetune-lr must be a finite number >= 0 (0 = off)");
+  if (options.levers.mix_labels &&
+      !(*options.levers.mix_labels >= 0 &&
+        *options.levers.mix_labels < demo_settings(options.quick).batch))
+    throw UsageError("--mix-labels must be in [0, " +
+                     std::to_string(demo_settings(options.quick).batch) +
+                     ") (samples of each batch of the downstream training; 0 = off)");
   if (options.levers.synthesis_psi &&
       !(std::isfinite(*options.levers.synthesis_psi) && *options.levers.synthesis_psi >= 0 &&
         *options.levers.synthesis_psi <= 2))

@@ -36,6 +36,7 @@ struct GradientMatchingLevers {
   c10::optional<double> synthesis_psi;
   c10::optional<int64_t> synthesized;
   c10::optional<double> finetune_lr;
+  c10::optional<int64_t> mix_labels;
 };
 
 struct DemoOptions {
@@ -105,6 +106,11 @@ struct DemoSettings {
   /// Pre-training on synthesized data, then fine-tuning on the few real labels, is how a user would
   /// deploy the synthesized set; the plain rows stay, so the synthesized set is judged alone too.
   double finetune_lr = 0;
+  /// Samples of each downstream batch (of `batch`) that are the N labelled images, augmented as in
+  /// the few-label recipe, in extra rows `<arm>_mixed`: each route arm's U-Net trained on its
+  /// synthesized set with the real labels mixed in, at the same number of steps as the plain arm.
+  /// 0 = no such arms. The semi-supervised use of the synthesized set, in one training.
+  int64_t mix_labels = 0;
   nlohmann::json to_json() const;
 };
 DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers = {});

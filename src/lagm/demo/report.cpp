@@ -27,11 +27,14 @@ std::string percent(double v) {
 }
 
 std::string display_name(const std::string& arm) {
-  const std::string finetuned = "_finetuned";
-  if (arm.size() > finetuned.size() &&
-      arm.compare(arm.size() - finetuned.size(), finetuned.size(), finetuned) == 0)
-    return display_name(arm.substr(0, arm.size() - finetuned.size())) +
-           ", fine-tuned on the N labels";
+  const auto ends_with = [&](const std::string& suffix) {
+    return arm.size() > suffix.size() &&
+           arm.compare(arm.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with("_finetuned"))
+    return display_name(arm.substr(0, arm.size() - 10)) + ", fine-tuned on the N labels";
+  if (ends_with("_mixed"))
+    return display_name(arm.substr(0, arm.size() - 6)) + ", the N labels mixed into its batches";
   if (arm == "gradient_matching") return "gradient matching (ours)";
   if (arm == "few_label") return "U-Net on the N labels";
   if (arm == "pseudo_label") return "pseudo-labelling";
@@ -83,6 +86,10 @@ std::string settings_sentence(const DemoSettings& s) {
     o << " Fine-tuned arms: the arm's downstream U-Net trained on further on the N labels with the "
          "few-label recipe"
       << " at Adam " << s.finetune_lr << ".";
+  if (s.mix_labels > 0)
+    o << " Mixed arms: the arm's downstream U-Net trained on its synthesized set with "
+      << s.mix_labels << " of every " << s.batch
+      << " samples drawn from the N labels (flips, scale/crop, colour jitter), same steps.";
   return o.str();
 }
 

@@ -36,8 +36,12 @@ std::string epoch_checkpoint(const std::string& outdir, int64_t epoch) {
 }
 
 // Random flips and scale/crop of a batch, labels resized by nearest so that classes stay exact.
+struct Augmentation {
+  bool flip = false, scale_crop = false, color_jitter = false;
+};
+
 std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y,
-                                                const SegmenterTrainConfig& c) {
+                                                const Augmentation& c) {
   if (c.flip) {
     auto flip = torch::rand({x.size(0)}) < 0.5;
     for (int64_t i = 0; i < x.size(0); ++i)
@@ -87,6 +91,14 @@ std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y
   return {x, y};
 }
 
+// `count` sample indices of a data set of `n`: reshuffled copies of 0..n-1, one after another.
+torch::Tensor shuffled_indices(int64_t n, int64_t count) {
+  std::vector<torch::Tensor> perms;
+  for (int64_t have = 0; have < count; have += n)
+    perms.push_back(torch::randperm(n, torch::kInt64));
+  return torch::cat(perms);
+}
+
 // Copies a trained segmenter's weights into `seg`; its architecture and classes must be the same.
 void start_from(models::Segmenter& seg, const std::string& path,
                 const data::LabelledDataset& train) {
@@ -124,6 +136,18 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     throw InputError(c.validation.describe() + ": " + std::to_string(val->num_classes()) +
                      " classes, but the training data (" + c.data.describe() + ") has " +
                      std::to_string(train.num_classes()));
+  std::unique_ptr<data::LabelledDataset> mix;
+  if (!c.mix_data.empty()) {
+    if (c.mix_per_batch < 1 || c.mix_per_batch >= c.batch)
+      throw UsageError("train-seg: --mix-per-batch must be in [1, --batch) with --mix-data");
+    mix = data::open_labelled_dataset(c.mix_data, "train-seg --mix-data");
+    if (mix->class_names() != train.class_names())
+      throw InputError(c.mix_data.describe() + ": its classes differ from the training data's (" +
+                       c.data.describe() + ")");
+    if (mix->size() == 0) throw InputError(c.mix_data.describe() + ": no images to mix in");
+  } else if (c.mix_per_batch != 0) {
+    throw UsageError("train-seg: --mix-per-batch needs --mix-data");
+  }
   const io::FolderLock lock(outdir);
   torch::manual_seed(c.seed);
   auto s_json = c.segmenter;
@@ -168,23 +192,42 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   const int64_t n = static_cast<int64_t>(train.size());
   const int64_t per_epoch = c.samples_per_epoch > 0 ? c.samples_per_epoch : n;
   const int64_t steps_per_epoch = (per_epoch + c.batch - 1) / c.batch;
+  // With mixing each step takes `main_per_batch` samples of the training data and the rest of the
+  // batch from the mixed-in set; the number of steps stays that of the training data alone.
+  const int64_t mix_per_batch = mix ? c.mix_per_batch : 0;
+  const int64_t main_per_batch = c.batch - mix_per_batch;
+  const Augmentation main_augmentation{c.flip, c.scale_crop, c.color_jitter};
+  const Augmentation mix_augmentation{true, true, true};
   train::RateMeter meter(start_epoch, c.epochs);
   for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
     seg.module().train();
-    std::vector<torch::Tensor> perms;
-    for (int64_t have = 0; have < per_epoch; have += n)
-      perms.push_back(torch::randperm(n, torch::kInt64));
-    const auto order_t = torch::cat(perms);
+    const auto order_t = shuffled_indices(n, per_epoch);
     const auto order = order_t.accessor<int64_t, 1>();
+    const int64_t main_per_epoch = std::min(per_epoch, steps_per_epoch * main_per_batch);
+    torch::Tensor mix_order_t;
+    if (mix)
+      mix_order_t =
+          shuffled_indices(static_cast<int64_t>(mix->size()), steps_per_epoch * mix_per_batch);
     double loss_sum = 0;
     int64_t loss_n = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       if (c.max_steps > 0 && steps >= c.max_steps) break;
       std::vector<size_t> idx;
-      for (int64_t i = b * c.batch; i < std::min(per_epoch, (b + 1) * c.batch); ++i)
+      for (int64_t i = b * main_per_batch; i < std::min(main_per_epoch, (b + 1) * main_per_batch);
+           ++i)
         idx.push_back(static_cast<size_t>(order[i]));
       auto [x, y] = data::load_batch(train, idx);
-      std::tie(x, y) = augment(x, y, c);
+      std::tie(x, y) = augment(x, y, main_augmentation);
+      if (mix) {
+        const auto mix_order = mix_order_t.accessor<int64_t, 1>();
+        std::vector<size_t> mix_idx;
+        for (int64_t i = b * mix_per_batch; i < (b + 1) * mix_per_batch; ++i)
+          mix_idx.push_back(static_cast<size_t>(mix_order[i]));
+        auto [mx, my] = data::load_batch(*mix, mix_idx);
+        std::tie(mx, my) = augment(mx, my, mix_augmentation);
+        x = torch::cat({x, mx});
+        y = torch::cat({y, my});
+      }
       opt->zero_grad();
       auto loss = F::cross_entropy(seg.forward(x.to(device)), y.to(device), loss_options);
       const double loss_value = loss.item<double>();

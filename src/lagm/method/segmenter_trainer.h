@@ -38,6 +38,14 @@ struct SegmenterTrainConfig {
   /// Samples per epoch: 0 = the data set once; more repeats reshuffled copies, so a few labelled
   /// images get the same number of steps per epoch as a large data set.
   int64_t samples_per_epoch = 0;
+  /// Real labelled images mixed into every batch (semi-supervised downstream training):
+  /// `mix_per_batch` of each batch's samples come from `mix_data`, always with flips, scale/crop
+  /// and colour jitter (the few-label recipe, so that a handful of images is not memorised), the
+  /// others from `data` with the flags above. Steps per epoch and batch size stay those of `data`
+  /// alone, so a mixed run costs what a plain one costs. The class weights stay those of `data`.
+  /// Empty path = no mixing.
+  data::DatasetSpec mix_data;
+  int64_t mix_per_batch = 0;
   uint64_t seed = 0;
   int64_t max_steps =
       0;  ///< stop after this many optimizer steps in total (0 = all epochs); for tests
