@@ -22,7 +22,7 @@ struct DemoArgs {
   CommonArgs common;
   std::string out = "demo-run", generator, labelled_style = "photo", seeds;
   int64_t labels = 10;
-  bool quick = false, route_ceiling = false;
+  bool quick = false, route_ceiling = false, synthetic_only_rows = false;
   std::string calibrate_priors, label_batch;
   double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1,
          segmenter_lr = -1, annotator_ema = -1;
@@ -77,6 +77,7 @@ void run_demo_command(const DemoArgs& args) {
   if (args.synthesis_psi >= 0) o.levers.synthesis_psi = args.synthesis_psi;
   if (args.finetune_lr >= 0) o.levers.finetune_lr = args.finetune_lr;
   if (args.mix_labels >= 0) o.levers.mix_labels = args.mix_labels;
+  if (args.synthetic_only_rows) o.levers.synthetic_only_rows = true;
   o.route_ceiling = args.route_ceiling;
   const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   std::vector<demo::DemoResult> results;
@@ -172,9 +173,12 @@ void add_demo_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->check(finite_number());
   cmd->add_option("--mix-labels", args->mix_labels,
-                  "also train each route arm's U-Net with K samples of every batch drawn from the "
-                  "N labels (rows <arm>_mixed; 0 = off)")
+                  "K of every 16 samples of the route arms' downstream training drawn from the N "
+                  "labels (default 4; 0 = the synthesized set alone, the paper's protocol)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--synthetic-only-rows", args->synthetic_only_rows,
+                "also train each route arm's U-Net on its synthesized set alone (rows "
+                "<arm>_synthetic_only)");
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });
 }

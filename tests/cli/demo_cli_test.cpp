@@ -73,24 +73,28 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   EXPECT_EQ(again.at("methods"), j.at("methods"));
 
   // A lever that adds arms reuses every finished stage and trains only the new ones.
-  std::tie(code, out) = run_command(cmd + " --finetune-lr 1e-3 --mix-labels 4");
+  std::tie(code, out) = run_command(cmd + " --finetune-lr 1e-3 --synthetic-only-rows");
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("[gradient_matching] already done"));
   EXPECT_THAT(out, HasSubstr("[pseudo_label_finetuned] done"));
-  EXPECT_THAT(out, HasSubstr("[gradient_matching_mixed] done"));
+  EXPECT_THAT(out, HasSubstr("[gradient_matching_synthetic_only] done"));
   const auto tuned = nlohmann::json::parse(lagm::core::read_file(dir + "/results.json"));
   EXPECT_EQ(tuned.at("methods").at("gradient_matching"), j.at("methods").at("gradient_matching"));
   for (const char* arm : {"gradient_matching_finetuned", "pseudo_label_finetuned",
-                          "gradient_matching_mixed", "pseudo_label_mixed"}) {
+                          "gradient_matching_synthetic_only", "pseudo_label_synthetic_only"}) {
     const auto& m = tuned.at("methods").at(arm);
     EXPECT_GT(m.at("pACC").get<double>(), 0.5) << arm;
     EXPECT_EQ(m.at("per_class").size(), 8u) << arm;
   }
   EXPECT_DOUBLE_EQ(tuned.at("settings").at("finetune_lr").get<double>(), 1e-3);
+  // The route arms mix 4 of every 16 samples from the labels by default; the extra rows do not.
   EXPECT_EQ(tuned.at("settings").at("mix_labels").get<int64_t>(), 4);
+  EXPECT_NE(tuned.at("methods").at("gradient_matching_synthetic_only").at("fg_mIoU"),
+            tuned.at("methods").at("gradient_matching").at("fg_mIoU"));
   const auto report = lagm::core::read_file(dir + "/report.md");
   EXPECT_THAT(report, HasSubstr("| gradient matching (ours), fine-tuned on the N labels |"));
-  EXPECT_THAT(report, HasSubstr("| pseudo-labelling, the N labels mixed into its batches |"));
+  EXPECT_THAT(report, HasSubstr("| pseudo-labelling, synthesized images only |"));
+  EXPECT_THAT(report, HasSubstr("with 4 of every 16 samples drawn from the N labels"));
   std::tie(code, out) = run_command(cmd + " --mix-labels 16");
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("--mix-labels must be in [0, 16)"));

@@ -69,7 +69,7 @@ class Demo {
       const std::string run = learn_annotator_by_gradient_matching(data);
       measure_annotator(run, "gradient_matching", s_.calibrate_priors);
       synthesize(run, "gradient_matching", s_.calibrate_priors);
-      train_segmenter(segmenter_config(path("gradient_matching/synthesized")), "gradient_matching");
+      train_segmenter(route_segmenter_config("gradient_matching"), "gradient_matching");
     });
     // 6. Optional: the route's ceiling, the same with the oracle as the labeller.
     if (o_.route_ceiling)
@@ -79,9 +79,13 @@ class Demo {
     // 7. Optional: each route arm's U-Net fine-tuned on the N labels.
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) stage(arm + "_finetuned", [&] { finetune(arm); });
-    // 8. Optional: each route arm's U-Net trained with the N labels mixed into its batches.
-    if (s_.mix_labels > 0)
-      for (const auto& arm : route_arms) stage(arm + "_mixed", [&] { train_mixed(arm); });
+    // 8. Optional: each route arm's U-Net trained on its synthesized set alone.
+    const bool synthetic_only_rows = s_.mix_labels > 0 && s_.synthetic_only_rows;
+    if (synthetic_only_rows)
+      for (const auto& arm : route_arms)
+        stage(arm + "_synthetic_only", [&] {
+          train_segmenter(segmenter_config(path(arm + "/synthesized")), arm + "_synthetic_only");
+        });
 
     // 9. Test-set evaluation of every arm, then the report.
     DemoResult result;
@@ -92,8 +96,8 @@ class Demo {
     if (o_.route_ceiling) arms.push_back("oracle_pseudo_label");
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) arms.push_back(arm + "_finetuned");
-    if (s_.mix_labels > 0)
-      for (const auto& arm : route_arms) arms.push_back(arm + "_mixed");
+    if (synthetic_only_rows)
+      for (const auto& arm : route_arms) arms.push_back(arm + "_synthetic_only");
     for (const auto& arm : arms) {
       ArmResult a;
       a.name = arm;
@@ -199,12 +203,15 @@ class Demo {
     train_segmenter(c, arm + "_finetuned");
   }
 
-  /// The arm's downstream U-Net trained afresh on its synthesized set with the N labels mixed in.
-  void train_mixed(const std::string& arm) const {
+  /// A route arm's downstream training: its synthesized set, with the N labels mixed into every
+  /// batch unless mixing is off.
+  method::SegmenterTrainConfig route_segmenter_config(const std::string& arm) const {
     auto c = segmenter_config(path(arm + "/synthesized"));
-    c.mix_data.path = path("data/labelled");
-    c.mix_per_batch = s_.mix_labels;
-    train_segmenter(c, arm + "_mixed");
+    if (s_.mix_labels > 0) {
+      c.mix_data.path = path("data/labelled");
+      c.mix_per_batch = s_.mix_labels;
+    }
+    return c;
   }
 
   void train_segmenter(const method::SegmenterTrainConfig& c, const std::string& arm) const {
@@ -270,7 +277,7 @@ class Demo {
                                       progress_);
     measure_annotator(run, arm, false);
     synthesize(run, arm, false);
-    train_segmenter(segmenter_config(path(arm + "/synthesized")), arm);
+    train_segmenter(route_segmenter_config(arm), arm);
   }
 
   /// The annotator's labels on generated images against the oracle's, as synthesis will make them.
@@ -339,7 +346,8 @@ nlohmann::json DemoSettings::to_json() const {
           {"batch", batch},
           {"downstream_class_balance", downstream_class_balance},
           {"finetune_lr", finetune_lr},
-          {"mix_labels", mix_labels}};
+          {"mix_labels", mix_labels},
+          {"synthetic_only_rows", synthetic_only_rows}};
 }
 
 DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
@@ -369,6 +377,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.synthesized) s.synthesized = *levers.synthesized;
   if (levers.finetune_lr) s.finetune_lr = *levers.finetune_lr;
   if (levers.mix_labels) s.mix_labels = *levers.mix_labels;
+  if (levers.synthetic_only_rows) s.synthetic_only_rows = *levers.synthetic_only_rows;
   return s;
 }
 

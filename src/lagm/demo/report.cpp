@@ -33,8 +33,8 @@ std::string display_name(const std::string& arm) {
   };
   if (ends_with("_finetuned"))
     return display_name(arm.substr(0, arm.size() - 10)) + ", fine-tuned on the N labels";
-  if (ends_with("_mixed"))
-    return display_name(arm.substr(0, arm.size() - 6)) + ", the N labels mixed into its batches";
+  if (ends_with("_synthetic_only"))
+    return display_name(arm.substr(0, arm.size() - 15)) + ", synthesized images only";
   if (arm == "gradient_matching") return "gradient matching (ours)";
   if (arm == "few_label") return "U-Net on the N labels";
   if (arm == "pseudo_label") return "pseudo-labelling";
@@ -87,9 +87,16 @@ std::string settings_sentence(const DemoSettings& s) {
          "few-label recipe"
       << " at Adam " << s.finetune_lr << ".";
   if (s.mix_labels > 0)
-    o << " Mixed arms: the arm's downstream U-Net trained on its synthesized set with "
+    o << " Gradient matching and pseudo-labelling train their downstream U-Net on their "
+         "synthesized "
+         "set with "
       << s.mix_labels << " of every " << s.batch
-      << " samples drawn from the N labels (flips, scale/crop, colour jitter), same steps.";
+      << " samples drawn from the N labels (flips, scale/crop, colour jitter), the same steps as "
+         "the others"
+      << (s.synthetic_only_rows ? "; rows \"synthesized images only\" leave the labels out." : ".");
+  else
+    o << " Gradient matching and pseudo-labelling train their downstream U-Net on their "
+         "synthesized set alone.";
   return o.str();
 }
 

@@ -105,13 +105,13 @@ class GanRun {
   GanTrainResult run() {
     fs::create_directories(dir_);
     const int64_t total_nimg = static_cast<int64_t>(std::llround(config_.total_kimg * 1000));
-    const auto start = std::chrono::steady_clock::now();
+    // The session's clock: rate, ETA and the run's seconds (added to those of earlier sessions).
     train::RateMeter meter(cur_nimg_, total_nimg);
     if (next_snapshot_nimg_ == 0) next_snapshot_nimg_ = snapshot_nimg();
     if (cur_nimg_ == 0) write_samples();
     double sum_g = 0, sum_d = 0, sum_r1 = 0;
     int64_t count = 0, count_r1 = 0, log_from_nimg = cur_nimg_;
-    auto log_start = start;
+    auto log_start = std::chrono::steady_clock::now();
     GanTrainResult result;
     while (cur_nimg_ < total_nimg) {
       const auto losses = step();
@@ -119,7 +119,7 @@ class GanRun {
       if (losses.r1 >= 0) sum_r1 += losses.r1, ++count_r1;
       meter.update(cur_nimg_);
       const auto now = std::chrono::steady_clock::now();
-      const double session = std::chrono::duration<double>(now - start).count();
+      const double session = meter.elapsed_seconds();
       if (progress_ && (iteration_ % 10 == 0 || cur_nimg_ >= total_nimg)) {
         char line[256];
         std::snprintf(line, sizeof line, "kimg %.1f/%.1f  %.1f img/s  ETA %s  loss G %.3f D %.3f",
@@ -150,8 +150,7 @@ class GanRun {
       result.last_loss_g = losses.g;
       result.last_loss_d = losses.d;
     }
-    const double session =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double session = meter.elapsed_seconds();
     result.run_dir = dir_;
     result.images_shown = cur_nimg_;
     result.seconds = seconds_before_ + session;
