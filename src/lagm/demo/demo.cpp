@@ -401,11 +401,10 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.levers.finetune_lr &&
       !(std::isfinite(*options.levers.finetune_lr) && *options.levers.finetune_lr >= 0))
     throw UsageError("--finetune-lr must be a finite number >= 0 (0 = off)");
+  const int64_t batch = demo_settings(options.quick).batch;
   if (options.levers.mix_labels &&
-      !(*options.levers.mix_labels >= 0 &&
-        *options.levers.mix_labels < demo_settings(options.quick).batch))
-    throw UsageError("--mix-labels must be in [0, " +
-                     std::to_string(demo_settings(options.quick).batch) +
+      !(*options.levers.mix_labels >= 0 && *options.levers.mix_labels < batch))
+    throw UsageError("--mix-labels must be in [0, " + std::to_string(batch) +
                      ") (samples of each batch of the downstream training; 0 = off)");
   if (options.levers.synthesis_psi &&
       !(std::isfinite(*options.levers.synthesis_psi) && *options.levers.synthesis_psi >= 0 &&

@@ -27,14 +27,13 @@ std::string percent(double v) {
 }
 
 std::string display_name(const std::string& arm) {
-  const auto ends_with = [&](const std::string& suffix) {
-    return arm.size() > suffix.size() &&
-           arm.compare(arm.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  if (ends_with("_finetuned"))
-    return display_name(arm.substr(0, arm.size() - 10)) + ", fine-tuned on the N labels";
-  if (ends_with("_synthetic_only"))
-    return display_name(arm.substr(0, arm.size() - 15)) + ", synthesized images only";
+  // Rows derived from another arm: `<arm><suffix>` is named after that arm.
+  for (const auto& [suffix, what] :
+       {std::pair<std::string, std::string>{"_finetuned", ", fine-tuned on the N labels"},
+        {"_synthetic_only", ", synthesized images only"}})
+    if (arm.size() > suffix.size() &&
+        arm.compare(arm.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return display_name(arm.substr(0, arm.size() - suffix.size())) + what;
   if (arm == "gradient_matching") return "gradient matching (ours)";
   if (arm == "few_label") return "U-Net on the N labels";
   if (arm == "pseudo_label") return "pseudo-labelling";
@@ -88,8 +87,7 @@ std::string settings_sentence(const DemoSettings& s) {
       << " at Adam " << s.finetune_lr << ".";
   if (s.mix_labels > 0)
     o << " Gradient matching and pseudo-labelling train their downstream U-Net on their "
-         "synthesized "
-         "set with "
+         "synthesized set with "
       << s.mix_labels << " of every " << s.batch
       << " samples drawn from the N labels (flips, scale/crop, colour jitter), the same steps as "
          "the others"

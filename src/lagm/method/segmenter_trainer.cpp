@@ -35,11 +35,12 @@ std::string epoch_checkpoint(const std::string& outdir, int64_t epoch) {
   return (fs::path(outdir) / name).string();
 }
 
-// Random flips and scale/crop of a batch, labels resized by nearest so that classes stay exact.
 struct Augmentation {
   bool flip = false, scale_crop = false, color_jitter = false;
 };
 
+// Random flips, scale/crop and colour jitter of a batch, labels resized by nearest so that classes
+// stay exact.
 std::pair<torch::Tensor, torch::Tensor> augment(torch::Tensor x, torch::Tensor y,
                                                 const Augmentation& c) {
   if (c.flip) {
@@ -97,6 +98,14 @@ torch::Tensor shuffled_indices(int64_t n, int64_t count) {
   for (int64_t have = 0; have < count; have += n)
     perms.push_back(torch::randperm(n, torch::kInt64));
   return torch::cat(perms);
+}
+
+// The sample indices order[begin, end) of one batch.
+std::vector<size_t> batch_indices(const torch::Tensor& order, int64_t begin, int64_t end) {
+  const auto o = order.accessor<int64_t, 1>();
+  std::vector<size_t> idx;
+  for (int64_t i = begin; i < end; ++i) idx.push_back(static_cast<size_t>(o[i]));
+  return idx;
 }
 
 // Copies a trained segmenter's weights into `seg`; its architecture and classes must be the same.
@@ -201,29 +210,23 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   train::RateMeter meter(start_epoch, c.epochs);
   for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
     seg.module().train();
-    const auto order_t = shuffled_indices(n, per_epoch);
-    const auto order = order_t.accessor<int64_t, 1>();
+    const auto order = shuffled_indices(n, per_epoch);
     const int64_t main_per_epoch = std::min(per_epoch, steps_per_epoch * main_per_batch);
-    torch::Tensor mix_order_t;
+    torch::Tensor mix_order;
     if (mix)
-      mix_order_t =
+      mix_order =
           shuffled_indices(static_cast<int64_t>(mix->size()), steps_per_epoch * mix_per_batch);
     double loss_sum = 0;
     int64_t loss_n = 0;
     for (int64_t b = 0; b < steps_per_epoch; ++b) {
       if (c.max_steps > 0 && steps >= c.max_steps) break;
-      std::vector<size_t> idx;
-      for (int64_t i = b * main_per_batch; i < std::min(main_per_epoch, (b + 1) * main_per_batch);
-           ++i)
-        idx.push_back(static_cast<size_t>(order[i]));
-      auto [x, y] = data::load_batch(train, idx);
+      auto [x, y] = data::load_batch(
+          train, batch_indices(order, b * main_per_batch,
+                               std::min(main_per_epoch, (b + 1) * main_per_batch)));
       std::tie(x, y) = augment(x, y, main_augmentation);
       if (mix) {
-        const auto mix_order = mix_order_t.accessor<int64_t, 1>();
-        std::vector<size_t> mix_idx;
-        for (int64_t i = b * mix_per_batch; i < (b + 1) * mix_per_batch; ++i)
-          mix_idx.push_back(static_cast<size_t>(mix_order[i]));
-        auto [mx, my] = data::load_batch(*mix, mix_idx);
+        auto [mx, my] = data::load_batch(
+            *mix, batch_indices(mix_order, b * mix_per_batch, (b + 1) * mix_per_batch));
         std::tie(mx, my) = augment(mx, my, mix_augmentation);
         x = torch::cat({x, mx});
         y = torch::cat({y, my});
