@@ -80,6 +80,36 @@ TEST(GradientMatching, NumbersTooLongForTheRegexCompilerAreInputErrors) {
   EXPECT_EQ(lm::resolve_gm_params_regex("layer123456.*"), "layer123456.*");  // six digits are fine
 }
 
+TEST(GradientMatching, PatternsTooLongOrTooDeepForTheRegexCompilerAreInputErrors) {
+  // libstdc++ compiles a regex recursively, one frame per term and per nested group: a long or
+  // deeply nested pattern overflows the stack (found by fuzzing). Both are refused before it
+  // parses, with the reason; an escaped or bracketed ')' does not hide a group's depth.
+  const std::string deep = std::string(40, '(') + "a" + std::string(40, ')');
+  const std::string hidden = [] {
+    std::string s;
+    for (int i = 0; i < 40; ++i) s += "([)]\\)";
+    return s + "a" + std::string(40, ')');
+  }();
+  const std::string long_sequence(2000, 'a');
+  for (const auto& [regex, reason] :
+       std::vector<std::pair<std::string, std::string>>{{deep, "nested more than 32 deep"},
+                                                        {hidden, "nested more than 32 deep"},
+                                                        {long_sequence, "at most 1024"}}) {
+    try {
+      lm::resolve_gm_params_regex(regex);
+      FAIL() << regex.substr(0, 60) << " was accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(reason), std::string::npos) << e.what();
+    }
+  }
+  // Nesting within the bound and balanced groups in sequence are fine.
+  const std::string shallow = std::string(8, '(') + "up4" + std::string(8, ')') + ".*";
+  EXPECT_EQ(lm::resolve_gm_params_regex(shallow), shallow);
+  std::string many_groups;
+  for (int i = 0; i < 60; ++i) many_groups += "(a)";
+  EXPECT_EQ(lm::resolve_gm_params_regex(many_groups), many_groups);
+}
+
 TEST(TransformPipe, WideCropThenLegacyNearestResizeOnImagesAndLogits) {
   lm::TransformOptions t;
   t.wide_crop = true;

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cctype>
 #include <regex>
 
@@ -100,16 +101,36 @@ const std::map<std::string, std::string>& gm_param_presets() {
 std::string resolve_gm_params_regex(const std::string& name_or_regex) {
   auto it = gm_param_presets().find(name_or_regex);
   const std::string regex = it != gm_param_presets().end() ? it->second : name_or_regex;
-  // libstdc++'s regex compiler reads the numbers of repetition counts ({n,m}) and back-references
-  // (\n) into a signed integer that overflows on 19 digits (both found by fuzzing): refuse any run
-  // of more than six digits before it parses them. No parameter name holds such a number.
+  // libstdc++'s regex compiler is recursive (one frame per term of a sequence and per nested group)
+  // and reads the numbers of repetition counts ({n,m}) and back-references (\n) into a signed
+  // integer that overflows on 19 digits. Fuzzing found all three (a stack overflow on a long or
+  // deeply nested pattern, the overflow on long numbers), so refuse them before it parses: no
+  // parameter name needs a pattern of more than a few dozen characters, nesting beyond a handful
+  // of groups or a number of more than six digits.
+  constexpr size_t kMaxLength = 1024;
+  constexpr int kMaxGroupDepth = 32;
+  if (regex.size() > kMaxLength)
+    throw InputError("gm_params_regex of " + std::to_string(regex.size()) +
+                     " characters: at most " + std::to_string(kMaxLength) + " are accepted");
   size_t run = 0;
+  int depth = 0;
+  bool escaped = false, in_brackets = false;
   for (const char c : regex) {
     run = std::isdigit(static_cast<unsigned char>(c)) ? run + 1 : 0;
     if (run > 6)
       throw InputError("gm_params_regex '" + regex +
                        "': a number of more than six digits (a repetition count or "
                        "back-reference too large)");
+    // Every '(' counts, even escaped or bracketed ("\\(", "[(]"), but only a ')' that closes a
+    // group uncounts one: the bound errs on the safe side.
+    if (c == '(') ++depth;
+    if (c == ')' && !escaped && !in_brackets) depth = std::max(0, depth - 1);
+    if (c == '[' && !escaped) in_brackets = true;
+    if (c == ']' && !escaped) in_brackets = false;
+    escaped = c == '\\' && !escaped;
+    if (depth > kMaxGroupDepth)
+      throw InputError("gm_params_regex '" + regex + "': groups nested more than " +
+                       std::to_string(kMaxGroupDepth) + " deep");
   }
   try {
     std::regex check(regex, std::regex::ECMAScript);
