@@ -1,4 +1,4 @@
-// PASCAL-Part .mat annotations (MATLAB v5 through matio; data/pascal_part_annotation).
+// PASCAL-Part .mat annotations (MATLAB v5/v7, data/mat_v5_reader and data/pascal_part_annotation).
 #include "fuzz_support.h"
 #include "lagm/data/pascal_part_annotation.h"
 

@@ -3,6 +3,9 @@
 # SECONDS (default 600) from its seed corpus in fuzz/corpus/<target>; new inputs go to
 # build-fuzz/corpus/<target>, crashes to build-fuzz/crashes/. Prints executions per second and the
 # coverage reached per target. Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+# With LAGM_FUZZ_RUNS=N each target instead runs N inputs from a fixed seed (-seed=1), SECONDS
+# being only a cap: the same inputs on every machine, so that a finding in CI is the code's, not
+# the luck of the draw (CI: scripts/test.sh). Exploration runs are time-limited and randomly seeded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}; shift || true
@@ -15,10 +18,12 @@ mkdir -p build-fuzz/crashes
 # LibTorch is not instrumented: its allocator pairs and one-definition duplicates are not ours.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-alloc_dealloc_mismatch=0:detect_odr_violation=0:detect_leaks=0}
 status=0
+budget=(-max_total_time="$seconds")
+[ -n "${LAGM_FUZZ_RUNS:-}" ] && budget+=(-runs="$LAGM_FUZZ_RUNS" -seed=1)
 for t in "${targets[@]}"; do
   mkdir -p "build-fuzz/corpus/$t"
   log="build-fuzz/fuzz_$t.log"
-  if ! build-fuzz/fuzz/fuzz_$t -max_total_time="$seconds" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
+  if ! build-fuzz/fuzz/fuzz_$t "${budget[@]}" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
        -artifact_prefix="build-fuzz/crashes/${t}-" "build-fuzz/corpus/$t" "fuzz/corpus/$t" > "$log" 2>&1; then
     status=1
     echo "$t: FINDING (see $log and build-fuzz/crashes/)"

@@ -2,7 +2,7 @@
 # Every check lagm needs from a CUDA machine, in one run (a machine with CUDA, CMake, ninja and a
 # PyTorch whose package ships LibTorch, but no Debian packages: the libraries lagm builds with come
 # from gpu-deps/, made here by scripts/gpu_deps.sh and carried along).
-#   1. configure and build lagm against that PyTorch's LibTorch (LAGM_WITH_MATIO=OFF);
+#   1. configure and build lagm against that PyTorch's LibTorch;
 #   2. the golden cases on the device (golden_check: the CPU tolerances);
 #   3. train-annotator killed with SIGKILL and resumed: its last snapshot against an uninterrupted run's;
 #   4. synthesize twice: byte-identical data sets;
@@ -61,7 +61,7 @@ configure_and_build() {
   local prefix
   prefix=$("$python" -c 'import torch; print(torch.utils.cmake_prefix_path)') || return 1
   [ -d "$deps/root/usr" ] && prefix="$PWD/$deps/root/usr;$prefix"
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAGM_WITH_MATIO=OFF -DLAGM_BUILD_TESTS=OFF \
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DLAGM_BUILD_TESTS=OFF \
         "-DCMAKE_PREFIX_PATH=$prefix" || return 1
   ninja -C "$build" lagm_cli golden_check bench_gm_step
 }

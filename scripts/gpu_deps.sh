@@ -2,8 +2,6 @@
 # Prepares gpu-deps/: the small libraries and headers lagm builds with, as Debian 12 packages unpacked
 # into a folder that travels with the working tree to a machine that has CUDA and PyTorch's LibTorch
 # but no Debian packages (scripts/gpu_check.sh uses it there). Run here, where apt reaches Debian.
-# matio is left out (it pulls in HDF5 and its network libraries): gpu_check.sh builds with
-# LAGM_WITH_MATIO=OFF, which only loses PASCAL-Part .mat preparation.
 # Usage: scripts/gpu_deps.sh [DIR]  (default gpu-deps; ignored by git)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,7 +9,7 @@ packages=(
   libopenblas0-pthread    # fast BLAS for LibTorch (the reference BLAS is ~20x slower)
   libpng-dev libjpeg-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev
-  libmatio-dev libtinyxml2-dev  # PASCAL-Part .mat and VOC .xml annotations (prepare-pascal-part)
+  libtinyxml2-dev         # VOC .xml annotations (prepare-pascal-part)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format            # the format check (scripts/check_format.sh, CTest entry lint.format)
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for the fuzz targets (scripts/fuzz.sh)

@@ -23,7 +23,7 @@ struct DemoArgs {
   std::string out = "demo-run", generator, labelled_style = "photo", seeds;
   int64_t labels = 10;
   bool quick = false, route_ceiling = false, synthetic_only_rows = false;
-  std::string calibrate_priors, label_batch;
+  std::string calibrate_priors, label_batch, label_augment;
   double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1,
          segmenter_lr = -1, annotator_ema = -1;
   std::string gm_init;
@@ -71,6 +71,8 @@ void run_demo_command(const DemoArgs& args) {
       throw UsageError("--label-batch '" + args.label_batch + "': expected all or batch");
     o.levers.all_labels = args.label_batch == "all";
   }
+  if (!args.label_augment.empty())
+    o.levers.label_augment = parse_on_off(args.label_augment, "--label-augment");
   if (args.gm_steps > 0) o.levers.steps = args.gm_steps;
   if (args.gm_segmenter_width > 0) o.levers.gm_segmenter_channels = args.gm_segmenter_width;
   if (args.synthesized > 0) o.levers.synthesized = args.synthesized;
@@ -150,6 +152,9 @@ void add_demo_command(CLI::App& app) {
                   "pseudo-labelling annotator");
   cmd->add_option("--label-batch", args->label_batch,
                   "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
+  cmd->add_option("--label-augment", args->label_augment,
+                  "on|off: flips, scale/crop and colour jitter of phase I's labelled batches "
+                  "(default off)");
   cmd->add_flag(
       "--route-ceiling", args->route_ceiling,
       "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");

@@ -38,16 +38,9 @@ std::vector<std::string> stems_in(const fs::path& dir) {
   return out;
 }
 
-// A build without matio (LAGM_WITH_MATIO=OFF) cannot read .mat files; those tests are skipped
-// there.
-#define SKIP_WITHOUT_MATIO() \
-  if (!LAGM_HAVE_MATIO) GTEST_SKIP() << "built without matio"
-
 class PascalPartPrepare : public ::testing::Test {
  protected:
-  void SetUp() override { SKIP_WITHOUT_MATIO(); }
   static void SetUpTestSuite() {
-    if (!LAGM_HAVE_MATIO) return;
     dir_ = lagm::test::fresh_temp_dir("pascal_part_prepare");
     ASSERT_EQ(lagm::test::run_python_file("pascal_part_fixture", {dir_.string()}), 0);
     PascalPartPrepareOptions o;
@@ -209,7 +202,6 @@ TEST(PascalPartGeometry, OverlapIsIntersectionOverTheEnclosingBox) {
 }
 
 TEST(PascalPartAnnotation, MissingOrForeignFilesNameTheFile) {
-  SKIP_WITHOUT_MATIO();
   const auto dir = lagm::test::fresh_temp_dir("pascal_part_bad_mat");
   try {
     read_pascal_part_annotation((dir / "nope.mat").string());
@@ -231,10 +223,9 @@ TEST(PascalPartAnnotation, MissingOrForeignFilesNameTheFile) {
   }
 }
 
-// Found by fuzzing (fuzz/regressions/): a struct whose field-name table is corrupt crashed matio's
-// lookup by name inside the reader; now it is an InputError naming the file.
+// Found by fuzzing (fuzz/regressions/) when matio read these files: a struct whose field-name table
+// is corrupt crashed matio's lookup by name; it is an InputError naming the file.
 TEST(PascalPartAnnotation, CorruptStructFromFuzzingIsAnInputError) {
-  SKIP_WITHOUT_MATIO();
   const std::string path =
       std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/pascal_part_mat/corrupt_field_names.mat";
   try {
@@ -245,11 +236,10 @@ TEST(PascalPartAnnotation, CorruptStructFromFuzzingIsAnInputError) {
   }
 }
 
-// Found by fuzzing: 349 bytes whose compressed struct declares billions of elements made matio
-// allocate 24 GB (or loop for minutes); the structure check refuses it before matio runs, while a
-// valid compressed annotation (as PASCAL-Part ships them) still reads.
-TEST(PascalPartAnnotation, DeclaredSizesAreCheckedBeforeMatioAllocates) {
-  SKIP_WITHOUT_MATIO();
+// Found by fuzzing when matio read these files: 349 bytes whose compressed struct declares billions
+// of elements made matio allocate 24 GB (or loop for minutes); the reader refuses it before it
+// allocates, while a valid compressed annotation (as PASCAL-Part ships them) still reads.
+TEST(PascalPartAnnotation, DeclaredSizesAreCheckedBeforeAnythingIsAllocated) {
   const std::string path =
       std::string(LAGM_SOURCE_DIR) + "/fuzz/regressions/pascal_part_mat/huge_struct_array.mat";
   try {
@@ -302,24 +292,8 @@ TEST(PascalPartAnnotation, DeclaredSizesAreCheckedBeforeMatioAllocates) {
 namespace lagm::data {
 namespace {
 
-// Without matio a .mat file is refused with the reason, after the checks that need no matio.
-TEST(PascalPartAnnotation, WithoutMatioAFileIsRefusedWithTheReason) {
-  if (LAGM_HAVE_MATIO) GTEST_SKIP() << "built with matio";
-  const std::string path =
-      std::string(LAGM_SOURCE_DIR) + "/fuzz/corpus/pascal_part_mat/horse_plain.mat";
-  try {
-    read_pascal_part_annotation(path);
-    FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("horse_plain.mat: this lagm was built without matio"),
-              std::string::npos)
-        << e.what();
-  }
-}
-
 // The CLI on a tree whose only horse has a cow's part: exit 2, one line naming the .mat file.
 TEST(PascalPartPrepareCli, UnknownPartNamesTheFileAndExitsWithTwo) {
-  SKIP_WITHOUT_MATIO();
   const auto dir = lagm::test::fresh_temp_dir("pascal_part_cli");
   ASSERT_EQ(lagm::test::run_python_file("pascal_part_unknown_part", {dir.string()}), 0);
   const auto [code, output] = lagm::test::run_command(

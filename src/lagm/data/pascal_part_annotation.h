@@ -1,7 +1,7 @@
-// The PASCAL-Part annotation of one image (`Annotations_Part/<id>.mat`, MATLAB v5 or v7.3): a
+// The PASCAL-Part annotation of one image (`Annotations_Part/<id>.mat`, MATLAB v5/v7): a
 // struct `anno` with `imname` and a 1xN struct array `objects` of {class, class_ind, mask, parts},
 // where `parts` is a 1xP struct array of {part_name, mask} (or empty for silhouette-only classes).
-// Read with matio; nothing here depends on LibTorch.
+// Read by lagm's own MAT reader (data/mat_v5_reader.h); nothing here depends on LibTorch.
 #pragma once
 
 #include <cstdint>

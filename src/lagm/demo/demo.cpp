@@ -248,6 +248,7 @@ class Demo {
     c.class_balance_power = s_.class_balance_power;
     c.batch = 2;
     if (s_.all_labels) c.label_batch = o_.labels;
+    c.label_augment = s_.label_augment;
     c.total_iters = s_.gm_steps;
     c.niter_per_tick = 10;
     c.snapshot_ticks = std::max<int64_t>(1, s_.gm_steps / 40);  // validate ~4 times
@@ -335,6 +336,7 @@ nlohmann::json DemoSettings::to_json() const {
           {"calibrate_priors", calibrate_priors},
           {"magnitude_weight", magnitude_weight},
           {"all_labels", all_labels},
+          {"label_augment", label_augment},
           {"class_balance_power", class_balance_power},
           {"quality_images", quality_images},
           {"pseudo_label_steps", pseudo_label_steps},
@@ -365,6 +367,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.calibrate_priors) s.calibrate_priors = *levers.calibrate_priors;
   if (levers.magnitude_weight) s.magnitude_weight = *levers.magnitude_weight;
   if (levers.all_labels) s.all_labels = *levers.all_labels;
+  if (levers.label_augment) s.label_augment = *levers.label_augment;
   if (levers.class_balance_power) s.class_balance_power = *levers.class_balance_power;
   if (levers.steps) s.gm_steps = *levers.steps;
   if (levers.downstream_class_balance)

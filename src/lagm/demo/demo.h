@@ -26,6 +26,7 @@ struct GradientMatchingLevers {
   c10::optional<bool> calibrate_priors;
   c10::optional<double> magnitude_weight;
   c10::optional<bool> all_labels;
+  c10::optional<bool> label_augment;
   c10::optional<double> class_balance_power;
   c10::optional<int64_t> steps;
   c10::optional<double> downstream_class_balance;
@@ -85,6 +86,9 @@ struct DemoSettings {
   bool calibrate_priors = true;
   double magnitude_weight = 0;
   bool all_labels = false;
+  /// Flips, scale/crop and colour jitter of phase I's labelled batches
+  /// (method::AnnotatorTrainConfig::label_augment).
+  bool label_augment = false;
   double class_balance_power = 1.0;
   int64_t quality_images = 200;  ///< generated images of the annotator-quality figure
   int64_t annotator_channels =

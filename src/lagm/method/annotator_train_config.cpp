@@ -42,6 +42,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
               "segmenter_optimizer",
               "batch",
               "label_batch",
+              "label_augment",
               "class_balance_power",
               "segmenter_reset_interval",
               "annotator_ema",
@@ -120,6 +121,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   c.batch = get_or<int64_t>(j, "batch", c.batch, where);
   c.label_batch = get_or<int64_t>(j, "label_batch", c.label_batch, where);
   if (c.label_batch < 0) throw InputError(where + ".label_batch must be >= 0 (0 = batch)");
+  c.label_augment = get_or<bool>(j, "label_augment", c.label_augment, where);
   c.class_balance_power = get_or<double>(j, "class_balance_power", c.class_balance_power, where);
   if (!std::isfinite(c.class_balance_power) || c.class_balance_power < 0 ||
       c.class_balance_power > 1)
@@ -184,6 +186,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"segmenter_optimizer", to_json(c.segmenter_optimizer)},
       {"batch", c.batch},
       {"label_batch", c.label_batch},
+      {"label_augment", c.label_augment},
       {"class_balance_power", c.class_balance_power},
       {"segmenter_reset_interval", c.segmenter_reset_interval},
       {"annotator_ema", c.annotator_ema},

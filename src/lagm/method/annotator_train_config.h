@@ -41,6 +41,11 @@ struct AnnotatorTrainConfig {
   /// Labelled images per target gradient; 0 = `batch` (the reference). The labelled set's size
   /// makes the target the gradient of all labels at every step (less noise for rare parts).
   int64_t label_batch = 0;
+  /// Flips, scale/crop and colour jitter of every labelled batch (method::Augmentation::all, the
+  /// downstream few-label recipe); false = the reference's plain labelled images. Why: with a
+  /// handful of labels S soon fits them exactly, and the target gradient then describes those
+  /// few images, not the parts; augmented, the target keeps asking for what carries over.
+  bool label_augment = false;
   /// Class-balanced matching losses (GradientMatchingStep::set_class_weights): w_c proportional to
   /// the labelled set's class frequency ^ -power; 0 = the reference's unweighted losses.
   double class_balance_power = 0;

@@ -20,6 +20,7 @@
 #include "lagm/io/image.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/annotator_snapshot.h"
+#include "lagm/method/augmentation.h"
 #include "lagm/method/gm_step.h"
 #include "lagm/method/labelled_sampler.h"
 #include "lagm/method/prior_calibration.h"
@@ -249,8 +250,11 @@ class AnnotatorRun {
   std::pair<torch::Tensor, torch::Tensor> labelled_batch() {
     auto idx = sampler_->next(config_.label_batch > 0 ? config_.label_batch : config_.batch);
     auto index = torch::tensor(std::vector<int64_t>(idx.begin(), idx.end()), torch::kInt64);
-    return {label_images_.index_select(0, index).to(device_),
-            label_masks_.index_select(0, index).to(device_)};
+    auto images = label_images_.index_select(0, index);
+    auto masks = label_masks_.index_select(0, index);
+    if (config_.label_augment)
+      std::tie(images, masks) = augment_batch(images, masks, Augmentation::all());
+    return {images.to(device_), masks.to(device_)};
   }
 
   std::string grid_path(const std::string& name) const {
