@@ -24,8 +24,8 @@ struct DemoArgs {
   int64_t labels = 10;
   bool quick = false, route_ceiling = false, synthetic_only_rows = false;
   std::string calibrate_priors, label_batch, label_augment;
-  double magnitude_weight = -1, class_balance = -1, downstream_class_balance = -1,
-         segmenter_lr = -1, annotator_ema = -1;
+  double label_loss_weight = -1, magnitude_weight = -1, class_balance = -1,
+         downstream_class_balance = -1, segmenter_lr = -1, annotator_ema = -1;
   std::string gm_init;
   int64_t gm_steps = 0, gm_segmenter_width = 0, synthesized = 0, mix_labels = -1;
   double synthesis_psi = -1, finetune_lr = -1;
@@ -71,6 +71,7 @@ void run_demo_command(const DemoArgs& args) {
       throw UsageError("--label-batch '" + args.label_batch + "': expected all or batch");
     o.levers.all_labels = args.label_batch == "all";
   }
+  if (args.label_loss_weight >= 0) o.levers.label_loss_weight = args.label_loss_weight;
   if (!args.label_augment.empty())
     o.levers.label_augment = parse_on_off(args.label_augment, "--label-augment");
   if (args.gm_steps > 0) o.levers.steps = args.gm_steps;
@@ -152,6 +153,11 @@ void add_demo_command(CLI::App& app) {
                   "pseudo-labelling annotator");
   cmd->add_option("--label-batch", args->label_batch,
                   "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
+  cmd->add_option("--label-loss-weight", args->label_loss_weight,
+                  "phase S also trains S on the labelled batch with this weight (default 0: S "
+                  "learns from the annotator's labels only, the reference)")
+      ->check(CLI::NonNegativeNumber)
+      ->check(finite_number());
   cmd->add_option("--label-augment", args->label_augment,
                   "on|off: flips, scale/crop and colour jitter of phase I's labelled batches "
                   "(default off)");

@@ -68,7 +68,7 @@ TEST_F(MatV5Reader, TextStructsAndCells) {
     ASSERT_NE(second, nullptr);
     EXPECT_EQ(std::string(second->values.begin(), second->values.end()), "second");
     EXPECT_EQ(st.field("value", 1)->count(), 0u);  // [] is an empty array
-    EXPECT_EQ(st.field("value", 2), nullptr);       // past the array
+    EXPECT_EQ(st.field("value", 2), nullptr);      // past the array
     EXPECT_EQ(st.field("missing", 0), nullptr);
 
     const MatArray& cell = find(vars, "cell");
@@ -83,7 +83,8 @@ TEST_F(MatV5Reader, RefusalsNameTheFileAndTheProblem) {
   const std::string good = core::read_file((dir_ / "arrays_1.mat").string());
   auto refused = [&](std::string bytes, const std::string& name, const std::string& reason) {
     const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     try {
       read_mat_v5_file(path);
       ADD_FAILURE() << name << " was read";

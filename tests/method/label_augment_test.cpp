@@ -31,14 +31,13 @@ torch::Tensor label_code(const torch::Tensor& y) {
 // Label maps of random `block` x `block` squares and their coded images.
 std::pair<torch::Tensor, torch::Tensor> label_coded_batch(int64_t n, int64_t h, int64_t w,
                                                           int64_t block = 4) {
-  const auto coarse =
-      torch::randint(0, kClasses, {n, 1, h / block, w / block}).to(torch::kFloat32);
-  const auto y = torch::nn::functional::interpolate(
-                     coarse, torch::nn::functional::InterpolateFuncOptions()
-                                 .size(std::vector<int64_t>{h, w})
-                                 .mode(torch::kNearest))
-                     .squeeze(1)
-                     .to(torch::kInt64);
+  const auto coarse = torch::randint(0, kClasses, {n, 1, h / block, w / block}).to(torch::kFloat32);
+  const auto y =
+      torch::nn::functional::interpolate(coarse, torch::nn::functional::InterpolateFuncOptions()
+                                                     .size(std::vector<int64_t>{h, w})
+                                                     .mode(torch::kNearest))
+          .squeeze(1)
+          .to(torch::kInt64);
   return {label_code(y), y};
 }
 
@@ -82,10 +81,9 @@ TEST(Augmentation, ScaleCropKeepsTheClassesAndPadsWithTheIgnoreLabel) {
     ASSERT_EQ(ax.sizes(), x.sizes());
     ASSERT_EQ(ay.sizes(), y.sizes());
     const auto pad = ay == 255;
-    EXPECT_TRUE(((ay >= 0) & (ay < kClasses) | pad).all().item<bool>());
+    EXPECT_TRUE((((ay >= 0) & (ay < kClasses)) | pad).all().item<bool>());
     // Padding is the same pixels in image and labels: -1 in every channel where the label is 255.
-    EXPECT_TRUE(
-        (ax.masked_select(pad.unsqueeze(1).expand_as(ax)) == -1).all().item<bool>());
+    EXPECT_TRUE((ax.masked_select(pad.unsqueeze(1).expand_as(ax)) == -1).all().item<bool>());
     // Where a pixel's 5 x 5 neighbourhood shares one label, the resized image still encodes the
     // pixel's label. Why 5 x 5: at scales in [0.75, 1.25] the two source pixels that bilinear
     // resizing reads lie between the nearest-resize sources of the pixels two to either side, and
@@ -158,14 +156,13 @@ TEST(LabelAugment, ChangesPhaseOneAndResumesExactly) {
   const auto dir = lagm::test::fresh_temp_dir("label_augment").string();
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
-  const auto straight =
-      lm::train_annotator(augment_config(dir, {{"run_name", "straight"}}), dir + "/runs",
-                          torch::kCPU)
+  const auto straight = lm::train_annotator(augment_config(dir, {{"run_name", "straight"}}),
+                                            dir + "/runs", torch::kCPU)
+                            .run_dir;
+  const auto plain =
+      lm::train_annotator(augment_config(dir, {{"label_augment", false}, {"run_name", "plain"}}),
+                          dir + "/runs", torch::kCPU)
           .run_dir;
-  const auto plain = lm::train_annotator(augment_config(dir, {{"label_augment", false},
-                                                               {"run_name", "plain"}}),
-                                         dir + "/runs", torch::kCPU)
-                         .run_dir;
   const auto a = snapshot_tensors(straight, 4), p = snapshot_tensors(plain, 4);
   int differ = 0;
   const auto annotator = a.with_prefix_stripped("A.");

@@ -358,10 +358,10 @@ std::vector<MatArray> read_mat_v5_file(const std::string& path) {
   if (version != 0x0100)
     throw InputError(path + ": MAT file version " + std::to_string(version) + " is unknown");
   std::vector<MatArray> out;
-  Parser(path, swap).variables(
-      Cursor{reinterpret_cast<const uint8_t*>(bytes.data()) + kHeaderBytes,
-             bytes.size() - kHeaderBytes},
-      0, out);
+  Parser(path, swap)
+      .variables(Cursor{reinterpret_cast<const uint8_t*>(bytes.data()) + kHeaderBytes,
+                        bytes.size() - kHeaderBytes},
+                 0, out);
   return out;
 }
 

@@ -27,13 +27,13 @@ enum class MatClass { kNumeric, kChar, kCell, kStruct };
 /// 2^53 is exact in one; masks and indices are far smaller), column-major as MATLAB stores them.
 struct MatArray {
   MatClass kind = MatClass::kNumeric;
-  std::string name;           ///< the variable's name (empty inside cells and structs)
-  std::vector<size_t> dims;   ///< at least two
-  bool is_complex = false;    ///< only the real part is kept
+  std::string name;          ///< the variable's name (empty inside cells and structs)
+  std::vector<size_t> dims;  ///< at least two
+  bool is_complex = false;   ///< only the real part is kept
   bool is_logical = false;
-  std::vector<double> values;              ///< numeric and char: count() values
-  std::vector<std::string> field_names;    ///< struct
-  std::vector<MatArray> children;          ///< cell: count(); struct: count() x fields, element-major
+  std::vector<double> values;            ///< numeric and char: count() values
+  std::vector<std::string> field_names;  ///< struct
+  std::vector<MatArray> children;        ///< cell: count(); struct: count() x fields, element-major
 
   size_t count() const;  ///< product of dims
   /// Struct field `name` of element `index`; nullptr if there is no such field.

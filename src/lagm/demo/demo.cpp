@@ -249,6 +249,7 @@ class Demo {
     c.batch = 2;
     if (s_.all_labels) c.label_batch = o_.labels;
     c.label_augment = s_.label_augment;
+    c.label_loss_weight = s_.label_loss_weight;
     c.total_iters = s_.gm_steps;
     c.niter_per_tick = 10;
     c.snapshot_ticks = std::max<int64_t>(1, s_.gm_steps / 40);  // validate ~4 times
@@ -337,6 +338,7 @@ nlohmann::json DemoSettings::to_json() const {
           {"magnitude_weight", magnitude_weight},
           {"all_labels", all_labels},
           {"label_augment", label_augment},
+          {"label_loss_weight", label_loss_weight},
           {"class_balance_power", class_balance_power},
           {"quality_images", quality_images},
           {"pseudo_label_steps", pseudo_label_steps},
@@ -368,6 +370,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.magnitude_weight) s.magnitude_weight = *levers.magnitude_weight;
   if (levers.all_labels) s.all_labels = *levers.all_labels;
   if (levers.label_augment) s.label_augment = *levers.label_augment;
+  if (levers.label_loss_weight) s.label_loss_weight = *levers.label_loss_weight;
   if (levers.class_balance_power) s.class_balance_power = *levers.class_balance_power;
   if (levers.steps) s.gm_steps = *levers.steps;
   if (levers.downstream_class_balance)
@@ -416,6 +419,9 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.levers.segmenter_lr &&
       !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
     throw UsageError("--gm-segmenter-lr must be a finite number > 0");
+  if (options.levers.label_loss_weight &&
+      !(std::isfinite(*options.levers.label_loss_weight) && *options.levers.label_loss_weight >= 0))
+    throw UsageError("--label-loss-weight must be a finite number >= 0");
   if (options.levers.class_balance_power &&
       !(*options.levers.class_balance_power >= 0 && *options.levers.class_balance_power <= 1))
     throw UsageError("--class-balance must be in [0, 1]");

@@ -27,6 +27,7 @@ struct GradientMatchingLevers {
   c10::optional<double> magnitude_weight;
   c10::optional<bool> all_labels;
   c10::optional<bool> label_augment;
+  c10::optional<double> label_loss_weight;
   c10::optional<double> class_balance_power;
   c10::optional<int64_t> steps;
   c10::optional<double> downstream_class_balance;
@@ -89,6 +90,8 @@ struct DemoSettings {
   /// Flips, scale/crop and colour jitter of phase I's labelled batches
   /// (method::AnnotatorTrainConfig::label_augment).
   bool label_augment = false;
+  /// Phase S's weight of the labelled batch (method::AnnotatorTrainConfig::label_loss_weight).
+  double label_loss_weight = 0;
   double class_balance_power = 1.0;
   int64_t quality_images = 200;  ///< generated images of the annotator-quality figure
   int64_t annotator_channels =

@@ -43,6 +43,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
               "batch",
               "label_batch",
               "label_augment",
+              "label_loss_weight",
               "class_balance_power",
               "segmenter_reset_interval",
               "annotator_ema",
@@ -122,6 +123,9 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   c.label_batch = get_or<int64_t>(j, "label_batch", c.label_batch, where);
   if (c.label_batch < 0) throw InputError(where + ".label_batch must be >= 0 (0 = batch)");
   c.label_augment = get_or<bool>(j, "label_augment", c.label_augment, where);
+  c.label_loss_weight = get_or<double>(j, "label_loss_weight", c.label_loss_weight, where);
+  if (!std::isfinite(c.label_loss_weight) || c.label_loss_weight < 0)
+    throw InputError(where + ".label_loss_weight must be a finite number >= 0");
   c.class_balance_power = get_or<double>(j, "class_balance_power", c.class_balance_power, where);
   if (!std::isfinite(c.class_balance_power) || c.class_balance_power < 0 ||
       c.class_balance_power > 1)
@@ -187,6 +191,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"batch", c.batch},
       {"label_batch", c.label_batch},
       {"label_augment", c.label_augment},
+      {"label_loss_weight", c.label_loss_weight},
       {"class_balance_power", c.class_balance_power},
       {"segmenter_reset_interval", c.segmenter_reset_interval},
       {"annotator_ema", c.annotator_ema},

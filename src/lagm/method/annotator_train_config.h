@@ -46,6 +46,11 @@ struct AnnotatorTrainConfig {
   /// handful of labels S soon fits them exactly, and the target gradient then describes those
   /// few images, not the parts; augmented, the target keeps asking for what carries over.
   bool label_augment = false;
+  /// Weight of the labelled batch's cross entropy in phase S (the reference's `real_loss_weight`,
+  /// an argument its loop never uses; 0 = the reference: S learns from A's labels only). Why: with
+  /// 2 labels, S trained on A's early, wrong labels gives gradients that say little about the
+  /// parts; an S that also sees the labelled images stays a network that segments them.
+  double label_loss_weight = 0;
   /// Class-balanced matching losses (GradientMatchingStep::set_class_weights): w_c proportional to
   /// the labelled set's class frequency ^ -power; 0 = the reference's unweighted losses.
   double class_balance_power = 0;

@@ -165,14 +165,15 @@ class AnnotatorRun {
     auto tick_start = Clock::now();
     int64_t tick_iters = 0;
     TickStats stats;
+    torch::Tensor label_images, label_masks;
     step_->begin_training();
     while (iteration_ < config_.total_iters) {
       const int64_t reset = config_.segmenter_reset_interval;
       if (reset > 0 && iteration_ > 0 && iteration_ % reset == 0) reset_segmenter();
       if (iteration_ % config_.annotator_interval == 0) {
-        auto [images, masks] = labelled_batch();
+        std::tie(label_images, label_masks) = labelled_batch();
         auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
-        const auto a = step_->annotator_phase(images, masks, z);
+        const auto a = step_->annotator_phase(label_images, label_masks, z);
         const std::string where = "iteration " + std::to_string(iteration_);
         require_finite_loss(a.loss_label, "the labelled loss", where);
         require_finite_loss(a.loss_synthetic, "the synthetic loss of phase A", where);
@@ -185,7 +186,13 @@ class AnnotatorRun {
       }
       if (iteration_ % config_.segmenter_interval == 0) {
         auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
-        const double loss = step_->segmenter_phase(z).loss_synthetic;
+        // With label_loss_weight, S also trains on the labelled batch phase A last drew.
+        const bool with_labels = config_.label_loss_weight > 0 && label_images.defined();
+        const double loss =
+            with_labels
+                ? step_->segmenter_phase(z, label_images, label_masks, config_.label_loss_weight)
+                      .loss_synthetic
+                : step_->segmenter_phase(z).loss_synthetic;
         require_finite_loss(loss, "the loss of phase S", "iteration " + std::to_string(iteration_));
         stats.synthetic_s.add(loss);
       }

@@ -120,6 +120,13 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
 }
 
 SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& z) {
+  return segmenter_phase(z, {}, {}, 0.0);
+}
+
+SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& z,
+                                                           const torch::Tensor& label_images,
+                                                           const torch::Tensor& label_masks,
+                                                           double label_weight) {
   SegmenterPhaseResult r;
   clear_grads(segmenter_.module());  // also drops the second-order gradients phase A left on S
   segmenter_.module().train();
@@ -133,13 +140,21 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
     probs = torch::softmax(logits, 1);
     syn_img = img;
   }
-  auto loss = soft_cross_entropy(segmenter_.forward(syn_img), probs);
+  auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img), probs);
+  auto loss = loss_syn;
+  if (label_weight > 0) {
+    // The labelled images go through S on their own, as in phase A (their own BN statistics).
+    const auto loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
+                                             F::CrossEntropyFuncOptions().ignore_index(255));
+    loss = loss_syn + label_weight * loss_label;
+    r.loss_label = loss_label.item<double>();
+  }
   loss.backward();
   nan_to_num_grads(segmenter_.module());
   opt_s_.step();
   segmenter_.module().eval();
   set_requires_grad(segmenter_.module(), false);
-  r.loss_synthetic = loss.item<double>();
+  r.loss_synthetic = loss_syn.item<double>();
   return r;
 }
 

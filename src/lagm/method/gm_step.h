@@ -30,6 +30,7 @@ struct AnnotatorPhaseResult {
 /// What phase S computed.
 struct SegmenterPhaseResult {
   double loss_synthetic = 0;
+  double loss_label = 0;  ///< CE of S on the labelled batch (0 when it is not trained on it)
 };
 
 /// Soft-label cross entropy: mean over pixels of sum_c -p_c log_softmax(logits)_c; with
@@ -61,6 +62,10 @@ class GradientMatchingStep {
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
                                        const torch::Tensor& label_masks, const torch::Tensor& z);
   SegmenterPhaseResult segmenter_phase(const torch::Tensor& z);
+  /// Phase S that also trains S on the labelled batch: L_S + label_weight * CE(S(x_l), y_l)
+  /// (ignore label 255). label_weight 0 is segmenter_phase(z), the reference's phase S.
+  SegmenterPhaseResult segmenter_phase(const torch::Tensor& z, const torch::Tensor& label_images,
+                                       const torch::Tensor& label_masks, double label_weight);
 
   /// Names of the matched S parameters, in registration order.
   const std::vector<std::string>& gm_param_names() const { return gm_names_; }
