@@ -80,6 +80,11 @@ std::string settings_sentence(const DemoSettings& s) {
     << (s.all_labels ? "all N labels" : "a batch of 2") << ", " << s.gm_steps
     << " matching steps, S's learning rate " << s.gm_segmenter_lr << ", A starting from "
     << (s.init_from_pseudo_label ? "the pseudo-labelling annotator" : "random weights")
+    << ", labelled batches " << (s.label_augment ? "augmented" : "as rendered")
+    << ", phase S on A's labels"
+    << (s.label_loss_weight > 0
+            ? " and the labelled batch (weight " + std::to_string(s.label_loss_weight) + ")"
+            : std::string(" only"))
     << ". Every downstream U-Net: class-balanced loss power " << s.downstream_class_balance << ".";
   if (s.finetune_lr > 0)
     o << " Fine-tuned arms: the arm's downstream U-Net trained on further on the N labels with the "
