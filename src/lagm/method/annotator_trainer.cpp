@@ -1,12 +1,10 @@
 #include "lagm/method/annotator_trainer.h"
 
-#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 
 #include "lagm/core/atomic_file.h"
@@ -23,6 +21,7 @@
 #include "lagm/method/augmentation.h"
 #include "lagm/method/gm_step.h"
 #include "lagm/method/labelled_sampler.h"
+#include "lagm/method/phase_one_tick.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/method/validation_record.h"
@@ -38,17 +37,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double max_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss / 1024.0;
-}
-
-// The losses of one tick.
-struct TickStats {
-  train::RunningMean label, synthetic_a, matching, synthetic_s;
-};
 
 // One training run: the networks, their optimizers and the loop's state.
 class AnnotatorRun {
@@ -187,14 +175,12 @@ class AnnotatorRun {
       if (iteration_ % config_.segmenter_interval == 0) {
         auto z = torch::randn({config_.batch, generator_->z_dim()}).to(device_);
         // With label_loss_weight, S also trains on the labelled batch phase A last drew.
-        const bool with_labels = config_.label_loss_weight > 0 && label_images.defined();
-        const double loss =
-            with_labels
-                ? step_->segmenter_phase(z, label_images, label_masks, config_.label_loss_weight)
-                      .loss_synthetic
-                : step_->segmenter_phase(z).loss_synthetic;
-        require_finite_loss(loss, "the loss of phase S", "iteration " + std::to_string(iteration_));
-        stats.synthetic_s.add(loss);
+        const double weight = label_images.defined() ? config_.label_loss_weight : 0.0;
+        const auto s = step_->segmenter_phase(z, label_images, label_masks, weight);
+        const std::string where = "iteration " + std::to_string(iteration_);
+        require_finite_loss(s.loss_synthetic, "the loss of phase S", where);
+        require_finite_loss(s.loss_label, "the labelled loss of phase S", where);
+        stats.synthetic_s.add(s.loss_synthetic);
       }
       ++iteration_;
       ++tick_iters;
@@ -202,7 +188,8 @@ class AnnotatorRun {
       if (iteration_ % config_.niter_per_tick == 0 || done) {
         const double sec = std::chrono::duration<double>(Clock::now() - tick_start).count();
         meter.update(iteration_);
-        report_tick(stats, sec / tick_iters, meter);
+        record_tick(run_dir_, iteration_, config_.total_iters, stats, sec / tick_iters, meter,
+                    progress_);
         stats = TickStats();
         tick_iters = 0;
         const int64_t tick = iteration_ / config_.niter_per_tick;
@@ -267,31 +254,6 @@ class AnnotatorRun {
   std::string grid_path(const std::string& name) const {
     fs::create_directories(fs::path(run_dir_) / "grids");
     return (fs::path(run_dir_) / "grids" / name).string();
-  }
-
-  void report_tick(const TickStats& s, double sec_per_iter, const train::RateMeter& meter) {
-    char line[512];
-    std::snprintf(
-        line, sizeof line,
-        "iter %lld/%lld  %.3f s/iter  elapsed %s  ETA %s  loss_gm %.5f  loss_lbl %.4f  loss_syn_A "
-        "%.4f  "
-        "loss_syn_S %.4f  rss %.0f MB",
-        static_cast<long long>(iteration_), static_cast<long long>(config_.total_iters),
-        sec_per_iter, io::format_duration(meter.elapsed_seconds()).c_str(),
-        meter.eta_text().c_str(), s.matching.value(), s.label.value(), s.synthetic_a.value(),
-        s.synthetic_s.value(), max_rss_mb());
-    io::append_line((fs::path(run_dir_) / "log.txt").string(), line);
-    if (progress_) progress_(line);
-    auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
-    io::append_jsonl((fs::path(run_dir_) / "stats.jsonl").string(),
-                     {{"iteration", iteration_},
-                      {"sec_per_iter", sec_per_iter},
-                      {"loss_gm", num(s.matching.value())},
-                      {"loss_label", num(s.label.value())},
-                      {"loss_syn_A", num(s.synthetic_a.value())},
-                      {"loss_syn_S", num(s.synthetic_s.value())},
-                      {"max_rss_mb", max_rss_mb()},
-                      {"timestamp", static_cast<int64_t>(std::time(nullptr))}});
   }
 
   // The annotator synthesis will use: the weight average when the run keeps one.

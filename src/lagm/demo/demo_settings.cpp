@@ -1,0 +1,73 @@
+// The demo's settings: its defaults, the budget of --quick and the levers a run overrides, and
+// their record in the report (demo.h declares them).
+#include <nlohmann/json.hpp>
+
+#include "lagm/demo/demo.h"
+
+namespace lagm::demo {
+
+nlohmann::json DemoSettings::to_json() const {
+  return {{"resolution", resolution},
+          {"validation", validation},
+          {"test", test},
+          {"oracle", oracle},
+          {"synthesized", synthesized},
+          {"gm_steps", gm_steps},
+          {"gm_params", gm_params},
+          {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}, {"segmenter_lr", gm_segmenter_lr}}},
+          {"init_from_pseudo_label", init_from_pseudo_label},
+          {"annotator_ema", annotator_ema},
+          {"calibrate_priors", calibrate_priors},
+          {"magnitude_weight", magnitude_weight},
+          {"all_labels", all_labels},
+          {"label_augment", label_augment},
+          {"label_loss_weight", label_loss_weight},
+          {"class_balance_power", class_balance_power},
+          {"quality_images", quality_images},
+          {"pseudo_label_steps", pseudo_label_steps},
+          {"annotator", {{"arch", "fpn"}, {"tmp_channels", annotator_channels}}},
+          {"segmenter", {{"arch", "unet"}, {"base_channels", segmenter_channels}}},
+          {"gm_segmenter", {{"arch", "unet"}, {"base_channels", gm_segmenter_channels}}},
+          {"synthesis_psi", synthesis_psi},
+          {"epochs", epochs},
+          {"batch", batch},
+          {"downstream_class_balance", downstream_class_balance},
+          {"finetune_lr", finetune_lr},
+          {"mix_labels", mix_labels},
+          {"synthetic_only_rows", synthetic_only_rows}};
+}
+
+DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
+  DemoSettings s;
+  if (quick) {
+    s.quality_images = 50;
+    s.validation = 50;
+    s.test = 100;
+    s.oracle = 300;
+    s.synthesized = 300;
+    s.gm_steps = 40;
+    s.pseudo_label_steps = 40;
+    s.epochs = 2;
+  }
+  if (levers.calibrate_priors) s.calibrate_priors = *levers.calibrate_priors;
+  if (levers.magnitude_weight) s.magnitude_weight = *levers.magnitude_weight;
+  if (levers.all_labels) s.all_labels = *levers.all_labels;
+  if (levers.label_augment) s.label_augment = *levers.label_augment;
+  if (levers.label_loss_weight) s.label_loss_weight = *levers.label_loss_weight;
+  if (levers.class_balance_power) s.class_balance_power = *levers.class_balance_power;
+  if (levers.steps) s.gm_steps = *levers.steps;
+  if (levers.downstream_class_balance)
+    s.downstream_class_balance = *levers.downstream_class_balance;
+  if (levers.segmenter_lr) s.gm_segmenter_lr = *levers.segmenter_lr;
+  if (levers.init_from_pseudo_label) s.init_from_pseudo_label = *levers.init_from_pseudo_label;
+  if (levers.annotator_ema) s.annotator_ema = *levers.annotator_ema;
+  if (levers.gm_segmenter_channels) s.gm_segmenter_channels = *levers.gm_segmenter_channels;
+  if (levers.synthesis_psi) s.synthesis_psi = *levers.synthesis_psi;
+  if (levers.synthesized) s.synthesized = *levers.synthesized;
+  if (levers.finetune_lr) s.finetune_lr = *levers.finetune_lr;
+  if (levers.mix_labels) s.mix_labels = *levers.mix_labels;
+  if (levers.synthetic_only_rows) s.synthetic_only_rows = *levers.synthetic_only_rows;
+  return s;
+}
+
+}  // namespace lagm::demo

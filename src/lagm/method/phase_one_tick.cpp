@@ -1,0 +1,50 @@
+#include "lagm/method/phase_one_tick.h"
+
+#include <sys/resource.h>
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "lagm/io/run_directory.h"
+
+namespace lagm::method {
+namespace {
+
+double max_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024.0;
+}
+
+}  // namespace
+
+void record_tick(const std::string& run_dir, int64_t iteration, int64_t total_iters,
+                 const TickStats& s, double sec_per_iter, const train::RateMeter& meter,
+                 const ProgressFn& progress) {
+  namespace fs = std::filesystem;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "iter %lld/%lld  %.3f s/iter  elapsed %s  ETA %s  loss_gm %.5f  loss_lbl %.4f  "
+                "loss_syn_A %.4f  loss_syn_S %.4f  rss %.0f MB",
+                static_cast<long long>(iteration), static_cast<long long>(total_iters),
+                sec_per_iter, io::format_duration(meter.elapsed_seconds()).c_str(),
+                meter.eta_text().c_str(), s.matching.value(), s.label.value(),
+                s.synthetic_a.value(), s.synthetic_s.value(), max_rss_mb());
+  io::append_line((fs::path(run_dir) / "log.txt").string(), line);
+  if (progress) progress(line);
+  auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
+  io::append_jsonl((fs::path(run_dir) / "stats.jsonl").string(),
+                   {{"iteration", iteration},
+                    {"sec_per_iter", sec_per_iter},
+                    {"loss_gm", num(s.matching.value())},
+                    {"loss_label", num(s.label.value())},
+                    {"loss_syn_A", num(s.synthetic_a.value())},
+                    {"loss_syn_S", num(s.synthetic_s.value())},
+                    {"max_rss_mb", max_rss_mb()},
+                    {"timestamp", static_cast<int64_t>(std::time(nullptr))}});
+}
+
+}  // namespace lagm::method
