@@ -4,8 +4,9 @@
 # build-fuzz/corpus/<target>, crashes to build-fuzz/crashes/. Prints executions per second and the
 # coverage reached per target. Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 # With LAGM_FUZZ_RUNS=N each target instead runs N inputs from a fixed seed (-seed=1), SECONDS
-# being only a cap: the same inputs on every machine, so that a finding in CI is the code's, not
-# the luck of the draw (CI: scripts/test.sh). Exploration runs are time-limited and randomly seeded.
+# being only a cap: nearly the same inputs on every machine (coverage feedback still varies a
+# little), so that a finding in CI is the code's rather than the luck of the draw (CI:
+# scripts/test.sh). Exploration runs are time-limited and randomly seeded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}; shift || true
