@@ -14,7 +14,7 @@ oracle_epoch=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["
   "$seed_dir/oracle/segmenter/best.json")
 oracle=$(printf '%s/oracle/segmenter/segmenter-%03d.safetensors' "$seed_dir" "$oracle_epoch")
 out=$seed_dir/levers/$name
-mkdir -p "$out"
+mkdir -p "$seed_dir/levers"
 python3 - "$config" "$overrides" "$name" > "$out.config.json" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))

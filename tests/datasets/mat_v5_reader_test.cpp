@@ -113,5 +113,21 @@ TEST_F(MatV5Reader, RefusalsNameTheFileAndTheProblem) {
   refused(huge, "huge.mat", "corrupt or unsupported MAT file");
 }
 
+TEST_F(MatV5Reader, CompressedDataIsReadUpToItsBudgetAndRefusedBeyond) {
+  const auto vars = read_mat_v5_file((dir_ / "inflates_56mb.mat").string());
+  ASSERT_EQ(vars.size(), 1u);
+  EXPECT_EQ(vars[0].dims, (std::vector<size_t>{7000, 1000}));
+  const std::string big = (dir_ / "inflates_72mb.mat").string();
+  try {
+    read_mat_v5_file(big);
+    FAIL() << "a file inflating to 72 MB was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(big + ": corrupt or unsupported MAT file (compressed data "
+                                               "expands beyond 64 MB)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace lagm::data

@@ -182,7 +182,7 @@ class Parser {
       a.values = numeric_data(c, count, "characters");
     } else if (array_class > kMxSparse && array_class <= kMxUInt64) {
       a.values = numeric_data(c, count, "real part");
-      if (a.is_complex) numeric_data(c, count, "imaginary part");  // checked, not kept
+      if (a.is_complex) numeric_element(c, count, "imaginary part");  // checked, not kept
     } else if (array_class == kMxSparse || array_class == kMxObject) {
       fail(std::string(array_class == kMxSparse ? "a sparse" : "an object") +
            " array (only numeric, logical, char, cell and struct are read)");
@@ -228,15 +228,22 @@ class Parser {
     }
   }
 
-  // `count` values of any stored type (MATLAB stores e.g. a double array of small integers as
-  // uint8); UTF-8 text is read as ASCII, one byte per character.
-  std::vector<double> numeric_data(Cursor& c, size_t count, const std::string& what) {
+  // The element holding `count` values of any stored type, checked to hold them.
+  Element numeric_element(Cursor& c, size_t count, const std::string& what) {
     const Element e = next(c, what);
     const size_t size = stored_size(e.type);
     if (size == 0) fail(what + " of data type " + std::to_string(e.type));
     if (count > e.size / size)
       fail(what + ": " + std::to_string(count) + " elements declared, data for " +
            std::to_string(e.size / size));
+    return e;
+  }
+
+  // `count` values of any stored type (MATLAB stores e.g. a double array of small integers as
+  // uint8); UTF-8 text is read as ASCII, one byte per character.
+  std::vector<double> numeric_data(Cursor& c, size_t count, const std::string& what) {
+    const Element e = numeric_element(c, count, what);
+    const size_t size = stored_size(e.type);
     std::vector<double> v(count);
     const uint8_t* p = e.data;
     for (size_t i = 0; i < count; ++i, p += size) {
@@ -290,11 +297,13 @@ class Parser {
     int rc = Z_OK;
     while (rc != Z_STREAM_END) {
       const size_t have = out.size();
-      const size_t grow = std::max<size_t>(4096, std::min<size_t>(have, size_t{16} << 20));
-      if (inflated_ + have + grow > kMaxInflatedBytes + 4096) {
+      if (inflated_ + have >= kMaxInflatedBytes) {  // the budget is spent and the stream goes on
         inflateEnd(&zs);
         fail("compressed data expands beyond " + std::to_string(kMaxInflatedBytes >> 20) + " MB");
       }
+      // Grow geometrically (up to 16 MB at a time), never past what the budget leaves.
+      const size_t grow = std::min(std::max<size_t>(4096, std::min<size_t>(have, size_t{16} << 20)),
+                                   kMaxInflatedBytes - inflated_ - have);
       out.resize(have + grow);
       zs.next_out = out.data() + have;
       zs.avail_out = static_cast<uInt>(grow);
@@ -308,8 +317,6 @@ class Parser {
     }
     inflateEnd(&zs);
     inflated_ += out.size();
-    if (inflated_ > kMaxInflatedBytes)
-      fail("compressed data expands beyond " + std::to_string(kMaxInflatedBytes >> 20) + " MB");
     return out;
   }
 

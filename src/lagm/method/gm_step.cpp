@@ -119,10 +119,6 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   return r;
 }
 
-SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& z) {
-  return segmenter_phase(z, {}, {}, 0.0);
-}
-
 SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& z,
                                                            const torch::Tensor& label_images,
                                                            const torch::Tensor& label_masks,

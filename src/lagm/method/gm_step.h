@@ -61,11 +61,12 @@ class GradientMatchingStep {
   void set_class_weights(torch::Tensor weights) { class_weights_ = std::move(weights); }
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
                                        const torch::Tensor& label_masks, const torch::Tensor& z);
-  SegmenterPhaseResult segmenter_phase(const torch::Tensor& z);
-  /// Phase S that also trains S on the labelled batch: L_S + label_weight * CE(S(x_l), y_l)
-  /// (ignore label 255). label_weight 0 is segmenter_phase(z), the reference's phase S.
-  SegmenterPhaseResult segmenter_phase(const torch::Tensor& z, const torch::Tensor& label_images,
-                                       const torch::Tensor& label_masks, double label_weight);
+  /// Phase S; with label_weight > 0 it also trains S on the labelled batch:
+  /// L_S + label_weight * CE(S(x_l), y_l) (ignore label 255). label_weight 0 is the reference's.
+  SegmenterPhaseResult segmenter_phase(const torch::Tensor& z,
+                                       const torch::Tensor& label_images = {},
+                                       const torch::Tensor& label_masks = {},
+                                       double label_weight = 0);
 
   /// Names of the matched S parameters, in registration order.
   const std::vector<std::string>& gm_param_names() const { return gm_names_; }

@@ -26,3 +26,6 @@ for compress in (False, True):
 expected = {k: {'dims': list(v.shape), 'values': [float(x) for x in np.asarray(v).flatten(order='F')]}
             for k, v in arrays.items() if k != 'word'}
 json.dump(expected, open(f'{OUT}/expected.json', 'w'))
+# Inflated sizes on both sides of the reader's 64 MB budget: 56 MB (read) and 72 MB (refused).
+savemat(f'{OUT}/inflates_56mb.mat', {'z': np.zeros((7000, 1000))}, do_compression=True)
+savemat(f'{OUT}/inflates_72mb.mat', {'z': np.zeros((9000, 1000))}, do_compression=True)
