@@ -28,6 +28,14 @@ TEST(PriorCalibration, ClassFrequenciesIgnoreOutOfRangeLabels) {
   EXPECT_DOUBLE_EQ(f[2], 0.4);
 }
 
+// Mixed batches: a class the first set lacks keeps the share the second set gives it.
+TEST(PriorCalibration, MixedFrequenciesAreTheBatchShareWeightedAverage) {
+  const auto f = lm::mixed_class_frequencies({0.5, 0.5, 0.0}, {0.0, 0.5, 0.5}, 0.25);
+  EXPECT_THAT(f, testing::Pointwise(testing::DoubleNear(1e-12), {0.375, 0.5, 0.125}));
+  EXPECT_THROW(lm::mixed_class_frequencies({0.5, 0.5}, {1.0}, 0.25), lagm::InputError);
+  EXPECT_THROW(lm::mixed_class_frequencies({1.0}, {1.0}, 1.5), lagm::InputError);
+}
+
 // Class 0 wins everywhere; class 2 is second best only on the first 5 % of the pixels and class 1
 // rises linearly. The offsets must hand class 2 exactly its 5 % (where it ranks high) and class 1
 // the requested share, without moving where each class is most likely.

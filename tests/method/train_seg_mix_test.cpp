@@ -1,4 +1,5 @@
 // train-seg --mix-data: real labelled images mixed into every batch of a downstream training.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -72,6 +73,27 @@ TEST(TrainSegMix, MixedInLabelsTeachWhatTheTrainingDataLacksAtTheSameSteps) {
   EXPECT_GT(mixed_iou, 0.5) << "plain " << plain_iou;
   EXPECT_EQ(plain_steps, 100);  // 400 samples per epoch in batches of 4
   EXPECT_EQ(mixed_steps, plain_steps);
+}
+
+// Class-balanced and mixed: the weights come from what the batches hold (3 of 4 samples
+// synthetic: background 1/2, top 1/2; 1 of 4 real: top 1/2, bottom 1/2), so the class only the
+// mixed-in labels show is weighted, not dropped, and the network learns it. Weights at power 1:
+// 1 / (3 f_c) for the mixture's f = (0.375, 0.5, 0.125), a mean pixel weight of 1.
+TEST(TrainSegMix, ClassBalanceWeighsTheMixtureTheBatchesHold) {
+  const auto dir = lagm::test::fresh_temp_dir("trainseg_mix_balance").string();
+  write_halves_dataset(dir + "/synthetic", 30, false);
+  write_halves_dataset(dir + "/real", 2, true);
+  auto c = config(dir);
+  c.mix_data.path = dir + "/real";
+  c.mix_per_batch = 1;
+  c.class_balance_power = 1;
+  const auto r = lagm::method::train_segmenter(c, dir + "/balanced", torch::kCPU);
+  EXPECT_THAT(r.class_weights,
+              testing::Pointwise(testing::DoubleNear(1e-9), {1 / 1.125, 1 / 1.5, 1 / 0.375}));
+  auto seg = lagm::method::load_segmenter(dir + "/balanced/segmenter-000.safetensors");
+  const lagm::data::FolderDataset real(dir + "/real");
+  EXPECT_GT(lagm::eval::evaluate_segmenter(*seg.segmenter, real, torch::kCPU).metrics().iou[2],
+            0.5);
 }
 
 TEST(TrainSegMix, RefusesAMixedSetThatDoesNotFit) {

@@ -38,6 +38,16 @@ std::vector<double> class_frequencies(const data::LabelledDataset& dataset) {
   return normalised(counts);
 }
 
+std::vector<double> mixed_class_frequencies(const std::vector<double>& a,
+                                            const std::vector<double>& b, double share_b) {
+  if (a.size() != b.size() || !(share_b >= 0 && share_b <= 1))
+    throw InputError("mixed class frequencies: " + std::to_string(a.size()) + " and " +
+                     std::to_string(b.size()) + " classes, share " + std::to_string(share_b));
+  std::vector<double> f(a.size());
+  for (size_t c = 0; c < f.size(); ++c) f[c] = (1 - share_b) * a[c] + share_b * b[c];
+  return f;
+}
+
 std::vector<double> fit_logit_offsets(const torch::Tensor& pixel_logits,
                                       const std::vector<double>& target, int iterations) {
   const int64_t k = pixel_logits.size(1);

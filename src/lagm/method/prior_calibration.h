@@ -18,6 +18,10 @@ namespace lagm::method {
 std::vector<double> class_frequencies(const torch::Tensor& labels, int64_t num_classes);
 /// The same over every label map of a data set (read one at a time).
 std::vector<double> class_frequencies(const data::LabelledDataset& dataset);
+/// The pixel frequencies of batches that draw a `share_b` of their samples from a set with
+/// frequencies `b` and the rest from one with `a` (same classes): (1 - share_b) a + share_b b.
+std::vector<double> mixed_class_frequencies(const std::vector<double>& a,
+                                            const std::vector<double>& b, double share_b);
 
 /// Offsets b [K] (b_0 = 0) such that argmax_c(logits_c + b_c) over `pixel_logits` [P, K] has
 /// frequencies close to `target` [K]. A fixed-point iteration b += rate_t clamp(log t - log f,

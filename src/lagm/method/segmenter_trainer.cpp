@@ -115,11 +115,24 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   auto opt = train::make_optimizer(oc, seg.module().parameters());
   const auto names = train::parameter_names(seg.module());
   auto loss_options = F::CrossEntropyFuncOptions().ignore_index(255);
-  if (c.class_balance_power > 0)
-    loss_options.weight(class_balance_weights(class_frequencies(train), c.class_balance_power)
-                            .to(torch::TensorOptions().dtype(torch::kFloat32).device(device)));
+  std::vector<double> class_weights;
+  if (c.class_balance_power > 0) {
+    // The frequencies of the batches the loss sees: with mixed-in labels, those of the mixture.
+    // From the training set alone, a class it nearly lacks (an annotator that labels 4 ear pixels
+    // in 2000 images) got a weight 10^4 times the background's, and the mixed-in labels of that
+    // class then taught the network to paint it over the background.
+    auto frequencies = class_frequencies(train);
+    if (mix)
+      frequencies = mixed_class_frequencies(
+          frequencies, class_frequencies(*mix),
+          static_cast<double>(c.mix_per_batch) / static_cast<double>(c.batch));
+    const auto weights = class_balance_weights(frequencies, c.class_balance_power);
+    class_weights.assign(weights.data_ptr<double>(), weights.data_ptr<double>() + weights.numel());
+    loss_options.weight(weights.to(torch::TensorOptions().dtype(torch::kFloat32).device(device)));
+  }
 
   SegmenterTrainResult r;
+  r.class_weights = class_weights;
   r.outdir = outdir;
   int64_t start_epoch = 0, steps = 0;
   const std::string state_path = (fs::path(outdir) / "train_state.safetensors").string();

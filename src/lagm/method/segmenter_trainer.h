@@ -9,6 +9,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "lagm/core/progress.h"
 #include "lagm/data/dataset_spec.h"
@@ -57,6 +58,7 @@ struct SegmenterTrainResult {
   double first_loss = 0, last_loss = 0;  ///< mean loss of the first and the last epoch
   double best_miou = -1;
   int64_t best_epoch = -1;
+  std::vector<double> class_weights;  ///< the loss's weight per class; empty when unweighted
 };
 
 /// Trains into `outdir` (segmenter-EEE.safetensors per epoch, train_state.safetensors, log.txt,
