@@ -115,6 +115,10 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
       run_command(std::string(LAGM_BINARY) + " demo --gm-init pretrained --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("--gm-init"));
+  std::tie(code, out) =
+      run_command(std::string(LAGM_BINARY) + " demo --gm-annotator-lr 0 --out " + dir);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(out, HasSubstr("--gm-annotator-lr"));
 }
 
 }  // namespace

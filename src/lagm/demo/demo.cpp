@@ -355,6 +355,9 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.levers.segmenter_lr &&
       !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
     throw UsageError("--gm-segmenter-lr must be a finite number > 0");
+  if (options.levers.annotator_lr &&
+      !(*options.levers.annotator_lr > 0 && std::isfinite(*options.levers.annotator_lr)))
+    throw UsageError("--gm-annotator-lr must be a finite number > 0");
   if (options.levers.label_loss_weight &&
       !(std::isfinite(*options.levers.label_loss_weight) && *options.levers.label_loss_weight >= 0))
     throw UsageError("--label-loss-weight must be a finite number >= 0");

@@ -32,6 +32,7 @@ struct GradientMatchingLevers {
   c10::optional<int64_t> steps;
   c10::optional<double> downstream_class_balance;
   c10::optional<double> segmenter_lr;
+  c10::optional<double> annotator_lr;
   c10::optional<bool> init_from_pseudo_label;
   c10::optional<double> annotator_ema;
   c10::optional<int64_t> gm_segmenter_channels;

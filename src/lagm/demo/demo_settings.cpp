@@ -59,6 +59,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
   if (levers.downstream_class_balance)
     s.downstream_class_balance = *levers.downstream_class_balance;
   if (levers.segmenter_lr) s.gm_segmenter_lr = *levers.segmenter_lr;
+  if (levers.annotator_lr) s.gm_lr = *levers.annotator_lr;
   if (levers.init_from_pseudo_label) s.init_from_pseudo_label = *levers.init_from_pseudo_label;
   if (levers.annotator_ema) s.annotator_ema = *levers.annotator_ema;
   if (levers.gm_segmenter_channels) s.gm_segmenter_channels = *levers.gm_segmenter_channels;

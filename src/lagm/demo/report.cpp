@@ -78,7 +78,8 @@ std::string settings_sentence(const DemoSettings& s) {
     << ", class balance power " << s.class_balance_power << ", magnitude weight "
     << s.magnitude_weight << ", target gradient from "
     << (s.all_labels ? "all N labels" : "a batch of 2") << ", " << s.gm_steps
-    << " matching steps, S's learning rate " << s.gm_segmenter_lr << ", A starting from "
+    << " matching steps, learning rates A " << s.gm_lr << " and S " << s.gm_segmenter_lr
+    << ", A starting from "
     << (s.init_from_pseudo_label ? "the pseudo-labelling annotator" : "random weights")
     << ", labelled batches " << (s.label_augment ? "augmented" : "as rendered")
     << ", phase S on A's labels"
