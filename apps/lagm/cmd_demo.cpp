@@ -25,7 +25,8 @@ struct DemoArgs {
   bool quick = false, route_ceiling = false, synthetic_only_rows = false;
   std::string calibrate_priors, label_batch, label_augment;
   double label_loss_weight = -1, magnitude_weight = -1, class_balance = -1,
-         downstream_class_balance = -1, segmenter_lr = -1, annotator_lr = -1, annotator_ema = -1;
+         downstream_class_balance = -1, segmenter_lr = -1, annotator_lr = -1,
+         pseudo_label_weight = -1, annotator_ema = -1;
   std::string gm_init;
   int64_t gm_steps = 0, gm_segmenter_width = 0, synthesized = 0, mix_labels = -1;
   double synthesis_psi = -1, finetune_lr = -1;
@@ -61,6 +62,7 @@ void run_demo_command(const DemoArgs& args) {
     o.levers.downstream_class_balance = args.downstream_class_balance;
   if (args.segmenter_lr >= 0) o.levers.segmenter_lr = args.segmenter_lr;
   if (args.annotator_lr >= 0) o.levers.annotator_lr = args.annotator_lr;
+  if (args.pseudo_label_weight >= 0) o.levers.pseudo_label_weight = args.pseudo_label_weight;
   if (args.annotator_ema >= 0) o.levers.annotator_ema = args.annotator_ema;
   if (!args.gm_init.empty()) {
     if (args.gm_init != "random" && args.gm_init != "pseudo_label")
@@ -144,6 +146,11 @@ void add_demo_command(CLI::App& app) {
                   "Adam learning rate of A in phase I (default 1e-3; e.g. 1e-4 with --gm-init "
                   "pseudo_label, so that matching refines that annotator)")
       ->check(CLI::PositiveNumber)
+      ->check(finite_number());
+  cmd->add_option("--gm-pseudo-label-weight", args->pseudo_label_weight,
+                  "phase A also pulls A's labels towards the few-label U-Net's labels of the same "
+                  "generated images, with this weight against the matching loss (default 0 = off)")
+      ->check(CLI::NonNegativeNumber)
       ->check(finite_number());
   cmd->add_option("--gm-segmenter-lr", args->segmenter_lr,
                   "Adam learning rate of S in phase I (default 3e-4)")

@@ -119,6 +119,10 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
       run_command(std::string(LAGM_BINARY) + " demo --gm-annotator-lr 0 --out " + dir);
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("--gm-annotator-lr"));
+  std::tie(code, out) =
+      run_command(std::string(LAGM_BINARY) + " demo --gm-pseudo-label-weight -1 --out " + dir);
+  EXPECT_EQ(code, 2);
+  EXPECT_THAT(out, HasSubstr("--gm-pseudo-label-weight"));
 }
 
 }  // namespace

@@ -243,6 +243,10 @@ class Demo {
     c.segmenter_optimizer.lr = s_.gm_segmenter_lr;
     if (s_.init_from_pseudo_label)
       c.annotator_init = method::latest_snapshot(path("pseudo_label/annotator"));
+    if (s_.gm_pseudo_label_weight > 0) {
+      c.pseudo_labeller = best_checkpoint("few_label");
+      c.pseudo_label_weight = s_.gm_pseudo_label_weight;
+    }
     c.matcher.magnitude_weight = s_.magnitude_weight;
     c.annotator_ema = s_.annotator_ema;
     c.class_balance_power = s_.class_balance_power;
@@ -358,6 +362,9 @@ DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
   if (options.levers.annotator_lr &&
       !(*options.levers.annotator_lr > 0 && std::isfinite(*options.levers.annotator_lr)))
     throw UsageError("--gm-annotator-lr must be a finite number > 0");
+  if (options.levers.pseudo_label_weight && !(std::isfinite(*options.levers.pseudo_label_weight) &&
+                                              *options.levers.pseudo_label_weight >= 0))
+    throw UsageError("--gm-pseudo-label-weight must be a finite number >= 0 (0 = off)");
   if (options.levers.label_loss_weight &&
       !(std::isfinite(*options.levers.label_loss_weight) && *options.levers.label_loss_weight >= 0))
     throw UsageError("--label-loss-weight must be a finite number >= 0");

@@ -33,6 +33,7 @@ struct GradientMatchingLevers {
   c10::optional<double> downstream_class_balance;
   c10::optional<double> segmenter_lr;
   c10::optional<double> annotator_lr;
+  c10::optional<double> pseudo_label_weight;
   c10::optional<bool> init_from_pseudo_label;
   c10::optional<double> annotator_ema;
   c10::optional<int64_t> gm_segmenter_channels;
@@ -80,6 +81,9 @@ struct DemoSettings {
   /// (method::AnnotatorTrainConfig::annotator_init) and gradient matching refines it; false = the
   /// paper's random start.
   bool init_from_pseudo_label = false;
+  /// Weight of phase A's pull of A's labels towards the few-label U-Net's labels of the same
+  /// generated images (method::AnnotatorTrainConfig::pseudo_label_weight); 0 = matching alone.
+  double gm_pseudo_label_weight = 0;
   /// Decay of the weight average of A (method::AnnotatorTrainConfig::annotator_ema); 0 = off.
   double annotator_ema = 0;
   /// Levers of gradient matching (README, "Making gradient matching learn every part"): prior

@@ -16,6 +16,7 @@ nlohmann::json DemoSettings::to_json() const {
           {"gm_params", gm_params},
           {"gm_optimizer", {{"kind", "adam"}, {"lr", gm_lr}, {"segmenter_lr", gm_segmenter_lr}}},
           {"init_from_pseudo_label", init_from_pseudo_label},
+          {"gm_pseudo_label_weight", gm_pseudo_label_weight},
           {"annotator_ema", annotator_ema},
           {"calibrate_priors", calibrate_priors},
           {"magnitude_weight", magnitude_weight},
@@ -60,6 +61,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
     s.downstream_class_balance = *levers.downstream_class_balance;
   if (levers.segmenter_lr) s.gm_segmenter_lr = *levers.segmenter_lr;
   if (levers.annotator_lr) s.gm_lr = *levers.annotator_lr;
+  if (levers.pseudo_label_weight) s.gm_pseudo_label_weight = *levers.pseudo_label_weight;
   if (levers.init_from_pseudo_label) s.init_from_pseudo_label = *levers.init_from_pseudo_label;
   if (levers.annotator_ema) s.annotator_ema = *levers.annotator_ema;
   if (levers.gm_segmenter_channels) s.gm_segmenter_channels = *levers.gm_segmenter_channels;

@@ -47,6 +47,8 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
               "class_balance_power",
               "segmenter_reset_interval",
               "annotator_ema",
+              "pseudo_labeller",
+              "pseudo_label_weight",
               "total_iters",
               "annotator_interval",
               "segmenter_interval",
@@ -141,6 +143,13 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   c.annotator_ema = get_or<double>(j, "annotator_ema", c.annotator_ema, where);
   if (c.annotator_ema < 0 || c.annotator_ema >= 1)
     throw InputError(where + ".annotator_ema must be in [0, 1) (0 = off)");
+  c.pseudo_labeller = get_or<std::string>(j, "pseudo_labeller", c.pseudo_labeller, where);
+  c.pseudo_label_weight = get_or<double>(j, "pseudo_label_weight", c.pseudo_label_weight, where);
+  if (!std::isfinite(c.pseudo_label_weight) || c.pseudo_label_weight < 0)
+    throw InputError(where + ".pseudo_label_weight must be a finite number >= 0");
+  if (c.pseudo_label_weight > 0 && c.pseudo_labeller.empty())
+    throw InputError(where +
+                     ".pseudo_label_weight > 0 needs pseudo_labeller (a segmenter checkpoint)");
   c.total_iters = get_or<int64_t>(j, "total_iters", c.total_iters, where);
   c.annotator_interval = get_or<int64_t>(j, "annotator_interval", c.annotator_interval, where);
   c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", c.segmenter_interval, where);
@@ -195,6 +204,8 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"class_balance_power", c.class_balance_power},
       {"segmenter_reset_interval", c.segmenter_reset_interval},
       {"annotator_ema", c.annotator_ema},
+      {"pseudo_labeller", c.pseudo_labeller},
+      {"pseudo_label_weight", c.pseudo_label_weight},
       {"total_iters", c.total_iters},
       {"annotator_interval", c.annotator_interval},
       {"segmenter_interval", c.segmenter_interval},

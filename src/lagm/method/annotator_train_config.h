@@ -65,6 +65,15 @@ struct AnnotatorTrainConfig {
   /// labelled and 2 generated images; averaging over a few hundred steps removes that noise
   /// without slowing the step.
   double annotator_ema = 0;
+  /// A trained segmenter (train-seg checkpoint) whose arg-max labels of the generated images pull
+  /// A's labels towards its own in phase A: A minimises L_match + pseudo_label_weight *
+  /// CE(A(features), arg max labeller(image)). Empty or weight 0 = the reference (matching alone).
+  /// Why: with two or three labelled images the target gradient describes those images only
+  /// (their colours, their pose), and matching leaves A free on generated faces unlike them; a
+  /// network trained on the same labels with augmentation labels those faces plausibly, and
+  /// matching then corrects its labels where the gradients disagree instead of inventing them.
+  std::string pseudo_labeller;
+  double pseudo_label_weight = 0;
   int64_t total_iters = 150000;
   int64_t annotator_interval = 1,
           segmenter_interval = 1;  ///< phase X runs when iteration % X_interval == 0

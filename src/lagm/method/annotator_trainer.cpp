@@ -9,6 +9,7 @@
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
+#include "lagm/core/module_grads.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
@@ -117,6 +118,17 @@ class AnnotatorRun {
       step_->set_class_weights(
           class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power)
               .to(device_));
+    if (config_.pseudo_label_weight > 0) {
+      if (!fs::exists(config_.pseudo_labeller))
+        throw InputError(config_.pseudo_labeller + ": pseudo_labeller not found");
+      auto labeller = load_segmenter(config_.pseudo_labeller);
+      if (labeller.class_names != labelled_->class_names())
+        throw InputError(config_.pseudo_labeller + ": its classes differ from the labelled set's");
+      pseudo_labeller_ = std::move(labeller.segmenter);
+      pseudo_labeller_->module().to(device_);
+      core::set_requires_grad(pseudo_labeller_->module(), false);
+      step_->set_pseudo_labeller(pseudo_labeller_.get(), config_.pseudo_label_weight);
+    }
     sampler_ = std::make_unique<LabelledSampler>(labelled_->size(), config_.seed);
     // Grid latents from their own generator, so pictures never perturb the training stream.
     auto grid_gen = at::detail::createCPUGenerator(config_.seed + 0x5EED);
@@ -168,6 +180,10 @@ class AnnotatorRun {
         require_finite_loss(a.loss_gm, "the matching loss", where);
         stats.label.add(a.loss_label), stats.synthetic_a.add(a.loss_synthetic),
             stats.matching.add(a.loss_gm);
+        if (!std::isnan(a.loss_pseudo_label)) {
+          require_finite_loss(a.loss_pseudo_label, "the pseudo-label loss", where);
+          stats.pseudo_label.add(a.loss_pseudo_label);
+        }
         if (annotator_ema_)
           update_weight_average(*annotator_ema_, *annotator_, config_.annotator_ema,
                                 iteration_ / config_.annotator_interval + 1);
@@ -317,6 +333,7 @@ class AnnotatorRun {
   models::AnnotatorFPN annotator_{nullptr};
   models::AnnotatorFPN annotator_ema_{nullptr};  ///< weight average (annotator_ema > 0), else null
   std::unique_ptr<models::Segmenter> segmenter_;
+  std::unique_ptr<models::Segmenter> pseudo_labeller_;  ///< config.pseudo_labeller, when weighted
   std::unique_ptr<torch::optim::Optimizer> opt_a_, opt_s_;
   std::unique_ptr<GradientMatchingStep> step_;
   std::unique_ptr<LabelledSampler> sampler_;

@@ -7,6 +7,7 @@
 
 #include "lagm/core/error.h"
 #include "lagm/core/module_grads.h"
+#include "lagm/io/image.h"
 
 namespace lagm::method {
 namespace F = torch::nn::functional;
@@ -104,7 +105,19 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
       torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
                             /*create_graph=*/true);
   auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);
-  loss_gm.backward();
+  auto loss_a = loss_gm;
+  if (pseudo_labeller_ && pseudo_label_weight_ > 0) {
+    torch::Tensor target;
+    {
+      torch::NoGradGuard no_grad;
+      pseudo_labeller_->module().eval();
+      target = pseudo_labeller_->forward(io::as_synthesized(syn_img.detach())).argmax(1);
+    }
+    const auto loss_pl = F::cross_entropy(logits, target);
+    loss_a = loss_gm + pseudo_label_weight_ * loss_pl;
+    r.loss_pseudo_label = loss_pl.item<double>();
+  }
+  loss_a.backward();
   nan_to_num_grads(*annotator_);
   for (auto& p : annotator_->parameters()) r.annotator_grads.push_back(p.grad());
   opt_a_.step();

@@ -8,6 +8,7 @@
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ namespace lagm::method {
 /// What phase A computed (tensors detached; gradients are A's, after nan_to_num, before the step).
 struct AnnotatorPhaseResult {
   double loss_label = 0, loss_synthetic = 0, loss_gm = 0;
+  /// CE of A's labels against the pseudo-labeller's (NaN when there is none).
+  double loss_pseudo_label = std::numeric_limits<double>::quiet_NaN();
   torch::Tensor synthetic_images;              ///< [B, 3, R, R]
   torch::Tensor soft_labels;                   ///< softmax(A(features)) [B, K, R, R]
   std::vector<torch::Tensor> annotator_grads;  ///< in A->named_parameters() order
@@ -59,6 +62,14 @@ class GradientMatchingStep {
   /// Why: a part covering 1 % of the pixels contributes 1 % of every shared gradient row, so the
   /// cosine of those rows barely sees whether the annotator labels it.
   void set_class_weights(torch::Tensor weights) { class_weights_ = std::move(weights); }
+  /// Phase A also pulls A's labels towards `labeller`'s arg-max labels of the same generated
+  /// images (as synthesis writes them, 8-bit): loss_gm + weight * CE(A's logits, labeller's
+  /// labels). `labeller` is borrowed and must outlive the step; nullptr or weight 0 = matching
+  /// alone (the reference).
+  void set_pseudo_labeller(models::Segmenter* labeller, double weight) {
+    pseudo_labeller_ = labeller;
+    pseudo_label_weight_ = weight;
+  }
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
                                        const torch::Tensor& label_masks, const torch::Tensor& z);
   /// Phase S; with label_weight > 0 it also trains S on the labelled batch:
@@ -82,6 +93,8 @@ class GradientMatchingStep {
   std::vector<std::string> gm_names_;
   std::vector<torch::Tensor> gm_params_;
   torch::Tensor class_weights_;
+  models::Segmenter* pseudo_labeller_ = nullptr;
+  double pseudo_label_weight_ = 0;
 };
 
 }  // namespace lagm::method

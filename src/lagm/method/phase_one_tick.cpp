@@ -33,8 +33,14 @@ void record_tick(const std::string& run_dir, int64_t iteration, int64_t total_it
                 sec_per_iter, io::format_duration(meter.elapsed_seconds()).c_str(),
                 meter.eta_text().c_str(), s.matching.value(), s.label.value(),
                 s.synthetic_a.value(), s.synthetic_s.value(), max_rss_mb());
-  io::append_line((fs::path(run_dir) / "log.txt").string(), line);
-  if (progress) progress(line);
+  std::string text = line;
+  if (!std::isnan(s.pseudo_label.value())) {
+    char extra[48];
+    std::snprintf(extra, sizeof extra, "  loss_pl %.4f", s.pseudo_label.value());
+    text += extra;
+  }
+  io::append_line((fs::path(run_dir) / "log.txt").string(), text);
+  if (progress) progress(text);
   auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
   io::append_jsonl((fs::path(run_dir) / "stats.jsonl").string(),
                    {{"iteration", iteration},
@@ -43,6 +49,7 @@ void record_tick(const std::string& run_dir, int64_t iteration, int64_t total_it
                     {"loss_label", num(s.label.value())},
                     {"loss_syn_A", num(s.synthetic_a.value())},
                     {"loss_syn_S", num(s.synthetic_s.value())},
+                    {"loss_pl", num(s.pseudo_label.value())},
                     {"max_rss_mb", max_rss_mb()},
                     {"timestamp", static_cast<int64_t>(std::time(nullptr))}});
 }

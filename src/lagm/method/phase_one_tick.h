@@ -14,6 +14,7 @@ namespace lagm::method {
 /// The losses of one tick (a phase that did not run in it leaves its mean NaN, written as null).
 struct TickStats {
   train::RunningMean label, synthetic_a, matching, synthetic_s;
+  train::RunningMean pseudo_label;  ///< phase A's pseudo-label term (config.pseudo_label_weight)
 };
 
 /// Writes the tick ending at `iteration` of `total_iters` to RUN_DIR/log.txt and stats.jsonl and
