@@ -23,3 +23,18 @@ TEST(DemoSettings, LearningRateLeversOverrideTheDefaultsAndAreRecorded) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DemoSettings, PseudoLabelWeightLeverOverridesTheDefaultAndIsRecorded) {
+  const auto defaults = lagm::demo::demo_settings(false);
+  lagm::demo::GradientMatchingLevers levers;
+  levers.pseudo_label_weight = defaults.gm_pseudo_label_weight + 0.25;
+  const auto s = lagm::demo::demo_settings(false, levers);
+  EXPECT_EQ(s.gm_pseudo_label_weight, defaults.gm_pseudo_label_weight + 0.25);
+  EXPECT_EQ(s.to_json().at("gm_pseudo_label_weight").get<double>(), s.gm_pseudo_label_weight);
+  EXPECT_EQ(s.gm_lr, defaults.gm_lr);
+  EXPECT_EQ(s.gm_steps, defaults.gm_steps);
+}
+
+}  // namespace

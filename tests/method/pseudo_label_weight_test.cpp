@@ -75,7 +75,8 @@ std::vector<torch::Tensor> cloned(const std::vector<torch::Tensor>& grads) {
 // computed here on its own from the generator, A and the labeller.
 TEST(PseudoLabelWeight, AddsTheWeightedCrossEntropyGradientToPhaseA) {
   const auto dir = lagm::test::fresh_temp_dir("pseudo_label_step").string();
-  auto g = lagm::models::load_feature_generator(lagm::test::write_small_generator(dir), torch::kCPU);
+  auto g =
+      lagm::models::load_feature_generator(lagm::test::write_small_generator(dir), torch::kCPU);
   const int64_t k = 3;
   torch::manual_seed(0);
   lagm::models::AnnotatorFPN a(
@@ -142,10 +143,9 @@ TEST(PseudoLabelWeight, RunRecordsTheTermAndNamesAMissingLabeller) {
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 2, 3);
   auto train = [&](const nlohmann::json& extra) {
-    return lm::train_annotator(
-               lm::annotator_train_config_from_json(
-                   lagm::test::small_annotator_run_json(dir, extra), "test.json"),
-               dir + "/runs", torch::kCPU)
+    return lm::train_annotator(lm::annotator_train_config_from_json(
+                                   lagm::test::small_annotator_run_json(dir, extra), "test.json"),
+                               dir + "/runs", torch::kCPU)
         .run_dir;
   };
   // The labeller: the segmenter S of a plain run's last snapshot.
