@@ -41,6 +41,15 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   // The report states the levers it ran with, the downstream loss of every arm included.
   EXPECT_THAT(lagm::core::read_file(dir + "/report.md"),
               HasSubstr("Every downstream U-Net: class-balanced loss power 1"));
+  // Phase A is pulled towards the few-label U-Net's labels by default, and the report says so.
+  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"),
+              HasSubstr("pulled towards the few-label U-Net's labels of the same generated images "
+                        "(weight 1 against the matching loss)"));
+  const auto phase_one = nlohmann::json::parse(
+      lagm::core::read_file(dir + "/gradient_matching/annotator/00000-gm/config.json"));
+  EXPECT_EQ(phase_one.at("pseudo_label_weight").get<double>(), 1.0);
+  EXPECT_THAT(phase_one.at("pseudo_labeller").get<std::string>(),
+              HasSubstr("few_label/segmenter/segmenter-"));
   // The annotator arms carry their labels' quality against the oracle's, in range and consistent.
   for (const char* arm : {"gradient_matching", "pseudo_label"}) {
     const auto& q = j.at("methods").at(arm).at("annotator_quality");

@@ -80,12 +80,12 @@ std::string settings_sentence(const DemoSettings& s) {
     << (s.all_labels ? "all N labels" : "a batch of 2") << ", " << s.gm_steps
     << " matching steps, learning rates A " << s.gm_lr << " and S " << s.gm_segmenter_lr
     << ", A starting from "
-    << (s.init_from_pseudo_label ? "the pseudo-labelling annotator" : "random weights")
-    << (s.gm_pseudo_label_weight > 0
-            ? ", A pulled towards the few-label U-Net's labels with weight " +
-                  std::to_string(s.gm_pseudo_label_weight)
-            : std::string())
-    << ", labelled batches " << (s.label_augment ? "augmented" : "as rendered")
+    << (s.init_from_pseudo_label ? "the pseudo-labelling annotator" : "random weights");
+  if (s.gm_pseudo_label_weight > 0)
+    o << ", A's labels pulled towards the few-label U-Net's labels of the same generated images "
+         "(weight "
+      << s.gm_pseudo_label_weight << " against the matching loss)";
+  o << ", labelled batches " << (s.label_augment ? "augmented" : "as rendered")
     << ", phase S on A's labels"
     << (s.label_loss_weight > 0
             ? " and the labelled batch (weight " + std::to_string(s.label_loss_weight) + ")"
