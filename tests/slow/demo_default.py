@@ -3,9 +3,11 @@
 what the README reports of it. Labelled `slow`: CI skips it; run it with `ctest -L slow`.
 
 Checked: gradient matching labels every part of the test photos (IoU above 2 % for each class); its
-FG-mIoU is within 5 points of pseudo-labelling's (measured over seeds 0-3 with the labels mixed into
-both arms' downstream training: 61.0 +- 3.0 against 59.7 +- 0.7, seed 0 60.1 against 59.9, so five
-points below is outside the noise); the oracle beats every few-label arm.
+FG-mIoU is at least pseudo-labelling's less 2 points (measured with phase A pulled towards the
+few-label U-Net's labels, the default since the README's seventh round: at one thread ahead on seeds
+0, 1 and 3 by 1.6, 2.2 and 0.5 and behind on seed 2 by 0.3; the 2 points allow for another thread
+count's summation order, which moved single rows by up to 2.4 points in the sixth round); the oracle
+beats every few-label arm.
 Usage: demo_default.py LAGM WORK_DIR
 """
 import json
@@ -25,8 +27,8 @@ failures = []
 for name, iou in zip(classes, methods["gradient_matching"]["per_class"]):
     if not iou > 0.02:
         failures.append(f"gradient matching: {name} IoU {100 * iou:.1f} % (every part must be found)")
-if fg["gradient_matching"] < fg["pseudo_label"] - 0.05:
-    failures.append(f"gradient matching FG-mIoU {fg['gradient_matching']:.3f} is more than 5 points "
+if fg["gradient_matching"] < fg["pseudo_label"] - 0.02:
+    failures.append(f"gradient matching FG-mIoU {fg['gradient_matching']:.3f} is more than 2 points "
                     f"below pseudo-labelling's {fg['pseudo_label']:.3f}")
 for arm in ("gradient_matching", "pseudo_label", "few_label"):
     if not fg["oracle"] > fg[arm]:
