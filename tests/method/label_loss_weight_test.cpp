@@ -59,7 +59,9 @@ TEST(LabelLossWeight, SegmenterFitsTheLabelledImagesWhenOn) {
     const auto j = lagm::test::small_annotator_run_json(
         dir, {{"label_loss_weight", weight},
               {"run_name", name},
-              {"total_iters", 30},
+              // 60 steps: at 30 the gap (0.88 against 1.04) fell short of the 20 % asked below on
+              // this machine's build of the libraries; at 60 it is 0.66 against 0.87.
+              {"total_iters", 60},
               {"niter_per_tick", 10},
               {"snapshot_ticks", 3},
               {"segmenter_optimizer", {{"kind", "adam"}, {"lr", 3e-3}}}});
@@ -67,8 +69,8 @@ TEST(LabelLossWeight, SegmenterFitsTheLabelledImagesWhenOn) {
                                torch::kCPU)
         .run_dir;
   };
-  const double plain = labelled_loss_of_last_segmenter(run(0, "plain"), 30, dir + "/labelled");
-  const double fitted = labelled_loss_of_last_segmenter(run(5, "fitted"), 30, dir + "/labelled");
+  const double plain = labelled_loss_of_last_segmenter(run(0, "plain"), 60, dir + "/labelled");
+  const double fitted = labelled_loss_of_last_segmenter(run(5, "fitted"), 60, dir + "/labelled");
   // Three classes of random blocks: chance is log 3 = 1.10; S trained on them must do far better.
   EXPECT_LT(fitted, 0.8 * plain) << "plain " << plain << ", with the labelled loss " << fitted;
 }
