@@ -149,7 +149,8 @@ void add_demo_command(CLI::App& app) {
       ->check(finite_number());
   cmd->add_option("--gm-pseudo-label-weight", args->pseudo_label_weight,
                   "phase A also pulls A's labels towards the few-label U-Net's labels of the same "
-                  "generated images, with this weight against the matching loss (default 0 = off)")
+                  "generated images, with this weight against the matching loss (default 1; 0 = "
+                  "matching alone)")
       ->check(CLI::NonNegativeNumber)
       ->check(finite_number());
   cmd->add_option("--gm-segmenter-lr", args->segmenter_lr,

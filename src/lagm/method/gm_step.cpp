@@ -110,7 +110,6 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
     torch::Tensor target;
     {
       torch::NoGradGuard no_grad;
-      pseudo_labeller_->module().eval();
       target = pseudo_labeller_->forward(io::as_synthesized(syn_img.detach())).argmax(1);
     }
     const auto loss_pl = F::cross_entropy(logits, target);

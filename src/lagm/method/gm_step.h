@@ -66,9 +66,11 @@ class GradientMatchingStep {
   /// images (as synthesis writes them, 8-bit): loss_gm + weight * CE(A's logits, labeller's
   /// labels). `labeller` is borrowed and must outlive the step; nullptr or weight 0 = matching
   /// alone (the reference).
+  /// The labeller is put in eval mode here (its BatchNorm running statistics), once.
   void set_pseudo_labeller(models::Segmenter* labeller, double weight) {
     pseudo_labeller_ = labeller;
     pseudo_label_weight_ = weight;
+    if (labeller) labeller->module().eval();
   }
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
                                        const torch::Tensor& label_masks, const torch::Tensor& z);
