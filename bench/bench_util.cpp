@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "lagm/core/runtime.h"
+
 namespace lagm::bench {
 
 double time_median(const std::function<void()>& fn, int reps, int warmup) {
@@ -24,7 +26,11 @@ double time_median(const std::function<void()>& fn, int reps, int warmup) {
 double measure_gemm_gflops() {
   const int64_t n = 2048;
   auto a = torch::randn({n, n}), b = torch::randn({n, n});
+  // The machine's peak uses every thread ATen has; lagm keeps OpenBLAS's own pool at one thread
+  // (core/runtime.h), which would halve a lone product's rate.
+  const bool openblas = core::set_blas_threads(at::get_num_threads());
   const double s = time_median([&] { torch::mm(a, b); }, 5, 2);
+  if (openblas && !std::getenv("OPENBLAS_NUM_THREADS")) core::set_blas_threads(1);
   return 2.0 * n * n * n / s / 1e9;
 }
 

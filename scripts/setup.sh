@@ -10,8 +10,10 @@ packages=(
   libpng-dev libjpeg-dev zlib1g-dev
   nlohmann-json3-dev libcli11-dev
   libtinyxml2-dev         # VOC .xml annotations (prepare-pascal-part)
+  libgloo-dev             # data-parallel runs (c10d over Gloo; LibTorch does not ship its headers)
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format            # the format check (scripts/check_format.sh, CTest entry lint.format)
+  clang-tidy              # the static checks (scripts/check_tidy.py, CTest entry lint.tidy)
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for the fuzz targets (scripts/fuzz.sh)
   python3-torch python3-torchvision python3-numpy python3-pil python3-scipy  # tests and converters only (scipy writes .mat fixtures); never used at run time
 )

@@ -18,6 +18,7 @@
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
 #include "lagm/method/segmenter_checkpoint.h"
+#include "lagm/train/distributed.h"
 
 namespace lagm::cli {
 namespace {
@@ -107,7 +108,18 @@ void run_eval(const EvalArgs& args) {
   if (dataset.num_classes() != seg.config().num_classes)
     throw InputError(args.data + ": " + std::to_string(dataset.num_classes()) + " classes, but " +
                      model + " predicts " + std::to_string(seg.config().num_classes));
-  const auto cm = eval::evaluate_segmenter(seg, dataset, device, args.batch);
+  // Data-parallel (lagm launch): each rank evaluates its share of the batches, the confusion
+  // matrices are summed, and rank 0 reports.
+  const auto env = train::distributed_env_from_environment();
+  auto cm = eval::evaluate_segmenter(seg, dataset, device, args.batch, {env.rank, env.world_size});
+  if (env.active()) {
+    train::ProcessGroup group(env);
+    std::vector<torch::Tensor> counts{cm.counts().clone()};
+    group.all_reduce_sum(counts);
+    cm = eval::ConfusionMatrix(seg.config().num_classes);
+    cm.add_counts(counts[0]);
+    if (env.rank != 0) return;
+  }
   const auto m = cm.metrics(args.skip_absent ? eval::AbsentClassRule::kSkip
                                              : eval::AbsentClassRule::kCountAsZero);
   const auto& names = dataset.class_names();

@@ -6,6 +6,7 @@
 #include "lagm/core/error.h"
 #include "lagm/core/parse_int.h"
 #include "lagm/synth/synthesize.h"
+#include "lagm/train/distributed.h"
 
 namespace lagm::cli {
 namespace {
@@ -14,6 +15,7 @@ struct SynthesizeArgs {
   CommonArgs common;
   synth::SynthesizeOptions options;
   std::string shard = "0/1";
+  CLI::Option* shard_option = nullptr;
 };
 
 void run_synthesize(SynthesizeArgs args) {
@@ -27,8 +29,20 @@ void run_synthesize(SynthesizeArgs args) {
   if (!k || !n) throw UsageError("--shard '" + args.shard + "': expected k/n, e.g. 0/4");
   args.options.shard_index = *k;
   args.options.shard_count = *n;
-  const auto r = synth::synthesize(
-      args.options, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
+  // Data-parallel (lagm launch): each rank writes its share unless --shard says otherwise.
+  const auto env = train::distributed_env_from_environment();
+  const bool parallel = env.active() && args.shard_option->count() == 0;
+  if (parallel) args.options.shard_index = env.rank, args.options.shard_count = env.world_size;
+  const auto progress = [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); };
+  auto r = synth::synthesize(args.options, progress);
+  if (parallel) {
+    // The shard that finishes last writes dataset.json; ranks finishing together may each see
+    // another's share unfinished, so rank 0 looks again once every rank is done.
+    train::ProcessGroup group(env);
+    group.barrier();
+    if (env.rank != 0) return;
+    if (!r.complete) r = synth::synthesize(args.options, progress);
+  }
   std::printf("%s: %lld written, %lld already present (snapshot %s)%s\n", args.options.out.c_str(),
               static_cast<long long>(r.written), static_cast<long long>(r.already_present),
               r.snapshot.c_str(),
@@ -47,7 +61,10 @@ void add_synthesize_command(CLI::App& app) {
   cmd->add_option("--num", o.num, "number of images")->capture_default_str();
   cmd->add_option("--out", o.out, "output data set folder")->required();
   cmd->add_option("--seed-base", o.seed_base, "image i uses seed base + i")->capture_default_str();
-  cmd->add_option("--shard", args->shard, "write share k of n (k/n)")->capture_default_str();
+  args->shard_option =
+      cmd->add_option("--shard", args->shard,
+                      "write share k of n (k/n); under lagm launch, the rank's share by default")
+          ->capture_default_str();
   cmd->add_option("--generator", o.generator, "generator checkpoint (default: the run's)");
   cmd->add_option_function<double>(
          "--psi", [args](double psi) { args->options.truncation_psi = psi; },

@@ -1,5 +1,7 @@
 // lagm: the command-line front end. Builds the command tree, parses, and maps errors to exit codes:
 // 0 ok, 1 failure, 2 bad usage or bad input.
+#include <c10/util/Exception.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   lagm::cli::add_annotator_quality_command(app);
   lagm::cli::add_data_export_command(app);
   lagm::cli::add_prepare_pascal_part_command(app);
+  lagm::cli::add_launch_command(app);
 
   // CLI11 answers an unknown command with "A subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-') {

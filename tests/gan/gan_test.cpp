@@ -148,5 +148,21 @@ TEST(GanTrainer, ResumeContinuesBitForBit) {
   EXPECT_FALSE(torch::equal(g, a.tensors.at("G_ema.synthesis.b16.conv1.weight")));
 }
 
+TEST(GanTrainer, AResumedRunRecordsEachStatsLineOnce) {
+  const auto dir = lagm::test::fresh_temp_dir("gan_stats_once");
+  train_gan(tiny_config(0.016), dir.string(), torch::kCPU);
+  // A line the run wrote after its last saved state before it died; resuming repeats that work.
+  {
+    std::ofstream(dir / "stats.jsonl", std::ios::app) << R"({"kimg": 0.024, "loss_G": 1})"
+                                                      << "\n";
+  }
+  resume_gan_training(dir.string(), torch::kCPU, 0.032);
+  std::ifstream stats(dir / "stats.jsonl");
+  std::vector<double> kimg;
+  for (std::string line; std::getline(stats, line);)
+    kimg.push_back(nlohmann::json::parse(line).at("kimg").get<double>());
+  EXPECT_EQ(kimg, (std::vector<double>{0.016, 0.032}));
+}
+
 }  // namespace
 }  // namespace lagm::gan

@@ -8,11 +8,16 @@
 
 namespace lagm::core {
 
-/// Configures the process for heavy tensor work: intra-op threads (0 = number of cores; LibTorch
-/// defaults to 1 here), glibc malloc thresholds raised so that large tensors are not returned to
-/// the kernel after every use (measured: a GM step 6.2 s -> 3.6 s in the reference Python), and
-/// TF32 off as the reference sets it. Returns the thread count in effect.
+/// Configures the process for heavy tensor work: intra-op threads (0 = number of cores, divided
+/// among LOCAL_WORLD_SIZE processes; LibTorch defaults to 1 here), glibc malloc thresholds raised
+/// so that large tensors are not returned to the kernel after every use (measured: a GM step 6.2 s
+/// -> 3.6 s in the reference Python), and TF32 off as the reference sets it. Returns the thread
+/// count in effect. OpenBLAS's own pool is set to one thread unless OPENBLAS_NUM_THREADS is set
+/// (see the .cpp).
 int configure_runtime(int threads);
+
+/// Sets OpenBLAS's thread count when the BLAS in this process is OpenBLAS; false otherwise.
+bool set_blas_threads(int threads);
 
 /// Parses "cpu", "cuda", "cuda:1"; throws UsageError when the device is unknown or unavailable.
 torch::Device parse_device(const std::string& text);

@@ -6,12 +6,14 @@ namespace lagm::eval {
 
 ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter,
                                    const data::LabelledDataset& dataset, torch::Device device,
-                                   int64_t batch_size) {
+                                   int64_t batch_size, Share share) {
   const bool was_training = segmenter.module().is_training();
   segmenter.module().eval();
   torch::NoGradGuard no_grad;
   ConfusionMatrix cm(segmenter.config().num_classes);
   for (size_t start = 0; start < dataset.size(); start += static_cast<size_t>(batch_size)) {
+    if (static_cast<int64_t>(start / static_cast<size_t>(batch_size)) % share.count != share.index)
+      continue;
     std::vector<size_t> idx;
     for (size_t i = start; i < std::min(dataset.size(), start + static_cast<size_t>(batch_size));
          ++i)

@@ -13,11 +13,18 @@
 
 namespace lagm::eval {
 
-/// Runs `segmenter` in eval mode without autograd over the whole data set in batches of
-/// `batch_size` (1 = any image sizes) and returns the accumulated confusion matrix.
+/// Share `index` of `count` of a data set's batches (batch b belongs to share b mod count): the
+/// part one process of a data-parallel evaluation sees.
+struct Share {
+  int64_t index = 0, count = 1;
+};
+
+/// Runs `segmenter` in eval mode without autograd over the whole data set (or its `share`) in
+/// batches of `batch_size` (1 = any image sizes) and returns the accumulated confusion matrix.
+/// The shares' matrices sum to the whole set's.
 ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter,
                                    const data::LabelledDataset& dataset, torch::Device device,
-                                   int64_t batch_size = 1);
+                                   int64_t batch_size = 1, Share share = {});
 
 /// The confusion counts (int64 [C, C]) of every image on its own, in data-set order, one image per
 /// forward as the reference's test_seg.py: what cross-validated checkpoint selection needs.

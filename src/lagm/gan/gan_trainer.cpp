@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "lagm/core/atomic_file.h"
@@ -17,7 +16,6 @@
 #include "lagm/data/folder_dataset.h"
 #include "lagm/gan/discriminator.h"
 #include "lagm/gan/real_images.h"
-#include "lagm/io/folder_lock.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
 #include "lagm/models/checkpoint.h"
@@ -26,6 +24,7 @@
 #include "lagm/train/optimizer.h"
 #include "lagm/train/precision.h"
 #include "lagm/train/rate_meter.h"
+#include "lagm/train/run_folder.h"
 #include "lagm/train/training_state.h"
 
 namespace lagm::gan {
@@ -56,9 +55,10 @@ train::OptimizerConfig adam(double lr, double beta1, double beta2, double reg_ra
 
 class GanRun {
  public:
-  GanRun(GanTrainConfig config, std::string run_dir, torch::Device device, ProgressFn progress)
+  GanRun(GanTrainConfig config, const train::RunFolder& folder, torch::Device device,
+         ProgressFn progress)
       : config_(std::move(config)),
-        dir_(std::move(run_dir)),
+        folder_(folder),
         device_(device),
         progress_(std::move(progress)),
         real_(config_) {
@@ -103,7 +103,6 @@ class GanRun {
   }
 
   GanTrainResult run() {
-    fs::create_directories(dir_);
     const int64_t total_nimg = static_cast<int64_t>(std::llround(config_.total_kimg * 1000));
     // The session's clock: rate, ETA and the run's seconds (added to those of earlier sessions).
     train::RateMeter meter(cur_nimg_, total_nimg);
@@ -137,7 +136,7 @@ class GanRun {
             {"loss_G", sum_g / static_cast<double>(count)},
             {"loss_D", sum_d / static_cast<double>(count)},
             {"r1_penalty", count_r1 ? sum_r1 / static_cast<double>(count_r1) : 0.0}};
-        std::ofstream(fs::path(dir_) / "stats.jsonl", std::ios::app) << stats.dump() << "\n";
+        folder_.record("stats.jsonl", stats);
         sum_g = sum_d = sum_r1 = 0, count = count_r1 = 0;
         log_from_nimg = cur_nimg_;
         log_start = now;
@@ -151,7 +150,7 @@ class GanRun {
       result.last_loss_d = losses.d;
     }
     const double session = meter.elapsed_seconds();
-    result.run_dir = dir_;
+    result.run_dir = folder_.path();
     result.images_shown = cur_nimg_;
     result.seconds = seconds_before_ + session;
     result.images_per_second = meter.units_per_second();
@@ -283,7 +282,7 @@ class GanRun {
     char name[64];
     std::snprintf(name, sizeof name, "samples-%06lld.png",
                   static_cast<long long>(cur_nimg_ / 1000));
-    io::write_png((fs::path(dir_) / name).string(),
+    io::write_png(folder_.file(name),
                   io::tile_images(io::to_uint8_image(out.synthesis.img.cpu()), 8));
   }
 
@@ -291,7 +290,7 @@ class GanRun {
     const nlohmann::json extra = {{"trained_by", "lagm train-gan"},
                                   {"kimg", static_cast<double>(cur_nimg_) / 1000},
                                   {"train_config", to_json(config_)}};
-    models::write_model_checkpoint((fs::path(dir_) / kGeneratorFile).string(), "stylegan2",
+    models::write_model_checkpoint(folder_.file(kGeneratorFile), "stylegan2",
                                    models::stylegan2::to_json(config_.generator), *G_ema_, extra);
     core::TensorDict t;
     t.update(core::state_dict(*G_), "G.");
@@ -305,11 +304,11 @@ class GanRun {
                                  {"cur_nimg", cur_nimg_},
                                  {"iteration", iteration_},
                                  {"seconds", seconds}};
-    core::write_safetensors((fs::path(dir_) / kStateFile).string(), t, {{"lagm", meta.dump()}});
+    core::write_safetensors(folder_.file(kStateFile), t, {{"lagm", meta.dump()}});
   }
 
   GanTrainConfig config_;
-  std::string dir_;
+  const train::RunFolder& folder_;
   torch::Device device_;
   ProgressFn progress_;
   RealImages real_;
@@ -331,10 +330,9 @@ GanTrainResult train_gan(const GanTrainConfig& config, const std::string& run_di
     throw UsageError(run_dir + ": already holds a GAN training run; continue it with --resume " +
                      run_dir);
   torch::manual_seed(config.seed);
-  const io::FolderLock lock(run_dir);
-  core::write_file_atomic((fs::path(run_dir) / "config.json").string(),
-                          to_json(config).dump(2) + "\n");
-  GanRun run(config, run_dir, device, progress);
+  const train::RunFolder folder(run_dir);
+  folder.write_config(to_json(config));
+  GanRun run(config, folder, device, progress);
   return run.run();
 }
 
@@ -342,7 +340,7 @@ GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device dev
                                    double total_kimg, const ProgressFn& progress) {
   const std::string path = (fs::path(run_dir) / kStateFile).string();
   if (!fs::exists(path)) throw InputError(path + ": no GAN training state to resume");
-  const io::FolderLock lock(run_dir);
+  const train::RunFolder folder(run_dir);
   auto file = core::read_safetensors(path);
   auto it = file.metadata.find("lagm");
   const auto meta = it == file.metadata.end() ? nlohmann::json()
@@ -353,9 +351,12 @@ GanTrainResult resume_gan_training(const std::string& run_dir, torch::Device dev
   file.tensors.require_finite();
   GanTrainConfig config = gan_train_config_from_json(meta.at("config"), path);
   if (total_kimg > 0) config.total_kimg = total_kimg;
-  GanRun run(config, run_dir, device, progress);
-  run.load_state(file, meta.at("cur_nimg").get<int64_t>(), meta.at("iteration").get<int64_t>(),
+  GanRun run(config, folder, device, progress);
+  const auto cur_nimg = meta.at("cur_nimg").get<int64_t>();
+  run.load_state(file, cur_nimg, meta.at("iteration").get<int64_t>(),
                  meta.at("seconds").get<double>());
+  // The images shown after the saved state are shown again now: drop their old stats lines.
+  folder.forget_records_after("kimg", static_cast<double>(cur_nimg) / 1000, {"stats.jsonl"});
   return run.run();
 }
 

@@ -1,5 +1,6 @@
 #include "lagm/io/run_directory.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,14 +34,13 @@ void append_jsonl(const std::string& path, const nlohmann::json& record) {
   append_line(path, record.dump());
 }
 
-void truncate_jsonl_after(const std::string& path, const std::string& key, int64_t last_kept) {
+void truncate_jsonl_after(const std::string& path, const std::string& key, double last_kept) {
   if (!fs::exists(path)) return;
   std::ifstream in(path);
   std::string line, kept;
   while (std::getline(in, line)) {
     const auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_object() && j.contains(key) && j[key].is_number_integer() &&
-        j[key].get<int64_t>() <= last_kept)
+    if (j.is_object() && j.contains(key) && j[key].is_number() && j[key].get<double>() <= last_kept)
       kept += line + "\n";
   }
   core::write_file_atomic(path, kept);
@@ -54,7 +54,7 @@ void append_line(const std::string& path, const std::string& line) {
 }
 
 std::string format_duration(double seconds) {
-  const long s = static_cast<long>(seconds + 0.5);
+  const long s = std::lround(seconds);
   char buf[32];
   if (s >= 3600)
     std::snprintf(buf, sizeof buf, "%ldh %02ldm %02lds", s / 3600, (s / 60) % 60, s % 60);

@@ -15,11 +15,11 @@ std::string create_run_directory(const std::string& outdir, const std::string& n
 /// it).
 void append_jsonl(const std::string& path, const nlohmann::json& record);
 
-/// Keeps only the lines of a .jsonl file whose integer `key` is <= `last_kept` (rewritten
+/// Keeps only the lines of a .jsonl file whose number `key` is <= `last_kept` (rewritten
 /// atomically; lines that do not parse, such as one cut by a crash, are dropped). A resumed run
 /// calls it so that the work it repeats after its last saved state never leaves a line twice. No
 /// file: nothing to do.
-void truncate_jsonl_after(const std::string& path, const std::string& key, int64_t last_kept);
+void truncate_jsonl_after(const std::string& path, const std::string& key, double last_kept);
 
 /// Appends a line of text to a log file.
 void append_line(const std::string& path, const std::string& line);

@@ -15,7 +15,6 @@
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/eval/label_grid.h"
-#include "lagm/io/folder_lock.h"
 #include "lagm/io/image.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/annotator_snapshot.h"
@@ -29,6 +28,7 @@
 #include "lagm/method/weight_average.h"
 #include "lagm/train/optimizer.h"
 #include "lagm/train/rate_meter.h"
+#include "lagm/train/run_folder.h"
 #include "lagm/train/running_mean.h"
 #include "lagm/train/training_state.h"
 
@@ -42,10 +42,10 @@ using Clock = std::chrono::steady_clock;
 // One training run: the networks, their optimizers and the loop's state.
 class AnnotatorRun {
  public:
-  AnnotatorRun(AnnotatorTrainConfig config, std::string run_dir, torch::Device device,
+  AnnotatorRun(AnnotatorTrainConfig config, const train::RunFolder& folder, torch::Device device,
                ProgressFn progress)
       : config_(std::move(config)),
-        run_dir_(std::move(run_dir)),
+        folder_(folder),
         device_(device),
         progress_(std::move(progress)) {}
 
@@ -204,7 +204,7 @@ class AnnotatorRun {
       if (iteration_ % config_.niter_per_tick == 0 || done) {
         const double sec = std::chrono::duration<double>(Clock::now() - tick_start).count();
         meter.update(iteration_);
-        record_tick(run_dir_, iteration_, config_.total_iters, stats, sec / tick_iters, meter,
+        record_tick(folder_, iteration_, config_.total_iters, stats, sec / tick_iters, meter,
                     progress_);
         stats = TickStats();
         tick_iters = 0;
@@ -214,7 +214,7 @@ class AnnotatorRun {
       }
     }
     TrainResult r;
-    r.run_dir = run_dir_;
+    r.run_dir = folder_.path();
     r.iterations = iteration_;
     r.best_fg_miou = best_fg_miou_;
     r.best_iteration = best_iteration_;
@@ -267,10 +267,7 @@ class AnnotatorRun {
     return {images.to(device_), masks.to(device_)};
   }
 
-  std::string grid_path(const std::string& name) const {
-    fs::create_directories(fs::path(run_dir_) / "grids");
-    return (fs::path(run_dir_) / "grids" / name).string();
-  }
+  std::string grid_path(const std::string& name) const { return folder_.file_in("grids", name); }
 
   // The annotator synthesis will use: the weight average when the run keeps one.
   models::AnnotatorFPN& shown_annotator() { return annotator_ema_ ? annotator_ema_ : annotator_; }
@@ -292,12 +289,12 @@ class AnnotatorRun {
   void validate(const std::string& snapshot_file) {
     if (!validation_) return;
     const auto cm = eval::evaluate_segmenter(*segmenter_, *validation_, device_);
-    record_validation(run_dir_, iteration_, cm.metrics(), snapshot_file, best_fg_miou_,
+    record_validation(folder_.path(), iteration_, cm.metrics(), snapshot_file, best_fg_miou_,
                       best_iteration_);
   }
 
   void snapshot() {
-    const std::string path = snapshot_path(run_dir_, iteration_);
+    const std::string path = snapshot_path(folder_.path(), iteration_);
     write_fakes_grid();
     validate(path);
     core::TensorDict t;
@@ -324,7 +321,7 @@ class AnnotatorRun {
   }
 
   AnnotatorTrainConfig config_;
-  std::string run_dir_;
+  const train::RunFolder& folder_;
   torch::Device device_;
   ProgressFn progress_;
   std::unique_ptr<data::LabelledDataset> labelled_, validation_;
@@ -346,11 +343,9 @@ class AnnotatorRun {
 
 TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir,
                             torch::Device device, const ProgressFn& progress) {
-  const std::string run_dir = io::create_run_directory(outdir, config.run_name);
-  const io::FolderLock lock(run_dir);
-  core::write_file_atomic((fs::path(run_dir) / "config.json").string(),
-                          to_json(config).dump(1) + "\n");
-  AnnotatorRun run(config, run_dir, device, progress);
+  const auto folder = train::RunFolder::create_numbered(outdir, config.run_name);
+  folder.write_config(to_json(config));
+  AnnotatorRun run(config, folder, device, progress);
   run.setup();
   run.write_reals_grid();
   return run.run();
@@ -358,15 +353,12 @@ TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::strin
 
 TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device,
                                       const ProgressFn& progress, int64_t total_iters) {
-  const std::string config_path = (fs::path(run_dir) / "config.json").string();
-  if (!fs::exists(config_path))
+  if (!fs::exists(fs::path(run_dir) / "config.json"))
     throw InputError(run_dir + ": not a train-annotator run (no config.json)");
-  const io::FolderLock lock(run_dir);
-  auto json = nlohmann::json::parse(core::read_file(config_path), nullptr, false);
-  if (json.is_discarded()) throw InputError(config_path + ": not valid JSON");
-  auto config = annotator_train_config_from_json(json, config_path);
+  const train::RunFolder folder(run_dir);
+  auto config = annotator_train_config_from_json(folder.read_config(), folder.file("config.json"));
   if (total_iters > 0) config.total_iters = total_iters;
-  AnnotatorRun run(config, run_dir, device, progress);
+  AnnotatorRun run(config, folder, device, progress);
   run.setup();
   const std::string latest = latest_snapshot(run_dir);
   if (latest.empty()) {
@@ -375,9 +367,8 @@ TrainResult resume_annotator_training(const std::string& run_dir, torch::Device 
     const auto snapshot = read_snapshot(latest);
     run.restore(snapshot);
     // Ticks and validations after the snapshot are repeated now: drop their old lines.
-    for (const char* file : {"stats.jsonl", "metrics-val.jsonl"})
-      io::truncate_jsonl_after((fs::path(run_dir) / file).string(), "iteration",
-                               snapshot.info.iteration);
+    folder.forget_records_after("iteration", static_cast<double>(snapshot.info.iteration),
+                                {"stats.jsonl", "metrics-val.jsonl"});
     if (progress) progress("resumed from " + latest);
   }
   return run.run();

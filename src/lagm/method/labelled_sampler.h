@@ -2,6 +2,7 @@
 // seed, with a state of two integers so that a resumed run draws the same batches.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

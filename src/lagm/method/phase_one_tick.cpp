@@ -5,10 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "lagm/io/run_directory.h"
+#include "lagm/train/run_folder.h"
 
 namespace lagm::method {
 namespace {
@@ -21,10 +21,9 @@ double max_rss_mb() {
 
 }  // namespace
 
-void record_tick(const std::string& run_dir, int64_t iteration, int64_t total_iters,
+void record_tick(const train::RunFolder& folder, int64_t iteration, int64_t total_iters,
                  const TickStats& s, double sec_per_iter, const train::RateMeter& meter,
                  const ProgressFn& progress) {
-  namespace fs = std::filesystem;
   char line[512];
   std::snprintf(line, sizeof line,
                 "iter %lld/%lld  %.3f s/iter  elapsed %s  ETA %s  loss_gm %.5f  loss_lbl %.4f  "
@@ -39,19 +38,18 @@ void record_tick(const std::string& run_dir, int64_t iteration, int64_t total_it
     std::snprintf(extra, sizeof extra, "  loss_pl %.4f", s.pseudo_label.value());
     text += extra;
   }
-  io::append_line((fs::path(run_dir) / "log.txt").string(), text);
+  folder.log(text);
   if (progress) progress(text);
   auto num = [](double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); };
-  io::append_jsonl((fs::path(run_dir) / "stats.jsonl").string(),
-                   {{"iteration", iteration},
-                    {"sec_per_iter", sec_per_iter},
-                    {"loss_gm", num(s.matching.value())},
-                    {"loss_label", num(s.label.value())},
-                    {"loss_syn_A", num(s.synthetic_a.value())},
-                    {"loss_syn_S", num(s.synthetic_s.value())},
-                    {"loss_pl", num(s.pseudo_label.value())},
-                    {"max_rss_mb", max_rss_mb()},
-                    {"timestamp", static_cast<int64_t>(std::time(nullptr))}});
+  folder.record("stats.jsonl", {{"iteration", iteration},
+                                {"sec_per_iter", sec_per_iter},
+                                {"loss_gm", num(s.matching.value())},
+                                {"loss_label", num(s.label.value())},
+                                {"loss_syn_A", num(s.synthetic_a.value())},
+                                {"loss_syn_S", num(s.synthetic_s.value())},
+                                {"loss_pl", num(s.pseudo_label.value())},
+                                {"max_rss_mb", max_rss_mb()},
+                                {"timestamp", static_cast<int64_t>(std::time(nullptr))}});
 }
 
 }  // namespace lagm::method

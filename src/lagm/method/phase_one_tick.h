@@ -7,6 +7,7 @@
 
 #include "lagm/core/progress.h"
 #include "lagm/train/rate_meter.h"
+#include "lagm/train/run_folder.h"
 #include "lagm/train/running_mean.h"
 
 namespace lagm::method {
@@ -17,9 +18,9 @@ struct TickStats {
   train::RunningMean pseudo_label;  ///< phase A's pseudo-label term (config.pseudo_label_weight)
 };
 
-/// Writes the tick ending at `iteration` of `total_iters` to RUN_DIR/log.txt and stats.jsonl and
+/// Writes the tick ending at `iteration` of `total_iters` to the run's log.txt and stats.jsonl and
 /// passes the line to `progress`.
-void record_tick(const std::string& run_dir, int64_t iteration, int64_t total_iters,
+void record_tick(const train::RunFolder& folder, int64_t iteration, int64_t total_iters,
                  const TickStats& stats, double sec_per_iter, const train::RateMeter& meter,
                  const ProgressFn& progress);
 

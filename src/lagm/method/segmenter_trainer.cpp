@@ -12,7 +12,6 @@
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
-#include "lagm/io/folder_lock.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/augmentation.h"
 #include "lagm/method/gm_step.h"
@@ -22,6 +21,7 @@
 #include "lagm/models/segmenter.h"
 #include "lagm/train/optimizer.h"
 #include "lagm/train/rate_meter.h"
+#include "lagm/train/run_folder.h"
 #include "lagm/train/training_state.h"
 
 namespace lagm::method {
@@ -74,6 +74,26 @@ std::string exact(double v) {
 
 }  // namespace
 
+nlohmann::json to_json(const SegmenterTrainConfig& c) {
+  return {{"data", data::to_json(c.data)},
+          {"validation", data::to_json(c.validation)},
+          {"segmenter", c.segmenter},
+          {"backbone_weights", c.backbone_weights},
+          {"init", c.init},
+          {"epochs", c.epochs},
+          {"batch", c.batch},
+          {"lr", c.lr},
+          {"flip", c.flip},
+          {"scale_crop", c.scale_crop},
+          {"color_jitter", c.color_jitter},
+          {"class_balance_power", c.class_balance_power},
+          {"samples_per_epoch", c.samples_per_epoch},
+          {"mix_data", data::to_json(c.mix_data)},
+          {"mix_per_batch", c.mix_per_batch},
+          {"seed", c.seed},
+          {"max_steps", c.max_steps}};
+}
+
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir,
                                      torch::Device device, const ProgressFn& progress) {
   if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
@@ -101,7 +121,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   } else if (c.mix_per_batch != 0) {
     throw UsageError("train-seg: --mix-per-batch needs --mix-data");
   }
-  const io::FolderLock lock(outdir);
+  const train::RunFolder folder(outdir);
   torch::manual_seed(c.seed);
   auto s_json = c.segmenter;
   s_json["num_classes"] = train.num_classes();
@@ -135,7 +155,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   r.class_weights = class_weights;
   r.outdir = outdir;
   int64_t start_epoch = 0, steps = 0;
-  const std::string state_path = (fs::path(outdir) / "train_state.safetensors").string();
+  const std::string state_path = folder.file("train_state.safetensors");
   if (fs::exists(state_path)) {  // resume after the last finished epoch
     auto st = core::read_safetensors(state_path);
     start_epoch = std::stoll(st.metadata.at("epochs_done"));
@@ -149,11 +169,13 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     train::load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
     train::restore_rng_states(st.tensors, device);
     // An epoch validated but not saved is repeated now: drop its old line.
-    io::truncate_jsonl_after((fs::path(outdir) / "metrics-val.jsonl").string(), "epoch",
-                             start_epoch - 1);
+    folder.forget_records_after("epoch", static_cast<double>(start_epoch - 1),
+                                {"metrics-val.jsonl"});
     if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
-  } else if (!c.init.empty()) {
-    start_from(seg, c.init, train);  // a resumed run has its own weights and needs no init file
+  } else {
+    folder.write_config(to_json(c));
+    // A resumed run has its own weights and needs no init file.
+    if (!c.init.empty()) start_from(seg, c.init, train);
   }
   const int64_t n = static_cast<int64_t>(train.size());
   const int64_t per_epoch = c.samples_per_epoch > 0 ? c.samples_per_epoch : n;
@@ -217,15 +239,14 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
       const auto m = eval::evaluate_segmenter(seg, *val, device).metrics();
       std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", m.mean_iou, m.fg_mean_iou);
       line += buf;
-      io::append_jsonl((fs::path(outdir) / "metrics-val.jsonl").string(),
-                       {{"epoch", epoch},
-                        {"mIoU", m.mean_iou},
-                        {"fg_mIoU", m.fg_mean_iou},
-                        {"pACC", m.pixel_accuracy},
-                        {"per_class_iou", m.iou}});
+      folder.record("metrics-val.jsonl", {{"epoch", epoch},
+                                          {"mIoU", m.mean_iou},
+                                          {"fg_mIoU", m.fg_mean_iou},
+                                          {"pACC", m.pixel_accuracy},
+                                          {"per_class_iou", m.iou}});
       if (m.mean_iou > r.best_miou) r.best_miou = m.mean_iou, r.best_epoch = epoch;
     }
-    io::append_line((fs::path(outdir) / "log.txt").string(), line);
+    folder.log(line);
     if (progress) progress(line);
     // The training state follows the checkpoint, so a crash between the two only repeats an epoch.
     core::TensorDict st = train::optimizer_state(*opt, oc, names, "opt.");

@@ -43,7 +43,8 @@ struct SegmenterTrainConfig {
   /// `mix_per_batch` of each batch's samples come from `mix_data`, always with flips, scale/crop
   /// and colour jitter (the few-label recipe, so that a handful of images is not memorised), the
   /// others from `data` with the flags above. Steps per epoch and batch size stay those of `data`
-  /// alone, so a mixed run costs what a plain one costs. The class weights stay those of `data`.
+  /// alone, so a mixed run costs what a plain one costs. The class weights are those of the
+  /// mixture (both sets' frequencies, weighted by their shares of a batch).
   /// Empty path = no mixing.
   data::DatasetSpec mix_data;
   int64_t mix_per_batch = 0;
@@ -51,6 +52,9 @@ struct SegmenterTrainConfig {
   int64_t max_steps =
       0;  ///< stop after this many optimizer steps in total (0 = all epochs); for tests
 };
+
+/// The resolved options as the run folder's config.json records them.
+nlohmann::json to_json(const SegmenterTrainConfig& c);
 
 struct SegmenterTrainResult {
   std::string outdir;

@@ -1,0 +1,119 @@
+#include "lagm/train/distributed.h"
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+
+#include "lagm/core/error.h"
+#include "lagm/core/parse_int.h"
+
+#ifdef LAGM_HAVE_GLOO
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
+
+namespace lagm::train {
+namespace {
+
+// An integer launch variable in [low, high], or `fallback` when it is not set.
+int env_int(const char* name, int fallback, int low, int high) {
+  const char* text = std::getenv(name);
+  if (!text) return fallback;
+  const auto value = core::parse_int64(text);
+  if (!value || *value < low || *value > high)
+    throw UsageError(std::string(name) + "='" + text + "': expected an integer in [" +
+                     std::to_string(low) + ", " + std::to_string(high) + "]");
+  return static_cast<int>(*value);
+}
+
+}  // namespace
+
+DistributedEnv distributed_env_from_environment() {
+  DistributedEnv env;
+  env.world_size = env_int("WORLD_SIZE", 1, 1, 1 << 16);
+  if (!env.active()) return env;
+  env.rank = env_int("RANK", -1, 0, env.world_size - 1);
+  if (env.rank < 0) throw UsageError("WORLD_SIZE is set but RANK is not");
+  env.local_world_size = env_int("LOCAL_WORLD_SIZE", env.world_size, 1, env.world_size);
+  env.local_rank = env_int("LOCAL_RANK", env.rank, 0, env.local_world_size - 1);
+  if (const char* addr = std::getenv("MASTER_ADDR")) env.master_addr = addr;
+  env.master_port = env_int("MASTER_PORT", env.master_port, 1, 65535);
+  env.timeout = std::chrono::seconds(env_int("LAGM_DISTRIBUTED_TIMEOUT", 300, 1, 1 << 20));
+  return env;
+}
+
+#ifdef LAGM_HAVE_GLOO
+
+bool distributed_available() { return true; }
+
+struct ProcessGroup::Impl {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+};
+
+ProcessGroup::ProcessGroup(const DistributedEnv& env) : env_(env), impl_(std::make_unique<Impl>()) {
+  const std::string where = "rank " + std::to_string(env.rank) + " of " +
+                            std::to_string(env.world_size) + " at " + env.master_addr + ":" +
+                            std::to_string(env.master_port);
+  try {
+    c10d::TCPStoreOptions store_options;
+    store_options.port = static_cast<uint16_t>(env.master_port);
+    store_options.isServer = env.rank == 0;
+    store_options.numWorkers = env.world_size;
+    store_options.waitWorkers = true;
+    store_options.timeout = env.timeout;
+    impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, store_options);
+    auto options = c10d::ProcessGroupGloo::Options::create(env.timeout);
+    // The interface that reaches the master's address (loopback for one machine).
+    options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(env.master_addr));
+    impl_->group =
+        c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, env.rank, env.world_size, options);
+  } catch (const std::exception& e) {
+    throw Error(where + ": could not join the process group (" + e.what() + ")");
+  }
+}
+
+void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>& tensors) {
+  std::vector<at::Tensor> host;
+  host.reserve(tensors.size());
+  for (const auto& t : tensors) host.push_back(t.device().is_cpu() ? t.contiguous() : t.cpu());
+  try {
+    impl_->group->allreduce(host)->wait(env_.timeout);
+  } catch (const std::exception& e) {
+    throw Error("rank " + std::to_string(env_.rank) + ": all-reduce failed (a peer died or " +
+                "timed out): " + e.what());
+  }
+  for (size_t i = 0; i < tensors.size(); ++i)
+    if (!host[i].is_same(tensors[i])) tensors[i].copy_(host[i]);
+}
+
+void ProcessGroup::barrier() {
+  try {
+    impl_->group->barrier()->wait(env_.timeout);
+  } catch (const std::exception& e) {
+    throw Error("rank " + std::to_string(env_.rank) + ": barrier failed (a peer died or " +
+                "timed out): " + e.what());
+  }
+}
+
+#else
+
+bool distributed_available() { return false; }
+
+struct ProcessGroup::Impl {};
+
+ProcessGroup::ProcessGroup(const DistributedEnv& env) : env_(env) {
+  throw UsageError(
+      "WORLD_SIZE=" + std::to_string(env.world_size) +
+      ": this lagm was built without a distributed back-end (Gloo's headers, Debian's "
+      "libgloo-dev, were not found at build time)");
+}
+
+void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>&) {}
+void ProcessGroup::barrier() {}
+
+#endif
+
+ProcessGroup::~ProcessGroup() = default;
+
+}  // namespace lagm::train

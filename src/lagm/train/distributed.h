@@ -1,0 +1,57 @@
+// Data parallelism over LibTorch's own distributed engine (c10d): the launch environment torchrun
+// uses (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT) and a process
+// group over Gloo. Rank 0 hosts the rendezvous store; a peer that does not join, or dies, makes the
+// others fail with an Error within the timeout instead of waiting for ever.
+#pragma once
+
+#include <torch/types.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lagm::train {
+
+struct DistributedEnv {
+  int rank = 0, world_size = 1;
+  int local_rank = 0, local_world_size = 1;  ///< this machine's processes
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  /// How long a collective (or the rendezvous) waits for a peer: LAGM_DISTRIBUTED_TIMEOUT seconds.
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};
+  bool active() const { return world_size > 1; }
+};
+
+/// The launch variables of this process; without WORLD_SIZE (or with 1) a single process. A
+/// variable that is malformed or out of range is a UsageError naming it.
+DistributedEnv distributed_env_from_environment();
+
+/// Whether this build has a distributed back-end (Gloo headers found at build time).
+bool distributed_available();
+
+class ProcessGroup {
+ public:
+  /// Joins the group `env` describes (UsageError when this build has no back-end; Error naming
+  /// the address when the rendezvous fails or times out).
+  explicit ProcessGroup(const DistributedEnv& env);
+  ~ProcessGroup();
+  ProcessGroup(const ProcessGroup&) = delete;
+  ProcessGroup& operator=(const ProcessGroup&) = delete;
+
+  int rank() const { return env_.rank; }
+  int world_size() const { return env_.world_size; }
+
+  /// Sums every tensor over the ranks, in place. Gloo reduces host memory: device tensors go
+  /// through a host copy.
+  void all_reduce_sum(std::vector<torch::Tensor>& tensors);
+  /// Returns when every rank has called it.
+  void barrier();
+
+ private:
+  struct Impl;
+  DistributedEnv env_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lagm::train

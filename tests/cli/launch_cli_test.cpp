@@ -1,0 +1,144 @@
+// Data-parallel commands under `lagm launch` (Gloo on loopback): the same results as one process,
+// and a process that fails or never joins ends the run with an error instead of a hang.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "fixtures.h"
+#include "lagm/core/atomic_file.h"
+#include "lagm/method/annotator_train_config.h"
+#include "lagm/method/annotator_trainer.h"
+#include "lagm/method/segmenter_trainer.h"
+#include "lagm/train/distributed.h"
+#include "test_support.h"
+
+using lagm::test::run_command;
+using ::testing::HasSubstr;
+
+namespace {
+
+const std::string kLaunchLagm = LAGM_BINARY;
+
+// A port per test process, so that parallel CTest shards do not meet on one rendezvous.
+std::string port(int offset) { return std::to_string(20000 + (getpid() * 7 + offset) % 20000); }
+
+std::string launch(int nproc, int port_offset) {
+  return kLaunchLagm + " launch --nproc " + std::to_string(nproc) + " --master-port " +
+         port(port_offset) + " --grace 2 -- ";
+}
+
+#define SKIP_WITHOUT_DISTRIBUTED()                                      \
+  if (!lagm::train::distributed_available())                            \
+  GTEST_SKIP() << "built without Gloo (libgloo-dev): single-process only"
+
+TEST(Launch, EvalOverTwoProcessesGivesTheOneProcessConfusionMatrix) {
+  SKIP_WITHOUT_DISTRIBUTED();
+  const auto dir = lagm::test::fresh_temp_dir("launch_eval").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 5, 3);
+  lagm::method::SegmenterTrainConfig c;
+  c.data.path = dir + "/data";
+  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.epochs = 1;
+  c.batch = 5;
+  lagm::method::train_segmenter(c, dir + "/seg", torch::kCPU);
+  const std::string eval = kLaunchLagm + " eval --threads 1 --model " + dir +
+                           "/seg/segmenter-000.safetensors --data " + dir + "/data --json ";
+  const auto [one_code, one_out] = run_command(eval + dir + "/one.json");
+  ASSERT_EQ(one_code, 0) << one_out;
+  // Five images over two processes: shares of 3 and 2 batches.
+  const auto [two_code, two_out] = run_command(launch(2, 0) + eval + dir + "/two.json");
+  ASSERT_EQ(two_code, 0) << two_out;
+  const auto one = nlohmann::json::parse(lagm::core::read_file(dir + "/one.json"));
+  const auto two = nlohmann::json::parse(lagm::core::read_file(dir + "/two.json"));
+  EXPECT_EQ(one.at("confusion_pred_by_gt"), two.at("confusion_pred_by_gt"));
+  EXPECT_EQ(one.at("mIoU"), two.at("mIoU"));
+  // Rank 0 alone reports.
+  EXPECT_EQ(lagm::test::count_lines(two_out), lagm::test::count_lines(one_out)) << two_out;
+}
+
+TEST(Launch, SynthesisOverTwoProcessesWritesTheOneProcessDataSet) {
+  SKIP_WITHOUT_DISTRIBUTED();
+  const auto dir = lagm::test::fresh_temp_dir("launch_synth").string();
+  lagm::test::write_small_generator(dir);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 2, 3);
+  const auto run =
+      lagm::method::train_annotator(lagm::method::annotator_train_config_from_json(
+                                        lagm::test::small_annotator_run_json(dir), "test.json"),
+                                    dir + "/runs", torch::kCPU)
+          .run_dir;
+  const std::string synth = kLaunchLagm + " synthesize --threads 1 --run " + run + " --num 5 --out ";
+  const auto [one_code, one_out] = run_command(synth + dir + "/one");
+  ASSERT_EQ(one_code, 0) << one_out;
+  const auto [two_code, two_out] = run_command(launch(2, 1) + synth + dir + "/two");
+  ASSERT_EQ(two_code, 0) << two_out;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/two/dataset.json"));
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir + "/one")) {
+    if (!e.is_regular_file() || e.path().filename().string()[0] == '.') continue;
+    const auto rel = std::filesystem::relative(e.path(), dir + "/one").string();
+    if (rel == "dataset.json") continue;  // names its own folder
+    ++files;
+    EXPECT_EQ(lagm::core::read_file(e.path().string()),
+              lagm::core::read_file(dir + "/two/" + rel))
+        << rel;
+  }
+  EXPECT_GE(files, 10);  // an image and a mask per sample at least
+}
+
+TEST(Launch, AFailingProcessStopsTheOthersAndItsStatusIsReturned) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto [code, out] = run_command(
+      kLaunchLagm + " launch --nproc 3 --grace 1 -- sh -c 'if [ \"$RANK\" = 1 ]; then exit 3; fi; "
+              "sleep 60'");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(code, 3) << out;
+  EXPECT_LT(seconds, 30) << "the surviving processes were not stopped";
+  EXPECT_THAT(out, HasSubstr("exited with status 3"));
+}
+
+TEST(Launch, EveryProcessGetsTorchrunsVariables) {
+  const auto dir = lagm::test::fresh_temp_dir("launch_env").string();
+  const auto [code, out] = run_command(
+      kLaunchLagm + " launch --nproc 2 --master-port 29999 -- sh -c 'echo \"$RANK $LOCAL_RANK "
+              "$WORLD_SIZE $LOCAL_WORLD_SIZE $MASTER_ADDR $MASTER_PORT\" > " +
+      dir + "/rank$RANK'");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(lagm::core::read_file(dir + "/rank0"), "0 0 2 2 127.0.0.1 29999\n");
+  EXPECT_EQ(lagm::core::read_file(dir + "/rank1"), "1 1 2 2 127.0.0.1 29999\n");
+}
+
+TEST(Launch, ARankWhosePeerNeverJoinsFailsWithinTheTimeout) {
+  SKIP_WITHOUT_DISTRIBUTED();
+  const auto dir = lagm::test::fresh_temp_dir("launch_alone").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
+  lagm::method::SegmenterTrainConfig c;
+  c.data.path = dir + "/data";
+  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.epochs = 1;
+  lagm::method::train_segmenter(c, dir + "/seg", torch::kCPU);
+  const auto start = std::chrono::steady_clock::now();
+  const auto [code, out] =
+      run_command("RANK=0 WORLD_SIZE=2 MASTER_PORT=" + port(2) +
+                  " LAGM_DISTRIBUTED_TIMEOUT=3 " + kLaunchLagm + " eval --threads 1 --model " + dir +
+                  "/seg/segmenter-000.safetensors --data " + dir + "/data");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_LT(seconds, 60);
+  EXPECT_THAT(out, HasSubstr("rank 0 of 2"));
+  EXPECT_EQ(lagm::test::count_lines(out), 1) << out;
+}
+
+TEST(Launch, BadUsageExitsTwo) {
+  for (const char* args : {"--nproc 0 -- true", "--nproc 2", "--nproc 2 --master-port 0 -- true"}) {
+    const auto [code, out] = run_command(kLaunchLagm + " launch " + args);
+    EXPECT_EQ(code, 2) << args << ": " << out;
+  }
+}
+
+}  // namespace
