@@ -6,6 +6,7 @@
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
 #include "lagm/method/segmenter_trainer.h"
+#include "lagm/train/distributed.h"
 
 namespace lagm::cli {
 namespace {
@@ -37,8 +38,14 @@ void run_train_seg(TrainSegArgs args) {
     c.segmenter["base_channels"] = args.base_channels;
   else
     c.segmenter["aspp_dropout"] = args.aspp_dropout;
+  // Data-parallel under lagm launch (or torchrun's variables); rank 0 reports.
+  const auto env = train::distributed_env_from_environment();
+  std::unique_ptr<train::ProcessGroup> group;
+  if (env.active()) group = std::make_unique<train::ProcessGroup>(env);
   const auto r = method::train_segmenter(
-      c, args.out, device, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); });
+      c, args.out, device, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); },
+      group.get());
+  if (env.rank != 0) return;
   std::printf("%s: %lld epochs, loss %.4f -> %.4f", r.outdir.c_str(),
               static_cast<long long>(r.epochs_done), r.first_loss, r.last_loss);
   if (r.best_epoch >= 0)
@@ -78,6 +85,9 @@ void add_train_seg_command(CLI::App& app) {
       ->capture_default_str()
       ->check(finite_number());
   cmd->add_flag("--flip", c.flip, "random horizontal flips");
+  cmd->add_flag("--sync-bn", c.sync_batch_norm,
+                "data-parallel runs (lagm launch): BatchNorm statistics of the whole batch over "
+                "every process (U-Net), so that N processes train as one would");
   cmd->add_flag("--scale-crop", c.scale_crop, "random scale 0.75-1.25 and crop");
   cmd->add_flag("--color-jitter", c.color_jitter, "random brightness, contrast and saturation");
   cmd->add_option(

@@ -10,6 +10,7 @@
 
 #include "fixtures.h"
 #include "lagm/core/atomic_file.h"
+#include "lagm/core/safetensors.h"
 #include "lagm/method/annotator_train_config.h"
 #include "lagm/method/annotator_trainer.h"
 #include "lagm/method/segmenter_trainer.h"
@@ -31,8 +32,8 @@ std::string launch(int nproc, int port_offset) {
          port(port_offset) + " --grace 2 -- ";
 }
 
-#define SKIP_WITHOUT_DISTRIBUTED()                                      \
-  if (!lagm::train::distributed_available())                            \
+#define SKIP_WITHOUT_DISTRIBUTED()           \
+  if (!lagm::train::distributed_available()) \
   GTEST_SKIP() << "built without Gloo (libgloo-dev): single-process only"
 
 TEST(Launch, EvalOverTwoProcessesGivesTheOneProcessConfusionMatrix) {
@@ -70,7 +71,8 @@ TEST(Launch, SynthesisOverTwoProcessesWritesTheOneProcessDataSet) {
                                         lagm::test::small_annotator_run_json(dir), "test.json"),
                                     dir + "/runs", torch::kCPU)
           .run_dir;
-  const std::string synth = kLaunchLagm + " synthesize --threads 1 --run " + run + " --num 5 --out ";
+  const std::string synth =
+      kLaunchLagm + " synthesize --threads 1 --run " + run + " --num 5 --out ";
   const auto [one_code, one_out] = run_command(synth + dir + "/one");
   ASSERT_EQ(one_code, 0) << one_out;
   const auto [two_code, two_out] = run_command(launch(2, 1) + synth + dir + "/two");
@@ -82,18 +84,76 @@ TEST(Launch, SynthesisOverTwoProcessesWritesTheOneProcessDataSet) {
     const auto rel = std::filesystem::relative(e.path(), dir + "/one").string();
     if (rel == "dataset.json") continue;  // names its own folder
     ++files;
-    EXPECT_EQ(lagm::core::read_file(e.path().string()),
-              lagm::core::read_file(dir + "/two/" + rel))
+    EXPECT_EQ(lagm::core::read_file(e.path().string()), lagm::core::read_file(dir + "/two/" + rel))
         << rel;
   }
   EXPECT_GE(files, 10);  // an image and a mask per sample at least
 }
 
+// The mean absolute difference of two checkpoints' float tensors.
+double mean_abs_difference(const std::string& a, const std::string& b) {
+  const auto ta = lagm::core::read_safetensors(a).tensors;
+  const auto tb = lagm::core::read_safetensors(b).tensors;
+  double sum = 0;
+  int64_t count = 0;
+  for (const auto& [name, t] : ta.items()) {
+    if (!t.is_floating_point()) continue;
+    sum += (t - tb.at(name)).abs().sum().item<double>();
+    count += t.numel();
+  }
+  return sum / static_cast<double>(count);
+}
+
+double first_loss(const std::string& run) {
+  return std::stod(
+      lagm::core::read_safetensors(run + "/train_state.safetensors").metadata.at("first_loss"));
+}
+
+// train-seg over two processes with synchronized BatchNorm trains as one process with the whole
+// batch: the same losses (to float rounding) and nearly the same weights, far closer than the
+// training moved them; with per-process statistics (DDP's default) it still runs and resumes.
+TEST(Launch, TrainSegOverTwoProcessesTrainsAsOneWithSyncBatchNorm) {
+  SKIP_WITHOUT_DISTRIBUTED();
+  const auto dir = lagm::test::fresh_temp_dir("launch_train_seg").string();
+  // 10 images in batches of 4: shares of 2 + 2, and a last batch of 2 (1 + 1).
+  lagm::test::write_random_folder_dataset(dir + "/data", 10, 3);
+  const std::string train = kLaunchLagm + " train-seg --threads 1 --data " + dir +
+                            "/data --base-channels 4 --epochs 2 --batch 4 --out ";
+  const auto [one_code, one_out] = run_command(train + dir + "/one");
+  ASSERT_EQ(one_code, 0) << one_out;
+  const auto [sync_code, sync_out] = run_command(launch(2, 3) + train + dir + "/sync --sync-bn");
+  ASSERT_EQ(sync_code, 0) << sync_out;
+  EXPECT_NEAR(first_loss(dir + "/sync"), first_loss(dir + "/one"), 1e-4 * first_loss(dir + "/one"));
+  const double moved = mean_abs_difference(dir + "/one/segmenter-000.safetensors",
+                                           dir + "/one/segmenter-001.safetensors");
+  const double apart = mean_abs_difference(dir + "/one/segmenter-001.safetensors",
+                                           dir + "/sync/segmenter-001.safetensors");
+  EXPECT_LT(apart, 0.05 * moved) << "moved " << moved << ", apart " << apart;
+  // Per-process statistics: trains, and a rerun with more epochs resumes after the last one.
+  const auto [plain_code, plain_out] = run_command(launch(2, 4) + train + dir + "/plain");
+  ASSERT_EQ(plain_code, 0) << plain_out;
+  const auto [more_code, more_out] =
+      run_command(launch(2, 5) + kLaunchLagm + " train-seg --threads 1 --data " + dir +
+                  "/data --base-channels 4 --epochs 3 --batch 4 "
+                  "--out " +
+                  dir + "/plain");
+  ASSERT_EQ(more_code, 0) << more_out;
+  EXPECT_THAT(more_out, HasSubstr("resumed after epoch 1"));
+  EXPECT_EQ(lagm::test::count_lines(lagm::core::read_file(dir + "/plain/log.txt")), 3);
+  // A batch too small to share out is refused before any work.
+  const auto [small_code, small_out] =
+      run_command(launch(3, 6) + kLaunchLagm + " train-seg --threads 1 --data " + dir +
+                  "/data --batch 2 --samples-per-epoch 2 --out " + dir + "/small");
+  EXPECT_EQ(small_code, 2) << small_out;
+  EXPECT_THAT(small_out, HasSubstr("cannot be shared out among 3 processes"));
+}
+
 TEST(Launch, AFailingProcessStopsTheOthersAndItsStatusIsReturned) {
   const auto start = std::chrono::steady_clock::now();
-  const auto [code, out] = run_command(
-      kLaunchLagm + " launch --nproc 3 --grace 1 -- sh -c 'if [ \"$RANK\" = 1 ]; then exit 3; fi; "
-              "sleep 60'");
+  const auto [code, out] =
+      run_command(kLaunchLagm +
+                  " launch --nproc 3 --grace 1 -- sh -c 'if [ \"$RANK\" = 1 ]; then exit 3; fi; "
+                  "sleep 60'");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(code, 3) << out;
@@ -103,10 +163,11 @@ TEST(Launch, AFailingProcessStopsTheOthersAndItsStatusIsReturned) {
 
 TEST(Launch, EveryProcessGetsTorchrunsVariables) {
   const auto dir = lagm::test::fresh_temp_dir("launch_env").string();
-  const auto [code, out] = run_command(
-      kLaunchLagm + " launch --nproc 2 --master-port 29999 -- sh -c 'echo \"$RANK $LOCAL_RANK "
-              "$WORLD_SIZE $LOCAL_WORLD_SIZE $MASTER_ADDR $MASTER_PORT\" > " +
-      dir + "/rank$RANK'");
+  const auto [code, out] =
+      run_command(kLaunchLagm +
+                  " launch --nproc 2 --master-port 29999 -- sh -c 'echo \"$RANK $LOCAL_RANK "
+                  "$WORLD_SIZE $LOCAL_WORLD_SIZE $MASTER_ADDR $MASTER_PORT\" > " +
+                  dir + "/rank$RANK'");
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(lagm::core::read_file(dir + "/rank0"), "0 0 2 2 127.0.0.1 29999\n");
   EXPECT_EQ(lagm::core::read_file(dir + "/rank1"), "1 1 2 2 127.0.0.1 29999\n");
@@ -123,8 +184,8 @@ TEST(Launch, ARankWhosePeerNeverJoinsFailsWithinTheTimeout) {
   lagm::method::train_segmenter(c, dir + "/seg", torch::kCPU);
   const auto start = std::chrono::steady_clock::now();
   const auto [code, out] =
-      run_command("RANK=0 WORLD_SIZE=2 MASTER_PORT=" + port(2) +
-                  " LAGM_DISTRIBUTED_TIMEOUT=3 " + kLaunchLagm + " eval --threads 1 --model " + dir +
+      run_command("RANK=0 WORLD_SIZE=2 MASTER_PORT=" + port(2) + " LAGM_DISTRIBUTED_TIMEOUT=3 " +
+                  kLaunchLagm + " eval --threads 1 --model " + dir +
                   "/seg/segmenter-000.safetensors --data " + dir + "/data");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -19,6 +19,7 @@
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/segmenter.h"
+#include "lagm/train/distributed.h"
 #include "lagm/train/optimizer.h"
 #include "lagm/train/rate_meter.h"
 #include "lagm/train/run_folder.h"
@@ -65,6 +66,48 @@ void start_from(models::Segmenter& seg, const std::string& path,
   core::load_state_dict(seg.module(), tensors);
 }
 
+// One data-parallel step's forward and backward: this process's share of the batch (x, y), its
+// loss normalised by the whole batch's (the sum over its valid pixels of their class weights, as
+// the mean-reduced loss of one process divides by), and the gradients summed over the processes.
+// So the step is that of one process with the whole batch, whatever the shares' sizes, ignored
+// pixels or class weights (BatchNorm aside: per-process statistics unless synchronized). Returns
+// the whole batch's loss.
+double share_loss_backward(models::Segmenter& seg, const torch::Tensor& x, const torch::Tensor& y,
+                           const F::CrossEntropyFuncOptions& options, train::ProcessGroup& group,
+                           torch::Device device) {
+  const auto [begin, end] = train::rank_rows(x.size(0), group.rank(), group.world_size());
+  const auto xs = x.narrow(0, begin, end - begin).to(device);
+  const auto ys = y.narrow(0, begin, end - begin).to(device);
+  const auto valid = ys != 255;
+  const auto& weight = options.weight();
+  auto normaliser = weight.defined()
+                        ? weight.index({ys.masked_select(valid)}).sum().to(torch::kFloat64)
+                        : valid.sum().to(torch::kFloat64);
+  std::vector<torch::Tensor> total{normaliser.reshape({1}).cpu()};
+  group.all_reduce_sum(total);
+  auto sum_options = options;
+  sum_options.reduction(torch::kSum);
+  const auto loss = F::cross_entropy(seg.forward(xs), ys, sum_options) / total[0].item<double>();
+  loss.backward();
+  train::all_reduce_gradients(group, seg.module());
+  std::vector<torch::Tensor> value{loss.detach().to(torch::kFloat64).reshape({1}).cpu()};
+  group.all_reduce_sum(value);
+  return value[0].item<double>();
+}
+
+// Validation metrics; data-parallel: each process evaluates its share of the images and the
+// confusion matrices are summed.
+eval::SegmentationMetrics validate(models::Segmenter& seg, const data::LabelledDataset& val,
+                                   torch::Device device, train::ProcessGroup* group) {
+  if (!group) return eval::evaluate_segmenter(seg, val, device).metrics();
+  auto cm = eval::evaluate_segmenter(seg, val, device, 1, {group->rank(), group->world_size()});
+  std::vector<torch::Tensor> counts{cm.counts().clone()};
+  group->all_reduce_sum(counts);
+  eval::ConfusionMatrix total(cm.num_classes());
+  total.add_counts(counts[0]);
+  return total.metrics();
+}
+
 // Doubles in metadata strings without losing bits.
 std::string exact(double v) {
   char buf[40];
@@ -91,11 +134,13 @@ nlohmann::json to_json(const SegmenterTrainConfig& c) {
           {"mix_data", data::to_json(c.mix_data)},
           {"mix_per_batch", c.mix_per_batch},
           {"seed", c.seed},
-          {"max_steps", c.max_steps}};
+          {"max_steps", c.max_steps},
+          {"sync_batch_norm", c.sync_batch_norm}};
 }
 
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir,
-                                     torch::Device device, const ProgressFn& progress) {
+                                     torch::Device device, const ProgressFn& progress,
+                                     train::ProcessGroup* group) {
   if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
   if (!(std::isfinite(c.lr) && c.lr > 0))
     throw UsageError("train-seg: --lr must be a finite number > 0");
@@ -121,13 +166,22 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   } else if (c.mix_per_batch != 0) {
     throw UsageError("train-seg: --mix-per-batch needs --mix-data");
   }
-  const train::RunFolder folder(outdir);
+  // Data-parallel: every process draws the same batches (same seed) and takes its share of each;
+  // rank 0 alone writes the run folder.
+  const int rank = group ? group->rank() : 0, world = group ? group->world_size() : 1;
+  std::unique_ptr<train::RunFolder> folder;
+  if (rank == 0) folder = std::make_unique<train::RunFolder>(outdir);
+  if (c.sync_batch_norm && !group)
+    throw UsageError("train-seg: --sync-bn needs a data-parallel run (lagm launch)");
   torch::manual_seed(c.seed);
   auto s_json = c.segmenter;
   s_json["num_classes"] = train.num_classes();
   models::Segmenter seg(models::segmenter_config_from_json(s_json, "train-seg segmenter"));
   if (!c.backbone_weights.empty())
     models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
+  if (c.sync_batch_norm && seg.config().arch != "unet")
+    throw UsageError("train-seg: --sync-bn is implemented for the U-Net only, not " +
+                     seg.config().arch);
   seg.module().to(device);
   train::OptimizerConfig oc;
   oc.kind = "adam";
@@ -155,7 +209,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   r.class_weights = class_weights;
   r.outdir = outdir;
   int64_t start_epoch = 0, steps = 0;
-  const std::string state_path = folder.file("train_state.safetensors");
+  const std::string state_path = (fs::path(outdir) / "train_state.safetensors").string();
   if (fs::exists(state_path)) {  // resume after the last finished epoch
     auto st = core::read_safetensors(state_path);
     start_epoch = std::stoll(st.metadata.at("epochs_done"));
@@ -169,11 +223,12 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     train::load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
     train::restore_rng_states(st.tensors, device);
     // An epoch validated but not saved is repeated now: drop its old line.
-    folder.forget_records_after("epoch", static_cast<double>(start_epoch - 1),
-                                {"metrics-val.jsonl"});
-    if (progress) progress("resumed after epoch " + std::to_string(start_epoch - 1));
+    if (folder)
+      folder->forget_records_after("epoch", static_cast<double>(start_epoch - 1),
+                                   {"metrics-val.jsonl"});
+    if (progress && rank == 0) progress("resumed after epoch " + std::to_string(start_epoch - 1));
   } else {
-    folder.write_config(to_json(c));
+    if (folder) folder->write_config(to_json(c));
     // A resumed run has its own weights and needs no init file.
     if (!c.init.empty()) start_from(seg, c.init, train);
   }
@@ -186,7 +241,23 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   const int64_t main_per_batch = c.batch - mix_per_batch;
   const Augmentation main_augmentation{c.flip, c.scale_crop, c.color_jitter};
   const Augmentation mix_augmentation = Augmentation::all();
+  if (group) {
+    // Every process needs a sample of every batch, the last and smallest included.
+    const int64_t last = std::min(per_epoch, steps_per_epoch * main_per_batch) -
+                         (steps_per_epoch - 1) * main_per_batch;
+    if (std::min(main_per_batch, last) + mix_per_batch < world)
+      throw UsageError("train-seg: a batch of " + std::to_string(last + mix_per_batch) +
+                       " samples cannot be shared out among " + std::to_string(world) +
+                       " processes; use a larger --batch or --samples-per-epoch, or fewer "
+                       "processes");
+  }
   train::RateMeter meter(start_epoch, c.epochs);
+  std::unique_ptr<train::GroupSum> group_sum;
+  std::unique_ptr<nn::SyncBatchNormScope> sync_bn;
+  if (c.sync_batch_norm) {
+    group_sum = std::make_unique<train::GroupSum>(*group);
+    sync_bn = std::make_unique<nn::SyncBatchNormScope>(*group_sum);
+  }
   for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
     seg.module().train();
     const auto order = shuffled_indices(n, per_epoch);
@@ -211,11 +282,18 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
         y = torch::cat({y, my});
       }
       opt->zero_grad();
-      auto loss = F::cross_entropy(seg.forward(x.to(device)), y.to(device), loss_options);
-      const double loss_value = loss.item<double>();
-      require_finite_loss(loss_value, "the training loss",
-                          "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps));
-      loss.backward();
+      double loss_value = 0;
+      if (!group) {
+        auto loss = F::cross_entropy(seg.forward(x.to(device)), y.to(device), loss_options);
+        loss_value = loss.item<double>();
+        require_finite_loss(loss_value, "the training loss",
+                            "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps));
+        loss.backward();
+      } else {
+        loss_value = share_loss_backward(seg, x, y, loss_options, *group, device);
+        require_finite_loss(loss_value, "the training loss",
+                            "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps));
+      }
       opt->step();
       loss_sum += loss_value;
       ++loss_n;
@@ -225,9 +303,10 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     if (epoch == 0) r.first_loss = mean_loss;
     r.last_loss = mean_loss;
     nlohmann::json ckpt_config = to_json(seg.config());
-    models::write_model_checkpoint(epoch_checkpoint(outdir, epoch), "segmenter", ckpt_config,
-                                   seg.module(),
-                                   {{"class_names", train.class_names()}, {"epoch", epoch}});
+    if (folder)
+      models::write_model_checkpoint(epoch_checkpoint(outdir, epoch), "segmenter", ckpt_config,
+                                     seg.module(),
+                                     {{"class_names", train.class_names()}, {"epoch", epoch}});
     std::string line;
     char buf[256];
     meter.update(epoch + 1);
@@ -236,17 +315,20 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
                   meter.seconds_per_unit(), meter.eta_text().c_str());
     line = buf;
     if (val) {
-      const auto m = eval::evaluate_segmenter(seg, *val, device).metrics();
+      const auto m = validate(seg, *val, device, group);
       std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", m.mean_iou, m.fg_mean_iou);
       line += buf;
-      folder.record("metrics-val.jsonl", {{"epoch", epoch},
-                                          {"mIoU", m.mean_iou},
-                                          {"fg_mIoU", m.fg_mean_iou},
-                                          {"pACC", m.pixel_accuracy},
-                                          {"per_class_iou", m.iou}});
+      if (folder)
+        folder->record("metrics-val.jsonl", {{"epoch", epoch},
+                                             {"mIoU", m.mean_iou},
+                                             {"fg_mIoU", m.fg_mean_iou},
+                                             {"pACC", m.pixel_accuracy},
+                                             {"per_class_iou", m.iou}});
       if (m.mean_iou > r.best_miou) r.best_miou = m.mean_iou, r.best_epoch = epoch;
     }
-    folder.log(line);
+    r.epochs_done = epoch + 1;
+    if (!folder) continue;  // the other ranks of a data-parallel run write nothing
+    folder->log(line);
     if (progress) progress(line);
     // The training state follows the checkpoint, so a crash between the two only repeats an epoch.
     core::TensorDict st = train::optimizer_state(*opt, oc, names, "opt.");
@@ -257,7 +339,6 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
                              {"best_miou", exact(r.best_miou)},
                              {"best_epoch", std::to_string(r.best_epoch)},
                              {"first_loss", exact(r.first_loss)}});
-    r.epochs_done = epoch + 1;
   }
   return r;
 }

@@ -14,6 +14,10 @@
 #include "lagm/core/progress.h"
 #include "lagm/data/dataset_spec.h"
 
+namespace lagm::train {
+class ProcessGroup;
+}
+
 namespace lagm::method {
 
 /// Options of `train_segmenter`.
@@ -49,6 +53,9 @@ struct SegmenterTrainConfig {
   data::DatasetSpec mix_data;
   int64_t mix_per_batch = 0;
   uint64_t seed = 0;
+  /// Data-parallel runs: BatchNorm layers normalise with the statistics of the whole batch over
+  /// every process (U-Net only), so that N processes train as one would.
+  bool sync_batch_norm = false;
   int64_t max_steps =
       0;  ///< stop after this many optimizer steps in total (0 = all epochs); for tests
 };
@@ -65,9 +72,14 @@ struct SegmenterTrainResult {
   std::vector<double> class_weights;  ///< the loss's weight per class; empty when unweighted
 };
 
-/// Trains into `outdir` (segmenter-EEE.safetensors per epoch, train_state.safetensors, log.txt,
-/// metrics-val.jsonl); resumes from the last finished epoch when outdir already holds one.
+/// Trains into `outdir` (config.json, segmenter-EEE.safetensors per epoch,
+/// train_state.safetensors, log.txt, metrics-val.jsonl); resumes from the last finished epoch when
+/// outdir already holds one. With a `group`, data-parallel: each process of the group calls it with
+/// the same config and takes its share of every batch; the gradients are summed so that a step is
+/// that of one process with the whole batch (BatchNorm statistics per process, as PyTorch's
+/// DistributedDataParallel, unless config.sync_batch_norm); rank 0 writes the folder.
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& config, const std::string& outdir,
-                                     torch::Device device, const ProgressFn& progress = {});
+                                     torch::Device device, const ProgressFn& progress = {},
+                                     train::ProcessGroup* group = nullptr);
 
 }  // namespace lagm::method

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "lagm/nn/sync_batch_norm.h"
+
 namespace lagm::models {
 namespace F = torch::nn::functional;
 
@@ -27,8 +29,8 @@ torch::Tensor UNetBlockImpl::forward(const torch::Tensor& x_in, const torch::Ten
       x = F::pad(x, F::PadFuncOptions({dw / 2, dw - dw / 2, dh / 2, dh - dh / 2}));
     x = torch::cat({skip, x}, 1);
   }
-  x = torch::relu(bn1->forward(conv1->forward(x)));
-  return torch::relu(bn2->forward(conv2->forward(x)));
+  x = torch::relu(nn::batch_norm(bn1, conv1->forward(x)));
+  return torch::relu(nn::batch_norm(bn2, conv2->forward(x)));
 }
 
 UNetImpl::UNetImpl(UNetOptions options_) : options(options_) {

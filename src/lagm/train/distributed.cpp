@@ -66,8 +66,8 @@ ProcessGroup::ProcessGroup(const DistributedEnv& env) : env_(env), impl_(std::ma
     auto options = c10d::ProcessGroupGloo::Options::create(env.timeout);
     // The interface that reaches the master's address (loopback for one machine).
     options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(env.master_addr));
-    impl_->group =
-        c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, env.rank, env.world_size, options);
+    impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(impl_->store, env.rank,
+                                                               env.world_size, options);
   } catch (const std::exception& e) {
     throw Error(where + ": could not join the process group (" + e.what() + ")");
   }
@@ -103,10 +103,9 @@ bool distributed_available() { return false; }
 struct ProcessGroup::Impl {};
 
 ProcessGroup::ProcessGroup(const DistributedEnv& env) : env_(env) {
-  throw UsageError(
-      "WORLD_SIZE=" + std::to_string(env.world_size) +
-      ": this lagm was built without a distributed back-end (Gloo's headers, Debian's "
-      "libgloo-dev, were not found at build time)");
+  throw UsageError("WORLD_SIZE=" + std::to_string(env.world_size) +
+                   ": this lagm was built without a distributed back-end (Gloo's headers, Debian's "
+                   "libgloo-dev, were not found at build time)");
 }
 
 void ProcessGroup::all_reduce_sum(std::vector<torch::Tensor>&) {}
@@ -115,5 +114,34 @@ void ProcessGroup::barrier() {}
 #endif
 
 ProcessGroup::~ProcessGroup() = default;
+
+std::pair<int64_t, int64_t> rank_rows(int64_t n, int rank, int world_size) {
+  return {n * rank / world_size, n * (rank + 1) / world_size};
+}
+
+void all_reduce_gradients(ProcessGroup& group, torch::nn::Module& module) {
+  std::vector<torch::Tensor> grads;
+  const auto params = module.parameters();
+  for (const auto& p : params)
+    grads.push_back(p.grad().defined() ? p.grad().reshape(-1)
+                                       : torch::zeros({p.numel()}, p.options()));
+  std::vector<torch::Tensor> flat{torch::cat(grads)};
+  group.all_reduce_sum(flat);
+  int64_t offset = 0;
+  for (const auto& p : params) {
+    auto summed = flat[0].narrow(0, offset, p.numel()).view_as(p);
+    if (p.grad().defined())
+      p.mutable_grad().copy_(summed);
+    else
+      p.mutable_grad() = summed.clone();
+    offset += p.numel();
+  }
+}
+
+torch::Tensor GroupSum::sum(const torch::Tensor& local) {
+  std::vector<torch::Tensor> t{local.contiguous()};
+  group_.all_reduce_sum(t);
+  return t[0];
+}
 
 }  // namespace lagm::train

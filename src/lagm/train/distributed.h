@@ -4,12 +4,16 @@
 // others fail with an Error within the timeout instead of waiting for ever.
 #pragma once
 
+#include <torch/nn/module.h>
 #include <torch/types.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "lagm/nn/sync_batch_norm.h"
 
 namespace lagm::train {
 
@@ -52,6 +56,24 @@ class ProcessGroup {
   struct Impl;
   DistributedEnv env_;
   std::unique_ptr<Impl> impl_;
+};
+
+/// Rows [begin, end) of `n` that process `rank` of `world_size` takes: contiguous shares whose
+/// sizes differ by at most one.
+std::pair<int64_t, int64_t> rank_rows(int64_t n, int rank, int world_size);
+
+/// Sums the gradients of `module`'s parameters over the group, in place (one all-reduce of one
+/// flat buffer; a parameter without a gradient counts as zeros).
+void all_reduce_gradients(ProcessGroup& group, torch::nn::Module& module);
+
+/// The group's all-reduce as synchronized batch normalisation needs it.
+class GroupSum : public nn::CrossProcessSum {
+ public:
+  explicit GroupSum(ProcessGroup& group) : group_(group) {}
+  torch::Tensor sum(const torch::Tensor& local) override;
+
+ private:
+  ProcessGroup& group_;
 };
 
 }  // namespace lagm::train

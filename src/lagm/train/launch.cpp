@@ -15,7 +15,8 @@
 namespace lagm::train {
 namespace {
 
-// A signal the launcher itself received (Ctrl-C, a job scheduler's SIGTERM): passed on to the ranks.
+// A signal the launcher itself received (Ctrl-C, a job scheduler's SIGTERM): passed on to the
+// ranks.
 volatile sig_atomic_t g_received_signal = 0;
 void remember_signal(int signal) { g_received_signal = signal; }
 
@@ -82,12 +83,14 @@ int launch_local(const LaunchOptions& o) {
       if (code != 0 && result == 0) {
         result = code;
         if (!running.empty())
-          std::fprintf(stderr, "lagm: launch: a process exited with status %d; stopping the %zu "
-                       "others\n", code, running.size());
+          std::fprintf(stderr,
+                       "lagm: launch: a process exited with status %d; stopping the %zu "
+                       "others\n",
+                       code, running.size());
         signal_all(SIGTERM);
         stopping = true;
-        kill_at = Clock::now() + std::chrono::milliseconds(
-                                     static_cast<int64_t>(o.grace_seconds * 1000));
+        kill_at =
+            Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_seconds * 1000));
       }
       continue;
     }
@@ -96,8 +99,8 @@ int launch_local(const LaunchOptions& o) {
       signal_all(g_received_signal);
       if (result == 0) result = 128 + g_received_signal;
       stopping = true;
-      kill_at = Clock::now() +
-                std::chrono::milliseconds(static_cast<int64_t>(o.grace_seconds * 1000));
+      kill_at =
+          Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_seconds * 1000));
     }
     if (stopping && Clock::now() >= kill_at) {
       signal_all(SIGKILL);

@@ -1,0 +1,56 @@
+#include "lagm/nn/sync_batch_norm.h"
+
+#include <torch/torch.h>
+
+namespace lagm::nn {
+namespace {
+
+CrossProcessSum* g_sum = nullptr;  // set by the scope on the thread that runs the forward passes
+
+// Sum over the processes with the same sum as its backward: d(sum_p x_p)/dx_q = 1 for every q, so
+// each process's gradient is the sum of all processes' incoming gradients.
+class AllSum : public torch::autograd::Function<AllSum> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& local,
+                               int64_t sum_address) {
+    ctx->saved_data["sum"] = sum_address;
+    return reinterpret_cast<CrossProcessSum*>(sum_address)->sum(local.clone());
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
+                                               torch::autograd::tensor_list grads) {
+    auto* sum = reinterpret_cast<CrossProcessSum*>(ctx->saved_data["sum"].toInt());
+    return {sum->sum(grads[0].clone()), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+SyncBatchNormScope::SyncBatchNormScope(CrossProcessSum& sum) { g_sum = &sum; }
+SyncBatchNormScope::~SyncBatchNormScope() { g_sum = nullptr; }
+
+torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
+  if (!g_sum || !bn->is_training()) return bn->forward(x);
+  const auto& o = bn->options;
+  const int64_t channels = x.size(1);
+  // Per channel: sum, sum of squares and count of this process's share, summed over processes.
+  const auto local_count = torch::full({1}, static_cast<double>(x.numel() / channels),
+                                       x.options());
+  const auto local = torch::cat({x.sum({0, 2, 3}), x.square().sum({0, 2, 3}), local_count});
+  const auto global = AllSum::apply(local, reinterpret_cast<int64_t>(g_sum));
+  const auto count = global.narrow(0, 2 * channels, 1);
+  const auto mean = global.narrow(0, 0, channels) / count;
+  const auto var = (global.narrow(0, channels, channels) / count - mean.square()).clamp_min(0);
+  if (o.track_running_stats()) {
+    torch::NoGradGuard no_grad;
+    const double n = count.item<double>();
+    const double momentum = o.momentum().value_or(0.1);
+    bn->running_mean.mul_(1 - momentum).add_(mean.detach(), momentum);
+    bn->running_var.mul_(1 - momentum).add_(var.detach() * (n / std::max(n - 1, 1.0)), momentum);
+    bn->num_batches_tracked.add_(1);
+  }
+  auto y = (x - mean.view({1, -1, 1, 1})) * torch::rsqrt(var.view({1, -1, 1, 1}) + o.eps());
+  if (o.affine()) y = y * bn->weight.view({1, -1, 1, 1}) + bn->bias.view({1, -1, 1, 1});
+  return y;
+}
+
+}  // namespace lagm::nn

@@ -1,0 +1,60 @@
+// Synchronized BatchNorm with one process is BatchNorm: outputs, gradients and running statistics.
+#include "lagm/nn/sync_batch_norm.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+namespace {
+
+// The sum over a world of one process, counting its calls.
+struct OneProcess : lagm::nn::CrossProcessSum {
+  int calls = 0;
+  torch::Tensor sum(const torch::Tensor& local) override {
+    ++calls;
+    return local;
+  }
+};
+
+TEST(SyncBatchNorm, OneProcessMatchesBatchNormIncludingGradientsAndRunningStatistics) {
+  torch::manual_seed(3);
+  torch::nn::BatchNorm2d plain(4), synced(4);
+  {
+    torch::NoGradGuard no_grad;
+    plain->weight.uniform_(0.5, 1.5), plain->bias.uniform_(-1, 1);
+    synced->weight.copy_(plain->weight), synced->bias.copy_(plain->bias);
+  }
+  const auto x = (torch::randn({3, 4, 5, 6}) * 2 + 1).requires_grad_();
+  const auto x2 = x.detach().clone().requires_grad_();
+  const auto upstream = torch::randn({3, 4, 5, 6});
+  const auto y_plain = plain->forward(x);
+  OneProcess world;
+  torch::Tensor y_synced;
+  {
+    lagm::nn::SyncBatchNormScope scope(world);
+    y_synced = lagm::nn::batch_norm(synced, x2);
+  }
+  EXPECT_GT(world.calls, 0);
+  EXPECT_TRUE(torch::allclose(y_synced, y_plain, 1e-5, 1e-5));
+  (y_plain * upstream).sum().backward();
+  (y_synced * upstream).sum().backward();
+  EXPECT_EQ(world.calls, 2);  // the statistics' sum, then its gradient
+  EXPECT_TRUE(torch::allclose(x2.grad(), x.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(synced->weight.grad(), plain->weight.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(synced->bias.grad(), plain->bias.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(synced->running_mean, plain->running_mean, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(synced->running_var, plain->running_var, 1e-5, 1e-6));
+  EXPECT_EQ(synced->num_batches_tracked.item<int64_t>(), 1);
+}
+
+TEST(SyncBatchNorm, WithoutAScopeOrInEvalModeItIsThePlainLayer) {
+  torch::nn::BatchNorm2d bn(2);
+  const auto x = torch::randn({2, 2, 3, 3});
+  OneProcess world;
+  EXPECT_TRUE(torch::equal(lagm::nn::batch_norm(bn, x), bn->forward(x)));
+  bn->eval();
+  lagm::nn::SyncBatchNormScope scope(world);
+  EXPECT_TRUE(torch::equal(lagm::nn::batch_norm(bn, x), bn->forward(x)));
+  EXPECT_EQ(world.calls, 0);
+}
+
+}  // namespace
