@@ -52,10 +52,9 @@ void run_render(const RenderArgs& args) {
     }
     if (seeds.empty()) continue;
     const auto batch = toy::render_batch(domain, style, args.res, seeds);
-    for (size_t j = 0; j < seeds.size(); ++j)
-      data::write_folder_sample(args.out, sample_name(seeds[j]),
-                                batch.images_u8[static_cast<int64_t>(j)],
-                                batch.labels[static_cast<int64_t>(j)]);
+    std::vector<std::string> names;
+    for (uint64_t seed : seeds) names.push_back(sample_name(seed));
+    data::write_folder_samples(args.out, names, batch.images_u8, batch.labels);
     rendered += static_cast<int64_t>(seeds.size());
     const double sec =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -47,6 +47,26 @@ TEST(RenderCli, WritesTheFolderLayoutWithExactMasksAndResumes) {
   EXPECT_THAT(out, HasSubstr("unknown style 'sketch'"));
 }
 
+// Rendering and PNG writing are spread over the threads; the files do not depend on how many.
+TEST(RenderCli, TheFilesAreTheSameBytesWithOneThreadOrTwo) {
+  const auto dir = lagm::test::fresh_temp_dir("render_threads").string();
+  for (const char* threads : {"1", "2"}) {
+    const auto [code, out] =
+        run_command(kLagmExe + " render --style photo --res 32 --num 12 --seed 7 --threads " +
+                    threads + " --out " + dir + "/t" + threads);
+    ASSERT_EQ(code, 0) << out;
+  }
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir + "/t1")) {
+    if (!e.is_regular_file()) continue;
+    const auto rel = std::filesystem::relative(e.path(), dir + "/t1").string();
+    ++files;
+    EXPECT_EQ(lagm::core::read_file(e.path().string()), lagm::core::read_file(dir + "/t2/" + rel))
+        << rel;
+  }
+  EXPECT_EQ(files, 2 * 12 + 2);  // image and mask per sample, dataset.json, the preview
+}
+
 TEST(TrainGanCli, TrainsResumesAndRefusesToOverwrite) {
   const auto dir = lagm::test::fresh_temp_dir("train_gan_cli");
   const std::string config = (dir / "gan.json").string(), run = (dir / "run").string();

@@ -51,6 +51,13 @@ std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& datase
 void write_folder_sample(const std::string& root, const std::string& name,
                          const torch::Tensor& image_u8, const torch::Tensor& mask_u8);
 
+/// Writes samples i = 0..N-1 (names[i], images_u8[i] as RGB [N, H, W, 3], masks_u8[i]) as
+/// write_folder_sample does, PNG encoding spread over ATen's threads; each sample's mask is still
+/// written after its image (the mark of a finished sample), and the files are the same bytes as
+/// one at a time.
+void write_folder_samples(const std::string& root, const std::vector<std::string>& names,
+                          const torch::Tensor& images_u8, const torch::Tensor& masks_u8);
+
 /// Writes DIR/dataset.json atomically.
 void write_dataset_json(const std::string& root, const nlohmann::json& info);
 

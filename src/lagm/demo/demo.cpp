@@ -153,12 +153,13 @@ class Demo {
       for (int64_t i = begin; i < std::min(count, begin + 256); ++i)
         seeds.push_back(first_seed + static_cast<uint64_t>(i));
       const auto batch = toy::render_batch(domain, style, s_.resolution, seeds);
-      for (size_t j = 0; j < seeds.size(); ++j) {
+      std::vector<std::string> names;
+      for (uint64_t seed : seeds) {
         char name[32];
-        std::snprintf(name, sizeof name, "seed%08llu", static_cast<unsigned long long>(seeds[j]));
-        data::write_folder_sample(dir, name, batch.images_u8[static_cast<int64_t>(j)],
-                                  batch.labels[static_cast<int64_t>(j)]);
+        std::snprintf(name, sizeof name, "seed%08llu", static_cast<unsigned long long>(seed));
+        names.emplace_back(name);
       }
+      data::write_folder_samples(dir, names, batch.images_u8, batch.labels);
     }
     data::write_dataset_json(dir, {{"classes", domain.class_names},
                                    {"source",

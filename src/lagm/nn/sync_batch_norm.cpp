@@ -33,8 +33,7 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
   const auto& o = bn->options;
   const int64_t channels = x.size(1);
   // Per channel: sum, sum of squares and count of this process's share, summed over processes.
-  const auto local_count = torch::full({1}, static_cast<double>(x.numel() / channels),
-                                       x.options());
+  const auto local_count = torch::full({1}, static_cast<double>(x.numel() / channels), x.options());
   const auto local = torch::cat({x.sum({0, 2, 3}), x.square().sum({0, 2, 3}), local_count});
   const auto global = AllSum::apply(local, reinterpret_cast<int64_t>(g_sum));
   const auto count = global.narrow(0, 2 * channels, 1);
