@@ -9,7 +9,6 @@
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/method/segmenter_checkpoint.h"
-#include "lagm/method/segmenter_trainer.h"
 #include "test_support.h"
 
 using lagm::test::count_lines;
@@ -102,14 +101,7 @@ TEST(Cli, GenerateWritesGridAndFeatures) {
 // here from the same model's predictions.
 TEST(Cli, EvalReportsTheExactConfusionMatrix) {
   const auto dir = lagm::test::fresh_temp_dir("eval").string();
-  lagm::test::write_random_folder_dataset(dir + "/data", 5, 3);
-  lagm::method::SegmenterTrainConfig c;
-  c.data.path = dir + "/data";
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
-  c.epochs = 1;
-  c.batch = 5;
-  lagm::method::train_segmenter(c, dir + "/seg", torch::kCPU);
-  const std::string model = dir + "/seg/segmenter-000.safetensors";
+  const std::string model = lagm::test::write_small_segmenter(dir, 5);
   const auto [code, out] = run_command(kLagm + " eval --model " + model + " --data " + dir +
                                        "/data --json " + dir + "/m.json --grid " + dir + "/g.png");
   ASSERT_EQ(code, 0) << out;

@@ -13,7 +13,6 @@
 #include "lagm/core/safetensors.h"
 #include "lagm/method/annotator_train_config.h"
 #include "lagm/method/annotator_trainer.h"
-#include "lagm/method/segmenter_trainer.h"
 #include "lagm/train/distributed.h"
 #include "test_support.h"
 
@@ -39,15 +38,9 @@ std::string launch(int nproc, int port_offset) {
 TEST(Launch, EvalOverTwoProcessesGivesTheOneProcessConfusionMatrix) {
   SKIP_WITHOUT_DISTRIBUTED();
   const auto dir = lagm::test::fresh_temp_dir("launch_eval").string();
-  lagm::test::write_random_folder_dataset(dir + "/data", 5, 3);
-  lagm::method::SegmenterTrainConfig c;
-  c.data.path = dir + "/data";
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
-  c.epochs = 1;
-  c.batch = 5;
-  lagm::method::train_segmenter(c, dir + "/seg", torch::kCPU);
-  const std::string eval = kLaunchLagm + " eval --threads 1 --model " + dir +
-                           "/seg/segmenter-000.safetensors --data " + dir + "/data --json ";
+  const auto model = lagm::test::write_small_segmenter(dir, 5);
+  const std::string eval =
+      kLaunchLagm + " eval --threads 1 --model " + model + " --data " + dir + "/data --json ";
   const auto [one_code, one_out] = run_command(eval + dir + "/one.json");
   ASSERT_EQ(one_code, 0) << one_out;
   // Five images over two processes: shares of 3 and 2 batches.
@@ -176,17 +169,11 @@ TEST(Launch, EveryProcessGetsTorchrunsVariables) {
 TEST(Launch, ARankWhosePeerNeverJoinsFailsWithinTheTimeout) {
   SKIP_WITHOUT_DISTRIBUTED();
   const auto dir = lagm::test::fresh_temp_dir("launch_alone").string();
-  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
-  lagm::method::SegmenterTrainConfig c;
-  c.data.path = dir + "/data";
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
-  c.epochs = 1;
-  lagm::method::train_segmenter(c, dir + "/seg", torch::kCPU);
+  const auto model = lagm::test::write_small_segmenter(dir, 2);
   const auto start = std::chrono::steady_clock::now();
   const auto [code, out] =
       run_command("RANK=0 WORLD_SIZE=2 MASTER_PORT=" + port(2) + " LAGM_DISTRIBUTED_TIMEOUT=3 " +
-                  kLaunchLagm + " eval --threads 1 --model " + dir +
-                  "/seg/segmenter-000.safetensors --data " + dir + "/data");
+                  kLaunchLagm + " eval --threads 1 --model " + model + " --data " + dir + "/data");
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(code, 1) << out;

@@ -8,6 +8,7 @@
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
+#include "lagm/method/segmenter_trainer.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/stylegan2/generator.h"
 
@@ -61,6 +62,17 @@ nlohmann::json small_annotator_run_json(const std::string& dir, const nlohmann::
                       {"run_name", "r"}};
   j.update(extra);
   return j;
+}
+
+std::string write_small_segmenter(const std::string& dir, int count) {
+  write_random_folder_dataset(dir + "/data", count, 3);
+  method::SegmenterTrainConfig c;
+  c.data.path = dir + "/data";
+  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.epochs = 1;
+  c.batch = count;
+  method::train_segmenter(c, dir + "/seg", torch::kCPU);
+  return dir + "/seg/segmenter-000.safetensors";
 }
 
 }  // namespace lagm::test

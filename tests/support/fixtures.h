@@ -14,6 +14,10 @@ std::string write_small_generator(const std::string& dir);
 void write_random_folder_dataset(const std::string& dir, int count, int num_classes, int size = 32,
                                  int seed = 0);
 
+/// Writes `count` random images of 3 classes to dir/data and trains a U-Net of width 4 on them for
+/// one epoch (one batch) into dir/seg; returns the checkpoint's path.
+std::string write_small_segmenter(const std::string& dir, int count);
+
 /// A phase-I config of a few seconds on the fixtures above (dir/G.safetensors, dir/labelled): tiny
 /// A and S, 4 iterations, a snapshot every 2; `extra` overrides or adds keys.
 nlohmann::json small_annotator_run_json(const std::string& dir,
