@@ -87,8 +87,13 @@ double share_loss_backward(models::Segmenter& seg, const torch::Tensor& x, const
   group.all_reduce_sum(total);
   auto sum_options = options;
   sum_options.reduction(torch::kSum);
+  // The batches are drawn from the global random stream on every process alike; a forward pass
+  // that draws from it (DeepLab's dropout) on shares of different sizes would make the processes'
+  // streams, and so their next batches, differ. The stream is put back as it was.
+  const auto stream = train::rng_state(torch::kCPU);
   const auto loss = F::cross_entropy(seg.forward(xs), ys, sum_options) / total[0].item<double>();
   loss.backward();
+  train::set_rng_state(torch::kCPU, stream);
   train::all_reduce_gradients(group, seg.module());
   std::vector<torch::Tensor> value{loss.detach().to(torch::kFloat64).reshape({1}).cpu()};
   group.all_reduce_sum(value);
