@@ -49,7 +49,8 @@ def sources(check_all: bool) -> list:
 
 
 def tidy(binary: str, path: pathlib.Path) -> tuple:
-    flags = ["-std=c++17", f"-I{ROOT / 'src'}", f"-I{ROOT / 'apps' / 'lagm'}"]
+    flags = ["-std=c++17", f"-I{ROOT / 'src'}", f"-I{ROOT / 'apps' / 'lagm'}",
+             f"-I{ROOT / 'tools' / 'golden_check'}"]
     flags += [f"-isystem{d}" for d in TORCH_INCLUDES]
     run = subprocess.run([binary, "--quiet", str(path), "--"] + flags, capture_output=True, text=True)
     return path, run.returncode, run.stdout + run.stderr
@@ -59,12 +60,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="every file, LibTorch users included")
     parser.add_argument("-j", type=int, default=os.cpu_count() or 1, help="files at once")
+    parser.add_argument("files", nargs="*", help="these files only")
     args = parser.parse_args()
     binary = os.environ.get("CLANG_TIDY", "clang-tidy")
     if not shutil.which(binary):
         print(f"check_tidy: {binary} not found (scripts/setup.sh installs it)", file=sys.stderr)
         return 2
-    files = sources(args.all)
+    files = [pathlib.Path(f).resolve() for f in args.files] or sources(args.all)
     failed = []
     with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
         for path, code, text in pool.map(lambda p: tidy(binary, p), files):

@@ -53,14 +53,15 @@ void run_render(const RenderArgs& args) {
     if (seeds.empty()) continue;
     const auto batch = toy::render_batch(domain, style, args.res, seeds);
     std::vector<std::string> names;
+    names.reserve(seeds.size());
     for (uint64_t seed : seeds) names.push_back(sample_name(seed));
     data::write_folder_samples(args.out, names, batch.images_u8, batch.labels);
     rendered += static_cast<int64_t>(seeds.size());
     const double sec =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(stderr, "\rrendered %lld/%lld  %.0f img/s",
-                 static_cast<long long>(rendered + skipped), static_cast<long long>(args.num),
-                 static_cast<double>(rendered) / sec);
+    const int64_t done = rendered + skipped;
+    std::fprintf(stderr, "\rrendered %lld/%lld  %.0f img/s", static_cast<long long>(done),
+                 static_cast<long long>(args.num), static_cast<double>(rendered) / sec);
   }
   const double sec =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -50,7 +50,7 @@ class Args {
     return get_or<T>(j_, key, std::move(fallback), where_);
   }
   std::string required(const char* key) const {
-    const auto v = get<std::string>(key, "");
+    auto v = get<std::string>(key, "");
     if (v.empty()) throw InputError(where_ + "." + key + ": required");
     return v;
   }

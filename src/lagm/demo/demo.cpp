@@ -154,6 +154,7 @@ class Demo {
         seeds.push_back(first_seed + static_cast<uint64_t>(i));
       const auto batch = toy::render_batch(domain, style, s_.resolution, seeds);
       std::vector<std::string> names;
+      names.reserve(seeds.size());
       for (uint64_t seed : seeds) {
         char name[32];
         std::snprintf(name, sizeof name, "seed%08llu", static_cast<unsigned long long>(seed));

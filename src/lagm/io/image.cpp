@@ -66,10 +66,10 @@ torch::Tensor decode_png(const std::string& bytes, const std::string& path, bool
   }
   int channels = 3;
   if (as_mask) {
-    if (color_type == PNG_COLOR_TYPE_PALETTE) {
+    if (color_type == PNG_COLOR_TYPE_PALETTE ||
+        (color_type == PNG_COLOR_TYPE_GRAY && bit_depth <= 8)) {
+      // Unpacked, the values kept (0/1 for 1-bit gray masks), unscaled.
       if (bit_depth < 8) png_set_packing(png);
-    } else if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth <= 8) {
-      if (bit_depth < 8) png_set_packing(png);  // keep the values (0/1 for 1-bit masks), unscaled
     } else {
       // A 16-bit mask stripped to 8 bits would read class 257 as 1 and classes 0-255 as 0.
       const std::string got = color_type == PNG_COLOR_TYPE_GRAY         ? "a 16-bit gray PNG"

@@ -58,9 +58,10 @@ Coefficients precompute(int in_size, int out_size, ResizeFilter filter) {
   for (int xx = 0; xx < out_size; ++xx) {
     const double center = (xx + 0.5) * scale;
     const double ss = 1.0 / filterscale;
-    int xmin = static_cast<int>(center - support + 0.5);
+    // PIL's bounds: (int)(x + 0.5), truncation toward zero, not lround; kept for exactness.
+    int xmin = static_cast<int>(center - support + 0.5);  // NOLINT(bugprone-incorrect-roundings)
     if (xmin < 0) xmin = 0;
-    int xmax = static_cast<int>(center + support + 0.5);
+    int xmax = static_cast<int>(center + support + 0.5);  // NOLINT(bugprone-incorrect-roundings)
     if (xmax > in_size) xmax = in_size;
     xmax -= xmin;
     double ww = 0.0;

@@ -21,6 +21,6 @@ struct Augmentation {
 /// from the global CPU generator (only the draws the enabled transforms need, so that a run
 /// without augmentation draws nothing). Padded pixels: image -1, label 255 (ignored by the losses).
 std::pair<torch::Tensor, torch::Tensor> augment_batch(torch::Tensor x, torch::Tensor y,
-                                                      const Augmentation& augmentation);
+                                                      const Augmentation& c);
 
 }  // namespace lagm::method

@@ -61,7 +61,7 @@ class GradientMatchingStep {
   /// w_c (class_balance_weights). Undefined (the default) = the reference's unweighted losses.
   /// Why: a part covering 1 % of the pixels contributes 1 % of every shared gradient row, so the
   /// cosine of those rows barely sees whether the annotator labels it.
-  void set_class_weights(torch::Tensor weights) { class_weights_ = std::move(weights); }
+  void set_class_weights(const torch::Tensor& weights) { class_weights_ = weights; }
   /// Phase A also pulls A's labels towards `labeller`'s arg-max labels of the same generated
   /// images (as synthesis writes them, 8-bit): loss_gm + weight * CE(A's logits, labeller's
   /// labels). `labeller` is borrowed and must outlive the step; nullptr or weight 0 = matching

@@ -100,7 +100,7 @@ const std::map<std::string, std::string>& gm_param_presets() {
 
 std::string resolve_gm_params_regex(const std::string& name_or_regex) {
   auto it = gm_param_presets().find(name_or_regex);
-  const std::string regex = it != gm_param_presets().end() ? it->second : name_or_regex;
+  std::string regex = it != gm_param_presets().end() ? it->second : name_or_regex;
   // libstdc++'s regex compiler is recursive (one frame per term of a sequence and per nested group)
   // and reads the numbers of repetition counts ({n,m}) and back-references (\n) into a signed
   // integer that overflows on 19 digits. Fuzzing found all three (a stack overflow on a long or

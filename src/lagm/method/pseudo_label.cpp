@@ -73,7 +73,7 @@ std::string fit_annotator_to_labeller(const PseudoLabelOptions& o, models::Segme
   core::TensorDict t;
   t.update(core::state_dict(*annotator), "A.");
   t.update(core::state_dict(labeller.module()), "S.");
-  const std::string path = snapshot_path(run_dir, o.steps);
+  std::string path = snapshot_path(run_dir, o.steps);
   write_snapshot(path, info, t);
   return path;
 }

@@ -74,15 +74,14 @@ std::string resolve_generator(const nlohmann::json& g, const std::string& where,
 }
 
 train::OptimizerConfig optimizer_from_reference(const nlohmann::json& j, const std::string& where) {
-  nlohmann::json k = j;
-  return train::optimizer_config_from_json(k, where);
+  return train::optimizer_config_from_json(j, where);
 }
 
 }  // namespace
 
 AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j,
                                                      const std::string& config_path) {
-  const std::string where = config_path;
+  const std::string& where = config_path;
   core::check_keys(j,
                    {"training_set_kwargs",
                     "validation_set_kwargs",

@@ -314,9 +314,10 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
                                      {{"class_names", train.class_names()}, {"epoch", epoch}});
     std::string line;
     char buf[256];
-    meter.update(epoch + 1);
+    const int64_t epochs_done = epoch + 1;
+    meter.update(epochs_done);
     std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  %.1f s/epoch  ETA %s",
-                  static_cast<long long>(epoch + 1), static_cast<long long>(c.epochs), mean_loss,
+                  static_cast<long long>(epochs_done), static_cast<long long>(c.epochs), mean_loss,
                   meter.seconds_per_unit(), meter.eta_text().c_str());
     line = buf;
     if (val) {

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <utility>
+
 namespace lagm::models {
 namespace F = torch::nn::functional;
 
@@ -37,7 +39,7 @@ torch::Tensor ASPPPoolingImpl::forward(const torch::Tensor& x) {
   return resize_bilinear(y, x.size(2), x.size(3));
 }
 
-ASPPImpl::ASPPImpl(int64_t in, std::vector<int64_t> rates, double dropout) {
+ASPPImpl::ASPPImpl(int64_t in, const std::vector<int64_t>& rates, double dropout) {
   const int64_t out = 256;
   convs = torch::nn::ModuleList();
   convs->push_back(conv_bn_relu(in, out, 1));
@@ -60,7 +62,7 @@ torch::Tensor ASPPImpl::forward(const torch::Tensor& x) {
   return project->forward(torch::cat(branches, 1));
 }
 
-DeepLabV3Impl::DeepLabV3Impl(DeepLabV3Options options_) : options(options_) {
+DeepLabV3Impl::DeepLabV3Impl(DeepLabV3Options options_) : options(std::move(options_)) {
   backbone = register_module(
       "backbone", ResNet(ResNetOptions(resnet_layers(options.backbone()))
                              .replace_stride_with_dilation(StageDilation{false, true, true})

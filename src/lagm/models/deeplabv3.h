@@ -38,7 +38,7 @@ TORCH_MODULE(ASPPPooling);
 /// Atrous spatial pyramid pooling: 1x1, three dilated 3x3, image pooling; concat; project.
 class ASPPImpl : public torch::nn::Module {
  public:
-  ASPPImpl(int64_t in_channels, std::vector<int64_t> rates, double dropout);
+  ASPPImpl(int64_t in_channels, const std::vector<int64_t>& rates, double dropout);
   torch::Tensor forward(const torch::Tensor& x);
   torch::nn::ModuleList convs{nullptr};
   torch::nn::Sequential project{nullptr};

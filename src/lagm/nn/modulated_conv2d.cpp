@@ -15,7 +15,7 @@ torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& w
   const int64_t in_ch = weight_in.size(1), kh = weight_in.size(2), kw = weight_in.size(3);
   TORCH_CHECK(styles_in.sizes() == torch::IntArrayRef({n, in_ch}),
               "modulated_conv2d: styles must be [N, I]");
-  auto x = x_in;
+  const auto& x = x_in;
   auto weight = weight_in;
   auto styles = styles_in;
   // fp16 pre-normalisation keeps the modulated weights in range; demodulation cancels it exactly

@@ -14,11 +14,15 @@ class AllSum : public torch::autograd::Function<AllSum> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& local,
                                int64_t sum_address) {
     ctx->saved_data["sum"] = sum_address;
-    return reinterpret_cast<CrossProcessSum*>(sum_address)->sum(local.clone());
+    // Autograd keeps only IValues between the passes: the sum travels as its address (it outlives
+    // the graph: the scope lasts the whole training).
+    return reinterpret_cast<CrossProcessSum*>(sum_address)  // NOLINT(performance-no-int-to-ptr)
+        ->sum(local.clone());
   }
   static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* ctx,
                                                torch::autograd::tensor_list grads) {
-    auto* sum = reinterpret_cast<CrossProcessSum*>(ctx->saved_data["sum"].toInt());
+    auto* sum = reinterpret_cast<CrossProcessSum*>(  // NOLINT(performance-no-int-to-ptr)
+        ctx->saved_data["sum"].toInt());
     return {sum->sum(grads[0].clone()), torch::Tensor()};
   }
 };
@@ -33,7 +37,8 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
   const auto& o = bn->options;
   const int64_t channels = x.size(1);
   // Per channel: sum, sum of squares and count of this process's share, summed over processes.
-  const auto local_count = torch::full({1}, static_cast<double>(x.numel() / channels), x.options());
+  const auto local_count =
+      torch::full({1}, static_cast<double>(x.numel()) / static_cast<double>(channels), x.options());
   const auto local = torch::cat({x.sum({0, 2, 3}), x.square().sum({0, 2, 3}), local_count});
   const auto global = AllSum::apply(local, reinterpret_cast<int64_t>(g_sum));
   const auto count = global.narrow(0, 2 * channels, 1);

@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 
 std::string resolve_snapshot(const std::string& run_dir, const std::string& which) {
   if (which == "latest") {
-    const auto s = method::latest_snapshot(run_dir);
+    auto s = method::latest_snapshot(run_dir);
     if (s.empty()) throw InputError(run_dir + ": no snapshots");
     return s;
   }
@@ -46,7 +46,7 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
   }
   if (used != which.size() || it < 0)
     throw UsageError("--snapshot '" + which + "': expected best, latest or an iteration");
-  const auto path = method::snapshot_path(run_dir, it);
+  auto path = method::snapshot_path(run_dir, it);
   if (!fs::exists(path)) throw InputError(path + ": no such snapshot");
   return path;
 }

@@ -122,6 +122,7 @@ std::pair<int64_t, int64_t> rank_rows(int64_t n, int rank, int world_size) {
 void all_reduce_gradients(ProcessGroup& group, torch::nn::Module& module) {
   std::vector<torch::Tensor> grads;
   const auto params = module.parameters();
+  grads.reserve(params.size());
   for (const auto& p : params)
     grads.push_back(p.grad().defined() ? p.grad().reshape(-1)
                                        : torch::zeros({p.numel()}, p.options()));

@@ -40,7 +40,7 @@ SynthesisOutput SynthesisNetworkImpl::forward(const torch::Tensor& ws_in, NoiseM
   return out;
 }
 
-GeneratorImpl::GeneratorImpl(GeneratorOptions options_) : options(std::move(options_)) {
+GeneratorImpl::GeneratorImpl(GeneratorOptions options_) : options(options_) {
   synthesis = register_module("synthesis", SynthesisNetwork(options));
   mapping = register_module("mapping", MappingNetwork(options));
 }
