@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -73,12 +74,18 @@ int launch_local(const LaunchOptions& o) {
   using Clock = std::chrono::steady_clock;
   Clock::time_point kill_at{};
   bool stopping = false;
+  // Asks the survivors to stop; those still running after the grace period are killed.
+  const auto stop_others = [&](int signal) {
+    signal_all(signal);
+    stopping = true;
+    kill_at =
+        Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_seconds * 1000));
+  };
   while (!running.empty()) {
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid > 0) {
-      for (size_t i = 0; i < running.size(); ++i)
-        if (running[i] == pid) running.erase(running.begin() + static_cast<long>(i));
+      running.erase(std::remove(running.begin(), running.end(), pid), running.end());
       const int code = exit_status(status);
       if (code != 0 && result == 0) {
         result = code;
@@ -87,20 +94,14 @@ int launch_local(const LaunchOptions& o) {
                        "lagm: launch: a process exited with status %d; stopping the %zu "
                        "others\n",
                        code, running.size());
-        signal_all(SIGTERM);
-        stopping = true;
-        kill_at =
-            Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_seconds * 1000));
+        stop_others(SIGTERM);
       }
       continue;
     }
     if (pid < 0 && errno != EINTR) break;
     if (g_received_signal != 0 && !stopping) {
-      signal_all(g_received_signal);
       if (result == 0) result = 128 + g_received_signal;
-      stopping = true;
-      kill_at =
-          Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.grace_seconds * 1000));
+      stop_others(g_received_signal);
     }
     if (stopping && Clock::now() >= kill_at) {
       signal_all(SIGKILL);
