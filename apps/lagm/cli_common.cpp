@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <sstream>
@@ -101,6 +102,28 @@ torch::Device apply_common(const CommonArgs& args) {
   const torch::Device device = core::parse_device(args.device);
   torch::manual_seed(args.seed);
   return device;
+}
+
+void check_options_beside_resume(const CLI::App& command,
+                                 const std::vector<std::string>& length_options) {
+  static const std::vector<std::string> shared = {"--resume", "--device", "--threads", "--verbose",
+                                                  "--help"};
+  std::string extra;
+  for (const CLI::Option* option : command.get_options()) {
+    if (option->count() == 0) continue;
+    const std::string name = option->get_name();  // the first long name, e.g. "--out"
+    auto listed = [&](const std::vector<std::string>& names) {
+      return std::find(names.begin(), names.end(), name) != names.end();
+    };
+    if (listed(shared) || listed(length_options)) continue;
+    extra += (extra.empty() ? "" : ", ") + name;
+  }
+  if (!extra.empty()) {
+    std::string allowed;
+    for (const auto& o : length_options) allowed += (allowed.empty() ? "" : ", ") + o;
+    throw UsageError(command.get_name() + " --resume: the run's own config.json sets " + extra +
+                     (allowed.empty() ? "" : " (only " + allowed + " may change)"));
+  }
 }
 
 }  // namespace lagm::cli

@@ -34,6 +34,13 @@ std::vector<int64_t> parse_seed_list(const std::string& text);
 /// "" -> nullopt, "none" -> nullopt, "8" -> 8; throws UsageError naming `option` otherwise.
 c10::optional<int64_t> parse_optional_int(const std::string& text, const std::string& option);
 
+/// The one resume rule of the training commands: `--resume RUN` continues the run in RUN from its
+/// last saved state with the configuration RUN records; beside it only the shared options and the
+/// run's length (`length_options`, e.g. {"--epochs"}) may be given. Throws a UsageError naming
+/// the other options given.
+void check_options_beside_resume(const CLI::App& command,
+                                 const std::vector<std::string>& length_options);
+
 /// Sets threads, allocator and numerics, seeds LibTorch; returns the device to run on.
 torch::Device apply_common(const CommonArgs& args);
 

@@ -18,11 +18,12 @@ struct TrainAnnotatorArgs {
   int64_t total_iters = 0;
 };
 
-void run_train_annotator(const TrainAnnotatorArgs& args) {
+void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command) {
   const torch::Device device = apply_common(args.common);
   auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   method::TrainResult r;
   if (!args.resume.empty()) {
+    check_options_beside_resume(command, {"--total-iters"});
     r = method::resume_annotator_training(args.resume, device, progress, args.total_iters);
   } else {
     if (args.config.empty())
@@ -66,7 +67,7 @@ void add_train_annotator_command(CLI::App& app) {
   cmd->add_option("--total-iters", args->total_iters, "override total_iters (0 = as configured)")
       ->capture_default_str();
   add_common_options(*cmd, args->common);
-  cmd->callback([args] { run_train_annotator(*args); });
+  cmd->callback([args, cmd] { run_train_annotator(*args, *cmd); });
 }
 
 }  // namespace lagm::cli

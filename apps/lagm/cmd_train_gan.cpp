@@ -21,11 +21,12 @@ struct TrainGanArgs {
   CLI::Option* kimg_option = nullptr;
 };
 
-void run_train_gan(const TrainGanArgs& args) {
+void run_train_gan(const TrainGanArgs& args, const CLI::App& command) {
   const torch::Device device = apply_common(args.common);
   auto progress = [](const std::string& line) { std::fprintf(stderr, "\r%s   ", line.c_str()); };
   gan::GanTrainResult r;
   if (!args.resume.empty()) {
+    check_options_beside_resume(command, {"--kimg"});
     r = gan::resume_gan_training(args.resume, device, args.kimg_option->count() ? args.kimg : 0,
                                  progress);
   } else {
@@ -79,7 +80,7 @@ void add_train_gan_command(CLI::App& app) {
       ->capture_default_str()
       ->check(finite_number());
   add_common_options(*cmd, args->common);
-  cmd->callback([args] { run_train_gan(*args); });
+  cmd->callback([args, cmd] { run_train_gan(*args, *cmd); });
 }
 
 }  // namespace lagm::cli

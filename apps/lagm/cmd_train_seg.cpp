@@ -1,5 +1,7 @@
-// lagm train-seg: a downstream segmentation network on a labelled (usually synthesized) data set.
+// lagm train-seg: a downstream segmentation network on a labelled (usually synthesized) data set;
+// --resume continues a run where it stopped.
 #include <cstdio>
+#include <filesystem>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -14,14 +16,20 @@ namespace {
 struct TrainSegArgs {
   CommonArgs common;
   method::SegmenterTrainConfig config;
-  std::string data, val, mix_data, arch = "unet", out = "seg_run";
+  std::string data, val, mix_data, arch = "unet", out = "seg_run", resume;
   int64_t base_channels = 64, img_size = 0;
   double aspp_dropout = 0.5;
+  CLI::Option* epochs_option = nullptr;
+  CLI::Option* max_steps_option = nullptr;
 };
 
-void run_train_seg(TrainSegArgs args) {
-  const torch::Device device = apply_common(args.common);
-  auto& c = args.config;
+// A new run's configuration from the options.
+method::SegmenterTrainConfig new_run_config(const TrainSegArgs& args) {
+  if (args.data.empty()) throw UsageError("train-seg needs --data (or --resume RUN)");
+  if (std::filesystem::exists(std::filesystem::path(args.out) / "train_state.safetensors"))
+    throw UsageError(args.out + ": already holds a train-seg run; continue it with --resume " +
+                     args.out);
+  auto c = args.config;
   c.seed = args.common.seed;
   // A folder, or a data set JSON (a paper loader, the reference's training_set_kwargs).
   auto as_spec = [&](const std::string& text, const std::string& option) {
@@ -38,12 +46,29 @@ void run_train_seg(TrainSegArgs args) {
     c.segmenter["base_channels"] = args.base_channels;
   else
     c.segmenter["aspp_dropout"] = args.aspp_dropout;
+  return c;
+}
+
+// The configuration of the run being resumed, lengthened by --epochs / --max-steps when given.
+method::SegmenterTrainConfig resumed_config(const TrainSegArgs& args, const CLI::App& command) {
+  check_options_beside_resume(command, {"--epochs", "--max-steps"});
+  auto c = method::read_segmenter_run_config(args.resume);
+  if (args.epochs_option->count()) c.epochs = args.config.epochs;
+  if (args.max_steps_option->count()) c.max_steps = args.config.max_steps;
+  return c;
+}
+
+void run_train_seg(const TrainSegArgs& args, const CLI::App& command) {
+  const torch::Device device = apply_common(args.common);
+  const bool resume = !args.resume.empty();
+  const auto c = resume ? resumed_config(args, command) : new_run_config(args);
+  const std::string& out = resume ? args.resume : args.out;
   // Data-parallel under lagm launch (or torchrun's variables); rank 0 reports.
   const auto env = train::distributed_env_from_environment();
   std::unique_ptr<train::ProcessGroup> group;
   if (env.active()) group = std::make_unique<train::ProcessGroup>(env);
   const auto r = method::train_segmenter(
-      c, args.out, device, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); },
+      c, out, device, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); },
       group.get());
   if (env.rank != 0) return;
   std::printf("%s: %lld epochs, loss %.4f -> %.4f", r.outdir.c_str(),
@@ -61,8 +86,7 @@ void add_train_seg_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("train-seg", "train a downstream segmentation network (phase II)");
   auto& c = args->config;
   cmd->add_option("--data", args->data,
-                  "training data: a folder, or a data set JSON (inline or .json file)")
-      ->required();
+                  "training data: a folder, or a data set JSON (inline or .json file)");
   cmd->add_option("--val", args->val, "validation data: a folder or a data set JSON");
   cmd->add_option("--arch", args->arch, "unet, deeplabv3_resnet101 or deeplabv3_resnet50")
       ->capture_default_str();
@@ -79,7 +103,9 @@ void add_train_seg_command(CLI::App& app) {
          "--res,--img-size", args->img_size,
          "resize folder images to this square size (0 = as stored; --img-size: older name)")
       ->capture_default_str();
-  cmd->add_option("--epochs", c.epochs, "epochs")->capture_default_str();
+  args->epochs_option =
+      cmd->add_option("--epochs", c.epochs, "epochs (with --resume: lengthens the run)")
+          ->capture_default_str();
   cmd->add_option("--batch", c.batch, "batch size")->capture_default_str();
   cmd->add_option("--lr", c.lr, "Adam learning rate")
       ->capture_default_str()
@@ -103,12 +129,15 @@ void add_train_seg_command(CLI::App& app) {
   cmd->add_option("--mix-per-batch", c.mix_per_batch,
                   "samples of each batch taken from --mix-data (1 to --batch - 1)")
       ->capture_default_str();
-  cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")
-      ->capture_default_str();
-  cmd->add_option("--out", args->out, "output folder (resumes if it holds a finished epoch)")
-      ->capture_default_str();
+  args->max_steps_option =
+      cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")
+          ->capture_default_str();
+  cmd->add_option("--out", args->out, "new run folder")->capture_default_str();
+  cmd->add_option("--resume", args->resume,
+                  "continue the run in this folder after its last finished epoch, with its own "
+                  "configuration (--epochs may lengthen it)");
   add_common_options(*cmd, args->common);
-  cmd->callback([args] { run_train_seg(*args); });
+  cmd->callback([args, cmd] { run_train_seg(*args, *cmd); });
 }
 
 }  // namespace lagm::cli

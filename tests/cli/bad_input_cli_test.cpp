@@ -100,6 +100,26 @@ TEST(BadInput, ASecondWriterOfAnOutputFolderExitsTwo) {
       {dir + "/seg", "pid " + std::to_string(::getpid())});
 }
 
+// The one resume rule: a new run into a run's folder is refused and names --resume; --resume takes
+// the run's own configuration, and an option that would change it is named.
+TEST(BadInput, TrainingRunsContinueOnlyThroughResume) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_resume").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
+  const std::string train =
+      "train-seg --threads 1 --data " + dir + "/data --base-channels 4 --epochs 1 --out " + dir;
+  ASSERT_EQ(run_command(std::string(LAGM_BINARY) + " " + train + "/seg").first, 0);
+  expect_bad_input(train + "/seg", {dir + "/seg", "--resume"});
+  expect_bad_input("train-seg --resume " + dir + "/seg --lr 0.5", {"--lr", "config.json"});
+  expect_bad_input("train-seg --resume " + dir + "/data", {dir + "/data", "no config.json"});
+  expect_bad_input("train-gan --resume " + dir + "/seg --batch 4", {"--batch"});
+  expect_bad_input("train-annotator --resume " + dir + "/seg --config x.json", {"--config"});
+  const auto [code, out] = run_command(
+      std::string(LAGM_BINARY) + " train-seg --threads 1 --resume " + dir + "/seg --epochs 2");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("resumed after epoch 0"));
+  EXPECT_THAT(out, HasSubstr("2 epochs"));
+}
+
 TEST(BadInput, IntegerOptionsAreParsedStrictly) {
   const auto dir = lagm::test::fresh_temp_dir("bad_ints").string();
   expect_bad_input("synthesize --run " + dir + " --shard 1x/4 --out " + dir + "/s",

@@ -122,14 +122,11 @@ TEST(Launch, TrainSegOverTwoProcessesTrainsAsOneWithSyncBatchNorm) {
   const double apart = mean_abs_difference(dir + "/one/segmenter-001.safetensors",
                                            dir + "/sync/segmenter-001.safetensors");
   EXPECT_LT(apart, 0.05 * moved) << "moved " << moved << ", apart " << apart;
-  // Per-process statistics: trains, and a rerun with more epochs resumes after the last one.
+  // Per-process statistics: trains, and --resume with more epochs continues after the last one.
   const auto [plain_code, plain_out] = run_command(launch(2, 4) + train + dir + "/plain");
   ASSERT_EQ(plain_code, 0) << plain_out;
-  const auto [more_code, more_out] =
-      run_command(launch(2, 5) + kLaunchLagm + " train-seg --threads 1 --data " + dir +
-                  "/data --base-channels 4 --epochs 3 --batch 4 "
-                  "--out " +
-                  dir + "/plain");
+  const auto [more_code, more_out] = run_command(
+      launch(2, 5) + kLaunchLagm + " train-seg --threads 1 --epochs 3 --resume " + dir + "/plain");
   ASSERT_EQ(more_code, 0) << more_out;
   EXPECT_THAT(more_out, HasSubstr("resumed after epoch 1"));
   EXPECT_EQ(lagm::test::count_lines(lagm::core::read_file(dir + "/plain/log.txt")), 3);

@@ -122,27 +122,6 @@ std::string exact(double v) {
 
 }  // namespace
 
-nlohmann::json to_json(const SegmenterTrainConfig& c) {
-  return {{"data", data::to_json(c.data)},
-          {"validation", data::to_json(c.validation)},
-          {"segmenter", c.segmenter},
-          {"backbone_weights", c.backbone_weights},
-          {"init", c.init},
-          {"epochs", c.epochs},
-          {"batch", c.batch},
-          {"lr", c.lr},
-          {"flip", c.flip},
-          {"scale_crop", c.scale_crop},
-          {"color_jitter", c.color_jitter},
-          {"class_balance_power", c.class_balance_power},
-          {"samples_per_epoch", c.samples_per_epoch},
-          {"mix_data", data::to_json(c.mix_data)},
-          {"mix_per_batch", c.mix_per_batch},
-          {"seed", c.seed},
-          {"max_steps", c.max_steps},
-          {"sync_batch_norm", c.sync_batch_norm}};
-}
-
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir,
                                      torch::Device device, const ProgressFn& progress,
                                      train::ProcessGroup* group) {
@@ -176,6 +155,13 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   const int rank = group ? group->rank() : 0, world = group ? group->world_size() : 1;
   std::unique_ptr<train::RunFolder> folder;
   if (rank == 0) folder = std::make_unique<train::RunFolder>(outdir);
+  const std::string state_path = (fs::path(outdir) / "train_state.safetensors").string();
+  if (folder && fs::exists(state_path) && folder->has_config()) {
+    const auto changes = resume_conflicts(folder->read_config(), c);
+    if (!changes.empty())
+      throw UsageError(outdir + ": holds a run of another configuration (" + changes +
+                       "); continue it with --resume " + outdir + " or train into another --out");
+  }
   if (c.sync_batch_norm && !group)
     throw UsageError("train-seg: --sync-bn needs a data-parallel run (lagm launch)");
   torch::manual_seed(c.seed);
@@ -214,8 +200,8 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   r.class_weights = class_weights;
   r.outdir = outdir;
   int64_t start_epoch = 0, steps = 0;
-  const std::string state_path = (fs::path(outdir) / "train_state.safetensors").string();
-  if (fs::exists(state_path)) {  // resume after the last finished epoch
+  if (folder) folder->write_config(to_json(c));  // a resumed run records its new length
+  if (fs::exists(state_path)) {                  // resume after the last finished epoch
     auto st = core::read_safetensors(state_path);
     start_epoch = std::stoll(st.metadata.at("epochs_done"));
     steps = std::stoll(st.metadata.at("steps"));
@@ -233,7 +219,6 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
                                    {"metrics-val.jsonl"});
     if (progress && rank == 0) progress("resumed after epoch " + std::to_string(start_epoch - 1));
   } else {
-    if (folder) folder->write_config(to_json(c));
     // A resumed run has its own weights and needs no init file.
     if (!c.init.empty()) start_from(seg, c.init, train);
   }
