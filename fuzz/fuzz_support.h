@@ -18,7 +18,7 @@ namespace lagm::fuzz {
 /// A scratch file of this process with `extension`, holding the input bytes.
 inline std::string write_scratch(const uint8_t* data, size_t size, const std::string& extension) {
   static const std::string dir = std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp";
-  const std::string path = dir + "/lagm_fuzz_" + std::to_string(::getpid()) + extension;
+  std::string path = dir + "/lagm_fuzz_" + std::to_string(::getpid()) + extension;
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) std::abort();
   if (size > 0 && std::fwrite(data, 1, size, f) != size) std::abort();

@@ -79,8 +79,11 @@ def build_units(build: pathlib.Path) -> list:
         for i, word in enumerate(words):
             if skip:
                 skip = False
-            elif word in ("-o", "-include") and i + 1 < len(words) and (
-                    word == "-o" or words[i + 1].endswith("cmake_pch.hxx")):
+            elif word in ("-o", "-include", "-isystem") and i + 1 < len(words) and (
+                    word == "-o" or words[i + 1].endswith("cmake_pch.hxx")
+                    or words[i + 1] == "/usr/include"):
+                # /usr/include as an -isystem folder (Gloo's) breaks clang's #include_next chain
+                # of the C++ headers; it is searched anyway.
                 skip = True
             elif word not in ("-c", source, "-Winvalid-pch"):
                 flags.append(word)

@@ -8,6 +8,7 @@
 #include "lagm/core/error.h"
 #include "lagm/method/annotator_trainer.h"
 #include "lagm/method/reference_config.h"
+#include "lagm/train/distributed.h"
 
 namespace lagm::cli {
 namespace {
@@ -21,10 +22,15 @@ struct TrainAnnotatorArgs {
 void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command) {
   const torch::Device device = apply_common(args.common);
   auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  // Data-parallel under lagm launch (or torchrun's variables); rank 0 writes and reports.
+  const auto env = train::distributed_env_from_environment();
+  std::unique_ptr<train::ProcessGroup> group;
+  if (env.active()) group = std::make_unique<train::ProcessGroup>(env);
   method::TrainResult r;
   if (!args.resume.empty()) {
     check_options_beside_resume(command, {"--total-iters"});
-    r = method::resume_annotator_training(args.resume, device, progress, args.total_iters);
+    r = method::resume_annotator_training(args.resume, device, progress, args.total_iters,
+                                          group.get());
   } else {
     if (args.config.empty())
       throw UsageError("train-annotator needs --config (or --resume RUN_DIR)");
@@ -38,8 +44,9 @@ void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command
     if (!args.segmenter_backbone.empty())
       config.segmenter_backbone = args.segmenter_backbone == "none" ? "" : args.segmenter_backbone;
     if (args.common.seed_given()) config.seed = args.common.seed;  // else the config's seed
-    r = method::train_annotator(config, args.outdir, device, progress);
+    r = method::train_annotator(config, args.outdir, device, progress, group.get());
   }
+  if (env.rank != 0) return;
   std::printf("%s: %lld iterations in %.1f s", r.run_dir.c_str(),
               static_cast<long long>(r.iterations), r.seconds);
   if (r.best_iteration >= 0)

@@ -113,7 +113,7 @@ void add_train_seg_command(CLI::App& app) {
   cmd->add_flag("--flip", c.flip, "random horizontal flips");
   cmd->add_flag("--sync-bn", c.sync_batch_norm,
                 "data-parallel runs (lagm launch): BatchNorm statistics of the whole batch over "
-                "every process (U-Net), so that N processes train as one would");
+                "every process, so that N processes train as one would");
   cmd->add_flag("--scale-crop", c.scale_crop, "random scale 0.75-1.25 and crop");
   cmd->add_flag("--color-jitter", c.color_jitter, "random brightness, contrast and saturation");
   cmd->add_option(

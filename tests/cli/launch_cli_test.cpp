@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "fixtures.h"
 #include "lagm/core/atomic_file.h"
@@ -136,6 +137,76 @@ TEST(Launch, TrainSegOverTwoProcessesTrainsAsOneWithSyncBatchNorm) {
                   "/data --batch 2 --samples-per-epoch 2 --out " + dir + "/small");
   EXPECT_EQ(small_code, 2) << small_out;
   EXPECT_THAT(small_out, HasSubstr("cannot be shared out among 3 processes"));
+}
+
+// The A. and S. tensors of a phase-I snapshot, the optimizer moments and the RNG state left out.
+double networks_difference(const std::string& a, const std::string& b) {
+  const auto ta = lagm::core::read_safetensors(a).tensors;
+  const auto tb = lagm::core::read_safetensors(b).tensors;
+  double sum = 0;
+  int64_t count = 0;
+  for (const auto& [name, t] : ta.items()) {
+    if (!t.is_floating_point() || (name.rfind("A.", 0) != 0 && name.rfind("S.", 0) != 0)) continue;
+    sum += (t - tb.at(name)).abs().sum().item<double>();
+    count += t.numel();
+  }
+  return sum / static_cast<double>(count);
+}
+
+// The tick lines of a phase-I run's stats.jsonl.
+std::vector<nlohmann::json> ticks(const std::string& run) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(lagm::core::read_file(run + "/stats.jsonl"));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// Phase I over two processes (batches of 3 split 2 + 1; A's and S's BatchNorm synchronized, the
+// matching loss back-propagated through each share) is the one-process run: the same losses to
+// float rounding and networks far closer than the training moved them; and a data-parallel run
+// resumed from its snapshot continues as the uninterrupted one.
+TEST(Launch, TrainAnnotatorOverTwoProcessesTrainsAsOne) {
+  SKIP_WITHOUT_DISTRIBUTED();
+  const auto dir = lagm::test::fresh_temp_dir("launch_phase_one").string();
+  lagm::test::write_small_generator(dir);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 5, 3);
+  std::ofstream(dir + "/run.json")
+      << lagm::test::small_annotator_run_json(dir, {{"batch", 3}, {"label_batch", 3}}).dump();
+  const std::string train =
+      kLaunchLagm + " train-annotator --threads 1 --config " + dir + "/run.json --out ";
+  const auto [one_code, one_out] = run_command(train + dir + "/one");
+  ASSERT_EQ(one_code, 0) << one_out;
+  const auto [two_code, two_out] = run_command(launch(2, 7) + train + dir + "/two");
+  ASSERT_EQ(two_code, 0) << two_out;
+  const std::string one = dir + "/one/00000-r", two = dir + "/two/00000-r";
+  const auto one_ticks = ticks(one), two_ticks = ticks(two);
+  ASSERT_EQ(one_ticks.size(), 2u);
+  ASSERT_EQ(two_ticks.size(), 2u);
+  for (size_t i = 0; i < one_ticks.size(); ++i)
+    for (const char* loss : {"loss_label", "loss_syn_A", "loss_gm", "loss_syn_S"}) {
+      const double a = one_ticks[i].at(loss).get<double>(), b = two_ticks[i].at(loss).get<double>();
+      EXPECT_NEAR(b, a, 1e-4 * std::abs(a) + 1e-7) << loss << " at tick " << i;
+    }
+  const double moved = networks_difference(one + "/snapshots/000002.safetensors",
+                                           one + "/snapshots/000004.safetensors");
+  const double apart = networks_difference(one + "/snapshots/000004.safetensors",
+                                           two + "/snapshots/000004.safetensors");
+  EXPECT_LT(apart, 0.05 * moved) << "moved " << moved << ", apart " << apart;
+  // Rank 0 alone writes and reports.
+  EXPECT_FALSE(std::filesystem::exists(dir + "/two/00001-r"));
+  EXPECT_EQ(lagm::test::count_lines(two_out), lagm::test::count_lines(one_out)) << two_out;
+
+  // Interrupted after its first snapshot (the later one removed) and resumed on two processes.
+  std::filesystem::remove(two + "/snapshots/000004.safetensors");
+  const auto [again_code, again_out] =
+      run_command(launch(2, 8) + kLaunchLagm + " train-annotator --threads 1 --resume " + two);
+  ASSERT_EQ(again_code, 0) << again_out;
+  EXPECT_THAT(again_out, HasSubstr("resumed from"));
+  EXPECT_LT(networks_difference(one + "/snapshots/000004.safetensors",
+                                two + "/snapshots/000004.safetensors"),
+            0.05 * moved);
+  EXPECT_EQ(ticks(two).size(), 2u);
 }
 
 TEST(Launch, AFailingProcessStopsTheOthersAndItsStatusIsReturned) {

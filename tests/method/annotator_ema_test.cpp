@@ -52,7 +52,7 @@ TEST(WeightAverage, AveragesParametersAndCopiesBuffers) {
 namespace {
 
 lm::AnnotatorTrainConfig ema_config(const std::string& dir,
-                                    nlohmann::json extra = nlohmann::json::object()) {
+                                    const nlohmann::json& extra = nlohmann::json::object()) {
   auto j = lagm::test::small_annotator_run_json(
       dir, {{"annotator_ema", 0.9}, {"annotator_interval", 2}, {"run_name", "ema"}});
   j.update(extra);

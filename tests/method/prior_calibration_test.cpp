@@ -88,7 +88,7 @@ TEST(ClassBalance, WeightsHaveUnitMeanPixelWeightAndSkipAbsentClasses) {
 namespace {
 
 lm::AnnotatorTrainConfig small_config(const std::string& dir,
-                                      nlohmann::json extra = nlohmann::json::object()) {
+                                      const nlohmann::json& extra = nlohmann::json::object()) {
   return lm::annotator_train_config_from_json(lagm::test::small_annotator_run_json(dir, extra),
                                               "test.json");
 }

@@ -64,6 +64,7 @@ lagm::models::Segmenter small_unet(int64_t classes) {
 
 std::vector<torch::Tensor> cloned(const std::vector<torch::Tensor>& grads) {
   std::vector<torch::Tensor> out;
+  out.reserve(grads.size());
   for (const auto& g : grads) out.push_back(g.defined() ? g.clone() : g);
   return out;
 }

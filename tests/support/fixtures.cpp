@@ -24,7 +24,7 @@ std::string write_small_generator(const std::string& dir) {
       *g,
       core::read_safetensors(golden + "/weights.safetensors").tensors.with_prefix_stripped("G."));
   std::filesystem::create_directories(dir);
-  const std::string path = dir + "/G.safetensors";
+  std::string path = dir + "/G.safetensors";
   models::write_model_checkpoint(path, "stylegan2", sg2::to_json(options), *g,
                                  {{"truncation_psi", 0.7}, {"truncation_cutoff", nullptr}});
   return path;
@@ -34,6 +34,7 @@ void write_random_folder_dataset(const std::string& dir, int count, int num_clas
                                  int seed) {
   auto gen = at::detail::createCPUGenerator(seed);
   std::vector<std::string> classes;
+  classes.reserve(num_classes);
   for (int c = 0; c < num_classes; ++c) classes.push_back("class" + std::to_string(c));
   data::write_dataset_json(dir, {{"classes", classes}});
   for (int i = 0; i < count; ++i) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
@@ -26,6 +27,7 @@
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/method/validation_record.h"
 #include "lagm/method/weight_average.h"
+#include "lagm/train/distributed.h"
 #include "lagm/train/optimizer.h"
 #include "lagm/train/rate_meter.h"
 #include "lagm/train/run_folder.h"
@@ -42,12 +44,15 @@ using Clock = std::chrono::steady_clock;
 // One training run: the networks, their optimizers and the loop's state.
 class AnnotatorRun {
  public:
-  AnnotatorRun(AnnotatorTrainConfig config, const train::RunFolder& folder, torch::Device device,
-               ProgressFn progress)
+  /// `folder` is null on the processes of a data-parallel run other than rank 0, which write
+  /// nothing.
+  AnnotatorRun(AnnotatorTrainConfig config, const train::RunFolder* folder, torch::Device device,
+               ProgressFn progress, train::ProcessGroup* group)
       : config_(std::move(config)),
         folder_(folder),
         device_(device),
-        progress_(std::move(progress)) {}
+        progress_(std::move(progress)),
+        group_(group) {}
 
   void setup() {
     labelled_ = data::open_labelled_dataset(config_.training_set, "training_set");
@@ -114,6 +119,7 @@ class AnnotatorRun {
     step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_,
                                                    *opt_s_, config_.gm_params, config_.matcher,
                                                    config_.transform);
+    step_->set_process_group(group_);
     if (config_.class_balance_power > 0)
       step_->set_class_weights(
           class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power)
@@ -204,17 +210,18 @@ class AnnotatorRun {
       if (iteration_ % config_.niter_per_tick == 0 || done) {
         const double sec = std::chrono::duration<double>(Clock::now() - tick_start).count();
         meter.update(iteration_);
-        record_tick(folder_, iteration_, config_.total_iters, stats, sec / tick_iters, meter,
-                    progress_);
+        if (folder_)
+          record_tick(*folder_, iteration_, config_.total_iters, stats, sec / tick_iters, meter,
+                      progress_);
         stats = TickStats();
         tick_iters = 0;
         const int64_t tick = iteration_ / config_.niter_per_tick;
-        if (done || tick % config_.snapshot_ticks == 0) snapshot();
+        if (folder_ && (done || tick % config_.snapshot_ticks == 0)) snapshot();
         tick_start = Clock::now();
       }
     }
     TrainResult r;
-    r.run_dir = folder_.path();
+    if (folder_) r.run_dir = folder_->path();
     r.iterations = iteration_;
     r.best_fg_miou = best_fg_miou_;
     r.best_iteration = best_iteration_;
@@ -267,7 +274,7 @@ class AnnotatorRun {
     return {images.to(device_), masks.to(device_)};
   }
 
-  std::string grid_path(const std::string& name) const { return folder_.file_in("grids", name); }
+  std::string grid_path(const std::string& name) const { return folder_->file_in("grids", name); }
 
   // The annotator synthesis will use: the weight average when the run keeps one.
   models::AnnotatorFPN& shown_annotator() { return annotator_ema_ ? annotator_ema_ : annotator_; }
@@ -289,12 +296,12 @@ class AnnotatorRun {
   void validate(const std::string& snapshot_file) {
     if (!validation_) return;
     const auto cm = eval::evaluate_segmenter(*segmenter_, *validation_, device_);
-    record_validation(folder_.path(), iteration_, cm.metrics(), snapshot_file, best_fg_miou_,
+    record_validation(folder_->path(), iteration_, cm.metrics(), snapshot_file, best_fg_miou_,
                       best_iteration_);
   }
 
   void snapshot() {
-    const std::string path = snapshot_path(folder_.path(), iteration_);
+    const std::string path = snapshot_path(folder_->path(), iteration_);
     write_fakes_grid();
     validate(path);
     core::TensorDict t;
@@ -321,9 +328,10 @@ class AnnotatorRun {
   }
 
   AnnotatorTrainConfig config_;
-  const train::RunFolder& folder_;
+  const train::RunFolder* folder_;
   torch::Device device_;
   ProgressFn progress_;
+  train::ProcessGroup* group_;
   std::unique_ptr<data::LabelledDataset> labelled_, validation_;
   torch::Tensor label_images_, label_masks_, grid_z_;
   std::unique_ptr<models::FeatureGenerator> generator_;
@@ -341,35 +349,63 @@ class AnnotatorRun {
 
 }  // namespace
 
+// Data-parallel: every process needs a row of every batch.
+void check_shares(const AnnotatorTrainConfig& config, const train::ProcessGroup* group) {
+  if (!group) return;
+  const int64_t label_batch = config.label_batch > 0 ? config.label_batch : config.batch;
+  if (std::min(config.batch, label_batch) < group->world_size())
+    throw UsageError("train-annotator: batches of " + std::to_string(config.batch) +
+                     " generated and " + std::to_string(label_batch) +
+                     " labelled images cannot be shared out among " +
+                     std::to_string(group->world_size()) + " processes");
+}
+
 TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir,
-                            torch::Device device, const ProgressFn& progress) {
-  const auto folder = train::RunFolder::create_numbered(outdir, config.run_name);
-  folder.write_config(to_json(config));
-  AnnotatorRun run(config, folder, device, progress);
+                            torch::Device device, const ProgressFn& progress,
+                            train::ProcessGroup* group) {
+  check_shares(config, group);
+  const bool writer = !group || group->rank() == 0;
+  std::optional<train::RunFolder> folder;
+  if (writer) {
+    folder.emplace(train::RunFolder::create_numbered(outdir, config.run_name));
+    folder->write_config(to_json(config));
+  }
+  AnnotatorRun run(config, folder ? &*folder : nullptr, device, writer ? progress : ProgressFn(),
+                   group);
   run.setup();
-  run.write_reals_grid();
+  if (writer) run.write_reals_grid();
   return run.run();
 }
 
 TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device,
-                                      const ProgressFn& progress, int64_t total_iters) {
-  if (!fs::exists(fs::path(run_dir) / "config.json"))
+                                      const ProgressFn& progress, int64_t total_iters,
+                                      train::ProcessGroup* group) {
+  const std::string config_path = (fs::path(run_dir) / "config.json").string();
+  if (!fs::exists(config_path))
     throw InputError(run_dir + ": not a train-annotator run (no config.json)");
-  const train::RunFolder folder(run_dir);
-  auto config = annotator_train_config_from_json(folder.read_config(), folder.file("config.json"));
+  // Every process reads the run; rank 0 alone holds and writes its folder.
+  const bool writer = !group || group->rank() == 0;
+  std::optional<train::RunFolder> folder;
+  if (writer) folder.emplace(run_dir);
+  auto json = nlohmann::json::parse(core::read_file(config_path), nullptr, false);
+  if (json.is_discarded()) throw InputError(config_path + ": not valid JSON");
+  auto config = annotator_train_config_from_json(json, config_path);
   if (total_iters > 0) config.total_iters = total_iters;
-  AnnotatorRun run(config, folder, device, progress);
+  check_shares(config, group);
+  AnnotatorRun run(config, folder ? &*folder : nullptr, device, writer ? progress : ProgressFn(),
+                   group);
   run.setup();
   const std::string latest = latest_snapshot(run_dir);
   if (latest.empty()) {
-    run.write_reals_grid();
+    if (writer) run.write_reals_grid();
   } else {
     const auto snapshot = read_snapshot(latest);
     run.restore(snapshot);
     // Ticks and validations after the snapshot are repeated now: drop their old lines.
-    folder.forget_records_after("iteration", static_cast<double>(snapshot.info.iteration),
-                                {"stats.jsonl", "metrics-val.jsonl"});
-    if (progress) progress("resumed from " + latest);
+    if (folder)
+      folder->forget_records_after("iteration", static_cast<double>(snapshot.info.iteration),
+                                   {"stats.jsonl", "metrics-val.jsonl"});
+    if (progress && writer) progress("resumed from " + latest);
   }
   return run.run();
 }

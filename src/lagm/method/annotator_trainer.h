@@ -10,6 +10,10 @@
 #include "lagm/core/progress.h"
 #include "lagm/method/annotator_train_config.h"
 
+namespace lagm::train {
+class ProcessGroup;
+}
+
 namespace lagm::method {
 
 /// Summary of a finished (or resumed and finished) run.
@@ -21,13 +25,19 @@ struct TrainResult {
   double seconds = 0;
 };
 
-/// Starts a new run in OUTDIR/NNNNN-<run_name> and trains to total_iters.
+/// Starts a new run in OUTDIR/NNNNN-<run_name> and trains to total_iters. With a `group`,
+/// data-parallel: every process of the group calls it with the same config and takes its share of
+/// every batch (GradientMatchingStep::set_process_group); rank 0 writes the run (its run_dir is
+/// empty on the other ranks).
 TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir,
-                            torch::Device device, const ProgressFn& progress = {});
+                            torch::Device device, const ProgressFn& progress = {},
+                            train::ProcessGroup* group = nullptr);
 
 /// Continues the run in `run_dir` from its latest snapshot, bit for bit as if uninterrupted (same
 /// device); `total_iters` > 0 extends or shortens the run.
+/// Data-parallel with a `group` (every process reads the snapshot).
 TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device,
-                                      const ProgressFn& progress = {}, int64_t total_iters = 0);
+                                      const ProgressFn& progress = {}, int64_t total_iters = 0,
+                                      train::ProcessGroup* group = nullptr);
 
 }  // namespace lagm::method

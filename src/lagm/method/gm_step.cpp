@@ -8,6 +8,7 @@
 #include "lagm/core/error.h"
 #include "lagm/core/module_grads.h"
 #include "lagm/io/image.h"
+#include "lagm/train/distributed.h"
 
 namespace lagm::method {
 namespace F = torch::nn::functional;
@@ -61,6 +62,13 @@ GradientMatchingStep::GradientMatchingStep(models::FeatureGenerator& generator,
                      segmenter_.config().arch + " segmenter");
 }
 
+GradientMatchingStep::~GradientMatchingStep() = default;
+
+void GradientMatchingStep::set_process_group(train::ProcessGroup* group) {
+  group_ = group;
+  group_sum_ = group ? std::make_unique<train::GroupSum>(*group) : nullptr;
+}
+
 void GradientMatchingStep::begin_training() {
   annotator_->train();
   segmenter_.module().train();
@@ -71,6 +79,7 @@ void GradientMatchingStep::begin_training() {
 AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
                                                            const torch::Tensor& label_masks,
                                                            const torch::Tensor& z) {
+  if (group_) return annotator_phase_shared(label_images, label_masks, z);
   AnnotatorPhaseResult r;
   clear_grads(*annotator_);
   segmenter_.module().train();
@@ -135,6 +144,7 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
                                                            const torch::Tensor& label_images,
                                                            const torch::Tensor& label_masks,
                                                            double label_weight) {
+  if (group_) return segmenter_phase_shared(z, label_images, label_masks, label_weight);
   SegmenterPhaseResult r;
   clear_grads(segmenter_.module());  // also drops the second-order gradients phase A left on S
   segmenter_.module().train();

@@ -9,6 +9,7 @@
 #include <torch/types.h>
 
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,11 @@
 #include "lagm/models/feature_generator.h"
 #include "lagm/models/segmenter.h"
 
+namespace lagm::train {
+class ProcessGroup;
+class GroupSum;
+}  // namespace lagm::train
+
 namespace lagm::method {
 
 /// What phase A computed (tensors detached; gradients are A's, after nan_to_num, before the step).
@@ -25,7 +31,8 @@ struct AnnotatorPhaseResult {
   double loss_label = 0, loss_synthetic = 0, loss_gm = 0;
   /// CE of A's labels against the pseudo-labeller's (NaN when there is none).
   double loss_pseudo_label = std::numeric_limits<double>::quiet_NaN();
-  torch::Tensor synthetic_images;              ///< [B, 3, R, R]
+  /// [B, 3, R, R]; data-parallel: this process's rows of the batch (so for soft_labels).
+  torch::Tensor synthetic_images;
   torch::Tensor soft_labels;                   ///< softmax(A(features)) [B, K, R, R]
   std::vector<torch::Tensor> annotator_grads;  ///< in A->named_parameters() order
 };
@@ -54,6 +61,7 @@ class GradientMatchingStep {
                        torch::optim::Optimizer& segmenter_optimizer,
                        const std::string& gm_params_regex, MatcherOptions matcher,
                        TransformOptions transform = {});
+  ~GradientMatchingStep();
 
   /// Puts A and S in train mode with every parameter requiring grad (the reference's loop entry).
   void begin_training();
@@ -72,6 +80,17 @@ class GradientMatchingStep {
     pseudo_label_weight_ = weight;
     if (labeller) labeller->module().eval();
   }
+  /// Data-parallel phase I: every process of `group` (borrowed; nullptr = one process) calls the
+  /// phases with the same whole batches (labelled images and latents) and takes its share of both.
+  /// The labelled target gradient and the synthetic gradient are summed over the processes as
+  /// values, each process back-propagates the matching loss through its own share, A's and S's
+  /// gradients are summed before the optimizers step, and every BatchNorm layer of A and S
+  /// normalises with the whole batch's statistics; the generators draw the whole batch's noise.
+  /// So a step is one process's step to float rounding (tested), when S has no dropout: DeepLab's
+  /// dropout draws per process (the random stream is put back after it, so that every process
+  /// keeps drawing the same batches).
+  void set_process_group(train::ProcessGroup* group);
+
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
                                        const torch::Tensor& label_masks, const torch::Tensor& z);
   /// Phase S; with label_weight > 0 it also trains S on the labelled batch:
@@ -97,6 +116,19 @@ class GradientMatchingStep {
   torch::Tensor class_weights_;
   models::Segmenter* pseudo_labeller_ = nullptr;
   double pseudo_label_weight_ = 0;
+  train::ProcessGroup* group_ = nullptr;
+  std::unique_ptr<train::GroupSum> group_sum_;
+
+  // The data-parallel phases (gm_step_data_parallel.cpp); one process keeps the reference's code.
+  AnnotatorPhaseResult annotator_phase_shared(const torch::Tensor& label_images,
+                                              const torch::Tensor& label_masks,
+                                              const torch::Tensor& z);
+  SegmenterPhaseResult segmenter_phase_shared(const torch::Tensor& z,
+                                              const torch::Tensor& label_images,
+                                              const torch::Tensor& label_masks,
+                                              double label_weight);
+  // This process's share of a whole batch of latents, generated with the whole batch's noise.
+  models::GeneratedBatch generate_share(const torch::Tensor& z) const;
 };
 
 }  // namespace lagm::method

@@ -44,7 +44,7 @@ struct SegmenterTrainConfig {
   int64_t mix_per_batch = 0;
   uint64_t seed = 0;
   /// Data-parallel runs: BatchNorm layers normalise with the statistics of the whole batch over
-  /// every process (U-Net only), so that N processes train as one would.
+  /// every process (U-Net and DeepLab), so that N processes train as one would.
   bool sync_batch_norm = false;
   int64_t max_steps =
       0;  ///< stop after this many optimizer steps in total (0 = all epochs); for tests

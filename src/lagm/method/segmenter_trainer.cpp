@@ -170,9 +170,6 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   models::Segmenter seg(models::segmenter_config_from_json(s_json, "train-seg segmenter"));
   if (!c.backbone_weights.empty())
     models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
-  if (c.sync_batch_norm && seg.config().arch != "unet")
-    throw UsageError("train-seg: --sync-bn is implemented for the U-Net only, not " +
-                     seg.config().arch);
   seg.module().to(device);
   train::OptimizerConfig oc;
   oc.kind = "adam";

@@ -4,6 +4,7 @@
 
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
+#include "lagm/nn/sync_batch_norm.h"
 
 namespace lagm::models {
 using core::check_keys;
@@ -51,7 +52,7 @@ torch::Tensor AnnotatorFPNImpl::forward(const std::vector<torch::Tensor>& featur
                                 .align_corners(false));
     x = x + y;
   }
-  return to_logit->forward(x);
+  return nn::forward_sequential(*to_logit, x);
 }
 
 AnnotatorFPNOptions annotator_options_from_json(const nlohmann::json& j, const std::string& where) {

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "lagm/nn/sync_batch_norm.h"
+
 namespace lagm::models {
 namespace F = torch::nn::functional;
 
@@ -35,7 +37,7 @@ ASPPPoolingImpl::ASPPPoolingImpl(int64_t in, int64_t out) {
 
 torch::Tensor ASPPPoolingImpl::forward(const torch::Tensor& x) {
   auto y = F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions(1));
-  y = torch::relu(bn->forward(conv->forward(y)));
+  y = torch::relu(nn::batch_norm(bn, conv->forward(y)));
   return resize_bilinear(y, x.size(2), x.size(3));
 }
 
@@ -57,9 +59,9 @@ torch::Tensor ASPPImpl::forward(const torch::Tensor& x) {
   std::vector<torch::Tensor> branches;
   const size_t n = convs->size();
   for (size_t i = 0; i + 1 < n; ++i)
-    branches.push_back(convs->ptr<torch::nn::SequentialImpl>(i)->forward(x));
+    branches.push_back(nn::forward_sequential(*convs->ptr<torch::nn::SequentialImpl>(i), x));
   branches.push_back(convs->ptr<ASPPPoolingImpl>(n - 1)->forward(x));
-  return project->forward(torch::cat(branches, 1));
+  return nn::forward_sequential(*project, torch::cat(branches, 1));
 }
 
 DeepLabV3Impl::DeepLabV3Impl(DeepLabV3Options options_) : options(std::move(options_)) {
@@ -77,7 +79,7 @@ DeepLabV3Impl::DeepLabV3Impl(DeepLabV3Options options_) : options(std::move(opti
 }
 
 torch::Tensor DeepLabV3Impl::forward(const torch::Tensor& x) {
-  auto y = classifier->forward(backbone->forward(x));
+  auto y = nn::forward_sequential(*classifier, backbone->forward(x));
   return resize_bilinear(y, x.size(2), x.size(3));
 }
 

@@ -8,7 +8,8 @@ namespace {
 CrossProcessSum* g_sum = nullptr;  // set by the scope on the thread that runs the forward passes
 
 // Sum over the processes with the same sum as its backward: d(sum_p x_p)/dx_q = 1 for every q, so
-// each process's gradient is the sum of all processes' incoming gradients.
+// each process's gradient is the sum of all processes' incoming gradients. The backward applies
+// the function itself, so that a graph built for a second derivative records it.
 class AllSum : public torch::autograd::Function<AllSum> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& local,
@@ -23,7 +24,7 @@ class AllSum : public torch::autograd::Function<AllSum> {
                                                torch::autograd::tensor_list grads) {
     auto* sum = reinterpret_cast<CrossProcessSum*>(  // NOLINT(performance-no-int-to-ptr)
         ctx->saved_data["sum"].toInt());
-    return {sum->sum(grads[0].clone()), torch::Tensor()};
+    return {AllSum::apply(grads[0], reinterpret_cast<int64_t>(sum)), torch::Tensor()};
   }
 };
 
@@ -32,9 +33,9 @@ class AllSum : public torch::autograd::Function<AllSum> {
 SyncBatchNormScope::SyncBatchNormScope(CrossProcessSum& sum) { g_sum = &sum; }
 SyncBatchNormScope::~SyncBatchNormScope() { g_sum = nullptr; }
 
-torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
-  if (!g_sum || !bn->is_training()) return bn->forward(x);
-  const auto& o = bn->options;
+torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
+  if (!g_sum || !bn.is_training()) return bn.forward(x);
+  const auto& o = bn.options;
   const int64_t channels = x.size(1);
   // Per channel: sum, sum of squares and count of this process's share, summed over processes.
   const auto local_count =
@@ -48,12 +49,23 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
     torch::NoGradGuard no_grad;
     const double n = count.item<double>();
     const double momentum = o.momentum().value_or(0.1);
-    bn->running_mean.mul_(1 - momentum).add_(mean.detach(), momentum);
-    bn->running_var.mul_(1 - momentum).add_(var.detach() * (n / std::max(n - 1, 1.0)), momentum);
-    bn->num_batches_tracked.add_(1);
+    bn.running_mean.mul_(1 - momentum).add_(mean.detach(), momentum);
+    bn.running_var.mul_(1 - momentum).add_(var.detach() * (n / std::max(n - 1, 1.0)), momentum);
+    bn.num_batches_tracked.add_(1);
   }
   auto y = (x - mean.view({1, -1, 1, 1})) * torch::rsqrt(var.view({1, -1, 1, 1}) + o.eps());
-  if (o.affine()) y = y * bn->weight.view({1, -1, 1, 1}) + bn->bias.view({1, -1, 1, 1});
+  if (o.affine()) y = y * bn.weight.view({1, -1, 1, 1}) + bn.bias.view({1, -1, 1, 1});
+  return y;
+}
+
+torch::Tensor forward_sequential(torch::nn::SequentialImpl& seq, const torch::Tensor& x) {
+  auto y = x;
+  for (auto& child : seq) {
+    if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(child.ptr()))
+      y = batch_norm(*bn, y);
+    else
+      y = child.forward(y);
+  }
   return y;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
 #include <torch/types.h>
 
 namespace lagm::nn {
@@ -30,7 +31,15 @@ class SyncBatchNormScope {
 
 /// `bn(x)`; synchronized over the processes when a SyncBatchNormScope is alive and `bn` trains.
 /// Running statistics are updated with the global mean and unbiased variance (the same on every
-/// process). The parameter and buffer names are those of the plain layer.
-torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
+/// process). The parameter and buffer names are those of the plain layer. The backward pass is
+/// itself differentiable (its sum is the same cross-process sum), so gradients of gradients (phase
+/// I's matching loss) cross the processes too.
+torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
+inline torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
+  return batch_norm(*bn, x);
+}
+
+/// `seq(x)` with its BatchNorm2d children through `batch_norm` (the other children as they are).
+torch::Tensor forward_sequential(torch::nn::SequentialImpl& seq, const torch::Tensor& x);
 
 }  // namespace lagm::nn

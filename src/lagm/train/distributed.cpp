@@ -119,23 +119,43 @@ std::pair<int64_t, int64_t> rank_rows(int64_t n, int rank, int world_size) {
   return {n * rank / world_size, n * (rank + 1) / world_size};
 }
 
+std::vector<torch::Tensor> all_reduced_sum(ProcessGroup& group,
+                                           const std::vector<torch::Tensor>& tensors) {
+  if (tensors.empty()) return {};
+  std::vector<torch::Tensor> flat_parts;
+  flat_parts.reserve(tensors.size());
+  for (const auto& t : tensors) flat_parts.push_back(t.detach().reshape(-1));
+  std::vector<torch::Tensor> flat{torch::cat(flat_parts)};
+  group.all_reduce_sum(flat);
+  std::vector<torch::Tensor> sums;
+  sums.reserve(tensors.size());
+  int64_t offset = 0;
+  for (const auto& t : tensors) {
+    sums.push_back(flat[0].narrow(0, offset, t.numel()).view_as(t));
+    offset += t.numel();
+  }
+  return sums;
+}
+
+double all_reduced_sum(ProcessGroup& group, double value) {
+  std::vector<torch::Tensor> t{torch::full({1}, value, torch::kFloat64)};
+  group.all_reduce_sum(t);
+  return t[0].item<double>();
+}
+
 void all_reduce_gradients(ProcessGroup& group, torch::nn::Module& module) {
-  std::vector<torch::Tensor> grads;
   const auto params = module.parameters();
+  std::vector<torch::Tensor> grads;
   grads.reserve(params.size());
   for (const auto& p : params)
-    grads.push_back(p.grad().defined() ? p.grad().reshape(-1)
-                                       : torch::zeros({p.numel()}, p.options()));
-  std::vector<torch::Tensor> flat{torch::cat(grads)};
-  group.all_reduce_sum(flat);
-  int64_t offset = 0;
-  for (const auto& p : params) {
-    auto summed = flat[0].narrow(0, offset, p.numel()).view_as(p);
+    grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
+  const auto sums = all_reduced_sum(group, grads);
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto p = params[i];
     if (p.grad().defined())
-      p.mutable_grad().copy_(summed);
+      p.mutable_grad().copy_(sums[i]);
     else
-      p.mutable_grad() = summed.clone();
-    offset += p.numel();
+      p.mutable_grad() = sums[i].clone();
   }
 }
 

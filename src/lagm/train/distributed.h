@@ -62,6 +62,13 @@ class ProcessGroup {
 /// sizes differ by at most one.
 std::pair<int64_t, int64_t> rank_rows(int64_t n, int rank, int world_size);
 
+/// The sums over the group of `tensors` (one all-reduce of one flat buffer; the inputs are left as
+/// they are, every one on the same device and of the same dtype).
+std::vector<torch::Tensor> all_reduced_sum(ProcessGroup& group,
+                                           const std::vector<torch::Tensor>& tensors);
+/// The sum over the group of a number.
+double all_reduced_sum(ProcessGroup& group, double value);
+
 /// Sums the gradients of `module`'s parameters over the group, in place (one all-reduce of one
 /// flat buffer; a parameter without a gradient counts as zeros).
 void all_reduce_gradients(ProcessGroup& group, torch::nn::Module& module);

@@ -6,6 +6,7 @@
 
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
+#include "lagm/models/noise_share.h"
 
 namespace lagm::models::stylegan1 {
 using core::check_keys;
@@ -123,7 +124,7 @@ torch::Tensor StyleGAN1GeneratorImpl::noise_for(const std::string& name, int64_t
   if (it != given.end()) return it->second.to(like.device(), like.scalar_type());
   switch (mode) {
     case NoiseMode::kRandom:
-      return torch::randn({n, 1, res, res}, like.options());
+      return random_noise(n, res, like.options());
     case NoiseMode::kConst:
       return const_noise_.at(name).to(like.device(), like.scalar_type());
     case NoiseMode::kNone:

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "lagm/models/noise_share.h"
 #include "lagm/nn/modulated_conv2d.h"
 #include "lagm/nn/upfirdn2d.h"
 
@@ -36,8 +37,7 @@ torch::Tensor SynthesisLayerImpl::forward(const torch::Tensor& x, const torch::T
   auto styles = affine->forward(w);
   torch::Tensor noise;
   if (options.use_noise() && noise_mode == NoiseMode::kRandom)
-    noise = torch::randn({x.size(0), 1, options.resolution(), options.resolution()},
-                         x.options().dtype(torch::kFloat32)) *
+    noise = random_noise(x.size(0), options.resolution(), x.options().dtype(torch::kFloat32)) *
             noise_strength;
   if (options.use_noise() && noise_mode == NoiseMode::kConst) noise = noise_const * noise_strength;
 
