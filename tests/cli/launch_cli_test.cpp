@@ -209,6 +209,36 @@ TEST(Launch, TrainAnnotatorOverTwoProcessesTrainsAsOne) {
   EXPECT_EQ(ticks(two).size(), 2u);
 }
 
+// The same with the terms the demo adds to matching: class-balanced losses and the pull towards a
+// pseudo-labeller's labels (each process's share over the whole batch's pixels).
+TEST(Launch, TrainAnnotatorWithPseudoLabelsOverTwoProcessesTrainsAsOne) {
+  SKIP_WITHOUT_DISTRIBUTED();
+  const auto dir = lagm::test::fresh_temp_dir("launch_phase_one_pulled").string();
+  lagm::test::write_small_generator(dir);
+  const auto labeller = lagm::test::write_small_segmenter(dir, 3);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 5, 3);
+  std::ofstream(dir + "/run.json")
+      << lagm::test::small_annotator_run_json(dir, {{"batch", 3},
+                                                    {"label_batch", 3},
+                                                    {"class_balance_power", 1.0},
+                                                    {"pseudo_labeller", labeller},
+                                                    {"pseudo_label_weight", 1.0}})
+             .dump();
+  const std::string train =
+      kLaunchLagm + " train-annotator --threads 1 --config " + dir + "/run.json --out ";
+  const auto [one_code, one_out] = run_command(train + dir + "/one");
+  ASSERT_EQ(one_code, 0) << one_out;
+  const auto [two_code, two_out] = run_command(launch(2, 9) + train + dir + "/two");
+  ASSERT_EQ(two_code, 0) << two_out;
+  const auto one_ticks = ticks(dir + "/one/00000-r"), two_ticks = ticks(dir + "/two/00000-r");
+  ASSERT_EQ(one_ticks.size(), two_ticks.size());
+  for (size_t i = 0; i < one_ticks.size(); ++i)
+    for (const char* loss : {"loss_label", "loss_syn_A", "loss_gm", "loss_syn_S", "loss_pl"}) {
+      const double a = one_ticks[i].at(loss).get<double>(), b = two_ticks[i].at(loss).get<double>();
+      EXPECT_NEAR(b, a, 1e-4 * std::abs(a) + 1e-7) << loss << " at tick " << i;
+    }
+}
+
 TEST(Launch, AFailingProcessStopsTheOthersAndItsStatusIsReturned) {
   const auto start = std::chrono::steady_clock::now();
   const auto [code, out] =

@@ -80,8 +80,7 @@ std::vector<torch::Tensor> summed_keeping_local_graph(train::ProcessGroup& group
   const auto sums = train::all_reduced_sum(group, local);
   std::vector<torch::Tensor> out;
   out.reserve(local.size());
-  for (size_t i = 0; i < local.size(); ++i)
-    out.push_back(local[i] + (sums[i] - local[i].detach()));
+  for (size_t i = 0; i < local.size(); ++i) out.push_back(local[i] + (sums[i] - local[i].detach()));
   return out;
 }
 
@@ -99,8 +98,9 @@ models::GeneratedBatch GradientMatchingStep::generate_share(const torch::Tensor&
   return generator_.generate(share.of(z));
 }
 
-AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(
-    const torch::Tensor& label_images, const torch::Tensor& label_masks, const torch::Tensor& z) {
+AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::Tensor& label_images,
+                                                                  const torch::Tensor& label_masks,
+                                                                  const torch::Tensor& z) {
   auto& group = *group_;
   AnnotatorPhaseResult r;
   clear_grads(*annotator_);
@@ -148,10 +148,10 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(
       torch::NoGradGuard no_grad;
       target = pseudo_labeller_->forward(io::as_synthesized(syn_img.detach())).argmax(1);
     }
-    // Mean over the whole batch's pixels.
-    loss_pl_share = F::cross_entropy(logits, target,
-                                     F::CrossEntropyFuncOptions().reduction(torch::kSum)) /
-                    static_cast<double>(target.numel() / generated.size() * z.size(0));
+    // Mean over the whole batch's pixels: this share's pixels count as its fraction of them.
+    loss_pl_share =
+        F::cross_entropy(logits, target, F::CrossEntropyFuncOptions().reduction(torch::kSum)) *
+        (fraction / static_cast<double>(target.numel()));
     loss_a = loss_gm + pseudo_label_weight_ * loss_pl_share;
   }
   loss_a.backward();
@@ -162,9 +162,8 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(
   annotator_->eval();
   set_requires_grad(*annotator_, false);
 
-  const auto losses = summed(
-      group, {loss_label.item<double>(), loss_syn.item<double>(),
-              loss_pl_share.defined() ? loss_pl_share.item<double>() : 0.0});
+  const auto losses = summed(group, {loss_label.item<double>(), loss_syn.item<double>(),
+                                     loss_pl_share.defined() ? loss_pl_share.item<double>() : 0.0});
   if (loss_pl_share.defined()) loss_pl = losses[2];
   r.loss_label = losses[0];
   r.loss_synthetic = losses[1];
@@ -212,8 +211,8 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase_shared(const torch::T
   opt_s_.step();
   segmenter_.module().eval();
   set_requires_grad(segmenter_.module(), false);
-  const auto losses =
-      summed(group, {loss_syn.item<double>(), loss_label.defined() ? loss_label.item<double>() : 0});
+  const auto losses = summed(
+      group, {loss_syn.item<double>(), loss_label.defined() ? loss_label.item<double>() : 0});
   r.loss_synthetic = losses[0];
   r.loss_label = losses[1];
   return r;
