@@ -8,6 +8,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/core/numpy_random.h"
 #include "lagm/core/safetensors.h"
@@ -20,8 +21,8 @@ namespace {
 
 struct GenerateArgs {
   CommonArgs common;
-  std::string generator, seeds = "0-15", out = "grid.png", features_dir, noise_mode = "const",
-                         cutoff;
+  std::string generator, seeds = "0-15", out = "grid.png", features_dir, images_dir,
+                         noise_mode = "const", cutoff;
   double psi = 1.0;
   int64_t batch = 8, cols = 0;
 };
@@ -34,6 +35,15 @@ void run_generate(const GenerateArgs& args) {
   g->sampling().truncation_cutoff = parse_optional_int(args.cutoff, "--cutoff");
   g->sampling().noise_mode = models::parse_noise_mode(args.noise_mode);
   if (!args.features_dir.empty()) std::filesystem::create_directories(args.features_dir);
+  if (!args.images_dir.empty()) {
+    // What made the images, so that an annotator fitted to their labels makes them again
+    // (train-annotator-supervised reads it).
+    std::filesystem::create_directories(std::filesystem::path(args.images_dir) / "img");
+    auto record = models::to_json(g->sampling());
+    record["generator"] = args.generator;
+    core::write_file_atomic((std::filesystem::path(args.images_dir) / "generated.json").string(),
+                            record.dump(2) + "\n");
+  }
 
   std::vector<torch::Tensor> images;
   for (size_t start = 0; start < seeds.size(); start += static_cast<size_t>(args.batch)) {
@@ -44,6 +54,16 @@ void run_generate(const GenerateArgs& args) {
     auto z = torch::cat(zs).to(device, torch::kFloat32);
     auto batch = g->generate(z);
     images.push_back(io::to_uint8_image(batch.img.cpu()));
+    if (!args.images_dir.empty()) {
+      // One PNG per image, named by its seed, quantised as synthesis writes images.
+      const auto u8 = io::quantize_generated(batch.img.cpu());
+      for (size_t i = start; i < end; ++i) {
+        char name[40];
+        std::snprintf(name, sizeof name, "img/seed%06lld.png", static_cast<long long>(seeds[i]));
+        io::write_png((std::filesystem::path(args.images_dir) / name).string(),
+                      u8[static_cast<int64_t>(i - start)]);
+      }
+    }
     if (!args.features_dir.empty()) {
       for (size_t i = start; i < end; ++i) {
         core::TensorDict dict;
@@ -87,6 +107,9 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--out", args->out, "output PNG grid")->capture_default_str();
   cmd->add_option("--features", args->features_dir,
                   "also save each image's block features here (safetensors)");
+  cmd->add_option("--images", args->images_dir,
+                  "also save each image as DIR/img/seedNNNNNN.png with DIR/generated.json (what "
+                  "made them), to be labelled in DIR/seg/ for train-annotator-supervised");
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_generate(*args); });
 }

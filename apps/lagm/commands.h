@@ -8,6 +8,7 @@ namespace lagm::cli {
 void add_info_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_train_annotator_command(CLI::App& app);
+void add_train_annotator_supervised_command(CLI::App& app);
 void add_synthesize_command(CLI::App& app);
 void add_train_seg_command(CLI::App& app);
 void add_eval_command(CLI::App& app);

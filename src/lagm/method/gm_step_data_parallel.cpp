@@ -5,6 +5,7 @@
 // synchronized, the step is one process's to float rounding.
 #include <torch/torch.h>
 
+#include "lagm/core/error.h"
 #include "lagm/core/module_grads.h"
 #include "lagm/io/image.h"
 #include "lagm/method/gm_step.h"

@@ -151,7 +151,7 @@ void all_reduce_gradients(ProcessGroup& group, torch::nn::Module& module) {
     grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
   const auto sums = all_reduced_sum(group, grads);
   for (size_t i = 0; i < params.size(); ++i) {
-    auto p = params[i];
+    const auto& p = params[i];
     if (p.grad().defined())
       p.mutable_grad().copy_(sums[i]);
     else

@@ -1,0 +1,136 @@
+// The supervised annotator (DatasetGAN's protocol): fitted to labelled generated images named by
+// their seeds, it learns their labels, refuses images the generator does not make with the run's
+// settings, and resumes as an uninterrupted run.
+#include "lagm/method/supervised_annotator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "fixtures.h"
+#include "lagm/core/error.h"
+#include "lagm/core/numpy_random.h"
+#include "lagm/core/safetensors.h"
+#include "lagm/data/folder_dataset.h"
+#include "lagm/io/image.h"
+#include "lagm/method/annotator_snapshot.h"
+#include "test_support.h"
+
+namespace lm = lagm::method;
+using ::testing::HasSubstr;
+
+namespace {
+
+// Generated images of `seeds` (psi `psi`, constant noise) labelled by the brightness of their red
+// channel in three bands: labels the features can predict.
+void write_labelled_generated(const std::string& generator, const std::string& dir,
+                              const std::vector<uint32_t>& seeds, double psi) {
+  auto g = lagm::models::load_feature_generator(generator, torch::kCPU);
+  g->sampling().truncation_psi = psi;
+  g->sampling().noise_mode = lagm::models::NoiseMode::kConst;
+  lagm::data::write_dataset_json(dir, {{"classes", {"dark", "middle", "bright"}}});
+  for (const auto seed : seeds) {
+    const auto z = lagm::core::NumpyRandomState(seed).randn({1, g->z_dim()}).to(torch::kFloat32);
+    const auto image = lagm::io::quantize_generated(g->generate(z).img)[0];
+    const auto red = image.select(2, 0).to(torch::kInt64);
+    const auto mask = ((red > 85).to(torch::kInt64) + (red > 170).to(torch::kInt64));
+    char name[32];
+    std::snprintf(name, sizeof name, "seed%06u", seed);
+    lagm::data::write_folder_sample(dir, name, image.to(torch::kUInt8), mask.to(torch::kUInt8));
+  }
+}
+
+lm::SupervisedAnnotatorConfig small_config(const std::string& dir) {
+  lm::SupervisedAnnotatorConfig c;
+  c.generator = dir + "/G.safetensors";
+  c.labels = dir + "/labels";
+  c.tmp_channels = 8;
+  c.steps = 40;
+  c.batch = 2;
+  c.lr = 1e-2;
+  c.snapshot_steps = 20;
+  c.sampling.noise_mode = lagm::models::NoiseMode::kConst;
+  return c;
+}
+
+// Cross entropy of a snapshot's annotator on the labelled images.
+double labelled_loss(const std::string& snapshot, const lm::SupervisedAnnotatorConfig& c) {
+  torch::NoGradGuard no_grad;
+  auto a = lm::load_snapshot_annotator(lm::read_snapshot(snapshot));
+  auto g = lagm::models::load_feature_generator(c.generator, torch::kCPU);
+  g->sampling() = c.sampling;
+  lagm::data::FolderDataset labels(c.labels);
+  double loss = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const auto sample = labels.get(i);
+    const auto z = lagm::core::NumpyRandomState(lm::seed_of_sample(sample.id))
+                       .randn({1, g->z_dim()})
+                       .to(torch::kFloat32);
+    loss += torch::nn::functional::cross_entropy(a->forward(g->generate(z).features),
+                                                 sample.label.unsqueeze(0))
+                .item<double>();
+  }
+  return loss / static_cast<double>(labels.size());
+}
+
+}  // namespace
+
+TEST(SupervisedAnnotator, SeedsComeFromTheSampleNames) {
+  EXPECT_EQ(lm::seed_of_sample("seed000123"), 123u);
+  EXPECT_EQ(lm::seed_of_sample("000042"), 42u);
+  EXPECT_EQ(lm::seed_of_sample("4294967295"), 4294967295u);
+  EXPECT_THROW(lm::seed_of_sample("seed12x"), lagm::InputError);
+  EXPECT_THROW(lm::seed_of_sample("image7"), lagm::InputError);
+  EXPECT_THROW(lm::seed_of_sample("4294967296"), lagm::InputError);
+  EXPECT_THROW(lm::seed_of_sample("seed"), lagm::InputError);
+}
+
+TEST(SupervisedAnnotator, LearnsTheLabelsResumesExactlyAndWritesARunSynthesisTakes) {
+  const auto dir = lagm::test::fresh_temp_dir("supervised").string();
+  lagm::test::write_small_generator(dir);
+  write_labelled_generated(dir + "/G.safetensors", dir + "/labels", {3, 5, 8, 13}, 0.7);
+  const auto c = small_config(dir);
+  const auto last = lm::train_supervised_annotator(c, dir + "/run", torch::kCPU);
+  EXPECT_EQ(last, lm::snapshot_path(dir + "/run", 40));
+  const double first = labelled_loss(lm::snapshot_path(dir + "/run", 20), c);
+  const double final = labelled_loss(last, c);
+  EXPECT_LT(final, first) << "first " << first << ", final " << final;
+  EXPECT_LT(final, 0.5 * std::log(3.0));  // half the loss of a guess among three classes
+  // The snapshot carries what synthesis needs: the generator and the sampling settings.
+  const auto snapshot = lm::read_snapshot(last);
+  EXPECT_EQ(snapshot.info.run.at("generator"), c.generator);
+  EXPECT_EQ(snapshot.info.run.at("noise_mode"), "const");
+  EXPECT_EQ(snapshot.info.class_names, (std::vector<std::string>{"dark", "middle", "bright"}));
+
+  // Interrupted after step 20 and resumed: the uninterrupted run's annotator, bit for bit.
+  std::filesystem::copy(dir + "/run", dir + "/cut", std::filesystem::copy_options::recursive);
+  std::filesystem::remove(dir + "/cut/snapshots/000040.safetensors");
+  std::filesystem::remove(dir + "/cut/.lock");
+  lm::resume_supervised_annotator(dir + "/cut", torch::kCPU);
+  const auto whole = lagm::core::read_safetensors(last).tensors;
+  const auto resumed =
+      lagm::core::read_safetensors(lm::snapshot_path(dir + "/cut", 40)).tensors;
+  for (const auto& [name, t] : whole.items())
+    if (name.rfind("A.", 0) == 0) EXPECT_TRUE(torch::equal(t, resumed.at(name))) << name;
+
+  // A new run into the folder is refused.
+  EXPECT_THROW(lm::train_supervised_annotator(c, dir + "/run", torch::kCPU), lagm::UsageError);
+}
+
+TEST(SupervisedAnnotator, RefusesImagesTheGeneratorDoesNotMakeWithTheRunsSettings) {
+  const auto dir = lagm::test::fresh_temp_dir("supervised_mismatch").string();
+  lagm::test::write_small_generator(dir);
+  write_labelled_generated(dir + "/G.safetensors", dir + "/labels", {3, 5}, 0.2);
+  auto c = small_config(dir);  // psi 0.7
+  try {
+    lm::train_supervised_annotator(c, dir + "/run", torch::kCPU);
+    FAIL() << "images made with psi 0.2 were accepted for a psi 0.7 run";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("seed000003"));
+    EXPECT_THAT(e.what(), HasSubstr("--psi"));
+  }
+  c.sampling.noise_mode = lagm::models::NoiseMode::kRandom;
+  EXPECT_THROW(lm::train_supervised_annotator(c, dir + "/run2", torch::kCPU), lagm::UsageError);
+}
