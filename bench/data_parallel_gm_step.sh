@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Phase I (train-annotator): 1 process x 2 threads against 2 processes x 1 thread (lagm launch), the
-# same run configuration, global batches and iterations, taking turns REPS times; prints each run's
-# seconds, the median ratio, and the bytes all-reduced per iteration (from the run's snapshot).
+# latter with synchronized BatchNorm (exact, the default) and with per-process statistics
+# (sync_batch_norm false); the same run configuration, global batches and iterations, taking turns
+# REPS times. Prints each run's seconds per iteration (its own log, start-up left out), the median
+# ratios, and the bytes all-reduced per iteration (from the run's snapshot).
 # Usage: bench/data_parallel_gm_step.sh LAGM CONFIG [REPS] [ITERS] [BATCH]
 #   CONFIG: a train-annotator config (e.g. a demo run's config.json); its validation set, snapshots
 #   and grids are left out so that the runs time the gradient-matching steps and start-up only.
@@ -13,25 +15,32 @@ python3 - "$config" "$work/run.json" "$iters" "$batch" <<'PY'
 import json, sys
 c = json.load(open(sys.argv[1]))
 c.update(total_iters=int(sys.argv[3]), batch=int(sys.argv[4]), label_batch=int(sys.argv[4]),
-         niter_per_tick=int(sys.argv[3]), snapshot_ticks=1, grid_size=1, validation_set=None)
+         niter_per_tick=int(sys.argv[3]), snapshot_ticks=1, grid_size=1, run_name="bench")
+c.pop("validation_set", None)
 json.dump(c, open(sys.argv[2], "w"))
+c["sync_batch_norm"] = False
+json.dump(c, open(sys.argv[2].replace(".json", "_local.json"), "w"))
 PY
-common=(train-annotator --config "$work/run.json")
-one=() two=()
+# Seconds per iteration of a run: its one tick line in stats.jsonl.
+per_iter() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readlines()[-1])['sec_per_iter'])" "$(ls "$1"/*/stats.jsonl)"; }
+one=() two=() perproc=()
 for rep in $(seq "$reps"); do
-  rm -rf "$work/one" "$work/two"
-  start=$(date +%s.%N)
-  "$lagm" "${common[@]}" --threads 2 --out "$work/one" > /dev/null 2>&1
-  one+=("$(echo "$(date +%s.%N) - $start" | bc)")
-  start=$(date +%s.%N)
-  "$lagm" launch --nproc 2 --master-port $((25000 + rep)) -- "$lagm" "${common[@]}" --threads 1 \
-    --out "$work/two" > /dev/null 2>&1
-  two+=("$(echo "$(date +%s.%N) - $start" | bc)")
-  echo "rep $rep: 1 process x 2 threads ${one[-1]} s, 2 processes x 1 thread ${two[-1]} s"
+  rm -rf "$work/one" "$work/two" "$work/local"
+  "$lagm" train-annotator --config "$work/run.json" --threads 2 --out "$work/one" > /dev/null 2>&1
+  one+=("$(per_iter "$work/one")")
+  "$lagm" launch --nproc 2 --master-port $((25000 + rep)) -- "$lagm" train-annotator \
+    --config "$work/run.json" --threads 1 --out "$work/two" > /dev/null 2>&1
+  two+=("$(per_iter "$work/two")")
+  "$lagm" launch --nproc 2 --master-port $((25100 + rep)) -- "$lagm" train-annotator \
+    --config "$work/run_local.json" --threads 1 --out "$work/local" > /dev/null 2>&1
+  perproc+=("$(per_iter "$work/local")")
+  echo "rep $rep: s/iter 1 process x 2 threads ${one[-1]}, 2 x 1 synchronized BN ${two[-1]}," \
+    "2 x 1 per-process BN ${perproc[-1]}"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-m1=$(median "${one[@]}") m2=$(median "${two[@]}")
-echo "median over $iters iterations, batch $batch: 1x2 ${m1} s, 2x1 ${m2} s, ratio (2x1 / 1x2) $(echo "scale=3; $m2 / $m1" | bc)"
+m1=$(median "${one[@]}") m2=$(median "${two[@]}") m3=$(median "${perproc[@]}")
+echo "median s/iter over $iters iterations, batch $batch: 1x2 ${m1}, 2x1 synchronized ${m2}" \
+  "($(echo "scale=3; $m2 / $m1" | bc)x), 2x1 per-process ${m3} ($(echo "scale=3; $m3 / $m1" | bc)x)"
 # Bytes all-reduced per iteration: A's and S's gradients, the target and synthetic gradients of the
 # matched parameters (float32), and the BatchNorm sums (2C + 1 floats per layer and pass).
 python3 - "$(ls "$work"/one/*/snapshots/*.safetensors | tail -1)" <<'PY'

@@ -38,9 +38,8 @@ void take_generated_record(SupervisedArgs& args) {
   if (!given("--generator") && record.contains("generator"))
     c.generator = record.at("generator").get<std::string>();
   if (!given("--psi")) c.sampling.truncation_psi = recorded.truncation_psi;
-  if (!given("--cutoff")) args.cutoff = recorded.truncation_cutoff
-                                            ? std::to_string(*recorded.truncation_cutoff)
-                                            : "none";
+  if (!given("--cutoff"))
+    args.cutoff = recorded.truncation_cutoff ? std::to_string(*recorded.truncation_cutoff) : "none";
   if (!given("--noise-mode")) args.noise_mode = models::to_string(recorded.noise_mode);
 }
 
@@ -92,8 +91,9 @@ void add_train_annotator_supervised_command(CLI::App& app) {
   args->sampling_options.push_back(
       cmd->add_option("--noise-mode", args->noise_mode, "const or none, as the images were made")
           ->capture_default_str());
-  args->steps_option = cmd->add_option("--steps", c.steps, "optimizer steps (with --resume: "
-                                                           "lengthens the run)")
+  args->steps_option = cmd->add_option("--steps", c.steps,
+                                       "optimizer steps (with --resume: "
+                                       "lengthens the run)")
                            ->capture_default_str();
   cmd->add_option("--batch", c.batch, "images per step")->capture_default_str();
   cmd->add_option("--lr", c.lr, "Adam learning rate")

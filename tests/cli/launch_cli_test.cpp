@@ -193,8 +193,21 @@ TEST(Launch, TrainAnnotatorOverTwoProcessesTrainsAsOne) {
   const double apart = networks_difference(one + "/snapshots/000004.safetensors",
                                            two + "/snapshots/000004.safetensors");
   EXPECT_LT(apart, 0.05 * moved) << "moved " << moved << ", apart " << apart;
+  // Per-process BatchNorm statistics (sync_batch_norm false): a valid run, not the one-process run.
+  std::ofstream(dir + "/local.json")
+      << lagm::test::small_annotator_run_json(
+             dir,
+             {{"batch", 3}, {"label_batch", 3}, {"sync_batch_norm", false}, {"run_name", "local"}})
+             .dump();
+  const auto [local_code, local_out] =
+      run_command(launch(2, 10) + kLaunchLagm + " train-annotator --threads 1 --config " + dir +
+                  "/local.json --out " + dir + "/two");
+  ASSERT_EQ(local_code, 0) << local_out;
+  const double local_label = ticks(dir + "/two/00001-local")[0].at("loss_label").get<double>();
+  const double one_label = one_ticks[0].at("loss_label").get<double>();
+  EXPECT_GT(std::abs(local_label - one_label), 1e-4 * one_label);
   // Rank 0 alone writes and reports.
-  EXPECT_FALSE(std::filesystem::exists(dir + "/two/00001-r"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/two/00002-r"));
   EXPECT_EQ(lagm::test::count_lines(two_out), lagm::test::count_lines(one_out)) << two_out;
 
   // Interrupted after its first snapshot (the later one removed) and resumed on two processes.

@@ -34,11 +34,11 @@ TEST(SupervisedCli, GeneratedImagesLabelledThenFittedThenSynthesized) {
     const auto mask = (red > 85).to(torch::kUInt8) + (red > 170).to(torch::kUInt8);
     lagm::io::write_mask_png(labels + "/seg/" + name + ".png", mask);
   }
-  std::tie(code, out) = run_command(kSupervisedLagm +
-                                    " train-annotator-supervised --threads 1 --labels " + labels +
-                                    " --steps 20 --batch 2 --tmp-channels 8 --snapshot-steps 10 "
-                                    "--out " +
-                                    dir + "/run");
+  std::tie(code, out) =
+      run_command(kSupervisedLagm + " train-annotator-supervised --threads 1 --labels " + labels +
+                  " --steps 20 --batch 2 --tmp-channels 8 --snapshot-steps 10 "
+                  "--out " +
+                  dir + "/run");
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("000020.safetensors"));
   std::tie(code, out) = run_command(kSupervisedLagm + " synthesize --threads 1 --run " + dir +
@@ -46,9 +46,9 @@ TEST(SupervisedCli, GeneratedImagesLabelledThenFittedThenSynthesized) {
   ASSERT_EQ(code, 0) << out;
   EXPECT_EQ(lagm::data::FolderDataset(dir + "/synth").size(), 3u);
   // Told another truncation than the images were made with, it refuses them by name.
-  std::tie(code, out) = run_command(kSupervisedLagm +
-                                    " train-annotator-supervised --threads 1 --labels " + labels +
-                                    " --psi 0.3 --steps 2 --out " + dir + "/wrong");
+  std::tie(code, out) =
+      run_command(kSupervisedLagm + " train-annotator-supervised --threads 1 --labels " + labels +
+                  " --psi 0.3 --steps 2 --out " + dir + "/wrong");
   EXPECT_EQ(code, 2) << out;
   EXPECT_THAT(out, HasSubstr("seed000003"));
 }

@@ -110,8 +110,7 @@ TEST(SupervisedAnnotator, LearnsTheLabelsResumesExactlyAndWritesARunSynthesisTak
   std::filesystem::remove(dir + "/cut/.lock");
   lm::resume_supervised_annotator(dir + "/cut", torch::kCPU);
   const auto whole = lagm::core::read_safetensors(last).tensors;
-  const auto resumed =
-      lagm::core::read_safetensors(lm::snapshot_path(dir + "/cut", 40)).tensors;
+  const auto resumed = lagm::core::read_safetensors(lm::snapshot_path(dir + "/cut", 40)).tensors;
   for (const auto& [name, t] : whole.items())
     if (name.rfind("A.", 0) == 0) EXPECT_TRUE(torch::equal(t, resumed.at(name))) << name;
 

@@ -49,6 +49,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
               "annotator_ema",
               "pseudo_labeller",
               "pseudo_label_weight",
+              "sync_batch_norm",
               "total_iters",
               "annotator_interval",
               "segmenter_interval",
@@ -145,6 +146,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
     throw InputError(where + ".annotator_ema must be in [0, 1) (0 = off)");
   c.pseudo_labeller = get_or<std::string>(j, "pseudo_labeller", c.pseudo_labeller, where);
   c.pseudo_label_weight = get_or<double>(j, "pseudo_label_weight", c.pseudo_label_weight, where);
+  c.sync_batch_norm = get_or<bool>(j, "sync_batch_norm", c.sync_batch_norm, where);
   if (!std::isfinite(c.pseudo_label_weight) || c.pseudo_label_weight < 0)
     throw InputError(where + ".pseudo_label_weight must be a finite number >= 0");
   if (c.pseudo_label_weight > 0 && c.pseudo_labeller.empty())
@@ -206,6 +208,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"annotator_ema", c.annotator_ema},
       {"pseudo_labeller", c.pseudo_labeller},
       {"pseudo_label_weight", c.pseudo_label_weight},
+      {"sync_batch_norm", c.sync_batch_norm},
       {"total_iters", c.total_iters},
       {"annotator_interval", c.annotator_interval},
       {"segmenter_interval", c.segmenter_interval},

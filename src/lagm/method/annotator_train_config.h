@@ -74,6 +74,11 @@ struct AnnotatorTrainConfig {
   /// matching then corrects its labels where the gradients disagree instead of inventing them.
   std::string pseudo_labeller;
   double pseudo_label_weight = 0;
+  /// Data-parallel runs (lagm launch): A's and S's BatchNorm layers normalise with the whole
+  /// batch's statistics, so that the step is one process's (exact). false = each process's own
+  /// statistics (PyTorch DDP's default): no longer the one-process run, but without a small
+  /// all-reduce per layer and pass, which cost a 2-process run on one 2-core machine half its time.
+  bool sync_batch_norm = true;
   int64_t total_iters = 150000;
   int64_t annotator_interval = 1,
           segmenter_interval = 1;  ///< phase X runs when iteration % X_interval == 0

@@ -119,7 +119,7 @@ class AnnotatorRun {
     step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_,
                                                    *opt_s_, config_.gm_params, config_.matcher,
                                                    config_.transform);
-    step_->set_process_group(group_);
+    step_->set_process_group(group_, config_.sync_batch_norm);
     if (config_.class_balance_power > 0)
       step_->set_class_weights(
           class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power)

@@ -64,8 +64,9 @@ GradientMatchingStep::GradientMatchingStep(models::FeatureGenerator& generator,
 
 GradientMatchingStep::~GradientMatchingStep() = default;
 
-void GradientMatchingStep::set_process_group(train::ProcessGroup* group) {
+void GradientMatchingStep::set_process_group(train::ProcessGroup* group, bool sync_batch_norm) {
   group_ = group;
+  sync_batch_norm_ = sync_batch_norm;
   group_sum_ = group ? std::make_unique<train::GroupSum>(*group) : nullptr;
 }
 

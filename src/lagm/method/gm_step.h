@@ -89,7 +89,9 @@ class GradientMatchingStep {
   /// So a step is one process's step to float rounding (tested), when S has no dropout: DeepLab's
   /// dropout draws per process (the random stream is put back after it, so that every process
   /// keeps drawing the same batches).
-  void set_process_group(train::ProcessGroup* group);
+  /// `sync_batch_norm` false: each process normalises with its share's statistics (DDP's default;
+  /// not the one-process step).
+  void set_process_group(train::ProcessGroup* group, bool sync_batch_norm = true);
 
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
                                        const torch::Tensor& label_masks, const torch::Tensor& z);
@@ -117,6 +119,7 @@ class GradientMatchingStep {
   models::Segmenter* pseudo_labeller_ = nullptr;
   double pseudo_label_weight_ = 0;
   train::ProcessGroup* group_ = nullptr;
+  bool sync_batch_norm_ = true;
   std::unique_ptr<train::GroupSum> group_sum_;
 
   // The data-parallel phases (gm_step_data_parallel.cpp); one process keeps the reference's code.

@@ -5,6 +5,8 @@
 // synchronized, the step is one process's to float rounding.
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "lagm/core/error.h"
 #include "lagm/core/module_grads.h"
 #include "lagm/io/image.h"
@@ -109,7 +111,8 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
   for (auto& p : gm_params_) p.set_requires_grad(true);
   annotator_->train();
   set_requires_grad(*annotator_, true);
-  const nn::SyncBatchNormScope sync(*group_sum_);
+  std::optional<nn::SyncBatchNormScope> sync;  // the whole batch's statistics (when asked)
+  if (sync_batch_norm_) sync.emplace(*group_sum_);
   const auto device = label_images.device();
 
   // Target: the whole labelled batch's gradient, summed from the shares.
@@ -184,7 +187,8 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase_shared(const torch::T
   clear_grads(segmenter_.module());  // also drops the second-order gradients phase A left on S
   segmenter_.module().train();
   set_requires_grad(segmenter_.module(), true);
-  const nn::SyncBatchNormScope sync(*group_sum_);
+  std::optional<nn::SyncBatchNormScope> sync;  // the whole batch's statistics (when asked)
+  if (sync_batch_norm_) sync.emplace(*group_sum_);
   const auto generated = share_of(z.size(0), group);
   const auto batch = generate_share(z);
   torch::Tensor probs, syn_img;

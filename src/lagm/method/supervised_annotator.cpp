@@ -41,11 +41,11 @@ nlohmann::json to_json(const SupervisedAnnotatorConfig& c) {
 SupervisedAnnotatorConfig supervised_annotator_config_from_json(const nlohmann::json& j,
                                                                 const std::string& where) {
   using core::get_or;
-  core::check_keys(j,
-                   {"method", "generator", "labels", "tmp_channels", "num_layers", "steps",
-                    "batch", "lr", "snapshot_steps", "seed", "truncation_psi",
-                    "truncation_cutoff", "noise_mode"},
-                   where);
+  core::check_keys(
+      j,
+      {"method", "generator", "labels", "tmp_channels", "num_layers", "steps", "batch", "lr",
+       "snapshot_steps", "seed", "truncation_psi", "truncation_cutoff", "noise_mode"},
+      where);
   if (get_or<std::string>(j, "method", "supervised", where) != "supervised")
     throw InputError(where + ".method: expected \"supervised\"");
   SupervisedAnnotatorConfig c;
@@ -67,8 +67,9 @@ uint32_t seed_of_sample(const std::string& name) {
   const bool numeric = !digits.empty() && digits.size() <= 10 &&
                        digits.find_first_not_of("0123456789") == std::string::npos;
   if (!numeric || std::stoull(digits) > 0xFFFFFFFFull)
-    throw InputError(name + ": a labelled generated image is named by its seed (seed000123 or "
-                            "000123, as lagm generate draws it)");
+    throw InputError(name +
+                     ": a labelled generated image is named by its seed (seed000123 or "
+                     "000123, as lagm generate draws it)");
   return static_cast<uint32_t>(std::stoull(digits));
 }
 
@@ -77,8 +78,7 @@ namespace {
 void check_config(const SupervisedAnnotatorConfig& c) {
   if (c.generator.empty()) throw UsageError("train-annotator-supervised needs --generator");
   if (c.labels.empty()) throw UsageError("train-annotator-supervised needs --labels");
-  if (c.steps < 1 || c.batch < 1 || c.snapshot_steps < 1 || c.tmp_channels < 1 ||
-      c.num_layers < 1)
+  if (c.steps < 1 || c.batch < 1 || c.snapshot_steps < 1 || c.tmp_channels < 1 || c.num_layers < 1)
     throw UsageError(
         "train-annotator-supervised: --steps, --batch, --snapshot-steps, --tmp-channels and "
         "--num-layers must be >= 1");
@@ -124,8 +124,8 @@ class SupervisedRun {
 
   void restore(const Snapshot& s) {
     core::load_state_dict(*annotator_, s.tensors.with_prefix_stripped("A."));
-    train::load_optimizer_state(*optimizer_, optimizer_config_,
-                                train::parameter_names(*annotator_), s.tensors, "optA.");
+    train::load_optimizer_state(*optimizer_, optimizer_config_, train::parameter_names(*annotator_),
+                                s.tensors, "optA.");
     train::restore_rng_states(s.tensors, device_);
     sampler_.restore(s.info.sampler_epoch, s.info.sampler_position);
     step_ = s.info.iteration;
