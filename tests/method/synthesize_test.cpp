@@ -27,16 +27,7 @@ std::string make_run(const std::string& dir) {
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
   auto config = lagm::method::annotator_train_config_from_json(
-      {{"generator", dir + "/G.safetensors"},
-       {"segmenter", {{"arch", "unet"}, {"base_channels", 4}}},
-       {"annotator", {{"tmp_channels", 8}}},
-       {"total_iters", 4},
-       {"niter_per_tick", 2},
-       {"snapshot_ticks", 1},
-       {"grid_size", 2},
-       {"training_set", dir + "/labelled"},
-       {"run_name", "r"}},
-      "test");
+      lagm::test::small_annotator_run_json(dir), "test");
   return lagm::method::train_annotator(config, dir + "/runs", torch::kCPU).run_dir;
 }
 

@@ -77,16 +77,41 @@ void GradientMatchingStep::begin_training() {
   set_requires_grad(segmenter_.module(), true);
 }
 
-AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
-                                                           const torch::Tensor& label_masks,
-                                                           const torch::Tensor& z) {
-  if (group_) return annotator_phase_shared(label_images, label_masks, z);
-  AnnotatorPhaseResult r;
+void GradientMatchingStep::begin_annotator_phase() {
   clear_grads(*annotator_);
   segmenter_.module().train();
   for (auto& p : gm_params_) p.set_requires_grad(true);
   annotator_->train();
   set_requires_grad(*annotator_, true);
+}
+
+void GradientMatchingStep::step_annotator(AnnotatorPhaseResult& r) {
+  nan_to_num_grads(*annotator_);
+  for (auto& p : annotator_->parameters()) r.annotator_grads.push_back(p.grad());
+  opt_a_.step();
+  annotator_->eval();
+  set_requires_grad(*annotator_, false);
+}
+
+void GradientMatchingStep::begin_segmenter_phase() {
+  clear_grads(segmenter_.module());  // also drops the second-order gradients phase A left on S
+  segmenter_.module().train();
+  set_requires_grad(segmenter_.module(), true);
+}
+
+void GradientMatchingStep::step_segmenter() {
+  nan_to_num_grads(segmenter_.module());
+  opt_s_.step();
+  segmenter_.module().eval();
+  set_requires_grad(segmenter_.module(), false);
+}
+
+AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
+                                                           const torch::Tensor& label_masks,
+                                                           const torch::Tensor& z) {
+  if (group_) return annotator_phase_shared(label_images, label_masks, z);
+  AnnotatorPhaseResult r;
+  begin_annotator_phase();
 
   // Target: the segmenter's gradient on the real labelled batch (hard-label CE, mean over pixels).
   torch::Tensor loss_label;
@@ -127,11 +152,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
     r.loss_pseudo_label = loss_pl.item<double>();
   }
   loss_a.backward();
-  nan_to_num_grads(*annotator_);
-  for (auto& p : annotator_->parameters()) r.annotator_grads.push_back(p.grad());
-  opt_a_.step();
-  annotator_->eval();
-  set_requires_grad(*annotator_, false);
+  step_annotator(r);
 
   r.loss_label = loss_label.item<double>();
   r.loss_synthetic = loss_syn.item<double>();
@@ -147,9 +168,7 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
                                                            double label_weight) {
   if (group_) return segmenter_phase_shared(z, label_images, label_masks, label_weight);
   SegmenterPhaseResult r;
-  clear_grads(segmenter_.module());  // also drops the second-order gradients phase A left on S
-  segmenter_.module().train();
-  set_requires_grad(segmenter_.module(), true);
+  begin_segmenter_phase();
   auto batch = generator_.generate(z);
   torch::Tensor probs, syn_img;
   {
@@ -169,10 +188,7 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
     r.loss_label = loss_label.item<double>();
   }
   loss.backward();
-  nan_to_num_grads(segmenter_.module());
-  opt_s_.step();
-  segmenter_.module().eval();
-  set_requires_grad(segmenter_.module(), false);
+  step_segmenter();
   r.loss_synthetic = loss_syn.item<double>();
   return r;
 }

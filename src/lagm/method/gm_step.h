@@ -122,6 +122,12 @@ class GradientMatchingStep {
   bool sync_batch_norm_ = true;
   std::unique_ptr<train::GroupSum> group_sum_;
 
+  // What both forms of each phase do first and last: modes, gradient flags, cleared gradients; the
+  // step with non-finite gradients zeroed (A's recorded in `r`).
+  void begin_annotator_phase();
+  void step_annotator(AnnotatorPhaseResult& r);
+  void begin_segmenter_phase();
+  void step_segmenter();
   // The data-parallel phases (gm_step_data_parallel.cpp); one process keeps the reference's code.
   AnnotatorPhaseResult annotator_phase_shared(const torch::Tensor& label_images,
                                               const torch::Tensor& label_masks,

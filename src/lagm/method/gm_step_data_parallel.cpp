@@ -18,9 +18,6 @@
 
 namespace lagm::method {
 namespace F = torch::nn::functional;
-using core::clear_grads;
-using core::nan_to_num_grads;
-using core::set_requires_grad;
 
 namespace {
 
@@ -106,11 +103,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
                                                                   const torch::Tensor& z) {
   auto& group = *group_;
   AnnotatorPhaseResult r;
-  clear_grads(*annotator_);
-  segmenter_.module().train();
-  for (auto& p : gm_params_) p.set_requires_grad(true);
-  annotator_->train();
-  set_requires_grad(*annotator_, true);
+  begin_annotator_phase();
   std::optional<nn::SyncBatchNormScope> sync;  // the whole batch's statistics (when asked)
   if (sync_batch_norm_) sync.emplace(*group_sum_);
   const auto device = label_images.device();
@@ -160,11 +153,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
   }
   loss_a.backward();
   train::all_reduce_gradients(group, *annotator_);
-  nan_to_num_grads(*annotator_);
-  for (auto& p : annotator_->parameters()) r.annotator_grads.push_back(p.grad());
-  opt_a_.step();
-  annotator_->eval();
-  set_requires_grad(*annotator_, false);
+  step_annotator(r);
 
   const auto losses = summed(group, {loss_label.item<double>(), loss_syn.item<double>(),
                                      loss_pl_share.defined() ? loss_pl_share.item<double>() : 0.0});
@@ -184,9 +173,7 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase_shared(const torch::T
                                                                   double label_weight) {
   auto& group = *group_;
   SegmenterPhaseResult r;
-  clear_grads(segmenter_.module());  // also drops the second-order gradients phase A left on S
-  segmenter_.module().train();
-  set_requires_grad(segmenter_.module(), true);
+  begin_segmenter_phase();
   std::optional<nn::SyncBatchNormScope> sync;  // the whole batch's statistics (when asked)
   if (sync_batch_norm_) sync.emplace(*group_sum_);
   const auto generated = share_of(z.size(0), group);
@@ -212,10 +199,7 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase_shared(const torch::T
   }
   loss.backward();
   train::all_reduce_gradients(group, segmenter_.module());
-  nan_to_num_grads(segmenter_.module());
-  opt_s_.step();
-  segmenter_.module().eval();
-  set_requires_grad(segmenter_.module(), false);
+  step_segmenter();
   const auto losses = summed(
       group, {loss_syn.item<double>(), loss_label.defined() ? loss_label.item<double>() : 0});
   r.loss_synthetic = losses[0];
