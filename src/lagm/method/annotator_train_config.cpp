@@ -1,7 +1,10 @@
 #include "lagm/method/annotator_train_config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
 #include "lagm/models/segmenter.h"
@@ -221,6 +224,23 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"run_name", c.run_name}};
   j.update(models::to_json(c.sampling));
   return j;
+}
+
+AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir) {
+  const std::string path = (std::filesystem::path(run_dir) / "config.json").string();
+  if (!std::filesystem::exists(path))
+    throw InputError(run_dir + ": not a train-annotator run (no config.json)");
+  const auto json = nlohmann::json::parse(core::read_file(path), nullptr, false);
+  if (json.is_discarded()) throw InputError(path + ": not valid JSON");
+  return annotator_train_config_from_json(json, path);
+}
+
+void check_batches_share_out(const AnnotatorTrainConfig& c, int world_size) {
+  const int64_t label_batch = c.label_batch > 0 ? c.label_batch : c.batch;
+  if (std::min(c.batch, label_batch) < world_size)
+    throw UsageError("train-annotator: batches of " + std::to_string(c.batch) + " generated and " +
+                     std::to_string(label_batch) + " labelled images cannot be shared out among " +
+                     std::to_string(world_size) + " processes");
 }
 
 }  // namespace lagm::method

@@ -101,5 +101,12 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
                                                       const std::string& where);
 /// The resolved config (every field), as written to the run directory.
 nlohmann::json to_json(const AnnotatorTrainConfig& c);
+/// The config a run folder records (its config.json); InputError naming the folder when it holds
+/// no train-annotator run.
+AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir);
+
+/// Data-parallel runs: every one of `world_size` processes needs a row of every batch (generated
+/// and labelled); UsageError otherwise.
+void check_batches_share_out(const AnnotatorTrainConfig& c, int world_size);
 
 }  // namespace lagm::method

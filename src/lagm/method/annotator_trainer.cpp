@@ -349,21 +349,10 @@ class AnnotatorRun {
 
 }  // namespace
 
-// Data-parallel: every process needs a row of every batch.
-void check_shares(const AnnotatorTrainConfig& config, const train::ProcessGroup* group) {
-  if (!group) return;
-  const int64_t label_batch = config.label_batch > 0 ? config.label_batch : config.batch;
-  if (std::min(config.batch, label_batch) < group->world_size())
-    throw UsageError("train-annotator: batches of " + std::to_string(config.batch) +
-                     " generated and " + std::to_string(label_batch) +
-                     " labelled images cannot be shared out among " +
-                     std::to_string(group->world_size()) + " processes");
-}
-
 TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir,
                             torch::Device device, const ProgressFn& progress,
                             train::ProcessGroup* group) {
-  check_shares(config, group);
+  if (group) check_batches_share_out(config, group->world_size());
   const bool writer = !group || group->rank() == 0;
   std::optional<train::RunFolder> folder;
   if (writer) {
@@ -380,18 +369,13 @@ TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::strin
 TrainResult resume_annotator_training(const std::string& run_dir, torch::Device device,
                                       const ProgressFn& progress, int64_t total_iters,
                                       train::ProcessGroup* group) {
-  const std::string config_path = (fs::path(run_dir) / "config.json").string();
-  if (!fs::exists(config_path))
-    throw InputError(run_dir + ": not a train-annotator run (no config.json)");
+  auto config = read_annotator_run_config(run_dir);
+  if (total_iters > 0) config.total_iters = total_iters;
+  if (group) check_batches_share_out(config, group->world_size());
   // Every process reads the run; rank 0 alone holds and writes its folder.
   const bool writer = !group || group->rank() == 0;
   std::optional<train::RunFolder> folder;
   if (writer) folder.emplace(run_dir);
-  auto json = nlohmann::json::parse(core::read_file(config_path), nullptr, false);
-  if (json.is_discarded()) throw InputError(config_path + ": not valid JSON");
-  auto config = annotator_train_config_from_json(json, config_path);
-  if (total_iters > 0) config.total_iters = total_iters;
-  check_shares(config, group);
   AnnotatorRun run(config, folder ? &*folder : nullptr, device, writer ? progress : ProgressFn(),
                    group);
   run.setup();
