@@ -47,10 +47,12 @@ torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x)
   const auto var = (global.narrow(0, channels, channels) / count - mean.square()).clamp_min(0);
   if (o.track_running_stats()) {
     torch::NoGradGuard no_grad;
-    const double n = count.item<double>();
+    // The unbiased variance's n / (n - 1) as a tensor: no read-back to the host (a sync per layer
+    // on an accelerator).
+    const auto n = count.detach();
     const double momentum = o.momentum().value_or(0.1);
     bn.running_mean.mul_(1 - momentum).add_(mean.detach(), momentum);
-    bn.running_var.mul_(1 - momentum).add_(var.detach() * (n / std::max(n - 1, 1.0)), momentum);
+    bn.running_var.mul_(1 - momentum).add_(var.detach() * (n / (n - 1).clamp_min(1)), momentum);
     bn.num_batches_tracked.add_(1);
   }
   auto y = (x - mean.view({1, -1, 1, 1})) * torch::rsqrt(var.view({1, -1, 1, 1}) + o.eps());
