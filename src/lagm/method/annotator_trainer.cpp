@@ -283,10 +283,13 @@ class AnnotatorRun {
     torch::NoGradGuard no_grad;
     auto& annotator = shown_annotator();
     annotator->eval();
-    // Generator noise in random mode draws from the global stream: keep the stream untouched.
+    // Random noise draws from the global streams (CPU, device): keep them untouched, so that rank 0
+    // of a data-parallel run, which alone draws the grid, keeps drawing the others' batches.
     const auto saved_rng = train::rng_state(torch::kCPU);
+    const auto saved_device_rng = device_.is_cpu() ? torch::Tensor() : train::rng_state(device_);
     auto batch = generator_->generate(grid_z_.to(device_));
     train::set_rng_state(torch::kCPU, saved_rng);
+    if (saved_device_rng.defined()) train::set_rng_state(device_, saved_device_rng);
     auto probs = torch::softmax(annotator->forward(batch.features), 1);
     char name[40];
     std::snprintf(name, sizeof name, "fakes%06lld.png", static_cast<long long>(iteration_));
