@@ -106,7 +106,7 @@ def main() -> int:
                         help="every translation unit of the build, LibTorch users included")
     parser.add_argument("--build", default=str(ROOT / "build"), help="the build folder (--all)")
     parser.add_argument("-j", type=int, default=os.cpu_count() or 1, help="files at once")
-    parser.add_argument("files", nargs="*", help="these files only")
+    parser.add_argument("files", nargs="*", help="these files only (with --all: the build units that compile them)")
     args = parser.parse_args()
     binary = os.environ.get("CLANG_TIDY", "clang-tidy")
     if not shutil.which(binary):
@@ -114,6 +114,14 @@ def main() -> int:
         return 2
     if args.all:
         files = build_units(pathlib.Path(args.build))
+        if args.files:  # the units that compile these files: their own, or the unity batch holding them
+            wanted = [str(pathlib.Path(f).resolve()) for f in args.files]
+            files = [u for u in files if str(u[0]) in wanted
+                     or ("/Unity/" in str(u[0]) and any(w in u[0].read_text() for w in wanted))]
+            if not files:
+                print("check_tidy: no unit of the build compiles " + " ".join(args.files),
+                      file=sys.stderr)
+                return 2
         check = lambda unit: tidy_unit(binary, unit)
     else:
         files = [pathlib.Path(f).resolve() for f in args.files] or light_sources()

@@ -93,7 +93,11 @@ double mean_abs_difference(const std::string& a, const std::string& b,
   const auto tb = lagm::core::read_safetensors(b).tensors;
   double sum = 0;
   int64_t count = 0;
-  for (const auto& [name, t] : ta.items()) {
+  for (const auto& item : ta.items()) {
+    // A named reference, not a structured binding: C++17 lambdas cannot capture those (clang
+    // refuses).
+    const std::string& name = item.first;
+    const torch::Tensor& t = item.second;
     const bool kept = prefixes.empty() ||
                       std::any_of(prefixes.begin(), prefixes.end(),
                                   [&](const std::string& p) { return name.rfind(p, 0) == 0; });
