@@ -42,7 +42,7 @@ void write_labelled_generated(const std::string& generator, const std::string& d
   }
 }
 
-lm::SupervisedAnnotatorConfig small_config(const std::string& dir) {
+lm::SupervisedAnnotatorConfig small_supervised_config(const std::string& dir) {
   lm::SupervisedAnnotatorConfig c;
   c.generator = dir + "/G.safetensors";
   c.labels = dir + "/labels";
@@ -91,7 +91,7 @@ TEST(SupervisedAnnotator, LearnsTheLabelsResumesExactlyAndWritesARunSynthesisTak
   const auto dir = lagm::test::fresh_temp_dir("supervised").string();
   lagm::test::write_small_generator(dir);
   write_labelled_generated(dir + "/G.safetensors", dir + "/labels", {3, 5, 8, 13}, 0.7);
-  const auto c = small_config(dir);
+  const auto c = small_supervised_config(dir);
   const auto last = lm::train_supervised_annotator(c, dir + "/run", torch::kCPU);
   EXPECT_EQ(last, lm::snapshot_path(dir + "/run", 40));
   const double first = labelled_loss(lm::snapshot_path(dir + "/run", 20), c);
@@ -122,7 +122,7 @@ TEST(SupervisedAnnotator, RefusesImagesTheGeneratorDoesNotMakeWithTheRunsSetting
   const auto dir = lagm::test::fresh_temp_dir("supervised_mismatch").string();
   lagm::test::write_small_generator(dir);
   write_labelled_generated(dir + "/G.safetensors", dir + "/labels", {3, 5}, 0.2);
-  auto c = small_config(dir);  // psi 0.7
+  auto c = small_supervised_config(dir);  // psi 0.7
   try {
     lm::train_supervised_annotator(c, dir + "/run", torch::kCPU);
     FAIL() << "images made with psi 0.2 were accepted for a psi 0.7 run";

@@ -39,6 +39,9 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
               "segmenter_backbone",
               "segmenter_init",
               "annotator_init",
+              "learner",
+              "inner_steps",
+              "inner_lr",
               "gm_params",
               "matcher",
               "annotator_optimizer",
@@ -95,6 +98,15 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   c.segmenter_backbone = get_or<std::string>(j, "segmenter_backbone", "", where);
   c.segmenter_init = get_or<std::string>(j, "segmenter_init", "", where);
   c.annotator_init = get_or<std::string>(j, "annotator_init", "", where);
+  c.learner = get_or<std::string>(j, "learner", c.learner, where);
+  if (c.learner != "gradient_matching" && c.learner != "maml")
+    throw InputError(where + ".learner: expected gradient_matching or maml, got '" + c.learner +
+                     "'");
+  c.unrolled.inner_steps = get_or<int64_t>(j, "inner_steps", c.unrolled.inner_steps, where);
+  c.unrolled.inner_lr = get_or<double>(j, "inner_lr", c.unrolled.inner_lr, where);
+  if (c.unrolled.inner_steps < 1) throw InputError(where + ".inner_steps must be >= 1");
+  if (!std::isfinite(c.unrolled.inner_lr) || c.unrolled.inner_lr <= 0)
+    throw InputError(where + ".inner_lr must be a finite number > 0");
   const auto gm_params = get_or<std::string>(j, "gm_params", ".*", where);
   try {
     c.gm_params = resolve_gm_params_regex(gm_params);
@@ -190,6 +202,9 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"segmenter_backbone", c.segmenter_backbone},
       {"segmenter_init", c.segmenter_init},
       {"annotator_init", c.annotator_init},
+      {"learner", c.learner},
+      {"inner_steps", c.unrolled.inner_steps},
+      {"inner_lr", c.unrolled.inner_lr},
       {"gm_params", c.gm_params},
       {"matcher",
        {{"metric", to_string(c.matcher.metric)},
@@ -235,7 +250,10 @@ AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir) {
   return annotator_train_config_from_json(json, path);
 }
 
-void check_batches_share_out(const AnnotatorTrainConfig& c, int world_size) {
+void check_data_parallel(const AnnotatorTrainConfig& c, int world_size) {
+  if (c.learner == "maml" && world_size > 1)
+    throw UsageError("train-annotator: the maml learner runs in one process (" +
+                     std::to_string(world_size) + " were launched)");
   const int64_t label_batch = c.label_batch > 0 ? c.label_batch : c.batch;
   if (std::min(c.batch, label_batch) < world_size)
     throw UsageError("train-annotator: batches of " + std::to_string(c.batch) + " generated and " +

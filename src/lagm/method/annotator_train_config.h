@@ -10,6 +10,7 @@
 #include "lagm/data/dataset_spec.h"
 #include "lagm/method/gradient_matching.h"
 #include "lagm/method/transform_pipe.h"
+#include "lagm/method/unrolled_learner.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/train/optimizer.h"
 
@@ -33,6 +34,12 @@ struct AnnotatorTrainConfig {
   /// An annotator snapshot (phase-I run or pseudo-labelling fit) that A starts from instead of
   /// random weights: gradient matching then refines its labels. Empty = the reference's start.
   std::string annotator_init;
+  /// How phase A trains A: "gradient_matching" (the paper's method; the reference) or "maml" (the
+  /// MAML-style learner of the paper's appendix, a comparison arm: S takes `unrolled.inner_steps`
+  /// SGD steps of rate `unrolled.inner_lr` on A's labels and A follows the labelled loss after
+  /// them). Both train the matched parameters `gm_params`; the matcher is unused by "maml".
+  std::string learner = "gradient_matching";
+  UnrolledOptions unrolled;      ///< JSON "inner_steps", "inner_lr"
   std::string gm_params = ".*";  ///< preset name or regex
   MatcherOptions matcher;
   TransformOptions transform;  ///< applied to generated images and annotator logits in the loop
@@ -106,7 +113,8 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c);
 AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir);
 
 /// Data-parallel runs: every one of `world_size` processes needs a row of every batch (generated
-/// and labelled); UsageError otherwise.
-void check_batches_share_out(const AnnotatorTrainConfig& c, int world_size);
+/// and labelled), and the learner must be gradient matching (the MAML learner runs in one
+/// process); UsageError otherwise.
+void check_data_parallel(const AnnotatorTrainConfig& c, int world_size);
 
 }  // namespace lagm::method

@@ -120,6 +120,7 @@ class AnnotatorRun {
                                                    *opt_s_, config_.gm_params, config_.matcher,
                                                    config_.transform);
     step_->set_process_group(group_, config_.sync_batch_norm);
+    if (config_.learner == "maml") step_->set_unrolled_learner(config_.unrolled);
     if (config_.class_balance_power > 0)
       step_->set_class_weights(
           class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power)
@@ -355,7 +356,7 @@ class AnnotatorRun {
 TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::string& outdir,
                             torch::Device device, const ProgressFn& progress,
                             train::ProcessGroup* group) {
-  if (group) check_batches_share_out(config, group->world_size());
+  if (group) check_data_parallel(config, group->world_size());
   const bool writer = !group || group->rank() == 0;
   std::optional<train::RunFolder> folder;
   if (writer) {
@@ -374,7 +375,7 @@ TrainResult resume_annotator_training(const std::string& run_dir, torch::Device 
                                       train::ProcessGroup* group) {
   auto config = read_annotator_run_config(run_dir);
   if (total_iters > 0) config.total_iters = total_iters;
-  if (group) check_batches_share_out(config, group->world_size());
+  if (group) check_data_parallel(config, group->world_size());
   // Every process reads the run; rank 0 alone holds and writes its folder.
   const bool writer = !group || group->rank() == 0;
   std::optional<train::RunFolder> folder;

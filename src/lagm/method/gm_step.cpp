@@ -21,6 +21,18 @@ torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tenso
   return per_class.sum(1).mean();
 }
 
+torch::Tensor labelled_cross_entropy(const torch::Tensor& logits, const torch::Tensor& masks,
+                                     const torch::Tensor& class_weights) {
+  if (!class_weights.defined())
+    return F::cross_entropy(logits, masks, F::CrossEntropyFuncOptions().ignore_index(255));
+  return F::cross_entropy(logits, masks,
+                          F::CrossEntropyFuncOptions()
+                              .ignore_index(255)
+                              .weight(class_weights.to(logits.options()))
+                              .reduction(torch::kNone))
+      .mean();
+}
+
 torch::Tensor class_balance_weights(const std::vector<double>& frequencies, double power) {
   std::vector<double> w(frequencies.size(), 0.0);
   double mean = 0;
@@ -106,27 +118,28 @@ void GradientMatchingStep::step_segmenter() {
   set_requires_grad(segmenter_.module(), false);
 }
 
+torch::Tensor GradientMatchingStep::pseudo_label_loss(const torch::Tensor& syn_img,
+                                                      const torch::Tensor& logits) const {
+  if (!pseudo_labeller_ || pseudo_label_weight_ <= 0) return {};
+  torch::Tensor target;
+  {
+    torch::NoGradGuard no_grad;
+    target = pseudo_labeller_->forward(io::as_synthesized(syn_img.detach())).argmax(1);
+  }
+  return F::cross_entropy(logits, target);
+}
+
 AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
                                                            const torch::Tensor& label_masks,
                                                            const torch::Tensor& z) {
   if (group_) return annotator_phase_shared(label_images, label_masks, z);
+  if (unrolled_) return annotator_phase_unrolled(label_images, label_masks, z);
   AnnotatorPhaseResult r;
   begin_annotator_phase();
 
   // Target: the segmenter's gradient on the real labelled batch (hard-label CE, mean over pixels).
-  torch::Tensor loss_label;
-  if (class_weights_.defined()) {
-    // Mean over all pixels (ignored ones count 0) of w_y CE: the synthetic loss's normalisation.
-    const auto w = class_weights_.to(label_images.options());
-    loss_label =
-        F::cross_entropy(
-            segmenter_.forward(label_images), label_masks,
-            F::CrossEntropyFuncOptions().ignore_index(255).weight(w).reduction(torch::kNone))
-            .mean();
-  } else {
-    loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
-                                  F::CrossEntropyFuncOptions().ignore_index(255));
-  }
+  const auto loss_label =
+      labelled_cross_entropy(segmenter_.forward(label_images), label_masks, class_weights_);
   auto g_label = torch::autograd::grad({loss_label}, gm_params_);
   for (auto& g : g_label) g = g.detach();
 
@@ -141,13 +154,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
                             /*create_graph=*/true);
   auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);
   auto loss_a = loss_gm;
-  if (pseudo_labeller_ && pseudo_label_weight_ > 0) {
-    torch::Tensor target;
-    {
-      torch::NoGradGuard no_grad;
-      target = pseudo_labeller_->forward(io::as_synthesized(syn_img.detach())).argmax(1);
-    }
-    const auto loss_pl = F::cross_entropy(logits, target);
+  if (const auto loss_pl = pseudo_label_loss(syn_img, logits); loss_pl.defined()) {
     loss_a = loss_gm + pseudo_label_weight_ * loss_pl;
     r.loss_pseudo_label = loss_pl.item<double>();
   }

@@ -10,11 +10,13 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lagm/method/gradient_matching.h"
 #include "lagm/method/transform_pipe.h"
+#include "lagm/method/unrolled_learner.h"
 #include "lagm/models/annotator_fpn.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/models/segmenter.h"
@@ -48,6 +50,12 @@ struct SegmenterPhaseResult {
 torch::Tensor soft_cross_entropy(const torch::Tensor& logits, const torch::Tensor& target_probs,
                                  const torch::Tensor& class_weights = {});
 
+/// The labelled loss of phase A: CE over valid pixels (ignore label 255); with `class_weights`
+/// defined, the mean over all pixels of w_y CE (ignored pixels count 0), the synthetic loss's
+/// normalisation.
+torch::Tensor labelled_cross_entropy(const torch::Tensor& logits, const torch::Tensor& masks,
+                                     const torch::Tensor& class_weights = {});
+
 /// Class weights w_c proportional to f_c^-power over the classes present (f_c > 0; absent classes
 /// weigh 0), scaled so that the mean pixel weight sum_c f_c w_c is 1. power 0 gives all ones.
 torch::Tensor class_balance_weights(const std::vector<double>& frequencies, double power);
@@ -80,6 +88,12 @@ class GradientMatchingStep {
     pseudo_label_weight_ = weight;
     if (labeller) labeller->module().eval();
   }
+  /// Phase A by the MAML learner instead of gradient matching (the paper's Algorithm 2): S takes
+  /// `options.inner_steps` SGD steps on the generated batch labelled by A, and A follows the
+  /// gradient of the labelled loss after them (unrolled_meta_backward over the matched parameters;
+  /// S's parameters and BatchNorm statistics are put back after). Phase S is unchanged. The
+  /// result's loss_gm holds the meta loss. nullopt = gradient matching (the reference).
+  void set_unrolled_learner(std::optional<UnrolledOptions> options) { unrolled_ = options; }
   /// Data-parallel phase I: every process of `group` (borrowed; nullptr = one process) calls the
   /// phases with the same whole batches (labelled images and latents) and takes its share of both.
   /// The labelled target gradient and the synthetic gradient are summed over the processes as
@@ -118,6 +132,7 @@ class GradientMatchingStep {
   torch::Tensor class_weights_;
   models::Segmenter* pseudo_labeller_ = nullptr;
   double pseudo_label_weight_ = 0;
+  std::optional<UnrolledOptions> unrolled_;
   train::ProcessGroup* group_ = nullptr;
   bool sync_batch_norm_ = true;
   std::unique_ptr<train::GroupSum> group_sum_;
@@ -136,6 +151,13 @@ class GradientMatchingStep {
                                               const torch::Tensor& label_images,
                                               const torch::Tensor& label_masks,
                                               double label_weight);
+  // Phase A of the MAML learner (gm_step_unrolled.cpp).
+  AnnotatorPhaseResult annotator_phase_unrolled(const torch::Tensor& label_images,
+                                                const torch::Tensor& label_masks,
+                                                const torch::Tensor& z);
+  // The pseudo-labeller's pull: CE of A's logits against the labeller's arg-max labels of the same
+  // images (undefined when there is none).
+  torch::Tensor pseudo_label_loss(const torch::Tensor& syn_img, const torch::Tensor& logits) const;
   // This process's share of a whole batch of latents, generated with the whole batch's noise.
   models::GeneratedBatch generate_share(const torch::Tensor& z) const;
 };
