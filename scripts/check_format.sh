@@ -10,7 +10,8 @@ if ! command -v "$formatter" > /dev/null; then
   echo "check_format: $formatter not found (scripts/setup.sh installs it)" >&2
   exit 2
 fi
-mapfile -t files < <(git ls-files '*.cpp' '*.h' 2>/dev/null || find apps bench fuzz src tests tools -name '*.cpp' -o -name '*.h')
+# Tracked files and new ones not yet added (ignored ones left out).
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cpp' '*.h' 2>/dev/null || find apps bench fuzz src tests tools -name '*.cpp' -o -name '*.h')
 if [ "${1:-}" = "--fix" ]; then
   "$formatter" -i "${files[@]}"
   exit 0

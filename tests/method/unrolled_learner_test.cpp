@@ -2,12 +2,13 @@
 // value) equals the gradient autograd gives through an explicitly unrolled functional computation
 // (every inner step kept in one graph), for k = 1, 2, 3; first-order MAML, which drops the Hessian
 // term, does not (so the comparison can tell).
+#include "lagm/method/unrolled_learner.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "lagm/core/error.h"
 #include "lagm/method/gm_step.h"
-#include "lagm/method/unrolled_learner.h"
 
 namespace lm = lagm::method;
 namespace F = torch::nn::functional;

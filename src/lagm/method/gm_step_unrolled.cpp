@@ -23,8 +23,8 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_unrolled(
   const auto unrolled = unrolled_meta_backward(
       gm_params_, annotator_->parameters(),
       [&](bool outer_graph) {
-        return soft_cross_entropy(segmenter_.forward(syn_img),
-                                  outer_graph ? probs : probs.detach(), class_weights_);
+        return soft_cross_entropy(segmenter_.forward(syn_img), outer_graph ? probs : probs.detach(),
+                                  class_weights_);
       },
       [&] {
         return labelled_cross_entropy(segmenter_.forward(label_images), label_masks,

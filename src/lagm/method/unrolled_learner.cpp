@@ -54,7 +54,8 @@ UnrolledResult unrolled_meta_backward(const std::vector<torch::Tensor>& inner,
     const auto g = value_gradient(loss, inner);
     std::vector<torch::Tensor> next;
     next.reserve(g.size());
-    for (size_t i = 0; i < g.size(); ++i) next.push_back(thetas.back()[i] - options.inner_lr * g[i]);
+    for (size_t i = 0; i < g.size(); ++i)
+      next.push_back(thetas.back()[i] - options.inner_lr * g[i]);
     assign(inner, next);
     thetas.push_back(std::move(next));
   }

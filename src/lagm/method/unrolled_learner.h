@@ -6,8 +6,9 @@
 // The meta gradient is computed in reverse mode through the unrolled steps without a functional
 // copy of the segmenter: the steps theta_{t+1} = theta_t - lr g(theta_t, A), g = d L_syn / d theta,
 // are replayed backwards with the segmenter's parameters set to theta_t by value, and
-//   d L / d A     += -lr u^T dg/dA (theta_t)          (a vector-Jacobian product through A's labels)
-//   u_t            = u_{t+1} - lr H(theta_t) u_{t+1}  (H = dg/dtheta, a Hessian-vector product)
+//   d L / d A     += -lr u^T dg/dA (theta_t)          (a vector-Jacobian product through A's
+//   labels) u_t            = u_{t+1} - lr H(theta_t) u_{t+1}  (H = dg/dtheta, a Hessian-vector
+//   product)
 // from u_k = d L_label / d theta at theta_k. Both products are the gradient of the scalar <g, u>
 // with g built with create_graph, so a step costs k + 1 double backward passes and keeps only the k
 // parameter vectors, not k graphs.
