@@ -75,9 +75,13 @@ void add_synthesize_command(CLI::App& app) {
                   "max-softmax below which a pixel is uncertain")
       ->capture_default_str()
       ->check(finite_number());
-  cmd->add_option("--keep-top", o.keep_top, "keep this fraction of the most confident images")
+  cmd->add_option("--keep-top", o.keep_top,
+                  "keep this fraction of the best-ranked images (--rank-by)")
       ->capture_default_str()
       ->check(finite_number());
+  cmd->add_option("--rank-by", o.rank_by,
+                  "how --keep-top ranks: confidence, or uncertainty (an mlp_ensemble's members' "
+                  "disagreement, DatasetGAN's filter; its default)");
   cmd->add_option("--min-confidence", o.min_confidence,
                   "drop images whose mean max-softmax is lower")
       ->capture_default_str()

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
+#include "lagm/method/projection_set.h"
 #include "lagm/method/supervised_annotator.h"
 
 namespace lagm::cli {
@@ -53,8 +54,10 @@ void run_supervised(SupervisedArgs args, const CLI::App& command) {
         args.resume, device, progress, args.steps_option->count() ? args.config.steps : 0);
   } else {
     if (args.out.empty()) throw UsageError("train-annotator-supervised needs --out RUN");
-    if (!args.config.labels.empty()) take_generated_record(args);
     auto& c = args.config;
+    if (!c.projections.empty() && c.generator.empty())
+      c.generator = method::projection_generator(c.projections);
+    if (!c.labels.empty() && c.projections.empty()) take_generated_record(args);
     c.sampling.noise_mode = models::parse_noise_mode(args.noise_mode);
     c.sampling.truncation_cutoff = parse_optional_int(args.cutoff, "--cutoff");
     c.seed = args.common.seed;
@@ -77,6 +80,9 @@ void add_train_annotator_supervised_command(CLI::App& app) {
       "names)"));
   cmd->add_option("--labels", c.labels,
                   "folder data set of the labelled generated images, named by seed (seed000123)");
+  cmd->add_option("--projections", c.projections,
+                  "inversion: a lagm project folder of the (real) labelled images; their features "
+                  "come from the projected latents instead of seeds");
   cmd->add_option("--out", args->out, "new run folder");
   cmd->add_option("--resume", args->resume, "continue the run in this folder");
   // The images' own settings come from --labels/generated.json (lagm generate --images) when it
@@ -99,6 +105,10 @@ void add_train_annotator_supervised_command(CLI::App& app) {
   cmd->add_option("--lr", c.lr, "Adam learning rate")
       ->capture_default_str()
       ->check(finite_number());
+  cmd->add_option("--arch", c.arch,
+                  "fpn (the paper's annotator) or mlp_ensemble (DatasetGAN's interpreter)")
+      ->capture_default_str();
+  cmd->add_option("--members", c.members, "MLPs in an mlp_ensemble")->capture_default_str();
   cmd->add_option("--tmp-channels", c.tmp_channels, "annotator FPN width")->capture_default_str();
   cmd->add_option("--num-layers", c.num_layers, "annotator FPN depth")->capture_default_str();
   cmd->add_option("--snapshot-steps", c.snapshot_steps, "snapshot every N steps")

@@ -20,5 +20,6 @@ void add_annotator_quality_command(CLI::App& app);
 void add_data_export_command(CLI::App& app);
 void add_prepare_pascal_part_command(CLI::App& app);
 void add_launch_command(CLI::App& app);
+void add_project_command(CLI::App& app);
 
 }  // namespace lagm::cli

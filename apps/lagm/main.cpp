@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   lagm::cli::add_generate_command(app);
   lagm::cli::add_train_annotator_command(app);
   lagm::cli::add_train_annotator_supervised_command(app);
+  lagm::cli::add_project_command(app);
   lagm::cli::add_synthesize_command(app);
   lagm::cli::add_train_seg_command(app);
   lagm::cli::add_eval_command(app);

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "fixtures.h"
+#include "lagm/core/atomic_file.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/io/image.h"
 #include "test_support.h"
@@ -51,6 +52,56 @@ TEST(SupervisedCli, GeneratedImagesLabelledThenFittedThenSynthesized) {
                   " --psi 0.3 --steps 2 --out " + dir + "/wrong");
   EXPECT_EQ(code, 2) << out;
   EXPECT_THAT(out, HasSubstr("seed000003"));
+}
+
+}  // namespace
+
+namespace {
+
+// The inversion arm from the command line: `project` inverts labelled real images (resumably),
+// `train-annotator-supervised --projections` fits an annotator to their projections' features
+// (the generator read from the projection folder), and `synthesize` takes the run.
+TEST(SupervisedCli, RealImagesProjectedThenFittedThenSynthesized) {
+  const auto dir = lagm::test::fresh_temp_dir("inversion_cli").string();
+  lagm::test::write_small_generator(dir);
+  const std::string labels = dir + "/labelled";
+  lagm::test::write_random_folder_dataset(labels, 2, 3);
+  const std::string project = kSupervisedLagm + " project --threads 1 --generator " + dir +
+                              "/G.safetensors --images " + labels + " --out " + dir +
+                              "/proj --steps 30 --w-avg-samples 200";
+  auto [code, out] = run_command(project);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("mean PSNR"));
+  EXPECT_THAT(out, HasSubstr("projected 2/2"));
+  const auto info = nlohmann::json::parse(lagm::core::read_file(dir + "/proj/projection.json"));
+  EXPECT_EQ(info.at("distance"), "mse");
+  EXPECT_EQ(info.at("per_image").size(), 2u);
+  EXPECT_GT(info.at("mean_psnr").get<double>(), 5.0);
+  // Rerun: nothing left to project, the same record.
+  std::tie(code, out) = run_command(project);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("projected 1/2")));
+  EXPECT_EQ(
+      nlohmann::json::parse(lagm::core::read_file(dir + "/proj/projection.json")).at("mean_psnr"),
+      info.at("mean_psnr"));
+
+  std::tie(code, out) =
+      run_command(kSupervisedLagm + " train-annotator-supervised --threads 1 --labels " + labels +
+                  " --projections " + dir + "/proj --steps 6 --batch 2 --tmp-channels 8 " +
+                  "--snapshot-steps 3 --out " + dir + "/run");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("000006.safetensors"));
+  EXPECT_THAT(lagm::core::read_file(dir + "/run/log.txt"), HasSubstr("mean PSNR"));
+  std::tie(code, out) = run_command(kSupervisedLagm + " synthesize --threads 1 --run " + dir +
+                                    "/run --num 2 --out " + dir + "/synth");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_EQ(lagm::data::FolderDataset(dir + "/synth").size(), 2u);
+
+  // Without the projections, the real images are refused: they are no seeds.
+  std::tie(code, out) =
+      run_command(kSupervisedLagm + " train-annotator-supervised --threads 1 --generator " + dir +
+                  "/G.safetensors --labels " + labels + " --out " + dir + "/run2");
+  EXPECT_EQ(code, 2) << out;
 }
 
 }  // namespace

@@ -89,7 +89,7 @@ TEST(AnnotatorEma, SnapshotsHoldTheAverageThatSynthesisLoads) {
     moved += !torch::equal(e4.at(name), t) && !torch::equal(a2.at(name), t);
   }
   EXPECT_GT(moved, 0);  // A moved between the snapshots, and the average lags behind it
-  const auto loaded = lagm::core::state_dict(*lm::load_snapshot_annotator(s4));
+  const auto loaded = lagm::core::state_dict(lm::load_snapshot_annotator(s4).module());
   for (const auto& [name, t] : e4.items()) EXPECT_TRUE(torch::equal(loaded.at(name), t)) << name;
 
   // Without the option the snapshot is the reference's: no average, A's own weights are loaded.

@@ -71,7 +71,7 @@ TEST(AnnotatorTrainer, WritesRunDirectoryAndLearnsFromSnapshotsOn) {
   EXPECT_EQ(snap.info.class_names.size(), 3u);
   EXPECT_TRUE(snap.tensors.contains("optA.to_logit.6.weight.momentum_buffer"));
   auto a = lagm::method::load_snapshot_annotator(snap);
-  EXPECT_EQ(a->options.num_classes(), 3);
+  EXPECT_EQ(a.num_classes(), 3);
 }
 
 // Phase I straight from a paper loader (here Pascal-Part's prepared crops, 40x40 -> 32x32): the

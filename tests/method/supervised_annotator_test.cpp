@@ -7,15 +7,18 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "fixtures.h"
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/core/numpy_random.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/io/image.h"
 #include "lagm/method/annotator_snapshot.h"
+#include "lagm/synth/synthesize.h"
 #include "test_support.h"
 
 namespace lm = lagm::method;
@@ -68,7 +71,7 @@ double labelled_loss(const std::string& snapshot, const lm::SupervisedAnnotatorC
     const auto z = lagm::core::NumpyRandomState(lm::seed_of_sample(sample.id))
                        .randn({1, g->z_dim()})
                        .to(torch::kFloat32);
-    loss += torch::nn::functional::cross_entropy(a->forward(g->generate(z).features),
+    loss += torch::nn::functional::cross_entropy(a.forward(g->generate(z).features),
                                                  sample.label.unsqueeze(0))
                 .item<double>();
   }
@@ -132,4 +135,52 @@ TEST(SupervisedAnnotator, RefusesImagesTheGeneratorDoesNotMakeWithTheRunsSetting
   }
   c.sampling.noise_mode = lagm::models::NoiseMode::kRandom;
   EXPECT_THROW(lm::train_supervised_annotator(c, dir + "/run2", torch::kCPU), lagm::UsageError);
+}
+
+// DatasetGAN's interpreter through the same trainer, then synthesis with its uncertainty filter:
+// dataset.json keeps the images whose members disagree least.
+TEST(SupervisedAnnotator, MlpEnsembleLearnsTheLabelsAndSynthesisKeepsTheLeastUncertain) {
+  const auto dir = lagm::test::fresh_temp_dir("supervised_ensemble").string();
+  lagm::test::write_small_generator(dir);
+  write_labelled_generated(dir + "/G.safetensors", dir + "/labels", {3, 5, 8, 13}, 0.7);
+  auto c = small_supervised_config(dir);
+  c.arch = "mlp_ensemble";
+  c.members = 3;
+  const auto last = lm::train_supervised_annotator(c, dir + "/run", torch::kCPU);
+  const double first = labelled_loss(lm::snapshot_path(dir + "/run", 20), c);
+  const double final = labelled_loss(last, c);
+  EXPECT_LT(final, first) << "first " << first << ", final " << final;
+  EXPECT_LT(final, 0.5 * std::log(3.0));
+  EXPECT_EQ(lm::read_snapshot(last).info.annotator.at("arch"), "mlp_ensemble");
+
+  lagm::synth::SynthesizeOptions o;
+  o.run_dir = dir + "/run";
+  o.snapshot = "latest";
+  o.num = 8;
+  o.keep_top = 0.5;
+  o.out = dir + "/synth";
+  ASSERT_TRUE(lagm::synth::synthesize(o).complete);
+  const auto info = nlohmann::json::parse(lagm::core::read_file(dir + "/synth/dataset.json"));
+  EXPECT_EQ(info.at("rank_by"), "uncertainty");
+  std::vector<std::pair<double, std::string>> by_uncertainty;
+  for (const auto& m : info.at("images")) {
+    ASSERT_TRUE(m.contains("uncertainty"));
+    EXPECT_GE(m.at("uncertainty").get<double>(), 0.0);
+    by_uncertainty.emplace_back(m.at("uncertainty").get<double>(), m.at("id").get<std::string>());
+  }
+  std::sort(by_uncertainty.begin(), by_uncertainty.end());
+  ASSERT_LT(by_uncertainty.front().first, by_uncertainty.back().first) << "all images alike";
+  std::vector<std::string> expected;
+  for (size_t i = 0; i < 4; ++i) expected.push_back(by_uncertainty[i].second);
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(info.at("samples").get<std::vector<std::string>>(), expected);
+
+  // Ranking by uncertainty needs an ensemble.
+  o.run_dir = dir + "/fpn";
+  c.arch = "fpn";
+  c.steps = 1;
+  lm::train_supervised_annotator(c, o.run_dir, torch::kCPU);
+  o.out = dir + "/synth_fpn";
+  o.rank_by = "uncertainty";
+  EXPECT_THROW(lagm::synth::synthesize(o), lagm::UsageError);
 }

@@ -80,11 +80,11 @@ std::string latest_snapshot(const std::string& run_dir) {
   return best;
 }
 
-models::AnnotatorFPN load_snapshot_annotator(const Snapshot& s) {
-  models::AnnotatorFPN a(
-      models::annotator_options_from_json(s.info.annotator, s.tensors.source + ": annotator"));
+models::Annotator load_snapshot_annotator(const Snapshot& s) {
+  auto a = models::make_annotator(s.info.annotator, s.tensors.source + ": annotator");
   const auto average = s.tensors.with_prefix_stripped(kAnnotatorAveragePrefix);
-  core::load_state_dict(*a, average.empty() ? s.tensors.with_prefix_stripped("A.") : average);
+  core::load_state_dict(a.module(),
+                        average.empty() ? s.tensors.with_prefix_stripped("A.") : average);
   a->eval();
   return a;
 }

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "lagm/core/tensor_dict.h"
-#include "lagm/models/annotator_fpn.h"
+#include "lagm/models/annotator.h"
 #include "lagm/models/segmenter.h"
 
 namespace lagm::method {
@@ -16,7 +16,7 @@ namespace lagm::method {
 /// Metadata of a snapshot (kind "annotator_snapshot").
 struct SnapshotInfo {
   int64_t iteration = 0;
-  nlohmann::json annotator;  ///< AnnotatorFPN options (input_shapes, num_classes, ...)
+  nlohmann::json annotator;  ///< the annotator's JSON (arch, input_shapes, num_classes, ...)
   nlohmann::json segmenter;  ///< SegmenterConfig
   nlohmann::json run;        ///< the resolved AnnotatorTrainConfig
   std::vector<std::string> class_names;
@@ -49,7 +49,7 @@ std::string latest_snapshot(const std::string& run_dir);
 
 /// Rebuilds the annotator of a snapshot, in eval mode: the weight average when the snapshot has
 /// one, else the trained weights.
-models::AnnotatorFPN load_snapshot_annotator(const Snapshot& snapshot);
+models::Annotator load_snapshot_annotator(const Snapshot& snapshot);
 /// Rebuilds the segmenter of a snapshot, in eval mode.
 models::Segmenter load_snapshot_segmenter(const Snapshot& snapshot);
 

@@ -101,7 +101,7 @@ class AnnotatorRun {
                          models::to_json(annotator_->options).dump() + ")");
       if (init.info.class_names != labelled_->class_names())
         throw InputError(config_.annotator_init + ": its classes differ from the labelled set's");
-      core::load_state_dict(*annotator_, core::state_dict(*load_snapshot_annotator(init)));
+      core::load_state_dict(*annotator_, core::state_dict(load_snapshot_annotator(init).module()));
     }
     annotator_->to(device_);
     if (config_.annotator_ema > 0) {

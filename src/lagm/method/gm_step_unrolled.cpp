@@ -17,8 +17,11 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_unrolled(
 
   // A labels the batch once; its graph serves every step of the reverse sweep.
   auto batch = generator_.generate(z);
-  auto [syn_img, logits] =
+  // Named tensors, not a structured binding: the lambdas below capture them.
+  const auto transformed =
       apply_transform(transform_, batch.img, annotator_->forward(batch.features));
+  const torch::Tensor& syn_img = transformed.first;
+  const torch::Tensor& logits = transformed.second;
   const auto probs = torch::softmax(logits, 1);
   const auto unrolled = unrolled_meta_backward(
       gm_params_, annotator_->parameters(),

@@ -14,7 +14,8 @@
 #include "lagm/io/image.h"
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/method/labelled_sampler.h"
-#include "lagm/models/annotator_fpn.h"
+#include "lagm/method/projection_set.h"
+#include "lagm/models/annotator.h"
 #include "lagm/train/optimizer.h"
 #include "lagm/train/rate_meter.h"
 #include "lagm/train/run_folder.h"
@@ -28,6 +29,9 @@ nlohmann::json to_json(const SupervisedAnnotatorConfig& c) {
   j.update({{"method", "supervised"},
             {"generator", c.generator},
             {"labels", c.labels},
+            {"projections", c.projections},
+            {"arch", c.arch},
+            {"members", c.members},
             {"tmp_channels", c.tmp_channels},
             {"num_layers", c.num_layers},
             {"steps", c.steps},
@@ -41,17 +45,20 @@ nlohmann::json to_json(const SupervisedAnnotatorConfig& c) {
 SupervisedAnnotatorConfig supervised_annotator_config_from_json(const nlohmann::json& j,
                                                                 const std::string& where) {
   using core::get_or;
-  core::check_keys(
-      j,
-      {"method", "generator", "labels", "tmp_channels", "num_layers", "steps", "batch", "lr",
-       "snapshot_steps", "seed", "truncation_psi", "truncation_cutoff", "noise_mode"},
-      where);
+  core::check_keys(j,
+                   {"method", "generator", "labels", "projections", "arch", "members",
+                    "tmp_channels", "num_layers", "steps", "batch", "lr", "snapshot_steps", "seed",
+                    "truncation_psi", "truncation_cutoff", "noise_mode"},
+                   where);
   if (get_or<std::string>(j, "method", "supervised", where) != "supervised")
     throw InputError(where + ".method: expected \"supervised\"");
   SupervisedAnnotatorConfig c;
   c.sampling = models::sampling_options_from_json(j, where);
   c.generator = get_or(j, "generator", c.generator, where);
   c.labels = get_or(j, "labels", c.labels, where);
+  c.projections = get_or(j, "projections", c.projections, where);
+  c.arch = get_or(j, "arch", c.arch, where);
+  c.members = get_or(j, "members", c.members, where);
   c.tmp_channels = get_or(j, "tmp_channels", c.tmp_channels, where);
   c.num_layers = get_or(j, "num_layers", c.num_layers, where);
   c.steps = get_or(j, "steps", c.steps, where);
@@ -78,13 +85,17 @@ namespace {
 void check_config(const SupervisedAnnotatorConfig& c) {
   if (c.generator.empty()) throw UsageError("train-annotator-supervised needs --generator");
   if (c.labels.empty()) throw UsageError("train-annotator-supervised needs --labels");
-  if (c.steps < 1 || c.batch < 1 || c.snapshot_steps < 1 || c.tmp_channels < 1 || c.num_layers < 1)
+  if (c.steps < 1 || c.batch < 1 || c.snapshot_steps < 1 || c.tmp_channels < 1 ||
+      c.num_layers < 1 || c.members < 1)
     throw UsageError(
-        "train-annotator-supervised: --steps, --batch, --snapshot-steps, --tmp-channels and "
-        "--num-layers must be >= 1");
+        "train-annotator-supervised: --steps, --batch, --snapshot-steps, --tmp-channels, "
+        "--num-layers and --members must be >= 1");
+  if (c.arch != "fpn" && c.arch != "mlp_ensemble")
+    throw UsageError("train-annotator-supervised: --arch must be fpn or mlp_ensemble, got '" +
+                     c.arch + "'");
   if (!(std::isfinite(c.lr) && c.lr > 0))
     throw UsageError("train-annotator-supervised: --lr must be a finite number > 0");
-  if (c.sampling.noise_mode == models::NoiseMode::kRandom)
+  if (c.projections.empty() && c.sampling.noise_mode == models::NoiseMode::kRandom)
     throw UsageError(
         "train-annotator-supervised: --noise-mode random cannot make the labelled images again; "
         "use the mode they were generated with (const, lagm generate's default, or none)");
@@ -104,27 +115,46 @@ class SupervisedRun {
     if (labels_.size() == 0) throw InputError(config_.labels + ": no labelled images");
     generator_ = models::load_feature_generator(config_.generator, device_);
     generator_->sampling() = config_.sampling;
-    std::vector<torch::Tensor> zs;
-    zs.reserve(labels_.size());
-    for (const auto& id : labels_.ids())
-      zs.push_back(core::NumpyRandomState(seed_of_sample(id)).randn({1, generator_->z_dim()}));
-    z_ = torch::cat(zs).to(torch::kFloat32);
-    check_images_match();
+    if (config_.projections.empty()) {
+      std::vector<torch::Tensor> zs;
+      zs.reserve(labels_.size());
+      for (const auto& id : labels_.ids())
+        zs.push_back(core::NumpyRandomState(seed_of_sample(id)).randn({1, generator_->z_dim()}));
+      z_ = torch::cat(zs).to(torch::kFloat32);
+      check_images_match();
+    } else {
+      double psnr = 0;
+      for (const auto& id : labels_.ids()) {
+        projected_.push_back(read_projected_latent(config_.projections, id));
+        psnr += projected_.back().psnr;
+      }
+      const auto maps = generator_->noise_buffers();  // a StyleGAN2 (or InputError)
+      if (projected_.front().noise.size() != maps.size())
+        throw InputError(config_.projections + ": its noise maps do not fit " + config_.generator);
+      folder_.log("inversion: " + std::to_string(projected_.size()) +
+                  " projected labelled images, mean PSNR " +
+                  std::to_string(psnr / static_cast<double>(projected_.size())) + " dB");
+    }
     torch::manual_seed(config_.seed);
-    annotator_ = models::AnnotatorFPN(
-        models::AnnotatorFPNOptions(generator_->feature_shapes(),
-                                    static_cast<int64_t>(labels_.class_names().size()))
-            .tmp_channels(config_.tmp_channels)
-            .num_layers(config_.num_layers));
-    annotator_->to(device_);
+    const auto k = static_cast<int64_t>(labels_.class_names().size());
+    if (config_.arch == "mlp_ensemble")
+      annotator_ = std::make_unique<models::Annotator>(models::AnnotatorMLPEnsemble(
+          models::AnnotatorMLPEnsembleOptions(generator_->feature_shapes(), k)
+              .members(config_.members)));
+    else
+      annotator_ = std::make_unique<models::Annotator>(
+          models::AnnotatorFPN(models::AnnotatorFPNOptions(generator_->feature_shapes(), k)
+                                   .tmp_channels(config_.tmp_channels)
+                                   .num_layers(config_.num_layers)));
+    module().to(device_);
     optimizer_config_.kind = "adam";
     optimizer_config_.lr = config_.lr;
-    optimizer_ = train::make_optimizer(optimizer_config_, annotator_->parameters());
+    optimizer_ = train::make_optimizer(optimizer_config_, module().parameters());
   }
 
   void restore(const Snapshot& s) {
-    core::load_state_dict(*annotator_, s.tensors.with_prefix_stripped("A."));
-    train::load_optimizer_state(*optimizer_, optimizer_config_, train::parameter_names(*annotator_),
+    core::load_state_dict(module(), s.tensors.with_prefix_stripped("A."));
+    train::load_optimizer_state(*optimizer_, optimizer_config_, train::parameter_names(module()),
                                 s.tensors, "optA.");
     train::restore_rng_states(s.tensors, device_);
     sampler_.restore(s.info.sampler_epoch, s.info.sampler_position);
@@ -136,7 +166,7 @@ class SupervisedRun {
     std::string last = latest_snapshot(folder_.path());
     double loss_sum = 0;
     int64_t losses = 0;
-    annotator_->train();
+    module().train();
     while (step_ < config_.steps) {
       const auto idx = sampler_.next(config_.batch);
       std::vector<int64_t> rows(idx.begin(), idx.end());
@@ -148,14 +178,8 @@ class SupervisedRun {
         for (auto i : idx) m.push_back(labels_.get(i).label);
         masks = torch::stack(m).to(device_);
       }
-      models::GeneratedBatch batch;
-      {
-        torch::NoGradGuard no_grad;
-        batch = generator_->generate(z_.index_select(0, index).to(device_));
-      }
-      const auto loss = torch::nn::functional::cross_entropy(
-          annotator_->forward(batch.features), masks,
-          torch::nn::functional::CrossEntropyFuncOptions().ignore_index(255));
+      const auto batch = features_of(idx, index);
+      const auto loss = supervised_loss(batch.features, masks);
       optimizer_->zero_grad();
       loss.backward();
       optimizer_->step();
@@ -213,18 +237,56 @@ class SupervisedRun {
     }
   }
 
+  torch::nn::Module& module() { return annotator_->module(); }
+
+  // The labelled images' features: generated again from their seeds, or (inversion) from their
+  // projected latents with their own noise maps, one image at a time.
+  models::GeneratedBatch features_of(const std::vector<size_t>& idx, const torch::Tensor& index) {
+    torch::NoGradGuard no_grad;
+    if (projected_.empty()) return generator_->generate(z_.index_select(0, index).to(device_));
+    auto maps = generator_->noise_buffers();
+    std::vector<std::vector<torch::Tensor>> levels;
+    for (const auto i : idx) {
+      const auto& p = projected_[i];
+      for (size_t k = 0; k < maps.size(); ++k) maps[k].copy_(p.noise[k]);
+      const auto features = generator_->synthesize(p.ws.to(device_)).features;
+      levels.resize(features.size());
+      for (size_t l = 0; l < features.size(); ++l) levels[l].push_back(features[l]);
+    }
+    models::GeneratedBatch batch;
+    for (const auto& level : levels) batch.features.push_back(torch::cat(level));
+    return batch;
+  }
+
+  // Cross entropy with 255 ignored; an ensemble's is the mean of its members' own (each member is
+  // moved by its own loss only: they share no weight).
+  torch::Tensor supervised_loss(const std::vector<torch::Tensor>& features,
+                                const torch::Tensor& masks) {
+    const auto options = torch::nn::functional::CrossEntropyFuncOptions().ignore_index(255);
+    if (!annotator_->ensemble())
+      return torch::nn::functional::cross_entropy(annotator_->forward(features), masks, options);
+    torch::Tensor sum;
+    auto ensemble = annotator_->ensemble();
+    for (auto& member : ensemble->members) {
+      const auto ce =
+          torch::nn::functional::cross_entropy(member->forward(features), masks, options);
+      sum = sum.defined() ? sum + ce : ce;
+    }
+    return sum / static_cast<double>(ensemble->members.size());
+  }
+
   std::string snapshot() {
     SnapshotInfo info;
     info.iteration = step_;
-    info.annotator = models::to_json(annotator_->options);
+    info.annotator = annotator_->to_json();
     info.run = to_json(config_);
     info.class_names = labels_.class_names();
     info.sampler_epoch = sampler_.epoch();
     info.sampler_position = sampler_.position();
     core::TensorDict t;
-    t.update(core::state_dict(*annotator_), "A.");
+    t.update(core::state_dict(module()), "A.");
     t.update(train::optimizer_state(*optimizer_, optimizer_config_,
-                                    train::parameter_names(*annotator_), "optA."));
+                                    train::parameter_names(module()), "optA."));
     train::save_rng_states(t, device_);
     std::string path = snapshot_path(folder_.path(), step_);
     write_snapshot(path, info, t);
@@ -239,7 +301,8 @@ class SupervisedRun {
   LabelledSampler sampler_;
   std::unique_ptr<models::FeatureGenerator> generator_;
   torch::Tensor z_;
-  models::AnnotatorFPN annotator_{nullptr};
+  std::vector<ProjectedLatent> projected_;  ///< inversion: per labelled image
+  std::unique_ptr<models::Annotator> annotator_;
   train::OptimizerConfig optimizer_config_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   int64_t step_ = 0;

@@ -1,4 +1,5 @@
-// The supervised annotator of DatasetGAN / RepurposeGAN: a person labels a few generated images,
+// The supervised annotator of DatasetGAN / RepurposeGAN (the paper's FPN or DatasetGAN's MLP
+// ensemble): a person labels a few generated images,
 // and the annotator is fitted to those labels by cross entropy on the generator's block features
 // of the same images. The comparison arm of gradient matching that needs labelled *generated*
 // images instead of real ones.
@@ -28,8 +29,17 @@ struct SupervisedAnnotatorConfig {
   /// Must make the labelled images again: noise "const" (as `lagm generate` writes by default) or
   /// "none"; "random" noise is refused.
   models::SamplingOptions sampling;
-  std::string labels;                          ///< folder data set of labelled generated images
+  std::string labels;  ///< folder data set of labelled generated images
+  /// The inversion arm: a `lagm project` folder holding the projection of every labelled image
+  /// (then real images, not generated ones): their features come from the projected latents and
+  /// noise maps instead of seeds, and the images are not required to be the generator's.
+  std::string projections;
+  /// "fpn" (the paper's annotator; tmp_channels, num_layers) or "mlp_ensemble" (DatasetGAN's
+  /// interpreter: `members` pixel-wise MLPs, each trained on every labelled pixel by its own cross
+  /// entropy; models/annotator_mlp_ensemble.h).
+  std::string arch = "fpn";
   int64_t tmp_channels = 128, num_layers = 3;  ///< annotator FPN
+  int64_t members = 10;                        ///< MLP ensemble
   int64_t steps = 1000, batch = 4;
   double lr = 1e-3;  ///< Adam
   int64_t snapshot_steps = 200;

@@ -51,6 +51,16 @@ nlohmann::json to_json(const SamplingOptions& s) {
           {"noise_mode", to_string(s.noise_mode)}};
 }
 
+namespace {
+[[noreturn]] void no_projection(const std::string& kind) {
+  throw InputError("a " + kind + " generator cannot be projected; inversion takes a StyleGAN2");
+}
+}  // namespace
+
+torch::Tensor FeatureGenerator::map_to_w(const torch::Tensor& /*z*/) { no_projection(kind()); }
+GeneratedBatch FeatureGenerator::synthesize(const torch::Tensor& /*ws*/) { no_projection(kind()); }
+std::vector<torch::Tensor> FeatureGenerator::noise_buffers() { no_projection(kind()); }
+
 std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path,
                                                          torch::Device device) {
   const auto ckpt = read_model_checkpoint(path);

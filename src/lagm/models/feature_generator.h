@@ -49,6 +49,16 @@ class FeatureGenerator {
   /// "stylegan2" / "stylegan1" and the constructor configuration.
   virtual std::string kind() const = 0;
   virtual nlohmann::json config() const = 0;
+
+  // Inversion (`lagm project`), StyleGAN2 only: the others throw InputError saying so.
+  /// ws [N, num_ws, w_dim] of z, without truncation; no autograd.
+  virtual torch::Tensor map_to_w(const torch::Tensor& z);
+  /// Image and features of ws with the constant noise maps (noise_buffers()), differentiable in
+  /// ws and in those maps when they require grad.
+  virtual GeneratedBatch synthesize(const torch::Tensor& ws);
+  /// The constant noise map of every noise layer ([R, R] each, in layer order): the tensors the
+  /// generator reads, so that writing into them changes its noise.
+  virtual std::vector<torch::Tensor> noise_buffers();
 };
 
 /// Loads any generator checkpoint (kind in its metadata), frozen, on `device`.

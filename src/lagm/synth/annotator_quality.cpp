@@ -52,7 +52,7 @@ AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o,
   for (int64_t i = 0; i < o.num; ++i) {
     torch::manual_seed(o.seed_base + static_cast<uint64_t>(i));
     auto batch = g->generate(torch::randn({1, g->z_dim()}).to(o.device));
-    auto logits = method::apply_logit_offsets(annotator->forward(batch.features), q.logit_offsets);
+    auto logits = method::apply_logit_offsets(annotator.forward(batch.features), q.logit_offsets);
     auto img = batch.img;
     if (wide) logits = method::wide_crop(logits), img = method::wide_crop(img);
     // The oracle sees what synthesis writes: the 8-bit image read back.

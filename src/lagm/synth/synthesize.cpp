@@ -18,6 +18,7 @@
 #include "lagm/method/annotator_train_config.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/transform_pipe.h"
+#include "lagm/models/annotator_mlp_ensemble.h"
 #include "lagm/models/feature_generator.h"
 
 namespace lagm::synth {
@@ -53,12 +54,12 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
 
 std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
     const method::Snapshot& snap, const std::string& override_path,
-    const models::AnnotatorFPN& annotator, torch::Device device) {
+    const models::Annotator& annotator, torch::Device device) {
   const std::string path =
       override_path.empty() ? snap.info.run.at("generator").get<std::string>() : override_path;
   auto g = models::load_feature_generator(path, device);
   g->sampling() = models::sampling_options_from_json(snap.info.run, snap.tensors.source + ": run");
-  if (g->feature_shapes() != annotator->options.input_shapes())
+  if (g->feature_shapes() != annotator.input_shapes())
     throw InputError(path + ": its feature shapes do not fit the annotator of " +
                      snap.tensors.source);
   return g;
@@ -89,7 +90,7 @@ std::vector<double> labelled_class_frequencies(const method::Snapshot& snap) {
   return method::class_frequencies(masks, static_cast<int64_t>(snap.info.class_names.size()));
 }
 
-std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::AnnotatorFPN& annotator,
+std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::Annotator& annotator,
                                       const std::vector<double>& target, int64_t num_images,
                                       bool wide_crop, torch::Device device) {
   if (target.empty())
@@ -101,7 +102,7 @@ std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::Annot
   for (int64_t j = 0; j < num_images; ++j) {
     torch::manual_seed(kCalibrationSeed + static_cast<uint64_t>(j));
     auto batch = g.generate(torch::randn({1, g.z_dim()}).to(device));
-    auto logits = annotator->forward(batch.features).to(torch::kCPU, torch::kFloat32);
+    auto logits = annotator.forward(batch.features).to(torch::kCPU, torch::kFloat32);
     if (wide_crop) logits = method::wide_crop(logits);
     auto flat = logits[0].reshape({logits.size(1), -1}).t();  // [H*W, K]
     if (flat.size(0) > kPixelsPerImage)
@@ -120,7 +121,7 @@ std::string sample_name(int64_t i) {
 }
 
 // Writes dataset.json once every image exists: classes, counts, confidences and the filter.
-bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap,
+bool finalize(const SynthesizeOptions& o, const std::string& rank_by, const method::Snapshot& snap,
               const std::string& generator_path, const models::SamplingOptions& sampling,
               bool wide_crop, const std::vector<double>& offsets) {
   const int64_t k = static_cast<int64_t>(snap.info.class_names.size());
@@ -133,7 +134,10 @@ bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap,
     const auto m = nlohmann::json::parse(core::read_file(meta.string()));
     const auto counts = m.at("pixels_per_class").get<std::vector<int64_t>>();
     for (int64_t c = 0; c < k; ++c) pixel_counts[c] += counts[c], image_counts[c] += counts[c] > 0;
-    by_confidence.emplace_back(m.at("confidence").get<double>(), i);
+    // Ranked highest first: confidence, or minus the ensemble's uncertainty.
+    by_confidence.emplace_back(rank_by == "uncertainty" ? -m.at("uncertainty").get<double>()
+                                                        : m.at("confidence").get<double>(),
+                               i);
     per_image.push_back(m);
   }
   // Stable order: most confident first, ties by index, so the kept set does not depend on timing.
@@ -142,9 +146,11 @@ bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap,
   const int64_t keep_n =
       static_cast<int64_t>(std::ceil(o.keep_top * static_cast<double>(o.num) - 1e-9));
   std::vector<std::string> kept;
-  for (int64_t r = 0; r < keep_n && r < o.num; ++r)
-    if (by_confidence[r].first >= o.min_confidence)
+  for (int64_t r = 0; r < keep_n && r < o.num; ++r) {
+    const auto& m = per_image[static_cast<size_t>(by_confidence[r].second)];
+    if (m.at("confidence").get<double>() >= o.min_confidence)
       kept.push_back(sample_name(by_confidence[r].second));
+  }
   std::sort(kept.begin(), kept.end());
   nlohmann::json info = {{"classes", snap.info.class_names},
                          {"num_images", o.num},
@@ -155,6 +161,7 @@ bool finalize(const SynthesizeOptions& o, const method::Snapshot& snap,
                          {"seed_base", o.seed_base},
                          {"confidence_threshold", o.confidence_threshold},
                          {"keep_top", o.keep_top},
+                         {"rank_by", rank_by},
                          {"min_confidence", o.min_confidence},
                          {"wide_crop", wide_crop},
                          {"calibrate_priors", o.calibrate_priors},
@@ -190,6 +197,14 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   auto g = load_snapshot_generator(snap, o.generator, annotator, o.device);
   if (o.truncation_psi) g->sampling().truncation_psi = *o.truncation_psi;
   const bool wide_crop = snapshot_wide_crop(snap, o.wide_crop);
+  const bool ensemble = static_cast<bool>(annotator.ensemble());
+  const std::string rank_by =
+      !o.rank_by.empty() ? o.rank_by : (ensemble ? "uncertainty" : "confidence");
+  if (rank_by != "confidence" && rank_by != "uncertainty")
+    throw UsageError("--rank-by must be confidence or uncertainty, got '" + rank_by + "'");
+  if (rank_by == "uncertainty" && !ensemble)
+    throw UsageError("--rank-by uncertainty needs an mlp_ensemble annotator; " + result.snapshot +
+                     " holds one network");
   // Deterministic (own seeds), so a resumed or sharded run computes the same offsets.
   std::vector<double> offsets;
   if (o.calibrate_priors) {
@@ -224,8 +239,18 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     auto z = torch::randn({1, g->z_dim()}).to(o.device);
     auto batch = g->generate(z);
     auto probs =
-        torch::softmax(method::apply_logit_offsets(annotator->forward(batch.features), offsets), 1)
+        torch::softmax(method::apply_logit_offsets(annotator.forward(batch.features), offsets), 1)
             .cpu();
+    // The members' disagreement (DatasetGAN's filter), on the pixels that are written.
+    c10::optional<double> uncertainty;
+    if (ensemble) {
+      auto member_probs = torch::softmax(annotator.ensemble()->member_logits(batch.features), 2);
+      if (wide_crop) member_probs = method::wide_crop(member_probs.flatten(0, 1));
+      const auto js = models::ensemble_js_divergence(
+          member_probs.reshape({annotator.ensemble()->options.members(), -1, probs.size(1),
+                                member_probs.size(-2), member_probs.size(-1)}));
+      uncertainty = models::image_uncertainty(js).item<double>();
+    }
     auto img = batch.img;
     if (wide_crop) probs = method::wide_crop(probs), img = method::wide_crop(img);
     auto [conf, label] = probs.max(1);
@@ -240,6 +265,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
                          (conf < o.confidence_threshold).to(torch::kFloat64).mean().item<double>()},
                         {"pixels_per_class", std::vector<int64_t>(counts.data_ptr<int64_t>(),
                                                                   counts.data_ptr<int64_t>() + k)}};
+    if (uncertainty) m["uncertainty"] = *uncertainty;
     core::write_file_atomic(meta.string(), m.dump() + "\n");
     ++result.written;
     if (progress && (result.written % 50 == 0 || i + 1 == end)) {
@@ -253,7 +279,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
       progress(line);
     }
   }
-  result.complete = finalize(o, snap, generator_path, g->sampling(), wide_crop, offsets);
+  result.complete = finalize(o, rank_by, snap, generator_path, g->sampling(), wide_crop, offsets);
   return result;
 }
 

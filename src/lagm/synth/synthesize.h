@@ -14,7 +14,7 @@
 
 #include "lagm/core/progress.h"
 #include "lagm/method/annotator_snapshot.h"
-#include "lagm/models/annotator_fpn.h"
+#include "lagm/models/annotator.h"
 #include "lagm/models/feature_generator.h"
 
 namespace lagm::synth {
@@ -33,7 +33,12 @@ struct SynthesizeOptions {
   uint64_t seed_base = 0;
   int64_t shard_index = 0, shard_count = 1;
   double confidence_threshold = 0.9;  ///< pixels below this max-softmax count as uncertain
-  double keep_top = 1.0;        ///< keep this fraction of the most confident images in dataset.json
+  double keep_top = 1.0;  ///< keep this fraction of the best-ranked images in dataset.json
+  /// How keep_top ranks the images: "confidence" (mean max-softmax, highest first) or
+  /// "uncertainty" (DatasetGAN's filter, an MLP-ensemble annotator only: the mean of the top 10 %
+  /// of the image's per-pixel Jensen-Shannon divergences between the members, lowest first).
+  /// Empty = "uncertainty" for an ensemble, else "confidence".
+  std::string rank_by;
   double min_confidence = 0.0;  ///< and only those with mean max-softmax >= this
   /// Keep the central 3/4 rows (4:3 pictures in a square G, e.g. cars). A phase-I run records
   /// whether its annotator learnt on such crops, and that record decides; this option only
@@ -61,7 +66,7 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
 /// (truncation, noise mode), checked against the snapshot's annotator.
 std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
     const method::Snapshot& snapshot, const std::string& override_path,
-    const models::AnnotatorFPN& annotator, torch::Device device);
+    const models::Annotator& annotator, torch::Device device);
 
 /// Whether synthesis from `snapshot` keeps the central 3/4 rows: what its phase-I run trained on
 /// (transform.wide_crop), else `requested`. Requesting it for a run trained on square images is an
@@ -76,7 +81,7 @@ std::vector<double> labelled_class_frequencies(const method::Snapshot& snapshot)
 /// kCalibrationSeed + j, disjoint from synthesis seeds in practice), 4096 pixels each.
 constexpr uint64_t kCalibrationSeed = 0xCA11B0000ULL;
 std::vector<double> fit_prior_offsets(models::FeatureGenerator& generator,
-                                      models::AnnotatorFPN& annotator,
+                                      models::Annotator& annotator,
                                       const std::vector<double>& target, int64_t num_images,
                                       bool wide_crop, torch::Device device);
 

@@ -22,6 +22,24 @@ GeneratedBatch StyleGAN2FeatureGenerator::generate(const torch::Tensor& z) {
   return {out.synthesis.img, out.synthesis.features};
 }
 
+torch::Tensor StyleGAN2FeatureGenerator::map_to_w(const torch::Tensor& z) {
+  torch::NoGradGuard no_grad;
+  return generator_->mapping->forward(z);  // psi 1: no truncation
+}
+
+GeneratedBatch StyleGAN2FeatureGenerator::synthesize(const torch::Tensor& ws) {
+  auto out = generator_->synthesis->forward(ws, NoiseMode::kConst);
+  return {out.img, out.features};
+}
+
+std::vector<torch::Tensor> StyleGAN2FeatureGenerator::noise_buffers() {
+  std::vector<torch::Tensor> maps;
+  for (const auto& b : generator_->synthesis->named_buffers())
+    if (b.key().size() >= 11 && b.key().compare(b.key().size() - 11, 11, "noise_const") == 0)
+      maps.push_back(b.value());
+  return maps;
+}
+
 std::vector<std::vector<int64_t>> StyleGAN2FeatureGenerator::feature_shapes() const {
   std::vector<std::vector<int64_t>> shapes;
   for (int64_t res : generator_->synthesis->block_resolutions)

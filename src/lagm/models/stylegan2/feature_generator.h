@@ -21,6 +21,9 @@ class StyleGAN2FeatureGenerator : public FeatureGenerator {
   std::string kind() const override { return "stylegan2"; }
   nlohmann::json config() const override { return to_json(generator_->options); }
   Generator& module() { return generator_; }
+  torch::Tensor map_to_w(const torch::Tensor& z) override;
+  GeneratedBatch synthesize(const torch::Tensor& ws) override;
+  std::vector<torch::Tensor> noise_buffers() override;
 
  private:
   Generator generator_;
