@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "lagm/core/atomic_file.h"
+#include "lagm/data/folder_dataset.h"
 #include "test_support.h"
 
 namespace {
@@ -135,3 +136,37 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
 }
 
 }  // namespace
+
+// --arms all adds the paper's comparison arms on the same data and downstream budget, each made
+// the way its method says: DatasetGAN's synthesis keeps the least uncertain 90 % of its images,
+// the inversion arm projected every labelled image, the maml arm ran phase I with that learner.
+TEST(DemoCli, QuickRunWithEveryArmAddsTheComparisonArms) {
+  const auto dir = lagm::test::fresh_temp_dir("demo_arms").string() + "/run";
+  const std::string cmd = std::string(LAGM_BINARY) + " demo --quick --arms all --out " + dir +
+                          " --generator " + std::string(LAGM_SOURCE_DIR) +
+                          "/models/faces64.safetensors";
+  auto [code, out] = run_command(cmd);
+  ASSERT_EQ(code, 0) << out;
+  const auto j = nlohmann::json::parse(lagm::core::read_file(dir + "/results.json"));
+  for (const char* arm : {"supervised", "datasetgan", "inversion", "maml"}) {
+    const auto& m = j.at("methods").at(arm);
+    EXPECT_GT(m.at("pACC").get<double>(), 0.5) << arm;
+    EXPECT_EQ(m.at("per_class").size(), 8u) << arm;
+    EXPECT_EQ(m.at("annotator_quality").at("vs_oracle").at("per_class_iou").size(), 8u) << arm;
+  }
+  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("| datasetgan |"));
+  // The person of DatasetGAN's protocol labelled N generated images.
+  EXPECT_EQ(lagm::data::FolderDataset(dir + "/data/labelled_generated").size(), 10u);
+  const auto synthesized =
+      nlohmann::json::parse(lagm::core::read_file(dir + "/datasetgan/synthesized/dataset.json"));
+  EXPECT_EQ(synthesized.at("rank_by"), "uncertainty");
+  EXPECT_EQ(synthesized.at("num_images").get<int>(), 334);  // 300 / 0.9, rounded up
+  EXPECT_EQ(synthesized.at("samples").size(), 301u);        // 90 % of them, rounded up
+  const auto projection =
+      nlohmann::json::parse(lagm::core::read_file(dir + "/inversion/projections/projection.json"));
+  EXPECT_EQ(projection.at("per_image").size(), 10u);
+  const auto maml =
+      nlohmann::json::parse(lagm::core::read_file(dir + "/maml/annotator/00000-gm/config.json"));
+  EXPECT_EQ(maml.at("learner"), "maml");
+  EXPECT_EQ(maml.at("inner_steps"), 1);
+}

@@ -10,6 +10,8 @@
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/folder_dataset.h"
+#include "lagm/demo/comparison_arms.h"
+#include "lagm/demo/render_set.h"
 #include "lagm/demo/report.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/folder_lock.h"
@@ -20,7 +22,7 @@
 #include "lagm/method/segmenter_trainer.h"
 #include "lagm/synth/annotator_quality.h"
 #include "lagm/synth/synthesize.h"
-#include "lagm/toy/render_batch.h"
+#include "lagm/toy/domain.h"
 
 namespace lagm::demo {
 namespace {
@@ -76,6 +78,11 @@ class Demo {
       stage("oracle_pseudo_label", [&] { pseudo_label("oracle", "oracle_pseudo_label"); });
     std::vector<std::string> route_arms = {"gradient_matching", "pseudo_label"};
     if (o_.route_ceiling) route_arms.push_back("oracle_pseudo_label");
+    // 6b. Optional: the paper's comparison arms, on the same data and downstream budget.
+    if (o_.all_arms) {
+      comparison_arms(data);
+      for (const char* arm : kComparisonArms) route_arms.emplace_back(arm);
+    }
     // 7. Optional: each route arm's U-Net fine-tuned on the N labels.
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) stage(arm + "_finetuned", [&] { finetune(arm); });
@@ -94,6 +101,8 @@ class Demo {
     data::FolderDataset test(data + "/test");
     std::vector<std::string> arms = {"gradient_matching", "few_label", "pseudo_label", "oracle"};
     if (o_.route_ceiling) arms.push_back("oracle_pseudo_label");
+    if (o_.all_arms)
+      arms.insert(arms.end(), std::begin(kComparisonArms), std::end(kComparisonArms));
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) arms.push_back(arm + "_finetuned");
     if (synthetic_only_rows)
@@ -146,33 +155,7 @@ class Demo {
   }
 
   void render(const std::string& dir, toy::Style style, uint64_t first_seed, int64_t count) const {
-    const auto& domain = toy::find_domain("faces");
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int64_t begin = 0; begin < count; begin += 256) {
-      std::vector<uint64_t> seeds;
-      for (int64_t i = begin; i < std::min(count, begin + 256); ++i)
-        seeds.push_back(first_seed + static_cast<uint64_t>(i));
-      const auto batch = toy::render_batch(domain, style, s_.resolution, seeds);
-      std::vector<std::string> names;
-      names.reserve(seeds.size());
-      for (uint64_t seed : seeds) {
-        char name[32];
-        std::snprintf(name, sizeof name, "seed%08llu", static_cast<unsigned long long>(seed));
-        names.emplace_back(name);
-      }
-      data::write_folder_samples(dir, names, batch.images_u8, batch.labels);
-    }
-    data::write_dataset_json(dir, {{"classes", domain.class_names},
-                                   {"source",
-                                    {{"domain", "faces"},
-                                     {"style", toy::to_string(style)},
-                                     {"resolution", s_.resolution},
-                                     {"first_seed", first_seed},
-                                     {"count", count}}}});
-    char line[200];
-    std::snprintf(line, sizeof line, "rendered %s: %lld images (%s) in %.1f s", dir.c_str(),
-                  static_cast<long long>(count), toy::to_string(style).c_str(), seconds_since(t0));
-    log(line);
+    render_set(dir, style, first_seed, count, s_.resolution, progress_);
   }
 
   method::SegmenterTrainConfig segmenter_config(const std::string& train_dir) const {
@@ -234,7 +217,74 @@ class Demo {
     return path(arm + "/segmenter/" + name);
   }
 
+  static constexpr const char* kComparisonArms[] = {"supervised", "datasetgan", "inversion",
+                                                    "maml"};
+
+  void comparison_arms(const std::string& data) {
+    ArmContext ctx;
+    ctx.generator = o_.generator;
+    ctx.labels = o_.labels;
+    ctx.seed = o_.seed;
+    ctx.steps = s_.pseudo_label_steps;
+    ctx.annotator_channels = s_.annotator_channels;
+    ctx.members = s_.ensemble_members;
+    ctx.device = o_.device;
+    auto arm_context = [&](const std::string& arm) {
+      auto c = ctx;
+      c.out = path(arm);
+      c.progress = [this, arm](const std::string& line) { log(arm + ": " + line); };
+      return c;
+    };
+    // N generated images labelled by the oracle: the person of DatasetGAN's protocol.
+    const std::string generated_labels = path("data/labelled_generated");
+    stage("label_generated", [&] {
+      fs::remove_all(generated_labels);
+      auto oracle = method::load_segmenter(best_checkpoint("oracle"));
+      write_labelled_generated_images(ctx, *oracle.segmenter, class_names_, generated_labels);
+    });
+    auto route = [&](const std::string& arm, const std::string& run, double keep_top) {
+      measure_annotator(run, arm, false);
+      synthesize(run, arm, false, keep_top);
+      train_segmenter(route_segmenter_config(arm), arm);
+    };
+    stage("supervised", [&] {
+      route("supervised", fit_supervised_arm(arm_context("supervised"), generated_labels, "fpn"),
+            1.0);
+    });
+    // DatasetGAN makes more images and drops the 10 % its members disagree on most.
+    stage("datasetgan", [&] {
+      route("datasetgan",
+            fit_supervised_arm(arm_context("datasetgan"), generated_labels, "mlp_ensemble"), 0.9);
+    });
+    stage("inversion", [&] {
+      route("inversion",
+            fit_inversion_arm(arm_context("inversion"), data + "/labelled", s_.projector_steps),
+            1.0);
+    });
+    stage("maml", [&] {
+      auto c = gradient_matching_config(data);
+      c.learner = "maml";
+      c.unrolled = {1, s_.maml_inner_lr};
+      const std::string run = train_phase_one(c, "maml");
+      measure_annotator(run, "maml", s_.calibrate_priors);
+      synthesize(run, "maml", s_.calibrate_priors);
+      train_segmenter(route_segmenter_config("maml"), "maml");
+    });
+  }
+
   std::string learn_annotator_by_gradient_matching(const std::string& data) const {
+    return train_phase_one(gradient_matching_config(data), "gradient_matching");
+  }
+
+  std::string train_phase_one(const method::AnnotatorTrainConfig& c, const std::string& arm) const {
+    const std::string parent = path(arm + "/annotator");
+    fs::remove_all(parent);  // an unfinished phase I starts over (the stage marker was not written)
+    const auto r = method::train_annotator(
+        c, parent, o_.device, [&](const std::string& line) { log(arm + ": " + line); });
+    return r.run_dir;
+  }
+
+  method::AnnotatorTrainConfig gradient_matching_config(const std::string& data) const {
     method::AnnotatorTrainConfig c;
     c.generator = o_.generator;
     c.segmenter = {{"arch", "unet"}, {"base_channels", s_.gm_segmenter_channels}};
@@ -263,11 +313,7 @@ class Demo {
     c.training_set.path = data + "/labelled";
     c.validation_set.path = data + "/validation";
     c.run_name = "gm";
-    const std::string parent = path("gradient_matching/annotator");
-    fs::remove_all(parent);  // an unfinished phase I starts over (the stage marker was not written)
-    const auto r = method::train_annotator(c, parent, o_.device,
-                                           [&](const std::string& line) { log("gm: " + line); });
-    return r.run_dir;
+    return c;
   }
 
   /// Pseudo-labelling: the labeller arm's best U-Net labels generated images, an annotator is
@@ -307,12 +353,16 @@ class Demo {
     log(line);
   }
 
-  void synthesize(const std::string& run_dir, const std::string& arm, bool calibrate) const {
+  /// `keep_top` < 1: that fraction of more images is kept (by the synthesis filter), so that every
+  /// arm trains on about as many.
+  void synthesize(const std::string& run_dir, const std::string& arm, bool calibrate,
+                  double keep_top = 1.0) const {
     synth::SynthesizeOptions so;
+    so.keep_top = keep_top;
     so.calibrate_priors = calibrate;
     so.run_dir = run_dir;
     so.snapshot = "best";
-    so.num = s_.synthesized;
+    so.num = static_cast<int64_t>(std::ceil(static_cast<double>(s_.synthesized) / keep_top));
     so.out = path(arm + "/synthesized");
     so.seed_base = 5000000 + o_.seed;
     so.truncation_psi = s_.synthesis_psi;
@@ -330,52 +380,7 @@ class Demo {
 }  // namespace
 
 DemoResult run_demo(const DemoOptions& options, const ProgressFn& progress) {
-  if (options.labels < 1 || options.labels > 1000)
-    throw UsageError("--labels must be in [1, 1000]");
-  if (options.seed >= 1000)
-    throw UsageError("--seed must be < 1000 (it selects the labelled images)");
-  if (options.levers.magnitude_weight &&
-      !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))
-    throw UsageError("--magnitude-weight must be a finite number >= 0");
-  if (options.levers.annotator_ema &&
-      !(*options.levers.annotator_ema >= 0 && *options.levers.annotator_ema < 1))
-    throw UsageError("--annotator-ema must be in [0, 1) (0 = off)");
-  if (options.levers.steps && *options.levers.steps < 1)
-    throw UsageError("--gm-steps must be >= 1");
-  if (options.levers.gm_segmenter_channels && *options.levers.gm_segmenter_channels < 1)
-    throw UsageError("--gm-segmenter-width must be >= 1");
-  if (options.levers.synthesized && *options.levers.synthesized < 1)
-    throw UsageError("--synthesized must be >= 1");
-  if (options.levers.finetune_lr &&
-      !(std::isfinite(*options.levers.finetune_lr) && *options.levers.finetune_lr >= 0))
-    throw UsageError("--finetune-lr must be a finite number >= 0 (0 = off)");
-  const int64_t batch = demo_settings(options.quick).batch;
-  if (options.levers.mix_labels &&
-      !(*options.levers.mix_labels >= 0 && *options.levers.mix_labels < batch))
-    throw UsageError("--mix-labels must be in [0, " + std::to_string(batch) +
-                     ") (samples of each batch of the downstream training; 0 = off)");
-  if (options.levers.synthesis_psi &&
-      !(std::isfinite(*options.levers.synthesis_psi) && *options.levers.synthesis_psi >= 0 &&
-        *options.levers.synthesis_psi <= 2))
-    throw UsageError("--synthesis-psi must be a finite number in [0, 2]");
-  if (options.levers.segmenter_lr &&
-      !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
-    throw UsageError("--gm-segmenter-lr must be a finite number > 0");
-  if (options.levers.annotator_lr &&
-      !(*options.levers.annotator_lr > 0 && std::isfinite(*options.levers.annotator_lr)))
-    throw UsageError("--gm-annotator-lr must be a finite number > 0");
-  if (options.levers.pseudo_label_weight && !(std::isfinite(*options.levers.pseudo_label_weight) &&
-                                              *options.levers.pseudo_label_weight >= 0))
-    throw UsageError("--gm-pseudo-label-weight must be a finite number >= 0 (0 = off)");
-  if (options.levers.label_loss_weight &&
-      !(std::isfinite(*options.levers.label_loss_weight) && *options.levers.label_loss_weight >= 0))
-    throw UsageError("--label-loss-weight must be a finite number >= 0");
-  if (options.levers.class_balance_power &&
-      !(*options.levers.class_balance_power >= 0 && *options.levers.class_balance_power <= 1))
-    throw UsageError("--class-balance must be in [0, 1]");
-  if (options.levers.downstream_class_balance && !(*options.levers.downstream_class_balance >= 0 &&
-                                                   *options.levers.downstream_class_balance <= 1))
-    throw UsageError("--downstream-class-balance must be in [0, 1]");
+  check_demo_options(options);
   return Demo(options, progress).run();
 }
 

@@ -57,6 +57,12 @@ struct DemoOptions {
   /// Adds the arm `oracle_pseudo_label`: pseudo-labelling with the oracle as the labeller, the best
   /// the generator -> annotator -> synthesis -> downstream route can give (one more training).
   bool route_ceiling = false;
+  /// Adds the paper's comparison arms (--arms all): `supervised` (N generated images labelled by
+  /// the oracle, the FPN fitted to them: DatasetGAN's protocol), `datasetgan` (the same labels,
+  /// DatasetGAN's MLP ensemble and uncertainty filter), `inversion` (the N labelled images
+  /// projected into the generator, the FPN fitted to their projections) and `maml` (phase I with
+  /// the MAML learner, k = 1, everything else as gradient matching).
+  bool all_arms = false;
   torch::Device device = torch::kCPU;
 };
 
@@ -69,7 +75,11 @@ struct DemoSettings {
   /// at 2400 the downstream result draws level with pseudo-labelling's (seeds 0-3); at S 1e-3 more
   /// steps did not help.
   int64_t gm_steps = 2400;
-  int64_t pseudo_label_steps = 200;
+  int64_t pseudo_label_steps = 200;  ///< also the supervised and inversion arms' fits
+  int64_t projector_steps = 300;     ///< per labelled image, the inversion arm
+  double maml_inner_lr = 0.01;       ///< the maml arm's inner SGD rate (not tuned)
+  /// Members of the datasetgan arm's ensemble (DatasetGAN's 10).
+  int64_t ensemble_members = 10;
   /// Matched parameters: the U-Net's last up block and classifier. Measured (README): faster per
   /// step than matching all parameters and the only setting whose annotator drew hair and eyes.
   std::string gm_params = "up4.*|outc.*";
@@ -138,6 +148,8 @@ struct DemoSettings {
   nlohmann::json to_json() const;
 };
 DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers = {});
+/// UsageError naming the option when a setting of `options` is out of range.
+void check_demo_options(const DemoOptions& options);
 
 struct ArmResult {
   std::string name;

@@ -126,14 +126,8 @@ class AnnotatorRun {
           class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power)
               .to(device_));
     if (config_.pseudo_label_weight > 0) {
-      if (!fs::exists(config_.pseudo_labeller))
-        throw InputError(config_.pseudo_labeller + ": pseudo_labeller not found");
-      auto labeller = load_segmenter(config_.pseudo_labeller);
-      if (labeller.class_names != labelled_->class_names())
-        throw InputError(config_.pseudo_labeller + ": its classes differ from the labelled set's");
-      pseudo_labeller_ = std::move(labeller.segmenter);
-      pseudo_labeller_->module().to(device_);
-      core::set_requires_grad(pseudo_labeller_->module(), false);
+      pseudo_labeller_ = load_frozen_labeller(config_.pseudo_labeller, "pseudo_labeller",
+                                              labelled_->class_names(), device_);
       step_->set_pseudo_labeller(pseudo_labeller_.get(), config_.pseudo_label_weight);
     }
     sampler_ = std::make_unique<LabelledSampler>(labelled_->size(), config_.seed);

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // Every digit, so that a resumed run's record equals the uninterrupted one's.
-std::string exact(double v) {
+std::string full_precision(double v) {
   char text[32];
   std::snprintf(text, sizeof text, "%.17g", v);
   return text;
@@ -71,7 +71,8 @@ double project_images(const ProjectImagesOptions& o, const ProgressFn& progress)
       core::TensorDict t;
       t.set("ws", p.ws);
       for (size_t k = 0; k < p.noise.size(); ++k) t.set("noise." + std::to_string(k), p.noise[k]);
-      core::write_safetensors(path, t, {{"psnr", exact(psnr)}, {"distance", exact(p.distance)}});
+      core::write_safetensors(
+          path, t, {{"psnr", full_precision(psnr)}, {"distance", full_precision(p.distance)}});
       ++projected;
       if (progress) {
         const double sec =

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
+
 #include "lagm/core/error.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
@@ -32,6 +34,19 @@ LoadedSegmenter load_segmenter(const std::string& path) {
   if (ckpt.extra.contains("class_names"))
     out.class_names = ckpt.extra["class_names"].get<std::vector<std::string>>();
   return out;
+}
+
+std::unique_ptr<models::Segmenter> load_frozen_labeller(const std::string& path,
+                                                        const std::string& role,
+                                                        const std::vector<std::string>& class_names,
+                                                        torch::Device device) {
+  if (!std::filesystem::exists(path)) throw InputError(path + ": " + role + " not found");
+  auto labeller = load_segmenter(path);
+  if (labeller.class_names != class_names)
+    throw InputError(path + ": its classes differ from the labelled set's");
+  labeller.segmenter->module().to(device);
+  for (auto& p : labeller.segmenter->module().parameters()) p.set_requires_grad(false);
+  return std::move(labeller.segmenter);
 }
 
 }  // namespace lagm::method

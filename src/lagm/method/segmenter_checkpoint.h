@@ -18,4 +18,11 @@ struct LoadedSegmenter {
 /// Throws InputError("<path>: ...") when the file holds no segmenter.
 LoadedSegmenter load_segmenter(const std::string& path);
 
+/// A trained segmenter used as a fixed labeller (`role` names it in errors: "pseudo_labeller"):
+/// on `device`, frozen, its classes checked against `class_names`. InputError naming the file.
+std::unique_ptr<models::Segmenter> load_frozen_labeller(const std::string& path,
+                                                        const std::string& role,
+                                                        const std::vector<std::string>& class_names,
+                                                        torch::Device device);
+
 }  // namespace lagm::method
