@@ -22,6 +22,7 @@ const std::vector<std::vector<int64_t>> kShapes = {{6, 2, 2}, {5, 4, 4}, {3, 8, 
 
 std::vector<torch::Tensor> random_features(int64_t n) {
   std::vector<torch::Tensor> f;
+  f.reserve(kShapes.size());
   for (const auto& s : kShapes) f.push_back(torch::randn({n, s[0], s[1], s[2]}));
   return f;
 }
@@ -31,6 +32,8 @@ std::vector<torch::Tensor> random_features(int64_t n) {
 torch::Tensor per_pixel_mlp(m::PixelMLPImpl& member, const std::vector<torch::Tensor>& features,
                             bool training) {
   std::vector<torch::Tensor> up, w;
+  up.reserve(features.size());
+  w.reserve(features.size());
   for (size_t i = 0; i < features.size(); ++i) {
     up.push_back(F::interpolate(features[i], F::InterpolateFuncOptions()
                                                  .size(std::vector<int64_t>{8, 8})

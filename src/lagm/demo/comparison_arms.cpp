@@ -49,22 +49,32 @@ void write_labelled_generated_images(const ArmContext& ctx, models::Segmenter& l
   data::write_dataset_json(dir, {{"classes", class_names}});
 }
 
-std::string fit_supervised_arm(const ArmContext& ctx, const std::string& labelled_dir,
-                               const std::string& arch) {
-  method::SupervisedAnnotatorConfig c;
+namespace {
+
+// The supervised trainer with the arm's budget, into <arm>/annotator (an unfinished fit starts
+// over: its stage marker was not written).
+std::string fit(const ArmContext& ctx, method::SupervisedAnnotatorConfig c) {
   c.generator = ctx.generator;
-  c.sampling = generate_sampling();
-  c.labels = labelled_dir;
-  c.arch = arch;
-  c.members = ctx.members;
   c.tmp_channels = ctx.annotator_channels;
+  c.members = ctx.members;
   c.steps = ctx.steps;
   c.snapshot_steps = ctx.steps;
   c.seed = ctx.seed;
-  const std::string run = (fs::path(ctx.out) / "annotator").string();
-  fs::remove_all(run);  // an unfinished fit starts over (its stage marker was not written)
+  std::string run = (fs::path(ctx.out) / "annotator").string();
+  fs::remove_all(run);
   method::train_supervised_annotator(c, run, ctx.device, ctx.progress);
   return run;
+}
+
+}  // namespace
+
+std::string fit_supervised_arm(const ArmContext& ctx, const std::string& labelled_dir,
+                               const std::string& arch) {
+  method::SupervisedAnnotatorConfig c;
+  c.sampling = generate_sampling();
+  c.labels = labelled_dir;
+  c.arch = arch;
+  return fit(ctx, c);
 }
 
 std::string fit_inversion_arm(const ArmContext& ctx, const std::string& labelled_photos,
@@ -77,19 +87,10 @@ std::string fit_inversion_arm(const ArmContext& ctx, const std::string& labelled
   p.projector.seed = ctx.seed;
   p.device = ctx.device;
   method::project_images(p, ctx.progress);
-
   method::SupervisedAnnotatorConfig c;
-  c.generator = ctx.generator;
   c.labels = labelled_photos;
   c.projections = p.out;
-  c.tmp_channels = ctx.annotator_channels;
-  c.steps = ctx.steps;
-  c.snapshot_steps = ctx.steps;
-  c.seed = ctx.seed;
-  const std::string run = (fs::path(ctx.out) / "annotator").string();
-  fs::remove_all(run);
-  method::train_supervised_annotator(c, run, ctx.device, ctx.progress);
-  return run;
+  return fit(ctx, c);
 }
 
 }  // namespace lagm::demo
