@@ -154,7 +154,10 @@ TEST(DemoCli, QuickRunWithEveryArmAddsTheComparisonArms) {
     EXPECT_EQ(m.at("per_class").size(), 8u) << arm;
     EXPECT_EQ(m.at("annotator_quality").at("vs_oracle").at("per_class_iou").size(), 8u) << arm;
   }
-  EXPECT_THAT(lagm::core::read_file(dir + "/report.md"), HasSubstr("| datasetgan |"));
+  // The report names each arm and says who labelled the generated images.
+  const auto report = lagm::core::read_file(dir + "/report.md");
+  EXPECT_THAT(report, HasSubstr("| DatasetGAN's MLP ensemble (N labelled generated images) |"));
+  EXPECT_THAT(report, HasSubstr("oracle U-Net, which stands in for the person"));
   // The person of DatasetGAN's protocol labelled N generated images.
   EXPECT_EQ(lagm::data::FolderDataset(dir + "/data/labelled_generated").size(), 10u);
   const auto synthesized =

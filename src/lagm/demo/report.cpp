@@ -39,6 +39,10 @@ std::string display_name(const std::string& arm) {
   if (arm == "pseudo_label") return "pseudo-labelling";
   if (arm == "oracle") return "oracle (labelled photos)";
   if (arm == "oracle_pseudo_label") return "pseudo-labelling by the oracle (route ceiling)";
+  if (arm == "supervised") return "supervised annotator (N labelled generated images)";
+  if (arm == "datasetgan") return "DatasetGAN's MLP ensemble (N labelled generated images)";
+  if (arm == "inversion") return "inversion (N labelled photos projected)";
+  if (arm == "maml") return "MAML learner (k = 1)";
   return arm;
 }
 
@@ -71,9 +75,22 @@ torch::Tensor prediction_grid(const ReportInputs& in, int64_t rows) {
   return io::tile_images(tiles.flatten(0, 1), cols);
 }
 
-// The levers this run used, in one sentence for both reports.
-std::string settings_sentence(const DemoSettings& s) {
+// The levers this run used, in one sentence for both reports; with the comparison arms, how each
+// was made.
+std::string settings_sentence(const DemoOptions& options, const DemoSettings& s) {
   std::ostringstream o;
+  if (options.all_arms)
+    o << "Comparison arms: the supervised and DatasetGAN annotators learn from N generated images "
+         "labelled by the oracle U-Net, which stands in for the person who would label them "
+         "(DatasetGAN's protocol); DatasetGAN's ensemble has "
+      << s.ensemble_members
+      << " members and its synthesis keeps the 90 % of images its members disagree on least; the "
+         "inversion arm projects the N labelled photos into the generator ("
+      << s.projector_steps
+      << " projector steps each, pixel MSE distance) and fits the annotator to the projections; "
+         "the "
+         "MAML arm runs phase I with one unrolled SGD step (inner rate "
+      << s.maml_inner_lr << ") instead of gradient matching. ";
   o << "Gradient matching: prior calibration at synthesis " << (s.calibrate_priors ? "on" : "off")
     << ", class balance power " << s.class_balance_power << ", magnitude weight "
     << s.magnitude_weight << ", target gradient from "
@@ -95,16 +112,18 @@ std::string settings_sentence(const DemoSettings& s) {
     o << " Fine-tuned arms: the arm's downstream U-Net trained on further on the N labels with the "
          "few-label recipe"
       << " at Adam " << s.finetune_lr << ".";
+  const std::string routes = options.all_arms ? "The arms that synthesize a data set"
+                                              : "Gradient matching and pseudo-labelling";
   if (s.mix_labels > 0)
-    o << " Gradient matching and pseudo-labelling train their downstream U-Net on their "
+    o << " " << routes
+      << " train their downstream U-Net on their "
          "synthesized set with "
       << s.mix_labels << " of every " << s.batch
       << " samples drawn from the N labels (flips, scale/crop, colour jitter), the same steps as "
          "the others"
       << (s.synthetic_only_rows ? "; rows \"synthesized images only\" leave the labels out." : ".");
   else
-    o << " Gradient matching and pseudo-labelling train their downstream U-Net on their "
-         "synthesized set alone.";
+    o << " " << routes << " train their downstream U-Net on their synthesized set alone.";
   return o.str();
 }
 
@@ -171,7 +190,7 @@ std::string markdown(const ReportInputs& in) {
       md << " " << percent(v) << " |";
     md << " " << percent(q.at("fg_mIoU").get<double>()) << " |\n";
   }
-  md << "\n" << settings_sentence(in.settings) << "\n";
+  md << "\n" << settings_sentence(in.options, in.settings) << "\n";
   md << "\n## Generated images and their gradient-matching annotator labels\n\n![annotator "
         "labels](annotator_labels.png)\n";
   md << "\n## Test predictions\n\nColumns: image | truth";
@@ -220,7 +239,7 @@ std::string html(const ReportInputs& in) {
       h << "<td>" << percent(v) << "</td>";
     h << "<td>" << percent(q.at("fg_mIoU").get<double>()) << "</td></tr>";
   }
-  h << "</table><p>" << settings_sentence(in.settings) << "</p>";
+  h << "</table><p>" << settings_sentence(in.options, in.settings) << "</p>";
   h << "<h2>Generated images and their gradient-matching annotator labels</h2>"
        "<img src=\"annotator_labels.png\" alt=\"annotator labels\">";
   h << "<h2>Test predictions</h2><p>Columns: image | truth";
