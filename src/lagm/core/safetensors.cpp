@@ -1,6 +1,7 @@
 #include "lagm/core/safetensors.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -250,6 +251,12 @@ std::string serialize_safetensors(const TensorDict& tensors,
 void write_safetensors(const std::string& path, const TensorDict& tensors,
                        const std::map<std::string, std::string>& metadata) {
   write_file_atomic(path, serialize_safetensors(tensors, metadata));
+}
+
+std::string metadata_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
 }
 
 }  // namespace lagm::core

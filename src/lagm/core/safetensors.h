@@ -45,6 +45,8 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& s
 /// Serialises tensors (any device; copied to CPU, made contiguous) and string metadata.
 std::string serialize_safetensors(const TensorDict& tensors,
                                   const std::map<std::string, std::string>& metadata = {});
+/// A double as a metadata string with every digit ("%.17g"), so that it reads back bit for bit.
+std::string metadata_number(double value);
 /// Writes atomically (temp file + rename).
 void write_safetensors(const std::string& path, const TensorDict& tensors,
                        const std::map<std::string, std::string>& metadata = {});

@@ -20,13 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Every digit, so that a resumed run's record equals the uninterrupted one's.
-std::string full_precision(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", v);
-  return text;
-}
-
 std::string latent_path(const std::string& dir, const std::string& id) {
   return (fs::path(dir) / "latents" / (id + ".safetensors")).string();
 }
@@ -72,7 +65,8 @@ double project_images(const ProjectImagesOptions& o, const ProgressFn& progress)
       t.set("ws", p.ws);
       for (size_t k = 0; k < p.noise.size(); ++k) t.set("noise." + std::to_string(k), p.noise[k]);
       core::write_safetensors(
-          path, t, {{"psnr", full_precision(psnr)}, {"distance", full_precision(p.distance)}});
+          path, t,
+          {{"psnr", core::metadata_number(psnr)}, {"distance", core::metadata_number(p.distance)}});
       ++projected;
       if (progress) {
         const double sec =

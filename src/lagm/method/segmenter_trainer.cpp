@@ -113,13 +113,6 @@ eval::SegmentationMetrics validate(models::Segmenter& seg, const data::LabelledD
   return total.metrics();
 }
 
-// Doubles in metadata strings without losing bits.
-std::string exact(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
-}
-
 }  // namespace
 
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir,
@@ -324,9 +317,9 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     core::write_safetensors(state_path, st,
                             {{"epochs_done", std::to_string(epoch + 1)},
                              {"steps", std::to_string(steps)},
-                             {"best_miou", exact(r.best_miou)},
+                             {"best_miou", core::metadata_number(r.best_miou)},
                              {"best_epoch", std::to_string(r.best_epoch)},
-                             {"first_loss", exact(r.first_loss)}});
+                             {"first_loss", core::metadata_number(r.first_loss)}});
   }
   return r;
 }
