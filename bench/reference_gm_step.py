@@ -81,9 +81,19 @@ def channels(res):
 DEVICE = torch.device("cpu")
 
 
-def time_loop(res, arch, regex, iters=3):
+def time_loop(res, arch, regex, iters=3, generator=None):
+    """Median seconds of one iteration; `generator` (reference_stylegan2.Generator) makes the
+    synthetic images and features, else random tensors of its shapes stand in for it."""
     shapes = [[channels(r), r, r] for r in [4 * 2 ** i for i in range(20)] if r <= res]
     torch.manual_seed(0)
+
+    def synthetic_batch():
+        if generator is None:
+            return (torch.rand(B, 3, res, res, device=DEVICE) * 2 - 1,
+                    [torch.randn(B, *s, device=DEVICE) for s in shapes])
+        with torch.no_grad():  # the generator is frozen
+            return generator(torch.randn(B, 512))
+
     A = FPN(shapes).to(DEVICE)
     if arch == "unet":
         S = UNet().to(DEVICE)
@@ -108,10 +118,9 @@ def time_loop(res, arch, regex, iters=3):
             p.requires_grad_(True)
         A.train(), A.requires_grad_(True)
         g_l = [g.detach() for g in torch.autograd.grad(F.cross_entropy(S(img), mask), gm)]
-        feats = [torch.randn(B, *s, device=DEVICE) for s in shapes]
+        syn_img, feats = synthetic_batch()
         p = torch.softmax(A(feats), 1)
-        g_s = torch.autograd.grad(soft_ce(S(torch.rand(B, 3, res, res, device=DEVICE) * 2 - 1), p), gm,
-                                  create_graph=True)
+        g_s = torch.autograd.grad(soft_ce(S(syn_img), p), gm, create_graph=True)
         loss = sum((1 - F.cosine_similarity(a.flatten(1), b.flatten(1), dim=1, eps=1e-6)).mean()
                    for a, b in zip(g_s, g_l) if a.dim() > 1) / len(gm)
         loss.backward()
@@ -119,9 +128,10 @@ def time_loop(res, arch, regex, iters=3):
         A.eval(), A.requires_grad_(False)
         opt_s.zero_grad(set_to_none=True)
         S.train(), S.requires_grad_(True)
+        syn_img, feats = synthetic_batch()
         with torch.no_grad():
-            p = torch.softmax(A([torch.randn(B, *s, device=DEVICE) for s in shapes]), 1)
-        soft_ce(S(torch.rand(B, 3, res, res, device=DEVICE) * 2 - 1), p).backward()
+            p = torch.softmax(A(feats), 1)
+        soft_ce(S(syn_img), p).backward()
         opt_s.step()
         S.eval(), S.requires_grad_(False)
         if DEVICE.type == "cuda":
@@ -133,7 +143,7 @@ def time_loop(res, arch, regex, iters=3):
         t = time.perf_counter()
         iteration()
         times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2]
+    return sorted(times)[len(times) // 2] if times else 0.0
 
 
 def main():

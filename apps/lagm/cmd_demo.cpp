@@ -10,6 +10,7 @@
 #include "lagm/core/error.h"
 #include "lagm/demo/demo.h"
 #include "lagm/io/run_directory.h"
+#include "lagm/train/precision.h"
 
 #ifndef LAGM_MODELS_DIR
 #define LAGM_MODELS_DIR "models"
@@ -23,7 +24,7 @@ struct DemoArgs {
   std::string out = "demo-run", generator, labelled_style = "photo", seeds;
   int64_t labels = 10;
   bool quick = false, route_ceiling = false, synthetic_only_rows = false;
-  std::string arms = "default";
+  std::string arms = "default", precision = "fp32";
   std::string calibrate_priors, label_batch, label_augment;
   double label_loss_weight = -1, magnitude_weight = -1, class_balance = -1,
          downstream_class_balance = -1, segmenter_lr = -1, annotator_lr = -1,
@@ -87,6 +88,7 @@ void run_demo_command(const DemoArgs& args) {
   if (args.synthetic_only_rows) o.levers.synthetic_only_rows = true;
   o.route_ceiling = args.route_ceiling;
   o.all_arms = args.arms == "all";
+  o.precision = train::parse_precision(args.precision, "--precision");
   const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   std::vector<demo::DemoResult> results;
   if (!args.seeds.empty()) {
@@ -177,6 +179,9 @@ void add_demo_command(CLI::App& app) {
   cmd->add_option("--label-augment", args->label_augment,
                   "on|off: flips, scale/crop and colour jitter of phase I's labelled batches "
                   "(default off)");
+  cmd->add_option("--precision", args->precision,
+                  "fp32 (exact) or bf16 (fast mode) for gradient matching's phase I and synthesis")
+      ->capture_default_str();
   cmd->add_option("--arms", args->arms,
                   "default, or all: adds the paper's comparison arms (supervised, datasetgan, "
                   "inversion, maml) on the same data and downstream budget")

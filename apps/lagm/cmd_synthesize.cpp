@@ -7,6 +7,7 @@
 #include "lagm/core/parse_int.h"
 #include "lagm/synth/synthesize.h"
 #include "lagm/train/distributed.h"
+#include "lagm/train/precision.h"
 
 namespace lagm::cli {
 namespace {
@@ -15,11 +16,13 @@ struct SynthesizeArgs {
   CommonArgs common;
   synth::SynthesizeOptions options;
   std::string shard = "0/1";
+  std::string precision = "fp32";
   CLI::Option* shard_option = nullptr;
 };
 
 void run_synthesize(SynthesizeArgs args) {
   args.options.device = apply_common(args.common);
+  args.options.precision = train::parse_precision(args.precision, "--precision");
   // Whole integers on both sides: "1x/4" must not pass as 1/4.
   const auto slash = args.shard.find('/');
   const auto k =
@@ -86,6 +89,10 @@ void add_synthesize_command(CLI::App& app) {
                   "drop images whose mean max-softmax is lower")
       ->capture_default_str()
       ->check(finite_number());
+  cmd->add_option("--precision", args->precision,
+                  "fp32 (exact) or bf16 (fast mode: the annotator in bfloat16; labels may differ "
+                  "where two classes are nearly tied)")
+      ->capture_default_str();
   cmd->add_flag("--wide-crop", o.wide_crop,
                 "keep the central 3/4 rows (4:3 pictures, e.g. the car generator); a phase-I run "
                 "records this itself, "

@@ -9,13 +9,14 @@
 #include "lagm/method/annotator_trainer.h"
 #include "lagm/method/reference_config.h"
 #include "lagm/train/distributed.h"
+#include "lagm/train/precision.h"
 
 namespace lagm::cli {
 namespace {
 
 struct TrainAnnotatorArgs {
   CommonArgs common;
-  std::string config, outdir = "runs", resume, segmenter_backbone;
+  std::string config, outdir = "runs", resume, segmenter_backbone, precision;
   int64_t total_iters = 0;
 };
 
@@ -44,6 +45,11 @@ void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command
     if (!args.segmenter_backbone.empty())
       config.segmenter_backbone = args.segmenter_backbone == "none" ? "" : args.segmenter_backbone;
     if (args.common.seed_given()) config.seed = args.common.seed;  // else the config's seed
+    if (!args.precision.empty()) {
+      config.precision = train::parse_precision(args.precision, "--precision");
+      if (config.precision == train::Precision::kBf16 && config.learner != "gradient_matching")
+        throw UsageError("--precision bf16 runs the gradient_matching learner only");
+    }
     r = method::train_annotator(config, args.outdir, device, progress, group.get());
   }
   if (env.rank != 0) return;
@@ -73,6 +79,9 @@ void add_train_annotator_command(CLI::App& app) {
                   "(--segmenter-backbone: older name)");
   cmd->add_option("--total-iters", args->total_iters, "override total_iters (0 = as configured)")
       ->capture_default_str();
+  cmd->add_option("--precision", args->precision,
+                  "fp32 (exact, the reference's arithmetic) or bf16 (fast mode), overriding the "
+                  "config's \"precision\"");
   add_common_options(*cmd, args->common);
   cmd->callback([args, cmd] { run_train_annotator(*args, *cmd); });
 }

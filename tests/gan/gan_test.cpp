@@ -10,6 +10,7 @@
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/gan/discriminator.h"
+#include "lagm/gan/gan_train_config.h"
 #include "lagm/gan/gan_trainer.h"
 #include "lagm/models/feature_generator.h"
 #include "test_support.h"
@@ -106,6 +107,16 @@ GanTrainConfig tiny_config(double kimg) {
   c.snapshot_kimg = 0.016;
   c.seed = 5;
   return c;
+}
+
+TEST(GanTrainConfig, PrecisionIsTheOneNameAndBf16ItsOlderSpelling) {
+  EXPECT_FALSE(gan_train_config_from_json(nlohmann::json::object(), "gan.json").bf16);
+  EXPECT_TRUE(gan_train_config_from_json({{"precision", "bf16"}}, "gan.json").bf16);
+  EXPECT_TRUE(gan_train_config_from_json({{"bf16", true}}, "gan.json").bf16);
+  const auto c = gan_train_config_from_json({{"bf16", true}}, "gan.json");
+  EXPECT_EQ(to_json(c).at("precision"), "bf16");
+  EXPECT_FALSE(to_json(c).contains("bf16"));
+  EXPECT_THROW(gan_train_config_from_json({{"precision", "half"}}, "gan.json"), InputError);
 }
 
 TEST(GanTrainer, WritesALoadableGeneratorAndStats) {

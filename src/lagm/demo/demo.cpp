@@ -264,6 +264,7 @@ class Demo {
     stage("maml", [&] {
       auto c = gradient_matching_config(data);
       c.learner = "maml";
+      c.precision = train::Precision::kExact;  // the unrolled learner runs in float32
       c.unrolled = {1, s_.maml_inner_lr};
       const std::string run = train_phase_one(c, "maml");
       measure_annotator(run, "maml", s_.calibrate_priors);
@@ -308,6 +309,7 @@ class Demo {
     c.label_loss_weight = s_.label_loss_weight;
     c.total_iters = s_.gm_steps;
     c.niter_per_tick = 10;
+    c.precision = o_.precision;
     c.snapshot_ticks = std::max<int64_t>(1, s_.gm_steps / 40);  // validate ~4 times
     c.seed = o_.seed;
     c.training_set.path = data + "/labelled";
@@ -366,6 +368,7 @@ class Demo {
     so.out = path(arm + "/synthesized");
     so.seed_base = 5000000 + o_.seed;
     so.truncation_psi = s_.synthesis_psi;
+    so.precision = o_.precision;
     so.device = o_.device;
     synth::synthesize(so, [&](const std::string& line) { log(arm + ": " + line); });
   }

@@ -18,6 +18,7 @@
 #include "lagm/eval/confusion_matrix.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/toy/rendered_image.h"
+#include "lagm/train/precision.h"
 
 namespace lagm::demo {
 
@@ -63,6 +64,8 @@ struct DemoOptions {
   /// projected into the generator, the FPN fitted to their projections) and `maml` (phase I with
   /// the MAML learner, k = 1, everything else as gradient matching).
   bool all_arms = false;
+  /// Fast mode (bf16) for phase I of gradient matching and for synthesis; exact by default.
+  train::Precision precision = train::Precision::kExact;
   torch::Device device = torch::kCPU;
 };
 

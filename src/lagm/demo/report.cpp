@@ -145,6 +145,7 @@ nlohmann::json results_json(const ReportInputs& in) {
   return {{"labels", in.options.labels},
           {"labelled_style", toy::to_string(in.options.labelled_style)},
           {"quick", in.options.quick},
+          {"precision", train::precision_name(in.options.precision)},
           {"seconds", in.result.seconds},
           {"generator", in.options.generator},
           {"seed", in.options.seed},

@@ -2,6 +2,7 @@
 
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
+#include "lagm/train/precision.h"
 
 namespace lagm::gan {
 
@@ -35,7 +36,7 @@ GanTrainConfig gan_train_config_from_json(const nlohmann::json& j, const std::st
       {"generator",   "discriminator", "domain",     "style",        "data_dir",   "data_seed",
        "batch",       "g_lr",          "d_lr",       "beta1",        "beta2",      "r1_gamma",
        "r1_interval", "ema_kimg",      "ema_rampup", "style_mixing", "total_kimg", "snapshot_kimg",
-       "seed",        "channels_last", "bf16"},
+       "seed",        "channels_last", "precision",  "bf16"},
       where);
   GanTrainConfig c = default_gan_config();
   if (j.contains("generator"))
@@ -62,7 +63,11 @@ GanTrainConfig gan_train_config_from_json(const nlohmann::json& j, const std::st
   c.snapshot_kimg = get_or(j, "snapshot_kimg", c.snapshot_kimg, where);
   c.seed = get_or(j, "seed", c.seed, where);
   c.channels_last = get_or(j, "channels_last", c.channels_last, where);
+  // "precision" as in train-annotator's config; "bf16": true is its older spelling.
   c.bf16 = get_or(j, "bf16", c.bf16, where);
+  if (j.contains("precision"))
+    c.bf16 = train::parse_precision(get_or<std::string>(j, "precision", "fp32", where), where) ==
+             train::Precision::kBf16;
   if (c.batch < 1) throw InputError(where + ": batch must be >= 1");
   if (c.r1_interval < 1) throw InputError(where + ": r1_interval must be >= 1");
   if (c.generator.img_resolution != c.discriminator.img_resolution)
@@ -91,7 +96,7 @@ nlohmann::json to_json(const GanTrainConfig& c) {
           {"snapshot_kimg", c.snapshot_kimg},
           {"seed", c.seed},
           {"channels_last", c.channels_last},
-          {"bf16", c.bf16}};
+          {"precision", c.bf16 ? "bf16" : "fp32"}};
 }
 
 }  // namespace lagm::gan

@@ -42,6 +42,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
               "learner",
               "inner_steps",
               "inner_lr",
+              "precision",
               "gm_params",
               "matcher",
               "annotator_optimizer",
@@ -107,6 +108,9 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   if (c.unrolled.inner_steps < 1) throw InputError(where + ".inner_steps must be >= 1");
   if (!std::isfinite(c.unrolled.inner_lr) || c.unrolled.inner_lr <= 0)
     throw InputError(where + ".inner_lr must be a finite number > 0");
+  c.precision = train::parse_precision(get_or<std::string>(j, "precision", "fp32", where), where);
+  if (c.precision == train::Precision::kBf16 && c.learner != "gradient_matching")
+    throw InputError(where + ".precision: bf16 runs the gradient_matching learner only");
   const auto gm_params = get_or<std::string>(j, "gm_params", ".*", where);
   try {
     c.gm_params = resolve_gm_params_regex(gm_params);
@@ -205,6 +209,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"learner", c.learner},
       {"inner_steps", c.unrolled.inner_steps},
       {"inner_lr", c.unrolled.inner_lr},
+      {"precision", train::precision_name(c.precision)},
       {"gm_params", c.gm_params},
       {"matcher",
        {{"metric", to_string(c.matcher.metric)},
@@ -251,6 +256,9 @@ AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir) {
 }
 
 void check_data_parallel(const AnnotatorTrainConfig& c, int world_size) {
+  if (c.precision == train::Precision::kBf16 && world_size > 1)
+    throw UsageError("train-annotator: precision bf16 runs in one process (" +
+                     std::to_string(world_size) + " were launched)");
   if (c.learner == "maml" && world_size > 1)
     throw UsageError("train-annotator: the maml learner runs in one process (" +
                      std::to_string(world_size) + " were launched)");

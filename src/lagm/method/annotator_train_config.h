@@ -13,6 +13,7 @@
 #include "lagm/method/unrolled_learner.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/train/optimizer.h"
+#include "lagm/train/precision.h"
 
 namespace lagm::method {
 
@@ -39,7 +40,10 @@ struct AnnotatorTrainConfig {
   /// SGD steps of rate `unrolled.inner_lr` on A's labels and A follows the labelled loss after
   /// them). Both train the matched parameters `gm_params`; the matcher is unused by "maml".
   std::string learner = "gradient_matching";
-  UnrolledOptions unrolled;      ///< JSON "inner_steps", "inner_lr"
+  UnrolledOptions unrolled;  ///< JSON "inner_steps", "inner_lr"
+  /// JSON "precision": "fp32" (exact, the reference's arithmetic) or "bf16" (fast mode:
+  /// GradientMatchingStep::set_precision says what runs in bfloat16).
+  train::Precision precision = train::Precision::kExact;
   std::string gm_params = ".*";  ///< preset name or regex
   MatcherOptions matcher;
   TransformOptions transform;  ///< applied to generated images and annotator logits in the loop

@@ -121,6 +121,7 @@ class AnnotatorRun {
                                                    config_.transform);
     step_->set_process_group(group_, config_.sync_batch_norm);
     if (config_.learner == "maml") step_->set_unrolled_learner(config_.unrolled);
+    step_->set_precision(config_.precision);
     if (config_.class_balance_power > 0)
       step_->set_class_weights(
           class_balance_weights(class_frequencies(label_masks_, k), config_.class_balance_power)

@@ -82,6 +82,17 @@ void GradientMatchingStep::set_process_group(train::ProcessGroup* group, bool sy
   group_sum_ = group ? std::make_unique<train::GroupSum>(*group) : nullptr;
 }
 
+void GradientMatchingStep::set_precision(train::Precision precision) {
+  bf16_ = precision == train::Precision::kBf16;
+  generator_.set_bfloat16(bf16_);
+  if (!bf16_) return;
+  train::to_channels_last(*annotator_);
+}
+
+torch::Tensor GradientMatchingStep::fast_input(const torch::Tensor& images) const {
+  return bf16_ ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
+}
+
 void GradientMatchingStep::begin_training() {
   annotator_->train();
   segmenter_.module().train();
@@ -138,15 +149,25 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   begin_annotator_phase();
 
   // Target: the segmenter's gradient on the real labelled batch (hard-label CE, mean over pixels).
+  // Differentiated once, so fast mode may run it in bfloat16.
+  torch::Tensor label_logits;
+  {
+    const train::Bf16Autocast autocast(bf16_, label_images.device());
+    label_logits = segmenter_.forward(fast_input(label_images));
+  }
   const auto loss_label =
-      labelled_cross_entropy(segmenter_.forward(label_images), label_masks, class_weights_);
+      labelled_cross_entropy(label_logits.to(torch::kFloat32), label_masks, class_weights_);
   auto g_label = torch::autograd::grad({loss_label}, gm_params_);
   for (auto& g : g_label) g = g.detach();
 
   // The same gradient on generated images labelled by A, kept differentiable in A.
   auto batch = generator_.generate(z);
-  auto [syn_img, logits] =
-      apply_transform(transform_, batch.img, annotator_->forward(batch.features));
+  torch::Tensor a_logits;
+  {
+    const train::Bf16Autocast autocast(bf16_, batch.img.device());
+    a_logits = annotator_->forward(batch.features);
+  }
+  auto [syn_img, logits] = apply_transform(transform_, batch.img, a_logits.to(torch::kFloat32));
   auto probs = torch::softmax(logits, 1);
   auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
   auto g_syn =
@@ -177,20 +198,23 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
   SegmenterPhaseResult r;
   begin_segmenter_phase();
   auto batch = generator_.generate(z);
+  // Fast mode: every forward pass of this phase in bfloat16 (only single backward follows).
+  const train::Bf16Autocast autocast(bf16_, batch.img.device());
   torch::Tensor probs, syn_img;
   {
     torch::NoGradGuard no_grad;  // A is in eval mode here: BatchNorm running statistics
-    auto [img, logits] =
-        apply_transform(transform_, batch.img, annotator_->forward(batch.features));
+    auto [img, logits] = apply_transform(transform_, batch.img,
+                                         annotator_->forward(batch.features).to(torch::kFloat32));
     probs = torch::softmax(logits, 1);
     syn_img = img;
   }
-  auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img), probs);
+  auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img).to(torch::kFloat32), probs);
   auto loss = loss_syn;
   if (label_weight > 0) {
     // The labelled images go through S on their own, as in phase A (their own BN statistics).
-    const auto loss_label = F::cross_entropy(segmenter_.forward(label_images), label_masks,
-                                             F::CrossEntropyFuncOptions().ignore_index(255));
+    const auto loss_label =
+        F::cross_entropy(segmenter_.forward(fast_input(label_images)).to(torch::kFloat32),
+                         label_masks, F::CrossEntropyFuncOptions().ignore_index(255));
     loss = loss_syn + label_weight * loss_label;
     r.loss_label = loss_label.item<double>();
   }

@@ -20,6 +20,7 @@
 #include "lagm/models/annotator_fpn.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/models/segmenter.h"
+#include "lagm/train/precision.h"
 
 namespace lagm::train {
 class ProcessGroup;
@@ -106,6 +107,13 @@ class GradientMatchingStep {
   /// `sync_batch_norm` false: each process normalises with its share's statistics (DDP's default;
   /// not the one-process step).
   void set_process_group(train::ProcessGroup* group, bool sync_batch_norm = true);
+  /// Fast mode (train::Precision::kBf16): G's synthesis blocks in bfloat16
+  /// (FeatureGenerator::set_bfloat16); A's forward passes, S's forward on the labelled batch and
+  /// all of phase S under bfloat16 autocast, A's weights channels-last; losses stay float32. S's
+  /// forward on the generated batch of phase A stays float32: its gradient is differentiated
+  /// again, and LibTorch 1.13's CPU bfloat16 convolution fails in double backward (a shape error
+  /// inside its formula). One process, gradient-matching learner only.
+  void set_precision(train::Precision precision);
 
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
                                        const torch::Tensor& label_masks, const torch::Tensor& z);
@@ -136,6 +144,7 @@ class GradientMatchingStep {
   train::ProcessGroup* group_ = nullptr;
   bool sync_batch_norm_ = true;
   std::unique_ptr<train::GroupSum> group_sum_;
+  bool bf16_ = false;
 
   // What both forms of each phase do first and last: modes, gradient flags, cleared gradients; the
   // step with non-finite gradients zeroed (A's recorded in `r`).
@@ -158,6 +167,9 @@ class GradientMatchingStep {
   // The pseudo-labeller's pull: CE of A's logits against the labeller's arg-max labels of the same
   // images (undefined when there is none).
   torch::Tensor pseudo_label_loss(const torch::Tensor& syn_img, const torch::Tensor& logits) const;
+  // Fast mode: images stored channels-last, so that the bfloat16 convolutions they enter take
+  // oneDNN's channels-last kernels (S's weights stay NCHW for its float32 double backward).
+  torch::Tensor fast_input(const torch::Tensor& images) const;
   // This process's share of a whole batch of latents, generated with the whole batch's noise.
   models::GeneratedBatch generate_share(const torch::Tensor& z) const;
 };

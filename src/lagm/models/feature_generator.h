@@ -59,6 +59,10 @@ class FeatureGenerator {
   /// The constant noise map of every noise layer ([R, R] each, in layer order): the tensors the
   /// generator reads, so that writing into them changes its noise.
   virtual std::vector<torch::Tensor> noise_buffers();
+  /// Fast mode on or off: generate() computes in bfloat16 where the generator supports it
+  /// (StyleGAN2's synthesis blocks) and returns float32 images and features. Off by default
+  /// (the reference's arithmetic); the default does nothing.
+  virtual void set_bfloat16(bool on) { (void)on; }
 };
 
 /// Loads any generator checkpoint (kind in its metadata), frozen, on `device`.

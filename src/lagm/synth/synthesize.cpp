@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/config_json.h"
@@ -20,6 +21,7 @@
 #include "lagm/method/transform_pipe.h"
 #include "lagm/models/annotator_mlp_ensemble.h"
 #include "lagm/models/feature_generator.h"
+#include "lagm/train/precision.h"
 
 namespace lagm::synth {
 namespace fs = std::filesystem;
@@ -165,6 +167,7 @@ bool finalize(const SynthesizeOptions& o, const std::string& rank_by, const meth
                          {"min_confidence", o.min_confidence},
                          {"wide_crop", wide_crop},
                          {"calibrate_priors", o.calibrate_priors},
+                         {"precision", train::precision_name(o.precision)},
                          {"pixels_per_class", pixel_counts},
                          {"images_per_class", image_counts},
                          {"images", per_image}};
@@ -198,6 +201,9 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   if (o.truncation_psi) g->sampling().truncation_psi = *o.truncation_psi;
   const bool wide_crop = snapshot_wide_crop(snap, o.wide_crop);
   const bool ensemble = static_cast<bool>(annotator.ensemble());
+  const bool bf16 = o.precision == train::Precision::kBf16;
+  if (bf16) train::to_channels_last(annotator.module());
+  g->set_bfloat16(bf16);
   const std::string rank_by =
       !o.rank_by.empty() ? o.rank_by : (ensemble ? "uncertainty" : "confidence");
   if (rank_by != "confidence" && rank_by != "uncertainty")
@@ -226,6 +232,9 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   fs::create_directories(fs::path(o.out) / "meta");
   torch::NoGradGuard no_grad;
   const auto start = std::chrono::steady_clock::now();
+  // Image i's files are encoded and written while image i + 1 is computed (one at a time, in
+  // order; meta last, so an interrupted run still finds only complete images).
+  std::future<void> writing;
   for (int64_t i = begin; i < end; ++i) {
     const std::string name = sample_name(i);
     const fs::path meta = fs::path(o.out) / "meta" / (name + ".json");
@@ -238,13 +247,18 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     torch::manual_seed(o.seed_base + static_cast<uint64_t>(i));
     auto z = torch::randn({1, g->z_dim()}).to(o.device);
     auto batch = g->generate(z);
-    auto probs =
-        torch::softmax(method::apply_logit_offsets(annotator.forward(batch.features), offsets), 1)
-            .cpu();
+    torch::Tensor logits, member_logits;
+    {
+      const train::Bf16Autocast autocast(bf16, o.device);
+      logits = annotator.forward(batch.features).to(torch::kFloat32);
+      if (ensemble)
+        member_logits = annotator.ensemble()->member_logits(batch.features).to(torch::kFloat32);
+    }
+    auto probs = torch::softmax(method::apply_logit_offsets(logits, offsets), 1).cpu();
     // The members' disagreement (DatasetGAN's filter), on the pixels that are written.
     c10::optional<double> uncertainty;
     if (ensemble) {
-      auto member_probs = torch::softmax(annotator.ensemble()->member_logits(batch.features), 2);
+      auto member_probs = torch::softmax(member_logits, 2);
       if (wide_crop) member_probs = method::wide_crop(member_probs.flatten(0, 1));
       const auto js = models::ensemble_js_divergence(
           member_probs.reshape({annotator.ensemble()->options.members(), -1, probs.size(1),
@@ -256,8 +270,8 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     auto [conf, label] = probs.max(1);
     const int64_t k = probs.size(1);
     auto counts = torch::bincount(label.reshape(-1), {}, k);
-    data::write_folder_sample(o.out, name, io::quantize_generated(img)[0],
-                              label[0].to(torch::kUInt8));
+    const auto img8 = io::quantize_generated(img)[0].cpu();
+    const auto label8 = label[0].to(torch::kUInt8).cpu();
     nlohmann::json m = {{"id", name},
                         {"seed", o.seed_base + static_cast<uint64_t>(i)},
                         {"confidence", conf.mean().item<double>()},
@@ -266,7 +280,11 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
                         {"pixels_per_class", std::vector<int64_t>(counts.data_ptr<int64_t>(),
                                                                   counts.data_ptr<int64_t>() + k)}};
     if (uncertainty) m["uncertainty"] = *uncertainty;
-    core::write_file_atomic(meta.string(), m.dump() + "\n");
+    if (writing.valid()) writing.get();  // rethrows a failed write
+    writing = std::async(std::launch::async, [&o, name, img8, label8, meta, m] {
+      data::write_folder_sample(o.out, name, img8, label8);
+      core::write_file_atomic(meta.string(), m.dump() + "\n");
+    });
     ++result.written;
     if (progress && (result.written % 50 == 0 || i + 1 == end)) {
       const double sec =
@@ -279,6 +297,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
       progress(line);
     }
   }
+  if (writing.valid()) writing.get();
   result.complete = finalize(o, rank_by, snap, generator_path, g->sampling(), wide_crop, offsets);
   return result;
 }

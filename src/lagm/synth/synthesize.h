@@ -16,6 +16,7 @@
 #include "lagm/method/annotator_snapshot.h"
 #include "lagm/models/annotator.h"
 #include "lagm/models/feature_generator.h"
+#include "lagm/train/precision.h"
 
 namespace lagm::synth {
 
@@ -49,6 +50,10 @@ struct SynthesizeOptions {
   /// match the labelled set's. Off by default: the reference takes the plain arg-max.
   bool calibrate_priors = false;
   int64_t calibration_images = 64;
+  /// kBf16 (fast mode): the generator's synthesis blocks in bfloat16, the annotator under
+  /// bfloat16 autocast with channels-last weights; labels may differ from exact mode's where two
+  /// classes are nearly tied.
+  train::Precision precision = train::Precision::kExact;
   torch::Device device = torch::kCPU;
 };
 

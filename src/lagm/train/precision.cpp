@@ -3,7 +3,19 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include "lagm/core/error.h"
+
 namespace lagm::train {
+
+Precision parse_precision(const std::string& name, const std::string& where) {
+  if (name == "fp32") return Precision::kExact;
+  if (name == "bf16") return Precision::kBf16;
+  throw InputError(where + ": precision must be fp32 or bf16, got '" + name + "'");
+}
+
+std::string precision_name(Precision precision) {
+  return precision == Precision::kBf16 ? "bf16" : "fp32";
+}
 
 Bf16Autocast::Bf16Autocast(bool on, torch::Device device) : on_(on), cuda_(device.is_cuda()) {
   if (!on_) return;

@@ -18,6 +18,7 @@ GeneratedBatch StyleGAN2FeatureGenerator::generate(const torch::Tensor& z) {
   o.truncation.psi = sampling_.truncation_psi;
   o.truncation.cutoff = sampling_.truncation_cutoff;
   o.noise_mode = sampling_.noise_mode;
+  o.bf16 = bf16_;
   auto out = generator_->forward(z, o);
   return {out.synthesis.img, out.synthesis.features};
 }

@@ -24,10 +24,12 @@ class StyleGAN2FeatureGenerator : public FeatureGenerator {
   torch::Tensor map_to_w(const torch::Tensor& z) override;
   GeneratedBatch synthesize(const torch::Tensor& ws) override;
   std::vector<torch::Tensor> noise_buffers() override;
+  void set_bfloat16(bool on) override { bf16_ = on; }
 
  private:
   Generator generator_;
   SamplingOptions sampling_;
+  bool bf16_ = false;
   torch::Device device_ = torch::kCPU;
 };
 

@@ -19,7 +19,8 @@ SynthesisNetworkImpl::SynthesisNetworkImpl(const GeneratorOptions& o) : w_dim(o.
 }
 
 SynthesisOutput SynthesisNetworkImpl::forward(const torch::Tensor& ws_in, NoiseMode noise_mode,
-                                              bool force_fp32, c10::optional<bool> fused_modconv) {
+                                              bool force_fp32, c10::optional<bool> fused_modconv,
+                                              bool bf16) {
   TORCH_CHECK(ws_in.dim() == 3 && ws_in.size(1) == num_ws && ws_in.size(2) == w_dim,
               "SynthesisNetwork.ws must be [N, ", num_ws, ", ", w_dim, "], got ", ws_in.sizes());
   auto ws = ws_in.to(torch::kFloat32);
@@ -30,7 +31,7 @@ SynthesisOutput SynthesisNetworkImpl::forward(const torch::Tensor& ws_in, NoiseM
     // Consecutive blocks share one w: a block's ToRGB uses the same w as the next block's conv0.
     auto block_ws = ws.narrow(1, w_idx, block->num_conv + block->num_torgb);
     w_idx += block->num_conv;
-    auto r = block->forward(x, img, block_ws, noise_mode, force_fp32, fused_modconv);
+    auto r = block->forward(x, img, block_ws, noise_mode, force_fp32, fused_modconv, bf16);
     x = r.x;
     img = r.img;
     out.features.push_back(x.to(torch::kFloat32));
@@ -48,7 +49,7 @@ GeneratorImpl::GeneratorImpl(GeneratorOptions options_) : options(options_) {
 GeneratorOutput GeneratorImpl::forward(const torch::Tensor& z, const GenerateOptions& o) {
   GeneratorOutput out;
   out.ws = mapping->forward(z, o.truncation);
-  out.synthesis = synthesis->forward(out.ws, o.noise_mode, o.force_fp32, o.fused_modconv);
+  out.synthesis = synthesis->forward(out.ws, o.noise_mode, o.force_fp32, o.fused_modconv, o.bf16);
   return out;
 }
 

@@ -28,7 +28,7 @@ class SynthesisNetworkImpl : public torch::nn::Module {
   explicit SynthesisNetworkImpl(const GeneratorOptions& options);
   /// ws [N, num_ws, w_dim].
   SynthesisOutput forward(const torch::Tensor& ws, NoiseMode noise_mode, bool force_fp32 = false,
-                          c10::optional<bool> fused_modconv = c10::nullopt);
+                          c10::optional<bool> fused_modconv = c10::nullopt, bool bf16 = false);
 
   std::vector<int64_t> block_resolutions;
   std::vector<SynthesisBlock> blocks;  // "b4", "b8", ...
@@ -42,6 +42,9 @@ struct GenerateOptions {
   NoiseMode noise_mode = NoiseMode::kRandom;
   bool force_fp32 = false;
   c10::optional<bool> fused_modconv;  ///< nullopt = the reference's choice
+  /// Fast mode: every synthesis block in bfloat16 (SynthesisBlock::forward); the mapping and the
+  /// returned images and features stay float32.
+  bool bf16 = false;
 };
 
 /// Generator output: the ws and the synthesis output.

@@ -46,13 +46,14 @@ SynthesisBlockImpl::SynthesisBlockImpl(const GeneratorOptions& o, int64_t in_cha
 
 BlockOutput SynthesisBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& img_in,
                                         const torch::Tensor& ws, NoiseMode noise_mode,
-                                        bool force_fp32, c10::optional<bool> fused_modconv) {
+                                        bool force_fp32, c10::optional<bool> fused_modconv,
+                                        bool bf16) {
   const int64_t n = ws.size(0);
   TORCH_CHECK(ws.dim() == 3 && ws.size(1) == num_conv + num_torgb, "SynthesisBlock b", resolution,
               ".ws must be [N, ", num_conv + num_torgb, ", w_dim], got ", ws.sizes());
   // fp16 only where it exists: LibTorch's CPU kernels lack Half convolutions.
   const bool half = use_fp16 && !force_fp32 && ws.is_cuda();
-  const auto dtype = half ? torch::kFloat16 : torch::kFloat32;
+  const auto dtype = bf16 ? torch::kBFloat16 : half ? torch::kFloat16 : torch::kFloat32;
   const bool fused = fused_modconv.value_or(!is_training() && (!half || n == 1));
   int64_t w_idx = 0;
   auto next_w = [&] { return ws.select(1, w_idx++); };

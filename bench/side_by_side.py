@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""lagm against the reference, side by side in one run: every configuration is timed by lagm
+(exact and fast mode, build/bench/bench_case) and by the reference's formulas in Debian's PyTorch
+(bench/reference_case.py), taking turns (the order alternates every round), each measurement in its
+own process with the same thread count. Prints the machine's measured peaks, then per
+configuration the median seconds, the speed-up over the reference and lagm's FLOP rate (the
+work counted on the reference's operations) against the convolution peak, then the targets.
+
+    /usr/bin/python3 bench/side_by_side.py [--lagm build/bench/bench_case] [--rounds 3]
+        [--threads N] [--quick] [--markdown FILE]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# (label, arguments shared by both programs, repetitions inside one process)
+CASES = [
+    ("GM step 64 px, U-Net, all matched", ["--case", "gm", "--res", "64", "--seg", "unet", "--match", "all"], 3),
+    ("GM step 64 px, U-Net, up4+outc matched", ["--case", "gm", "--res", "64", "--seg", "unet", "--match", "u4"], 3),
+    ("GM step 64 px, DeepLabv3-R101, head matched", ["--case", "gm", "--res", "64", "--seg", "deeplab", "--match", "head"], 3),
+    ("GM step 128 px, U-Net, all matched", ["--case", "gm", "--res", "128", "--seg", "unet", "--match", "all"], 3),
+    ("GM step 128 px, U-Net, up4+outc matched", ["--case", "gm", "--res", "128", "--seg", "unet", "--match", "u4"], 3),
+    ("GM step 128 px, DeepLabv3-R101, head matched", ["--case", "gm", "--res", "128", "--seg", "deeplab", "--match", "head"], 3),
+    ("synthesis, 1 image at 256 px (G + A)", ["--case", "synth", "--res", "256"], 5),
+    ("downstream step, U-Net, batch 8 at 64 px", ["--case", "seg", "--res", "64"], 5),
+]
+QUICK = [0, 2, 6, 7]  # the 64-px GM steps, synthesis and the downstream step
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lagm", default=os.path.join(HERE, "..", "build", "bench", "bench_case"))
+    p.add_argument("--python", default="/usr/bin/python3", help="the Python with Debian's torch")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--quick", action="store_true", help="4 configurations, 1 round")
+    p.add_argument("--markdown", help="also write the table to this file")
+    a = p.parse_args()
+    cases = [CASES[i] for i in QUICK] if a.quick else CASES
+    rounds = 1 if a.quick else a.rounds
+    threads = ["--threads", str(a.threads)]
+    reference = [a.python, os.path.join(HERE, "reference_case.py")]
+
+    peak = run_json([a.lagm, "--case", "peak"] + threads)
+    print(f"{a.threads} threads; machine peaks measured now: fp32 GEMM {peak['gemm_gflops']:.0f} GFLOP/s, "
+          f"fp32 3x3 convolution {peak['conv_gflops']:.0f} GFLOP/s, bf16 channels-last convolution "
+          f"{peak['conv_bf16_gflops']:.0f} GFLOP/s", flush=True)
+    rows = []
+    start = time.time()
+    for n, (label, args, reps) in enumerate(cases):
+        flops = run_json(reference + args + ["--count-flops"])["flops"]
+        r = ["--reps", str(reps)]
+        programs = {"reference": reference + args + r + threads,
+                    "exact": [a.lagm] + args + r + threads,
+                    "bf16": [a.lagm] + args + r + threads + ["--precision", "bf16"]}
+        times = {k: [] for k in programs}
+        for i in range(rounds):
+            order = list(programs) if i % 2 == 0 else list(reversed(programs))
+            for k in order:
+                times[k].append(run_json(programs[k])["seconds"])
+        med = {k: statistics.median(v) for k, v in times.items()}
+        rows.append((label, flops, med))
+        elapsed = time.time() - start
+        eta = elapsed / (n + 1) * (len(cases) - n - 1)
+        print(f"[{n + 1}/{len(cases)}] {label}: reference {med['reference']:.3f} s, lagm {med['exact']:.3f} s "
+              f"({med['reference'] / med['exact']:.2f}x), bf16 {med['bf16']:.3f} s "
+              f"({med['reference'] / med['bf16']:.2f}x)  elapsed {elapsed:.0f} s, ETA {eta:.0f} s", flush=True)
+
+    lines = [f"Side by side, {a.threads} threads, median of {rounds} round(s) taking turns; peaks measured in "
+             f"the same run: fp32 GEMM {peak['gemm_gflops']:.0f}, fp32 convolution {peak['conv_gflops']:.0f}, "
+             f"bf16 convolution {peak['conv_bf16_gflops']:.0f} GFLOP/s.",
+             "",
+             "| configuration | GFLOP | reference s | lagm exact s | speed-up | lagm bf16 s | speed-up | "
+             "exact GFLOP/s (% of fp32 conv peak) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, flops, med in rows:
+        rate = flops / med["exact"] / 1e9
+        lines.append(f"| {label} | {flops / 1e9:.1f} | {med['reference']:.3f} | {med['exact']:.3f} | "
+                     f"{med['reference'] / med['exact']:.2f}x | {med['bf16']:.3f} | "
+                     f"{med['reference'] / med['bf16']:.2f}x | {rate:.0f} ({100 * rate / peak['conv_gflops']:.0f} %) |")
+    gm_rows = [(lbl, med, fl) for lbl, fl, med in rows if lbl.startswith("GM")]
+    if gm_rows:
+        worst_exact = min(m["reference"] / m["exact"] for _, m, _ in gm_rows)
+        worst_fast = min(m["reference"] / m["bf16"] for _, m, _ in gm_rows)
+        worst_rate = min(fl / m["exact"] / 1e9 for _, m, fl in gm_rows) / peak["conv_gflops"]
+        lines += ["",
+                  f"Targets (GM steps): exact >= 1.2x on every configuration: lowest {worst_exact:.2f}x "
+                  f"({'holds' if worst_exact >= 1.2 else 'misses'}); fast >= 2.5x: lowest {worst_fast:.2f}x "
+                  f"({'holds' if worst_fast >= 2.5 else 'misses'}); FLOP rate >= 50 % of the convolution peak: "
+                  f"lowest {100 * worst_rate:.0f} % ({'holds' if worst_rate >= 0.5 else 'misses'})."]
+    print("\n".join(lines))
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
