@@ -93,6 +93,10 @@ torch::Tensor GradientMatchingStep::fast_input(const torch::Tensor& images) cons
   return bf16_ ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
 }
 
+torch::Tensor GradientMatchingStep::from_fast(const torch::Tensor& output) const {
+  return bf16_ ? output.to(torch::kFloat32) : output;
+}
+
 void GradientMatchingStep::begin_training() {
   annotator_->train();
   segmenter_.module().train();
@@ -156,7 +160,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
     label_logits = segmenter_.forward(fast_input(label_images));
   }
   const auto loss_label =
-      labelled_cross_entropy(label_logits.to(torch::kFloat32), label_masks, class_weights_);
+      labelled_cross_entropy(from_fast(label_logits), label_masks, class_weights_);
   auto g_label = torch::autograd::grad({loss_label}, gm_params_);
   for (auto& g : g_label) g = g.detach();
 
@@ -167,7 +171,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
     const train::Bf16Autocast autocast(bf16_, batch.img.device());
     a_logits = annotator_->forward(batch.features);
   }
-  auto [syn_img, logits] = apply_transform(transform_, batch.img, a_logits.to(torch::kFloat32));
+  auto [syn_img, logits] = apply_transform(transform_, batch.img, from_fast(a_logits));
   auto probs = torch::softmax(logits, 1);
   auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
   auto g_syn =
@@ -203,18 +207,18 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
   torch::Tensor probs, syn_img;
   {
     torch::NoGradGuard no_grad;  // A is in eval mode here: BatchNorm running statistics
-    auto [img, logits] = apply_transform(transform_, batch.img,
-                                         annotator_->forward(batch.features).to(torch::kFloat32));
+    auto [img, logits] =
+        apply_transform(transform_, batch.img, from_fast(annotator_->forward(batch.features)));
     probs = torch::softmax(logits, 1);
     syn_img = img;
   }
-  auto loss_syn = soft_cross_entropy(segmenter_.forward(syn_img).to(torch::kFloat32), probs);
+  auto loss_syn = soft_cross_entropy(from_fast(segmenter_.forward(fast_input(syn_img))), probs);
   auto loss = loss_syn;
   if (label_weight > 0) {
     // The labelled images go through S on their own, as in phase A (their own BN statistics).
     const auto loss_label =
-        F::cross_entropy(segmenter_.forward(fast_input(label_images)).to(torch::kFloat32),
-                         label_masks, F::CrossEntropyFuncOptions().ignore_index(255));
+        F::cross_entropy(from_fast(segmenter_.forward(fast_input(label_images))), label_masks,
+                         F::CrossEntropyFuncOptions().ignore_index(255));
     loss = loss_syn + label_weight * loss_label;
     r.loss_label = loss_label.item<double>();
   }

@@ -170,6 +170,9 @@ class GradientMatchingStep {
   // Fast mode: images stored channels-last, so that the bfloat16 convolutions they enter take
   // oneDNN's channels-last kernels (S's weights stay NCHW for its float32 double backward).
   torch::Tensor fast_input(const torch::Tensor& images) const;
+  // Fast mode: a network's output back in float32 for the losses; otherwise the output as it is
+  // (float64 in the float64 checks).
+  torch::Tensor from_fast(const torch::Tensor& output) const;
   // This process's share of a whole batch of latents, generated with the whole batch's noise.
   models::GeneratedBatch generate_share(const torch::Tensor& z) const;
 };

@@ -45,14 +45,14 @@ torch::Tensor AnnotatorFPNImpl::forward(const std::vector<torch::Tensor>& featur
       x = y;
       continue;
     }
-    // In float32 also under bfloat16 autocast (fast mode), where LibTorch 1.13's CPU bilinear
-    // resize of bfloat16 channels-last tensors took 7x longer (measured); a no-op in float32.
+    // bfloat16 (fast mode's autocast) is resized in float32: LibTorch 1.13's CPU bilinear resize
+    // of bfloat16 channels-last tensors took 7x longer (measured). Other types as they are.
+    if (x.scalar_type() == torch::kBFloat16) x = x.to(torch::kFloat32);
     if (x.sizes().slice(2) != y.sizes().slice(2))
-      x = F::interpolate(x.to(torch::kFloat32),
-                         F::InterpolateFuncOptions()
-                             .size(std::vector<int64_t>{y.size(2), y.size(3)})
-                             .mode(torch::kBilinear)
-                             .align_corners(false));
+      x = F::interpolate(x, F::InterpolateFuncOptions()
+                                .size(std::vector<int64_t>{y.size(2), y.size(3)})
+                                .mode(torch::kBilinear)
+                                .align_corners(false));
     x = x + y;
   }
   return nn::forward_sequential(*to_logit, x);

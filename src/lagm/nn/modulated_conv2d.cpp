@@ -26,19 +26,12 @@ torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& w
     styles = styles / styles.abs().amax(1, /*keepdim=*/true);
   }
 
-  // The demodulation coefficients d[n, o] = rsqrt(sum_{i,k} (W[o, i, k] s[n, i])^2 + 1e-8), as
-  // sum_i s[n, i]^2 sum_k W[o, i, k]^2: the same sum grouped differently (a [N, I] x [I, O]
-  // product), so that the modulated weights [N, O, I, k, k] are formed once, in one pass, instead
-  // of being formed, squared, summed and scaled (four passes over the largest tensor of the layer,
-  // ~10 % of a 128-px GM step).
   torch::Tensor w, dcoefs;
-  if (o.demodulate)
-    dcoefs = (styles.square().mm(weight.square().sum({2, 3}).t()) + 1e-8).rsqrt();  // [N, O]
-  if (o.fused) {
-    auto scale = styles.view({n, 1, -1, 1, 1});  // [N, 1, I, 1, 1]
-    if (o.demodulate) scale = scale * dcoefs.view({n, -1, 1, 1, 1});  // [N, O, I, 1, 1]
-    w = weight.unsqueeze(0) * scale;                                  // [N, O, I, k, k]
+  if (o.demodulate || o.fused) {
+    w = weight.unsqueeze(0) * styles.view({n, 1, -1, 1, 1});  // [N, O, I, k, k]
   }
+  if (o.demodulate) dcoefs = (w.square().sum({2, 3, 4}) + 1e-8).rsqrt();  // [N, O]
+  if (o.demodulate && o.fused) w = w * dcoefs.view({n, -1, 1, 1, 1});
 
   if (!o.fused) {
     auto y = x * styles.to(x.scalar_type()).view({n, -1, 1, 1});

@@ -250,9 +250,10 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     torch::Tensor logits, member_logits;
     {
       const train::Bf16Autocast autocast(bf16, o.device);
-      logits = annotator.forward(batch.features).to(torch::kFloat32);
-      if (ensemble)
-        member_logits = annotator.ensemble()->member_logits(batch.features).to(torch::kFloat32);
+      logits = annotator.forward(batch.features);
+      if (bf16) logits = logits.to(torch::kFloat32);
+      if (ensemble) member_logits = annotator.ensemble()->member_logits(batch.features);
+      if (bf16 && ensemble) member_logits = member_logits.to(torch::kFloat32);
     }
     auto probs = torch::softmax(method::apply_logit_offsets(logits, offsets), 1).cpu();
     // The members' disagreement (DatasetGAN's filter), on the pixels that are written.
