@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `lagm synthesize` of two builds (or two precisions) on one phase-I run, taking turns, whole
 # commands (start-up included): images/s of each and their ratio.
-#   bench/synthesize_side_by_side.sh BASELINE_LAGM LAGM RUN [NUM] [ROUNDS]
+#   [THREADS=1] bench/synthesize_side_by_side.sh BASELINE_LAGM LAGM RUN [NUM] [ROUNDS]
 # prints, per round, the baseline, LAGM exact (fp32) and LAGM --precision bf16.
 set -euo pipefail
 base=$1 lagm=$2 run=$3 num=${4:-500} rounds=${5:-3}
@@ -12,7 +12,8 @@ seconds() {  # seconds of one whole synthesize command into a fresh folder
   rm -rf "$out"
   local start end
   start=$(date +%s.%N)
-  "$@" synthesize --run "$run" --num "$num" --out "$out" > /dev/null 2>&1
+  "$1" synthesize --run "$run" --num "$num" --out "$out" ${THREADS:+--threads "$THREADS"} "${@:2}" \
+    > /dev/null 2>&1
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l
 }
