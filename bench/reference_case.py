@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
@@ -95,16 +94,6 @@ def seg_step(res):
     return step
 
 
-def median_seconds(step, reps):
-    step()
-    times = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2]
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--case", choices=["gm", "synth", "seg"], default="gm")
@@ -118,22 +107,15 @@ def main():
     torch.set_num_threads(a.threads)
     if a.case == "gm":
         arch = "unet" if a.seg == "unet" else "deeplabv3_resnet101"
-        generator = sg2.Generator.random(a.res)
-        if a.count_flops:
-            with FlopCounter() as counter:
-                gm.time_loop(a.res, arch, MATCH[a.match], iters=0, generator=generator)
-            # time_loop runs one warm-up iteration before its timed ones: that is the one counted.
-            print(json.dumps({"flops": counter.flops}))
-            return
-        seconds = gm.time_loop(a.res, arch, MATCH[a.match], iters=a.reps, generator=generator)
+        step = gm.gm_iteration(a.res, arch, MATCH[a.match], sg2.Generator.random(a.res))
     else:
         step = synth_step(a.res) if a.case == "synth" else seg_step(a.res)
-        if a.count_flops:
-            with FlopCounter() as counter:
-                step()
-            print(json.dumps({"flops": counter.flops}))
-            return
-        seconds = median_seconds(step, a.reps)
+    if a.count_flops:
+        with FlopCounter() as counter:
+            step()
+        print(json.dumps({"flops": counter.flops}))
+        return
+    seconds = gm.median_seconds(step, a.reps)
     print(json.dumps({"threads": a.threads, "seconds": seconds}))
 
 

@@ -81,9 +81,26 @@ def channels(res):
 DEVICE = torch.device("cpu")
 
 
+def median_seconds(step, reps):
+    """Median wall time of `reps` calls of `step` after one warm-up call."""
+    step()
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2]
+
+
 def time_loop(res, arch, regex, iters=3, generator=None):
-    """Median seconds of one iteration; `generator` (reference_stylegan2.Generator) makes the
-    synthetic images and features, else random tensors of its shapes stand in for it."""
+    """Median seconds of one GM iteration (gm_iteration)."""
+    return median_seconds(gm_iteration(res, arch, regex, generator), iters)
+
+
+def gm_iteration(res, arch, regex, generator=None):
+    """One GM iteration (phase A + phase S) as a function of nothing, its networks built here;
+    `generator` (reference_stylegan2.Generator) makes the synthetic images and features, else
+    random tensors of its shapes stand in for it."""
     shapes = [[channels(r), r, r] for r in [4 * 2 ** i for i in range(20)] if r <= res]
     torch.manual_seed(0)
 
@@ -137,13 +154,7 @@ def time_loop(res, arch, regex, iters=3, generator=None):
         if DEVICE.type == "cuda":
             torch.cuda.synchronize()  # queued work belongs to this iteration
 
-    iteration()
-    times = []
-    for _ in range(iters):
-        t = time.perf_counter()
-        iteration()
-        times.append(time.perf_counter() - t)
-    return sorted(times)[len(times) // 2] if times else 0.0
+    return iteration
 
 
 def main():

@@ -47,8 +47,7 @@ void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command
     if (args.common.seed_given()) config.seed = args.common.seed;  // else the config's seed
     if (!args.precision.empty()) {
       config.precision = train::parse_precision(args.precision, "--precision");
-      if (config.precision == train::Precision::kBf16 && config.learner != "gradient_matching")
-        throw UsageError("--precision bf16 runs the gradient_matching learner only");
+      method::check_precision(config, "--precision");
     }
     r = method::train_annotator(config, args.outdir, device, progress, group.get());
   }

@@ -109,8 +109,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   if (!std::isfinite(c.unrolled.inner_lr) || c.unrolled.inner_lr <= 0)
     throw InputError(where + ".inner_lr must be a finite number > 0");
   c.precision = train::parse_precision(get_or<std::string>(j, "precision", "fp32", where), where);
-  if (c.precision == train::Precision::kBf16 && c.learner != "gradient_matching")
-    throw InputError(where + ".precision: bf16 runs the gradient_matching learner only");
+  check_precision(c, where + ".precision");
   const auto gm_params = get_or<std::string>(j, "gm_params", ".*", where);
   try {
     c.gm_params = resolve_gm_params_regex(gm_params);
@@ -253,6 +252,11 @@ AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir) {
   const auto json = nlohmann::json::parse(core::read_file(path), nullptr, false);
   if (json.is_discarded()) throw InputError(path + ": not valid JSON");
   return annotator_train_config_from_json(json, path);
+}
+
+void check_precision(const AnnotatorTrainConfig& c, const std::string& where) {
+  if (c.precision == train::Precision::kBf16 && c.learner != "gradient_matching")
+    throw InputError(where + ": bf16 runs the gradient_matching learner only, not " + c.learner);
 }
 
 void check_data_parallel(const AnnotatorTrainConfig& c, int world_size) {

@@ -116,6 +116,10 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c);
 /// no train-annotator run.
 AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir);
 
+/// Fast mode (precision bf16) runs the gradient-matching learner only; InputError naming `where`
+/// otherwise (a config file, or the option that set it).
+void check_precision(const AnnotatorTrainConfig& c, const std::string& where);
+
 /// Data-parallel runs: every one of `world_size` processes needs a row of every batch (generated
 /// and labelled), and the learner must be gradient matching (the MAML learner runs in one
 /// process); UsageError otherwise.

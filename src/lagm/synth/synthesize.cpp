@@ -250,10 +250,11 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
     torch::Tensor logits, member_logits;
     {
       const train::Bf16Autocast autocast(bf16, o.device);
-      logits = annotator.forward(batch.features);
-      if (bf16) logits = logits.to(torch::kFloat32);
-      if (ensemble) member_logits = annotator.ensemble()->member_logits(batch.features);
-      if (bf16 && ensemble) member_logits = member_logits.to(torch::kFloat32);
+      const auto as_float = [bf16](const torch::Tensor& t) {
+        return bf16 ? t.to(torch::kFloat32) : t;  // what ran in bfloat16 back to float32
+      };
+      logits = as_float(annotator.forward(batch.features));
+      if (ensemble) member_logits = as_float(annotator.ensemble()->member_logits(batch.features));
     }
     auto probs = torch::softmax(method::apply_logit_offsets(logits, offsets), 1).cpu();
     // The members' disagreement (DatasetGAN's filter), on the pixels that are written.
