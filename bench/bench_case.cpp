@@ -4,8 +4,13 @@
 //          --res 64|128 --seg unet|deeplab --match all|u4|head
 //   synth  one synthesized image: generator + FPN annotator + arg-max/confidence, batch 1
 //   seg    one downstream training step: U-Net (64 base channels), batch 8, SGD
+//   gan    one `lagm train-gan` iteration of the built-in config at --res (batch 16): G phase,
+//          D phase and EMA, plus the lazy R1 phase's time / r1_interval (each phase timed apart)
+//          --dump FILE instead writes its networks, a batch and what lagm computes from them, for
+//          bench/reference_gan_step.py --check (both sides compute the same function)
 //   peak   the machine's measured peaks: fp32 GEMM, fp32 and bf16 channels-last convolution
-// Every generator is paper256-sized (channel_base 16384, 8 mapping layers) with random weights.
+// Every GM and synthesis generator is paper256-sized (channel_base 16384, 8 mapping layers) with
+// random weights.
 //   build/bench/bench_case --case gm --res 64 --seg unet --match all [--precision bf16] [--reps 5]
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
@@ -16,6 +21,9 @@
 
 #include "bench_util.h"
 #include "lagm/core/runtime.h"
+#include "lagm/core/safetensors.h"
+#include "lagm/core/state_dict.h"
+#include "lagm/gan/gan_step.h"
 #include "lagm/method/gm_step.h"
 #include "lagm/models/annotator_fpn.h"
 #include "lagm/models/segmenter.h"
@@ -109,6 +117,63 @@ double time_seg(int64_t res, lt::Precision precision, int reps) {
       reps, 1);
 }
 
+lagm::gan::GanTrainConfig gan_config(int64_t res, lt::Precision precision) {
+  auto config = lagm::gan::default_gan_config(res);
+  config.bf16 = precision == lt::Precision::kBf16;  // what train-gan's "precision" sets
+  return config;
+}
+
+double time_gan(int64_t res, lt::Precision precision, int reps) {
+  torch::manual_seed(0);
+  const auto config = gan_config(res, precision);
+  lagm::gan::GanStep step(config, torch::kCPU);
+  step.G->train();
+  step.D->train();
+  auto real = torch::rand({config.batch, 3, res, res}) * 2 - 1;
+  const double main = lagm::bench::time_median(
+      [&] {
+        step.generator_phase();
+        step.discriminator_phase(real);
+        step.update_ema(1000000);
+      },
+      reps, 1);
+  const double r1 = lagm::bench::time_median([&] { step.r1_phase(real); }, reps, 1);
+  return main + r1 / static_cast<double>(config.r1_interval);
+}
+
+// The networks of time_gan, a batch of reals and what lagm computes from them: the mapping's ws
+// (eval mode, no truncation), the training-mode image (non-fused modulation, constant noise), D's
+// logits and the R1 penalty on the reals.
+void dump_gan(int64_t res, const std::string& file) {
+  torch::manual_seed(0);
+  const auto config = gan_config(res, lt::Precision::kExact);
+  lagm::gan::GanStep step(config, torch::kCPU);
+  auto real = torch::rand({config.batch, 3, res, res}) * 2 - 1;
+  auto z = torch::randn({config.batch, config.generator.z_dim});
+  lagm::core::TensorDict t;
+  t.update(lagm::core::state_dict(*step.G), "G.");
+  t.update(lagm::core::state_dict(*step.D), "D.");
+  step.G->mapping->eval();
+  auto ws = step.G->mapping->forward(z).detach();
+  step.G->train();
+  torch::Tensor img;
+  {
+    torch::NoGradGuard no_grad;
+    img = step.G->synthesis->forward(ws, lagm::models::NoiseMode::kConst, false, false).img;
+  }
+  auto x = real.clone().requires_grad_(true);
+  auto logits = step.D->forward(x);
+  auto grad = torch::autograd::grad({logits.sum()}, {x})[0];
+  for (const auto& [name, value] : {std::pair<std::string, torch::Tensor>{"in.z", z},
+                                    {"in.real", real},
+                                    {"out.ws", ws},
+                                    {"out.img", img},
+                                    {"out.logits", logits.detach()},
+                                    {"out.r1_penalty", grad.square().sum({1, 2, 3})}})
+    t.set(name, value.contiguous());
+  lagm::core::write_safetensors(file, t, {});
+}
+
 // GFLOP/s of a 3x3 convolution large enough to reach the machine's rate (256 channels, 64x64).
 double conv_gflops(bool bf16) {
   auto x = torch::randn({4, 256, 64, 64}), w = torch::randn({256, 256, 3, 3});
@@ -144,6 +209,11 @@ int main(int argc, char** argv) {
         threads, lagm::bench::measure_gemm_gflops(), conv_gflops(false), conv_gflops(true));
     return 0;
   }
+  const std::string dump = string_flag(argc, argv, "--dump", "");
+  if (kase == "gan" && !dump.empty()) {
+    dump_gan(res, dump);
+    return 0;
+  }
   // --profile FILE: a Chrome trace of the timed calls (chrome://tracing, or sum it per operator).
   const std::string profile = string_flag(argc, argv, "--profile", "");
   std::unique_ptr<torch::autograd::profiler::RecordProfile> recording;
@@ -157,8 +227,11 @@ int main(int argc, char** argv) {
     seconds = time_synth(res, precision, reps);
   else if (kase == "seg")
     seconds = time_seg(res, precision, reps);
+  else if (kase == "gan")
+    seconds = time_gan(res, precision, reps);
   else {
-    std::fprintf(stderr, "bench_case: unknown --case '%s' (gm, synth, seg, peak)\n", kase.c_str());
+    std::fprintf(stderr, "bench_case: unknown --case '%s' (gm, synth, seg, gan, peak)\n",
+                 kase.c_str());
     return 2;
   }
   std::printf("{\"threads\": %d, \"seconds\": %.6f}\n", threads, seconds);

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference_gan_step as gan  # noqa: E402
 import reference_gm_step as gm  # noqa: E402
 import reference_stylegan2 as sg2  # noqa: E402
 
@@ -94,9 +95,23 @@ def seg_step(res):
     return step
 
 
+def gan_phases(res):
+    """The GAN iteration as (main, r1): G phase, D phase and EMA; the lazy R1 phase, which runs
+    once every R1_INTERVAL iterations."""
+    torch.manual_seed(0)
+    it = gan.GanIteration(res)
+    real = torch.rand(gan.BATCH, 3, res, res) * 2 - 1
+
+    def main():
+        it.generator_phase()
+        it.discriminator_phase(real)
+        it.update_ema(1000000)
+    return main, lambda: it.r1_phase(real)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--case", choices=["gm", "synth", "seg"], default="gm")
+    p.add_argument("--case", choices=["gm", "synth", "seg", "gan"], default="gm")
     p.add_argument("--res", type=int, default=64)
     p.add_argument("--seg", choices=["unet", "deeplab"], default="unet")
     p.add_argument("--match", choices=sorted(MATCH), default="all")
@@ -105,6 +120,19 @@ def main():
     p.add_argument("--count-flops", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    if a.case == "gan":  # the R1 phase counts 1 / R1_INTERVAL of its cost per iteration
+        main_phase, r1_phase = gan_phases(a.res)
+        if a.count_flops:
+            counts = []
+            for phase in (main_phase, r1_phase):
+                with FlopCounter() as counter:
+                    phase()
+                counts.append(counter.flops)
+            print(json.dumps({"flops": counts[0] + counts[1] / gan.R1_INTERVAL}))
+            return
+        seconds = gm.median_seconds(main_phase, a.reps) + gm.median_seconds(r1_phase, a.reps) / gan.R1_INTERVAL
+        print(json.dumps({"threads": a.threads, "seconds": seconds}))
+        return
     if a.case == "gm":
         arch = "unet" if a.seg == "unet" else "deeplabv3_resnet101"
         step = gm.gm_iteration(a.res, arch, MATCH[a.match], sg2.Generator.random(a.res))

@@ -29,8 +29,9 @@ CASES = [
     ("GM step 128 px, DeepLabv3-R101, head matched", ["--case", "gm", "--res", "128", "--seg", "deeplab", "--match", "head"], 3),
     ("synthesis, 1 image at 256 px (G + A)", ["--case", "synth", "--res", "256"], 5),
     ("downstream step, U-Net, batch 8 at 64 px", ["--case", "seg", "--res", "64"], 5),
+    ("GAN training step, built-in 64-px config, batch 16", ["--case", "gan", "--res", "64"], 3),
 ]
-QUICK = [0, 2, 6, 7]  # the 64-px GM steps, synthesis and the downstream step
+QUICK = [0, 2, 6, 7, 8]  # the 64-px GM steps, synthesis, the downstream and the GAN step
 
 
 def run_json(cmd):
@@ -44,7 +45,7 @@ def main():
     p.add_argument("--python", default="/usr/bin/python3", help="the Python with Debian's torch")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    p.add_argument("--quick", action="store_true", help="4 configurations, 1 round")
+    p.add_argument("--quick", action="store_true", help="5 configurations, 1 round")
     p.add_argument("--markdown", help="also write the table to this file")
     a = p.parse_args()
     cases = [CASES[i] for i in QUICK] if a.quick else CASES
@@ -99,6 +100,11 @@ def main():
                   f"({'holds' if worst_exact >= 1.2 else 'misses'}); fast >= 2.5x: lowest {worst_fast:.2f}x "
                   f"({'holds' if worst_fast >= 2.5 else 'misses'}); FLOP rate >= 50 % of the convolution peak: "
                   f"lowest {100 * worst_rate:.0f} % ({'holds' if worst_rate >= 0.5 else 'misses'})."]
+    others = [(lbl, med) for lbl, _, med in rows if not lbl.startswith("GM")]
+    if others:
+        lines += ["", "Other configurations: " + "; ".join(
+            f"{lbl.split(',')[0]} exact {m['reference'] / m['exact']:.2f}x, fast {m['reference'] / m['bf16']:.2f}x"
+            for lbl, m in others) + "."]
     print("\n".join(lines))
     if a.markdown:
         with open(a.markdown, "w") as f:

@@ -10,6 +10,7 @@
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/gan/discriminator.h"
+#include "lagm/gan/gan_step.h"
 #include "lagm/gan/gan_train_config.h"
 #include "lagm/gan/gan_trainer.h"
 #include "lagm/models/feature_generator.h"
@@ -107,6 +108,29 @@ GanTrainConfig tiny_config(double kimg) {
   c.snapshot_kimg = 0.016;
   c.seed = 5;
   return c;
+}
+
+TEST(GanStep, RunsR1OnItsIntervalAndMovesTheEmaTowardG) {
+  torch::manual_seed(0);
+  const auto config = tiny_config(1);  // r1_interval 2
+  GanStep step(config, torch::kCPU);
+  const auto real = torch::rand({config.batch, 3, 16, 16}) * 2 - 1;
+  const auto ema_before = step.G_ema->parameters()[0].clone();
+  const auto g_before = step.G->parameters()[0].clone();
+  const auto d_before = step.D->parameters()[0].clone();
+  const auto first = step.step(real, /*iteration=*/0, config.batch);
+  const auto second = step.step(real, /*iteration=*/1, 2 * config.batch);
+  EXPECT_GT(first.r1, 0);    // iteration 0: R1 ran, its penalty is positive
+  EXPECT_EQ(second.r1, -1);  // iteration 1: not an R1 iteration
+  EXPECT_GT(first.g, 0);     // softplus losses are positive
+  EXPECT_GT(first.d, 0);
+  EXPECT_FALSE(step.G->parameters()[0].equal(g_before));  // both optimizers stepped
+  EXPECT_FALSE(step.D->parameters()[0].equal(d_before));
+  // The EMA lies between where it was and where G is now (same first parameter).
+  const auto g_now = step.G->parameters()[0], ema_now = step.G_ema->parameters()[0];
+  EXPECT_LT((ema_now - g_now).abs().max().item<double>(),
+            (ema_before - g_now).abs().max().item<double>());
+  EXPECT_FALSE(ema_now.equal(ema_before));
 }
 
 TEST(GanTrainConfig, PrecisionIsTheOneNameAndBf16ItsOlderSpelling) {
