@@ -112,6 +112,15 @@ void GradientMatchingStep::begin_annotator_phase() {
   set_requires_grad(*annotator_, true);
 }
 
+void GradientMatchingStep::backward_into_annotator(const torch::Tensor& loss_a) {
+  // The reference calls loss.backward(), which also walks the double-backward graph down every
+  // layer of S to fill S's .grad with second-order terms that phase S then clears unused (for the
+  // U-Net's up4+outc, the whole U-Net below them). Naming A's parameters as the inputs prunes those
+  // branches, and S's convolutions (nn::pruned_conv2d) skip the terms inside a node that only S
+  // would need; A's gradient is the same sum of the same terms, bit for bit.
+  torch::autograd::backward({loss_a}, {}, c10::nullopt, false, annotator_->parameters());
+}
+
 void GradientMatchingStep::step_annotator(AnnotatorPhaseResult& r) {
   nan_to_num_grads(*annotator_);
   for (auto& p : annotator_->parameters()) r.annotator_grads.push_back(p.grad());
@@ -121,7 +130,7 @@ void GradientMatchingStep::step_annotator(AnnotatorPhaseResult& r) {
 }
 
 void GradientMatchingStep::begin_segmenter_phase() {
-  clear_grads(segmenter_.module());  // also drops the second-order gradients phase A left on S
+  clear_grads(segmenter_.module());
   segmenter_.module().train();
   set_requires_grad(segmenter_.module(), true);
 }
@@ -183,7 +192,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
     loss_a = loss_gm + pseudo_label_weight_ * loss_pl;
     r.loss_pseudo_label = loss_pl.item<double>();
   }
-  loss_a.backward();
+  backward_into_annotator(loss_a);
   step_annotator(r);
 
   r.loss_label = loss_label.item<double>();

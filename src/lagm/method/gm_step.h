@@ -149,6 +149,8 @@ class GradientMatchingStep {
   // What both forms of each phase do first and last: modes, gradient flags, cleared gradients; the
   // step with non-finite gradients zeroed (A's recorded in `r`).
   void begin_annotator_phase();
+  /// Phase A's loss differentiated into A's parameters only (their .grad).
+  void backward_into_annotator(const torch::Tensor& loss_a);
   void step_annotator(AnnotatorPhaseResult& r);
   void begin_segmenter_phase();
   void step_segmenter();

@@ -151,7 +151,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
         (fraction / static_cast<double>(target.numel()));
     loss_a = loss_gm + pseudo_label_weight_ * loss_pl_share;
   }
-  loss_a.backward();
+  backward_into_annotator(loss_a);
   train::all_reduce_gradients(group, *annotator_);
   step_annotator(r);
 

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "lagm/nn/pruned_conv2d.h"
 #include "lagm/nn/sync_batch_norm.h"
 
 namespace lagm::models {
@@ -37,7 +38,7 @@ ASPPPoolingImpl::ASPPPoolingImpl(int64_t in, int64_t out) {
 
 torch::Tensor ASPPPoolingImpl::forward(const torch::Tensor& x) {
   auto y = F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions(1));
-  y = torch::relu(nn::batch_norm(bn, conv->forward(y)));
+  y = torch::relu(nn::batch_norm(bn, nn::pruned_conv2d(*conv, y)));
   return resize_bilinear(y, x.size(2), x.size(3));
 }
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "lagm/core/error.h"
+#include "lagm/nn/pruned_conv2d.h"
 #include "lagm/nn/sync_batch_norm.h"
 
 namespace lagm::models {
@@ -36,9 +37,9 @@ BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride,
 }
 
 torch::Tensor BottleneckImpl::forward(const torch::Tensor& x) {
-  auto out = torch::relu(nn::batch_norm(bn1, conv1->forward(x)));
-  out = torch::relu(nn::batch_norm(bn2, conv2->forward(out)));
-  out = nn::batch_norm(bn3, conv3->forward(out));
+  auto out = torch::relu(nn::batch_norm(bn1, nn::pruned_conv2d(*conv1, x)));
+  out = torch::relu(nn::batch_norm(bn2, nn::pruned_conv2d(*conv2, out)));
+  out = nn::batch_norm(bn3, nn::pruned_conv2d(*conv3, out));
   out = out + (downsample ? nn::forward_sequential(*downsample, x) : x);
   return torch::relu(out);
 }
@@ -77,7 +78,7 @@ ResNetImpl::ResNetImpl(ResNetOptions options_) : options(options_) {
 }
 
 torch::Tensor ResNetImpl::forward(const torch::Tensor& x) {
-  auto y = torch::relu(nn::batch_norm(bn1, conv1->forward(x)));
+  auto y = torch::relu(nn::batch_norm(bn1, nn::pruned_conv2d(*conv1, x)));
   y = F::max_pool2d(y, F::MaxPool2dFuncOptions(3).stride(2).padding(1));
   y = layer4->forward(layer3->forward(layer2->forward(layer1->forward(y))));
   if (!options.include_fc()) return y;

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "lagm/nn/pruned_conv2d.h"
 #include "lagm/nn/sync_batch_norm.h"
 
 namespace lagm::models {
@@ -29,8 +30,8 @@ torch::Tensor UNetBlockImpl::forward(const torch::Tensor& x_in, const torch::Ten
       x = F::pad(x, F::PadFuncOptions({dw / 2, dw - dw / 2, dh / 2, dh - dh / 2}));
     x = torch::cat({skip, x}, 1);
   }
-  x = torch::relu(nn::batch_norm(bn1, conv1->forward(x)));
-  return torch::relu(nn::batch_norm(bn2, conv2->forward(x)));
+  x = torch::relu(nn::batch_norm(bn1, nn::pruned_conv2d(*conv1, x)));
+  return torch::relu(nn::batch_norm(bn2, nn::pruned_conv2d(*conv2, x)));
 }
 
 UNetImpl::UNetImpl(UNetOptions options_) : options(options_) {
@@ -60,7 +61,7 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x) {
   y = up2->forward(y, x3);
   y = up3->forward(y, x2);
   y = up4->forward(y, x1);
-  return outc->forward(y);
+  return nn::pruned_conv2d(*outc, y);
 }
 
 }  // namespace lagm::models

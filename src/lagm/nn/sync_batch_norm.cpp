@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "lagm/nn/pruned_conv2d.h"
+
 namespace lagm::nn {
 namespace {
 
@@ -65,6 +67,8 @@ torch::Tensor forward_sequential(torch::nn::SequentialImpl& seq, const torch::Te
   for (auto& child : seq) {
     if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(child.ptr()))
       y = batch_norm(*bn, y);
+    else if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(child.ptr()))
+      y = pruned_conv2d(*conv, y);
     else
       y = child.forward(y);
   }

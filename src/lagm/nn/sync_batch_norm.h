@@ -39,7 +39,8 @@ inline torch::Tensor batch_norm(torch::nn::BatchNorm2d& bn, const torch::Tensor&
   return batch_norm(*bn, x);
 }
 
-/// `seq(x)` with its BatchNorm2d children through `batch_norm` (the other children as they are).
+/// `seq(x)` with its BatchNorm2d children through `batch_norm` and its Conv2d children through
+/// `pruned_conv2d` (the other children as they are).
 torch::Tensor forward_sequential(torch::nn::SequentialImpl& seq, const torch::Tensor& x);
 
 }  // namespace lagm::nn

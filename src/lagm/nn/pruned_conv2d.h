@@ -1,0 +1,20 @@
+// A Conv2d module's forward whose second derivative computes only the terms the backward pass
+// asks for. Gradient matching differentiates S's weight gradients again (phase A); LibTorch's
+// double backward of a convolution (1.13's _convolution_double_backward) always computes all three
+// of its terms, and on the CPU the input term is a transposed convolution on a slow path, although
+// A's gradient needs only the output-gradient term (S's activations do not depend on A). Here each
+// term is computed only when the graph task needs it, with the same ATen calls, so the terms that
+// are computed are the same numbers.
+#pragma once
+
+#include <torch/nn/modules/conv.h>
+#include <torch/types.h>
+
+namespace lagm::nn {
+
+/// conv->forward(x), with the pruned double backward when autograd records this call. Falls back
+/// to the module's own forward under autocast, without grad mode, for transposed or non-zero
+/// padding modes and string paddings.
+torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x);
+
+}  // namespace lagm::nn

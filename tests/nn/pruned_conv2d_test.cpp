@@ -1,0 +1,119 @@
+// pruned_conv2d against the module's own forward: the same numbers, bit for bit, for the forward
+// pass, the gradients, and the second derivatives gradient matching takes (through the weight
+// gradient into what made the loss's target), and also the second-order terms it prunes when they
+// are asked for. Geometries: the U-Net's 3x3 and 1x1, DeepLab's strided and dilated ones, with and
+// without bias, and a grouped one.
+#include "lagm/nn/pruned_conv2d.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace lagm::nn {
+namespace {
+
+struct Geometry {
+  int64_t in, out, k, stride, padding, dilation, groups;
+  bool bias;
+};
+
+const Geometry kGeometries[] = {{6, 5, 3, 1, 1, 1, 1, true},  {6, 4, 1, 1, 0, 1, 1, true},
+                                {6, 8, 3, 2, 1, 1, 1, false}, {6, 6, 3, 1, 2, 2, 1, false},
+                                {6, 4, 1, 2, 0, 1, 1, false}, {6, 6, 3, 1, 1, 1, 3, true}};
+
+torch::nn::Conv2d make_conv(const Geometry& g) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(g.in, g.out, g.k)
+                               .stride(g.stride)
+                               .padding(g.padding)
+                               .dilation(g.dilation)
+                               .groups(g.groups)
+                               .bias(g.bias));
+}
+
+std::string name(const Geometry& g) {
+  return "k" + std::to_string(g.k) + " stride " + std::to_string(g.stride) + " dilation " +
+         std::to_string(g.dilation) + " groups " + std::to_string(g.groups) +
+         (g.bias ? " bias" : "");
+}
+
+// Gradient matching's shape of computation: a loss on the layer's weight gradient, where the
+// layer's output gradient depends on `target` (A's output) and its input on `h` (S's earlier
+// activations, which require grad). Returns d(loss)/d(target), and d(loss)/d(h) and
+// d(loss)/d(weight) when `all_terms`.
+std::vector<torch::Tensor> second_order(torch::nn::Conv2d& conv, bool pruned,
+                                        const torch::Tensor& x, const torch::Tensor& target,
+                                        bool all_terms) {
+  auto h = x.detach().clone().requires_grad_(true);
+  auto t = target.detach().clone().requires_grad_(true);
+  auto y = pruned ? pruned_conv2d(*conv, h.tanh()) : conv->forward(h.tanh());
+  auto loss = (y * t).square().mean();
+  std::vector<torch::Tensor> params = {conv->weight};
+  if (conv->bias.defined()) params.push_back(conv->bias);
+  auto grads = torch::autograd::grad({loss}, params, {}, true, /*create_graph=*/true);
+  torch::Tensor match = grads[0].square().sum();
+  if (grads.size() > 1) match = match + grads[1].square().sum() * 0.5;
+  std::vector<torch::Tensor> wrt = {t};
+  if (all_terms) wrt.insert(wrt.end(), {h, conv->weight});
+  return torch::autograd::grad({match}, wrt);
+}
+
+TEST(PrunedConv2d, ForwardAndGradientsEqualTheModulesBitForBit) {
+  for (const auto& g : kGeometries) {
+    SCOPED_TRACE(name(g));
+    torch::manual_seed(0);
+    auto conv = make_conv(g);
+    auto x = torch::randn({2, g.in, 9, 9});
+    auto x1 = x.clone().requires_grad_(true), x2 = x.clone().requires_grad_(true);
+    auto y1 = conv->forward(x1), y2 = pruned_conv2d(*conv, x2);
+    ASSERT_TRUE(torch::equal(y1, y2));
+    auto gy = torch::randn_like(y1);
+    std::vector<torch::Tensor> p1 = {x1, conv->weight}, p2 = {x2, conv->weight};
+    if (g.bias) p1.push_back(conv->bias), p2.push_back(conv->bias);
+    auto g1 = torch::autograd::grad({y1}, p1, {gy}), g2 = torch::autograd::grad({y2}, p2, {gy});
+    for (size_t i = 0; i < g1.size(); ++i) EXPECT_TRUE(torch::equal(g1[i], g2[i])) << i;
+  }
+}
+
+TEST(PrunedConv2d, SecondDerivativesEqualTheModulesBitForBit) {
+  for (const auto& g : kGeometries) {
+    SCOPED_TRACE(name(g));
+    torch::manual_seed(1);
+    auto conv = make_conv(g);
+    auto x = torch::randn({2, g.in, 9, 9});
+    auto target = torch::randn_like(conv->forward(x));
+    for (bool all_terms : {false, true}) {
+      const auto want = second_order(conv, false, x, target, all_terms);
+      const auto got = second_order(conv, true, x, target, all_terms);
+      ASSERT_EQ(want.size(), got.size());
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_GT(want[i].abs().max().item<double>(), 0) << i;  // a term that is really there
+        EXPECT_TRUE(torch::equal(want[i], got[i])) << "term " << i << ", max abs difference "
+                                                   << (want[i] - got[i]).abs().max().item<double>();
+      }
+    }
+  }
+}
+
+TEST(PrunedConv2d, FallsBackToTheModuleWithoutGradModeAndForOtherPaddingModes) {
+  torch::manual_seed(2);
+  auto conv = make_conv(kGeometries[0]);
+  auto x = torch::randn({1, 6, 5, 5});
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::equal(pruned_conv2d(*conv, x), conv->forward(x)));
+  }
+  auto y = pruned_conv2d(*conv, x);
+  ASSERT_NE(y.grad_fn(), nullptr);
+  EXPECT_NE(y.grad_fn()->name().find("PrunedConvolution"), std::string::npos)
+      << y.grad_fn()->name();
+  auto reflect =
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(6, 6, 3).padding(1).padding_mode(torch::kReflect));
+  EXPECT_TRUE(torch::equal(pruned_conv2d(*reflect, x), reflect->forward(x)));
+  const auto node = pruned_conv2d(*reflect, x).grad_fn()->name();
+  EXPECT_EQ(node.find("PrunedConvolution"), std::string::npos) << node;
+}
+
+}  // namespace
+}  // namespace lagm::nn
