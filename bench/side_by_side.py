@@ -3,8 +3,10 @@
 (exact and fast mode, build/bench/bench_case) and by the reference's formulas in Debian's PyTorch
 (bench/reference_case.py), taking turns (the order alternates every round), each measurement in its
 own process with the same thread count. Prints the machine's measured peaks, then per
-configuration the median seconds, the speed-up over the reference and lagm's FLOP rate (the
-work counted on the reference's operations) against the convolution peak, then the targets.
+configuration the median seconds, the speed-up over the reference and lagm's FLOP rate against the
+convolution peak, then the targets. The work is counted on the reference's operations; where lagm
+skips some of them (the second-order terms phase A does not need) the rate is the reference's work
+per lagm second, an upper bound of lagm's own.
 
     /usr/bin/python3 bench/side_by_side.py [--lagm build/bench/bench_case] [--rounds 3]
         [--threads N] [--quick] [--markdown FILE]
@@ -83,7 +85,7 @@ def main():
              f"bf16 convolution {peak['conv_bf16_gflops']:.0f} GFLOP/s.",
              "",
              "| configuration | GFLOP | reference s | lagm exact s | speed-up | lagm bf16 s | speed-up | "
-             "exact GFLOP/s (% of fp32 conv peak) |",
+             "reference's GFLOP / lagm exact s (% of fp32 conv peak) |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for label, flops, med in rows:
         rate = flops / med["exact"] / 1e9

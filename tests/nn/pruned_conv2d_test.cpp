@@ -5,6 +5,7 @@
 // without bias, and a grouped one.
 #include "lagm/nn/pruned_conv2d.h"
 
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -96,7 +97,7 @@ TEST(PrunedConv2d, SecondDerivativesEqualTheModulesBitForBit) {
   }
 }
 
-TEST(PrunedConv2d, FallsBackToTheModuleWithoutGradModeAndForOtherPaddingModes) {
+TEST(PrunedConv2d, FallsBackToTheModuleWithoutGradModeUnderAutocastAndForOtherPaddingModes) {
   torch::manual_seed(2);
   auto conv = make_conv(kGeometries[0]);
   auto x = torch::randn({1, 6, 5, 5});
@@ -113,6 +114,14 @@ TEST(PrunedConv2d, FallsBackToTheModuleWithoutGradModeAndForOtherPaddingModes) {
   EXPECT_TRUE(torch::equal(pruned_conv2d(*reflect, x), reflect->forward(x)));
   const auto node = pruned_conv2d(*reflect, x).grad_fn()->name();
   EXPECT_EQ(node.find("PrunedConvolution"), std::string::npos) << node;
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+  const auto under_autocast = pruned_conv2d(*conv, x.clone().requires_grad_(true));
+  const auto module_under_autocast = conv->forward(x);
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+  EXPECT_TRUE(torch::equal(under_autocast, module_under_autocast));
+  EXPECT_EQ(under_autocast.grad_fn()->name().find("PrunedConvolution"), std::string::npos);
 }
 
 }  // namespace

@@ -112,7 +112,8 @@ class GradientMatchingStep {
   /// all of phase S under bfloat16 autocast, A's weights channels-last; losses stay float32. S's
   /// forward on the generated batch of phase A stays float32: its gradient is differentiated
   /// again, and LibTorch 1.13's CPU bfloat16 convolution fails in double backward (a shape error
-  /// inside its formula). One process, gradient-matching learner only.
+  /// inside its formula); nn::pruned_conv2d's would run, but measured no faster. One process,
+  /// gradient-matching learner only.
   void set_precision(train::Precision precision);
 
   AnnotatorPhaseResult annotator_phase(const torch::Tensor& label_images,
