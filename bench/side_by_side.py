@@ -31,7 +31,8 @@ CASES = [
     ("GM step 128 px, DeepLabv3-R101, head matched", ["--case", "gm", "--res", "128", "--seg", "deeplab", "--match", "head"], 3),
     ("synthesis, 1 image at 256 px (G + A)", ["--case", "synth", "--res", "256"], 5),
     ("downstream step, U-Net, batch 8 at 64 px", ["--case", "seg", "--res", "64"], 5),
-    ("GAN training step, built-in 64-px config, batch 16", ["--case", "gan", "--res", "64"], 3),
+    # 5 repetitions: style mixing is drawn per iteration, so single iterations vary.
+    ("GAN training step, built-in 64-px config, batch 16", ["--case", "gan", "--res", "64"], 5),
 ]
 QUICK = [0, 2, 6, 7, 8]  # the 64-px GM steps, synthesis, the downstream and the GAN step
 
