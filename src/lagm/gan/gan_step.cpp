@@ -35,6 +35,14 @@ void copy_into(torch::nn::Module& dst, const torch::nn::Module& src) {
   for (size_t i = 0; i < sb.size(); ++i) db[i].copy_(sb[i]);
 }
 
+/// One optimizer step down `loss` for `module`'s parameters (the others' gradients untouched).
+void descend(const torch::Tensor& loss, torch::nn::Module& module,
+             torch::optim::Optimizer& optimizer) {
+  clear_grads(module);
+  loss.backward();
+  optimizer.step();
+}
+
 }  // namespace
 
 GanStep::GanStep(const GanTrainConfig& config, torch::Device device)
@@ -89,9 +97,7 @@ double GanStep::generator_phase() {
   auto loss = torch::nn::functional::softplus(-logits.to(torch::kFloat32)).mean();
   const double value = loss.item<double>();
   require_finite_loss(value, "the generator loss", "iteration " + std::to_string(iteration_));
-  clear_grads(*G);
-  loss.backward();
-  g_opt->step();
+  descend(loss, *G, *g_opt);
   return value;
 }
 
@@ -114,9 +120,7 @@ double GanStep::discriminator_phase(const torch::Tensor& real) {
   auto loss = loss_fake + loss_real;
   const double value = loss.item<double>();
   require_finite_loss(value, "the discriminator loss", "iteration " + std::to_string(iteration_));
-  clear_grads(*D);
-  loss.backward();
-  d_opt->step();
+  descend(loss, *D, *d_opt);
   return value;
 }
 
@@ -130,9 +134,7 @@ double GanStep::r1_phase(const torch::Tensor& real) {
   auto penalty = grad.square().sum({1, 2, 3});
   auto loss =
       penalty.mean() * (config_.resolved_r1_gamma() / 2 * static_cast<double>(config_.r1_interval));
-  clear_grads(*D);
-  loss.backward();
-  d_opt->step();
+  descend(loss, *D, *d_opt);
   return penalty.mean().item<double>();
 }
 
