@@ -15,7 +15,7 @@ TIERS = [
     ["eval"],
     ["train"],
     ["method", "gan"],
-    ["synth"],
+    ["synth", "downstream"],
     ["demo"],
 ]
 TIER_OF = {layer: i for i, tier in enumerate(TIERS) for layer in tier}

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
 #include "lagm/core/error.h"
 #include "lagm/core/parse_int.h"
 #include "lagm/core/runtime.h"
+#include "lagm/eval/checkpoint_selection.h"
 
 namespace lagm::cli {
 
@@ -95,6 +98,24 @@ c10::optional<int64_t> parse_optional_int(const std::string& text, const std::st
   const auto v = core::parse_int64(text);
   if (!v) throw UsageError(option + " '" + text + "': expected an integer or 'none'");
   return *v;
+}
+
+std::string resolve_model_path(const std::string& model) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(model, ec)) {
+    if (!std::filesystem::exists(model, ec)) throw InputError(model + ": --model not found");
+    return model;
+  }
+  const auto best = eval::best_validation_checkpoint(model);
+  std::printf("%s: best validation FG-mIoU %.4f at %lld\n", best.path.c_str(), best.val_fg_miou,
+              static_cast<long long>(best.step));
+  return best.path;
+}
+
+void warn_defaulted_description(const models::ModelDescription& description,
+                                const std::string& path) {
+  const auto warning = models::defaulted_warning(description, path);
+  if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
 }
 
 torch::Device apply_common(const CommonArgs& args) {

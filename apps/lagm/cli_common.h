@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "lagm/models/model_description.h"
+
 namespace lagm::cli {
 
 /// --device, --threads, --seed, --verbose.
@@ -40,6 +42,15 @@ c10::optional<int64_t> parse_optional_int(const std::string& text, const std::st
 /// the other options given.
 void check_options_beside_resume(const CLI::App& command,
                                  const std::vector<std::string>& length_options);
+
+/// --model as eval, predict and export take it: a train-seg checkpoint or train-annotator snapshot
+/// as is, a run folder = its checkpoint of best validation FG-mIoU (the reference's benchmark
+/// mode; printed). InputError naming the path otherwise.
+std::string resolve_model_path(const std::string& model);
+
+/// Prints the warning for a model whose file lacks (part of) its description, if any.
+void warn_defaulted_description(const models::ModelDescription& description,
+                                const std::string& path);
 
 /// Sets threads, allocator and numerics, seeds LibTorch; returns the device to run on.
 torch::Device apply_common(const CommonArgs& args);

@@ -17,6 +17,7 @@
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
+#include "lagm/io/text.h"
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/train/distributed.h"
 
@@ -87,14 +88,9 @@ void run_eval(const EvalArgs& args) {
   if (args.cv > 0) return run_cross_validation(args, device);
   // A run folder: the checkpoint with the best validation FG-mIoU, as the reference's benchmark
   // mode.
-  std::string model = args.model;
-  if (std::filesystem::is_directory(model)) {
-    const auto best = eval::best_validation_checkpoint(model);
-    std::printf("%s: best validation FG-mIoU %.4f at %lld\n", best.path.c_str(), best.val_fg_miou,
-                static_cast<long long>(best.step));
-    model = best.path;
-  }
+  const std::string model = resolve_model_path(args.model);
   auto loaded = method::load_segmenter(model);
+  warn_defaulted_description(loaded.description, model);
   auto& seg = *loaded.segmenter;
   seg.module().to(device);
   auto spec = data::parse_dataset_argument(args.data);
@@ -160,7 +156,10 @@ void run_eval(const EvalArgs& args) {
           {io::to_uint8_image(s.image), io::colorize_labels(s.label), io::colorize_labels(pred[0])},
           1));
     }
-    io::write_png(args.grid_out, torch::cat(cells, 0));
+    const int64_t cell_width = cells.empty() ? 0 : cells.front().size(1) / 3;
+    io::write_png(args.grid_out,
+                  io::titled_grid(torch::cat(cells, 0), {"image", "truth", "prediction"},
+                                  cell_width, names, loaded.description.palette));
   }
 }
 

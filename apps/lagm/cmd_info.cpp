@@ -4,6 +4,7 @@
 #include "commands.h"
 #include "lagm/core/error.h"
 #include "lagm/core/safetensors.h"
+#include "lagm/method/segmenter_checkpoint.h"
 
 namespace lagm::cli {
 namespace {
@@ -25,6 +26,12 @@ std::string human_bytes(uint64_t n) {
 void run_info(const InfoArgs& args) {
   const auto header = core::read_safetensors_header(args.file);
   std::printf("%s\n", args.file.c_str());
+  // A segmenter's description first: what a person receiving the file needs.
+  if (const auto description = method::read_model_description(args.file)) {
+    std::printf("%s\n\n", models::describe_text(*description).c_str());
+    const auto warning = models::defaulted_warning(*description, args.file);
+    if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  }
   for (const auto& [key, value] : header.metadata)
     std::printf("metadata %s: %s\n", key.c_str(), value.c_str());
   size_t name_width = 4;

@@ -12,6 +12,8 @@ void add_train_annotator_supervised_command(CLI::App& app);
 void add_synthesize_command(CLI::App& app);
 void add_train_seg_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+void add_export_command(CLI::App& app);
 void add_render_command(CLI::App& app);
 void add_train_gan_command(CLI::App& app);
 void add_demo_command(CLI::App& app);

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "lagm/core/error.h"
+#include "lagm/core/provenance.h"
 
 namespace {
 
@@ -25,7 +26,8 @@ std::string first_line(const char* message) {
 int main(int argc, char** argv) {
   CLI::App app{"lagm: learning to annotate part segmentation with gradient matching"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "lagm 0.1.0");
+  app.set_version_flag("--version", std::string("lagm ") + lagm::core::lagm_version());
+  lagm::core::set_command_line(argc, argv);
   lagm::cli::add_info_command(app);
   lagm::cli::add_generate_command(app);
   lagm::cli::add_train_annotator_command(app);
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
   lagm::cli::add_synthesize_command(app);
   lagm::cli::add_train_seg_command(app);
   lagm::cli::add_eval_command(app);
+  lagm::cli::add_predict_command(app);
+  lagm::cli::add_export_command(app);
   lagm::cli::add_render_command(app);
   lagm::cli::add_train_gan_command(app);
   lagm::cli::add_demo_command(app);

@@ -21,7 +21,7 @@ const std::string kLagm = LAGM_BINARY;
 
 TEST(Cli, HelpForEveryCommandExitsZero) {
   for (const char* cmd : {"", "info", "generate", "train-annotator", "synthesize", "train-seg",
-                          "eval", "render", "train-gan"}) {
+                          "eval", "predict", "export", "render", "train-gan"}) {
     const auto [code, out] = run_command(kLagm + " " + cmd + " --help");
     EXPECT_EQ(code, 0) << cmd;
     EXPECT_THAT(out, HasSubstr("Usage")) << cmd;

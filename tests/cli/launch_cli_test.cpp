@@ -15,6 +15,7 @@
 #include "lagm/core/safetensors.h"
 #include "lagm/method/annotator_train_config.h"
 #include "lagm/method/annotator_trainer.h"
+#include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/train/distributed.h"
 #include "test_support.h"
 
@@ -133,6 +134,14 @@ TEST(Launch, TrainSegOverTwoProcessesTrainsAsOneWithSyncBatchNorm) {
   const double apart = mean_abs_difference(dir + "/one/segmenter-001.safetensors",
                                            dir + "/sync/segmenter-001.safetensors");
   EXPECT_LT(apart, 0.05 * moved) << "moved " << moved << ", apart " << apart;
+  // The checkpoints say how they were made: two data-parallel processes, and the command.
+  const auto made =
+      lagm::method::load_segmenter(dir + "/sync/segmenter-001.safetensors").description;
+  EXPECT_EQ(made.processes, 2);
+  EXPECT_THAT(made.command, HasSubstr("--sync-bn"));
+  EXPECT_EQ(
+      lagm::method::load_segmenter(dir + "/one/segmenter-001.safetensors").description.processes,
+      1);
   // Per-process statistics: trains, and --resume with more epochs continues after the last one.
   const auto [plain_code, plain_out] = run_command(launch(2, 4) + train + dir + "/plain");
   ASSERT_EQ(plain_code, 0) << plain_out;

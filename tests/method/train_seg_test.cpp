@@ -70,6 +70,21 @@ TEST(TrainSeg, LossFallsCheckpointsReloadAndRunResumes) {
   EXPECT_EQ(ckpt.kind, "segmenter");
   lagm::models::Segmenter reloaded(lagm::models::segmenter_config_from_json(ckpt.config, "ckpt"));
   lagm::core::load_state_dict(reloaded.module(), ckpt.tensors);
+  // The checkpoint describes itself: input size, the data it learned from, how it ran, its metrics.
+  const auto described =
+      lagm::method::load_segmenter(dir + "/out/segmenter-005.safetensors").description;
+  EXPECT_TRUE(described.defaulted.empty());
+  EXPECT_EQ(described.class_names.size(), 3u);
+  EXPECT_EQ(described.palette.size(), 3u);
+  EXPECT_EQ(described.input_height, 32);
+  EXPECT_EQ(described.input_width, 32);
+  EXPECT_EQ(described.labelled_count, 8);
+  EXPECT_EQ(described.labelled_source, dir + "/data");
+  EXPECT_EQ(described.processes, 1);
+  EXPECT_EQ(described.precision, "fp32");
+  EXPECT_FALSE(described.lagm_version.empty());
+  EXPECT_EQ(described.validation.value("epoch", -1), 5);
+  EXPECT_GE(described.validation.value("mIoU", -1.0), 0.0);
 
   // Extending the run resumes after epoch 5 instead of starting over.
   c.epochs = 7;

@@ -11,6 +11,7 @@
 #include "lagm/data/folder_dataset.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
+#include "lagm/io/text.h"
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/toy/rendered_image.h"
 
@@ -46,6 +47,24 @@ std::string display_name(const std::string& arm) {
   return arm;
 }
 
+// A column title short enough for a 64-px cell of the prediction grid.
+std::string short_name(const std::string& arm) {
+  for (const auto& [suffix, what] :
+       {std::pair<std::string, std::string>{"_finetuned", " +fine-tuned"},
+        {"_synthetic_only", " synth. only"}})
+    if (arm.size() > suffix.size() &&
+        arm.compare(arm.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return short_name(arm.substr(0, arm.size() - suffix.size())) + what;
+  if (arm == "gradient_matching") return "gradient matching";
+  if (arm == "few_label") return "U-Net on N labels";
+  if (arm == "pseudo_label") return "pseudo-labels";
+  if (arm == "oracle_pseudo_label") return "oracle pseudo-labels";
+  if (arm == "supervised") return "supervised annotator";
+  if (arm == "datasetgan") return "DatasetGAN";
+  if (arm == "maml") return "MAML";
+  return arm;
+}
+
 /// uint8 [N, H, W, 3] images of the first `count` samples of a folder data set, and their labels.
 std::pair<torch::Tensor, torch::Tensor> first_samples(const std::string& dir, int64_t count) {
   data::FolderDataset ds(dir);
@@ -72,7 +91,31 @@ torch::Tensor prediction_grid(const ReportInputs& in, int64_t rows) {
   }
   auto tiles = torch::stack(columns, 1);  // [rows, cols, H, W, 3]
   const int64_t cols = tiles.size(1);
-  return io::tile_images(tiles.flatten(0, 1), cols);
+  std::vector<std::string> titles = {"image", "truth"};
+  for (const auto& arm : in.result.arms) titles.push_back(short_name(arm.name));
+  const auto& names = in.result.class_names;
+  return io::titled_grid(io::tile_images(tiles.flatten(0, 1), cols), titles, img.size(2), names,
+                         io::voc_colors(static_cast<int64_t>(names.size())));
+}
+
+// Generated images over their gradient-matching annotator labels, titled, with the legend.
+torch::Tensor annotator_label_grid(const ReportInputs& in) {
+  auto [img, labels] = first_samples(in.synthesized_dir, 16);
+  const auto grid =
+      torch::cat({io::tile_images(img, 8), io::tile_images(io::colorize_labels(labels), 8)}, 0);
+  const auto& names = in.result.class_names;
+  return io::titled_grid(
+      grid, {"generated images (top) and their gradient-matching annotator labels (bottom)"},
+      grid.size(1), names, io::voc_colors(static_cast<int64_t>(names.size())));
+}
+
+// The command that segments a user's own images with this run's gradient-matching U-Net.
+std::string predict_command(const ReportInputs& in) {
+  for (const auto& a : in.result.arms)
+    if (a.name == "gradient_matching")
+      return "lagm predict --model " + a.checkpoint + " --images YOUR_IMAGES --out " +
+             (fs::path(in.options.out) / "my-predictions").string() + " --overlay --report";
+  return "";
 }
 
 // The levers this run used, in one sentence for both reports; with the comparison arms, how each
@@ -197,6 +240,17 @@ std::string markdown(const ReportInputs& in) {
   md << "\n## Test predictions\n\nColumns: image | truth";
   for (const auto& a : r.arms) md << " | " << display_name(a.name);
   md << "\n\n![predictions](predictions.png)\n";
+  const auto command = predict_command(in);
+  if (!command.empty())
+    md << "\n## Segment your own images\n\nThe gradient-matching U-Net of this run segments any "
+          "folder of PNG or JPEG images (any size; each is resized to the "
+       << in.settings.resolution << "x" << in.settings.resolution
+       << " the network was trained at and its mask brought back to its own "
+          "size):\n\n```sh\n"
+       << command
+       << "\n```\n\nmasks/ holds the class-index masks (palette PNGs), overlays/ the images with "
+          "their parts and a legend, index.html all of them; `lagm export` gives the network to "
+          "PyTorch.\n";
   return md.str();
 }
 
@@ -245,7 +299,13 @@ std::string html(const ReportInputs& in) {
        "<img src=\"annotator_labels.png\" alt=\"annotator labels\">";
   h << "<h2>Test predictions</h2><p>Columns: image | truth";
   for (const auto& a : r.arms) h << " | " << display_name(a.name);
-  h << "</p><img src=\"predictions.png\" alt=\"predictions\"></body></html>\n";
+  h << "</p><img src=\"predictions.png\" alt=\"predictions\">";
+  const auto command = predict_command(in);
+  if (!command.empty())
+    h << "<h2>Segment your own images</h2><p>The gradient-matching U-Net of this run segments any "
+         "folder of PNG or JPEG images (any size):</p><pre>"
+      << command << "</pre>";
+  h << "</body></html>\n";
   return h.str();
 }
 
@@ -254,12 +314,7 @@ std::string html(const ReportInputs& in) {
 void write_report(const ReportInputs& in) {
   const fs::path out(in.options.out);
   core::write_file_atomic((out / "results.json").string(), results_json(in).dump(2) + "\n");
-  {
-    auto [img, labels] = first_samples(in.synthesized_dir, 16);
-    io::write_png(
-        (out / "annotator_labels.png").string(),
-        torch::cat({io::tile_images(img, 8), io::tile_images(io::colorize_labels(labels), 8)}, 0));
-  }
+  io::write_png((out / "annotator_labels.png").string(), annotator_label_grid(in));
   io::write_png((out / "predictions.png").string(), prediction_grid(in, 8));
   core::write_file_atomic((out / "report.md").string(), markdown(in));
   core::write_file_atomic((out / "report.html").string(), html(in));

@@ -160,13 +160,29 @@ void png_write_to_string(png_structp png, png_bytep data, png_size_t length) {
 
 void png_write_error(png_structp png, png_const_charp message) { png_longjmp(png, 1); }
 
+// libpng's view of (key, value) pairs; the strings must outlive the encoding.
+[[gnu::noinline]] std::vector<png_text> text_chunks(
+    const std::vector<std::pair<std::string, std::string>>& text) {
+  std::vector<png_text> chunks(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    chunks[i].compression = PNG_TEXT_COMPRESSION_NONE;
+    chunks[i].key = const_cast<char*>(text[i].first.c_str());
+    chunks[i].text = const_cast<char*>(text[i].second.c_str());
+    chunks[i].text_length = text[i].second.size();
+  }
+  return chunks;
+}
+
 std::string encode_png(const torch::Tensor& pixels, int color_type, const uint8_t* palette,
-                       const std::string& path) {
+                       const std::string& path,
+                       const std::vector<std::pair<std::string, std::string>>& text = {}) {
   auto image = pixels.to(torch::kCPU).contiguous();
   // volatile: read after setjmp, and libpng may longjmp.
   const volatile int64_t height = image.size(0), width = image.size(1);
   const volatile int64_t channels = image.dim() == 3 ? image.size(2) : 1;
   std::string out;
+  // Built before setjmp (out of line, so that no variable of its loop lives across the jump).
+  const std::vector<png_text> chunks = text_chunks(text);
   png_structp png =
       png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, png_write_error, png_warning_handler);
   png_infop info = png_create_info_struct(png);
@@ -183,6 +199,8 @@ std::string encode_png(const torch::Tensor& pixels, int color_type, const uint8_
       colors[i] = {palette[3 * i], palette[3 * i + 1], palette[3 * i + 2]};
     png_set_PLTE(png, info, colors, 256);
   }
+  if (!chunks.empty())
+    png_set_text(png, info, const_cast<png_text*>(chunks.data()), static_cast<int>(chunks.size()));
   png_set_compression_level(png, 6);
   png_write_info(png, info);
   for (int64_t y = 0; y < height; ++y)
@@ -239,6 +257,14 @@ const std::array<uint8_t, 768>& voc_palette() {
   return palette;
 }
 
+std::vector<Rgb> voc_colors(int64_t count) {
+  const auto& p = voc_palette();
+  std::vector<Rgb> colors;
+  for (int64_t k = 0; k < std::min<int64_t>(count, 256); ++k)
+    colors.push_back({p[3 * k], p[3 * k + 1], p[3 * k + 2]});
+  return colors;
+}
+
 void write_mask_png(const std::string& path, const torch::Tensor& mask) {
   if (mask.dim() != 2)
     throw Error(path + ": a mask must be [H, W], got " + format_shape(mask.sizes().vec()));
@@ -246,6 +272,42 @@ void write_mask_png(const std::string& path, const torch::Tensor& mask) {
               mask.scalar_type());
   core::write_file_atomic(path,
                           encode_png(mask, PNG_COLOR_TYPE_PALETTE, voc_palette().data(), path));
+}
+
+void write_mask_png(const std::string& path, const torch::Tensor& mask,
+                    const std::vector<Rgb>& class_colors,
+                    const std::vector<std::pair<std::string, std::string>>& text) {
+  if (mask.dim() != 2)
+    throw Error(path + ": a mask must be [H, W], got " + format_shape(mask.sizes().vec()));
+  TORCH_CHECK(mask.scalar_type() == torch::kUInt8, "write_mask_png: expected uint8, got ",
+              mask.scalar_type());
+  std::array<uint8_t, 768> palette = voc_palette();
+  for (size_t k = 0; k < std::min<size_t>(class_colors.size(), 256); ++k)
+    std::copy(class_colors[k].begin(), class_colors[k].end(), palette.begin() + 3 * k);
+  core::write_file_atomic(path,
+                          encode_png(mask, PNG_COLOR_TYPE_PALETTE, palette.data(), path, text));
+}
+
+std::vector<std::pair<std::string, std::string>> read_png_text(const std::string& path) {
+  // Text chunks are read by walking the chunk list: length, type, data, CRC.
+  const std::string bytes = core::read_file(path);
+  if (!is_png(bytes)) throw InputError(path + ": not a PNG file");
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t at = 8;
+  while (at + 12 <= bytes.size()) {
+    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + at);
+    const size_t length = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
+    if (length > bytes.size() - at - 12) throw InputError(path + ": truncated PNG chunk");
+    const std::string type = bytes.substr(at + 4, 4);
+    if (type == "tEXt") {
+      const std::string data = bytes.substr(at + 8, length);
+      const size_t nul = data.find('\0');
+      if (nul != std::string::npos) out.emplace_back(data.substr(0, nul), data.substr(nul + 1));
+    }
+    if (type == "IEND") break;
+    at += 12 + length;
+  }
+  return out;
 }
 
 torch::Tensor read_mask_png(const std::string& path) {

@@ -4,7 +4,10 @@
 
 #include <torch/types.h>
 
+#include <array>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lagm::io {
 
@@ -19,8 +22,23 @@ void write_png(const std::string& path, const torch::Tensor& image);
 /// The PASCAL VOC colour map: 256 RGB triples.
 const std::array<uint8_t, 768>& voc_palette();
 
+/// An RGB colour.
+using Rgb = std::array<uint8_t, 3>;
+
+/// The palette colours of classes 0..count-1 (the PASCAL VOC colour map lagm writes masks with).
+std::vector<Rgb> voc_colors(int64_t count);
+
 /// Writes a uint8 [H, W] class-index mask as an 8-bit palette PNG with the VOC palette, atomically.
 void write_mask_png(const std::string& path, const torch::Tensor& mask);
+
+/// The same with the first entries of the palette set to `class_colors` (the rest VOC's) and PNG
+/// text chunks (key, value): a mask that names its classes to whoever opens it.
+void write_mask_png(const std::string& path, const torch::Tensor& mask,
+                    const std::vector<Rgb>& class_colors,
+                    const std::vector<std::pair<std::string, std::string>>& text);
+
+/// The text chunks of a PNG file (key, value), in file order.
+std::vector<std::pair<std::string, std::string>> read_png_text(const std::string& path);
 
 /// Reads a class-index mask: a palette PNG (the indices, not the colours) or an 8-bit gray PNG
 /// (the values). Returns uint8 [H, W]. RGB PNGs are refused, since their colours are not indices.

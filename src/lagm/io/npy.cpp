@@ -111,4 +111,49 @@ torch::Tensor parse_npy(const std::string& bytes, const std::string& source) {
 
 torch::Tensor read_npy(const std::string& path) { return parse_npy(core::read_file(path), path); }
 
+std::string npy_bytes(const torch::Tensor& tensor) {
+  const auto t = tensor.to(torch::kCPU).contiguous();
+  std::string descr;
+  switch (t.scalar_type()) {
+    case torch::kUInt8:
+      descr = "|u1";
+      break;
+    case torch::kInt64:
+      descr = "<i8";
+      break;
+    case torch::kHalf:
+      descr = "<f2";
+      break;
+    case torch::kFloat:
+      descr = "<f4";
+      break;
+    case torch::kDouble:
+      descr = "<f8";
+      break;
+    default:
+      throw Error("npy_bytes: unsupported dtype " + std::string(c10::toString(t.scalar_type())));
+  }
+  std::string shape;  // "2, 3", or "4," for one dimension (a Python tuple)
+  for (int64_t i = 0; i < t.dim(); ++i) shape += (i ? ", " : "") + std::to_string(t.size(i));
+  if (t.dim() == 1) shape += ",";
+  std::string header =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + shape + "), }";
+  // The magic, version and length take 10 bytes; the header is padded with spaces so that the
+  // data start on a multiple of 64 bytes, and ends with a newline.
+  const size_t total = (10 + header.size() + 1 + 63) / 64 * 64;
+  header += std::string(total - 10 - header.size() - 1, ' ') + "\n";
+  std::string out = "\x93NUMPY";
+  out += static_cast<char>(1);
+  out += static_cast<char>(0);
+  out += static_cast<char>(header.size() & 0xFF);
+  out += static_cast<char>((header.size() >> 8) & 0xFF);
+  out += header;
+  out.append(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size());
+  return out;
+}
+
+void write_npy(const std::string& path, const torch::Tensor& tensor) {
+  core::write_file_atomic(path, npy_bytes(tensor));
+}
+
 }  // namespace lagm::io

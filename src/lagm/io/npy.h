@@ -1,4 +1,5 @@
-// NumPy .npy reader (format versions 1-3, C order), for DatasetGAN's label arrays.
+// NumPy .npy files: a reader (format versions 1-3, C order), for DatasetGAN's label arrays, and a
+// writer (format 1.0), for the class probabilities `lagm predict --probs` writes.
 #pragma once
 
 #include <torch/types.h>
@@ -13,5 +14,10 @@ namespace lagm::io {
 torch::Tensor read_npy(const std::string& path);
 /// The same from bytes in memory; `source` names them in errors.
 torch::Tensor parse_npy(const std::string& bytes, const std::string& source);
+
+/// A tensor of uint8, int64, float16, float32 or float64 as .npy bytes (format 1.0, C order).
+std::string npy_bytes(const torch::Tensor& tensor);
+/// Writes npy_bytes(tensor) to `path` atomically.
+void write_npy(const std::string& path, const torch::Tensor& tensor);
 
 }  // namespace lagm::io

@@ -25,7 +25,8 @@ void write_snapshot(const std::string& path, const SnapshotInfo& info,
         {"class_names", info.class_names},
         {"labelled_class_frequencies", info.labelled_class_frequencies},
         {"sampler", {{"epoch", info.sampler_epoch}, {"position", info.sampler_position}}},
-        {"best", {{"fg_mIoU", info.best_fg_miou}, {"iteration", info.best_iteration}}}}}};
+        {"best", {{"fg_mIoU", info.best_fg_miou}, {"iteration", info.best_iteration}}},
+        {"description", info.description}}}};
   fs::create_directories(fs::path(path).parent_path());
   core::write_safetensors(path, tensors, {{"lagm", meta.dump()}, {"format", "pt"}});
 }
@@ -52,6 +53,7 @@ Snapshot read_snapshot(const std::string& path) {
     s.info.sampler_position = c.at("sampler").at("position").get<int64_t>();
     s.info.best_fg_miou = c.at("best").at("fg_mIoU").get<double>();
     s.info.best_iteration = c.at("best").at("iteration").get<int64_t>();
+    s.info.description = c.value("description", nlohmann::json());
     s.tensors = std::move(file.tensors);
     s.tensors.source = path;
     s.tensors.require_finite();

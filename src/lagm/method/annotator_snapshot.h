@@ -26,6 +26,9 @@ struct SnapshotInfo {
   int64_t sampler_epoch = 0, sampler_position = 0;
   double best_fg_miou = -1;
   int64_t best_iteration = -1;
+  /// What a person receiving the file needs (models::ModelDescription as JSON); null in snapshots
+  /// written before it was recorded.
+  nlohmann::json description;
 };
 
 /// Prefix of the weight average of A in a snapshot (runs with annotator_ema > 0); "A." holds the

@@ -27,6 +27,7 @@
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/method/validation_record.h"
 #include "lagm/method/weight_average.h"
+#include "lagm/models/model_description.h"
 #include "lagm/train/distributed.h"
 #include "lagm/train/optimizer.h"
 #include "lagm/train/rate_meter.h"
@@ -295,8 +296,13 @@ class AnnotatorRun {
   void validate(const std::string& snapshot_file) {
     if (!validation_) return;
     const auto cm = eval::evaluate_segmenter(*segmenter_, *validation_, device_);
-    record_validation(folder_->path(), iteration_, cm.metrics(), snapshot_file, best_fg_miou_,
+    const auto m = cm.metrics();
+    record_validation(folder_->path(), iteration_, m, snapshot_file, best_fg_miou_,
                       best_iteration_);
+    last_validation_ = {{"iteration", iteration_},
+                        {"mIoU", m.mean_iou},
+                        {"fg_mIoU", m.fg_mean_iou},
+                        {"pACC", m.pixel_accuracy}};
   }
 
   void snapshot() {
@@ -323,6 +329,12 @@ class AnnotatorRun {
     info.sampler_position = sampler_->position();
     info.best_fg_miou = best_fg_miou_;
     info.best_iteration = best_iteration_;
+    auto description = models::describe_training(
+        labelled_->class_names(), label_images_.size(2), label_images_.size(3),
+        label_images_.size(0), config_.training_set.describe(), device_.str(),
+        train::precision_name(config_.precision), group_ ? group_->world_size() : 1);
+    description.validation = last_validation_;
+    info.description = models::to_json(description);
     write_snapshot(path, info, t);
   }
 
@@ -333,6 +345,7 @@ class AnnotatorRun {
   train::ProcessGroup* group_;
   std::unique_ptr<data::LabelledDataset> labelled_, validation_;
   torch::Tensor label_images_, label_masks_, grid_z_;
+  nlohmann::json last_validation_;  ///< S's metrics at the latest snapshot (null: no validation)
   std::unique_ptr<models::FeatureGenerator> generator_;
   models::AnnotatorFPN annotator_{nullptr};
   models::AnnotatorFPN annotator_ema_{nullptr};  ///< weight average (annotator_ema > 0), else null

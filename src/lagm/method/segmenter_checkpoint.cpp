@@ -23,6 +23,8 @@ LoadedSegmenter load_segmenter(const std::string& path) {
     const auto snap = read_snapshot(path);
     out.segmenter = std::make_unique<models::Segmenter>(load_snapshot_segmenter(snap));
     out.class_names = snap.info.class_names;
+    out.description = models::model_description_from_json(
+        snap.info.description, out.class_names, out.segmenter->config().num_classes, path);
     return out;
   }
   if (kind != "segmenter") throw InputError(path + ": holds no segmenter (kind '" + kind + "')");
@@ -33,7 +35,35 @@ LoadedSegmenter load_segmenter(const std::string& path) {
   out.segmenter->module().eval();
   if (ckpt.extra.contains("class_names"))
     out.class_names = ckpt.extra["class_names"].get<std::vector<std::string>>();
+  out.description = models::model_description_from_json(
+      ckpt.extra.value("description", nlohmann::json()), out.class_names,
+      out.segmenter->config().num_classes, path);
   return out;
+}
+
+std::optional<models::ModelDescription> read_model_description(const std::string& path) {
+  const auto header = core::read_safetensors_header(path);
+  const auto it = header.metadata.find("lagm");
+  if (it == header.metadata.end()) return std::nullopt;
+  const auto meta = nlohmann::json::parse(it->second, nullptr, false);
+  if (!meta.is_object() || !meta.value("config", nlohmann::json()).is_object()) return std::nullopt;
+  const std::string kind = meta.value("kind", "");
+  const auto& config = meta.at("config");
+  try {
+    if (kind == "annotator_snapshot") {
+      const auto names = config.value("class_names", std::vector<std::string>());
+      return models::model_description_from_json(config.value("description", nlohmann::json()),
+                                                 names, static_cast<int64_t>(names.size()), path);
+    }
+    if (kind != "segmenter") return std::nullopt;
+    const auto extra = meta.value("extra", nlohmann::json::object());
+    return models::model_description_from_json(
+        extra.value("description", nlohmann::json()),
+        extra.value("class_names", std::vector<std::string>()),
+        config.value("num_classes", int64_t{0}), path);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": malformed metadata: " + e.what());
+  }
 }
 
 std::unique_ptr<models::Segmenter> load_frozen_labeller(const std::string& path,

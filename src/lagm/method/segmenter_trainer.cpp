@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
@@ -18,6 +19,7 @@
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/models/checkpoint.h"
+#include "lagm/models/model_description.h"
 #include "lagm/models/segmenter.h"
 #include "lagm/train/distributed.h"
 #include "lagm/train/optimizer.h"
@@ -125,6 +127,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     throw UsageError("train-seg: --class-balance must be in [0, 1]");
   const auto train_ptr = data::open_labelled_dataset(c.data, "train-seg --data");
   const auto& train = *train_ptr;
+  if (train.size() == 0) throw InputError(c.data.describe() + ": no training images");
   std::unique_ptr<data::LabelledDataset> val;
   if (!c.validation.empty()) val = data::open_labelled_dataset(c.validation, "train-seg --val");
   if (val && val->num_classes() != train.num_classes())
@@ -231,6 +234,14 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
                        " processes; use a larger --batch or --samples-per-epoch, or fewer "
                        "processes");
   }
+  // What the checkpoints tell whoever receives them; the input size is the training images'.
+  const auto first = train.get(0).image;
+  const int64_t mixed = mix ? static_cast<int64_t>(mix->size()) : 0;
+  auto description = models::describe_training(
+      train.class_names(), first.size(1), first.size(2), static_cast<int64_t>(train.size()) + mixed,
+      c.data.describe() +
+          (mix ? " + " + std::to_string(mixed) + " mixed in from " + c.mix_data.describe() : ""),
+      device.str(), "fp32", world);
   train::RateMeter meter(start_epoch, c.epochs);
   std::unique_ptr<train::GroupSum> group_sum;
   std::unique_ptr<nn::SyncBatchNormScope> sync_bn;
@@ -282,11 +293,6 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     const double mean_loss = loss_n ? loss_sum / loss_n : 0.0;
     if (epoch == 0) r.first_loss = mean_loss;
     r.last_loss = mean_loss;
-    nlohmann::json ckpt_config = to_json(seg.config());
-    if (folder)
-      models::write_model_checkpoint(epoch_checkpoint(outdir, epoch), "segmenter", ckpt_config,
-                                     seg.module(),
-                                     {{"class_names", train.class_names()}, {"epoch", epoch}});
     std::string line;
     char buf[256];
     const int64_t epochs_done = epoch + 1;
@@ -295,10 +301,29 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
                   static_cast<long long>(epochs_done), static_cast<long long>(c.epochs), mean_loss,
                   meter.seconds_per_unit(), meter.eta_text().c_str());
     line = buf;
+    // Validated before the checkpoint is written, so that the checkpoint carries its metrics.
+    std::optional<eval::SegmentationMetrics> metrics;
     if (val) {
-      const auto m = validate(seg, *val, device, group);
-      std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", m.mean_iou, m.fg_mean_iou);
+      metrics = validate(seg, *val, device, group);
+      std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", metrics->mean_iou,
+                    metrics->fg_mean_iou);
       line += buf;
+    }
+    description.validation = nlohmann::json();
+    if (metrics)
+      description.validation = {{"epoch", epoch},
+                                {"mIoU", metrics->mean_iou},
+                                {"fg_mIoU", metrics->fg_mean_iou},
+                                {"pACC", metrics->pixel_accuracy},
+                                {"data", c.validation.describe()}};
+    if (folder)
+      models::write_model_checkpoint(epoch_checkpoint(outdir, epoch), "segmenter",
+                                     to_json(seg.config()), seg.module(),
+                                     {{"class_names", train.class_names()},
+                                      {"epoch", epoch},
+                                      {"description", models::to_json(description)}});
+    if (metrics) {
+      const auto& m = *metrics;
       if (folder)
         folder->record("metrics-val.jsonl", {{"epoch", epoch},
                                              {"mIoU", m.mean_iou},
