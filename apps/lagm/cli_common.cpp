@@ -118,6 +118,29 @@ void warn_defaulted_description(const models::ModelDescription& description,
   if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());
 }
 
+void refuse_outputs_over_inputs(const NamedPaths& outputs, const NamedPaths& inputs) {
+  namespace fs = std::filesystem;
+  auto resolved = [](const std::string& p) {
+    std::error_code ec;
+    auto r = fs::weakly_canonical(fs::absolute(p), ec);
+    return ec ? fs::absolute(p).lexically_normal() : r;
+  };
+  for (const auto& [out_option, out_path] : outputs) {
+    if (out_path.empty()) continue;
+    const auto out = resolved(out_path);
+    for (const auto& [in_option, in_path] : inputs) {
+      // An inline JSON data set is no path.
+      if (in_path.empty() || in_path.front() == '{') continue;
+      const auto in = resolved(in_path);
+      const auto mismatch = std::mismatch(in.begin(), in.end(), out.begin(), out.end());
+      if (mismatch.first != in.end()) continue;  // `out` is neither `in` nor inside it
+      throw UsageError(out_option + " " + out_path + (out == in ? " is " : " lies inside ") +
+                       in_option + " " + in_path +
+                       ": an output never replaces an input; write it elsewhere");
+    }
+  }
+}
+
 torch::Device apply_common(const CommonArgs& args) {
   core::configure_runtime(args.threads);
   const torch::Device device = core::parse_device(args.device);

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lagm/models/model_description.h"
@@ -51,6 +52,14 @@ std::string resolve_model_path(const std::string& model);
 /// Prints the warning for a model whose file lacks (part of) its description, if any.
 void warn_defaulted_description(const models::ModelDescription& description,
                                 const std::string& path);
+
+/// (option, path) pairs naming files and folders; empty paths are skipped.
+using NamedPaths = std::vector<std::pair<std::string, std::string>>;
+
+/// Refuses (UsageError naming both options) an output path equal to, or inside, an input path:
+/// outputs never replace what a command reads ("eval --json M --model M"). Paths are compared
+/// made absolute with links resolved, so "./M" and "dir/../M" are M.
+void refuse_outputs_over_inputs(const NamedPaths& outputs, const NamedPaths& inputs);
 
 /// Sets threads, allocator and numerics, seeds LibTorch; returns the device to run on.
 torch::Device apply_common(const CommonArgs& args);

@@ -39,6 +39,8 @@ void print_quality(const synth::AnnotatorQuality& q) {
 
 void run_annotator_quality(AnnotatorQualityArgs& args) {
   args.options.device = apply_common(args.common);
+  refuse_outputs_over_inputs({{"--json", args.json}},
+                             {{"--run", args.options.run_dir}, {"--oracle", args.oracle}});
   auto oracle = method::load_segmenter(args.oracle);
   oracle.segmenter->module().to(args.options.device);
   const auto q =

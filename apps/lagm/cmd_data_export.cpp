@@ -26,6 +26,7 @@ struct DataExportArgs {
 
 void run_data_export(const DataExportArgs& args) {
   apply_common(args.common);
+  refuse_outputs_over_inputs({{"--out", args.out}}, {{"--data", args.data}});
   const auto spec = data::parse_dataset_argument(args.data);
   auto dataset = data::open_dataset(spec, args.data, args.skip_bad);
   const size_t n = args.limit > 0

@@ -85,6 +85,8 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
 
 void run_eval(const EvalArgs& args) {
   const torch::Device device = apply_common(args.common);
+  refuse_outputs_over_inputs({{"--json", args.json_out}, {"--grid", args.grid_out}},
+                             {{"--model", args.model}, {"--data", args.data}});
   if (args.cv > 0) return run_cross_validation(args, device);
   // A run folder: the checkpoint with the best validation FG-mIoU, as the reference's benchmark
   // mode.

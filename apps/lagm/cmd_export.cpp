@@ -19,6 +19,7 @@ struct ExportArgs {
 
 void run_export(const ExportArgs& args) {
   apply_common(args.common);
+  refuse_outputs_over_inputs({{"--out", args.out}}, {{"--model", args.model}});
   if (args.format != "pytorch")
     throw UsageError("export: --format '" + args.format + "' is not known (pytorch)");
   const std::string model = resolve_model_path(args.model);

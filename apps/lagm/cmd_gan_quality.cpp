@@ -24,6 +24,8 @@ struct GanQualityArgs {
 void run_gan_quality(const GanQualityArgs& args) {
   synth::GeneratorQualityOptions o;
   o.device = apply_common(args.common);
+  refuse_outputs_over_inputs({{"--json", args.json}},
+                             {{"--generator", args.generator}, {"--oracle", args.oracle}});
   o.seed = args.common.seed;
   o.num = args.num;
   o.batch = args.batch;

@@ -29,6 +29,9 @@ struct GenerateArgs {
 
 void run_generate(const GenerateArgs& args) {
   const torch::Device device = apply_common(args.common);
+  refuse_outputs_over_inputs(
+      {{"--out", args.out}, {"--features", args.features_dir}, {"--images", args.images_dir}},
+      {{"--generator", args.generator}});
   const auto seeds = parse_seed_list(args.seeds);
   auto g = models::load_feature_generator(args.generator, device);
   g->sampling().truncation_psi = args.psi;

@@ -18,6 +18,8 @@ struct PredictArgs {
 
 void run_predict(const PredictArgs& args) {
   const torch::Device device = apply_common(args.common);
+  // Images inside --out are left out of the search (docs/predict.md), so only the model is checked.
+  refuse_outputs_over_inputs({{"--out", args.options.out}}, {{"--model", args.model}});
   const std::string model = resolve_model_path(args.model);
   auto loaded = method::load_segmenter(model);
   warn_defaulted_description(loaded.description, model);
@@ -54,13 +56,10 @@ void add_predict_command(CLI::App& app) {
                   "output folder: masks/, overlays/, probs/ in the inputs' layout, "
                   "predictions.json, index.html")
       ->required();
-  cmd->add_option("--batch", o.batch, "images per forward pass")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  cmd->add_option("--batch", o.batch, "images per forward pass")->capture_default_str();
   cmd->add_option("--res", o.res,
                   "square size images are resized to (0 = the size the model was trained at)")
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{0}, int64_t{8192}));
+      ->capture_default_str();
   cmd->add_flag("--overlay", o.overlay, "also write overlays/NAME.png: image + mask + legend");
   cmd->add_flag("--probs", o.probs,
                 "also write probs/NAME.npy: float16 class probabilities [K, h, w] at the "

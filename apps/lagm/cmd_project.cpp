@@ -19,6 +19,9 @@ struct ProjectArgs {
 
 void run_project(ProjectArgs args) {
   args.options.device = apply_common(args.common);
+  refuse_outputs_over_inputs(
+      {{"--out", args.options.out}},
+      {{"--generator", args.options.generator}, {"--images", args.options.images}});
   args.options.projector.seed = args.common.seed;
   args.options.projector.w_plus = !args.single_w;
   const double psnr = method::project_images(

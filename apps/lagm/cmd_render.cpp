@@ -8,8 +8,11 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/folder_dataset.h"
+#include "lagm/io/folder_lock.h"
+#include "lagm/io/folder_settings.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
 #include "lagm/toy/render_batch.h"
@@ -33,9 +36,23 @@ void run_render(const RenderArgs& args) {
   apply_common(args.common);
   const auto& domain = toy::find_domain(args.domain);
   const auto style = toy::parse_style(args.style);
-  if (args.res < 8 || args.res > 4096)
-    throw UsageError("--res " + std::to_string(args.res) + ": expected 8..4096");
   namespace fs = std::filesystem;
+  // One writer; and a rerun completes the folder only with the settings that made it.
+  const io::FolderLock lock(args.out);
+  io::claim_folder_settings(args.out, "render.json",
+                            {{"domain", domain.name},
+                             {"style", toy::to_string(style)},
+                             {"resolution", args.res},
+                             {"first_seed", args.common.seed}});
+  // A rerun asking for fewer images leaves the others in place: the description counts them all.
+  int64_t count = args.num;
+  if (fs::exists(fs::path(args.out) / "dataset.json")) {
+    const auto before = nlohmann::json::parse(
+        core::read_file((fs::path(args.out) / "dataset.json").string()), nullptr, false);
+    if (before.is_object())
+      count =
+          std::max(count, before.value("source", nlohmann::json::object()).value("count", count));
+  }
 
   const auto start = std::chrono::steady_clock::now();
   int64_t rendered = 0, skipped = 0;
@@ -73,7 +90,7 @@ void run_render(const RenderArgs& args) {
                            {"style", toy::to_string(style)},
                            {"resolution", args.res},
                            {"first_seed", args.common.seed},
-                           {"count", args.num}}}};
+                           {"count", count}}}};
   data::write_dataset_json(args.out, info);
   {
     // The first 16 images over their colour-coded masks, 8 per row.

@@ -22,6 +22,9 @@ struct SynthesizeArgs {
 
 void run_synthesize(SynthesizeArgs args) {
   args.options.device = apply_common(args.common);
+  refuse_outputs_over_inputs(
+      {{"--out", args.options.out}},
+      {{"--run", args.options.run_dir}, {"--generator", args.options.generator}});
   args.options.precision = train::parse_precision(args.precision, "--precision");
   // Whole integers on both sides: "1x/4" must not pass as 1/4.
   const auto slash = args.shard.find('/');

@@ -46,6 +46,9 @@ void take_generated_record(SupervisedArgs& args) {
 
 void run_supervised(SupervisedArgs args, const CLI::App& command) {
   const torch::Device device = apply_common(args.common);
+  refuse_outputs_over_inputs({{"--out", args.out}}, {{"--generator", args.config.generator},
+                                                     {"--labels", args.config.labels},
+                                                     {"--projections", args.config.projections}});
   auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   std::string snapshot;
   if (!args.resume.empty()) {

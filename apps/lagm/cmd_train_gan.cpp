@@ -23,6 +23,8 @@ struct TrainGanArgs {
 
 void run_train_gan(const TrainGanArgs& args, const CLI::App& command) {
   const torch::Device device = apply_common(args.common);
+  refuse_outputs_over_inputs({{"--out", args.out}},
+                             {{"--data", args.data}, {"--config", args.config}});
   auto progress = [](const std::string& line) { std::fprintf(stderr, "\r%s   ", line.c_str()); };
   gan::GanTrainResult r;
   if (!args.resume.empty()) {

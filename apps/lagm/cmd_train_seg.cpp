@@ -60,6 +60,12 @@ method::SegmenterTrainConfig resumed_config(const TrainSegArgs& args, const CLI:
 
 void run_train_seg(const TrainSegArgs& args, const CLI::App& command) {
   const torch::Device device = apply_common(args.common);
+  refuse_outputs_over_inputs({{"--out", args.resume.empty() ? args.out : std::string()}},
+                             {{"--data", args.data},
+                              {"--val", args.val},
+                              {"--mix-data", args.mix_data},
+                              {"--init", args.config.init},
+                              {"--backbone-weights", args.config.backbone_weights}});
   const bool resume = !args.resume.empty();
   const auto c = resume ? resumed_config(args, command) : new_run_config(args);
   const std::string& out = resume ? args.resume : args.out;

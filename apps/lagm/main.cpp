@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "lagm/core/error.h"
 #include "lagm/core/provenance.h"
+#include "option_ranges.h"
 
 namespace {
 
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   lagm::cli::add_data_export_command(app);
   lagm::cli::add_prepare_pascal_part_command(app);
   lagm::cli::add_launch_command(app);
+  lagm::cli::apply_option_ranges(app);
 
   // CLI11 answers an unknown command with "A subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-') {

@@ -6,9 +6,11 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "fixtures.h"
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/io/folder_lock.h"
 #include "test_support.h"
@@ -122,7 +124,7 @@ TEST(BadInput, TrainingRunsContinueOnlyThroughResume) {
 
 TEST(BadInput, IntegerOptionsAreParsedStrictly) {
   const auto dir = lagm::test::fresh_temp_dir("bad_ints").string();
-  expect_bad_input("synthesize --run " + dir + " --shard 1x/4 --out " + dir + "/s",
+  expect_bad_input("synthesize --run " + dir + " --shard 1x/4 --out " + dir + "-synthesized",
                    {"--shard", "1x/4"});
   expect_bad_input("generate --generator " + dir + "/G.safetensors --threads -3",
                    {"--threads", "-3"});
@@ -142,4 +144,96 @@ TEST(BadInput, ConfigErrorsNameTheConfigFileAndKey) {
     expect_bad_input("train-annotator --config " + dir + "/run.json --outdir " + dir + "/runs",
                      {dir + "/run.json", key});
   }
+}
+
+// Every numeric option has a range, checked before any work: zero and negative counts, batches
+// that would divide by zero (eval --batch 0 died of SIGFPE), thresholds outside [0, 1], negative
+// seeds (they wrapped to 2^64 - 1) and typos a thousand times too large.
+TEST(BadInput, NumbersOutsideTheirRangesAreRefusedNamingTheOption) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_ranges").string();
+  const auto model = lagm::test::write_small_segmenter(dir, 2);
+  const std::string data = " --data " + dir + "/data";
+  expect_bad_input("eval --model " + model + data + " --batch 0", {"--batch", "[1, 4096]"});
+  expect_bad_input("eval --model " + model + data + " --threads 1000000", {"--threads", "1024"});
+  expect_bad_input("eval --model " + model + data + " --seed -1", {"--seed", "4294967295"});
+  expect_bad_input("render --res 7 --num 1 --out " + dir + "/r", {"--res", "[16, 4096]"});
+  expect_bad_input("render --num 0 --out " + dir + "/r", {"--num"});
+  expect_bad_input("synthesize --run " + dir + " --num 5 --keep-top 1.5 --out " + dir + "/s",
+                   {"--keep-top", "[0, 1]"});
+  expect_bad_input("train-seg" + data + " --epochs -3 --out " + dir + "/t", {"--epochs"});
+  expect_bad_input("train-seg" + data + " --batch 1000000000 --out " + dir + "/t", {"--batch"});
+  expect_bad_input("train-seg" + data + " --lr 0 --out " + dir + "/t", {"--lr"});
+  expect_bad_input(
+      "predict --model " + model + " --images " + dir + "/data --res 100000 --out " + dir + "/p",
+      {"--res"});
+}
+
+// An output never replaces an input: a metrics file written over the model, a grid over the
+// generator, a file inside the data set's folder. The inputs stay as they were.
+TEST(BadInput, OutputsThatWouldReplaceInputsAreRefused) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_out_over_in").string();
+  const auto model = lagm::test::write_small_segmenter(dir, 2);
+  const auto generator = lagm::test::write_small_generator(dir);
+  const auto model_bytes = lagm::core::read_file(model);
+  const auto generator_bytes = lagm::core::read_file(generator);
+  expect_bad_input("eval --model " + model + " --data " + dir + "/data --json " + model,
+                   {"--json", "--model"});
+  expect_bad_input("eval --model " + model + " --data " + dir + "/data --json " + dir +
+                       "/data/../data/metrics.json",
+                   {"--json", "--data"});
+  expect_bad_input("generate --generator " + generator + " --seeds 0-1 --out " + generator,
+                   {"--out", "--generator"});
+  expect_bad_input("export --model " + model + " --out " + model, {"--out", "--model"});
+  expect_bad_input("train-seg --data " + dir + "/data --out " + dir + "/data/run",
+                   {"--out", "--data"});
+  EXPECT_EQ(lagm::core::read_file(model), model_bytes);
+  EXPECT_EQ(lagm::core::read_file(generator), generator_bytes);
+}
+
+// Links planted in an output folder are never written through: a log or lock that is a link is
+// refused, a final output that is a link is replaced by the file; the outside file stays intact.
+TEST(BadInput, LinksPlantedInAnOutputFolderAreNotFollowed) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_links").string();
+  lagm::core::write_file_atomic(dir + "/outside.txt", "precious");
+  std::filesystem::create_directories(dir + "/render");
+  std::filesystem::create_symlink(dir + "/outside.txt", dir + "/render/dataset.json");
+  const auto [code, out] = run_command(
+      std::string(LAGM_BINARY) + " render --res 16 --num 2 --threads 1 --out " + dir + "/render");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_FALSE(std::filesystem::is_symlink(dir + "/render/dataset.json"));
+  EXPECT_EQ(lagm::core::read_file(dir + "/outside.txt"), "precious");
+
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
+  std::filesystem::create_directories(dir + "/seg");
+  std::filesystem::create_symlink(dir + "/outside.txt", dir + "/seg/log.txt");
+  expect_bad_input("train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --threads 1 " +
+                       "--out " + dir + "/seg",
+                   {"log.txt", "symbolic link"});
+  std::filesystem::create_directories(dir + "/seg2");
+  std::filesystem::create_symlink(dir + "/outside.txt", dir + "/seg2/.lock");
+  expect_bad_input("train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --threads 1 " +
+                       "--out " + dir + "/seg2",
+                   {".lock", "symbolic link"});
+  EXPECT_EQ(lagm::core::read_file(dir + "/outside.txt"), "precious");
+}
+
+// A data folder never describes what it does not hold: rerunning render with the same settings
+// completes the folder; with another style, size or first seed it is refused, naming the setting.
+TEST(BadInput, RerunsIntoADataFolderMustShareItsSettings) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_rerun_settings").string();
+  const std::string render = std::string(LAGM_BINARY) + " render --threads 1 --res 16 --out " + dir;
+  auto [code, out] = run_command(render + "/r --num 2");
+  ASSERT_EQ(code, 0) << out;
+  std::tie(code, out) = run_command(render + "/r --num 3");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("(2 already there)"));
+  expect_bad_input("render --threads 1 --res 16 --num 3 --style flat --out " + dir + "/r",
+                   {dir + "/r", "style \"photo\" -> \"flat\""});
+  expect_bad_input("render --threads 1 --res 32 --num 3 --out " + dir + "/r",
+                   {"resolution 16 -> 32"});
+  expect_bad_input("render --threads 1 --res 16 --num 3 --seed 9 --out " + dir + "/r",
+                   {"first_seed 0 -> 9"});
+  const auto info = nlohmann::json::parse(lagm::core::read_file(dir + "/r/dataset.json"));
+  EXPECT_EQ(info.at("source").at("style"), "photo");
+  EXPECT_EQ(info.at("source").at("count"), 3);
 }

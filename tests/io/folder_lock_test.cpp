@@ -11,11 +11,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
+#include "lagm/io/folder_settings.h"
 #include "lagm/io/run_directory.h"
 #include "test_support.h"
 
@@ -82,4 +84,34 @@ TEST(RunDirectory, ConcurrentRunsGetDistinctIds) {
   for (auto& t : threads) t.join();
   std::sort(dirs.begin(), dirs.end());
   EXPECT_EQ(std::unique(dirs.begin(), dirs.end()), dirs.end());
+}
+
+namespace fs = std::filesystem;
+
+// A lock file or log planted as a link to a file outside the folder is refused, and the outside
+// file is left as it was.
+TEST(FolderLock, PlantedLinksAreRefusedNotFollowed) {
+  const auto dir = lagm::test::fresh_temp_dir("lock_link");
+  fs::create_directories(dir / "out");
+  lagm::core::write_file_atomic((dir / "outside.txt").string(), "precious");
+  fs::create_symlink(dir / "outside.txt", dir / "out/.lock");
+  EXPECT_THROW(lagm::io::FolderLock((dir / "out").string()), lagm::InputError);
+  fs::create_symlink(dir / "outside.txt", dir / "out/log.txt");
+  EXPECT_THROW(lagm::io::append_line((dir / "out/log.txt").string(), "hello"), lagm::InputError);
+  EXPECT_EQ(lagm::core::read_file((dir / "outside.txt").string()), "precious");
+  lagm::io::append_line((dir / "out/new.log").string(), "one");
+  lagm::io::append_line((dir / "out/new.log").string(), "two");
+  EXPECT_EQ(lagm::core::read_file((dir / "out/new.log").string()), "one\ntwo\n");
+}
+
+TEST(FolderSettings, SameSettingsCompleteOthersAreRefusedByName) {
+  const auto dir = lagm::test::fresh_temp_dir("folder_settings").string();
+  lagm::io::claim_folder_settings(dir, "s.json", {{"style", "photo"}, {"res", 64}});
+  lagm::io::claim_folder_settings(dir, "s.json", {{"res", 64}, {"style", "photo"}});
+  try {
+    lagm::io::claim_folder_settings(dir, "s.json", {{"style", "flat"}, {"res", 64}, {"seed", 3}});
+    ADD_FAILURE() << "other settings accepted";
+  } catch (const lagm::UsageError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("seed none -> 3, style \"photo\" -> \"flat\""));
+  }
 }

@@ -18,6 +18,7 @@ TEST(Text, WrapsAtSpacesAndUnderscoresAndCutsLongWords) {
             (std::vector<std::string>{"few_label_", "finetuned"}));
   EXPECT_EQ(wrap_text("abcdefghijkl", 5), (std::vector<std::string>{"abcde", "fghij", "kl"}));
   EXPECT_EQ(wrap_text("image", 10), (std::vector<std::string>{"image"}));
+  EXPECT_EQ(wrap_text("pseudo-labels", 10), (std::vector<std::string>{"pseudo-", "labels"}));
 }
 
 TEST(Text, GlyphsLandInsideTheirCellsAndAreClipped) {

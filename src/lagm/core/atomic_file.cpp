@@ -1,32 +1,40 @@
 #include "lagm/core/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "lagm/core/error.h"
 
 namespace lagm::core {
 namespace {
 
-std::string temp_name_for(const std::string& path) {
-  // Unique per process and call, so that concurrent writers (shards) never share a temp file.
-  static std::atomic<uint64_t> counter{0};
-  return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+// A new temporary file beside `path`, created exclusively under a random name (mkstemp: O_EXCL, so
+// a link planted under any name is never followed), readable as an ordinary output (0644).
+int create_temporary(const std::string& path, std::string& tmp) {
+  std::vector<char> name(path.begin(), path.end());
+  const std::string suffix = ".tmp.XXXXXX";
+  name.insert(name.end(), suffix.begin(), suffix.end());
+  name.push_back('\0');
+  const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) throw Error(path + ": cannot create temporary file: " + std::strerror(errno));
+  tmp.assign(name.data());
+  (void)::fchmod(fd, 0644);
+  return fd;
 }
 
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = temp_name_for(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(path + ": cannot create temporary file: " + std::strerror(errno));
+  std::string tmp;
+  const int fd = create_temporary(path, tmp);
   const char* p = bytes.data();
   size_t left = bytes.size();
   while (left > 0) {
@@ -46,11 +54,37 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     ::unlink(tmp.c_str());
     throw Error(path + ": cannot flush: " + std::strerror(err));
   }
+  // rename() replaces a link at `path` by the file itself: the link's target is never written.
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     throw Error(path + ": cannot rename temporary file: " + std::strerror(err));
   }
+}
+
+int open_regular_for_writing(const std::string& path, int flags, const std::string& what) {
+  // Looked at before opening: opening a FIFO planted under the name would block for ever.
+  struct stat before {};
+  if (::lstat(path.c_str(), &before) == 0 && !S_ISLNK(before.st_mode) && !S_ISREG(before.st_mode))
+    throw InputError(path + ": the " + what + " is not a regular file");
+  // O_NONBLOCK: should a FIFO replace the file between the look and the open, the open fails
+  // instead of waiting (it changes nothing for a regular file).
+  const int fd =
+      ::open(path.c_str(), flags | O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ELOOP)
+      throw InputError(path + ": the " + what +
+                       " is a symbolic link; lagm writes no file through a link (remove it)");
+    if (err == EISDIR) throw InputError(path + ": the " + what + " is a folder, not a file");
+    throw Error(path + ": cannot open the " + what + ": " + std::strerror(err));
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError(path + ": the " + what + " is not a regular file");
+  }
+  return fd;
 }
 
 std::string read_file(const std::string& path) {

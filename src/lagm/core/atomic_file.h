@@ -1,5 +1,8 @@
 // Atomic file output: data goes to a temporary file beside the target, is flushed to disk, and
 // is renamed over the target, so a reader never sees a partial file and a crash leaves the old one.
+// No write follows a symbolic link: temporaries are created exclusively under random names, the
+// rename replaces a link at the target by the file, and files opened in place (locks, logs) are
+// opened with O_NOFOLLOW and must be regular files.
 #pragma once
 
 #include <string>
@@ -8,6 +11,11 @@ namespace lagm::core {
 
 /// Writes `bytes` to `path` atomically. Throws Error naming the path on failure.
 void write_file_atomic(const std::string& path, const std::string& bytes);
+
+/// Opens `path` for writing in place (`flags`: e.g. O_APPEND; created 0644 if absent) as a regular
+/// file that is not a symbolic link; returns the descriptor. InputError naming the path and `what`
+/// ("log", "lock file") for a link or a non-regular file, Error for other failures.
+int open_regular_for_writing(const std::string& path, int flags, const std::string& what);
 
 /// Reads a whole file. Throws InputError("<path>: cannot open ...") when unreadable.
 std::string read_file(const std::string& path);

@@ -20,7 +20,7 @@ constexpr const char* kDeepLabPrefix = "main_net.";
 }  // namespace
 
 core::TensorDict pytorch_state_dict(method::LoadedSegmenter& model) {
-  const auto all = core::state_dict(model.segmenter->module());
+  auto all = core::state_dict(model.segmenter->module());
   if (!model.segmenter->is_deeplab()) return all;
   return all.with_prefix_stripped(kDeepLabPrefix);
 }

@@ -187,6 +187,7 @@ class Predictor {
                      const std::vector<torch::Tensor>& originals,
                      const std::vector<torch::Tensor>& inputs) {
     std::vector<torch::Tensor> floats;
+    floats.reserve(inputs.size());
     for (const auto& x : inputs) floats.push_back(io::to_float_image(x));
     torch::Tensor logits;
     {

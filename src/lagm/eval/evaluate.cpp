@@ -2,11 +2,19 @@
 
 #include <torch/torch.h>
 
+#include "lagm/core/error.h"
+
 namespace lagm::eval {
 
 ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter,
                                    const data::LabelledDataset& dataset, torch::Device device,
                                    int64_t batch_size, Share share) {
+  // A zero batch would divide by zero below (SIGFPE), a zero share count likewise.
+  if (batch_size < 1)
+    throw UsageError("evaluation: batch size " + std::to_string(batch_size) + " < 1");
+  if (share.count < 1 || share.index < 0 || share.index >= share.count)
+    throw UsageError("evaluation: share " + std::to_string(share.index) + " of " +
+                     std::to_string(share.count) + " does not exist");
   const bool was_training = segmenter.module().is_training();
   segmenter.module().eval();
   torch::NoGradGuard no_grad;

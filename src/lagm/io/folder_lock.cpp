@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 
 namespace lagm::io {
@@ -15,11 +16,13 @@ namespace lagm::io {
 FolderLock::FolderLock(const std::string& dir, const std::string& name) {
   std::filesystem::create_directories(dir);
   const std::string path = (std::filesystem::path(dir) / name).string();
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw Error(path + ": cannot open the folder's lock file: " + std::strerror(errno));
+  // Write-only is enough for flock; pread of the holder's pid needs a read descriptor of its own.
+  fd_ = core::open_regular_for_writing(path, 0, "folder's lock file");
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     char holder[32] = {0};
-    const ssize_t n = ::pread(fd_, holder, sizeof holder - 1, 0);
+    const int reader = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    const ssize_t n = reader >= 0 ? ::pread(reader, holder, sizeof holder - 1, 0) : -1;
+    if (reader >= 0) ::close(reader);
     ::close(fd_);
     fd_ = -1;
     const std::string pid =

@@ -1,7 +1,12 @@
 #include "lagm/io/run_directory.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -47,10 +52,24 @@ void truncate_jsonl_after(const std::string& path, const std::string& key, doubl
 }
 
 void append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  if (!out) throw Error(path + ": cannot append");
-  out << line << '\n';
-  out.flush();
+  // O_APPEND on a regular file that is not a link: a log planted as a link to another file is
+  // refused, not written through.
+  const int fd = core::open_regular_for_writing(path, O_APPEND, "log");
+  const std::string text = line + "\n";
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(path + ": cannot append: " + std::strerror(err));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  ::close(fd);
 }
 
 std::string format_duration(double seconds) {

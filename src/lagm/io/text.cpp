@@ -59,11 +59,11 @@ std::vector<std::string> wrap_text(const std::string& text, int64_t max_chars) {
   std::string rest = text;
   while (rest.size() > limit) {
     // The last break that keeps the line within the limit: before a space (which is dropped) or
-    // after an underscore (which stays); none = cut the word at the limit.
+    // after an underscore or hyphen (which stays); none = cut the word at the limit.
     size_t cut = limit, skip = 0;
     for (size_t i = 1; i <= limit && i < rest.size(); ++i) {
       if (rest[i] == ' ') cut = i, skip = 1;
-      if (rest[i] == '_' && i + 1 <= limit) cut = i + 1, skip = 0;
+      if ((rest[i] == '_' || rest[i] == '-') && i + 1 <= limit) cut = i + 1, skip = 0;
     }
     lines.push_back(rest.substr(0, cut));
     rest = rest.substr(cut + skip);

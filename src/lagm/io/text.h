@@ -21,8 +21,8 @@ inline constexpr int64_t kGlyphWidth = 6, kGlyphHeight = 10;
 void draw_text(torch::Tensor& image, int64_t x, int64_t y, const std::string& text, Rgb color,
                int64_t scale = 1);
 
-/// `text` broken into lines of at most `max_chars` characters, at spaces or underscores where it
-/// can ("gradient_matching" -> "gradient_", "matching"), a long word cut where it must.
+/// `text` broken into lines of at most `max_chars` characters, at spaces, underscores or hyphens
+/// where it can ("gradient_matching" -> "gradient_", "matching"), a long word cut where it must.
 std::vector<std::string> wrap_text(const std::string& text, int64_t max_chars);
 
 /// A white band of `width` pixels holding one title per column of `column_width` pixels, each

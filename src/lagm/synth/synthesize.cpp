@@ -13,6 +13,7 @@
 #include "lagm/core/error.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/io/folder_lock.h"
+#include "lagm/io/folder_settings.h"
 #include "lagm/io/image.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/method/annotator_snapshot.h"
@@ -226,6 +227,21 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
       progress(line);
     }
   }
+
+  // What decides the images and masks: a rerun completes the folder only with the same.
+  nlohmann::json settings = {
+      {"run", fs::weakly_canonical(fs::absolute(o.run_dir)).string()},
+      {"snapshot", fs::path(result.snapshot).filename().string()},
+      {"annotator_iteration", snap.info.iteration},
+      {"generator", fs::weakly_canonical(fs::absolute(generator_path)).string()},
+      {"seed_base", o.seed_base},
+      {"confidence_threshold", o.confidence_threshold},
+      {"wide_crop", wide_crop},
+      {"calibrate_priors", o.calibrate_priors},
+      {"calibration_images", o.calibrate_priors ? o.calibration_images : 0},
+      {"precision", train::precision_name(o.precision)}};
+  settings.update(models::to_json(g->sampling()));
+  io::claim_folder_settings(o.out, "synthesis.json", settings);
 
   const int64_t begin = o.num * o.shard_index / o.shard_count,
                 end = o.num * (o.shard_index + 1) / o.shard_count;
