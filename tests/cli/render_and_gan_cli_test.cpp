@@ -65,7 +65,8 @@ TEST(RenderCli, TheFilesAreTheSameBytesWithOneThreadOrTwo) {
     EXPECT_EQ(lagm::core::read_file(e.path().string()), lagm::core::read_file(dir + "/t2/" + rel))
         << rel;
   }
-  EXPECT_EQ(files, 2 * 12 + 3);  // image and mask per sample, dataset.json, render.json, the preview
+  EXPECT_EQ(files,
+            2 * 12 + 3);  // image and mask per sample, dataset.json, render.json, the preview
 }
 
 TEST(TrainGanCli, TrainsResumesAndRefusesToOverwrite) {
