@@ -27,4 +27,4 @@ for r in $(seq 1 "$rounds"); do
   printf "%-6s %10.2f %10.2f %12.1f %12.1f %13.2fx\n" "$r" "$e" "$p" "$(echo "$count / $e" | bc -l)" \
     "$(echo "$count / $p" | bc -l)" "$(echo "$p / $e" | bc -l)"
 done
-echo "($count images of $data, batch $batch, $threads threads; lagm $("$lagm" --version))"
+echo "($count images of $data, batch $batch, $threads threads; $("$lagm" --version))"
