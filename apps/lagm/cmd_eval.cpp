@@ -118,6 +118,11 @@ void run_eval(const EvalArgs& args) {
     cm.add_counts(counts[0]);
     if (env.rank != 0) return;
   }
+  // Scores of nothing would print as 0 and pass for a result.
+  if (cm.counts().sum().item<int64_t>() == 0)
+    throw InputError(
+        args.data +
+        ": no labelled pixels to score (every label is 255, ignore, or the set is empty)");
   const auto m = cm.metrics(args.skip_absent ? eval::AbsentClassRule::kSkip
                                              : eval::AbsentClassRule::kCountAsZero);
   const auto& names = dataset.class_names();

@@ -12,6 +12,7 @@
 #include "fixtures.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/safetensors.h"
+#include "lagm/data/folder_dataset.h"
 #include "lagm/io/folder_lock.h"
 #include "test_support.h"
 
@@ -236,4 +237,20 @@ TEST(BadInput, RerunsIntoADataFolderMustShareItsSettings) {
   const auto info = nlohmann::json::parse(lagm::core::read_file(dir + "/r/dataset.json"));
   EXPECT_EQ(info.at("source").at("style"), "photo");
   EXPECT_EQ(info.at("source").at("count"), 3);
+}
+
+// Inputs that used to end in a library message or a silent wrong answer: a set whose every label
+// is 255 scored as 0 with exit 0, a "samples" entry that is not a list silently ignored.
+TEST(BadInput, NothingToScoreAndMalformedSampleListsAreNamed) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_nothing_to_score").string();
+  const auto model = lagm::test::write_small_segmenter(dir, 2);
+  lagm::data::write_dataset_json(dir + "/ignored", {{"classes", {"a", "b", "c"}}});
+  lagm::data::write_folder_sample(dir + "/ignored", "x", torch::zeros({32, 32, 3}, torch::kUInt8),
+                                  torch::full({32, 32}, 255, torch::kUInt8));
+  expect_bad_input("eval --model " + model + " --data " + dir + "/ignored",
+                   {dir + "/ignored", "no labelled pixels"});
+  lagm::data::write_dataset_json(dir + "/data",
+                                 {{"classes", {"a", "b", "c"}}, {"samples", "000000"}});
+  expect_bad_input("eval --model " + model + " --data " + dir + "/data",
+                   {"dataset.json", "\"samples\""});
 }

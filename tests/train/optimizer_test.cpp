@@ -1,7 +1,10 @@
 #include "lagm/train/optimizer.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <cmath>
 
 #include "lagm/core/error.h"
 
@@ -81,4 +84,27 @@ TEST(Optimizer, ConfigFromJsonNamesTheKeyOfABadValue) {
   EXPECT_EQ(c.kind, "adam");
   EXPECT_DOUBLE_EQ(c.lr, 0.002);
   EXPECT_EQ(lt::optimizer_config_from_json(lt::to_json(c), "x").lr, c.lr);
+}
+
+// Optimizer settings outside what the optimizers are defined for are refused by config key,
+// NaN included (it passes a plain "< 0" test).
+TEST(Optimizer, SettingsOutsideTheirRangesAreRefusedByKey) {
+  const nlohmann::json bad[] = {
+      {{"kind", "adam"}, {"lr", 1e-3}, {"betas", {0.9, 1.5}}},
+      {{"kind", "adam"}, {"lr", 1e-3}, {"betas", {-0.1, 0.99}}},
+      {{"kind", "adam"}, {"lr", 1e-3}, {"eps", 0}},
+      {{"kind", "adam"}, {"lr", 1e-3}, {"weight_decay", -1}},
+      {{"kind", "sgd"}, {"lr", 1e6}},
+      {{"kind", "sgd"}, {"lr", 1e-3}, {"momentum", std::nan("")}},
+  };
+  for (const auto& j : bad) {
+    try {
+      lagm::train::optimizer_config_from_json(j, "config.segmenter_optimizer");
+      ADD_FAILURE() << j.dump() << " accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_THAT(e.what(), ::testing::HasSubstr("config.segmenter_optimizer.")) << j.dump();
+    }
+  }
+  EXPECT_NO_THROW(lagm::train::optimizer_config_from_json(
+      {{"kind", "adam"}, {"lr", 1e-3}, {"betas", {0.0, 0.99}}}, "ok"));
 }

@@ -39,9 +39,15 @@ FolderDataset::FolderDataset(std::string root, FolderDatasetOptions options)
   }
   std::sort(found.begin(), found.end());
   // A "samples" list (written by `lagm synthesize` filters) restricts the set to those ids.
-  if (info.contains("samples") && info["samples"].is_array()) {
+  if (info.contains("samples") && !info["samples"].is_array())
+    throw InputError(root_ + "/dataset.json: \"samples\" must be a list of sample ids");
+  if (info.contains("samples")) {
     std::set<std::string> keep;
-    for (const auto& s : info["samples"]) keep.insert(s.get<std::string>());
+    for (const auto& s : info["samples"]) {
+      if (!s.is_string())
+        throw InputError(root_ + "/dataset.json: \"samples\" entries must be sample ids (strings)");
+      keep.insert(s.get<std::string>());
+    }
     std::vector<std::pair<std::string, std::string>> filtered;
     for (auto& f : found)
       if (keep.count(f.first)) filtered.push_back(f);

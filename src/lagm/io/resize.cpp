@@ -132,18 +132,27 @@ torch::Tensor resize_pil(const torch::Tensor& image, int64_t out_h, int64_t out_
   return x;
 }
 
+torch::Tensor pil_nearest_indices(int64_t in, int64_t out) {
+  // PIL resizes with NEAREST through its affine transform, which starts at the first pixel's
+  // centre, scale / 2, and *adds* the scale once per pixel in double precision, truncating each
+  // sum. The accumulated rounding moves exact ties: 512 -> 96 maps pixel 4 to 23 (the sum is
+  // 23.999...), not to floor(4.5 * 512 / 96) = 24; 512 -> 5 maps pixel 2 to 256. Computed here the
+  // same way, sum by sum.
+  const double scale = static_cast<double>(in) / static_cast<double>(out);
+  auto index = torch::empty({out}, torch::kInt64);
+  auto* p = index.data_ptr<int64_t>();
+  double position = scale * 0.5;
+  for (int64_t i = 0; i < out; ++i, position += scale)
+    p[i] = std::min<int64_t>(in - 1, std::max<int64_t>(0, static_cast<int64_t>(position)));
+  return index;
+}
+
 torch::Tensor resize_nearest_pil(const torch::Tensor& label, int64_t out_h, int64_t out_w) {
   if (label.dim() != 2 && label.dim() != 3)
     throw Error("resize_nearest_pil expects [H, W] or [H, W, C], got " +
                 format_shape(label.sizes().vec()));
-  const int64_t in_h = label.size(0), in_w = label.size(1);
-  auto rows = torch::empty({out_h}, torch::kInt64);
-  auto cols = torch::empty({out_w}, torch::kInt64);
-  // Exact integer form of floor((dst + 0.5) * in / out) = floor((2 dst + 1) * in / (2 out)).
-  for (int64_t y = 0; y < out_h; ++y)
-    rows[y] = std::min(in_h - 1, ((2 * y + 1) * in_h) / (2 * out_h));
-  for (int64_t x = 0; x < out_w; ++x)
-    cols[x] = std::min(in_w - 1, ((2 * x + 1) * in_w) / (2 * out_w));
+  const auto rows = pil_nearest_indices(label.size(0), out_h);
+  const auto cols = pil_nearest_indices(label.size(1), out_w);
   auto dev = label.device();
   return label.index_select(0, rows.to(dev)).index_select(1, cols.to(dev));
 }

@@ -28,8 +28,15 @@ OptimizerConfig optimizer_config_from_json(const nlohmann::json& j, const std::s
   }
   c.eps = core::get_or<double>(j, "eps", 1e-8, where);
   c.weight_decay = core::get_or<double>(j, "weight_decay", 0.0, where);
-  if (!(c.lr > 0)) throw InputError(where + ".lr must be > 0 (got " + std::to_string(c.lr) + ")");
-  if (c.momentum < 0 || c.momentum >= 1) throw InputError(where + ".momentum must be in [0, 1)");
+  // NaN fails every comparison below, so each test is written to fail for it too.
+  if (!(c.lr > 0 && c.lr <= 10))
+    throw InputError(where + ".lr must be in (0, 10] (got " + std::to_string(c.lr) + ")");
+  if (!(c.momentum >= 0 && c.momentum < 1)) throw InputError(where + ".momentum must be in [0, 1)");
+  if (!(c.beta1 >= 0 && c.beta1 < 1 && c.beta2 >= 0 && c.beta2 < 1))
+    throw InputError(where + ".betas must both be in [0, 1)");
+  if (!(c.eps > 0 && c.eps < 1)) throw InputError(where + ".eps must be in (0, 1)");
+  if (!(c.weight_decay >= 0 && c.weight_decay < 1))
+    throw InputError(where + ".weight_decay must be in [0, 1)");
   return c;
 }
 
