@@ -141,6 +141,16 @@ void refuse_outputs_over_inputs(const NamedPaths& outputs, const NamedPaths& inp
   }
 }
 
+std::string absolute_path(const std::string& path) {
+  if (path.empty()) return path;
+  return std::filesystem::absolute(path).lexically_normal().string();
+}
+
+data::DatasetSpec with_absolute_path(data::DatasetSpec spec) {
+  if (spec.source.is_null()) spec.path = absolute_path(spec.path);
+  return spec;
+}
+
 torch::Device apply_common(const CommonArgs& args) {
   core::configure_runtime(args.threads);
   const torch::Device device = core::parse_device(args.device);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "lagm/data/dataset_spec.h"
 #include "lagm/models/model_description.h"
 
 namespace lagm::cli {
@@ -60,6 +61,13 @@ using NamedPaths = std::vector<std::pair<std::string, std::string>>;
 /// outputs never replace what a command reads ("eval --json M --model M"). Paths are compared
 /// made absolute with links resolved, so "./M" and "dir/../M" are M.
 void refuse_outputs_over_inputs(const NamedPaths& outputs, const NamedPaths& inputs);
+
+/// `path` made absolute and normal ("" stays ""): what a run folder's config.json records, so that
+/// `--resume` from another working directory reads the same files.
+std::string absolute_path(const std::string& path);
+
+/// The same for a data set given by folder (a JSON data set's own paths are left as written).
+data::DatasetSpec with_absolute_path(data::DatasetSpec spec);
 
 /// Sets threads, allocator and numerics, seeds LibTorch; returns the device to run on.
 torch::Device apply_common(const CommonArgs& args);

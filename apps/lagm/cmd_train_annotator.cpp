@@ -49,6 +49,13 @@ void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command
       config.precision = train::parse_precision(args.precision, "--precision");
       method::check_precision(config, "--precision");
     }
+    // Absolute paths in the run's config.json: a resume from another working directory reads
+    // the same files (relative paths are taken from the working directory, as before).
+    for (auto* path : {&config.generator, &config.segmenter_backbone, &config.segmenter_init,
+                       &config.annotator_init, &config.pseudo_labeller})
+      *path = absolute_path(*path);
+    config.training_set = with_absolute_path(config.training_set);
+    config.validation_set = with_absolute_path(config.validation_set);
     r = method::train_annotator(config, args.outdir, device, progress, group.get());
   }
   if (env.rank != 0) return;

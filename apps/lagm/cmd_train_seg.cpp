@@ -38,9 +38,12 @@ method::SegmenterTrainConfig new_run_config(const TrainSegArgs& args) {
     if (j.is_string()) d.img_size = args.img_size;  // a JSON spec carries its own size
     return d;
   };
-  c.data = as_spec(args.data, "--data");
-  if (!args.val.empty()) c.validation = as_spec(args.val, "--val");
-  if (!args.mix_data.empty()) c.mix_data = as_spec(args.mix_data, "--mix-data");
+  // Absolute paths in config.json: a resume from another working directory reads the same files.
+  c.data = with_absolute_path(as_spec(args.data, "--data"));
+  if (!args.val.empty()) c.validation = with_absolute_path(as_spec(args.val, "--val"));
+  if (!args.mix_data.empty()) c.mix_data = with_absolute_path(as_spec(args.mix_data, "--mix-data"));
+  c.init = absolute_path(c.init);
+  c.backbone_weights = absolute_path(c.backbone_weights);
   c.segmenter = {{"arch", args.arch}};
   if (args.arch == "unet")
     c.segmenter["base_channels"] = args.base_channels;

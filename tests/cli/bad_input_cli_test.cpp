@@ -254,3 +254,20 @@ TEST(BadInput, NothingToScoreAndMalformedSampleListsAreNamed) {
   expect_bad_input("eval --model " + model + " --data " + dir + "/data",
                    {"dataset.json", "\"samples\""});
 }
+
+// A run's config.json records absolute paths: resumed from another working directory, it trains
+// on the same data (relative paths used to name other files there, or none).
+TEST(BadInput, ResumeDoesNotDependOnTheWorkingDirectory) {
+  const auto dir = lagm::test::fresh_temp_dir("resume_cwd").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
+  auto [code, out] = run_command("cd " + dir + " && " + std::string(LAGM_BINARY) +
+                                 " train-seg --data data --base-channels 4 --epochs 1 --threads 1 "
+                                 "--out run");
+  ASSERT_EQ(code, 0) << out;
+  const auto config = nlohmann::json::parse(lagm::core::read_file(dir + "/run/config.json"));
+  EXPECT_THAT(config.dump(), HasSubstr("\"" + dir + "/data\""));
+  std::tie(code, out) = run_command("cd / && " + std::string(LAGM_BINARY) + " train-seg --resume " +
+                                    dir + "/run --epochs 2 --threads 1");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("resumed after epoch 0"));
+}

@@ -173,7 +173,7 @@ TEST(AnnotatorTrainer, ConfigErrorsNameTheKey) {
         "run.json");
     FAIL();
   } catch (const lagm::InputError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("run.json.annotator_optimizer.lr must be > 0"));
+    EXPECT_THAT(e.what(), HasSubstr("run.json.annotator_optimizer.lr must be in (0, 10]"));
   }
 }
 
