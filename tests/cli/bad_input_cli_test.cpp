@@ -271,3 +271,16 @@ TEST(BadInput, ResumeDoesNotDependOnTheWorkingDirectory) {
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("resumed after epoch 0"));
 }
+
+// Images too small for the network are refused before any work, naming the data and the size
+// (the U-Net's fourth pooling of an 8x8 image ended in a LibTorch message).
+TEST(BadInput, ImagesTooSmallForTheNetworkAreRefused) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_tiny").string();
+  const auto model = lagm::test::write_small_segmenter(dir, 2);
+  lagm::test::write_random_folder_dataset(dir + "/tiny", 2, 3, 8);
+  expect_bad_input(
+      "train-seg --data " + dir + "/tiny --base-channels 4 --epochs 1 --out " + dir + "/t",
+      {dir + "/tiny", "8x8", "16x16"});
+  expect_bad_input("eval --model " + model + " --data " + dir + "/tiny", {"8x8", "16x16"});
+  expect_bad_input("eval --model " + model + " --data " + dir + "/data --res 8", {"8x8"});
+}

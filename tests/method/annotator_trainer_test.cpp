@@ -265,3 +265,24 @@ TEST(GradientMatchingStep, MatchesFloat64PythonLoopOnDeepLabResnet101OverRandomD
     fs::remove_all(dir);
   }
 }
+
+// Counts in a phase-I config have ranges: a typo's 1e9 batch or 1e7-channel FPN is refused by key
+// before anything is allocated.
+TEST(AnnotatorTrainer, ConfigCountsOutsideTheirRangesAreRefusedByKey) {
+  for (const auto& [key, value, named] :
+       std::vector<std::tuple<std::string, nlohmann::json, std::string>>{
+           {"batch", 1000000000, "run.json.batch must be in [1, 4096]"},
+           {"label_batch", 1000000000, "run.json.label_batch"},
+           {"grid_size", 1000000, "run.json.grid_size"},
+           {"annotator", {{"tmp_channels", 10000000}}, "run.json.annotator.tmp_channels"},
+           {"annotator", {{"num_layers", 1000000}}, "run.json.annotator.num_layers"}}) {
+    nlohmann::json j = {{"generator", "g"}, {"training_set", "x"}};
+    j[key] = value;
+    try {
+      lagm::method::annotator_train_config_from_json(j, "run.json");
+      ADD_FAILURE() << j.dump() << " accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(named));
+    }
+  }
+}

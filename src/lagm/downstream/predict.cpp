@@ -158,6 +158,7 @@ class Predictor {
         auto input = height_ > 0 && (image.size(0) != height_ || image.size(1) != width_)
                          ? io::resize_pil(image, height_, width_)
                          : image;
+        model_.segmenter->require_input_size(input.size(0), input.size(1), images[i].path);
         // Images of their own sizes (a model of unknown input size) batch only with their like.
         if (!inputs.empty() && input.sizes() != inputs.front().sizes()) flush();
         batch.push_back(i);

@@ -27,6 +27,7 @@ ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter,
          ++i)
       idx.push_back(i);
     auto [images, labels] = data::load_batch(dataset, idx);
+    segmenter.require_input_size(images.size(2), images.size(3), dataset.root());
     auto pred = segmenter.forward(images.to(device)).argmax(1);
     cm.add(pred.cpu(), labels);
   }

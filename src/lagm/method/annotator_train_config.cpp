@@ -183,14 +183,25 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   c.snapshot_ticks = get_or<int64_t>(j, "snapshot_ticks", c.snapshot_ticks, where);
   c.grid_size = get_or<int64_t>(j, "grid_size", c.grid_size, where);
   c.run_name = get_or<std::string>(j, "run_name", c.run_name, where);
-  for (auto [name, v] : {std::pair<const char*, int64_t>{"batch", c.batch},
-                         {"total_iters", c.total_iters},
-                         {"annotator_interval", c.annotator_interval},
-                         {"segmenter_interval", c.segmenter_interval},
-                         {"niter_per_tick", c.niter_per_tick},
-                         {"snapshot_ticks", c.snapshot_ticks}})
-    if (v < 1)
-      throw InputError(where + "." + name + " must be >= 1 (got " + std::to_string(v) + ")");
+  // Each count's range, the upper bounds far above any real run and far below what a typo (an
+  // extra zero or three) would allocate: a batch of 1e9 generated images, a 1e7-channel FPN.
+  struct Range {
+    const char* name;
+    int64_t value, low, high;
+  };
+  for (const auto& r :
+       {Range{"batch", c.batch, 1, 4096}, Range{"label_batch", c.label_batch, 0, 4096},
+        Range{"total_iters", c.total_iters, 1, 1000000000},
+        Range{"annotator_interval", c.annotator_interval, 1, 1000000},
+        Range{"segmenter_interval", c.segmenter_interval, 1, 1000000},
+        Range{"niter_per_tick", c.niter_per_tick, 1, 1000000000},
+        Range{"snapshot_ticks", c.snapshot_ticks, 1, 1000000000},
+        Range{"grid_size", c.grid_size, 1, 256},
+        Range{"annotator.tmp_channels", c.annotator_tmp_channels, 1, 4096},
+        Range{"annotator.num_layers", c.annotator_num_layers, 1, 64}})
+    if (r.value < r.low || r.value > r.high)
+      throw InputError(where + "." + r.name + " must be in [" + std::to_string(r.low) + ", " +
+                       std::to_string(r.high) + "] (got " + std::to_string(r.value) + ")");
   return c;
 }
 

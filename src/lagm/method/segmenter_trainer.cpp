@@ -236,6 +236,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   }
   // What the checkpoints tell whoever receives them; the input size is the training images'.
   const auto first = train.get(0).image;
+  seg.require_input_size(first.size(1), first.size(2), c.data.describe());
   const int64_t mixed = mix ? static_cast<int64_t>(mix->size()) : 0;
   auto description = models::describe_training(
       train.class_names(), first.size(1), first.size(2), static_cast<int64_t>(train.size()) + mixed,

@@ -12,6 +12,14 @@ namespace lagm::models {
 using core::check_keys;
 using core::get_or;
 
+void Segmenter::require_input_size(int64_t height, int64_t width, const std::string& where) const {
+  if (height >= min_input_size() && width >= min_input_size()) return;
+  throw InputError(where + ": images of " + std::to_string(width) + "x" + std::to_string(height) +
+                   " are smaller than the smallest a " + config_.arch + " takes (" +
+                   std::to_string(min_input_size()) + "x" + std::to_string(min_input_size()) +
+                   "); resize them (--res)");
+}
+
 SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::string& where) {
   check_keys(j,
              {"arch", "num_classes", "base_channels", "aspp_dropout", "bilinear", "input_channels",

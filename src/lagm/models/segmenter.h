@@ -35,6 +35,12 @@ class Segmenter {
   std::shared_ptr<torch::nn::Module> ptr() const { return module_.ptr(); }
   const SegmenterConfig& config() const { return config_; }
   bool is_deeplab() const { return config_.arch != "unet"; }
+  /// The smallest image side the network takes: the U-Net halves its input four times, DeepLab's
+  /// backbone has an output stride of 8 (and its pooling branch needs more than one value).
+  int64_t min_input_size() const { return is_deeplab() ? 32 : 16; }
+  /// InputError "<where>: images of WxH are smaller than ..." when an image of `height` x `width`
+  /// is too small for the network.
+  void require_input_size(int64_t height, int64_t width, const std::string& where) const;
 
  private:
   SegmenterConfig config_;
