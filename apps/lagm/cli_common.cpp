@@ -52,6 +52,22 @@ CLI::Validator at_least(double minimum) {
       ">=" + bound.str());
 }
 
+CLI::Validator in_range(double low, double high) {
+  auto number = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.15g", v);
+    return std::string(buf);
+  };
+  const std::string bounds = "[" + number(low) + ", " + number(high) + "]";
+  return CLI::Validator(
+      [low, high, bounds](std::string& text) -> std::string {
+        const auto v = parse_finite(text);
+        if (!v) return "'" + text + "' is not a finite number";
+        return *v >= low && *v <= high ? "" : "'" + text + "' must be in " + bounds;
+      },
+      bounds);
+}
+
 void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_option("--device", args.device, "cpu, cuda or cuda:N")->capture_default_str();
   app.add_option("--threads", args.threads, "intra-op threads (0 = all cores)")

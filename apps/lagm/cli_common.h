@@ -31,6 +31,8 @@ void add_common_options(CLI::App& app, CommonArgs& args);
 const CLI::Validator& finite_number();
 /// Validator of numeric options: a finite number >= `minimum` ("--cols: '-2' must be >= 0").
 CLI::Validator at_least(double minimum);
+/// Validator of numeric options: a finite number in [low, high] ("'0' must be in [1, 4096]").
+CLI::Validator in_range(double low, double high);
 
 /// "0-15", "1,5,9-12" -> the seeds, in order. Throws UsageError on malformed lists.
 std::vector<int64_t> parse_seed_list(const std::string& text);

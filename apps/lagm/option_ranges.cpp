@@ -1,8 +1,8 @@
 #include "option_ranges.h"
 
-#include <cmath>
-#include <cstdio>
 #include <stdexcept>
+
+#include "cli_common.h"
 
 namespace lagm::cli {
 namespace {
@@ -13,12 +13,6 @@ constexpr double kMaxSeed = 4294967295.0;
 // Far above what any machine here runs (2 cores; a large server has 256), far below a typo.
 constexpr double kMaxThreads = 1024;
 constexpr double kMaxBatch = 4096, kMaxRes = 8192, kMaxImages = 1e7;
-
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
-}
 
 }  // namespace
 
@@ -79,24 +73,6 @@ const std::vector<OptionRange>& option_ranges() {
       {"launch", "--grace", 0, 3600},
   };
   return table;
-}
-
-CLI::Validator in_range(double low, double high) {
-  const std::string bounds = "[" + number(low) + ", " + number(high) + "]";
-  return CLI::Validator(
-      [low, high, bounds](std::string& text) -> std::string {
-        double v = 0;
-        size_t used = 0;
-        try {
-          v = std::stod(text, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        if (used != text.size() || text.empty() || !std::isfinite(v))
-          return "'" + text + "' is not a finite number";
-        return v >= low && v <= high ? "" : "'" + text + "' must be in " + bounds;
-      },
-      bounds);
 }
 
 void apply_option_ranges(CLI::App& app) {

@@ -24,7 +24,4 @@ const std::vector<OptionRange>& option_ranges();
 /// option of its command (the table and the commands must agree).
 void apply_option_ranges(CLI::App& app);
 
-/// Validator of a finite number in [low, high].
-CLI::Validator in_range(double low, double high);
-
 }  // namespace lagm::cli
