@@ -37,11 +37,11 @@ void run_generate(const GenerateArgs& args) {
   g->sampling().truncation_psi = args.psi;
   g->sampling().truncation_cutoff = parse_optional_int(args.cutoff, "--cutoff");
   g->sampling().noise_mode = models::parse_noise_mode(args.noise_mode);
-  if (!args.features_dir.empty()) std::filesystem::create_directories(args.features_dir);
+  if (!args.features_dir.empty()) core::create_folder_inside(args.features_dir, "");
   if (!args.images_dir.empty()) {
     // What made the images, so that an annotator fitted to their labels makes them again
     // (train-annotator-supervised reads it).
-    std::filesystem::create_directories(std::filesystem::path(args.images_dir) / "img");
+    core::create_folder_inside(args.images_dir, "img");
     auto record = models::to_json(g->sampling());
     record["generator"] = args.generator;
     core::write_file_atomic((std::filesystem::path(args.images_dir) / "generated.json").string(),

@@ -75,8 +75,25 @@ const std::vector<OptionRange>& option_ranges() {
   return table;
 }
 
+namespace {
+
+CLI::Validator non_empty() {
+  // An empty value ("--out ''", an unset shell variable) would otherwise read as "not given": a
+  // run without its output, or a library's message about the path "".
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        return text.empty() ? "an empty value is not allowed (give one, or leave the option out)"
+                            : "";
+      },
+      "");
+}
+
+}  // namespace
+
 void apply_option_ranges(CLI::App& app) {
   for (CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    for (CLI::Option* o : command->get_options())
+      if (o->get_type_size() != 0) o->check(non_empty());
     for (const auto& r : option_ranges()) {
       if (r.command != "*" && r.command != command->get_name()) continue;
       CLI::Option* option = nullptr;

@@ -20,7 +20,8 @@ struct OptionRange {
 /// The table.
 const std::vector<OptionRange>& option_ranges();
 
-/// Adds each range's check to its option. Throws std::logic_error for an entry that names no
+/// Adds each range's check to its option, and to every option that takes a value the refusal of
+/// an empty one. Throws std::logic_error for an entry that names no
 /// option of its command (the table and the commands must agree).
 void apply_option_ranges(CLI::App& app);
 

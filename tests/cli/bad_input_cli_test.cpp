@@ -169,6 +169,18 @@ TEST(BadInput, NumbersOutsideTheirRangesAreRefusedNamingTheOption) {
       {"--res"});
 }
 
+// An empty value (an unset shell variable: --out "$OUT") is refused naming the option, not read as
+// "not given" (a run without its output) or passed on as the path "".
+TEST(BadInput, EmptyValuesAreRefusedNamingTheOption) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_empty").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
+  expect_bad_input("train-seg --data " + dir + "/data --out ''", {"--out", "empty value"});
+  expect_bad_input("eval --model '' --data " + dir + "/data", {"--model", "empty value"});
+  expect_bad_input("eval --model m --data " + dir + "/data --json ''", {"--json", "empty value"});
+  expect_bad_input("render --num 1 --out " + dir + "/r --style ''", {"--style", "empty value"});
+  expect_bad_input("generate --generator g --out o.png --cutoff ''", {"--cutoff", "empty value"});
+}
+
 // An output never replaces an input: a metrics file written over the model, a grid over the
 // generator, a file inside the data set's folder. The inputs stay as they were.
 TEST(BadInput, OutputsThatWouldReplaceInputsAreRefused) {
@@ -216,6 +228,20 @@ TEST(BadInput, LinksPlantedInAnOutputFolderAreNotFollowed) {
                        "--out " + dir + "/seg2",
                    {".lock", "symbolic link"});
   EXPECT_EQ(lagm::core::read_file(dir + "/outside.txt"), "precious");
+
+  // A folder link inside the output folder would carry every image written under it outside.
+  std::filesystem::create_directories(dir + "/outside_folder");
+  std::filesystem::create_directories(dir + "/render2");
+  std::filesystem::create_symlink(dir + "/outside_folder", dir + "/render2/img");
+  expect_bad_input("render --res 16 --num 2 --threads 1 --out " + dir + "/render2",
+                   {dir + "/render2/img", "symbolic link"});
+  const auto model = lagm::test::write_small_segmenter(dir + "/m", 2);
+  std::filesystem::create_directories(dir + "/predicted");
+  std::filesystem::create_symlink(dir + "/outside_folder", dir + "/predicted/masks");
+  expect_bad_input("predict --threads 1 --model " + model + " --images " + dir +
+                       "/m/data/img --out " + dir + "/predicted",
+                   {dir + "/predicted/masks", "symbolic link"});
+  EXPECT_TRUE(std::filesystem::is_empty(dir + "/outside_folder"));
 }
 
 // A data folder never describes what it does not hold: rerunning render with the same settings

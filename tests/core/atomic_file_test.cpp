@@ -56,3 +56,32 @@ TEST(AtomicFile, FilesOpenedInPlaceMustBeRegularFilesNotLinks) {
   EXPECT_GE(fd, 0);
   ::close(fd);
 }
+
+// Folders below an output folder: made when missing, kept when real, refused when a link (even
+// one to a folder) or a file stands at any level, so nothing is written outside through them.
+TEST(AtomicFile, FoldersInsideAnOutputFolderAreNeverLinks) {
+  const auto dir = lagm::test::fresh_temp_dir("folder_inside");
+  const auto root = (dir / "out").string();
+  EXPECT_EQ(lagm::core::create_folder_inside(root, "masks/a/b"), (dir / "out/masks/a/b").string());
+  EXPECT_TRUE(fs::is_directory(dir / "out/masks/a/b"));
+  EXPECT_NO_THROW(lagm::core::create_folder_inside(root, "masks/a/b"));  // again: kept
+  EXPECT_NO_THROW(lagm::core::create_folder_inside(root, ""));
+  fs::create_directories(dir / "elsewhere");
+  fs::create_symlink(dir / "elsewhere", dir / "out/img");
+  fs::create_symlink(dir / "elsewhere", dir / "out/masks/deep");
+  lagm::core::write_file_atomic((dir / "out/file").string(), "x");
+  for (const std::string relative : {"img", "img/x", "masks/deep/x", "file", "file/y"}) {
+    try {
+      lagm::core::create_folder_inside(root, relative);
+      ADD_FAILURE() << relative << " was accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_THAT(e.what(), HasSubstr((dir / "out").string())) << relative;
+    }
+  }
+  EXPECT_TRUE(fs::is_empty(dir / "elsewhere"));
+  // The root itself may be a link: where the output goes is the user's choice.
+  fs::create_symlink(dir / "elsewhere", dir / "chosen");
+  EXPECT_NO_THROW(lagm::core::create_folder_inside((dir / "chosen").string(), "img"));
+  EXPECT_TRUE(fs::is_directory(dir / "elsewhere/img"));
+  EXPECT_THROW(lagm::core::create_folder_inside(root, "../escape"), std::logic_error);
+}

@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 #include "lagm/core/error.h"
@@ -60,6 +62,34 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     ::unlink(tmp.c_str());
     throw Error(path + ": cannot rename temporary file: " + std::strerror(err));
   }
+}
+
+std::string create_folder_inside(const std::string& root, const std::string& relative) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (!fs::is_directory(root))
+    throw InputError(root + ": cannot create the output folder" +
+                     (ec ? ": " + ec.message() : std::string(" (a file is in the way)")));
+  fs::path path(root);
+  for (const fs::path& part : fs::path(relative).lexically_normal()) {
+    if (part.empty() || part == ".") continue;
+    if (part == ".." || part.is_absolute())
+      throw std::logic_error("create_folder_inside: '" + relative + "' leaves " + root);
+    path /= part;
+    // mkdir never follows a link at its path: EEXIST then sends it to the look below.
+    if (::mkdir(path.c_str(), 0755) == 0) continue;
+    const int err = errno;
+    struct stat st {};
+    if (err != EEXIST || ::lstat(path.c_str(), &st) != 0)
+      throw Error(path.string() + ": cannot create folder: " + std::strerror(err));
+    if (S_ISLNK(st.st_mode))
+      throw InputError(path.string() +
+                       ": a symbolic link inside the output folder; lagm writes nothing through a "
+                       "link (remove it)");
+    if (!S_ISDIR(st.st_mode)) throw InputError(path.string() + ": not a folder");
+  }
+  return path.string();
 }
 
 int open_regular_for_writing(const std::string& path, int flags, const std::string& what) {

@@ -17,6 +17,13 @@ void write_file_atomic(const std::string& path, const std::string& bytes);
 /// ("log", "lock file") for a link or a non-regular file, Error for other failures.
 int open_regular_for_writing(const std::string& path, int flags, const std::string& what);
 
+/// Creates `root` (links above and at it are the user's choice and followed) and the folders of
+/// `relative` below it, and returns root/relative. A component below `root` that exists as a
+/// symbolic link, or as anything but a folder, is refused (InputError naming it): a link planted
+/// inside an output folder would carry every file written under it outside. `relative` is a plain
+/// relative path ("img", "masks/a/b"; no "..").
+std::string create_folder_inside(const std::string& root, const std::string& relative);
+
 /// Reads a whole file. Throws InputError("<path>: cannot open ...") when unreadable.
 std::string read_file(const std::string& path);
 

@@ -112,16 +112,16 @@ std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& datase
 
 void write_folder_sample(const std::string& root, const std::string& name,
                          const torch::Tensor& image_u8, const torch::Tensor& mask_u8) {
-  fs::create_directories(fs::path(root) / "img");
-  fs::create_directories(fs::path(root) / "seg");
+  core::create_folder_inside(root, "img");
+  core::create_folder_inside(root, "seg");
   io::write_png((fs::path(root) / "img" / (name + ".png")).string(), image_u8);
   io::write_mask_png((fs::path(root) / "seg" / (name + ".png")).string(), mask_u8);
 }
 
 void write_folder_samples(const std::string& root, const std::vector<std::string>& names,
                           const torch::Tensor& images_u8, const torch::Tensor& masks_u8) {
-  fs::create_directories(fs::path(root) / "img");
-  fs::create_directories(fs::path(root) / "seg");
+  core::create_folder_inside(root, "img");
+  core::create_folder_inside(root, "seg");
   at::parallel_for(0, static_cast<int64_t>(names.size()), 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i)
       write_folder_sample(root, names[static_cast<size_t>(i)], images_u8[i], masks_u8[i]);

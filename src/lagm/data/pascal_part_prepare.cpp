@@ -161,7 +161,7 @@ PascalPartSplitReport construct_split(const PascalPartPrepareOptions& o,
   const auto ids = positive_ids(
       (fs::path(o.voc) / "ImageSets" / "Main" / (o.obj + "_" + voc_split + ".txt")).string());
   for (const char* sub : {"JPEGImages", "SegmentationPart", "Annotations"})
-    fs::create_directories(dest / sub);
+    core::create_folder_inside(dest.string(), sub);
   const int classes = part_class_count(o.obj);
 
   Json stats = {{"indexs", Json::array()},
@@ -250,8 +250,8 @@ std::vector<std::string> sorted_stems(const fs::path& dir, const std::string& ex
 void crop_split(const PascalPartPrepareOptions& o, const fs::path& dest, int64_t min_pixels,
                 PascalPartSplitReport& report, const Progress& progress) {
   const int classes = part_class_count(o.obj);
-  fs::create_directories(dest / "CroppedImages");
-  fs::create_directories(dest / "CroppedSegmentation");
+  core::create_folder_inside(dest.string(), "CroppedImages");
+  core::create_folder_inside(dest.string(), "CroppedSegmentation");
   Json stats = {{"indexs", Json::array()}, {"part_class", Json::array()}, {"area", Json::array()}};
   const auto ids = sorted_stems(dest / "JPEGImages", ".jpg");
   for (size_t i = 0; i < ids.size(); ++i) {

@@ -147,7 +147,7 @@ class Demo {
     fn();
     const double sec = seconds_since(t0);
     stage_seconds_[name] = sec;
-    fs::create_directories(path("stages"));
+    core::create_folder_inside(o_.out, "stages");
     core::write_file_atomic(marker, nlohmann::json({{"seconds", sec}}).dump() + "\n");
     char line[128];
     std::snprintf(line, sizeof line, "[%s] done in %.1f s", name.c_str(), sec);

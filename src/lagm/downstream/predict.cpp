@@ -225,7 +225,7 @@ class Predictor {
   }
 
   void prepare(const std::string& relative) const {
-    fs::create_directories((out_ / relative).parent_path());
+    core::create_folder_inside(out_.string(), fs::path(relative).parent_path().string());
   }
 
   nlohmann::json record(const InputImage& image, const ImageOutputs& outputs,

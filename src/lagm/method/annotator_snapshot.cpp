@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
@@ -27,7 +28,8 @@ void write_snapshot(const std::string& path, const SnapshotInfo& info,
         {"sampler", {{"epoch", info.sampler_epoch}, {"position", info.sampler_position}}},
         {"best", {{"fg_mIoU", info.best_fg_miou}, {"iteration", info.best_iteration}}},
         {"description", info.description}}}};
-  fs::create_directories(fs::path(path).parent_path());
+  const fs::path folder = fs::path(path).parent_path();
+  core::create_folder_inside(folder.parent_path().string(), folder.filename().string());
   core::write_safetensors(path, tensors, {{"lagm", meta.dump()}, {"format", "pt"}});
 }
 

@@ -38,8 +38,8 @@ double project_images(const ProjectImagesOptions& o, const ProgressFn& progress)
   if (g->kind() != "stylegan2")
     throw InputError(o.generator + ": a " + g->kind() +
                      " generator cannot be projected; inversion takes a StyleGAN2");
-  fs::create_directories(fs::path(o.out) / "latents");
-  fs::create_directories(fs::path(o.out) / "img");
+  core::create_folder_inside(o.out, "latents");
+  core::create_folder_inside(o.out, "img");
   const io::FolderLock lock(o.out, ".lock");
   const auto stats = w_statistics(*g, o.projector.w_avg_samples);
 

@@ -245,7 +245,7 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
 
   const int64_t begin = o.num * o.shard_index / o.shard_count,
                 end = o.num * (o.shard_index + 1) / o.shard_count;
-  fs::create_directories(fs::path(o.out) / "meta");
+  core::create_folder_inside(o.out, "meta");
   torch::NoGradGuard no_grad;
   const auto start = std::chrono::steady_clock::now();
   // Image i's files are encoded and written while image i + 1 is computed (one at a time, in

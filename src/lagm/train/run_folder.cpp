@@ -26,7 +26,7 @@ std::string RunFolder::file(const std::string& name) const {
 }
 
 std::string RunFolder::file_in(const std::string& subfolder, const std::string& name) const {
-  fs::create_directories(fs::path(dir_) / subfolder);
+  core::create_folder_inside(dir_, subfolder);
   return (fs::path(dir_) / subfolder / name).string();
 }
 
