@@ -296,6 +296,48 @@ TEST(BadInput, ResumeDoesNotDependOnTheWorkingDirectory) {
                                     dir + "/run --epochs 2 --threads 1");
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("resumed after epoch 0"));
+
+  // The data changed under the saved run (other images under the same path): refused, naming it.
+  std::filesystem::remove_all(dir + "/data");
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3, 32, 5);
+  expect_bad_input("train-seg --resume " + dir + "/run --epochs 3 --threads 1",
+                   {dir + "/run", "--data", "not the data the saved run was trained on"});
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run/segmenter-002.safetensors"));
+}
+
+// Every input is read before training: a broken validation image used to surface only after the
+// first epoch's training, which was then lost. Labels without a labelled pixel are named as such,
+// not left to a NaN loss blamed on the learning rate.
+TEST(BadInput, InputsAreReadBeforeTraining) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_read_first").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
+  lagm::test::write_random_folder_dataset(dir + "/val", 2, 3);
+  lagm::core::write_file_atomic(dir + "/val/seg/000001.png", "truncated");
+  expect_bad_input("train-seg --data " + dir + "/data --val " + dir +
+                       "/val --base-channels 4 --epochs 1 --threads 1 --out " + dir + "/run",
+                   {"000001.png"});
+  EXPECT_FALSE(std::filesystem::exists(dir + "/run/segmenter-000.safetensors"));
+
+  lagm::data::write_dataset_json(dir + "/ignored", {{"classes", {"a", "b", "c"}}});
+  for (const char* id : {"x", "y"})
+    lagm::data::write_folder_sample(dir + "/ignored", id, torch::zeros({32, 32, 3}, torch::kUInt8),
+                                    torch::full({32, 32}, 255, torch::kUInt8));
+  expect_bad_input("train-seg --data " + dir +
+                       "/ignored --base-channels 4 --epochs 1 --threads "
+                       "1 --out " +
+                       dir + "/run2",
+                   {dir + "/ignored", "no labelled pixel"});
+
+  // Phase I: one labelled image without a labelled pixel is refused, naming the count.
+  lagm::test::write_small_generator(dir);
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 2, 3);
+  lagm::data::write_folder_sample(dir + "/labelled", "000001",
+                                  torch::zeros({32, 32, 3}, torch::kUInt8),
+                                  torch::full({32, 32}, 255, torch::kUInt8));
+  lagm::core::write_file_atomic(dir + "/run.json",
+                                lagm::test::small_annotator_run_json(dir).dump());
+  expect_bad_input("train-annotator --config " + dir + "/run.json --threads 1 --out " + dir + "/gm",
+                   {"1 of its 2 labelled images have no labelled pixel"});
 }
 
 // Images too small for the network are refused before any work, naming the data and the size

@@ -10,6 +10,7 @@
 #include "fixtures.h"
 #include "lagm/core/error.h"
 #include "lagm/core/state_dict.h"
+#include "lagm/data/data_survey.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/method/prior_calibration.h"
@@ -147,7 +148,7 @@ TEST(TrainSeg, ClassFrequenciesOfADataSetCountEveryLabelMap) {
   const auto dir = lagm::test::fresh_temp_dir("freq").string();
   write_rare_part_dataset(dir + "/data", 5);
   const lagm::data::FolderDataset d(dir + "/data");
-  const auto f = lagm::method::class_frequencies(d);
+  const auto f = lagm::data::survey_dataset(d, "data").class_frequencies;
   ASSERT_EQ(f.size(), 3u);
   EXPECT_DOUBLE_EQ(f[1], 0.5);
   EXPECT_DOUBLE_EQ(f[2], 4.0 / 256);

@@ -5,11 +5,11 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
+#include "lagm/core/fingerprint.h"
 #include "lagm/downstream/input_images.h"
 #include "lagm/downstream/label_upsampling.h"
 #include "lagm/downstream/overlay.h"
@@ -47,7 +47,7 @@ bool finished(const ImageOutputs& outputs, const fs::path& out) {
 nlohmann::json prediction_settings(const method::LoadedSegmenter& model,
                                    const std::string& model_path, int64_t height, int64_t width) {
   return {{"model", model_path},
-          {"model_fingerprint", file_fingerprint(model_path)},
+          {"model_fingerprint", core::file_fingerprint(model_path)},
           {"classes", model.description.class_names},
           {"input", height > 0 ? nlohmann::json{{"height", height}, {"width", width}}
                                : nlohmann::json("each image's own size")},
@@ -278,23 +278,6 @@ class Predictor {
 };
 
 }  // namespace
-
-std::string file_fingerprint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read");
-  uint64_t hash = 14695981039346656037ull;
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      hash ^= static_cast<uint8_t>(buffer[static_cast<size_t>(i)]);
-      hash *= 1099511628211ull;
-    }
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
-  return hex;
-}
 
 PredictResult predict_images(method::LoadedSegmenter& model, const std::string& model_path,
                              const PredictOptions& options, torch::Device device,

@@ -43,7 +43,4 @@ PredictResult predict_images(method::LoadedSegmenter& model, const std::string& 
                              const PredictOptions& options, torch::Device device,
                              const ProgressFn& progress = {});
 
-/// A 64-bit FNV-1a hash of a file's bytes, as 16 hex digits: which model made a folder's masks.
-std::string file_fingerprint(const std::string& path);
-
 }  // namespace lagm::downstream

@@ -13,6 +13,7 @@
 #include "lagm/core/module_grads.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
+#include "lagm/data/data_survey.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/eval/label_grid.h"
@@ -57,6 +58,7 @@ class AnnotatorRun {
 
   void setup() {
     labelled_ = data::open_labelled_dataset(config_.training_set, "training_set");
+    survey_labelled_set();
     std::tie(label_images_, label_masks_) =
         data::load_batch(*labelled_, all_indices(labelled_->size()));
     if (!config_.validation_set.empty()) {
@@ -65,6 +67,9 @@ class AnnotatorRun {
         throw InputError(
             config_.validation_set.describe() + ": " + std::to_string(validation_->num_classes()) +
             " classes, but the labelled set has " + std::to_string(labelled_->num_classes()));
+      // Read now: a bad file found at the first snapshot would cost the iterations before it.
+      record_survey("validation_set", config_.validation_set,
+                    data::survey_dataset(*validation_, "validation_set"));
     }
     generator_ = models::load_feature_generator(config_.generator, device_);
     generator_->sampling() = config_.sampling;
@@ -136,6 +141,11 @@ class AnnotatorRun {
     // Grid latents from their own generator, so pictures never perturb the training stream.
     auto grid_gen = at::detail::createCPUGenerator(config_.seed + 0x5EED);
     grid_z_ = torch::randn({config_.grid_size, generator_->z_dim()}, grid_gen);
+  }
+
+  /// The data rule of the run folder (RunFolder::claim_data); `continuing` from a snapshot.
+  void claim_data(bool continuing) const {
+    if (folder_) folder_->claim_data(data_record_, continuing);
   }
 
   void write_reals_grid() {
@@ -227,6 +237,25 @@ class AnnotatorRun {
   }
 
  private:
+  // Few labels, each one counts: a labelled image without a labelled pixel is a mistake, and a
+  // label batch of only such images would have no loss to take the mean of.
+  void survey_labelled_set() {
+    const auto survey = data::survey_dataset(*labelled_, "training_set");
+    if (survey.unlabelled_images > 0)
+      throw InputError(config_.training_set.describe() +
+                       " (training_set): " + std::to_string(survey.unlabelled_images) + " of its " +
+                       std::to_string(survey.images) +
+                       " labelled images have no labelled pixel (every pixel 255); remove them");
+    record_survey("training_set", config_.training_set, survey);
+  }
+
+  void record_survey(const char* key, const data::DatasetSpec& spec,
+                     const data::DataSurvey& survey) {
+    data_record_[key] = {{"source", spec.describe()},
+                         {"fingerprint", survey.fingerprint},
+                         {"images", survey.images}};
+  }
+
   // S as the run starts it: random weights from the global stream, then the ImageNet backbone if
   // any.
   std::unique_ptr<models::Segmenter> new_segmenter() const {
@@ -345,6 +374,7 @@ class AnnotatorRun {
   train::ProcessGroup* group_;
   std::unique_ptr<data::LabelledDataset> labelled_, validation_;
   torch::Tensor label_images_, label_masks_, grid_z_;
+  nlohmann::json data_record_;      ///< what data.json records of the sets read
   nlohmann::json last_validation_;  ///< S's metrics at the latest snapshot (null: no validation)
   std::unique_ptr<models::FeatureGenerator> generator_;
   models::AnnotatorFPN annotator_{nullptr};
@@ -374,6 +404,7 @@ TrainResult train_annotator(const AnnotatorTrainConfig& config, const std::strin
   AnnotatorRun run(config, folder ? &*folder : nullptr, device, writer ? progress : ProgressFn(),
                    group);
   run.setup();
+  run.claim_data(false);
   if (writer) run.write_reals_grid();
   return run.run();
 }
@@ -392,6 +423,7 @@ TrainResult resume_annotator_training(const std::string& run_dir, torch::Device 
                    group);
   run.setup();
   const std::string latest = latest_snapshot(run_dir);
+  run.claim_data(!latest.empty());
   if (latest.empty()) {
     if (writer) run.write_reals_grid();
   } else {

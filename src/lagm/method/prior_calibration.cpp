@@ -31,13 +31,6 @@ std::vector<double> class_frequencies(const torch::Tensor& labels, int64_t num_c
   return normalised(class_counts(labels, num_classes));
 }
 
-std::vector<double> class_frequencies(const data::LabelledDataset& dataset) {
-  auto counts = torch::zeros({dataset.num_classes()}, torch::kFloat64);
-  for (size_t i = 0; i < dataset.size(); ++i)
-    counts += class_counts(dataset.get(i).label, dataset.num_classes());
-  return normalised(counts);
-}
-
 std::vector<double> mixed_class_frequencies(const std::vector<double>& a,
                                             const std::vector<double>& b, double share_b) {
   if (a.size() != b.size() || !(share_b >= 0 && share_b <= 1))

@@ -10,14 +10,10 @@
 
 #include <vector>
 
-#include "lagm/data/labelled_dataset.h"
-
 namespace lagm::method {
 
 /// Pixel frequency of each class in int label maps (any shape; values >= num_classes ignored).
 std::vector<double> class_frequencies(const torch::Tensor& labels, int64_t num_classes);
-/// The same over every label map of a data set (read one at a time).
-std::vector<double> class_frequencies(const data::LabelledDataset& dataset);
 /// The pixel frequencies of batches that draw a `share_b` of their samples from a set with
 /// frequencies `b` and the rest from one with `a` (same classes): (1 - share_b) a + share_b b.
 std::vector<double> mixed_class_frequencies(const std::vector<double>& a,

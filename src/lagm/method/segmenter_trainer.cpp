@@ -11,6 +11,7 @@
 #include "lagm/core/error.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
+#include "lagm/data/data_survey.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/run_directory.h"
@@ -115,6 +116,32 @@ eval::SegmentationMetrics validate(models::Segmenter& seg, const data::LabelledD
   return total.metrics();
 }
 
+// Every input read once before training (see data::survey_dataset), as data.json records them.
+struct SurveyedInputs {
+  data::DataSurvey train, mix;  ///< mix: empty without --mix-data
+  nlohmann::json record;
+};
+
+SurveyedInputs survey_inputs(const SegmenterTrainConfig& c, const data::LabelledDataset& train,
+                             const data::LabelledDataset* val, const data::LabelledDataset* mix) {
+  SurveyedInputs inputs;
+  auto add = [&](const char* option, const data::DatasetSpec& spec,
+                 const data::LabelledDataset& set) {
+    auto survey = data::survey_dataset(set, std::string("train-seg ") + option);
+    inputs.record[option] = {{"source", spec.describe()},
+                             {"fingerprint", survey.fingerprint},
+                             {"images", survey.images}};
+    return survey;
+  };
+  inputs.train = add("--data", c.data, train);
+  if (val) add("--val", c.validation, *val);
+  if (mix) inputs.mix = add("--mix-data", c.mix_data, *mix);
+  return inputs;
+}
+
+// A batch whose every pixel is 255 has no loss to take the mean of (it would be NaN).
+bool has_labelled_pixels(const torch::Tensor& labels) { return (labels != 255).any().item<bool>(); }
+
 }  // namespace
 
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir,
@@ -158,6 +185,8 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
       throw UsageError(outdir + ": holds a run of another configuration (" + changes +
                        "); continue it with --resume " + outdir + " or train into another --out");
   }
+  const auto inputs = survey_inputs(c, train, val.get(), mix.get());
+  if (folder) folder->claim_data(inputs.record, fs::exists(state_path));
   if (c.sync_batch_norm && !group)
     throw UsageError("train-seg: --sync-bn needs a data-parallel run (lagm launch)");
   torch::manual_seed(c.seed);
@@ -179,10 +208,10 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
     // From the training set alone, a class it nearly lacks (an annotator that labels 4 ear pixels
     // in 2000 images) got a weight 10^4 times the background's, and the mixed-in labels of that
     // class then taught the network to paint it over the background.
-    auto frequencies = class_frequencies(train);
+    auto frequencies = inputs.train.class_frequencies;
     if (mix)
       frequencies = mixed_class_frequencies(
-          frequencies, class_frequencies(*mix),
+          frequencies, inputs.mix.class_frequencies,
           static_cast<double>(c.mix_per_batch) / static_cast<double>(c.batch));
     const auto weights = class_balance_weights(frequencies, c.class_balance_power);
     class_weights.assign(weights.data_ptr<double>(), weights.data_ptr<double>() + weights.numel());
@@ -273,6 +302,7 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
         x = torch::cat({x, mx});
         y = torch::cat({y, my});
       }
+      if (!has_labelled_pixels(y)) continue;  // the same on every process: same batches
       opt->zero_grad();
       double loss_value = 0;
       if (!group) {

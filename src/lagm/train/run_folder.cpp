@@ -44,6 +44,27 @@ nlohmann::json RunFolder::read_config() const {
   return json;
 }
 
+void RunFolder::claim_data(const nlohmann::json& data, bool continuing) const {
+  const std::string path = file("data.json");
+  if (continuing && fs::exists(path)) {
+    const auto recorded = nlohmann::json::parse(core::read_file(path), nullptr, false);
+    if (!recorded.is_object()) throw InputError(path + ": not valid JSON");
+    for (const auto& [name, now] : data.items()) {
+      if (!recorded.contains(name)) continue;  // a set the saved run did not read
+      const auto& then = recorded.at(name);
+      if (then.value("fingerprint", "") != now.value("fingerprint", ""))
+        throw InputError(dir_ + ": its " + name + " (" + now.value("source", "") +
+                         ") is not the data the saved run was trained on (" +
+                         std::to_string(then.value("images", 0)) + " images, fingerprint " +
+                         then.value("fingerprint", "") + "; now " +
+                         std::to_string(now.value("images", 0)) + ", " +
+                         now.value("fingerprint", "") +
+                         "); restore that data, or train into another --out");
+    }
+  }
+  core::write_file_atomic(path, data.dump(1) + "\n");
+}
+
 void RunFolder::log(const std::string& line) const { io::append_line(file("log.txt"), line); }
 
 void RunFolder::record(const std::string& name, const nlohmann::json& line) const {

@@ -4,6 +4,7 @@
 //   config.json  the resolved configuration (written atomically)
 //   log.txt      the progress lines
 //   *.jsonl      records, one JSON object per line (stats, validation metrics)
+//   data.json    the fingerprints of the data sets the run reads
 // and a resumed run forgets the records it made after its last saved state, since it repeats that
 // work (a record is never there twice).
 #pragma once
@@ -40,6 +41,12 @@ class RunFolder {
   bool has_config() const;
   /// The run's config.json; InputError naming the file when it is missing or not JSON.
   nlohmann::json read_config() const;
+
+  /// The data rule: `data` maps each data set the run reads (by its option or key) to
+  /// {"source", "fingerprint", "images"}. A run that continues saved work must read the data it was
+  /// trained on: a set whose fingerprint differs from data.json's is refused (InputError naming it
+  /// and its source). data.json is then (re)written with `data`.
+  void claim_data(const nlohmann::json& data, bool continuing) const;
 
   /// Appends a line to log.txt.
   void log(const std::string& line) const;
