@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "fixtures.h"
 #include "lagm/core/atomic_file.h"
@@ -167,6 +168,38 @@ TEST(BadInput, NumbersOutsideTheirRangesAreRefusedNamingTheOption) {
   expect_bad_input(
       "predict --model " + model + " --images " + dir + "/data --res 100000 --out " + dir + "/p",
       {"--res"});
+}
+
+// Sizes in a checkpoint's metadata are input too: a segmenter of 10^7 base channels or a
+// generator of 10^9 channels would allocate before any tensor is compared. Refused by key.
+TEST(BadInput, SizesInACheckpointsMetadataAreRanged) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_meta_sizes").string();
+  const auto model = lagm::test::write_small_segmenter(dir, 2);
+  const auto generator = lagm::test::write_small_generator(dir);
+  auto poison = [&](const std::string& path, const std::string& out,
+                    const std::function<void(nlohmann::json&)>& edit) {
+    auto file = lagm::core::read_safetensors(path);
+    auto meta = nlohmann::json::parse(file.metadata.at("lagm"));
+    edit(meta["config"]);
+    file.metadata["lagm"] = meta.dump();
+    lagm::core::write_safetensors(out, file.tensors, file.metadata);
+  };
+  poison(model, dir + "/wide.safetensors",
+         [](nlohmann::json& c) { c["base_channels"] = 10000000; });
+  expect_bad_input("eval --model " + dir + "/wide.safetensors --data " + dir + "/data",
+                   {"base_channels", "[1, 1024]", "10000000"});
+  poison(model, dir + "/classes.safetensors", [](nlohmann::json& c) { c["num_classes"] = 100000; });
+  expect_bad_input("eval --model " + dir + "/classes.safetensors --data " + dir + "/data",
+                   {"num_classes", "[1, 255]"});
+  poison(generator, dir + "/G_wide.safetensors",
+         [](nlohmann::json& c) { c["synthesis_kwargs"]["channel_max"] = 1000000000; });
+  expect_bad_input(
+      "generate --generator " + dir + "/G_wide.safetensors --seeds 0 --out " + dir + "/g.png",
+      {"channel_max", "1000000000"});
+  poison(generator, dir + "/G_z.safetensors", [](nlohmann::json& c) { c["z_dim"] = 1 << 30; });
+  expect_bad_input(
+      "generate --generator " + dir + "/G_z.safetensors --seeds 0 --out " + dir + "/g.png",
+      {"z_dim", "[1, 8192]"});
 }
 
 // An empty value (an unset shell variable: --out "$OUT") is refused naming the option, not read as

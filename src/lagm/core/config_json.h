@@ -16,6 +16,11 @@ namespace lagm::core {
 void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed,
                 const std::string& where);
 
+/// InputError("<name> must be in [low, high] (got v)") for a size or count outside its range: a
+/// configuration or a checkpoint's metadata is input, and a size a thousand times too large would
+/// allocate before any tensor is compared.
+void require_in_range(int64_t value, int64_t low, int64_t high, const std::string& name);
+
 /// j[key] as T, or `fallback` when absent; InputError on a wrong type.
 template <typename T>
 T get_or(const nlohmann::json& j, const char* key, T fallback, const std::string& where) {

@@ -34,9 +34,10 @@ AnnotatorMLPEnsembleOptions mlp_ensemble_options_from_json(const nlohmann::json&
       core::get_or<std::vector<std::vector<int64_t>>>(j, "input_shapes", {}, where),
       core::get_or<int64_t>(j, "num_classes", 0, where));
   o.members(core::get_or<int64_t>(j, "members", 10, where));
-  if (o.members() < 1) throw InputError(where + ".members must be >= 1");
-  for (const auto& s : o.input_shapes())
-    if (s.size() != 3) throw InputError(where + ".input_shapes: each entry must be [C, H, W]");
+  core::require_in_range(o.members(), 1, 100, where + ".members");
+  if (j.contains("num_classes"))
+    core::require_in_range(o.num_classes(), 1, 255, where + ".num_classes");
+  require_feature_shapes(o.input_shapes(), where + ".input_shapes");
   return o;
 }
 

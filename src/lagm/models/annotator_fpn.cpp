@@ -58,6 +58,18 @@ torch::Tensor AnnotatorFPNImpl::forward(const std::vector<torch::Tensor>& featur
   return nn::forward_sequential(*to_logit, x);
 }
 
+void require_feature_shapes(const std::vector<std::vector<int64_t>>& shapes,
+                            const std::string& name) {
+  core::require_in_range(static_cast<int64_t>(shapes.size()), 0, 64, name + " (count)");
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const auto& s = shapes[i];
+    const std::string entry = name + "[" + std::to_string(i) + "]";
+    if (s.size() != 3) throw InputError(entry + ": each entry must be [C, H, W]");
+    for (size_t d = 0; d < 3; ++d)
+      core::require_in_range(s[d], 1, 8192, entry + "[" + std::to_string(d) + "]");
+  }
+}
+
 AnnotatorFPNOptions annotator_options_from_json(const nlohmann::json& j, const std::string& where) {
   check_keys(j,
              {"arch", "tmp_channels", "num_layers", "num_classes", "input_shapes", "class_name",
@@ -76,10 +88,11 @@ AnnotatorFPNOptions annotator_options_from_json(const nlohmann::json& j, const s
   AnnotatorFPNOptions o(shapes, k);
   o.tmp_channels(get_or<int64_t>(j, "tmp_channels", 128, where));
   o.num_layers(get_or<int64_t>(j, "num_layers", 3, where));
-  if (o.tmp_channels() <= 0) throw InputError(where + ".tmp_channels must be > 0");
-  if (o.num_layers() < 1) throw InputError(where + ".num_layers must be >= 1");
-  for (const auto& s : shapes)
-    if (s.size() != 3) throw InputError(where + ".input_shapes: each entry must be [C, H, W]");
+  core::require_in_range(o.tmp_channels(), 1, 4096, where + ".tmp_channels");
+  core::require_in_range(o.num_layers(), 1, 64, where + ".num_layers");
+  if (j.contains("num_classes") || j.contains("output_channels"))
+    core::require_in_range(k, 1, 255, where + ".num_classes");
+  require_feature_shapes(shapes, where + ".input_shapes");
   return o;
 }
 

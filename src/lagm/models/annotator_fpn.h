@@ -36,6 +36,11 @@ class AnnotatorFPNImpl : public torch::nn::Module {
 };
 TORCH_MODULE(AnnotatorFPN);
 
+/// Refuses (InputError naming `name`) feature shapes that are not [C, H, W] lists of sizes in
+/// range (at most 64 maps, C and H, W in [1, 8192]): an annotator's are read from its file.
+void require_feature_shapes(const std::vector<std::vector<int64_t>>& shapes,
+                            const std::string& name);
+
 /// JSON config {"arch": "fpn", "tmp_channels", "num_layers", "num_classes", "input_shapes"}.
 AnnotatorFPNOptions annotator_options_from_json(const nlohmann::json& j, const std::string& where);
 nlohmann::json to_json(const AnnotatorFPNOptions& o);

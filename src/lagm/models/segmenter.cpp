@@ -39,7 +39,10 @@ SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::s
                      ".bilinear: only bilinear up-sampling (the reference's) is implemented");
   if (get_or<int64_t>(j, "input_channels", 3, where) != 3)
     throw InputError(where + ".input_channels must be 3");
-  if (c.base_channels <= 0) throw InputError(where + ".base_channels must be > 0");
+  // A palette mask holds 255 classes beside 255, the ignored label.
+  if (j.contains("num_classes") || j.contains("output_channels"))
+    core::require_in_range(c.num_classes, 1, 255, where + ".num_classes");
+  core::require_in_range(c.base_channels, 1, 1024, where + ".base_channels");
   if (c.aspp_dropout < 0 || c.aspp_dropout >= 1)
     throw InputError(where + ".aspp_dropout must be in [0, 1)");
   return c;

@@ -47,6 +47,8 @@ StyleGAN1Options stylegan1_options_from_json(const nlohmann::json& j, const std:
   if (o.resolution < 4 || o.resolution > 1024 || (o.resolution & (o.resolution - 1)))
     throw InputError(where + ".resolution must be a power of two in [4, 1024] (got " +
                      std::to_string(o.resolution) + ")");
+  core::require_in_range(o.fmap_base, 1, int64_t{1} << 20, where + ".fmap_base");
+  core::require_in_range(o.fmap_max, 1, 8192, where + ".fmap_max");
   if (o.channels_at(o.resolution) < 1)
     throw InputError(where + ": fmap_base " + std::to_string(o.fmap_base) +
                      " leaves no channels at " + std::to_string(o.resolution) + " px");

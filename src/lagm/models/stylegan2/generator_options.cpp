@@ -77,10 +77,6 @@ nlohmann::json optional_json(const c10::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-void require_positive(int64_t v, const std::string& name) {
-  if (v <= 0) throw InputError(name + " must be > 0 (got " + std::to_string(v) + ")");
-}
-
 }  // namespace
 
 GeneratorOptions generator_options_from_json(const nlohmann::json& j, const std::string& where) {
@@ -131,18 +127,25 @@ GeneratorOptions generator_options_from_json(const nlohmann::json& j, const std:
     if (s.contains("kernel_size") && s.at("kernel_size") != 3)
       throw InputError(w + ".kernel_size: only 3 is supported");
   }
-  require_positive(o.z_dim, where + ".z_dim");
-  require_positive(o.w_dim, where + ".w_dim");
-  require_positive(o.img_channels, where + ".img_channels");
-  require_positive(o.mapping.num_layers, where + ".mapping_kwargs.num_layers");
+  // Ranges far above every published StyleGAN (z, w 512; 8 mapping layers; 1024 px; channel_base
+  // 32768, channel_max 512) and far below what a corrupted number would allocate.
+  core::require_in_range(o.z_dim, 1, 8192, where + ".z_dim");
+  core::require_in_range(o.w_dim, 1, 8192, where + ".w_dim");
+  core::require_in_range(o.img_channels, 1, 4, where + ".img_channels");
+  core::require_in_range(o.mapping.num_layers, 1, 64, where + ".mapping_kwargs.num_layers");
+  for (const auto* features : {&o.mapping.embed_features, &o.mapping.layer_features})
+    if (*features) core::require_in_range(**features, 1, 8192, where + ".mapping_kwargs features");
+  core::require_in_range(o.img_resolution, 4, 4096, where + ".img_resolution");
+  core::require_in_range(o.synthesis.channel_base, 1, int64_t{1} << 20,
+                         where + ".synthesis_kwargs.channel_base");
+  core::require_in_range(o.synthesis.channel_max, 1, 8192, where + ".synthesis_kwargs.channel_max");
+  core::require_in_range(o.synthesis.num_fp16_res, 0, 16, where + ".synthesis_kwargs.num_fp16_res");
   if (o.c_dim != 0)
     throw InputError(where + ".c_dim: conditional generators are not supported (got " +
                      std::to_string(o.c_dim) + ")");
   if (o.img_resolution < 4 || (o.img_resolution & (o.img_resolution - 1)) != 0)
     throw InputError(where + ".img_resolution must be a power of two >= 4 (got " +
                      std::to_string(o.img_resolution) + ")");
-  require_positive(o.synthesis.channel_base, where + ".synthesis_kwargs.channel_base");
-  require_positive(o.synthesis.channel_max, where + ".synthesis_kwargs.channel_max");
   if (o.channels_at(o.img_resolution) < 1)
     throw InputError(where +
                      ": channel_base / img_resolution leaves no channels at the last block");
