@@ -60,6 +60,8 @@ const std::vector<OptionRange>& option_ranges() {
       {"train-annotator-supervised", "--snapshot-steps", 1, 1e9},
       {"train-gan", "--res", 8, 1024},
       {"train-gan", "--batch", 1, 1024},
+      {"train-gan", "--kimg", 1e-6, 1e9},
+      {"train-gan", "--snapshot-kimg", 1e-6, 1e9},
       {"project", "--steps", 1, 1e6},
       {"project", "--w-avg-samples", 1, 1e7},
       {"data-export", "--limit", 0, 1e9},

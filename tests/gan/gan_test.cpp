@@ -143,6 +143,33 @@ TEST(GanTrainConfig, PrecisionIsTheOneNameAndBf16ItsOlderSpelling) {
   EXPECT_THROW(gan_train_config_from_json({{"precision", "half"}}, "gan.json"), InputError);
 }
 
+// Every number of a GAN configuration has a range, refused by key before anything is built: a
+// batch of 10^9, a learning rate of 0 or NaN, a beta of 1, a discriminator of 10^9 channels.
+TEST(GanTrainConfig, SettingsOutsideTheirRangesAreRefusedByKey) {
+  EXPECT_NO_THROW(gan_train_config_from_json(to_json(default_gan_config()), "gan.json"));
+  const std::vector<std::pair<nlohmann::json, std::string>> cases = {
+      {{{"batch", 1000000000}}, "gan.json.batch"},
+      {{{"batch", 0}}, "gan.json.batch"},
+      {{{"g_lr", 0.0}}, "gan.json.g_lr"},
+      {{{"d_lr", -1.0}}, "gan.json.d_lr"},
+      {{{"beta2", 1.0}}, "gan.json.beta2"},
+      {{{"style_mixing", 1.5}}, "gan.json.style_mixing"},
+      {{{"total_kimg", 0.0}}, "gan.json.total_kimg"},
+      {{{"r1_interval", 0}}, "gan.json.r1_interval"},
+      {{{"seed", 5000000000}}, "gan.json.seed"},
+      {{{"discriminator", {{"channel_max", 1000000000}}}}, "channel_max"},
+      {{{"generator", {{"img_resolution", 64}, {"w_dim", 100000}}}}, "w_dim"},
+  };
+  for (const auto& [json, key] : cases) {
+    try {
+      gan_train_config_from_json(json, "gan.json");
+      ADD_FAILURE() << json.dump() << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(GanTrainer, WritesALoadableGeneratorAndStats) {
   const auto dir = lagm::test::fresh_temp_dir("gan_outputs");
   const auto r = train_gan(tiny_config(0.016), dir.string(), torch::kCPU);

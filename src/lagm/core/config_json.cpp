@@ -1,5 +1,7 @@
 #include "lagm/core/config_json.h"
 
+#include <sstream>
+
 namespace lagm::core {
 
 void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed,
@@ -13,6 +15,14 @@ void require_in_range(int64_t value, int64_t low, int64_t high, const std::strin
   if (value < low || value > high)
     throw InputError(name + " must be in [" + std::to_string(low) + ", " + std::to_string(high) +
                      "] (got " + std::to_string(value) + ")");
+}
+
+void require_real_in_range(double value, double low, double high, const std::string& name) {
+  if (!(value >= low && value <= high)) {
+    std::ostringstream text;
+    text << name << " must be in [" << low << ", " << high << "] (got " << value << ")";
+    throw InputError(text.str());
+  }
 }
 
 }  // namespace lagm::core

@@ -20,6 +20,8 @@ void check_keys(const nlohmann::json& j, const std::set<std::string>& allowed,
 /// configuration or a checkpoint's metadata is input, and a size a thousand times too large would
 /// allocate before any tensor is compared.
 void require_in_range(int64_t value, int64_t low, int64_t high, const std::string& name);
+/// The same for a real number (NaN is outside every range).
+void require_real_in_range(double value, double low, double high, const std::string& name);
 
 /// j[key] as T, or `fallback` when absent; InputError on a wrong type.
 template <typename T>

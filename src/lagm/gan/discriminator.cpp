@@ -33,6 +33,12 @@ DiscriminatorOptions discriminator_options_from_json(const nlohmann::json& j,
     throw InputError(where + ": only the 'resnet' discriminator architecture is implemented");
   if (j.value("c_dim", 0) != 0)
     throw InputError(where + ": conditional discriminators (c_dim > 0) are not implemented");
+  core::require_in_range(o.img_resolution, 8, 4096, where + ".img_resolution");
+  core::require_in_range(o.img_channels, 1, 4, where + ".img_channels");
+  core::require_in_range(o.channel_base, 1, int64_t{1} << 20, where + ".channel_base");
+  core::require_in_range(o.channel_max, 1, 8192, where + ".channel_max");
+  core::require_in_range(o.mbstd_group_size, 0, 1024, where + ".mbstd_group_size");
+  core::require_in_range(o.mbstd_num_channels, 0, 64, where + ".mbstd_num_channels");
   const int64_t r = o.img_resolution;
   if (r < 8 || (r & (r - 1)) != 0)
     throw InputError(where + ": img_resolution must be a power of two >= 8");

@@ -68,8 +68,22 @@ GanTrainConfig gan_train_config_from_json(const nlohmann::json& j, const std::st
   if (j.contains("precision"))
     c.bf16 = train::parse_precision(get_or<std::string>(j, "precision", "fp32", where), where) ==
              train::Precision::kBf16;
-  if (c.batch < 1) throw InputError(where + ": batch must be >= 1");
-  if (c.r1_interval < 1) throw InputError(where + ": r1_interval must be >= 1");
+  // Each setting's range, as the CLI's: far above any real run, far below a typo's allocation.
+  const std::string at = where + ".";
+  core::require_in_range(c.batch, 1, 1024, at + "batch");
+  core::require_in_range(c.r1_interval, 1, 1000000, at + "r1_interval");
+  core::require_in_range(static_cast<int64_t>(c.seed), 0, 4294967295, at + "seed");
+  core::require_in_range(static_cast<int64_t>(c.data_seed), 0, 4294967295, at + "data_seed");
+  core::require_real_in_range(c.g_lr, 1e-12, 10, at + "g_lr");
+  core::require_real_in_range(c.d_lr, 1e-12, 10, at + "d_lr");
+  core::require_real_in_range(c.beta1, 0, 0.999999, at + "beta1");
+  core::require_real_in_range(c.beta2, 0, 0.999999, at + "beta2");
+  core::require_real_in_range(c.r1_gamma, -1, 1e6, at + "r1_gamma (< 0: automatic)");
+  core::require_real_in_range(c.ema_kimg, -1, 1e6, at + "ema_kimg (< 0: automatic)");
+  core::require_real_in_range(c.ema_rampup, 0, 1e3, at + "ema_rampup");
+  core::require_real_in_range(c.style_mixing, 0, 1, at + "style_mixing");
+  core::require_real_in_range(c.total_kimg, 1e-6, 1e9, at + "total_kimg");
+  core::require_real_in_range(c.snapshot_kimg, 1e-6, 1e9, at + "snapshot_kimg");
   if (c.generator.img_resolution != c.discriminator.img_resolution)
     throw InputError(where + ": generator and discriminator resolutions differ");
   return c;
