@@ -37,6 +37,9 @@ void run_generate(const GenerateArgs& args) {
   g->sampling().truncation_psi = args.psi;
   g->sampling().truncation_cutoff = parse_optional_int(args.cutoff, "--cutoff");
   g->sampling().noise_mode = models::parse_noise_mode(args.noise_mode);
+  models::require_generation_memory(
+      *g, std::min<int64_t>(args.batch, static_cast<int64_t>(seeds.size())),
+      "--batch " + std::to_string(args.batch));
   if (!args.features_dir.empty()) core::create_folder_inside(args.features_dir, "");
   if (!args.images_dir.empty()) {
     // What made the images, so that an annotator fitted to their labels makes them again

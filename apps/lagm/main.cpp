@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -83,7 +84,18 @@ int main(int argc, char** argv) {
   } catch (const lagm::UsageError& e) {
     std::fprintf(stderr, "lagm: error: %s\n", e.what());
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "lagm: error: out of memory (smaller batches or images need less)\n");
+    return 1;
   } catch (const c10::Error& e) {
+    // Memory the estimates did not foresee (they are lower bounds): said as such.
+    const std::string text = first_line(e.what_without_backtrace());
+    if (text.find("can't allocate memory") != std::string::npos ||
+        text.find("out of memory") != std::string::npos) {
+      std::fprintf(stderr, "lagm: error: out of memory: %s (smaller batches or images need less)\n",
+                   text.c_str());
+      return 1;
+    }
     // Bad input is caught before it reaches LibTorch; what arrives here is a failure we did not
     // foresee. One line, named as such; --verbose gives LibTorch's whole message and backtrace.
     if (verbose) std::fprintf(stderr, "%s\n", e.what());

@@ -202,6 +202,40 @@ TEST(BadInput, SizesInACheckpointsMetadataAreRanged) {
       {"z_dim", "[1, 8192]"});
 }
 
+// Sizes inside their ranges can still be more than the machine holds: the memory they need is
+// estimated before anything is allocated and refused with the estimate. LAGM_MEMORY_LIMIT stands
+// in for a small machine, so that the verdicts hold on any machine.
+TEST(BadInput, SizesBeyondTheMachinesMemoryAreRefusedBeforeAllocating) {
+  const auto dir = lagm::test::fresh_temp_dir("bad_memory").string();
+  const auto model = lagm::test::write_small_segmenter(dir, 2);
+  const auto generator = lagm::test::write_small_generator(dir);
+  const std::string small = "LAGM_MEMORY_LIMIT=1G ";
+  auto expect_refused = [&](const std::string& command, const std::vector<std::string>& named) {
+    const auto [code, out] = run_command(small + LAGM_BINARY + " " + command);
+    EXPECT_EQ(code, 2) << command << "\n" << out;
+    EXPECT_EQ(count_lines(out), 1) << command << "\n" << out;
+    for (const auto& s : named) EXPECT_THAT(out, HasSubstr(s)) << command;
+    EXPECT_THAT(out, HasSubstr("1.0 GB is available")) << command;
+  };
+  expect_refused(
+      "eval --threads 1 --model " + model + " --data " + dir + "/data --res 8192 --batch 2",
+      {"batch of 2 images of 8192x8192", "GB of memory"});
+  expect_refused("predict --threads 1 --model " + model + " --images " + dir +
+                     "/data/img --res 8192 --batch 2 --out " + dir + "/p",
+                 {"batch of 2 images of 8192x8192"});
+  expect_refused("train-seg --threads 1 --data " + dir +
+                     "/data --res 4096 --batch 2 --base-channels 4 --out " + dir + "/t",
+                 {"batch of 2 images of 4096x4096", "(training)"});
+  expect_refused("project --threads 1 --generator " + generator + " --images " + dir +
+                     "/data --w-avg-samples 10000000 --out " + dir + "/proj",
+                 {"--w-avg-samples 10000000"});
+  EXPECT_FALSE(std::filesystem::exists(dir + "/t/segmenter-000.safetensors"));
+  // The same sizes at a size that fits run.
+  const auto [code, out] = run_command(small + LAGM_BINARY + " eval --threads 1 --model " + model +
+                                       " --data " + dir + "/data --batch 2");
+  EXPECT_EQ(code, 0) << out;
+}
+
 // An empty value (an unset shell variable: --out "$OUT") is refused naming the option, not read as
 // "not given" (a run without its output) or passed on as the path "".
 TEST(BadInput, EmptyValuesAreRefusedNamingTheOption) {

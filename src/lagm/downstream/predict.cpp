@@ -103,6 +103,9 @@ class Predictor {
     const auto settings = prediction_settings(model_, model_path_, height_, width_);
     const fs::path summary = out_ / "predictions.json";
     require_same_settings(summary, settings);
+    if (height_ > 0 && !images.empty())
+      model_.segmenter->require_memory_for(
+          std::min<int64_t>(o_.batch, static_cast<int64_t>(images.size())), height_, width_, false);
     write_summary(summary, settings, images, false);
     std::vector<size_t> pending;
     for (size_t i = 0; i < images.size(); ++i)

@@ -19,6 +19,11 @@ ConfusionMatrix evaluate_segmenter(models::Segmenter& segmenter,
   segmenter.module().eval();
   torch::NoGradGuard no_grad;
   ConfusionMatrix cm(segmenter.config().num_classes);
+  if (dataset.size() > 0) {
+    const auto first = dataset.get(0).image;
+    segmenter.require_memory_for(std::min<int64_t>(batch_size, dataset.size()), first.size(1),
+                                 first.size(2), false);
+  }
   for (size_t start = 0; start < dataset.size(); start += static_cast<size_t>(batch_size)) {
     if (static_cast<int64_t>(start / static_cast<size_t>(batch_size)) % share.count != share.index)
       continue;

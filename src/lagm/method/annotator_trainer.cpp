@@ -73,6 +73,8 @@ class AnnotatorRun {
     }
     generator_ = models::load_feature_generator(config_.generator, device_);
     generator_->sampling() = config_.sampling;
+    models::require_generation_memory(*generator_, config_.batch,
+                                      "batch " + std::to_string(config_.batch));
     const auto hw = transformed_size(config_.transform, generator_->img_resolution());
     if (label_images_.size(2) != hw[0] || label_images_.size(3) != hw[1])
       throw InputError(config_.training_set.describe() + ": labelled images are " +

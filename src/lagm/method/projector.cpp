@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "lagm/core/error.h"
+#include "lagm/core/memory_budget.h"
 #include "lagm/core/numpy_random.h"
 #include "lagm/io/image.h"
 
@@ -13,6 +14,10 @@ namespace F = torch::nn::functional;
 
 WStatistics w_statistics(models::FeatureGenerator& g, int64_t samples) {
   if (samples < 1) throw InputError("w_avg_samples must be >= 1");
+  // numpy's float64 z and its float32 copy exist at once (then w, not counted here).
+  core::require_memory(static_cast<double>(samples) * static_cast<double>(g.z_dim() * 12),
+                       "--w-avg-samples " + std::to_string(samples),
+                       "the W statistics map every sample at once");
   const auto z =
       core::NumpyRandomState(123).randn({samples, g.z_dim()}).to(torch::kFloat32).to(g.device());
   const auto w = g.map_to_w(z).narrow(1, 0, 1).to(torch::kFloat64);  // [N, 1, C]

@@ -266,6 +266,8 @@ SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::s
   // What the checkpoints tell whoever receives them; the input size is the training images'.
   const auto first = train.get(0).image;
   seg.require_input_size(first.size(1), first.size(2), c.data.describe());
+  seg.require_memory_for(std::min(main_per_batch, per_epoch) + mix_per_batch, first.size(1),
+                         first.size(2), true);
   const int64_t mixed = mix ? static_cast<int64_t>(mix->size()) : 0;
   auto description = models::describe_training(
       train.class_names(), first.size(1), first.size(2), static_cast<int64_t>(train.size()) + mixed,

@@ -2,6 +2,7 @@
 
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
+#include "lagm/core/memory_budget.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/stylegan1/feature_generator.h"
 #include "lagm/models/stylegan2/feature_generator.h"
@@ -80,6 +81,17 @@ std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path
   }
   g->to(device);
   return g;
+}
+
+void require_generation_memory(const FeatureGenerator& g, int64_t batch, const std::string& what) {
+  // Every block's features are returned, so they exist at once beside the image.
+  const double r = static_cast<double>(g.img_resolution());
+  double floats = 3 * r * r;
+  for (const auto& shape : g.feature_shapes())
+    floats += static_cast<double>(shape[0] * shape[1] * shape[2]);
+  core::require_memory(static_cast<double>(batch) * floats * sizeof(float), what,
+                       std::to_string(batch) + " generated images of " +
+                           std::to_string(g.img_resolution()) + " px with their block features");
 }
 
 }  // namespace lagm::models

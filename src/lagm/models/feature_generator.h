@@ -65,6 +65,10 @@ class FeatureGenerator {
   virtual void set_bfloat16(bool on) { (void)on; }
 };
 
+/// InputError (core::require_memory) when `batch` generated images with their block features
+/// need more memory than is available; `what` names the setting ("--batch 64").
+void require_generation_memory(const FeatureGenerator& g, int64_t batch, const std::string& what);
+
 /// Loads any generator checkpoint (kind in its metadata), frozen, on `device`.
 std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path,
                                                          torch::Device device);

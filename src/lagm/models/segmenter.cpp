@@ -4,6 +4,7 @@
 
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
+#include "lagm/core/memory_budget.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/models/deeplabv3.h"
 #include "lagm/models/unet.h"
@@ -18,6 +19,33 @@ void Segmenter::require_input_size(int64_t height, int64_t width, const std::str
                    " are smaller than the smallest a " + config_.arch + " takes (" +
                    std::to_string(min_input_size()) + "x" + std::to_string(min_input_size()) +
                    "); resize them (--res)");
+}
+
+void Segmenter::require_memory_for(int64_t batch, int64_t height, int64_t width,
+                                   bool training) const {
+  // Floats per input pixel that exist at once, counted from the networks' layers (and checked
+  // against peak memory here: a U-Net of width 4 measured 60 floats a pixel in inference, 178 in
+  // training, where these give 60 and 170). Per image: the input, its int64 labels, the logits
+  // (training: with softmax and gradient) and the U-Net's first level (inference: the skip, the
+  // up-sampled map, their concatenation and a convolution; training: every map of every level,
+  // twice the first level's 15); once per batch: the unfolded 3x3 patches of the widest
+  // convolution (LibTorch's CPU convolution unfolds one image at a time). DeepLab: the stem's 64
+  // channels at a quarter of the pixels only, a loose lower bound.
+  const double k = static_cast<double>(config_.num_classes);
+  const double c = static_cast<double>(config_.base_channels);
+  const double b = static_cast<double>(batch);
+  double per_image = 3 + 2 + (training ? 3 * k : k), per_batch = 0;
+  if (is_deeplab()) {
+    per_image += training ? 48 : 16;
+  } else {
+    per_image += training ? 30 * c : 4 * c;
+    per_batch = 18 * c;
+  }
+  const double pixels = static_cast<double>(height) * static_cast<double>(width);
+  core::require_memory((b * per_image + per_batch) * pixels * sizeof(float),
+                       "a " + config_.arch + " batch of " + std::to_string(batch) + " images of " +
+                           std::to_string(width) + "x" + std::to_string(height),
+                       training ? "training" : "inference");
 }
 
 SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::string& where) {

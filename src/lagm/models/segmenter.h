@@ -41,6 +41,9 @@ class Segmenter {
   /// InputError "<where>: images of WxH are smaller than ..." when an image of `height` x `width`
   /// is too small for the network.
   void require_input_size(int64_t height, int64_t width, const std::string& where) const;
+  /// InputError (core::require_memory) when a forward pass of `batch` images of `height` x
+  /// `width` (with what backward keeps, if `training`) needs more memory than is available.
+  void require_memory_for(int64_t batch, int64_t height, int64_t width, bool training) const;
 
  private:
   SegmenterConfig config_;

@@ -11,6 +11,7 @@
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
+#include "lagm/core/memory_budget.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/io/folder_lock.h"
 #include "lagm/io/folder_settings.h"
@@ -101,6 +102,17 @@ std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::Annot
   torch::NoGradGuard no_grad;
   annotator->eval();
   constexpr int64_t kPixelsPerImage = 4096;
+  {
+    // The sampled pixels' logits, held to the end and concatenated once (twice the bytes).
+    const auto last = g.feature_shapes().back();
+    const double pixels = static_cast<double>(std::min(last[1] * last[2], kPixelsPerImage));
+    const double classes = static_cast<double>(target.size());
+    core::require_memory(
+        2 * static_cast<double>(num_images) * pixels * classes * sizeof(float),
+        "prior calibration over --calibration-images " + std::to_string(num_images),
+        std::to_string(static_cast<int64_t>(pixels)) + " pixels x " +
+            std::to_string(target.size()) + " class logits per image");
+  }
   std::vector<torch::Tensor> pixels;
   for (int64_t j = 0; j < num_images; ++j) {
     torch::manual_seed(kCalibrationSeed + static_cast<uint64_t>(j));
