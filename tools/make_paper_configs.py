@@ -25,7 +25,7 @@ COMMON = {
 DEEPLAB = ({"arch": "deeplabv3_resnet101", "aspp_dropout": 0.5}, "head")  # gmparam_regex .*classifier.*
 UNET = ({"arch": "unet", "base_channels": 64}, "all")
 # The reference's DeepLab S starts from torchvision's ImageNet ResNet-101 (IMAGENET1K_V1), converted once
-# with tools/convert_torch_state_dict.py (README, "Segmentation networks and ImageNet weights").
+# with tools/convert_torch_state_dict.py (docs/models.md).
 RESNET101 = "./checkpoints/resnet101-63fe2227.safetensors"  # = AnnotatorTrainConfig::kDefaultResnet101Path
 SG2 = "./checkpoints/stylegan2/"
 SG1 = "./checkpoints/stylegan1/"

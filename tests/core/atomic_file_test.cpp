@@ -85,3 +85,20 @@ TEST(AtomicFile, FoldersInsideAnOutputFolderAreNeverLinks) {
   EXPECT_TRUE(fs::is_directory(dir / "elsewhere/img"));
   EXPECT_THROW(lagm::core::create_folder_inside(root, "../escape"), std::logic_error);
 }
+
+// A link anywhere inside a folder handed to other stages is found without being followed.
+TEST(AtomicFile, LinksAnywhereInsideAFolderAreFound) {
+  const auto dir = lagm::test::fresh_temp_dir("links_inside");
+  EXPECT_NO_THROW(lagm::core::refuse_links_inside((dir / "absent").string()));
+  fs::create_directories(dir / "out/a/b");
+  lagm::core::write_file_atomic((dir / "out/a/b/file").string(), "x");
+  EXPECT_NO_THROW(lagm::core::refuse_links_inside((dir / "out").string()));
+  fs::create_directories(dir / "elsewhere");
+  fs::create_directory_symlink(dir / "elsewhere", dir / "out/a/b/arm");
+  try {
+    lagm::core::refuse_links_inside((dir / "out").string());
+    ADD_FAILURE() << "the link was not found";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr((dir / "out/a/b/arm").string()));
+  }
+}

@@ -243,8 +243,8 @@ TEST(GradientMatchingStep, MatchesPythonLoopOnTorchvisionDeepLabHead) {
 // The reference's DeepLab configuration (torchvision DeepLabv3-ResNet101, random weights, 32 px,
 // 4 classes, FPN width 16, `.*classifier.*`, SGD 1e-3 momentum 0.9 for A and S, batch 2, two
 // iterations) is ill-conditioned in float32: the reference's own float32 result differs from its
-// float64 one by 3-8 % on the ASPP gradients and by 15 % and more on the annotator's (README,
-// "Golden vectors"), so a float32 case only holds where both sides sum in the same order. In
+// float64 one by 3-8 % on the ASPP gradients and by 15 % and more on the annotator's
+// (docs/golden.md), so a float32 case only holds where both sides sum in the same order. In
 // float64 the answer is exact to ~1e-10 whatever the order: lagm must match it on every random
 // draw, with the default thread count.
 TEST(GradientMatchingStep, MatchesFloat64PythonLoopOnDeepLabResnet101OverRandomDraws) {

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """The default `lagm demo` (N = 10, seed 0, full budgets; 10-25 minutes on 2 cores), checked for
-what the README reports of it. Labelled `slow`: CI skips it; run it with `ctest -L slow`.
+what docs/demo.md reports of it. Labelled `slow`: CI skips it; run it with `ctest -L slow`.
 
 Checked: gradient matching labels every part of the test photos (IoU above 2 % for each class); its
 FG-mIoU is at least pseudo-labelling's less 2 points (measured with phase A pulled towards the
-few-label U-Net's labels, the default since the README's seventh round: at one thread ahead on seeds
+few-label U-Net's labels, the default since the seventh round of docs/method_levers.md: at one thread ahead on seeds
 0, 1 and 3 by 1.6, 2.2 and 0.5 and behind on seed 2 by 0.3; the 2 points allow for another thread
 count's summation order, which moved single rows by up to 2.4 points in the sixth round); the oracle
 beats every few-label arm.

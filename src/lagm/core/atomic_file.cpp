@@ -92,6 +92,18 @@ std::string create_folder_inside(const std::string& root, const std::string& rel
   return path.string();
 }
 
+void refuse_links_inside(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) return;
+  // The iterator does not enter linked folders (no follow_directory_symlink).
+  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_symlink(ec))
+      throw InputError(it->path().string() +
+                       ": a symbolic link inside the output folder; lagm writes nothing through a "
+                       "link (remove it)");
+}
+
 int open_regular_for_writing(const std::string& path, int flags, const std::string& what) {
   // Looked at before opening: opening a FIFO planted under the name would block for ever.
   struct stat before {};

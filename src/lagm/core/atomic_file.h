@@ -24,6 +24,12 @@ int open_regular_for_writing(const std::string& path, int flags, const std::stri
 /// relative path ("img", "masks/a/b"; no "..").
 std::string create_folder_inside(const std::string& root, const std::string& relative);
 
+/// Refuses (InputError naming it) the first symbolic link found anywhere inside the existing
+/// folder `root` (links are not followed while looking). For commands that hand folders inside
+/// their output to other stages (the demo's arms): what they write then stays inside. Nothing is
+/// done when `root` does not exist yet.
+void refuse_links_inside(const std::string& root);
+
 /// Reads a whole file. Throws InputError("<path>: cannot open ...") when unreadable.
 std::string read_file(const std::string& path);
 

@@ -36,8 +36,8 @@ int configure_runtime(int threads) {
   at::set_num_threads(threads);
   // ATen already spreads work over its OpenMP threads and calls the BLAS from inside them; an
   // OpenBLAS pool of its own (one thread per core by default) then spins beside them. Measured on
-  // 2 cores, 2 ATen threads (README, "Threads"): a phase-I step 0.85x, synthesis 0.8x, the 256 px
-  // generator 0.8-0.9x the time with OpenBLAS's default; only one large lone matrix product
+  // 2 cores, 2 ATen threads (docs/build.md, "Threads"): a phase-I step 0.85x, synthesis 0.8x, the
+  // 256 px generator 0.8-0.9x the time with OpenBLAS's default; only one large lone matrix product
   // (1024^2) is slower (2x). A user's OPENBLAS_NUM_THREADS is left as set.
   if (!std::getenv("OPENBLAS_NUM_THREADS")) set_blas_threads(1);
   at::globalContext().setAllowTF32CuBLAS(false);

@@ -47,11 +47,12 @@ struct PixelBox {
 PixelBox square_box(const VocObject& box, int64_t image_height, int64_t image_width);
 
 struct PascalPartPrepareOptions {
-  std::string voc;         ///< VOC2010 root: JPEGImages/, Annotations/, ImageSets/Main/
-  std::string parts;       ///< the .mat folder; empty = <voc>/part_segmentation/Annotations_Part
-  std::string out;         ///< writes <out>/<obj>/train and <out>/<obj>/test
-  std::string obj;         ///< horse or aeroplane
-  int64_t min_pixels = 0;  ///< minimum box side; 0 = the README's value (horse 32, aeroplane 50)
+  std::string voc;    ///< VOC2010 root: JPEGImages/, Annotations/, ImageSets/Main/
+  std::string parts;  ///< the .mat folder; empty = <voc>/part_segmentation/Annotations_Part
+  std::string out;    ///< writes <out>/<obj>/train and <out>/<obj>/test
+  std::string obj;    ///< horse or aeroplane
+  int64_t min_pixels =
+      0;  ///< minimum box side; 0 = the paper's value (horse 32, aeroplane 50; docs/datasets.md)
   int64_t train_count =
       180;  ///< first N crops of VOC train (sorted) -> train_set.txt, the rest -> val_set.txt
 };

@@ -45,6 +45,8 @@ class Demo {
 
   DemoResult run() {
     const io::FolderLock lock(o_.out);
+    // Every arm writes into a folder of its own inside the demo's: none may lead outside.
+    core::refuse_links_inside(o_.out);
     if (!fs::exists(o_.generator))
       throw InputError(o_.generator + ": generator checkpoint not found");
     const auto& domain = toy::find_domain("faces");

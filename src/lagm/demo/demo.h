@@ -73,22 +73,23 @@ struct DemoOptions {
 struct DemoSettings {
   int64_t resolution = 64;
   int64_t validation = 200, test = 200, oracle = 2000, synthesized = 2000;
-  /// Matching steps of phase I. Measured (README): with S at 3e-4 the annotator keeps improving
-  /// with steps (FG-mIoU against the oracle, seed 0: 400 steps 50.8, 1200 56.1, 2400 61.4), and
-  /// at 2400 the downstream result draws level with pseudo-labelling's (seeds 0-3); at S 1e-3 more
-  /// steps did not help.
+  /// Matching steps of phase I. Measured (docs/method_levers.md): with S at 3e-4 the annotator
+  /// keeps improving with steps (FG-mIoU against the oracle, seed 0: 400 steps 50.8, 1200 56.1,
+  /// 2400 61.4), and at 2400 the downstream result draws level with pseudo-labelling's (seeds 0-3);
+  /// at S 1e-3 more steps did not help.
   int64_t gm_steps = 2400;
   int64_t pseudo_label_steps = 200;  ///< also the supervised and inversion arms' fits
   int64_t projector_steps = 300;     ///< per labelled image, the inversion arm
   double maml_inner_lr = 0.01;       ///< the maml arm's inner SGD rate (not tuned)
   /// Members of the datasetgan arm's ensemble (DatasetGAN's 10).
   int64_t ensemble_members = 10;
-  /// Matched parameters: the U-Net's last up block and classifier. Measured (README): faster per
-  /// step than matching all parameters and the only setting whose annotator drew hair and eyes.
+  /// Matched parameters: the U-Net's last up block and classifier. Measured
+  /// (docs/method_levers.md): faster per step than matching all parameters and the only setting
+  /// whose annotator drew hair and eyes.
   std::string gm_params = "up4.*|outc.*";
   double gm_lr = 1e-3;  ///< Adam learning rate of A
-  /// Adam learning rate of S in phase I. Measured (README): S learning at 1e-3 moves the target
-  /// of the matching faster than A follows; 3e-4 gives better and steadier annotators.
+  /// Adam learning rate of S in phase I. Measured (docs/method_levers.md): S learning at 1e-3 moves
+  /// the target of the matching faster than A follows; 3e-4 gives better and steadier annotators.
   double gm_segmenter_lr = 3e-4;
   /// A starts from the pseudo-labelling arm's annotator
   /// (method::AnnotatorTrainConfig::annotator_init) and gradient matching refines it; false = the
@@ -96,14 +97,15 @@ struct DemoSettings {
   bool init_from_pseudo_label = false;
   /// Weight of phase A's pull of A's labels towards the few-label U-Net's labels of the same
   /// generated images (method::AnnotatorTrainConfig::pseudo_label_weight); 0 = matching alone.
-  /// Measured (README, seventh round): with 2 labels matching alone fails on the seeds whose two
-  /// photos show one kind of face (annotator 33-35 FG-mIoU against the oracle), pulled with
-  /// weight 1 it labels generated faces better than both matching alone and pseudo-labelling, at
-  /// N = 2 and N = 10; 1 was set before measuring (the two losses' natural scales) and not tuned.
+  /// Measured (docs/method_levers.md, seventh round): with 2 labels matching alone fails on the
+  /// seeds whose two photos show one kind of face (annotator 33-35 FG-mIoU against the oracle),
+  /// pulled with weight 1 it labels generated faces better than both matching alone and
+  /// pseudo-labelling, at N = 2 and N = 10; 1 was set before measuring (the two losses' natural
+  /// scales) and not tuned.
   double gm_pseudo_label_weight = 1.0;
   /// Decay of the weight average of A (method::AnnotatorTrainConfig::annotator_ema); 0 = off.
   double annotator_ema = 0;
-  /// Levers of gradient matching (README, "Making gradient matching learn every part"): prior
+  /// Levers of gradient matching (docs/method_levers.md): prior
   /// calibration at synthesis, the magnitude term of the matcher, the target gradient from all N
   /// labels, class-balanced matching losses.
   bool calibrate_priors = true;
@@ -127,9 +129,9 @@ struct DemoSettings {
   double synthesis_psi = models::SamplingOptions{}.truncation_psi;
   int64_t epochs = 5, batch = 16;  ///< downstream budget, the same for every arm
   /// Class-balanced cross entropy of every downstream U-Net
-  /// (SegmenterTrainConfig::class_balance_power), the same for every arm. Measured (README):
-  /// trained on generated images, the plain loss labels brows, nose and ears of test photos as skin
-  /// even with the oracle's labels; weighted, they appear.
+  /// (SegmenterTrainConfig::class_balance_power), the same for every arm. Measured
+  /// (docs/method_levers.md): trained on generated images, the plain loss labels brows, nose and
+  /// ears of test photos as skin even with the oracle's labels; weighted, they appear.
   double downstream_class_balance = 1.0;
   /// Adam learning rate at which each route arm's downstream U-Net is trained on further on the N
   /// labels (the few-label recipe, same epochs), reported as `<arm>_finetuned`; 0 = no such arms.
@@ -139,10 +141,10 @@ struct DemoSettings {
   /// Samples of each downstream batch (of `batch`) of the route arms (gradient matching,
   /// pseudo-labelling) drawn from the N labelled images, augmented as in the few-label recipe; the
   /// rest come from the arm's synthesized set, for the same number of steps. 0 = the synthesized
-  /// set alone (the paper's protocol). Measured (README, fifth round): mixing raised every route
-  /// arm on every seed at N = 2 and N = 10 (by 2.9-8.8 FG-mIoU points), at no cost in time; it does
-  /// not make the route beat the N labels alone at N = 10. The few-label arm stays the N labels
-  /// alone.
+  /// set alone (the paper's protocol). Measured (docs/method_levers.md, fifth round): mixing raised
+  /// every route arm on every seed at N = 2 and N = 10 (by 2.9-8.8 FG-mIoU points), at no cost in
+  /// time; it does not make the route beat the N labels alone at N = 10. The few-label arm stays
+  /// the N labels alone.
   int64_t mix_labels = 4;
   /// With mixing on, also train each route arm's U-Net on its synthesized set alone (rows
   /// `<arm>_synthetic_only`, one more training per route arm), so that the annotators are compared
