@@ -19,6 +19,8 @@
 #include "lagm/method/gm_step.h"
 #include "lagm/method/prior_calibration.h"
 #include "lagm/method/segmenter_checkpoint.h"
+#include "lagm/method/segmenter_data_parallel.h"
+#include "lagm/method/segmenter_run_data.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/model_description.h"
 #include "lagm/models/segmenter.h"
@@ -40,22 +42,6 @@ std::string epoch_checkpoint(const std::string& outdir, int64_t epoch) {
   return (fs::path(outdir) / name).string();
 }
 
-// `count` sample indices of a data set of `n`: reshuffled copies of 0..n-1, one after another.
-torch::Tensor shuffled_indices(int64_t n, int64_t count) {
-  std::vector<torch::Tensor> perms;
-  for (int64_t have = 0; have < count; have += n)
-    perms.push_back(torch::randperm(n, torch::kInt64));
-  return torch::cat(perms);
-}
-
-// The sample indices order[begin, end) of one batch.
-std::vector<size_t> batch_indices(const torch::Tensor& order, int64_t begin, int64_t end) {
-  const auto o = order.accessor<int64_t, 1>();
-  std::vector<size_t> idx;
-  for (int64_t i = begin; i < end; ++i) idx.push_back(static_cast<size_t>(o[i]));
-  return idx;
-}
-
 // Copies a trained segmenter's weights into `seg`; its architecture and classes must be the same.
 void start_from(models::Segmenter& seg, const std::string& path,
                 const data::LabelledDataset& train) {
@@ -69,317 +55,276 @@ void start_from(models::Segmenter& seg, const std::string& path,
   core::load_state_dict(seg.module(), tensors);
 }
 
-// One data-parallel step's forward and backward: this process's share of the batch (x, y), its
-// loss normalised by the whole batch's (the sum over its valid pixels of their class weights, as
-// the mean-reduced loss of one process divides by), and the gradients summed over the processes.
-// So the step is that of one process with the whole batch, whatever the shares' sizes, ignored
-// pixels or class weights (BatchNorm aside: per-process statistics unless synchronized). Returns
-// the whole batch's loss.
-double share_loss_backward(models::Segmenter& seg, const torch::Tensor& x, const torch::Tensor& y,
-                           const F::CrossEntropyFuncOptions& options, train::ProcessGroup& group,
-                           torch::Device device) {
-  const auto [begin, end] = train::rank_rows(x.size(0), group.rank(), group.world_size());
-  const auto xs = x.narrow(0, begin, end - begin).to(device);
-  const auto ys = y.narrow(0, begin, end - begin).to(device);
-  const auto valid = ys != 255;
-  const auto& weight = options.weight();
-  auto normaliser = weight.defined()
-                        ? weight.index({ys.masked_select(valid)}).sum().to(torch::kFloat64)
-                        : valid.sum().to(torch::kFloat64);
-  std::vector<torch::Tensor> total{normaliser.reshape({1}).cpu()};
-  group.all_reduce_sum(total);
-  auto sum_options = options;
-  sum_options.reduction(torch::kSum);
-  // The batches are drawn from the global random stream on every process alike; a forward pass
-  // that draws from it (DeepLab's dropout) on shares of different sizes would make the processes'
-  // streams, and so their next batches, differ. The stream is put back as it was.
-  const auto stream = train::rng_state(torch::kCPU);
-  const auto loss = F::cross_entropy(seg.forward(xs), ys, sum_options) / total[0].item<double>();
-  loss.backward();
-  train::set_rng_state(torch::kCPU, stream);
-  train::all_reduce_gradients(group, seg.module());
-  std::vector<torch::Tensor> value{loss.detach().to(torch::kFloat64).reshape({1}).cpu()};
-  group.all_reduce_sum(value);
-  return value[0].item<double>();
-}
+// One downstream training run: its data, network, optimizer and folder.
+class SegmenterRun {
+ public:
+  SegmenterRun(const SegmenterTrainConfig& c, std::string outdir, torch::Device device,
+               ProgressFn progress, train::ProcessGroup* group)
+      : c_(c),
+        outdir_(std::move(outdir)),
+        device_(device),
+        progress_(std::move(progress)),
+        group_(group),
+        data_(open_segmenter_data(c)),
+        plan_(c, static_cast<int64_t>(data_.train->size()), data_.mix != nullptr),
+        state_path_((fs::path(outdir_) / "train_state.safetensors").string()) {}
 
-// Validation metrics; data-parallel: each process evaluates its share of the images and the
-// confusion matrices are summed.
-eval::SegmentationMetrics validate(models::Segmenter& seg, const data::LabelledDataset& val,
-                                   torch::Device device, train::ProcessGroup* group) {
-  if (!group) return eval::evaluate_segmenter(seg, val, device).metrics();
-  auto cm = eval::evaluate_segmenter(seg, val, device, 1, {group->rank(), group->world_size()});
-  std::vector<torch::Tensor> counts{cm.counts().clone()};
-  group->all_reduce_sum(counts);
-  eval::ConfusionMatrix total(cm.num_classes());
-  total.add_counts(counts[0]);
-  return total.metrics();
-}
+  SegmenterTrainResult run() {
+    take_folder();
+    build_network();
+    start_or_resume();
+    check_batches();
+    std::unique_ptr<train::GroupSum> group_sum;
+    std::unique_ptr<nn::SyncBatchNormScope> sync_bn;
+    if (c_.sync_batch_norm) {
+      group_sum = std::make_unique<train::GroupSum>(*group_);
+      sync_bn = std::make_unique<nn::SyncBatchNormScope>(*group_sum);
+    }
+    train::RateMeter meter(start_epoch_, c_.epochs);
+    for (int64_t epoch = start_epoch_; epoch < c_.epochs; ++epoch) {
+      const double mean_loss = train_epoch(epoch);
+      if (epoch == 0) r_.first_loss = mean_loss;
+      r_.last_loss = mean_loss;
+      meter.update(epoch + 1);
+      finish_epoch(epoch, mean_loss, meter);
+    }
+    return r_;
+  }
 
-// Every input read once before training (see data::survey_dataset), as data.json records them.
-struct SurveyedInputs {
-  data::DataSurvey train, mix;  ///< mix: empty without --mix-data
-  nlohmann::json record;
+ private:
+  // Rank 0 holds and writes the folder; the run's data are read once and recorded (data.json).
+  void take_folder() {
+    if (rank() == 0) folder_ = std::make_unique<train::RunFolder>(outdir_);
+    if (folder_ && fs::exists(state_path_) && folder_->has_config()) {
+      const auto changes = resume_conflicts(folder_->read_config(), c_);
+      if (!changes.empty())
+        throw UsageError(outdir_ + ": holds a run of another configuration (" + changes +
+                         "); continue it with --resume " + outdir_ +
+                         " or train into another --out");
+    }
+    inputs_ = survey_inputs(c_, data_);
+    if (folder_) folder_->claim_data(inputs_.record, fs::exists(state_path_));
+  }
+
+  // The network (its weights drawn from the run's seed), the optimizer and the loss.
+  void build_network() {
+    torch::manual_seed(c_.seed);
+    auto s_json = c_.segmenter;
+    s_json["num_classes"] = data_.train->num_classes();
+    seg_ = std::make_unique<models::Segmenter>(
+        models::segmenter_config_from_json(s_json, "train-seg segmenter"));
+    if (!c_.backbone_weights.empty())
+      models::load_imagenet_backbone(*seg_, core::read_safetensors(c_.backbone_weights).tensors);
+    seg_->module().to(device_);
+    oc_.kind = "adam";
+    oc_.lr = c_.lr;
+    opt_ = train::make_optimizer(oc_, seg_->module().parameters());
+    names_ = train::parameter_names(seg_->module());
+    loss_options_ = F::CrossEntropyFuncOptions().ignore_index(255);
+    if (c_.class_balance_power > 0) weigh_classes();
+  }
+
+  // The frequencies of the batches the loss sees: with mixed-in labels, those of the mixture.
+  // From the training set alone, a class it nearly lacks (an annotator that labels 4 ear pixels in
+  // 2000 images) got a weight 10^4 times the background's, and the mixed-in labels of that class
+  // then taught the network to paint it over the background.
+  void weigh_classes() {
+    auto frequencies = inputs_.train.class_frequencies;
+    if (data_.mix)
+      frequencies = mixed_class_frequencies(
+          frequencies, inputs_.mix.class_frequencies,
+          static_cast<double>(c_.mix_per_batch) / static_cast<double>(c_.batch));
+    const auto weights = class_balance_weights(frequencies, c_.class_balance_power);
+    r_.class_weights.assign(weights.data_ptr<double>(),
+                            weights.data_ptr<double>() + weights.numel());
+    loss_options_.weight(weights.to(torch::TensorOptions().dtype(torch::kFloat32).device(device_)));
+  }
+
+  // A resumed run continues after its last finished epoch; a new one may start from --init.
+  void start_or_resume() {
+    r_.outdir = outdir_;
+    if (folder_) folder_->write_config(to_json(c_));  // a resumed run records its new length
+    if (!fs::exists(state_path_)) {
+      // A resumed run has its own weights and needs no init file.
+      if (!c_.init.empty()) start_from(*seg_, c_.init, *data_.train);
+      return;
+    }
+    auto st = core::read_safetensors(state_path_);
+    start_epoch_ = std::stoll(st.metadata.at("epochs_done"));
+    steps_ = std::stoll(st.metadata.at("steps"));
+    r_.best_miou = std::stod(st.metadata.at("best_miou"));
+    r_.best_epoch = std::stoll(st.metadata.at("best_epoch"));
+    r_.first_loss = std::stod(st.metadata.at("first_loss"));
+    core::load_state_dict(
+        seg_->module(),
+        models::read_model_checkpoint(epoch_checkpoint(outdir_, start_epoch_ - 1)).tensors);
+    train::load_optimizer_state(*opt_, oc_, names_, st.tensors, "opt.");
+    train::restore_rng_states(st.tensors, device_);
+    // An epoch validated but not saved is repeated now: drop its old line.
+    if (folder_)
+      folder_->forget_records_after("epoch", static_cast<double>(start_epoch_ - 1),
+                                    {"metrics-val.jsonl"});
+    if (progress_ && rank() == 0)
+      progress_("resumed after epoch " + std::to_string(start_epoch_ - 1));
+  }
+
+  // The batches fit the processes, the network and memory; what the checkpoints will tell.
+  void check_batches() {
+    if (group_) plan_.check_shares(group_->world_size());
+    const auto first = data_.train->get(0).image;
+    seg_->require_input_size(first.size(1), first.size(2), c_.data.describe());
+    seg_->require_memory_for(plan_.largest_batch(), first.size(1), first.size(2), true);
+    const int64_t mixed = data_.mix ? static_cast<int64_t>(data_.mix->size()) : 0;
+    description_ = models::describe_training(
+        data_.train->class_names(), first.size(1), first.size(2),
+        static_cast<int64_t>(data_.train->size()) + mixed,
+        c_.data.describe() +
+            (data_.mix ? " + " + std::to_string(mixed) + " mixed in from " + c_.mix_data.describe()
+                       : ""),
+        device_.str(), "fp32", group_ ? group_->world_size() : 1);
+  }
+
+  // One epoch's steps; returns its mean loss.
+  double train_epoch(int64_t epoch) {
+    seg_->module().train();
+    const auto order = shuffled_indices(plan_.n, plan_.per_epoch);
+    torch::Tensor mix_order;
+    if (data_.mix)
+      mix_order = shuffled_indices(static_cast<int64_t>(data_.mix->size()),
+                                   plan_.steps * plan_.mix_per_batch);
+    double loss_sum = 0;
+    int64_t loss_n = 0;
+    for (int64_t b = 0; b < plan_.steps; ++b) {
+      if (c_.max_steps > 0 && steps_ >= c_.max_steps) break;
+      auto [x, y] = batch(order, mix_order, b);
+      if (!has_labelled_pixels(y)) continue;  // the same on every process: same batches
+      loss_sum += step(x, y, epoch);
+      ++loss_n;
+      ++steps_;
+    }
+    return loss_n ? loss_sum / static_cast<double>(loss_n) : 0.0;
+  }
+
+  // Batch b of the epoch, augmented, with its mixed-in samples.
+  std::pair<torch::Tensor, torch::Tensor> batch(const torch::Tensor& order,
+                                                const torch::Tensor& mix_order, int64_t b) const {
+    const int64_t main = plan_.main_per_batch, mix = plan_.mix_per_batch;
+    auto [x, y] = data::load_batch(
+        *data_.train,
+        batch_indices(order, b * main, std::min(plan_.main_per_epoch(), (b + 1) * main)));
+    std::tie(x, y) = augment_batch(x, y, Augmentation{c_.flip, c_.scale_crop, c_.color_jitter});
+    if (!data_.mix) return {x, y};
+    auto [mx, my] = data::load_batch(*data_.mix, batch_indices(mix_order, b * mix, (b + 1) * mix));
+    std::tie(mx, my) = augment_batch(mx, my, Augmentation::all());
+    return {torch::cat({x, mx}), torch::cat({y, my})};
+  }
+
+  // One optimizer step; returns the batch's loss.
+  double step(const torch::Tensor& x, const torch::Tensor& y, int64_t epoch) {
+    opt_->zero_grad();
+    const std::string where = "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps_);
+    double loss_value = 0;
+    if (!group_) {
+      auto loss = F::cross_entropy(seg_->forward(x.to(device_)), y.to(device_), loss_options_);
+      loss_value = loss.item<double>();
+      require_finite_loss(loss_value, "the training loss", where);
+      loss.backward();
+    } else {
+      loss_value = share_loss_backward(*seg_, x, y, loss_options_, *group_, device_);
+      require_finite_loss(loss_value, "the training loss", where);
+    }
+    opt_->step();
+    return loss_value;
+  }
+
+  // Validated before the checkpoint is written, so that the checkpoint carries its metrics; the
+  // training state follows the checkpoint, so a crash between the two only repeats an epoch.
+  void finish_epoch(int64_t epoch, double mean_loss, const train::RateMeter& meter) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  %.1f s/epoch  ETA %s",
+                  static_cast<long long>(epoch + 1), static_cast<long long>(c_.epochs), mean_loss,
+                  meter.seconds_per_unit(), meter.eta_text().c_str());
+    std::string line = buf;
+    std::optional<eval::SegmentationMetrics> metrics;
+    if (data_.val) {
+      metrics = validate_segmenter(*seg_, *data_.val, device_, group_);
+      std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", metrics->mean_iou,
+                    metrics->fg_mean_iou);
+      line += buf;
+    }
+    record_validation(epoch, metrics);
+    r_.epochs_done = epoch + 1;
+    if (!folder_) return;  // the other ranks of a data-parallel run write nothing
+    folder_->log(line);
+    if (progress_) progress_(line);
+    save_state(epoch);
+  }
+
+  void record_validation(int64_t epoch, const std::optional<eval::SegmentationMetrics>& metrics) {
+    description_.validation = nlohmann::json();
+    if (metrics)
+      description_.validation = {{"epoch", epoch},
+                                 {"mIoU", metrics->mean_iou},
+                                 {"fg_mIoU", metrics->fg_mean_iou},
+                                 {"pACC", metrics->pixel_accuracy},
+                                 {"data", c_.validation.describe()}};
+    if (folder_)
+      models::write_model_checkpoint(epoch_checkpoint(outdir_, epoch), "segmenter",
+                                     to_json(seg_->config()), seg_->module(),
+                                     {{"class_names", data_.train->class_names()},
+                                      {"epoch", epoch},
+                                      {"description", models::to_json(description_)}});
+    if (!metrics) return;
+    const auto& m = *metrics;
+    if (folder_)
+      folder_->record("metrics-val.jsonl", {{"epoch", epoch},
+                                            {"mIoU", m.mean_iou},
+                                            {"fg_mIoU", m.fg_mean_iou},
+                                            {"pACC", m.pixel_accuracy},
+                                            {"per_class_iou", m.iou}});
+    if (m.mean_iou > r_.best_miou) r_.best_miou = m.mean_iou, r_.best_epoch = epoch;
+  }
+
+  void save_state(int64_t epoch) const {
+    core::TensorDict st = train::optimizer_state(*opt_, oc_, names_, "opt.");
+    train::save_rng_states(st, device_);
+    core::write_safetensors(state_path_, st,
+                            {{"epochs_done", std::to_string(epoch + 1)},
+                             {"steps", std::to_string(steps_)},
+                             {"best_miou", core::metadata_number(r_.best_miou)},
+                             {"best_epoch", std::to_string(r_.best_epoch)},
+                             {"first_loss", core::metadata_number(r_.first_loss)}});
+  }
+
+  int rank() const { return group_ ? group_->rank() : 0; }
+
+  const SegmenterTrainConfig& c_;
+  const std::string outdir_;
+  const torch::Device device_;
+  const ProgressFn progress_;
+  train::ProcessGroup* const group_;
+  SegmenterData data_;
+  EpochPlan plan_;
+  const std::string state_path_;
+  std::unique_ptr<train::RunFolder> folder_;
+  SurveyedInputs inputs_;
+  std::unique_ptr<models::Segmenter> seg_;
+  train::OptimizerConfig oc_;
+  std::unique_ptr<torch::optim::Optimizer> opt_;
+  std::vector<std::string> names_;
+  F::CrossEntropyFuncOptions loss_options_;
+  models::ModelDescription description_;
+  SegmenterTrainResult r_;
+  int64_t start_epoch_ = 0, steps_ = 0;
 };
-
-SurveyedInputs survey_inputs(const SegmenterTrainConfig& c, const data::LabelledDataset& train,
-                             const data::LabelledDataset* val, const data::LabelledDataset* mix) {
-  SurveyedInputs inputs;
-  auto add = [&](const char* option, const data::DatasetSpec& spec,
-                 const data::LabelledDataset& set) {
-    auto survey = data::survey_dataset(set, std::string("train-seg ") + option);
-    inputs.record[option] = {{"source", spec.describe()},
-                             {"fingerprint", survey.fingerprint},
-                             {"images", survey.images}};
-    return survey;
-  };
-  inputs.train = add("--data", c.data, train);
-  if (val) add("--val", c.validation, *val);
-  if (mix) inputs.mix = add("--mix-data", c.mix_data, *mix);
-  return inputs;
-}
-
-// A batch whose every pixel is 255 has no loss to take the mean of (it would be NaN).
-bool has_labelled_pixels(const torch::Tensor& labels) { return (labels != 255).any().item<bool>(); }
 
 }  // namespace
 
 SegmenterTrainResult train_segmenter(const SegmenterTrainConfig& c, const std::string& outdir,
                                      torch::Device device, const ProgressFn& progress,
                                      train::ProcessGroup* group) {
-  if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
-  if (!(std::isfinite(c.lr) && c.lr > 0))
-    throw UsageError("train-seg: --lr must be a finite number > 0");
-  if (!(c.class_balance_power >= 0 && c.class_balance_power <= 1))
-    throw UsageError("train-seg: --class-balance must be in [0, 1]");
-  const auto train_ptr = data::open_labelled_dataset(c.data, "train-seg --data");
-  const auto& train = *train_ptr;
-  if (train.size() == 0) throw InputError(c.data.describe() + ": no training images");
-  std::unique_ptr<data::LabelledDataset> val;
-  if (!c.validation.empty()) val = data::open_labelled_dataset(c.validation, "train-seg --val");
-  if (val && val->num_classes() != train.num_classes())
-    throw InputError(c.validation.describe() + ": " + std::to_string(val->num_classes()) +
-                     " classes, but the training data (" + c.data.describe() + ") has " +
-                     std::to_string(train.num_classes()));
-  std::unique_ptr<data::LabelledDataset> mix;
-  if (!c.mix_data.empty()) {
-    if (c.mix_per_batch < 1 || c.mix_per_batch >= c.batch)
-      throw UsageError("train-seg: --mix-per-batch must be in [1, --batch) with --mix-data");
-    mix = data::open_labelled_dataset(c.mix_data, "train-seg --mix-data");
-    if (mix->class_names() != train.class_names())
-      throw InputError(c.mix_data.describe() + ": its classes differ from the training data's (" +
-                       c.data.describe() + ")");
-    if (mix->size() == 0) throw InputError(c.mix_data.describe() + ": no images to mix in");
-  } else if (c.mix_per_batch != 0) {
-    throw UsageError("train-seg: --mix-per-batch needs --mix-data");
-  }
-  // Data-parallel: every process draws the same batches (same seed) and takes its share of each;
-  // rank 0 alone writes the run folder.
-  const int rank = group ? group->rank() : 0, world = group ? group->world_size() : 1;
-  std::unique_ptr<train::RunFolder> folder;
-  if (rank == 0) folder = std::make_unique<train::RunFolder>(outdir);
-  const std::string state_path = (fs::path(outdir) / "train_state.safetensors").string();
-  if (folder && fs::exists(state_path) && folder->has_config()) {
-    const auto changes = resume_conflicts(folder->read_config(), c);
-    if (!changes.empty())
-      throw UsageError(outdir + ": holds a run of another configuration (" + changes +
-                       "); continue it with --resume " + outdir + " or train into another --out");
-  }
-  const auto inputs = survey_inputs(c, train, val.get(), mix.get());
-  if (folder) folder->claim_data(inputs.record, fs::exists(state_path));
-  if (c.sync_batch_norm && !group)
-    throw UsageError("train-seg: --sync-bn needs a data-parallel run (lagm launch)");
-  torch::manual_seed(c.seed);
-  auto s_json = c.segmenter;
-  s_json["num_classes"] = train.num_classes();
-  models::Segmenter seg(models::segmenter_config_from_json(s_json, "train-seg segmenter"));
-  if (!c.backbone_weights.empty())
-    models::load_imagenet_backbone(seg, core::read_safetensors(c.backbone_weights).tensors);
-  seg.module().to(device);
-  train::OptimizerConfig oc;
-  oc.kind = "adam";
-  oc.lr = c.lr;
-  auto opt = train::make_optimizer(oc, seg.module().parameters());
-  const auto names = train::parameter_names(seg.module());
-  auto loss_options = F::CrossEntropyFuncOptions().ignore_index(255);
-  std::vector<double> class_weights;
-  if (c.class_balance_power > 0) {
-    // The frequencies of the batches the loss sees: with mixed-in labels, those of the mixture.
-    // From the training set alone, a class it nearly lacks (an annotator that labels 4 ear pixels
-    // in 2000 images) got a weight 10^4 times the background's, and the mixed-in labels of that
-    // class then taught the network to paint it over the background.
-    auto frequencies = inputs.train.class_frequencies;
-    if (mix)
-      frequencies = mixed_class_frequencies(
-          frequencies, inputs.mix.class_frequencies,
-          static_cast<double>(c.mix_per_batch) / static_cast<double>(c.batch));
-    const auto weights = class_balance_weights(frequencies, c.class_balance_power);
-    class_weights.assign(weights.data_ptr<double>(), weights.data_ptr<double>() + weights.numel());
-    loss_options.weight(weights.to(torch::TensorOptions().dtype(torch::kFloat32).device(device)));
-  }
-
-  SegmenterTrainResult r;
-  r.class_weights = class_weights;
-  r.outdir = outdir;
-  int64_t start_epoch = 0, steps = 0;
-  if (folder) folder->write_config(to_json(c));  // a resumed run records its new length
-  if (fs::exists(state_path)) {                  // resume after the last finished epoch
-    auto st = core::read_safetensors(state_path);
-    start_epoch = std::stoll(st.metadata.at("epochs_done"));
-    steps = std::stoll(st.metadata.at("steps"));
-    r.best_miou = std::stod(st.metadata.at("best_miou"));
-    r.best_epoch = std::stoll(st.metadata.at("best_epoch"));
-    r.first_loss = std::stod(st.metadata.at("first_loss"));
-    core::load_state_dict(
-        seg.module(),
-        models::read_model_checkpoint(epoch_checkpoint(outdir, start_epoch - 1)).tensors);
-    train::load_optimizer_state(*opt, oc, names, st.tensors, "opt.");
-    train::restore_rng_states(st.tensors, device);
-    // An epoch validated but not saved is repeated now: drop its old line.
-    if (folder)
-      folder->forget_records_after("epoch", static_cast<double>(start_epoch - 1),
-                                   {"metrics-val.jsonl"});
-    if (progress && rank == 0) progress("resumed after epoch " + std::to_string(start_epoch - 1));
-  } else {
-    // A resumed run has its own weights and needs no init file.
-    if (!c.init.empty()) start_from(seg, c.init, train);
-  }
-  const int64_t n = static_cast<int64_t>(train.size());
-  const int64_t per_epoch = c.samples_per_epoch > 0 ? c.samples_per_epoch : n;
-  const int64_t steps_per_epoch = (per_epoch + c.batch - 1) / c.batch;
-  // With mixing each step takes `main_per_batch` samples of the training data and the rest of the
-  // batch from the mixed-in set; the number of steps stays that of the training data alone.
-  const int64_t mix_per_batch = mix ? c.mix_per_batch : 0;
-  const int64_t main_per_batch = c.batch - mix_per_batch;
-  const Augmentation main_augmentation{c.flip, c.scale_crop, c.color_jitter};
-  const Augmentation mix_augmentation = Augmentation::all();
-  if (group) {
-    // Every process needs a sample of every batch, the last and smallest included.
-    const int64_t last = std::min(per_epoch, steps_per_epoch * main_per_batch) -
-                         (steps_per_epoch - 1) * main_per_batch;
-    if (std::min(main_per_batch, last) + mix_per_batch < world)
-      throw UsageError("train-seg: a batch of " + std::to_string(last + mix_per_batch) +
-                       " samples cannot be shared out among " + std::to_string(world) +
-                       " processes; use a larger --batch or --samples-per-epoch, or fewer "
-                       "processes");
-  }
-  // What the checkpoints tell whoever receives them; the input size is the training images'.
-  const auto first = train.get(0).image;
-  seg.require_input_size(first.size(1), first.size(2), c.data.describe());
-  seg.require_memory_for(std::min(main_per_batch, per_epoch) + mix_per_batch, first.size(1),
-                         first.size(2), true);
-  const int64_t mixed = mix ? static_cast<int64_t>(mix->size()) : 0;
-  auto description = models::describe_training(
-      train.class_names(), first.size(1), first.size(2), static_cast<int64_t>(train.size()) + mixed,
-      c.data.describe() +
-          (mix ? " + " + std::to_string(mixed) + " mixed in from " + c.mix_data.describe() : ""),
-      device.str(), "fp32", world);
-  train::RateMeter meter(start_epoch, c.epochs);
-  std::unique_ptr<train::GroupSum> group_sum;
-  std::unique_ptr<nn::SyncBatchNormScope> sync_bn;
-  if (c.sync_batch_norm) {
-    group_sum = std::make_unique<train::GroupSum>(*group);
-    sync_bn = std::make_unique<nn::SyncBatchNormScope>(*group_sum);
-  }
-  for (int64_t epoch = start_epoch; epoch < c.epochs; ++epoch) {
-    seg.module().train();
-    const auto order = shuffled_indices(n, per_epoch);
-    const int64_t main_per_epoch = std::min(per_epoch, steps_per_epoch * main_per_batch);
-    torch::Tensor mix_order;
-    if (mix)
-      mix_order =
-          shuffled_indices(static_cast<int64_t>(mix->size()), steps_per_epoch * mix_per_batch);
-    double loss_sum = 0;
-    int64_t loss_n = 0;
-    for (int64_t b = 0; b < steps_per_epoch; ++b) {
-      if (c.max_steps > 0 && steps >= c.max_steps) break;
-      auto [x, y] = data::load_batch(
-          train, batch_indices(order, b * main_per_batch,
-                               std::min(main_per_epoch, (b + 1) * main_per_batch)));
-      std::tie(x, y) = augment_batch(x, y, main_augmentation);
-      if (mix) {
-        auto [mx, my] = data::load_batch(
-            *mix, batch_indices(mix_order, b * mix_per_batch, (b + 1) * mix_per_batch));
-        std::tie(mx, my) = augment_batch(mx, my, mix_augmentation);
-        x = torch::cat({x, mx});
-        y = torch::cat({y, my});
-      }
-      if (!has_labelled_pixels(y)) continue;  // the same on every process: same batches
-      opt->zero_grad();
-      double loss_value = 0;
-      if (!group) {
-        auto loss = F::cross_entropy(seg.forward(x.to(device)), y.to(device), loss_options);
-        loss_value = loss.item<double>();
-        require_finite_loss(loss_value, "the training loss",
-                            "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps));
-        loss.backward();
-      } else {
-        loss_value = share_loss_backward(seg, x, y, loss_options, *group, device);
-        require_finite_loss(loss_value, "the training loss",
-                            "epoch " + std::to_string(epoch) + ", step " + std::to_string(steps));
-      }
-      opt->step();
-      loss_sum += loss_value;
-      ++loss_n;
-      ++steps;
-    }
-    const double mean_loss = loss_n ? loss_sum / loss_n : 0.0;
-    if (epoch == 0) r.first_loss = mean_loss;
-    r.last_loss = mean_loss;
-    std::string line;
-    char buf[256];
-    const int64_t epochs_done = epoch + 1;
-    meter.update(epochs_done);
-    std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  %.1f s/epoch  ETA %s",
-                  static_cast<long long>(epochs_done), static_cast<long long>(c.epochs), mean_loss,
-                  meter.seconds_per_unit(), meter.eta_text().c_str());
-    line = buf;
-    // Validated before the checkpoint is written, so that the checkpoint carries its metrics.
-    std::optional<eval::SegmentationMetrics> metrics;
-    if (val) {
-      metrics = validate(seg, *val, device, group);
-      std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", metrics->mean_iou,
-                    metrics->fg_mean_iou);
-      line += buf;
-    }
-    description.validation = nlohmann::json();
-    if (metrics)
-      description.validation = {{"epoch", epoch},
-                                {"mIoU", metrics->mean_iou},
-                                {"fg_mIoU", metrics->fg_mean_iou},
-                                {"pACC", metrics->pixel_accuracy},
-                                {"data", c.validation.describe()}};
-    if (folder)
-      models::write_model_checkpoint(epoch_checkpoint(outdir, epoch), "segmenter",
-                                     to_json(seg.config()), seg.module(),
-                                     {{"class_names", train.class_names()},
-                                      {"epoch", epoch},
-                                      {"description", models::to_json(description)}});
-    if (metrics) {
-      const auto& m = *metrics;
-      if (folder)
-        folder->record("metrics-val.jsonl", {{"epoch", epoch},
-                                             {"mIoU", m.mean_iou},
-                                             {"fg_mIoU", m.fg_mean_iou},
-                                             {"pACC", m.pixel_accuracy},
-                                             {"per_class_iou", m.iou}});
-      if (m.mean_iou > r.best_miou) r.best_miou = m.mean_iou, r.best_epoch = epoch;
-    }
-    r.epochs_done = epoch + 1;
-    if (!folder) continue;  // the other ranks of a data-parallel run write nothing
-    folder->log(line);
-    if (progress) progress(line);
-    // The training state follows the checkpoint, so a crash between the two only repeats an epoch.
-    core::TensorDict st = train::optimizer_state(*opt, oc, names, "opt.");
-    train::save_rng_states(st, device);
-    core::write_safetensors(state_path, st,
-                            {{"epochs_done", std::to_string(epoch + 1)},
-                             {"steps", std::to_string(steps)},
-                             {"best_miou", core::metadata_number(r.best_miou)},
-                             {"best_epoch", std::to_string(r.best_epoch)},
-                             {"first_loss", core::metadata_number(r.first_loss)}});
-  }
-  return r;
+  check_segmenter_settings(c, group != nullptr);
+  return SegmenterRun(c, outdir, device, progress, group).run();
 }
 
 }  // namespace lagm::method
