@@ -192,7 +192,9 @@ bool finalize(const SynthesizeOptions& o, const std::string& rank_by, const meth
 
 }  // namespace
 
-SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progress) {
+namespace {
+
+void check_options(const SynthesizeOptions& o) {
   if (o.num < 1) throw UsageError("--num must be >= 1");
   if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
     throw UsageError("--shard k/n needs 0 <= k < n");
@@ -200,136 +202,189 @@ SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progre
   if (o.truncation_psi &&
       !(std::isfinite(*o.truncation_psi) && *o.truncation_psi >= 0 && *o.truncation_psi <= 2))
     throw UsageError("--psi must be a finite number in [0, 2]");
-  // Shards write disjoint images into one folder on purpose; the same shard twice must not.
-  const io::FolderLock lock(o.out, ".lock-shard-" + std::to_string(o.shard_index) + "-of-" +
-                                       std::to_string(o.shard_count));
-  SynthesizeResult result;
-  result.snapshot = resolve_snapshot(o.run_dir, o.snapshot);
-  const auto snap = method::read_snapshot(result.snapshot);
-  auto annotator = method::load_snapshot_annotator(snap);
-  annotator->to(o.device);
-  const std::string generator_path =
-      o.generator.empty() ? snap.info.run.at("generator").get<std::string>() : o.generator;
-  auto g = load_snapshot_generator(snap, o.generator, annotator, o.device);
-  if (o.truncation_psi) g->sampling().truncation_psi = *o.truncation_psi;
-  const bool wide_crop = snapshot_wide_crop(snap, o.wide_crop);
-  const bool ensemble = static_cast<bool>(annotator.ensemble());
-  const bool bf16 = o.precision == train::Precision::kBf16;
-  if (bf16) train::to_channels_last(annotator.module());
-  g->set_bfloat16(bf16);
-  const std::string rank_by =
-      !o.rank_by.empty() ? o.rank_by : (ensemble ? "uncertainty" : "confidence");
-  if (rank_by != "confidence" && rank_by != "uncertainty")
-    throw UsageError("--rank-by must be confidence or uncertainty, got '" + rank_by + "'");
-  if (rank_by == "uncertainty" && !ensemble)
-    throw UsageError("--rank-by uncertainty needs an mlp_ensemble annotator; " + result.snapshot +
-                     " holds one network");
-  // Deterministic (own seeds), so a resumed or sharded run computes the same offsets.
-  std::vector<double> offsets;
-  if (o.calibrate_priors) {
-    if (o.calibration_images < 1) throw UsageError("--calibration-images must be >= 1");
-    const auto target = labelled_class_frequencies(snap);
-    if (target.empty())
-      throw InputError(result.snapshot +
-                       ": no labelled set recorded; prior calibration needs its class frequencies");
-    offsets = fit_prior_offsets(*g, annotator, target, o.calibration_images, wide_crop, o.device);
-    if (progress) {
-      std::string line = "prior calibration: logit offsets";
-      for (double b : offsets) line += " " + std::to_string(b).substr(0, 6);
-      progress(line);
+  if (o.calibrate_priors && o.calibration_images < 1)
+    throw UsageError("--calibration-images must be >= 1");
+}
+
+// One synthesized image: its 8-bit pixels and labels and its meta record.
+struct LabelledImage {
+  torch::Tensor img8, label8;
+  nlohmann::json meta;
+};
+
+// One synthesis into a folder: the snapshot's annotator over its generator, image by image.
+class SynthesisRun {
+ public:
+  SynthesisRun(const SynthesizeOptions& o, ProgressFn progress)
+      : o_(o),
+        progress_(std::move(progress)),
+        snapshot_path_(resolve_snapshot(o.run_dir, o.snapshot)),
+        snap_(method::read_snapshot(snapshot_path_)),
+        annotator_(method::load_snapshot_annotator(snap_)) {
+    annotator_->to(o.device);
+    generator_path_ =
+        o.generator.empty() ? snap_.info.run.at("generator").get<std::string>() : o.generator;
+    g_ = load_snapshot_generator(snap_, o.generator, annotator_, o.device);
+    if (o.truncation_psi) g_->sampling().truncation_psi = *o.truncation_psi;
+    wide_crop_ = snapshot_wide_crop(snap_, o.wide_crop);
+    ensemble_ = static_cast<bool>(annotator_.ensemble());
+    bf16_ = o.precision == train::Precision::kBf16;
+    if (bf16_) train::to_channels_last(annotator_.module());
+    g_->set_bfloat16(bf16_);
+    rank_by_ = !o.rank_by.empty() ? o.rank_by : (ensemble_ ? "uncertainty" : "confidence");
+    if (rank_by_ != "confidence" && rank_by_ != "uncertainty")
+      throw UsageError("--rank-by must be confidence or uncertainty, got '" + rank_by_ + "'");
+    if (rank_by_ == "uncertainty" && !ensemble_)
+      throw UsageError("--rank-by uncertainty needs an mlp_ensemble annotator; " + snapshot_path_ +
+                       " holds one network");
+  }
+
+  SynthesizeResult run() {
+    SynthesizeResult result;
+    result.snapshot = snapshot_path_;
+    if (o_.calibrate_priors) calibrate();
+    claim_folder();
+    const int64_t begin = o_.num * o_.shard_index / o_.shard_count,
+                  end = o_.num * (o_.shard_index + 1) / o_.shard_count;
+    core::create_folder_inside(o_.out, "meta");
+    torch::NoGradGuard no_grad;
+    const auto start = std::chrono::steady_clock::now();
+    // Image i's files are encoded and written while image i + 1 is computed (one at a time, in
+    // order; meta last, so an interrupted run still finds only complete images).
+    std::future<void> writing;
+    for (int64_t i = begin; i < end; ++i) {
+      const std::string name = sample_name(i);
+      const fs::path meta = fs::path(o_.out) / "meta" / (name + ".json");
+      // meta is written last, so its presence means the image and the mask are complete.
+      if (fs::exists(meta)) {
+        ++result.already_present;
+        continue;
+      }
+      auto image = label_image(i);
+      if (writing.valid()) writing.get();  // rethrows a failed write
+      writing = std::async(std::launch::async, [this, name, image = std::move(image), meta] {
+        data::write_folder_sample(o_.out, name, image.img8, image.label8);
+        core::write_file_atomic(meta.string(), image.meta.dump() + "\n");
+      });
+      ++result.written;
+      if (progress_ && (result.written % 50 == 0 || i + 1 == end))
+        report(result.written, i + 1 - begin, end - begin, start);
     }
+    if (writing.valid()) writing.get();
+    result.complete =
+        finalize(o_, rank_by_, snap_, generator_path_, g_->sampling(), wide_crop_, offsets_);
+    return result;
+  }
+
+ private:
+  // Deterministic (own seeds), so a resumed or sharded run computes the same offsets.
+  void calibrate() {
+    const auto target = labelled_class_frequencies(snap_);
+    if (target.empty())
+      throw InputError(snapshot_path_ +
+                       ": no labelled set recorded; prior calibration needs its class frequencies");
+    offsets_ =
+        fit_prior_offsets(*g_, annotator_, target, o_.calibration_images, wide_crop_, o_.device);
+    if (!progress_) return;
+    std::string line = "prior calibration: logit offsets";
+    for (double b : offsets_) line += " " + std::to_string(b).substr(0, 6);
+    progress_(line);
   }
 
   // What decides the images and masks: a rerun completes the folder only with the same.
-  nlohmann::json settings = {
-      {"run", fs::weakly_canonical(fs::absolute(o.run_dir)).string()},
-      {"snapshot", fs::path(result.snapshot).filename().string()},
-      {"annotator_iteration", snap.info.iteration},
-      {"generator", fs::weakly_canonical(fs::absolute(generator_path)).string()},
-      {"seed_base", o.seed_base},
-      {"confidence_threshold", o.confidence_threshold},
-      {"wide_crop", wide_crop},
-      {"calibrate_priors", o.calibrate_priors},
-      {"calibration_images", o.calibrate_priors ? o.calibration_images : 0},
-      {"precision", train::precision_name(o.precision)}};
-  settings.update(models::to_json(g->sampling()));
-  io::claim_folder_settings(o.out, "synthesis.json", settings);
+  void claim_folder() const {
+    nlohmann::json settings = {
+        {"run", fs::weakly_canonical(fs::absolute(o_.run_dir)).string()},
+        {"snapshot", fs::path(snapshot_path_).filename().string()},
+        {"annotator_iteration", snap_.info.iteration},
+        {"generator", fs::weakly_canonical(fs::absolute(generator_path_)).string()},
+        {"seed_base", o_.seed_base},
+        {"confidence_threshold", o_.confidence_threshold},
+        {"wide_crop", wide_crop_},
+        {"calibrate_priors", o_.calibrate_priors},
+        {"calibration_images", o_.calibrate_priors ? o_.calibration_images : 0},
+        {"precision", train::precision_name(o_.precision)}};
+    settings.update(models::to_json(g_->sampling()));
+    io::claim_folder_settings(o_.out, "synthesis.json", settings);
+  }
 
-  const int64_t begin = o.num * o.shard_index / o.shard_count,
-                end = o.num * (o.shard_index + 1) / o.shard_count;
-  core::create_folder_inside(o.out, "meta");
-  torch::NoGradGuard no_grad;
-  const auto start = std::chrono::steady_clock::now();
-  // Image i's files are encoded and written while image i + 1 is computed (one at a time, in
-  // order; meta last, so an interrupted run still finds only complete images).
-  std::future<void> writing;
-  for (int64_t i = begin; i < end; ++i) {
-    const std::string name = sample_name(i);
-    const fs::path meta = fs::path(o.out) / "meta" / (name + ".json");
-    // meta is written last, so its presence means the image and the mask are complete.
-    if (fs::exists(meta)) {
-      ++result.already_present;
-      continue;
-    }
-    // Image i depends on its seed only: latent and noise are drawn right after seeding.
-    torch::manual_seed(o.seed_base + static_cast<uint64_t>(i));
-    auto z = torch::randn({1, g->z_dim()}).to(o.device);
-    auto batch = g->generate(z);
+  // Image i and its labels; it depends on its seed only: latent and noise are drawn right after
+  // seeding.
+  LabelledImage label_image(int64_t i) {
+    torch::manual_seed(o_.seed_base + static_cast<uint64_t>(i));
+    auto z = torch::randn({1, g_->z_dim()}).to(o_.device);
+    auto batch = g_->generate(z);
     torch::Tensor logits, member_logits;
     {
-      const train::Bf16Autocast autocast(bf16, o.device);
-      const auto as_float = [bf16](const torch::Tensor& t) {
-        return bf16 ? t.to(torch::kFloat32) : t;  // what ran in bfloat16 back to float32
+      const train::Bf16Autocast autocast(bf16_, o_.device);
+      const auto as_float = [this](const torch::Tensor& t) {
+        return bf16_ ? t.to(torch::kFloat32) : t;  // what ran in bfloat16 back to float32
       };
-      logits = as_float(annotator.forward(batch.features));
-      if (ensemble) member_logits = as_float(annotator.ensemble()->member_logits(batch.features));
+      logits = as_float(annotator_.forward(batch.features));
+      if (ensemble_) member_logits = as_float(annotator_.ensemble()->member_logits(batch.features));
     }
-    auto probs = torch::softmax(method::apply_logit_offsets(logits, offsets), 1).cpu();
-    // The members' disagreement (DatasetGAN's filter), on the pixels that are written.
+    auto probs = torch::softmax(method::apply_logit_offsets(logits, offsets_), 1).cpu();
     c10::optional<double> uncertainty;
-    if (ensemble) {
-      auto member_probs = torch::softmax(member_logits, 2);
-      if (wide_crop) member_probs = method::wide_crop(member_probs.flatten(0, 1));
-      const auto js = models::ensemble_js_divergence(
-          member_probs.reshape({annotator.ensemble()->options.members(), -1, probs.size(1),
-                                member_probs.size(-2), member_probs.size(-1)}));
-      uncertainty = models::image_uncertainty(js).item<double>();
-    }
+    if (ensemble_) uncertainty = ensemble_uncertainty(member_logits, probs.size(1));
     auto img = batch.img;
-    if (wide_crop) probs = method::wide_crop(probs), img = method::wide_crop(img);
+    if (wide_crop_) probs = method::wide_crop(probs), img = method::wide_crop(img);
     auto [conf, label] = probs.max(1);
     const int64_t k = probs.size(1);
     auto counts = torch::bincount(label.reshape(-1), {}, k);
-    const auto img8 = io::quantize_generated(img)[0].cpu();
-    const auto label8 = label[0].to(torch::kUInt8).cpu();
-    nlohmann::json m = {{"id", name},
-                        {"seed", o.seed_base + static_cast<uint64_t>(i)},
-                        {"confidence", conf.mean().item<double>()},
-                        {"uncertain_fraction",
-                         (conf < o.confidence_threshold).to(torch::kFloat64).mean().item<double>()},
-                        {"pixels_per_class", std::vector<int64_t>(counts.data_ptr<int64_t>(),
-                                                                  counts.data_ptr<int64_t>() + k)}};
-    if (uncertainty) m["uncertainty"] = *uncertainty;
-    if (writing.valid()) writing.get();  // rethrows a failed write
-    writing = std::async(std::launch::async, [&o, name, img8, label8, meta, m] {
-      data::write_folder_sample(o.out, name, img8, label8);
-      core::write_file_atomic(meta.string(), m.dump() + "\n");
-    });
-    ++result.written;
-    if (progress && (result.written % 50 == 0 || i + 1 == end)) {
-      const double sec =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double rate = result.written / std::max(sec, 1e-9);
-      char line[200];
-      std::snprintf(line, sizeof line, "synthesized %lld/%lld  %.2f images/s  ETA %s",
-                    static_cast<long long>(i + 1 - begin), static_cast<long long>(end - begin),
-                    rate, io::format_duration((end - i - 1) / rate).c_str());
-      progress(line);
-    }
+    LabelledImage out{io::quantize_generated(img)[0].cpu(), label[0].to(torch::kUInt8).cpu(), {}};
+    out.meta = {{"id", sample_name(i)},
+                {"seed", o_.seed_base + static_cast<uint64_t>(i)},
+                {"confidence", conf.mean().item<double>()},
+                {"uncertain_fraction",
+                 (conf < o_.confidence_threshold).to(torch::kFloat64).mean().item<double>()},
+                {"pixels_per_class",
+                 std::vector<int64_t>(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + k)}};
+    if (uncertainty) out.meta["uncertainty"] = *uncertainty;
+    return out;
   }
-  if (writing.valid()) writing.get();
-  result.complete = finalize(o, rank_by, snap, generator_path, g->sampling(), wide_crop, offsets);
-  return result;
+
+  // The members' disagreement (DatasetGAN's filter), on the pixels that are written.
+  double ensemble_uncertainty(const torch::Tensor& member_logits, int64_t classes) const {
+    auto member_probs = torch::softmax(member_logits, 2);
+    if (wide_crop_) member_probs = method::wide_crop(member_probs.flatten(0, 1));
+    const auto js = models::ensemble_js_divergence(
+        member_probs.reshape({annotator_.ensemble()->options.members(), -1, classes,
+                              member_probs.size(-2), member_probs.size(-1)}));
+    return models::image_uncertainty(js).item<double>();
+  }
+
+  void report(int64_t written, int64_t done, int64_t total,
+              std::chrono::steady_clock::time_point start) const {
+    const double sec =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = static_cast<double>(written) / std::max(sec, 1e-9);
+    char line[200];
+    std::snprintf(line, sizeof line, "synthesized %lld/%lld  %.2f images/s  ETA %s",
+                  static_cast<long long>(done), static_cast<long long>(total), rate,
+                  io::format_duration(static_cast<double>(total - done) / rate).c_str());
+    progress_(line);
+  }
+
+  const SynthesizeOptions& o_;
+  const ProgressFn progress_;
+  const std::string snapshot_path_;
+  const method::Snapshot snap_;
+  models::Annotator annotator_;
+  std::string generator_path_;
+  std::unique_ptr<models::FeatureGenerator> g_;
+  bool wide_crop_ = false, ensemble_ = false, bf16_ = false;
+  std::string rank_by_;
+  std::vector<double> offsets_;
+};
+
+}  // namespace
+
+SynthesizeResult synthesize(const SynthesizeOptions& o, const ProgressFn& progress) {
+  check_options(o);
+  // Shards write disjoint images into one folder on purpose; the same shard twice must not.
+  const io::FolderLock lock(o.out, ".lock-shard-" + std::to_string(o.shard_index) + "-of-" +
+                                       std::to_string(o.shard_count));
+  return SynthesisRun(o, progress).run();
 }
 
 }  // namespace lagm::synth
