@@ -23,13 +23,8 @@ std::string first_line(const char* message) {
   return end == std::string::npos ? s : s.substr(0, end);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"lagm: learning to annotate part segmentation with gradient matching"};
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("lagm ") + lagm::core::lagm_version());
-  lagm::core::set_command_line(argc, argv);
+// The command tree, every command's options and their ranges.
+void add_commands(CLI::App& app) {
   lagm::cli::add_info_command(app);
   lagm::cli::add_generate_command(app);
   lagm::cli::add_train_annotator_command(app);
@@ -49,21 +44,49 @@ int main(int argc, char** argv) {
   lagm::cli::add_prepare_pascal_part_command(app);
   lagm::cli::add_launch_command(app);
   lagm::cli::apply_option_ranges(app);
+}
 
-  // CLI11 answers an unknown command with "A subcommand is required"; name it instead.
-  if (argc > 1 && argv[1][0] != '-') {
-    std::string known;
-    bool found = false;
-    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-      found = found || sub->get_name() == argv[1];
-      known += (known.empty() ? "" : ", ") + sub->get_name();
-    }
-    if (!found) {
-      std::fprintf(stderr, "lagm: error: unknown command '%s' (commands: %s)\n", argv[1],
-                   known.c_str());
-      return 2;
-    }
+// CLI11 answers an unknown command with "A subcommand is required"; name it instead. False when
+// `name` is no command (the error is printed).
+bool known_command(CLI::App& app, const char* name) {
+  std::string known;
+  bool found = false;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    found = found || sub->get_name() == name;
+    known += (known.empty() ? "" : ", ") + sub->get_name();
   }
+  if (!found)
+    std::fprintf(stderr, "lagm: error: unknown command '%s' (commands: %s)\n", name, known.c_str());
+  return found;
+}
+
+// Exit status 1 and one line for a failure inside LibTorch. Bad input is caught before it reaches
+// LibTorch, so what arrives here is memory the estimates did not foresee (they are lower bounds),
+// said as such, or a failure we did not foresee; --verbose gives LibTorch's whole message.
+int report_libtorch_failure(const c10::Error& e, bool verbose) {
+  const std::string text = first_line(e.what_without_backtrace());
+  if (text.find("can't allocate memory") != std::string::npos ||
+      text.find("out of memory") != std::string::npos) {
+    std::fprintf(stderr, "lagm: error: out of memory: %s (smaller batches or images need less)\n",
+                 text.c_str());
+    return 1;
+  }
+  if (verbose) std::fprintf(stderr, "%s\n", e.what());
+  std::fprintf(stderr, "lagm: error: unexpected failure inside LibTorch: %s%s\n", text.c_str(),
+               verbose ? "" : " (--verbose for details)");
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"lagm: learning to annotate part segmentation with gradient matching"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("lagm ") + lagm::core::lagm_version());
+  lagm::core::set_command_line(argc, argv);
+  add_commands(app);
+
+  if (argc > 1 && argv[1][0] != '-' && !known_command(app, argv[1])) return 2;
 
   bool verbose = false;
   for (int i = 1; i < argc; ++i) verbose = verbose || std::strcmp(argv[i], "--verbose") == 0;
@@ -88,21 +111,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "lagm: error: out of memory (smaller batches or images need less)\n");
     return 1;
   } catch (const c10::Error& e) {
-    // Memory the estimates did not foresee (they are lower bounds): said as such.
-    const std::string text = first_line(e.what_without_backtrace());
-    if (text.find("can't allocate memory") != std::string::npos ||
-        text.find("out of memory") != std::string::npos) {
-      std::fprintf(stderr, "lagm: error: out of memory: %s (smaller batches or images need less)\n",
-                   text.c_str());
-      return 1;
-    }
-    // Bad input is caught before it reaches LibTorch; what arrives here is a failure we did not
-    // foresee. One line, named as such; --verbose gives LibTorch's whole message and backtrace.
-    if (verbose) std::fprintf(stderr, "%s\n", e.what());
-    std::fprintf(stderr, "lagm: error: unexpected failure inside LibTorch: %s%s\n",
-                 first_line(e.what_without_backtrace()).c_str(),
-                 verbose ? "" : " (--verbose for details)");
-    return 1;
+    return report_libtorch_failure(e, verbose);
   } catch (const nlohmann::json::exception& e) {
     std::fprintf(stderr, "lagm: error: unexpected JSON failure: %s\n",
                  first_line(e.what()).c_str());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/config_json.h"
@@ -27,53 +28,10 @@ TransformOptions transform_options_from_json(const nlohmann::json& j, const std:
   return t;
 }
 
-AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
-                                                      const std::string& where) {
-  check_keys(j,
-             {"generator",
-              "truncation_psi",
-              "truncation_cutoff",
-              "noise_mode",
-              "annotator",
-              "segmenter",
-              "segmenter_backbone",
-              "segmenter_init",
-              "annotator_init",
-              "learner",
-              "inner_steps",
-              "inner_lr",
-              "precision",
-              "gm_params",
-              "matcher",
-              "annotator_optimizer",
-              "segmenter_optimizer",
-              "batch",
-              "label_batch",
-              "label_augment",
-              "label_loss_weight",
-              "class_balance_power",
-              "segmenter_reset_interval",
-              "annotator_ema",
-              "pseudo_labeller",
-              "pseudo_label_weight",
-              "sync_batch_norm",
-              "total_iters",
-              "annotator_interval",
-              "segmenter_interval",
-              "seed",
-              "training_set",
-              "validation_set",
-              "niter_per_tick",
-              "snapshot_ticks",
-              "grid_size",
-              "run_name",
-              "transform"},
-             where);
-  AnnotatorTrainConfig c;
-  c.generator = get_or<std::string>(j, "generator", "", where);
-  if (c.generator.empty())
-    throw InputError(where + ".generator: required (a generator .safetensors)");
-  c.sampling = models::sampling_options_from_json(j, where);
+namespace {
+
+// The phase-I networks: A's width and depth, S's configuration, their starting weights.
+void read_networks(const nlohmann::json& j, const std::string& where, AnnotatorTrainConfig& c) {
   if (j.contains("annotator")) {
     const auto& a = j["annotator"];
     check_keys(a, {"arch", "tmp_channels", "num_layers"}, where + ".annotator");
@@ -99,6 +57,10 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   c.segmenter_backbone = get_or<std::string>(j, "segmenter_backbone", "", where);
   c.segmenter_init = get_or<std::string>(j, "segmenter_init", "", where);
   c.annotator_init = get_or<std::string>(j, "annotator_init", "", where);
+}
+
+// Who learns A and how: the learner, precision, the matched parameters.
+void read_learner(const nlohmann::json& j, const std::string& where, AnnotatorTrainConfig& c) {
   c.learner = get_or<std::string>(j, "learner", c.learner, where);
   if (c.learner != "gradient_matching" && c.learner != "maml")
     throw InputError(where + ".learner: expected gradient_matching or maml, got '" + c.learner +
@@ -116,22 +78,26 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   } catch (const InputError& e) {
     throw InputError(where + ".gm_params: " + e.what());
   }
-  if (j.contains("matcher")) {
-    const auto& m = j["matcher"];
-    check_keys(m, {"metric", "reduction", "cosine_eps", "magnitude_weight"}, where + ".matcher");
-    c.matcher.magnitude_weight = get_or<double>(m, "magnitude_weight", 0.0, where + ".matcher");
-    if (!std::isfinite(c.matcher.magnitude_weight) || c.matcher.magnitude_weight < 0)
-      throw InputError(where + ".matcher.magnitude_weight: must be a finite number >= 0");
-    c.matcher.metric = parse_match_metric(get_or<std::string>(m, "metric", "cosine", where));
-    c.matcher.reduction = parse_match_reduction(get_or<std::string>(m, "reduction", "mean", where));
-    const auto eps = get_or<std::string>(m, "cosine_eps", "clamp_each_norm", where);
-    if (eps != "clamp_each_norm" && eps != "clamp_product")
-      throw InputError(
-          where +
-          ".matcher.cosine_eps: expected clamp_each_norm (PyTorch >= 1.12) or clamp_product");
-    c.matcher.cosine_eps =
-        eps == "clamp_product" ? CosineEps::kClampProduct : CosineEps::kClampEachNorm;
-  }
+}
+
+// How the gradients are compared (the "matcher" object).
+void read_matcher(const nlohmann::json& m, const std::string& where, AnnotatorTrainConfig& c) {
+  check_keys(m, {"metric", "reduction", "cosine_eps", "magnitude_weight"}, where + ".matcher");
+  c.matcher.magnitude_weight = get_or<double>(m, "magnitude_weight", 0.0, where + ".matcher");
+  if (!std::isfinite(c.matcher.magnitude_weight) || c.matcher.magnitude_weight < 0)
+    throw InputError(where + ".matcher.magnitude_weight: must be a finite number >= 0");
+  c.matcher.metric = parse_match_metric(get_or<std::string>(m, "metric", "cosine", where));
+  c.matcher.reduction = parse_match_reduction(get_or<std::string>(m, "reduction", "mean", where));
+  const auto eps = get_or<std::string>(m, "cosine_eps", "clamp_each_norm", where);
+  if (eps != "clamp_each_norm" && eps != "clamp_product")
+    throw InputError(
+        where + ".matcher.cosine_eps: expected clamp_each_norm (PyTorch >= 1.12) or clamp_product");
+  c.matcher.cosine_eps =
+      eps == "clamp_product" ? CosineEps::kClampProduct : CosineEps::kClampEachNorm;
+}
+
+// Optimizers, batches and the levers on the losses.
+void read_optimization(const nlohmann::json& j, const std::string& where, AnnotatorTrainConfig& c) {
   if (j.contains("transform"))
     c.transform = transform_options_from_json(j["transform"], where + ".transform");
   if (j.contains("annotator_optimizer"))
@@ -170,6 +136,10 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   if (c.pseudo_label_weight > 0 && c.pseudo_labeller.empty())
     throw InputError(where +
                      ".pseudo_label_weight > 0 needs pseudo_labeller (a segmenter checkpoint)");
+}
+
+// How long, on what data, with which pictures and snapshots.
+void read_schedule(const nlohmann::json& j, const std::string& where, AnnotatorTrainConfig& c) {
   c.total_iters = get_or<int64_t>(j, "total_iters", c.total_iters, where);
   c.annotator_interval = get_or<int64_t>(j, "annotator_interval", c.annotator_interval, where);
   c.segmenter_interval = get_or<int64_t>(j, "segmenter_interval", c.segmenter_interval, where);
@@ -183,25 +153,78 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   c.snapshot_ticks = get_or<int64_t>(j, "snapshot_ticks", c.snapshot_ticks, where);
   c.grid_size = get_or<int64_t>(j, "grid_size", c.grid_size, where);
   c.run_name = get_or<std::string>(j, "run_name", c.run_name, where);
-  // Each count's range, the upper bounds far above any real run and far below what a typo (an
-  // extra zero or three) would allocate: a batch of 1e9 generated images, a 1e7-channel FPN.
-  struct Range {
-    const char* name;
-    int64_t value, low, high;
-  };
-  for (const auto& r :
-       {Range{"batch", c.batch, 1, 4096}, Range{"label_batch", c.label_batch, 0, 4096},
-        Range{"total_iters", c.total_iters, 1, 1000000000},
-        Range{"annotator_interval", c.annotator_interval, 1, 1000000},
-        Range{"segmenter_interval", c.segmenter_interval, 1, 1000000},
-        Range{"niter_per_tick", c.niter_per_tick, 1, 1000000000},
-        Range{"snapshot_ticks", c.snapshot_ticks, 1, 1000000000},
-        Range{"grid_size", c.grid_size, 1, 256},
-        Range{"annotator.tmp_channels", c.annotator_tmp_channels, 1, 4096},
-        Range{"annotator.num_layers", c.annotator_num_layers, 1, 64}})
-    if (r.value < r.low || r.value > r.high)
-      throw InputError(where + "." + r.name + " must be in [" + std::to_string(r.low) + ", " +
-                       std::to_string(r.high) + "] (got " + std::to_string(r.value) + ")");
+}
+
+// Each count's range, the upper bounds far above any real run and far below what a typo (an extra
+// zero or three) would allocate: a batch of 1e9 generated images, a 1e7-channel FPN.
+void check_counts(const AnnotatorTrainConfig& c, const std::string& where) {
+  const std::string at = where + ".";
+  core::require_in_range(c.batch, 1, 4096, at + "batch");
+  core::require_in_range(c.label_batch, 0, 4096, at + "label_batch");
+  core::require_in_range(c.total_iters, 1, 1000000000, at + "total_iters");
+  core::require_in_range(c.annotator_interval, 1, 1000000, at + "annotator_interval");
+  core::require_in_range(c.segmenter_interval, 1, 1000000, at + "segmenter_interval");
+  core::require_in_range(c.niter_per_tick, 1, 1000000000, at + "niter_per_tick");
+  core::require_in_range(c.snapshot_ticks, 1, 1000000000, at + "snapshot_ticks");
+  core::require_in_range(c.grid_size, 1, 256, at + "grid_size");
+  core::require_in_range(c.annotator_tmp_channels, 1, 4096, at + "annotator.tmp_channels");
+  core::require_in_range(c.annotator_num_layers, 1, 64, at + "annotator.num_layers");
+}
+
+}  // namespace
+
+AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
+                                                      const std::string& where) {
+  static const std::set<std::string> kKeys = {"generator",
+                                              "truncation_psi",
+                                              "truncation_cutoff",
+                                              "noise_mode",
+                                              "annotator",
+                                              "segmenter",
+                                              "segmenter_backbone",
+                                              "segmenter_init",
+                                              "annotator_init",
+                                              "learner",
+                                              "inner_steps",
+                                              "inner_lr",
+                                              "precision",
+                                              "gm_params",
+                                              "matcher",
+                                              "annotator_optimizer",
+                                              "segmenter_optimizer",
+                                              "batch",
+                                              "label_batch",
+                                              "label_augment",
+                                              "label_loss_weight",
+                                              "class_balance_power",
+                                              "segmenter_reset_interval",
+                                              "annotator_ema",
+                                              "pseudo_labeller",
+                                              "pseudo_label_weight",
+                                              "sync_batch_norm",
+                                              "total_iters",
+                                              "annotator_interval",
+                                              "segmenter_interval",
+                                              "seed",
+                                              "training_set",
+                                              "validation_set",
+                                              "niter_per_tick",
+                                              "snapshot_ticks",
+                                              "grid_size",
+                                              "run_name",
+                                              "transform"};
+  check_keys(j, kKeys, where);
+  AnnotatorTrainConfig c;
+  c.generator = get_or<std::string>(j, "generator", "", where);
+  if (c.generator.empty())
+    throw InputError(where + ".generator: required (a generator .safetensors)");
+  c.sampling = models::sampling_options_from_json(j, where);
+  read_networks(j, where, c);
+  read_learner(j, where, c);
+  if (j.contains("matcher")) read_matcher(j["matcher"], where, c);
+  read_optimization(j, where, c);
+  read_schedule(j, where, c);
+  check_counts(c, where);
   return c;
 }
 
