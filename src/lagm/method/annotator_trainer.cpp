@@ -57,6 +57,21 @@ class AnnotatorRun {
         group_(group) {}
 
   void setup() {
+    read_data();
+    load_generator();
+    // A and S initialisation, then the z / noise / dropout stream.
+    torch::manual_seed(config_.seed);
+    build_networks();
+    build_step();
+    sampler_ = std::make_unique<LabelledSampler>(labelled_->size(), config_.seed);
+    // Grid latents from their own generator, so pictures never perturb the training stream.
+    auto grid_gen = at::detail::createCPUGenerator(config_.seed + 0x5EED);
+    grid_z_ = torch::randn({config_.grid_size, generator_->z_dim()}, grid_gen);
+  }
+
+  // The labelled set (held in memory) and the validation set, both read now: a bad file found at
+  // the first snapshot would cost the iterations before it.
+  void read_data() {
     labelled_ = data::open_labelled_dataset(config_.training_set, "training_set");
     survey_labelled_set();
     std::tie(label_images_, label_masks_) =
@@ -67,10 +82,13 @@ class AnnotatorRun {
         throw InputError(
             config_.validation_set.describe() + ": " + std::to_string(validation_->num_classes()) +
             " classes, but the labelled set has " + std::to_string(labelled_->num_classes()));
-      // Read now: a bad file found at the first snapshot would cost the iterations before it.
       record_survey("validation_set", config_.validation_set,
                     data::survey_dataset(*validation_, "validation_set"));
     }
+  }
+
+  // The frozen generator, whose images (after the transform) must be the labelled images' size.
+  void load_generator() {
     generator_ = models::load_feature_generator(config_.generator, device_);
     generator_->sampling() = config_.sampling;
     models::require_generation_memory(*generator_, config_.batch,
@@ -82,35 +100,17 @@ class AnnotatorRun {
                        std::to_string(label_images_.size(2)) +
                        " but the generator (after the transform) makes " + std::to_string(hw[1]) +
                        "x" + std::to_string(hw[0]) + " images; set training_set.img_size");
+  }
 
-    // A and S initialisation, then the z / noise / dropout stream.
-    torch::manual_seed(config_.seed);
+  // A and S, from random weights or their init files, and A's weight average.
+  void build_networks() {
     const int64_t k = labelled_->num_classes();
     annotator_ = models::AnnotatorFPN(models::AnnotatorFPNOptions(generator_->feature_shapes(), k)
                                           .tmp_channels(config_.annotator_tmp_channels)
                                           .num_layers(config_.annotator_num_layers));
     segmenter_ = new_segmenter();
-    if (!config_.segmenter_init.empty()) {
-      const auto init = load_segmenter(config_.segmenter_init);
-      if (models::to_json(init.segmenter->config()) != models::to_json(segmenter_->config()))
-        throw InputError(config_.segmenter_init + ": its segmenter (" +
-                         models::to_json(init.segmenter->config()).dump() +
-                         ") differs from the run's (" +
-                         models::to_json(segmenter_->config()).dump() + ")");
-      if (init.class_names != labelled_->class_names())
-        throw InputError(config_.segmenter_init + ": its classes differ from the labelled set's");
-      core::load_state_dict(segmenter_->module(), core::state_dict(init.segmenter->module()));
-    }
-    if (!config_.annotator_init.empty()) {
-      const auto init = read_snapshot(config_.annotator_init);
-      if (init.info.annotator != models::to_json(annotator_->options))
-        throw InputError(config_.annotator_init + ": its annotator (" + init.info.annotator.dump() +
-                         ") differs from the run's (" +
-                         models::to_json(annotator_->options).dump() + ")");
-      if (init.info.class_names != labelled_->class_names())
-        throw InputError(config_.annotator_init + ": its classes differ from the labelled set's");
-      core::load_state_dict(*annotator_, core::state_dict(load_snapshot_annotator(init).module()));
-    }
+    if (!config_.segmenter_init.empty()) start_segmenter_from_init();
+    if (!config_.annotator_init.empty()) start_annotator_from_init();
     annotator_->to(device_);
     if (config_.annotator_ema > 0) {
       // Building a module draws its initial weights from the global stream: keep the stream as it
@@ -122,6 +122,34 @@ class AnnotatorRun {
       annotator_ema_->to(device_);
     }
     segmenter_->module().to(device_);
+  }
+
+  void start_segmenter_from_init() {
+    const auto init = load_segmenter(config_.segmenter_init);
+    if (models::to_json(init.segmenter->config()) != models::to_json(segmenter_->config()))
+      throw InputError(config_.segmenter_init + ": its segmenter (" +
+                       models::to_json(init.segmenter->config()).dump() +
+                       ") differs from the run's (" + models::to_json(segmenter_->config()).dump() +
+                       ")");
+    if (init.class_names != labelled_->class_names())
+      throw InputError(config_.segmenter_init + ": its classes differ from the labelled set's");
+    core::load_state_dict(segmenter_->module(), core::state_dict(init.segmenter->module()));
+  }
+
+  void start_annotator_from_init() {
+    const auto init = read_snapshot(config_.annotator_init);
+    if (init.info.annotator != models::to_json(annotator_->options))
+      throw InputError(config_.annotator_init + ": its annotator (" + init.info.annotator.dump() +
+                       ") differs from the run's (" + models::to_json(annotator_->options).dump() +
+                       ")");
+    if (init.info.class_names != labelled_->class_names())
+      throw InputError(config_.annotator_init + ": its classes differ from the labelled set's");
+    core::load_state_dict(*annotator_, core::state_dict(load_snapshot_annotator(init).module()));
+  }
+
+  // Their optimizers and Algorithm 1's step with its levers.
+  void build_step() {
+    const int64_t k = labelled_->num_classes();
     opt_a_ = train::make_optimizer(config_.annotator_optimizer, annotator_->parameters());
     opt_s_ = train::make_optimizer(config_.segmenter_optimizer, segmenter_->module().parameters());
     step_ = std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_,
@@ -139,10 +167,6 @@ class AnnotatorRun {
                                               labelled_->class_names(), device_);
       step_->set_pseudo_labeller(pseudo_labeller_.get(), config_.pseudo_label_weight);
     }
-    sampler_ = std::make_unique<LabelledSampler>(labelled_->size(), config_.seed);
-    // Grid latents from their own generator, so pictures never perturb the training stream.
-    auto grid_gen = at::detail::createCPUGenerator(config_.seed + 0x5EED);
-    grid_z_ = torch::randn({config_.grid_size, generator_->z_dim()}, grid_gen);
   }
 
   /// The data rule of the run folder (RunFolder::claim_data); `continuing` from a snapshot.
