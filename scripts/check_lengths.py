@@ -7,7 +7,11 @@ lexical: it strips comments, strings and character literals, then takes a functi
 brace block opened at namespace or class depth after a parameter list. Lambdas and local classes
 count towards the function that holds them.
 
-Exit status: 0 when nothing is over (or with --report), 1 otherwise.
+Functions and files over the limits when this check came are listed in KNOWN with the length they
+had: they may shrink, never grow, and an entry that is no longer over its limit must be removed (the
+list only gets shorter). Anything else over a limit fails.
+
+Exit status: 0 when nothing fails (always with --report), 1 otherwise.
 """
 import argparse
 import pathlib
@@ -49,6 +53,15 @@ def strip(text):
             i += 1
     return ''.join(out)
 
+
+# (file, function or None for the file itself) -> the length it had; to be split, then removed.
+KNOWN = {
+    ('src/lagm/data/dataset_spec.cpp', 'open_unchecked'): 109,
+    ('apps/lagm/cmd_demo.cpp', 'add_demo_command'): 107,
+    ('src/lagm/method/reference_config.cpp', 'annotator_config_from_reference'): 85,
+    ('src/lagm/demo/demo.cpp', 'run'): 85,
+    ('src/lagm/method/annotator_trainer.cpp', None): 467,
+}
 
 SCOPE = re.compile(r'\b(namespace|class|struct|union|enum)\b[^;{)]*$')
 
@@ -94,22 +107,36 @@ def main():
     args = parser.parse_args()
     files = sorted(p for d in ('src', 'apps') for p in (ROOT / d).rglob('*')
                    if p.suffix in ('.h', '.cpp'))
-    long_functions, long_files = [], []
+    over, failures, seen = [], [], set()
     for path in files:
-        rel = path.relative_to(ROOT)
+        rel = str(path.relative_to(ROOT))
         lines = path.read_text().count('\n')
-        if lines > args.max_file:
-            long_files.append((lines, str(rel)))
-        for name, first, length in functions(path):
-            if length > args.max_function:
-                long_functions.append((length, f'{rel}:{first}', name))
-    for length, where, name in sorted(long_functions, reverse=True):
-        print(f'function {length:4d} lines  {where}  {name}')
-    for lines, rel in sorted(long_files, reverse=True):
-        print(f'file     {lines:4d} lines  {rel}')
-    print(f'check_lengths: {len(long_functions)} functions over {args.max_function} lines, '
-          f'{len(long_files)} files over {args.max_file} lines ({len(files)} files)')
-    return 0 if args.report or not (long_functions or long_files) else 1
+        entries = [(None, lines, rel, args.max_file)]
+        entries += [(name, length, f'{rel}:{first}', args.max_function)
+                    for name, first, length in functions(path)]
+        for name, length, where, limit in entries:
+            if length <= limit:
+                continue
+            key = (rel, name)
+            kind = 'file    ' if name is None else 'function'
+            over.append((length, f'{kind} {length:4d} lines  {where}  {name or ""}'))
+            seen.add(key)
+            if key not in KNOWN:
+                failures.append(f'{where} {name or "(file)"}: {length} lines, over {limit}')
+            elif length > KNOWN[key]:
+                failures.append(f'{where} {name or "(file)"}: grew from {KNOWN[key]} to {length} '
+                                f'lines (split it instead)')
+    for key in sorted(set(KNOWN) - seen):
+        failures.append(f'{key[0]} {key[1] or "(file)"}: now within its limit; remove it from '
+                        f'KNOWN in scripts/check_lengths.py')
+    for _, line in sorted(over, reverse=True):
+        print(line)
+    for failure in failures:
+        print('check_lengths: ' + failure)
+    print(f'check_lengths: {len(over)} over the limits ({args.max_function} lines a function, '
+          f'{args.max_file} a file; {len(KNOWN)} known), {len(failures)} failing, '
+          f'{len(files)} files')
+    return 0 if args.report or not failures else 1
 
 
 if __name__ == '__main__':

@@ -83,6 +83,53 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
   if (!args.json_out.empty()) core::write_file_atomic(args.json_out, j.dump(1) + "\n");
 }
 
+// --json: the scores, per-class IoU and the confusion matrix (rows: predicted, columns: truth).
+void write_metrics_json(const EvalArgs& args, const std::string& model,
+                        const data::LabelledDataset& dataset, const eval::ConfusionMatrix& cm,
+                        const eval::SegmentationMetrics& m) {
+  const auto& names = dataset.class_names();
+  nlohmann::json iou = nlohmann::json::object();
+  for (size_t k = 0; k < m.iou.size(); ++k)
+    iou[names[k]] = std::isnan(m.iou[k]) ? nlohmann::json() : nlohmann::json(m.iou[k]);
+  const auto counts = cm.counts().contiguous();
+  std::vector<std::vector<int64_t>> rows;
+  for (int64_t r = 0; r < counts.size(0); ++r)
+    rows.emplace_back(counts[r].data_ptr<int64_t>(),
+                      counts[r].data_ptr<int64_t>() + counts.size(1));
+  core::write_file_atomic(args.json_out, nlohmann::json({{"model", model},
+                                                         {"data", args.data},
+                                                         {"images", dataset.size()},
+                                                         {"mIoU", m.mean_iou},
+                                                         {"fg_mIoU", m.fg_mean_iou},
+                                                         {"pACC", m.pixel_accuracy},
+                                                         {"per_class_iou", iou},
+                                                         {"confusion_pred_by_gt", rows}})
+                                                 .dump(1) +
+                                             "\n");
+}
+
+// --grid: the first --grid-count images, their truth and the prediction, titled, with a legend.
+void write_prediction_grid(const EvalArgs& args, method::LoadedSegmenter& loaded,
+                           const data::LabelledDataset& dataset, torch::Device device) {
+  auto& seg = *loaded.segmenter;
+  const auto& names = dataset.class_names();
+  std::vector<size_t> idx;
+  for (size_t i = 0; i < std::min<size_t>(dataset.size(), args.grid_count); ++i) idx.push_back(i);
+  std::vector<torch::Tensor> cells;
+  torch::NoGradGuard no_grad;
+  for (size_t i : idx) {  // one at a time: images may differ in size
+    auto s = dataset.get(i);
+    auto pred = seg.forward(s.image.unsqueeze(0).to(device)).argmax(1).cpu();
+    cells.push_back(torch::cat(
+        {io::to_uint8_image(s.image), io::colorize_labels(s.label), io::colorize_labels(pred[0])},
+        1));
+  }
+  const int64_t cell_width = cells.empty() ? 0 : cells.front().size(1) / 3;
+  io::write_png(args.grid_out,
+                io::titled_grid(torch::cat(cells, 0), {"image", "truth", "prediction"}, cell_width,
+                                names, loaded.description.palette));
+}
+
 void run_eval(const EvalArgs& args) {
   const torch::Device device = apply_common(args.common);
   refuse_outputs_over_inputs({{"--json", args.json_out}, {"--grid", args.grid_out}},
@@ -131,43 +178,8 @@ void run_eval(const EvalArgs& args) {
     std::printf("%-20s %8.4f\n", names[k].c_str(), m.iou[k]);
   std::printf("mIoU %.4f  FG-mIoU %.4f  pACC %.4f  (%zu images)\n", m.mean_iou, m.fg_mean_iou,
               m.pixel_accuracy, dataset.size());
-  if (!args.json_out.empty()) {
-    nlohmann::json iou = nlohmann::json::object();
-    for (size_t k = 0; k < m.iou.size(); ++k)
-      iou[names[k]] = std::isnan(m.iou[k]) ? nlohmann::json() : nlohmann::json(m.iou[k]);
-    const auto counts = cm.counts().contiguous();
-    std::vector<std::vector<int64_t>> rows;
-    for (int64_t r = 0; r < counts.size(0); ++r)
-      rows.emplace_back(counts[r].data_ptr<int64_t>(),
-                        counts[r].data_ptr<int64_t>() + counts.size(1));
-    core::write_file_atomic(args.json_out, nlohmann::json({{"model", model},
-                                                           {"data", args.data},
-                                                           {"images", dataset.size()},
-                                                           {"mIoU", m.mean_iou},
-                                                           {"fg_mIoU", m.fg_mean_iou},
-                                                           {"pACC", m.pixel_accuracy},
-                                                           {"per_class_iou", iou},
-                                                           {"confusion_pred_by_gt", rows}})
-                                                   .dump(1) +
-                                               "\n");
-  }
-  if (!args.grid_out.empty()) {
-    std::vector<size_t> idx;
-    for (size_t i = 0; i < std::min<size_t>(dataset.size(), args.grid_count); ++i) idx.push_back(i);
-    std::vector<torch::Tensor> cells;
-    torch::NoGradGuard no_grad;
-    for (size_t i : idx) {  // one at a time: images may differ in size
-      auto s = dataset.get(i);
-      auto pred = seg.forward(s.image.unsqueeze(0).to(device)).argmax(1).cpu();
-      cells.push_back(torch::cat(
-          {io::to_uint8_image(s.image), io::colorize_labels(s.label), io::colorize_labels(pred[0])},
-          1));
-    }
-    const int64_t cell_width = cells.empty() ? 0 : cells.front().size(1) / 3;
-    io::write_png(args.grid_out,
-                  io::titled_grid(torch::cat(cells, 0), {"image", "truth", "prediction"},
-                                  cell_width, names, loaded.description.palette));
-  }
+  if (!args.json_out.empty()) write_metrics_json(args, model, dataset, cm, m);
+  if (!args.grid_out.empty()) write_prediction_grid(args, loaded, dataset, device);
 }
 
 }  // namespace
