@@ -2,7 +2,6 @@
 
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include "lagm/demo/comparison_arms.h"
 #include "lagm/demo/render_set.h"
 #include "lagm/demo/report.h"
+#include "lagm/demo/stages.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/folder_lock.h"
 #include "lagm/method/annotator_snapshot.h"
@@ -34,10 +34,6 @@ namespace fs = std::filesystem;
 constexpr uint64_t kLabelledSeeds = 0, kValidationSeeds = 1000000, kTestSeeds = 2000000,
                    kOracleSeeds = 3000000;
 
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
 class Demo {
  public:
   Demo(DemoOptions o, ProgressFn progress)
@@ -49,35 +45,50 @@ class Demo {
     core::refuse_links_inside(o_.out);
     if (!fs::exists(o_.generator))
       throw InputError(o_.generator + ": generator checkpoint not found");
-    const auto& domain = toy::find_domain("faces");
-    class_names_ = domain.class_names;
+    class_names_ = toy::find_domain("faces").class_names;
     const std::string data = path("data");
+    run_core_arms(data);
+    const auto route_arms = run_optional_arms(data);
+    // 9. Test-set evaluation of every arm, then the report.
+    DemoResult result = evaluate_arms(data + "/test", route_arms);
+    ReportInputs inputs{o_, s_, result, data + "/test", path("gradient_matching/synthesized")};
+    write_report(inputs);
+    return result;
+  }
+
+ private:
+  // The four arms every demo runs, after its data.
+  void run_core_arms(const std::string& data) {
     // 1. Data: N labelled images, validation in the labelled style; test and oracle sets are
     // photos.
-    stage("render", [&] {
+    stages_.run("render", [&] {
       render(data + "/labelled", o_.labelled_style, kLabelledSeeds + 1000 * o_.seed, o_.labels);
       render(data + "/validation", o_.labelled_style, kValidationSeeds, s_.validation);
       render(data + "/test", toy::Style::kPhoto, kTestSeeds, s_.test);
       render(data + "/oracle", toy::Style::kPhoto, kOracleSeeds, s_.oracle);
     });
     // 2. Few labels: a U-Net on the N images with strong augmentation, as many steps as the others.
-    stage("few_label", [&] { train_segmenter(few_label_config(), "few_label"); });
+    stages_.run("few_label", [&] { train_segmenter(few_label_config(), "few_label"); });
     // 3. Oracle: a U-Net on many labelled photos; it also judges the annotators' labels.
-    stage("oracle", [&] { train_segmenter(segmenter_config(data + "/oracle"), "oracle"); });
+    stages_.run("oracle", [&] { train_segmenter(segmenter_config(data + "/oracle"), "oracle"); });
     // 4. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them
     //    (plain arg-max synthesis: its labels come from a network trained on the N labels).
-    stage("pseudo_label", [&] { pseudo_label("few_label", "pseudo_label"); });
+    stages_.run("pseudo_label", [&] { pseudo_label("few_label", "pseudo_label"); });
     // 5. Gradient matching: annotator (phase I), synthesis, downstream U-Net (phase II); with
     //    init_from_pseudo_label, A starts from the pseudo-labelling annotator of stage 4.
-    stage("gradient_matching", [&] {
+    stages_.run("gradient_matching", [&] {
       const std::string run = learn_annotator_by_gradient_matching(data);
       measure_annotator(run, "gradient_matching", s_.calibrate_priors);
       synthesize(run, "gradient_matching", s_.calibrate_priors);
       train_segmenter(route_segmenter_config("gradient_matching"), "gradient_matching");
     });
+  }
+
+  // The arms the options add; returns the route arms (generator -> annotator -> synthesis).
+  std::vector<std::string> run_optional_arms(const std::string& data) {
     // 6. Optional: the route's ceiling, the same with the oracle as the labeller.
     if (o_.route_ceiling)
-      stage("oracle_pseudo_label", [&] { pseudo_label("oracle", "oracle_pseudo_label"); });
+      stages_.run("oracle_pseudo_label", [&] { pseudo_label("oracle", "oracle_pseudo_label"); });
     std::vector<std::string> route_arms = {"gradient_matching", "pseudo_label"};
     if (o_.route_ceiling) route_arms.push_back("oracle_pseudo_label");
     // 6b. Optional: the paper's comparison arms, on the same data and downstream budget.
@@ -87,27 +98,32 @@ class Demo {
     }
     // 7. Optional: each route arm's U-Net fine-tuned on the N labels.
     if (s_.finetune_lr > 0)
-      for (const auto& arm : route_arms) stage(arm + "_finetuned", [&] { finetune(arm); });
+      for (const auto& arm : route_arms) stages_.run(arm + "_finetuned", [&] { finetune(arm); });
     // 8. Optional: each route arm's U-Net trained on its synthesized set alone.
-    const bool synthetic_only_rows = s_.mix_labels > 0 && s_.synthetic_only_rows;
-    if (synthetic_only_rows)
+    if (synthetic_only_rows())
       for (const auto& arm : route_arms)
-        stage(arm + "_synthetic_only", [&] {
+        stages_.run(arm + "_synthetic_only", [&] {
           train_segmenter(segmenter_config(path(arm + "/synthesized")), arm + "_synthetic_only");
         });
+    return route_arms;
+  }
 
-    // 9. Test-set evaluation of every arm, then the report.
+  bool synthetic_only_rows() const { return s_.mix_labels > 0 && s_.synthetic_only_rows; }
+
+  // Every arm's best checkpoint on the test set, in the report's order.
+  DemoResult evaluate_arms(const std::string& test_dir,
+                           const std::vector<std::string>& route_arms) {
     DemoResult result;
     result.out = o_.out;
     result.class_names = class_names_;
-    data::FolderDataset test(data + "/test");
+    data::FolderDataset test(test_dir);
     std::vector<std::string> arms = {"gradient_matching", "few_label", "pseudo_label", "oracle"};
     if (o_.route_ceiling) arms.push_back("oracle_pseudo_label");
     if (o_.all_arms)
       arms.insert(arms.end(), std::begin(kComparisonArms), std::end(kComparisonArms));
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) arms.push_back(arm + "_finetuned");
-    if (synthetic_only_rows)
+    if (synthetic_only_rows())
       for (const auto& arm : route_arms) arms.push_back(arm + "_synthetic_only");
     for (const auto& arm : arms) {
       ArmResult a;
@@ -115,7 +131,7 @@ class Demo {
       a.checkpoint = best_checkpoint(arm);
       auto seg = method::load_segmenter(a.checkpoint);
       a.metrics = eval::evaluate_segmenter(*seg.segmenter, test, o_.device, 16).metrics();
-      a.seconds = stage_seconds_.value(arm, 0.0);
+      a.seconds = stages_.seconds(arm);
       const auto quality = path(arm + "/annotator_quality.json");
       if (fs::exists(quality))
         a.annotator_quality = nlohmann::json::parse(core::read_file(quality));
@@ -123,37 +139,13 @@ class Demo {
       log(arm + ": test mIoU " + std::to_string(a.metrics.mean_iou) + "  FG-mIoU " +
           std::to_string(a.metrics.fg_mean_iou));
     }
-    for (auto& [name, sec] : stage_seconds_.items()) result.seconds += sec.get<double>();
-    ReportInputs inputs{o_, s_, result, data + "/test", path("gradient_matching/synthesized")};
-    write_report(inputs);
+    result.seconds = stages_.total_seconds();
     return result;
   }
 
- private:
   std::string path(const std::string& rel) const { return (fs::path(o_.out) / rel).string(); }
   void log(const std::string& line) const {
     if (progress_) progress_(line);
-  }
-
-  /// Runs `fn` unless its marker exists; the marker records the stage's wall time.
-  void stage(const std::string& name, const std::function<void()>& fn) {
-    const std::string marker = path("stages/" + name + ".done.json");
-    if (fs::exists(marker)) {
-      const auto j = nlohmann::json::parse(core::read_file(marker), nullptr, false);
-      stage_seconds_[name] = j.is_object() ? j.value("seconds", 0.0) : 0.0;
-      log("[" + name + "] already done");
-      return;
-    }
-    log("[" + name + "]");
-    const auto t0 = std::chrono::steady_clock::now();
-    fn();
-    const double sec = seconds_since(t0);
-    stage_seconds_[name] = sec;
-    core::create_folder_inside(o_.out, "stages");
-    core::write_file_atomic(marker, nlohmann::json({{"seconds", sec}}).dump() + "\n");
-    char line[128];
-    std::snprintf(line, sizeof line, "[%s] done in %.1f s", name.c_str(), sec);
-    log(line);
   }
 
   void render(const std::string& dir, toy::Style style, uint64_t first_seed, int64_t count) const {
@@ -239,7 +231,7 @@ class Demo {
     };
     // N generated images labelled by the oracle: the person of DatasetGAN's protocol.
     const std::string generated_labels = path("data/labelled_generated");
-    stage("label_generated", [&] {
+    stages_.run("label_generated", [&] {
       fs::remove_all(generated_labels);
       auto oracle = method::load_segmenter(best_checkpoint("oracle"));
       write_labelled_generated_images(ctx, *oracle.segmenter, class_names_, generated_labels);
@@ -249,21 +241,21 @@ class Demo {
       synthesize(run, arm, false, keep_top);
       train_segmenter(route_segmenter_config(arm), arm);
     };
-    stage("supervised", [&] {
+    stages_.run("supervised", [&] {
       route("supervised", fit_supervised_arm(arm_context("supervised"), generated_labels, "fpn"),
             1.0);
     });
     // DatasetGAN makes more images and drops the 10 % its members disagree on most.
-    stage("datasetgan", [&] {
+    stages_.run("datasetgan", [&] {
       route("datasetgan",
             fit_supervised_arm(arm_context("datasetgan"), generated_labels, "mlp_ensemble"), 0.9);
     });
-    stage("inversion", [&] {
+    stages_.run("inversion", [&] {
       route("inversion",
             fit_inversion_arm(arm_context("inversion"), data + "/labelled", s_.projector_steps),
             1.0);
     });
-    stage("maml", [&] {
+    stages_.run("maml", [&] {
       auto c = gradient_matching_config(data);
       c.learner = "maml";
       c.precision = train::Precision::kExact;  // the unrolled learner runs in float32
@@ -379,7 +371,7 @@ class Demo {
   DemoSettings s_;
   ProgressFn progress_;
   std::vector<std::string> class_names_;
-  nlohmann::json stage_seconds_ = nlohmann::json::object();
+  Stages stages_{o_.out, progress_};
 };
 
 }  // namespace
