@@ -240,9 +240,10 @@ class SegmenterRun {
   // Validated before the checkpoint is written, so that the checkpoint carries its metrics; the
   // training state follows the checkpoint, so a crash between the two only repeats an epoch.
   void finish_epoch(int64_t epoch, double mean_loss, const train::RateMeter& meter) {
+    const int64_t epochs_done = epoch + 1;
     char buf[256];
     std::snprintf(buf, sizeof buf, "epoch %lld/%lld  loss %.4f  %.1f s/epoch  ETA %s",
-                  static_cast<long long>(epoch + 1), static_cast<long long>(c_.epochs), mean_loss,
+                  static_cast<long long>(epochs_done), static_cast<long long>(c_.epochs), mean_loss,
                   meter.seconds_per_unit(), meter.eta_text().c_str());
     std::string line = buf;
     std::optional<eval::SegmentationMetrics> metrics;
