@@ -58,7 +58,6 @@ def strip(text):
 KNOWN = {
     ('src/lagm/data/dataset_spec.cpp', 'open_unchecked'): 109,
     ('apps/lagm/cmd_demo.cpp', 'add_demo_command'): 107,
-    ('src/lagm/method/reference_config.cpp', 'annotator_config_from_reference'): 85,
     ('src/lagm/method/annotator_trainer.cpp', None): 467,
 }
 

@@ -84,6 +84,35 @@ TEST(ReferenceConfig, PaperDataSetsKeepTheirKwargs) {
   }
 }
 
+// The reference's configs are ranged as lagm's own, by the reference's keys: a batch of 10^9 or
+// an FPN of 10^7 channels is refused before anything is built.
+TEST(ReferenceConfig, CountsOutsideTheirRangesAreRefusedByTheReferencesKeys) {
+  const auto dir = lagm::test::fresh_temp_dir("ref_ranges").string();
+  std::ofstream(dir + "/g.safetensors") << "x";
+  const nlohmann::json base = {
+      {"training_set_kwargs", {{"class_name", "FolderDataset"}, {"path", "d"}}},
+      {"G_kwargs",
+       {{"class_name", "training.networks.SynDataGenerator"}, {"generator_pkl", "g.pkl"}}}};
+  EXPECT_NO_THROW(lagm::method::annotator_config_from_reference(base, dir + "/c.json"));
+  const std::vector<std::pair<nlohmann::json, std::string>> cases = {
+      {{{"image_per_batch", 1000000000}}, "c.json.image_per_batch"},
+      {{{"total_iters", 0}}, "c.json.total_iters"},
+      {{{"A_interval", -1}}, "c.json.A_interval"},
+      {{{"network_snapshot_ticks", 0}}, "c.json.network_snapshot_ticks"},
+      {{{"A_kwargs", {{"tmp_channels", 10000000}}}}, "c.json.A_kwargs.tmp_channels"},
+  };
+  for (const auto& [extra, key] : cases) {
+    auto j = base;
+    j.update(extra);
+    try {
+      lagm::method::annotator_config_from_reference(j, dir + "/c.json");
+      ADD_FAILURE() << extra.dump() << " was accepted";
+    } catch (const lagm::InputError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(key)) << e.what();
+    }
+  }
+}
+
 TEST(ReferenceConfig, TransformPipeOfTheCarConfigs) {
   const auto dir = lagm::test::fresh_temp_dir("ref3").string();
   std::ofstream(dir + "/car.safetensors") << "x";

@@ -77,6 +77,53 @@ train::OptimizerConfig optimizer_from_reference(const nlohmann::json& j, const s
   return train::optimizer_config_from_json(j, where);
 }
 
+// A_kwargs and S_kwargs: the annotator's width and depth, the segmenter's class.
+void read_reference_networks(const nlohmann::json& j, const std::string& where,
+                             AnnotatorTrainConfig& c) {
+  if (j.contains("A_kwargs")) {
+    const auto& a = j["A_kwargs"];
+    const std::string cls =
+        last_component(get_or<std::string>(a, "class_name", "FPNLabelBranch", where));
+    if (cls != "FPNLabelBranch")
+      throw InputError(where + ".A_kwargs.class_name: unknown annotator '" + cls + "'");
+    c.annotator_tmp_channels = get_or<int64_t>(a, "tmp_channels", 128, where);
+    c.annotator_num_layers = get_or<int64_t>(a, "num_layers", 3, where);
+  }
+  if (j.contains("S_kwargs")) {
+    const std::string cls =
+        last_component(get_or<std::string>(j["S_kwargs"], "class_name", "UNet", where));
+    if (cls == "UNet")
+      c.segmenter = {{"arch", "unet"}};
+    else if (cls == "DeepLabv3" || cls == "DeepLabV3") {
+      c.segmenter = {{"arch", "deeplabv3_resnet101"}};
+      c.segmenter_backbone =
+          AnnotatorTrainConfig::kDefaultResnet101Path;  // the reference's pretrained_backbone=True
+    } else
+      throw InputError(where + ".S_kwargs.class_name: unknown segmenter '" + cls + "'");
+  }
+  core::require_in_range(c.annotator_tmp_channels, 1, 4096, where + ".A_kwargs.tmp_channels");
+  core::require_in_range(c.annotator_num_layers, 1, 64, where + ".A_kwargs.num_layers");
+}
+
+// The loop's counts, ranged by the reference's keys as lagm's own config ranges them.
+void read_reference_schedule(const nlohmann::json& j, const std::string& where,
+                             AnnotatorTrainConfig& c) {
+  c.batch = get_or<int64_t>(j, "image_per_batch", c.batch, where);
+  c.total_iters = get_or<int64_t>(j, "total_iters", c.total_iters, where);
+  c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", c.niter_per_tick, where);
+  c.snapshot_ticks = get_or<int64_t>(j, "network_snapshot_ticks", c.snapshot_ticks, where);
+  c.annotator_interval = get_or<int64_t>(j, "A_interval", c.annotator_interval, where);
+  c.segmenter_interval = get_or<int64_t>(j, "S_interval", c.segmenter_interval, where);
+  c.seed = get_or<uint64_t>(j, "random_seed", c.seed, where);
+  const std::string at = where + ".";
+  core::require_in_range(c.batch, 1, 4096, at + "image_per_batch");
+  core::require_in_range(c.total_iters, 1, 1000000000, at + "total_iters");
+  core::require_in_range(c.niter_per_tick, 1, 1000000000, at + "niter_per_tick");
+  core::require_in_range(c.snapshot_ticks, 1, 1000000000, at + "network_snapshot_ticks");
+  core::require_in_range(c.annotator_interval, 1, 1000000, at + "A_interval");
+  core::require_in_range(c.segmenter_interval, 1, 1000000, at + "S_interval");
+}
+
 }  // namespace
 
 AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j,
@@ -116,27 +163,7 @@ AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j,
   c.sampling.truncation_cutoff = get_or<int64_t>(
       g, "truncation_cutoff", c.sampling.truncation_cutoff.value_or(8), where + ".G_kwargs");
   c.sampling.noise_mode = models::NoiseMode::kRandom;  // the reference never changes it
-  if (j.contains("A_kwargs")) {
-    const auto& a = j["A_kwargs"];
-    const std::string cls =
-        last_component(get_or<std::string>(a, "class_name", "FPNLabelBranch", where));
-    if (cls != "FPNLabelBranch")
-      throw InputError(where + ".A_kwargs.class_name: unknown annotator '" + cls + "'");
-    c.annotator_tmp_channels = get_or<int64_t>(a, "tmp_channels", 128, where);
-    c.annotator_num_layers = get_or<int64_t>(a, "num_layers", 3, where);
-  }
-  if (j.contains("S_kwargs")) {
-    const std::string cls =
-        last_component(get_or<std::string>(j["S_kwargs"], "class_name", "UNet", where));
-    if (cls == "UNet")
-      c.segmenter = {{"arch", "unet"}};
-    else if (cls == "DeepLabv3" || cls == "DeepLabV3") {
-      c.segmenter = {{"arch", "deeplabv3_resnet101"}};
-      c.segmenter_backbone =
-          AnnotatorTrainConfig::kDefaultResnet101Path;  // the reference's pretrained_backbone=True
-    } else
-      throw InputError(where + ".S_kwargs.class_name: unknown segmenter '" + cls + "'");
-  }
+  read_reference_networks(j, where, c);
   if (j.contains("A_opt_kwargs"))
     c.annotator_optimizer = optimizer_from_reference(j["A_opt_kwargs"], where + ".A_opt_kwargs");
   if (j.contains("S_opt_kwargs"))
@@ -149,13 +176,7 @@ AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j,
   }
   if (j.contains("T_kwargs"))
     c.transform = transform_options_from_json(j["T_kwargs"], where + ".T_kwargs");
-  c.batch = get_or<int64_t>(j, "image_per_batch", c.batch, where);
-  c.total_iters = get_or<int64_t>(j, "total_iters", c.total_iters, where);
-  c.niter_per_tick = get_or<int64_t>(j, "niter_per_tick", c.niter_per_tick, where);
-  c.snapshot_ticks = get_or<int64_t>(j, "network_snapshot_ticks", c.snapshot_ticks, where);
-  c.annotator_interval = get_or<int64_t>(j, "A_interval", c.annotator_interval, where);
-  c.segmenter_interval = get_or<int64_t>(j, "S_interval", c.segmenter_interval, where);
-  c.seed = get_or<uint64_t>(j, "random_seed", c.seed, where);
+  read_reference_schedule(j, where, c);
   if (!j.contains("training_set_kwargs"))
     throw InputError(where + ": training_set_kwargs is required");
   c.training_set =
