@@ -110,6 +110,117 @@ void run_demo_command(const DemoArgs& args) {
     std::printf("%s: summary.md, summary.json (mean and std over the seeds)\n", o.out.c_str());
 }
 
+// The setting: where, how many labels of which style, which generator, which seeds.
+void add_setting_options(CLI::App& cmd, DemoArgs& args) {
+  cmd.add_option("--out", args.out, "run folder")->capture_default_str();
+  cmd.add_option("--labels", args.labels, "number of labelled images N")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--labelled-style", args.labelled_style,
+                 "photo, or flat for the out-of-domain setting")
+      ->capture_default_str();
+  cmd.add_flag("--quick", args.quick, "reduced sizes and budgets (CI; under 3 minutes)");
+  cmd.add_option("--generator", args.generator,
+                 "generator checkpoint (default: the shipped models/faces64.safetensors)");
+  cmd.add_option("--seeds", args.seeds,
+                 "run once per seed (e.g. 0,1,2) into OUT/seed-S and summarize mean and std");
+}
+
+// The levers of gradient matching (phase I) and of the arms' downstream losses.
+void add_lever_options(CLI::App& cmd, DemoArgs& args) {
+  cmd.add_option("--calibrate-priors", args.calibrate_priors,
+                 "on|off: class-prior calibration of the gradient-matching annotator at synthesis "
+                 "(default on)");
+  cmd.add_option("--magnitude-weight", args.magnitude_weight,
+                 "weight of the matcher's gradient-magnitude term (default 0)")
+      ->check(CLI::NonNegativeNumber)
+      ->check(finite_number());
+  cmd.add_option("--class-balance", args.class_balance,
+                 "power p of the class-balanced matching losses, weights ~ frequency^-p (default "
+                 "1; 0 = off)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->check(finite_number());
+  cmd.add_option("--downstream-class-balance", args.downstream_class_balance,
+                 "power p of every downstream U-Net's class-balanced loss, the same for all arms "
+                 "(default 1; 0 = plain)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->check(finite_number());
+  cmd.add_option("--gm-annotator-lr", args.annotator_lr,
+                 "Adam learning rate of A in phase I (default 1e-3; e.g. 1e-4 with --gm-init "
+                 "pseudo_label, so that matching refines that annotator)")
+      ->check(CLI::PositiveNumber)
+      ->check(finite_number());
+  cmd.add_option("--gm-pseudo-label-weight", args.pseudo_label_weight,
+                 "phase A also pulls A's labels towards the few-label U-Net's labels of the same "
+                 "generated images, with this weight against the matching loss (default 1; 0 = "
+                 "matching alone)")
+      ->check(CLI::NonNegativeNumber)
+      ->check(finite_number());
+  cmd.add_option("--gm-segmenter-lr", args.segmenter_lr,
+                 "Adam learning rate of S in phase I (default 3e-4)")
+      ->check(CLI::PositiveNumber)
+      ->check(finite_number());
+  cmd.add_option("--annotator-ema", args.annotator_ema,
+                 "decay of a moving average of A's weights, used for synthesis (default 0 = off; "
+                 "e.g. 0.998)")
+      ->check(CLI::Range(0.0, 0.999999))
+      ->check(finite_number());
+  cmd.add_option("--gm-init", args.gm_init,
+                 "random|pseudo_label: A starts from random weights (the paper) or from the "
+                 "pseudo-labelling annotator");
+  cmd.add_option("--label-batch", args.label_batch,
+                 "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
+  cmd.add_option("--label-loss-weight", args.label_loss_weight,
+                 "phase S also trains S on the labelled batch with this weight (default 0: S "
+                 "learns from the annotator's labels only, the reference)")
+      ->check(CLI::NonNegativeNumber)
+      ->check(finite_number());
+  cmd.add_option("--label-augment", args.label_augment,
+                 "on|off: flips, scale/crop and colour jitter of phase I's labelled batches "
+                 "(default off)");
+}
+
+// Which arms run, on what budgets.
+void add_arm_options(CLI::App& cmd, DemoArgs& args) {
+  cmd.add_option("--precision", args.precision,
+                 "fp32 (exact) or bf16 (fast mode) for gradient matching's phase I and synthesis")
+      ->capture_default_str();
+  cmd.add_option("--arms", args.arms,
+                 "default, or all: adds the paper's comparison arms (supervised, datasetgan, "
+                 "inversion, maml) on the same data and downstream budget")
+      ->check(CLI::IsMember({"default", "all"}))
+      ->capture_default_str();
+  cmd.add_flag(
+      "--route-ceiling", args.route_ceiling,
+      "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");
+  cmd.add_option("--gm-steps", args.gm_steps,
+                 "matching steps of phase I (default 2400; --quick 40)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--gm-segmenter-width", args.gm_segmenter_width,
+                 "U-Net base width of S in phase I (default 16)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--synthesized", args.synthesized,
+                 "images synthesized per route arm (default 2000; --quick 300)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option(
+         "--synthesis-psi", args.synthesis_psi,
+         "truncation psi of every route arm's synthesized images (default 0.7, the psi of phase I)")
+      ->check(CLI::Range(0.0, 2.0))
+      ->check(finite_number());
+  cmd.add_option("--finetune-lr", args.finetune_lr,
+                 "also fine-tune each route arm's U-Net on the N labels at this Adam learning "
+                 "rate (rows <arm>_finetuned; 0 = off)")
+      ->check(CLI::NonNegativeNumber)
+      ->check(finite_number());
+  cmd.add_option("--mix-labels", args.mix_labels,
+                 "K of every 16 samples of the route arms' downstream training drawn from the N "
+                 "labels (default 4; 0 = the synthesized set alone, the paper's protocol)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_flag("--synthetic-only-rows", args.synthetic_only_rows,
+               "also train each route arm's U-Net on its synthesized set alone (rows "
+               "<arm>_synthetic_only)");
+}
+
 }  // namespace
 
 void add_demo_command(CLI::App& app) {
@@ -117,105 +228,9 @@ void add_demo_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "demo",
       "the whole method end to end on the built-in faces domain, with baselines and a report");
-  cmd->add_option("--out", args->out, "run folder")->capture_default_str();
-  cmd->add_option("--labels", args->labels, "number of labelled images N")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--labelled-style", args->labelled_style,
-                  "photo, or flat for the out-of-domain setting")
-      ->capture_default_str();
-  cmd->add_flag("--quick", args->quick, "reduced sizes and budgets (CI; under 3 minutes)");
-  cmd->add_option("--generator", args->generator,
-                  "generator checkpoint (default: the shipped models/faces64.safetensors)");
-  cmd->add_option("--seeds", args->seeds,
-                  "run once per seed (e.g. 0,1,2) into OUT/seed-S and summarize mean and std");
-  cmd->add_option("--calibrate-priors", args->calibrate_priors,
-                  "on|off: class-prior calibration of the gradient-matching annotator at synthesis "
-                  "(default on)");
-  cmd->add_option("--magnitude-weight", args->magnitude_weight,
-                  "weight of the matcher's gradient-magnitude term (default 0)")
-      ->check(CLI::NonNegativeNumber)
-      ->check(finite_number());
-  cmd->add_option("--class-balance", args->class_balance,
-                  "power p of the class-balanced matching losses, weights ~ frequency^-p (default "
-                  "1; 0 = off)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->check(finite_number());
-  cmd->add_option("--downstream-class-balance", args->downstream_class_balance,
-                  "power p of every downstream U-Net's class-balanced loss, the same for all arms "
-                  "(default 1; 0 = plain)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->check(finite_number());
-  cmd->add_option("--gm-annotator-lr", args->annotator_lr,
-                  "Adam learning rate of A in phase I (default 1e-3; e.g. 1e-4 with --gm-init "
-                  "pseudo_label, so that matching refines that annotator)")
-      ->check(CLI::PositiveNumber)
-      ->check(finite_number());
-  cmd->add_option("--gm-pseudo-label-weight", args->pseudo_label_weight,
-                  "phase A also pulls A's labels towards the few-label U-Net's labels of the same "
-                  "generated images, with this weight against the matching loss (default 1; 0 = "
-                  "matching alone)")
-      ->check(CLI::NonNegativeNumber)
-      ->check(finite_number());
-  cmd->add_option("--gm-segmenter-lr", args->segmenter_lr,
-                  "Adam learning rate of S in phase I (default 3e-4)")
-      ->check(CLI::PositiveNumber)
-      ->check(finite_number());
-  cmd->add_option("--annotator-ema", args->annotator_ema,
-                  "decay of a moving average of A's weights, used for synthesis (default 0 = off; "
-                  "e.g. 0.998)")
-      ->check(CLI::Range(0.0, 0.999999))
-      ->check(finite_number());
-  cmd->add_option("--gm-init", args->gm_init,
-                  "random|pseudo_label: A starts from random weights (the paper) or from the "
-                  "pseudo-labelling annotator");
-  cmd->add_option("--label-batch", args->label_batch,
-                  "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
-  cmd->add_option("--label-loss-weight", args->label_loss_weight,
-                  "phase S also trains S on the labelled batch with this weight (default 0: S "
-                  "learns from the annotator's labels only, the reference)")
-      ->check(CLI::NonNegativeNumber)
-      ->check(finite_number());
-  cmd->add_option("--label-augment", args->label_augment,
-                  "on|off: flips, scale/crop and colour jitter of phase I's labelled batches "
-                  "(default off)");
-  cmd->add_option("--precision", args->precision,
-                  "fp32 (exact) or bf16 (fast mode) for gradient matching's phase I and synthesis")
-      ->capture_default_str();
-  cmd->add_option("--arms", args->arms,
-                  "default, or all: adds the paper's comparison arms (supervised, datasetgan, "
-                  "inversion, maml) on the same data and downstream budget")
-      ->check(CLI::IsMember({"default", "all"}))
-      ->capture_default_str();
-  cmd->add_flag(
-      "--route-ceiling", args->route_ceiling,
-      "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");
-  cmd->add_option("--gm-steps", args->gm_steps,
-                  "matching steps of phase I (default 2400; --quick 40)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--gm-segmenter-width", args->gm_segmenter_width,
-                  "U-Net base width of S in phase I (default 16)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--synthesized", args->synthesized,
-                  "images synthesized per route arm (default 2000; --quick 300)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option(
-         "--synthesis-psi", args->synthesis_psi,
-         "truncation psi of every route arm's synthesized images (default 0.7, the psi of phase I)")
-      ->check(CLI::Range(0.0, 2.0))
-      ->check(finite_number());
-  cmd->add_option("--finetune-lr", args->finetune_lr,
-                  "also fine-tune each route arm's U-Net on the N labels at this Adam learning "
-                  "rate (rows <arm>_finetuned; 0 = off)")
-      ->check(CLI::NonNegativeNumber)
-      ->check(finite_number());
-  cmd->add_option("--mix-labels", args->mix_labels,
-                  "K of every 16 samples of the route arms' downstream training drawn from the N "
-                  "labels (default 4; 0 = the synthesized set alone, the paper's protocol)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_flag("--synthetic-only-rows", args->synthetic_only_rows,
-                "also train each route arm's U-Net on its synthesized set alone (rows "
-                "<arm>_synthetic_only)");
+  add_setting_options(*cmd, *args);
+  add_lever_options(*cmd, *args);
+  add_arm_options(*cmd, *args);
   add_common_options(*cmd, args->common);
   cmd->callback([args] { run_demo_command(*args); });
 }
