@@ -106,6 +106,91 @@ std::vector<std::string> class_names_argument(const Args& a, const std::string& 
   return names;
 }
 
+std::unique_ptr<LabelledDataset> open_celeba(const nlohmann::json& spec, const std::string& where) {
+  Args a(spec, where,
+         {"rootdir", "split", "img_size", "limit_size", "convert_19to8", "imageset_folder"});
+  CelebAMaskOptions o;
+  o.split = a.get<std::string>("split", o.split);
+  o.img_size = a.size("img_size", o.img_size);
+  o.limit = a.get<int64_t>("limit_size", 0);
+  o.convert_19to8 = a.get<bool>("convert_19to8", true);
+  o.split_folder = a.get<std::string>("imageset_folder", "");
+  // The reference's default 'celeba_split' is relative to its working directory; lagm ships the
+  // same lists built in, so that name means "the built-in lists" unless such a folder exists.
+  if (o.split_folder == "celeba_split" && !fs::is_directory(o.split_folder)) o.split_folder.clear();
+  return std::make_unique<CelebAMaskDataset>(a.get<std::string>("rootdir", "./data/CelebAMask-HQ"),
+                                             o);
+}
+
+std::unique_ptr<LabelledDataset> open_pascal_part(const nlohmann::json& spec,
+                                                  const std::string& where) {
+  Args a(spec, where,
+         {"rootdir", "split", "img_folder", "seg_folder", "img_size", "max_size", "obj"});
+  PascalPartOptions o;
+  o.split = a.get<std::string>("split", o.split);
+  o.img_folder = a.get<std::string>("img_folder", "");
+  o.seg_folder = a.get<std::string>("seg_folder", "");
+  o.img_size = a.size("img_size", o.img_size);
+  o.max_size = a.get<int64_t>("max_size", 0);
+  o.obj = a.get<std::string>("obj", "");
+  return std::make_unique<PascalPartDataset>(a.required("rootdir"), o);
+}
+
+std::unique_ptr<LabelledDataset> open_datasetgan(const nlohmann::json& spec,
+                                                 const std::string& where) {
+  Args a(spec, where,
+         {"rootdir", "obj", "split", "img_size", "max_size", "id_range", "convert_34to8"});
+  DatasetGANOptions o;
+  o.obj = a.get<std::string>("obj", o.obj);
+  o.split = a.get<std::string>("split", o.split);
+  o.img_size = a.size("img_size", o.img_size);
+  o.max_size = a.get<int64_t>("max_size", 0);
+  if (a.has("id_range")) {
+    const auto r = a.get<std::vector<int64_t>>("id_range", {});
+    if (r.size() != 2) throw InputError(where + ".id_range: expected [lo, hi]");
+    o.id_range = std::make_pair(r[0], r[1]);
+  }
+  o.convert_34to8 = a.get<bool>("convert_34to8", false);
+  return std::make_unique<DatasetGANDataset>(
+      a.get<std::string>("rootdir", "./data/DatasetGAN/annotation"), o);
+}
+
+// CGPart's renders, or (real) its photos.
+std::unique_ptr<LabelledDataset> open_cgpart(const nlohmann::json& spec, const std::string& where,
+                                             bool real) {
+  Args a(
+      spec, where,
+      real ? std::set<std::string>{"rootdir", "obj_name", "split", "short_side", "classes_version"}
+           : std::set<std::string>{"rootdir", "obj_name", "dst_shape", "length", "classes_version",
+                                   "selected_models", "numpy_seed"});
+  if (a.get<std::string>("obj_name", "car") != "car")
+    throw InputError(where + ".obj_name: only 'car' is implemented");
+  const auto version = a.get<std::string>("classes_version", "CGPart_car_simplified_v0");
+  if (version != "CGPart_car_simplified_v0" && version != "CGPart_car_simplified_v1")
+    throw InputError(where + ".classes_version: expected CGPart_car_simplified_v0 or _v1");
+  const int v = version.back() - '0';
+  if (real) {
+    CGPartRealOptions o;
+    o.split = a.get<std::string>("split", o.split);
+    o.short_side = a.get<int64_t>("short_side", o.short_side);
+    o.version = v;
+    return std::make_unique<CGPartRealDataset>(a.get<std::string>("rootdir", "./data/CGPart_real"),
+                                               o);
+  }
+  CGPartOptions o;
+  if (a.has("dst_shape")) {
+    const auto s = a.get<std::vector<int64_t>>("dst_shape", {});
+    if (s.size() != 2) throw InputError(where + ".dst_shape: expected [W, H]");
+    o.width = s[0], o.height = s[1];
+  }
+  o.length = a.get<int64_t>("length", o.length);
+  o.version = v;
+  o.models = a.get<std::vector<std::string>>("selected_models", o.models);
+  o.numpy_seed = a.get<uint32_t>("numpy_seed", 0);
+  return std::make_unique<CGPartDataset>(a.get<std::string>("rootdir", "./data/CGPart_render/car"),
+                                         o);
+}
+
 std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec,
                                                 const std::string& where, bool skip_bad,
                                                 int64_t num_classes_hint) {
@@ -134,85 +219,10 @@ std::unique_ptr<LabelledDataset> open_unchecked(const nlohmann::json& spec,
     return std::make_unique<FolderDataset>(
         a.has("path") ? a.required("path") : a.required("rootdir"), o);
   }
-  if (cls == "CelebAMaskDataset") {
-    Args a(spec, where,
-           {"rootdir", "split", "img_size", "limit_size", "convert_19to8", "imageset_folder"});
-    CelebAMaskOptions o;
-    o.split = a.get<std::string>("split", o.split);
-    o.img_size = a.size("img_size", o.img_size);
-    o.limit = a.get<int64_t>("limit_size", 0);
-    o.convert_19to8 = a.get<bool>("convert_19to8", true);
-    o.split_folder = a.get<std::string>("imageset_folder", "");
-    // The reference's default 'celeba_split' is relative to its working directory; lagm ships the
-    // same lists built in, so that name means "the built-in lists" unless such a folder exists.
-    if (o.split_folder == "celeba_split" && !fs::is_directory(o.split_folder))
-      o.split_folder.clear();
-    return std::make_unique<CelebAMaskDataset>(
-        a.get<std::string>("rootdir", "./data/CelebAMask-HQ"), o);
-  }
-  if (cls == "PascalPart") {
-    Args a(spec, where,
-           {"rootdir", "split", "img_folder", "seg_folder", "img_size", "max_size", "obj"});
-    PascalPartOptions o;
-    o.split = a.get<std::string>("split", o.split);
-    o.img_folder = a.get<std::string>("img_folder", "");
-    o.seg_folder = a.get<std::string>("seg_folder", "");
-    o.img_size = a.size("img_size", o.img_size);
-    o.max_size = a.get<int64_t>("max_size", 0);
-    o.obj = a.get<std::string>("obj", "");
-    return std::make_unique<PascalPartDataset>(a.required("rootdir"), o);
-  }
-  if (cls == "DatasetGANDataset") {
-    Args a(spec, where,
-           {"rootdir", "obj", "split", "img_size", "max_size", "id_range", "convert_34to8"});
-    DatasetGANOptions o;
-    o.obj = a.get<std::string>("obj", o.obj);
-    o.split = a.get<std::string>("split", o.split);
-    o.img_size = a.size("img_size", o.img_size);
-    o.max_size = a.get<int64_t>("max_size", 0);
-    if (a.has("id_range")) {
-      const auto r = a.get<std::vector<int64_t>>("id_range", {});
-      if (r.size() != 2) throw InputError(where + ".id_range: expected [lo, hi]");
-      o.id_range = std::make_pair(r[0], r[1]);
-    }
-    o.convert_34to8 = a.get<bool>("convert_34to8", false);
-    return std::make_unique<DatasetGANDataset>(
-        a.get<std::string>("rootdir", "./data/DatasetGAN/annotation"), o);
-  }
-  if (cls == "CGPart" || cls == "CGPartReal") {
-    const bool real = cls == "CGPartReal";
-    Args a(spec, where,
-           real ? std::set<std::string>{"rootdir", "obj_name", "split", "short_side",
-                                        "classes_version"}
-                : std::set<std::string>{"rootdir", "obj_name", "dst_shape", "length",
-                                        "classes_version", "selected_models", "numpy_seed"});
-    if (a.get<std::string>("obj_name", "car") != "car")
-      throw InputError(where + ".obj_name: only 'car' is implemented");
-    const auto version = a.get<std::string>("classes_version", "CGPart_car_simplified_v0");
-    if (version != "CGPart_car_simplified_v0" && version != "CGPart_car_simplified_v1")
-      throw InputError(where + ".classes_version: expected CGPart_car_simplified_v0 or _v1");
-    const int v = version.back() - '0';
-    if (real) {
-      CGPartRealOptions o;
-      o.split = a.get<std::string>("split", o.split);
-      o.short_side = a.get<int64_t>("short_side", o.short_side);
-      o.version = v;
-      return std::make_unique<CGPartRealDataset>(
-          a.get<std::string>("rootdir", "./data/CGPart_real"), o);
-    }
-    CGPartOptions o;
-    if (a.has("dst_shape")) {
-      const auto s = a.get<std::vector<int64_t>>("dst_shape", {});
-      if (s.size() != 2) throw InputError(where + ".dst_shape: expected [W, H]");
-      o.width = s[0], o.height = s[1];
-    }
-    o.length = a.get<int64_t>("length", o.length);
-    o.version = v;
-    o.models = a.get<std::vector<std::string>>("selected_models", o.models);
-    o.numpy_seed = a.get<uint32_t>("numpy_seed", 0);
-    return std::make_unique<CGPartDataset>(
-        a.get<std::string>("rootdir", "./data/CGPart_render/car"), o);
-  }
+  if (cls == "CelebAMaskDataset") return open_celeba(spec, where);
+  if (cls == "PascalPart") return open_pascal_part(spec, where);
+  if (cls == "DatasetGANDataset") return open_datasetgan(spec, where);
+  if (cls == "CGPart" || cls == "CGPartReal") return open_cgpart(spec, where, cls == "CGPartReal");
   throw InputError(where + ".class_name: unknown data set class '" + cls +
                    "' (FolderDataset, CelebAMaskDataset, PascalPart, DatasetGANDataset, CGPart, "
                    "CGPartReal, SortedPairs)");

@@ -110,12 +110,22 @@ std::pair<torch::Tensor, torch::Tensor> load_batch(const LabelledDataset& datase
   return {torch::stack(images), torch::stack(labels)};
 }
 
+namespace {
+
+// The two files of a sample, into img/ and seg/ made before.
+void write_sample_files(const std::string& root, const std::string& name,
+                        const torch::Tensor& image_u8, const torch::Tensor& mask_u8) {
+  io::write_png((fs::path(root) / "img" / (name + ".png")).string(), image_u8);
+  io::write_mask_png((fs::path(root) / "seg" / (name + ".png")).string(), mask_u8);
+}
+
+}  // namespace
+
 void write_folder_sample(const std::string& root, const std::string& name,
                          const torch::Tensor& image_u8, const torch::Tensor& mask_u8) {
   core::create_folder_inside(root, "img");
   core::create_folder_inside(root, "seg");
-  io::write_png((fs::path(root) / "img" / (name + ".png")).string(), image_u8);
-  io::write_mask_png((fs::path(root) / "seg" / (name + ".png")).string(), mask_u8);
+  write_sample_files(root, name, image_u8, mask_u8);
 }
 
 void write_folder_samples(const std::string& root, const std::vector<std::string>& names,
@@ -124,7 +134,7 @@ void write_folder_samples(const std::string& root, const std::vector<std::string
   core::create_folder_inside(root, "seg");
   at::parallel_for(0, static_cast<int64_t>(names.size()), 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i)
-      write_folder_sample(root, names[static_cast<size_t>(i)], images_u8[i], masks_u8[i]);
+      write_sample_files(root, names[static_cast<size_t>(i)], images_u8[i], masks_u8[i]);
   });
 }
 

@@ -155,23 +155,22 @@ void read_schedule(const nlohmann::json& j, const std::string& where, AnnotatorT
   c.run_name = get_or<std::string>(j, "run_name", c.run_name, where);
 }
 
-// Each count's range, the upper bounds far above any real run and far below what a typo (an extra
-// zero or three) would allocate: a batch of 1e9 generated images, a 1e7-channel FPN.
-void check_counts(const AnnotatorTrainConfig& c, const std::string& where) {
-  const std::string at = where + ".";
-  core::require_in_range(c.batch, 1, 4096, at + "batch");
-  core::require_in_range(c.label_batch, 0, 4096, at + "label_batch");
-  core::require_in_range(c.total_iters, 1, 1000000000, at + "total_iters");
-  core::require_in_range(c.annotator_interval, 1, 1000000, at + "annotator_interval");
-  core::require_in_range(c.segmenter_interval, 1, 1000000, at + "segmenter_interval");
-  core::require_in_range(c.niter_per_tick, 1, 1000000000, at + "niter_per_tick");
-  core::require_in_range(c.snapshot_ticks, 1, 1000000000, at + "snapshot_ticks");
-  core::require_in_range(c.grid_size, 1, 256, at + "grid_size");
-  core::require_in_range(c.annotator_tmp_channels, 1, 4096, at + "annotator.tmp_channels");
-  core::require_in_range(c.annotator_num_layers, 1, 64, at + "annotator.num_layers");
-}
-
 }  // namespace
+
+void check_config_counts(const AnnotatorTrainConfig& c, const std::string& where,
+                         const CountKeys& keys) {
+  const std::string at = where + ".";
+  core::require_in_range(c.batch, 1, 4096, at + keys.batch);
+  core::require_in_range(c.label_batch, 0, 4096, at + "label_batch");
+  core::require_in_range(c.total_iters, 1, 1000000000, at + keys.total_iters);
+  core::require_in_range(c.annotator_interval, 1, 1000000, at + keys.annotator_interval);
+  core::require_in_range(c.segmenter_interval, 1, 1000000, at + keys.segmenter_interval);
+  core::require_in_range(c.niter_per_tick, 1, 1000000000, at + keys.niter_per_tick);
+  core::require_in_range(c.snapshot_ticks, 1, 1000000000, at + keys.snapshot_ticks);
+  core::require_in_range(c.grid_size, 1, 256, at + "grid_size");
+  core::require_in_range(c.annotator_tmp_channels, 1, 4096, at + keys.tmp_channels);
+  core::require_in_range(c.annotator_num_layers, 1, 64, at + keys.num_layers);
+}
 
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
                                                       const std::string& where) {
@@ -224,7 +223,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
   if (j.contains("matcher")) read_matcher(j["matcher"], where, c);
   read_optimization(j, where, c);
   read_schedule(j, where, c);
-  check_counts(c, where);
+  check_config_counts(c, where);
   return c;
 }
 

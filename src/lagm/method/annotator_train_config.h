@@ -107,6 +107,25 @@ struct AnnotatorTrainConfig {
 /// ignored).
 TransformOptions transform_options_from_json(const nlohmann::json& j, const std::string& where);
 
+/// The config keys that set the loop's counts: lagm's own by default; the reference's dialect
+/// names them otherwise (image_per_batch, A_interval, ...).
+struct CountKeys {
+  const char* batch = "batch";
+  const char* total_iters = "total_iters";
+  const char* annotator_interval = "annotator_interval";
+  const char* segmenter_interval = "segmenter_interval";
+  const char* niter_per_tick = "niter_per_tick";
+  const char* snapshot_ticks = "snapshot_ticks";
+  const char* tmp_channels = "annotator.tmp_channels";
+  const char* num_layers = "annotator.num_layers";
+};
+
+/// Each count's range, refused by its key (InputError "<where>.<key> must be in [lo, hi]"): the
+/// upper bounds far above any real run and far below what a typo (an extra zero or three) would
+/// allocate: a batch of 1e9 generated images, a 1e7-channel FPN.
+void check_config_counts(const AnnotatorTrainConfig& c, const std::string& where,
+                         const CountKeys& keys = {});
+
 /// Parses the project's JSON; unknown keys and invalid values throw InputError prefixed by `where`.
 AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
                                                       const std::string& where);

@@ -101,11 +101,9 @@ void read_reference_networks(const nlohmann::json& j, const std::string& where,
     } else
       throw InputError(where + ".S_kwargs.class_name: unknown segmenter '" + cls + "'");
   }
-  core::require_in_range(c.annotator_tmp_channels, 1, 4096, where + ".A_kwargs.tmp_channels");
-  core::require_in_range(c.annotator_num_layers, 1, 64, where + ".A_kwargs.num_layers");
 }
 
-// The loop's counts, ranged by the reference's keys as lagm's own config ranges them.
+// The loop's counts (image_per_batch, total_iters, ticks and intervals).
 void read_reference_schedule(const nlohmann::json& j, const std::string& where,
                              AnnotatorTrainConfig& c) {
   c.batch = get_or<int64_t>(j, "image_per_batch", c.batch, where);
@@ -115,13 +113,6 @@ void read_reference_schedule(const nlohmann::json& j, const std::string& where,
   c.annotator_interval = get_or<int64_t>(j, "A_interval", c.annotator_interval, where);
   c.segmenter_interval = get_or<int64_t>(j, "S_interval", c.segmenter_interval, where);
   c.seed = get_or<uint64_t>(j, "random_seed", c.seed, where);
-  const std::string at = where + ".";
-  core::require_in_range(c.batch, 1, 4096, at + "image_per_batch");
-  core::require_in_range(c.total_iters, 1, 1000000000, at + "total_iters");
-  core::require_in_range(c.niter_per_tick, 1, 1000000000, at + "niter_per_tick");
-  core::require_in_range(c.snapshot_ticks, 1, 1000000000, at + "network_snapshot_ticks");
-  core::require_in_range(c.annotator_interval, 1, 1000000, at + "A_interval");
-  core::require_in_range(c.segmenter_interval, 1, 1000000, at + "S_interval");
 }
 
 }  // namespace
@@ -177,6 +168,11 @@ AnnotatorTrainConfig annotator_config_from_reference(const nlohmann::json& j,
   if (j.contains("T_kwargs"))
     c.transform = transform_options_from_json(j["T_kwargs"], where + ".T_kwargs");
   read_reference_schedule(j, where, c);
+  // Ranged as lagm's own config is, named by the reference's keys.
+  check_config_counts(
+      c, where,
+      {"image_per_batch", "total_iters", "A_interval", "S_interval", "niter_per_tick",
+       "network_snapshot_ticks", "A_kwargs.tmp_channels", "A_kwargs.num_layers"});
   if (!j.contains("training_set_kwargs"))
     throw InputError(where + ": training_set_kwargs is required");
   c.training_set =
