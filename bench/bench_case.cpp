@@ -24,7 +24,7 @@
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/gan/gan_step.h"
-#include "lagm/method/gm_step.h"
+#include "lagm/matching/gm_step.h"
 #include "lagm/models/annotator_fpn.h"
 #include "lagm/models/segmenter.h"
 #include "lagm/models/stylegan2/feature_generator.h"
@@ -59,7 +59,7 @@ double time_gm(int64_t res, const std::string& seg, const std::string& match,
   auto s = make_segmenter(seg);
   auto opt_a = lt::make_optimizer({}, a->parameters());
   auto opt_s = lt::make_optimizer({}, s.module().parameters());
-  lagm::method::GradientMatchingStep step(g, a, s, *opt_a, *opt_s, match_regex(match), {});
+  lagm::matching::GradientMatchingStep step(g, a, s, *opt_a, *opt_s, match_regex(match), {});
   step.set_precision(precision);
   step.begin_training();
   auto img = torch::rand({b, 3, res, res}) * 2 - 1;

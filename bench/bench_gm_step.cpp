@@ -13,12 +13,12 @@
 
 #include "bench_util.h"
 #include "lagm/core/runtime.h"
-#include "lagm/method/gm_step.h"
+#include "lagm/matching/gm_step.h"
 #include "lagm/models/stylegan2/feature_generator.h"
 #include "lagm/train/optimizer.h"
 
 namespace sg2 = lagm::models::stylegan2;
-namespace lm = lagm::method;
+namespace matching = lagm::matching;
 
 namespace {
 
@@ -61,7 +61,7 @@ double time_loop(lagm::models::FeatureGenerator& g, const std::string& arch,
   s.module().to(device);
   auto opt_a = lagm::train::make_optimizer({}, a->parameters());
   auto opt_s = lagm::train::make_optimizer({}, s.module().parameters());
-  lm::GradientMatchingStep step(g, a, s, *opt_a, *opt_s, regex, {});
+  matching::GradientMatchingStep step(g, a, s, *opt_a, *opt_s, regex, {});
   step.begin_training();
   const auto on = torch::TensorOptions().device(device);
   auto img = torch::rand({b, 3, r, r}, on) * 2 - 1;

@@ -14,8 +14,9 @@ TIERS = [
     ["data", "toy"],
     ["eval"],
     ["train"],
-    ["method", "gan"],
-    ["synth", "downstream"],
+    ["annotator", "gan"],
+    ["matching", "baselines", "downstream", "predict"],
+    ["synth"],
     ["demo"],
 ]
 TIER_OF = {layer: i for i, tier in enumerate(TIERS) for layer in tier}

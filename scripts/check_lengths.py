@@ -56,7 +56,7 @@ def strip(text):
 
 # (file, function or None for the file itself) -> the length it had; to be split, then removed.
 KNOWN = {
-    ('src/lagm/method/annotator_trainer.cpp', None): 467,
+    ('src/lagm/matching/annotator_trainer.cpp', None): 467,
 }
 
 SCOPE = re.compile(r'\b(namespace|class|struct|union|enum)\b[^;{)]*$')

@@ -7,9 +7,9 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
-#include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/synth/annotator_quality.h"
 
 namespace lagm::cli {
@@ -41,7 +41,7 @@ void run_annotator_quality(AnnotatorQualityArgs& args) {
   args.options.device = apply_common(args.common);
   refuse_outputs_over_inputs({{"--json", args.json}},
                              {{"--run", args.options.run_dir}, {"--oracle", args.oracle}});
-  auto oracle = method::load_segmenter(args.oracle);
+  auto oracle = annotator::load_segmenter(args.oracle);
   oracle.segmenter->module().to(args.options.device);
   const auto q =
       synth::measure_annotator_quality(args.options, *oracle.segmenter, oracle.class_names);

@@ -8,6 +8,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
@@ -18,7 +19,6 @@
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
 #include "lagm/io/text.h"
-#include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/train/distributed.h"
 
 namespace lagm::cli {
@@ -40,11 +40,11 @@ void run_cross_validation(const EvalArgs& args, torch::Device device) {
   if (checkpoints.empty()) throw InputError(args.model + ": no checkpoints to cross-validate");
   // A test_seg.py folder (images + .npy labels) does not name its classes: the network does.
   const int64_t model_classes =
-      method::load_segmenter(checkpoints.front()).segmenter->config().num_classes;
+      annotator::load_segmenter(checkpoints.front()).segmenter->config().num_classes;
   const auto dataset = data::open_dataset(spec, args.data, args.skip_bad, model_classes);
   std::vector<std::vector<torch::Tensor>> counts;
   for (size_t c = 0; c < checkpoints.size(); ++c) {
-    auto loaded = method::load_segmenter(checkpoints[c]);
+    auto loaded = annotator::load_segmenter(checkpoints[c]);
     if (loaded.segmenter->config().num_classes != dataset->num_classes())
       throw InputError(checkpoints[c] + ": predicts " +
                        std::to_string(loaded.segmenter->config().num_classes) + " classes, but " +
@@ -109,7 +109,7 @@ void write_metrics_json(const EvalArgs& args, const std::string& model,
 }
 
 // --grid: the first --grid-count images, their truth and the prediction, titled, with a legend.
-void write_prediction_grid(const EvalArgs& args, method::LoadedSegmenter& loaded,
+void write_prediction_grid(const EvalArgs& args, annotator::LoadedSegmenter& loaded,
                            const data::LabelledDataset& dataset, torch::Device device) {
   auto& seg = *loaded.segmenter;
   const auto& names = dataset.class_names();
@@ -138,7 +138,7 @@ void run_eval(const EvalArgs& args) {
   // A run folder: the checkpoint with the best validation FG-mIoU, as the reference's benchmark
   // mode.
   const std::string model = resolve_model_path(args.model);
-  auto loaded = method::load_segmenter(model);
+  auto loaded = annotator::load_segmenter(model);
   warn_defaulted_description(loaded.description, model);
   auto& seg = *loaded.segmenter;
   seg.module().to(device);

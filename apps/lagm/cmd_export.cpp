@@ -7,7 +7,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "lagm/core/error.h"
-#include "lagm/downstream/export.h"
+#include "lagm/predict/export.h"
 
 namespace lagm::cli {
 namespace {
@@ -23,9 +23,9 @@ void run_export(const ExportArgs& args) {
   if (args.format != "pytorch")
     throw UsageError("export: --format '" + args.format + "' is not known (pytorch)");
   const std::string model = resolve_model_path(args.model);
-  auto loaded = method::load_segmenter(model);
+  auto loaded = annotator::load_segmenter(model);
   warn_defaulted_description(loaded.description, model);
-  downstream::export_pytorch(loaded, model, args.out);
+  predict::export_pytorch(loaded, model, args.out);
   std::printf("%s: %s (%lld classes) exported to %s/model.safetensors + model.json\n",
               model.c_str(), loaded.segmenter->config().arch.c_str(),
               static_cast<long long>(loaded.segmenter->config().num_classes), args.out.c_str());

@@ -4,9 +4,9 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
-#include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/synth/generator_quality.h"
 #include "lagm/toy/domain.h"
@@ -31,7 +31,7 @@ void run_gan_quality(const GanQualityArgs& args) {
   o.batch = args.batch;
   o.min_region = args.min_region;
   o.psi = args.psi;
-  auto oracle = method::load_segmenter(args.oracle);
+  auto oracle = annotator::load_segmenter(args.oracle);
   oracle.segmenter->module().to(o.device);
   const auto& domain = toy::find_domain("faces");
   if (oracle.class_names != domain.class_names)

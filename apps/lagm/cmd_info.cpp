@@ -2,9 +2,9 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/error.h"
 #include "lagm/core/safetensors.h"
-#include "lagm/method/segmenter_checkpoint.h"
 
 namespace lagm::cli {
 namespace {
@@ -27,7 +27,7 @@ void run_info(const InfoArgs& args) {
   const auto header = core::read_safetensors_header(args.file);
   std::printf("%s\n", args.file.c_str());
   // A segmenter's description first: what a person receiving the file needs.
-  if (const auto description = method::read_model_description(args.file)) {
+  if (const auto description = annotator::read_model_description(args.file)) {
     std::printf("%s\n\n", models::describe_text(*description).c_str());
     const auto warning = models::defaulted_warning(*description, args.file);
     if (!warning.empty()) std::fprintf(stderr, "warning: %s\n", warning.c_str());

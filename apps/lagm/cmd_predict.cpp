@@ -5,7 +5,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
-#include "lagm/downstream/predict.h"
+#include "lagm/predict/predict.h"
 
 namespace lagm::cli {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 struct PredictArgs {
   CommonArgs common;
   std::string model;
-  downstream::PredictOptions options;
+  predict::PredictOptions options;
 };
 
 void run_predict(const PredictArgs& args) {
@@ -21,14 +21,14 @@ void run_predict(const PredictArgs& args) {
   // Images inside --out are left out of the search (docs/predict.md), so only the model is checked.
   refuse_outputs_over_inputs({{"--out", args.options.out}}, {{"--model", args.model}});
   const std::string model = resolve_model_path(args.model);
-  auto loaded = method::load_segmenter(model);
+  auto loaded = annotator::load_segmenter(model);
   warn_defaulted_description(loaded.description, model);
   if (args.options.res == 0 && loaded.description.input_height == 0)
     std::fprintf(stderr,
                  "warning: %s does not record its input size; predicting each image at its own "
                  "size (give --res N for the size it was trained at)\n",
                  model.c_str());
-  const auto r = downstream::predict_images(
+  const auto r = predict::predict_images(
       loaded, model, args.options, device,
       [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   std::printf("%lld images: %lld predicted, %lld already done, %lld skipped as unreadable; %s\n",

@@ -5,15 +5,15 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "lagm/baselines/projection_set.h"
 #include "lagm/core/error.h"
-#include "lagm/method/projection_set.h"
 
 namespace lagm::cli {
 namespace {
 
 struct ProjectArgs {
   CommonArgs common;
-  method::ProjectImagesOptions options;
+  baselines::ProjectImagesOptions options;
   bool single_w = false;
 };
 
@@ -24,7 +24,7 @@ void run_project(ProjectArgs args) {
       {{"--generator", args.options.generator}, {"--images", args.options.images}});
   args.options.projector.seed = args.common.seed;
   args.options.projector.w_plus = !args.single_w;
-  const double psnr = method::project_images(
+  const double psnr = baselines::project_images(
       args.options, [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); });
   std::printf("%s: mean PSNR %.2f dB (pixel MSE distance)\n", args.options.out.c_str(), psnr);
 }

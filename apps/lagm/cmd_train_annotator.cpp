@@ -6,8 +6,8 @@
 #include "commands.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
-#include "lagm/method/annotator_trainer.h"
-#include "lagm/method/reference_config.h"
+#include "lagm/matching/annotator_trainer.h"
+#include "lagm/matching/reference_config.h"
 #include "lagm/train/distributed.h"
 #include "lagm/train/precision.h"
 
@@ -27,27 +27,27 @@ void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command
   const auto env = train::distributed_env_from_environment();
   std::unique_ptr<train::ProcessGroup> group;
   if (env.active()) group = std::make_unique<train::ProcessGroup>(env);
-  method::TrainResult r;
+  matching::TrainResult r;
   if (!args.resume.empty()) {
     check_options_beside_resume(command, {"--total-iters"});
-    r = method::resume_annotator_training(args.resume, device, progress, args.total_iters,
-                                          group.get());
+    r = matching::resume_annotator_training(args.resume, device, progress, args.total_iters,
+                                            group.get());
   } else {
     if (args.config.empty())
       throw UsageError("train-annotator needs --config (or --resume RUN_DIR)");
     auto json = nlohmann::json::parse(core::read_file(args.config), nullptr, false);
     if (json.is_discarded()) throw InputError(args.config + ": not valid JSON");
     // The reference's config files are accepted as they are.
-    auto config = method::is_reference_config(json)
-                      ? method::annotator_config_from_reference(json, args.config)
-                      : method::annotator_train_config_from_json(json, args.config);
+    auto config = matching::is_reference_config(json)
+                      ? matching::annotator_config_from_reference(json, args.config)
+                      : matching::annotator_train_config_from_json(json, args.config);
     if (args.total_iters > 0) config.total_iters = args.total_iters;
     if (!args.segmenter_backbone.empty())
       config.segmenter_backbone = args.segmenter_backbone == "none" ? "" : args.segmenter_backbone;
     if (args.common.seed_given()) config.seed = args.common.seed;  // else the config's seed
     if (!args.precision.empty()) {
       config.precision = train::parse_precision(args.precision, "--precision");
-      method::check_precision(config, "--precision");
+      matching::check_precision(config, "--precision");
     }
     // Absolute paths in the run's config.json: a resume from another working directory reads
     // the same files (relative paths are taken from the working directory, as before).
@@ -56,7 +56,7 @@ void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command
       *path = absolute_path(*path);
     config.training_set = with_absolute_path(config.training_set);
     config.validation_set = with_absolute_path(config.validation_set);
-    r = method::train_annotator(config, args.outdir, device, progress, group.get());
+    r = matching::train_annotator(config, args.outdir, device, progress, group.get());
   }
   if (env.rank != 0) return;
   std::printf("%s: %lld iterations in %.1f s", r.run_dir.c_str(),

@@ -5,17 +5,17 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "lagm/baselines/projection_set.h"
+#include "lagm/baselines/supervised_annotator.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
-#include "lagm/method/projection_set.h"
-#include "lagm/method/supervised_annotator.h"
 
 namespace lagm::cli {
 namespace {
 
 struct SupervisedArgs {
   CommonArgs common;
-  method::SupervisedAnnotatorConfig config;
+  baselines::SupervisedAnnotatorConfig config;
   std::string out, resume, noise_mode = "const", cutoff = "8";
   CLI::Option* steps_option = nullptr;
   std::vector<CLI::Option*> sampling_options;  ///< --generator, --psi, --cutoff, --noise-mode
@@ -53,18 +53,18 @@ void run_supervised(SupervisedArgs args, const CLI::App& command) {
   std::string snapshot;
   if (!args.resume.empty()) {
     check_options_beside_resume(command, {"--steps"});
-    snapshot = method::resume_supervised_annotator(
+    snapshot = baselines::resume_supervised_annotator(
         args.resume, device, progress, args.steps_option->count() ? args.config.steps : 0);
   } else {
     if (args.out.empty()) throw UsageError("train-annotator-supervised needs --out RUN");
     auto& c = args.config;
     if (!c.projections.empty() && c.generator.empty())
-      c.generator = method::projection_generator(c.projections);
+      c.generator = baselines::projection_generator(c.projections);
     if (!c.labels.empty() && c.projections.empty()) take_generated_record(args);
     c.sampling.noise_mode = models::parse_noise_mode(args.noise_mode);
     c.sampling.truncation_cutoff = parse_optional_int(args.cutoff, "--cutoff");
     c.seed = args.common.seed;
-    snapshot = method::train_supervised_annotator(c, args.out, device, progress);
+    snapshot = baselines::train_supervised_annotator(c, args.out, device, progress);
   }
   std::printf("%s\n", snapshot.c_str());
 }

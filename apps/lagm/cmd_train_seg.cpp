@@ -7,7 +7,7 @@
 #include "commands.h"
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
-#include "lagm/method/segmenter_trainer.h"
+#include "lagm/downstream/segmenter_trainer.h"
 #include "lagm/train/distributed.h"
 
 namespace lagm::cli {
@@ -15,7 +15,7 @@ namespace {
 
 struct TrainSegArgs {
   CommonArgs common;
-  method::SegmenterTrainConfig config;
+  downstream::SegmenterTrainConfig config;
   std::string data, val, mix_data, arch = "unet", out = "seg_run", resume;
   int64_t base_channels = 64, img_size = 0;
   double aspp_dropout = 0.5;
@@ -24,7 +24,7 @@ struct TrainSegArgs {
 };
 
 // A new run's configuration from the options.
-method::SegmenterTrainConfig new_run_config(const TrainSegArgs& args) {
+downstream::SegmenterTrainConfig new_run_config(const TrainSegArgs& args) {
   if (args.data.empty()) throw UsageError("train-seg needs --data (or --resume RUN)");
   if (std::filesystem::exists(std::filesystem::path(args.out) / "train_state.safetensors"))
     throw UsageError(args.out + ": already holds a train-seg run; continue it with --resume " +
@@ -53,9 +53,9 @@ method::SegmenterTrainConfig new_run_config(const TrainSegArgs& args) {
 }
 
 // The configuration of the run being resumed, lengthened by --epochs / --max-steps when given.
-method::SegmenterTrainConfig resumed_config(const TrainSegArgs& args, const CLI::App& command) {
+downstream::SegmenterTrainConfig resumed_config(const TrainSegArgs& args, const CLI::App& command) {
   check_options_beside_resume(command, {"--epochs", "--max-steps"});
-  auto c = method::read_segmenter_run_config(args.resume);
+  auto c = downstream::read_segmenter_run_config(args.resume);
   if (args.epochs_option->count()) c.epochs = args.config.epochs;
   if (args.max_steps_option->count()) c.max_steps = args.config.max_steps;
   return c;
@@ -76,7 +76,7 @@ void run_train_seg(const TrainSegArgs& args, const CLI::App& command) {
   const auto env = train::distributed_env_from_environment();
   std::unique_ptr<train::ProcessGroup> group;
   if (env.active()) group = std::make_unique<train::ProcessGroup>(env);
-  const auto r = method::train_segmenter(
+  const auto r = downstream::train_segmenter(
       c, out, device, [](const std::string& l) { std::fprintf(stderr, "%s\n", l.c_str()); },
       group.get());
   if (env.rank != 0) return;

@@ -5,10 +5,10 @@
 #include <fstream>
 
 #include "fixtures.h"
+#include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/eval/evaluate.h"
-#include "lagm/method/segmenter_checkpoint.h"
 #include "test_support.h"
 
 using lagm::test::count_lines;
@@ -107,7 +107,7 @@ TEST(Cli, EvalReportsTheExactConfusionMatrix) {
   ASSERT_EQ(code, 0) << out;
   EXPECT_THAT(out, HasSubstr("FG-mIoU"));
   EXPECT_THAT(out, HasSubstr("class2"));
-  auto loaded = lagm::method::load_segmenter(model);
+  auto loaded = lagm::annotator::load_segmenter(model);
   lagm::data::FolderDataset ds(dir + "/data");
   const auto cm = lagm::eval::evaluate_segmenter(*loaded.segmenter, ds, torch::kCPU);
   const auto j = nlohmann::json::parse(lagm::core::read_file(dir + "/m.json"));

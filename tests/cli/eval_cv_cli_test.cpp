@@ -10,8 +10,8 @@
 #include "fixtures.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/safetensors.h"
+#include "lagm/downstream/segmenter_trainer.h"
 #include "lagm/io/image.h"
-#include "lagm/method/segmenter_trainer.h"
 #include "test_support.h"
 
 namespace {
@@ -38,12 +38,12 @@ TEST(EvalCli, CrossValidationSelectsPerFoldAsTheReference) {
   const auto dir = lagm::test::fresh_temp_dir("eval_cv");
   ASSERT_EQ(lagm::test::run_python_file("eval_cv_expectation", {dir.string()}), 0);
   lagm::test::write_random_folder_dataset((dir / "train").string(), 4, 3, 16);
-  lagm::method::SegmenterTrainConfig c;
+  lagm::downstream::SegmenterTrainConfig c;
   c.data.path = (dir / "train").string();
   c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
   c.epochs = 1;
   c.batch = 4;
-  lagm::method::train_segmenter(c, (dir / "seg").string(), torch::kCPU);
+  lagm::downstream::train_segmenter(c, (dir / "seg").string(), torch::kCPU);
   const auto base = (dir / "seg" / "segmenter-000.safetensors").string();
   std::filesystem::create_directories(dir / "run");
   const int64_t constant[] = {2, 0, 1, 0};
@@ -80,13 +80,13 @@ TEST(EvalCli, CrossValidationSelectsPerFoldAsTheReference) {
 TEST(EvalCli, KnownPredictionGivesTheExactConfusionMatrix) {
   const auto dir = lagm::test::fresh_temp_dir("eval_known");
   lagm::test::write_random_folder_dataset((dir / "data").string(), 3, 3, 16, 5);
-  lagm::method::SegmenterTrainConfig c;
+  lagm::downstream::SegmenterTrainConfig c;
   c.data.path = (dir / "data").string();
   c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
   c.validation.path = (dir / "data").string();
   c.epochs = 1;
   c.batch = 3;
-  lagm::method::train_segmenter(c, (dir / "seg").string(), torch::kCPU);
+  lagm::downstream::train_segmenter(c, (dir / "seg").string(), torch::kCPU);
   const auto model = (dir / "const2.safetensors").string();
   write_constant_checkpoint((dir / "seg" / "segmenter-000.safetensors").string(), model, 2);
   const auto [code, out] =

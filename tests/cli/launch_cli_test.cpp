@@ -11,11 +11,11 @@
 #include <sstream>
 
 #include "fixtures.h"
+#include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/safetensors.h"
-#include "lagm/method/annotator_train_config.h"
-#include "lagm/method/annotator_trainer.h"
-#include "lagm/method/segmenter_checkpoint.h"
+#include "lagm/matching/annotator_train_config.h"
+#include "lagm/matching/annotator_trainer.h"
 #include "lagm/train/distributed.h"
 #include "test_support.h"
 
@@ -63,9 +63,9 @@ TEST(Launch, SynthesisOverTwoProcessesWritesTheOneProcessDataSet) {
   lagm::test::write_small_generator(dir);
   lagm::test::write_random_folder_dataset(dir + "/labelled", 2, 3);
   const auto run =
-      lagm::method::train_annotator(lagm::method::annotator_train_config_from_json(
-                                        lagm::test::small_annotator_run_json(dir), "test.json"),
-                                    dir + "/runs", torch::kCPU)
+      lagm::matching::train_annotator(lagm::matching::annotator_train_config_from_json(
+                                          lagm::test::small_annotator_run_json(dir), "test.json"),
+                                      dir + "/runs", torch::kCPU)
           .run_dir;
   const std::string synth =
       kLaunchLagm + " synthesize --threads 1 --run " + run + " --num 5 --out ";
@@ -136,11 +136,11 @@ TEST(Launch, TrainSegOverTwoProcessesTrainsAsOneWithSyncBatchNorm) {
   EXPECT_LT(apart, 0.05 * moved) << "moved " << moved << ", apart " << apart;
   // The checkpoints say how they were made: two data-parallel processes, and the command.
   const auto made =
-      lagm::method::load_segmenter(dir + "/sync/segmenter-001.safetensors").description;
+      lagm::annotator::load_segmenter(dir + "/sync/segmenter-001.safetensors").description;
   EXPECT_EQ(made.processes, 2);
   EXPECT_THAT(made.command, HasSubstr("--sync-bn"));
   EXPECT_EQ(
-      lagm::method::load_segmenter(dir + "/one/segmenter-001.safetensors").description.processes,
+      lagm::annotator::load_segmenter(dir + "/one/segmenter-001.safetensors").description.processes,
       1);
   // Per-process statistics: trains, and --resume with more epochs continues after the last one.
   const auto [plain_code, plain_out] = run_command(launch(2, 4) + train + dir + "/plain");

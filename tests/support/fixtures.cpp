@@ -8,7 +8,7 @@
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
 #include "lagm/data/folder_dataset.h"
-#include "lagm/method/segmenter_trainer.h"
+#include "lagm/downstream/segmenter_trainer.h"
 #include "lagm/models/checkpoint.h"
 #include "lagm/models/stylegan2/generator.h"
 
@@ -67,12 +67,12 @@ nlohmann::json small_annotator_run_json(const std::string& dir, const nlohmann::
 
 std::string write_small_segmenter(const std::string& dir, int count) {
   write_random_folder_dataset(dir + "/data", count, 3);
-  method::SegmenterTrainConfig c;
+  downstream::SegmenterTrainConfig c;
   c.data.path = dir + "/data";
   c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
   c.epochs = 1;
   c.batch = count;
-  method::train_segmenter(c, dir + "/seg", torch::kCPU);
+  downstream::train_segmenter(c, dir + "/seg", torch::kCPU);
   return dir + "/seg/segmenter-000.safetensors";
 }
 

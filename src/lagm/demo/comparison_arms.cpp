@@ -5,11 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "lagm/baselines/projection_set.h"
+#include "lagm/baselines/supervised_annotator.h"
 #include "lagm/core/numpy_random.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/io/image.h"
-#include "lagm/method/projection_set.h"
-#include "lagm/method/supervised_annotator.h"
 #include "lagm/models/feature_generator.h"
 
 namespace lagm::demo {
@@ -53,7 +53,7 @@ namespace {
 
 // The supervised trainer with the arm's budget, into <arm>/annotator (an unfinished fit starts
 // over: its stage marker was not written).
-std::string fit(const ArmContext& ctx, method::SupervisedAnnotatorConfig c) {
+std::string fit(const ArmContext& ctx, baselines::SupervisedAnnotatorConfig c) {
   c.generator = ctx.generator;
   c.tmp_channels = ctx.annotator_channels;
   c.members = ctx.members;
@@ -62,7 +62,7 @@ std::string fit(const ArmContext& ctx, method::SupervisedAnnotatorConfig c) {
   c.seed = ctx.seed;
   std::string run = (fs::path(ctx.out) / "annotator").string();
   fs::remove_all(run);
-  method::train_supervised_annotator(c, run, ctx.device, ctx.progress);
+  baselines::train_supervised_annotator(c, run, ctx.device, ctx.progress);
   return run;
 }
 
@@ -70,7 +70,7 @@ std::string fit(const ArmContext& ctx, method::SupervisedAnnotatorConfig c) {
 
 std::string fit_supervised_arm(const ArmContext& ctx, const std::string& labelled_dir,
                                const std::string& arch) {
-  method::SupervisedAnnotatorConfig c;
+  baselines::SupervisedAnnotatorConfig c;
   c.sampling = generate_sampling();
   c.labels = labelled_dir;
   c.arch = arch;
@@ -79,15 +79,15 @@ std::string fit_supervised_arm(const ArmContext& ctx, const std::string& labelle
 
 std::string fit_inversion_arm(const ArmContext& ctx, const std::string& labelled_photos,
                               int64_t projector_steps) {
-  method::ProjectImagesOptions p;
+  baselines::ProjectImagesOptions p;
   p.generator = ctx.generator;
   p.images = labelled_photos;
   p.out = (fs::path(ctx.out) / "projections").string();  // resumes per image
   p.projector.steps = projector_steps;
   p.projector.seed = ctx.seed;
   p.device = ctx.device;
-  method::project_images(p, ctx.progress);
-  method::SupervisedAnnotatorConfig c;
+  baselines::project_images(p, ctx.progress);
+  baselines::SupervisedAnnotatorConfig c;
   c.labels = labelled_photos;
   c.projections = p.out;
   return fit(ctx, c);

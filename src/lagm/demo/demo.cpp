@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "lagm/annotator/annotator_snapshot.h"
+#include "lagm/annotator/segmenter_checkpoint.h"
+#include "lagm/baselines/pseudo_label.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/folder_dataset.h"
@@ -13,13 +16,10 @@
 #include "lagm/demo/render_set.h"
 #include "lagm/demo/report.h"
 #include "lagm/demo/stages.h"
+#include "lagm/downstream/segmenter_trainer.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/folder_lock.h"
-#include "lagm/method/annotator_snapshot.h"
-#include "lagm/method/annotator_trainer.h"
-#include "lagm/method/pseudo_label.h"
-#include "lagm/method/segmenter_checkpoint.h"
-#include "lagm/method/segmenter_trainer.h"
+#include "lagm/matching/annotator_trainer.h"
 #include "lagm/synth/annotator_quality.h"
 #include "lagm/synth/synthesize.h"
 #include "lagm/toy/domain.h"
@@ -129,7 +129,7 @@ class Demo {
       ArmResult a;
       a.name = arm;
       a.checkpoint = best_checkpoint(arm);
-      auto seg = method::load_segmenter(a.checkpoint);
+      auto seg = annotator::load_segmenter(a.checkpoint);
       a.metrics = eval::evaluate_segmenter(*seg.segmenter, test, o_.device, 16).metrics();
       a.seconds = stages_.seconds(arm);
       const auto quality = path(arm + "/annotator_quality.json");
@@ -152,8 +152,8 @@ class Demo {
     render_set(dir, style, first_seed, count, s_.resolution, progress_);
   }
 
-  method::SegmenterTrainConfig segmenter_config(const std::string& train_dir) const {
-    method::SegmenterTrainConfig c;
+  downstream::SegmenterTrainConfig segmenter_config(const std::string& train_dir) const {
+    downstream::SegmenterTrainConfig c;
     c.data.path = train_dir;
     c.validation.path = path("data/validation");
     c.segmenter = {{"arch", "unet"}, {"base_channels", s_.segmenter_channels}};
@@ -167,7 +167,7 @@ class Demo {
 
   /// The few-label recipe: the N images with strong augmentation, as many steps per epoch as the
   /// synthesized sets give the other arms.
-  method::SegmenterTrainConfig few_label_config() const {
+  downstream::SegmenterTrainConfig few_label_config() const {
     auto c = segmenter_config(path("data/labelled"));
     c.flip = c.scale_crop = c.color_jitter = true;
     c.samples_per_epoch = s_.synthesized;
@@ -184,7 +184,7 @@ class Demo {
 
   /// A route arm's downstream training: its synthesized set, with the N labels mixed into every
   /// batch unless mixing is off.
-  method::SegmenterTrainConfig route_segmenter_config(const std::string& arm) const {
+  downstream::SegmenterTrainConfig route_segmenter_config(const std::string& arm) const {
     auto c = segmenter_config(path(arm + "/synthesized"));
     if (s_.mix_labels > 0) {
       c.mix_data.path = path("data/labelled");
@@ -193,11 +193,11 @@ class Demo {
     return c;
   }
 
-  void train_segmenter(const method::SegmenterTrainConfig& c, const std::string& arm) const {
+  void train_segmenter(const downstream::SegmenterTrainConfig& c, const std::string& arm) const {
     // train_segmenter resumes by itself after its last finished epoch.
     const auto r =
-        method::train_segmenter(c, path(arm + "/segmenter"), o_.device,
-                                [&](const std::string& line) { log(arm + ": " + line); });
+        downstream::train_segmenter(c, path(arm + "/segmenter"), o_.device,
+                                    [&](const std::string& line) { log(arm + ": " + line); });
     core::write_file_atomic(
         path(arm + "/segmenter/best.json"),
         nlohmann::json({{"epoch", r.best_epoch}, {"val_mIoU", r.best_miou}}).dump() + "\n");
@@ -233,7 +233,7 @@ class Demo {
     const std::string generated_labels = path("data/labelled_generated");
     stages_.run("label_generated", [&] {
       fs::remove_all(generated_labels);
-      auto oracle = method::load_segmenter(best_checkpoint("oracle"));
+      auto oracle = annotator::load_segmenter(best_checkpoint("oracle"));
       write_labelled_generated_images(ctx, *oracle.segmenter, class_names_, generated_labels);
     });
     auto route = [&](const std::string& arm, const std::string& run, double keep_top) {
@@ -271,25 +271,26 @@ class Demo {
     return train_phase_one(gradient_matching_config(data), "gradient_matching");
   }
 
-  std::string train_phase_one(const method::AnnotatorTrainConfig& c, const std::string& arm) const {
+  std::string train_phase_one(const matching::AnnotatorTrainConfig& c,
+                              const std::string& arm) const {
     const std::string parent = path(arm + "/annotator");
     fs::remove_all(parent);  // an unfinished phase I starts over (the stage marker was not written)
-    const auto r = method::train_annotator(
+    const auto r = matching::train_annotator(
         c, parent, o_.device, [&](const std::string& line) { log(arm + ": " + line); });
     return r.run_dir;
   }
 
-  method::AnnotatorTrainConfig gradient_matching_config(const std::string& data) const {
-    method::AnnotatorTrainConfig c;
+  matching::AnnotatorTrainConfig gradient_matching_config(const std::string& data) const {
+    matching::AnnotatorTrainConfig c;
     c.generator = o_.generator;
     c.segmenter = {{"arch", "unet"}, {"base_channels", s_.gm_segmenter_channels}};
     c.annotator_tmp_channels = s_.annotator_channels;
-    c.gm_params = method::resolve_gm_params_regex(s_.gm_params);
+    c.gm_params = matching::resolve_gm_params_regex(s_.gm_params);
     c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
     c.annotator_optimizer.lr = s_.gm_lr;
     c.segmenter_optimizer.lr = s_.gm_segmenter_lr;
     if (s_.init_from_pseudo_label)
-      c.annotator_init = method::latest_snapshot(path("pseudo_label/annotator"));
+      c.annotator_init = annotator::latest_snapshot(path("pseudo_label/annotator"));
     if (s_.gm_pseudo_label_weight > 0) {
       c.pseudo_labeller = best_checkpoint("few_label");
       c.pseudo_label_weight = s_.gm_pseudo_label_weight;
@@ -315,16 +316,16 @@ class Demo {
   /// Pseudo-labelling: the labeller arm's best U-Net labels generated images, an annotator is
   /// fitted to its labels, then plain arg-max synthesis and the downstream U-Net.
   void pseudo_label(const std::string& labeller_arm, const std::string& arm) {
-    auto labeller = method::load_segmenter(best_checkpoint(labeller_arm));
-    method::PseudoLabelOptions p;
+    auto labeller = annotator::load_segmenter(best_checkpoint(labeller_arm));
+    baselines::PseudoLabelOptions p;
     p.generator = o_.generator;
     p.steps = s_.pseudo_label_steps;
     p.tmp_channels = s_.annotator_channels;
     p.seed = o_.seed;
     const std::string run = path(arm + "/annotator");
     fs::remove_all(run);
-    method::fit_annotator_to_labeller(p, *labeller.segmenter, class_names_, run, o_.device,
-                                      progress_);
+    baselines::fit_annotator_to_labeller(p, *labeller.segmenter, class_names_, run, o_.device,
+                                         progress_);
     measure_annotator(run, arm, false);
     synthesize(run, arm, false);
     train_segmenter(route_segmenter_config(arm), arm);
@@ -332,7 +333,7 @@ class Demo {
 
   /// The annotator's labels on generated images against the oracle's, as synthesis will make them.
   void measure_annotator(const std::string& run_dir, const std::string& arm, bool calibrate) const {
-    auto oracle = method::load_segmenter(best_checkpoint("oracle"));
+    auto oracle = annotator::load_segmenter(best_checkpoint("oracle"));
     oracle.segmenter->module().to(o_.device);
     synth::AnnotatorQualityOptions q;
     q.run_dir = run_dir;

@@ -92,18 +92,18 @@ struct DemoSettings {
   /// the target of the matching faster than A follows; 3e-4 gives better and steadier annotators.
   double gm_segmenter_lr = 3e-4;
   /// A starts from the pseudo-labelling arm's annotator
-  /// (method::AnnotatorTrainConfig::annotator_init) and gradient matching refines it; false = the
+  /// (matching::AnnotatorTrainConfig::annotator_init) and gradient matching refines it; false = the
   /// paper's random start.
   bool init_from_pseudo_label = false;
   /// Weight of phase A's pull of A's labels towards the few-label U-Net's labels of the same
-  /// generated images (method::AnnotatorTrainConfig::pseudo_label_weight); 0 = matching alone.
+  /// generated images (matching::AnnotatorTrainConfig::pseudo_label_weight); 0 = matching alone.
   /// Measured (docs/method_levers.md, seventh round): with 2 labels matching alone fails on the
   /// seeds whose two photos show one kind of face (annotator 33-35 FG-mIoU against the oracle),
   /// pulled with weight 1 it labels generated faces better than both matching alone and
   /// pseudo-labelling, at N = 2 and N = 10; 1 was set before measuring (the two losses' natural
   /// scales) and not tuned.
   double gm_pseudo_label_weight = 1.0;
-  /// Decay of the weight average of A (method::AnnotatorTrainConfig::annotator_ema); 0 = off.
+  /// Decay of the weight average of A (matching::AnnotatorTrainConfig::annotator_ema); 0 = off.
   double annotator_ema = 0;
   /// Levers of gradient matching (docs/method_levers.md): prior
   /// calibration at synthesis, the magnitude term of the matcher, the target gradient from all N
@@ -112,9 +112,9 @@ struct DemoSettings {
   double magnitude_weight = 0;
   bool all_labels = false;
   /// Flips, scale/crop and colour jitter of phase I's labelled batches
-  /// (method::AnnotatorTrainConfig::label_augment).
+  /// (matching::AnnotatorTrainConfig::label_augment).
   bool label_augment = false;
-  /// Phase S's weight of the labelled batch (method::AnnotatorTrainConfig::label_loss_weight).
+  /// Phase S's weight of the labelled batch (matching::AnnotatorTrainConfig::label_loss_weight).
   double label_loss_weight = 0;
   double class_balance_power = 1.0;
   int64_t quality_images = 200;  ///< generated images of the annotator-quality figure

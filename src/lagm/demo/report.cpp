@@ -7,12 +7,12 @@
 #include <filesystem>
 #include <sstream>
 
+#include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/data/folder_dataset.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
 #include "lagm/io/text.h"
-#include "lagm/method/segmenter_checkpoint.h"
 #include "lagm/toy/rendered_image.h"
 
 namespace lagm::demo {
@@ -84,7 +84,7 @@ torch::Tensor prediction_grid(const ReportInputs& in, int64_t rows) {
   const auto x = data::load_batch(ds, idx).first;
   std::vector<torch::Tensor> columns = {img, io::colorize_labels(truth)};
   for (const auto& arm : in.result.arms) {
-    auto seg = method::load_segmenter(arm.checkpoint);
+    auto seg = annotator::load_segmenter(arm.checkpoint);
     torch::NoGradGuard no_grad;
     const auto pred = seg.segmenter->forward(x.to(in.options.device)).argmax(1).cpu();
     columns.push_back(io::colorize_labels(pred));

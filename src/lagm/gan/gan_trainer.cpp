@@ -21,8 +21,8 @@
 #include "lagm/models/stylegan2/generator.h"
 #include "lagm/toy/render_batch.h"
 #include "lagm/train/optimizer.h"
-#include "lagm/train/rate_meter.h"
 #include "lagm/train/run_folder.h"
+#include "lagm/train/training_loop.h"
 #include "lagm/train/training_state.h"
 
 namespace lagm::gan {
@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 constexpr const char* kStateFile = "train_state.safetensors";
 constexpr const char* kGeneratorFile = "generator.safetensors";
 
-class GanRun {
+class GanRun : public train::Trainable {
  public:
   GanRun(GanTrainConfig config, const train::RunFolder& folder, torch::Device device,
          ProgressFn progress)
@@ -60,66 +60,62 @@ class GanRun {
     cur_nimg_ = nimg;
     iteration_ = iteration;
     seconds_before_ = seconds;
-    next_snapshot_nimg_ = (cur_nimg_ / snapshot_nimg() + 1) * snapshot_nimg();
   }
 
   GanTrainResult run() {
-    const int64_t total_nimg = static_cast<int64_t>(std::llround(config_.total_kimg * 1000));
-    // The session's clock: rate, ETA and the run's seconds (added to those of earlier sessions).
-    train::RateMeter meter(cur_nimg_, total_nimg);
-    if (next_snapshot_nimg_ == 0) next_snapshot_nimg_ = snapshot_nimg();
     if (cur_nimg_ == 0) write_samples();
-    double sum_g = 0, sum_d = 0, sum_r1 = 0;
-    int64_t count = 0, count_r1 = 0, log_from_nimg = cur_nimg_;
-    auto log_start = std::chrono::steady_clock::now();
-    GanTrainResult result;
-    while (cur_nimg_ < total_nimg) {
-      auto real = real_.batch(cur_nimg_, config_.batch).to(device_);
-      if (config_.channels_last) real = real.contiguous(at::MemoryFormat::ChannelsLast);
-      const auto losses = step_.step(real, iteration_, cur_nimg_ + config_.batch);
-      cur_nimg_ += config_.batch;
-      ++iteration_;
-      sum_g += losses.g, sum_d += losses.d, ++count;
-      if (losses.r1 >= 0) sum_r1 += losses.r1, ++count_r1;
-      meter.update(cur_nimg_);
-      const auto now = std::chrono::steady_clock::now();
-      const double session = meter.elapsed_seconds();
-      if (progress_ && (iteration_ % 10 == 0 || cur_nimg_ >= total_nimg)) {
-        char line[256];
-        std::snprintf(line, sizeof line, "kimg %.1f/%.1f  %.1f img/s  ETA %s  loss G %.3f D %.3f",
-                      static_cast<double>(cur_nimg_) / 1000, config_.total_kimg,
-                      meter.units_per_second(), meter.eta_text().c_str(), losses.g, losses.d);
-        progress_(line);
-      }
-      // stats.jsonl: about one line per kimg.
-      if (cur_nimg_ - log_from_nimg >= 1000 || cur_nimg_ >= total_nimg) {
-        const double dt = std::chrono::duration<double>(now - log_start).count();
-        nlohmann::json stats = {
-            {"kimg", static_cast<double>(cur_nimg_) / 1000},
-            {"seconds", seconds_before_ + session},
-            {"img_per_s", static_cast<double>(cur_nimg_ - log_from_nimg) / std::max(dt, 1e-9)},
-            {"loss_G", sum_g / static_cast<double>(count)},
-            {"loss_D", sum_d / static_cast<double>(count)},
-            {"r1_penalty", count_r1 ? sum_r1 / static_cast<double>(count_r1) : 0.0}};
-        folder_.record("stats.jsonl", stats);
-        sum_g = sum_d = sum_r1 = 0, count = count_r1 = 0;
-        log_from_nimg = cur_nimg_;
-        log_start = now;
-      }
-      if (cur_nimg_ >= next_snapshot_nimg_ || cur_nimg_ >= total_nimg) {
-        save(seconds_before_ + session);
-        write_samples();
-        next_snapshot_nimg_ += snapshot_nimg();
-      }
-      result.last_loss_g = losses.g;
-      result.last_loss_d = losses.d;
-    }
-    const double session = meter.elapsed_seconds();
+    train::LoopSchedule schedule;
+    schedule.unit = "image";
+    schedule.done = cur_nimg_;
+    schedule.total = std::llround(config_.total_kimg * 1000);
+    schedule.units_per_tick = 1000;  // stats.jsonl: about one line per kimg
+    schedule.units_per_save = snapshot_nimg();
+    const int64_t start_nimg = cur_nimg_;
+    const double session = train::run_training_loop(*this, schedule);
+    GanTrainResult result = last_;
     result.run_dir = folder_.path();
     result.images_shown = cur_nimg_;
     result.seconds = seconds_before_ + session;
-    result.images_per_second = meter.units_per_second();
+    result.images_per_second =
+        static_cast<double>(cur_nimg_ - start_nimg) / std::max(session, 1e-9);
     return result;
+  }
+
+  // One batch of real images: G and D step once.
+  int64_t run_unit(int64_t /*done*/, train::TickLosses& losses) override {
+    auto real = real_.batch(cur_nimg_, config_.batch).to(device_);
+    if (config_.channels_last) real = real.contiguous(at::MemoryFormat::ChannelsLast);
+    const auto l = step_.step(real, iteration_, cur_nimg_ + config_.batch);
+    cur_nimg_ += config_.batch;
+    ++iteration_;
+    losses.add("loss_G", l.g, "G's loss");
+    losses.add("loss_D", l.d, "D's loss");
+    if (l.r1 >= 0) losses.add("r1_penalty", l.r1, "the R1 penalty");
+    last_.last_loss_g = l.g;
+    last_.last_loss_d = l.d;
+    return config_.batch;
+  }
+
+  void tick(const train::LoopState& state) override {
+    const double r1 = state.losses.mean("r1_penalty");
+    folder_.record("stats.jsonl", {{"kimg", static_cast<double>(state.done) / 1000},
+                                   {"seconds", seconds_before_ + state.meter.elapsed_seconds()},
+                                   {"img_per_s", 1.0 / std::max(state.seconds_per_unit, 1e-12)},
+                                   {"loss_G", state.losses.mean("loss_G")},
+                                   {"loss_D", state.losses.mean("loss_D")},
+                                   {"r1_penalty", std::isnan(r1) ? 0.0 : r1}});
+    if (!progress_) return;
+    char line[256];
+    std::snprintf(line, sizeof line, "kimg %.1f/%.1f  %.1f img/s  ETA %s  loss G %.3f D %.3f",
+                  static_cast<double>(state.done) / 1000, config_.total_kimg,
+                  state.meter.units_per_second(), state.meter.eta_text().c_str(),
+                  state.losses.mean("loss_G"), state.losses.mean("loss_D"));
+    progress_(line);
+  }
+
+  void save(const train::LoopState& state) override {
+    save_state(seconds_before_ + state.meter.elapsed_seconds());
+    write_samples();
   }
 
  private:
@@ -139,7 +135,7 @@ class GanRun {
                   io::tile_images(io::to_uint8_image(out.synthesis.img.cpu()), 8));
   }
 
-  void save(double seconds) {
+  void save_state(double seconds) {
     const nlohmann::json extra = {{"trained_by", "lagm train-gan"},
                                   {"kimg", static_cast<double>(cur_nimg_) / 1000},
                                   {"train_config", to_json(config_)}};
@@ -168,7 +164,8 @@ class GanRun {
   RealImages real_;
   GanStep step_;
   torch::Tensor grid_z_;
-  int64_t cur_nimg_ = 0, iteration_ = 0, next_snapshot_nimg_ = 0;
+  int64_t cur_nimg_ = 0, iteration_ = 0;
+  GanTrainResult last_;  ///< the last batch's losses
   double seconds_before_ = 0;
 };
 

@@ -2,11 +2,11 @@
 
 #include <torch/torch.h>
 
+#include "lagm/annotator/annotator_snapshot.h"
+#include "lagm/annotator/prior_calibration.h"
+#include "lagm/annotator/transform_pipe.h"
 #include "lagm/core/error.h"
 #include "lagm/io/image.h"
-#include "lagm/method/annotator_snapshot.h"
-#include "lagm/method/prior_calibration.h"
-#include "lagm/method/transform_pipe.h"
 #include "lagm/synth/synthesize.h"
 
 namespace lagm::synth {
@@ -31,12 +31,12 @@ AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o,
   if (o.num < 1) throw UsageError("--num must be >= 1");
   AnnotatorQuality q;
   q.snapshot = resolve_snapshot(o.run_dir, o.snapshot);
-  const auto snap = method::read_snapshot(q.snapshot);
+  const auto snap = annotator::read_snapshot(q.snapshot);
   q.class_names = snap.info.class_names;
   const auto k = static_cast<int64_t>(q.class_names.size());
   if (oracle_class_names != q.class_names)
     throw InputError("the oracle's classes differ from those of the annotator of " + q.snapshot);
-  auto annotator = method::load_snapshot_annotator(snap);
+  auto annotator = annotator::load_snapshot_annotator(snap);
   annotator->to(o.device);
   auto g = load_snapshot_generator(snap, "", annotator, o.device);
   const bool wide = snapshot_wide_crop(snap, false);
@@ -52,9 +52,10 @@ AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o,
   for (int64_t i = 0; i < o.num; ++i) {
     torch::manual_seed(o.seed_base + static_cast<uint64_t>(i));
     auto batch = g->generate(torch::randn({1, g->z_dim()}).to(o.device));
-    auto logits = method::apply_logit_offsets(annotator.forward(batch.features), q.logit_offsets);
+    auto logits =
+        annotator::apply_logit_offsets(annotator.forward(batch.features), q.logit_offsets);
     auto img = batch.img;
-    if (wide) logits = method::wide_crop(logits), img = method::wide_crop(img);
+    if (wide) logits = annotator::wide_crop(logits), img = annotator::wide_crop(img);
     // The oracle sees what synthesis writes: the 8-bit image read back.
     const auto x = io::as_synthesized(img);
     const auto truth = oracle.forward(x.to(o.device)).argmax(1).cpu();
@@ -64,8 +65,8 @@ AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o,
     oracle_labels.push_back(truth);
   }
   q.vs_oracle = cm.metrics();
-  q.annotator_frequencies = method::class_frequencies(torch::cat(annotator_labels), k);
-  q.oracle_frequencies = method::class_frequencies(torch::cat(oracle_labels), k);
+  q.annotator_frequencies = annotator::class_frequencies(torch::cat(annotator_labels), k);
+  q.oracle_frequencies = annotator::class_frequencies(torch::cat(oracle_labels), k);
   return q;
 }
 

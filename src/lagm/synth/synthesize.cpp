@@ -8,6 +8,9 @@
 #include <fstream>
 #include <future>
 
+#include "lagm/annotator/annotator_snapshot.h"
+#include "lagm/annotator/prior_calibration.h"
+#include "lagm/annotator/transform_pipe.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
@@ -17,10 +20,7 @@
 #include "lagm/io/folder_settings.h"
 #include "lagm/io/image.h"
 #include "lagm/io/run_directory.h"
-#include "lagm/method/annotator_snapshot.h"
-#include "lagm/method/annotator_train_config.h"
-#include "lagm/method/prior_calibration.h"
-#include "lagm/method/transform_pipe.h"
+#include "lagm/matching/annotator_train_config.h"
 #include "lagm/models/annotator_mlp_ensemble.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/train/precision.h"
@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 
 std::string resolve_snapshot(const std::string& run_dir, const std::string& which) {
   if (which == "latest") {
-    auto s = method::latest_snapshot(run_dir);
+    auto s = annotator::latest_snapshot(run_dir);
     if (s.empty()) throw InputError(run_dir + ": no snapshots");
     return s;
   }
@@ -51,13 +51,13 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
   }
   if (used != which.size() || it < 0)
     throw UsageError("--snapshot '" + which + "': expected best, latest or an iteration");
-  auto path = method::snapshot_path(run_dir, it);
+  auto path = annotator::snapshot_path(run_dir, it);
   if (!fs::exists(path)) throw InputError(path + ": no such snapshot");
   return path;
 }
 
 std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
-    const method::Snapshot& snap, const std::string& override_path,
+    const annotator::Snapshot& snap, const std::string& override_path,
     const models::Annotator& annotator, torch::Device device) {
   const std::string path =
       override_path.empty() ? snap.info.run.at("generator").get<std::string>() : override_path;
@@ -69,7 +69,7 @@ std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
   return g;
 }
 
-bool snapshot_wide_crop(const method::Snapshot& snap, bool requested) {
+bool snapshot_wide_crop(const annotator::Snapshot& snap, bool requested) {
   const auto& run = snap.info.run;
   if (!run.contains("transform"))
     return requested;  // e.g. a pseudo-labelling annotator: no crop recorded
@@ -82,7 +82,7 @@ bool snapshot_wide_crop(const method::Snapshot& snap, bool requested) {
   return trained;
 }
 
-std::vector<double> labelled_class_frequencies(const method::Snapshot& snap) {
+std::vector<double> labelled_class_frequencies(const annotator::Snapshot& snap) {
   if (!snap.info.labelled_class_frequencies.empty()) return snap.info.labelled_class_frequencies;
   if (!snap.info.run.contains("training_set")) return {};  // e.g. a pseudo-labelling annotator
   const auto where = snap.tensors.source + ": run.training_set";
@@ -91,7 +91,7 @@ std::vector<double> labelled_class_frequencies(const method::Snapshot& snap) {
   std::vector<size_t> all(labelled->size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   const auto masks = data::load_batch(*labelled, all).second;
-  return method::class_frequencies(masks, static_cast<int64_t>(snap.info.class_names.size()));
+  return annotator::class_frequencies(masks, static_cast<int64_t>(snap.info.class_names.size()));
 }
 
 std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::Annotator& annotator,
@@ -118,13 +118,13 @@ std::vector<double> fit_prior_offsets(models::FeatureGenerator& g, models::Annot
     torch::manual_seed(kCalibrationSeed + static_cast<uint64_t>(j));
     auto batch = g.generate(torch::randn({1, g.z_dim()}).to(device));
     auto logits = annotator.forward(batch.features).to(torch::kCPU, torch::kFloat32);
-    if (wide_crop) logits = method::wide_crop(logits);
+    if (wide_crop) logits = annotator::wide_crop(logits);
     auto flat = logits[0].reshape({logits.size(1), -1}).t();  // [H*W, K]
     if (flat.size(0) > kPixelsPerImage)
       flat = flat.index_select(0, torch::randperm(flat.size(0)).narrow(0, 0, kPixelsPerImage));
     pixels.push_back(flat);
   }
-  return method::fit_logit_offsets(torch::cat(pixels), target);
+  return annotator::fit_logit_offsets(torch::cat(pixels), target);
 }
 
 namespace {
@@ -136,9 +136,10 @@ std::string sample_name(int64_t i) {
 }
 
 // Writes dataset.json once every image exists: classes, counts, confidences and the filter.
-bool finalize(const SynthesizeOptions& o, const std::string& rank_by, const method::Snapshot& snap,
-              const std::string& generator_path, const models::SamplingOptions& sampling,
-              bool wide_crop, const std::vector<double>& offsets) {
+bool finalize(const SynthesizeOptions& o, const std::string& rank_by,
+              const annotator::Snapshot& snap, const std::string& generator_path,
+              const models::SamplingOptions& sampling, bool wide_crop,
+              const std::vector<double>& offsets) {
   const int64_t k = static_cast<int64_t>(snap.info.class_names.size());
   std::vector<int64_t> pixel_counts(k, 0), image_counts(k, 0);
   std::vector<std::pair<double, int64_t>> by_confidence;
@@ -219,8 +220,8 @@ class SynthesisRun {
       : o_(o),
         progress_(std::move(progress)),
         snapshot_path_(resolve_snapshot(o.run_dir, o.snapshot)),
-        snap_(method::read_snapshot(snapshot_path_)),
-        annotator_(method::load_snapshot_annotator(snap_)) {
+        snap_(annotator::read_snapshot(snapshot_path_)),
+        annotator_(annotator::load_snapshot_annotator(snap_)) {
     annotator_->to(o.device);
     generator_path_ =
         o.generator.empty() ? snap_.info.run.at("generator").get<std::string>() : o.generator;
@@ -323,11 +324,11 @@ class SynthesisRun {
       logits = as_float(annotator_.forward(batch.features));
       if (ensemble_) member_logits = as_float(annotator_.ensemble()->member_logits(batch.features));
     }
-    auto probs = torch::softmax(method::apply_logit_offsets(logits, offsets_), 1).cpu();
+    auto probs = torch::softmax(annotator::apply_logit_offsets(logits, offsets_), 1).cpu();
     c10::optional<double> uncertainty;
     if (ensemble_) uncertainty = ensemble_uncertainty(member_logits, probs.size(1));
     auto img = batch.img;
-    if (wide_crop_) probs = method::wide_crop(probs), img = method::wide_crop(img);
+    if (wide_crop_) probs = annotator::wide_crop(probs), img = annotator::wide_crop(img);
     auto [conf, label] = probs.max(1);
     const int64_t k = probs.size(1);
     auto counts = torch::bincount(label.reshape(-1), {}, k);
@@ -346,7 +347,7 @@ class SynthesisRun {
   // The members' disagreement (DatasetGAN's filter), on the pixels that are written.
   double ensemble_uncertainty(const torch::Tensor& member_logits, int64_t classes) const {
     auto member_probs = torch::softmax(member_logits, 2);
-    if (wide_crop_) member_probs = method::wide_crop(member_probs.flatten(0, 1));
+    if (wide_crop_) member_probs = annotator::wide_crop(member_probs.flatten(0, 1));
     const auto js = models::ensemble_js_divergence(
         member_probs.reshape({annotator_.ensemble()->options.members(), -1, classes,
                               member_probs.size(-2), member_probs.size(-1)}));
@@ -368,7 +369,7 @@ class SynthesisRun {
   const SynthesizeOptions& o_;
   const ProgressFn progress_;
   const std::string snapshot_path_;
-  const method::Snapshot snap_;
+  const annotator::Snapshot snap_;
   models::Annotator annotator_;
   std::string generator_path_;
   std::unique_ptr<models::FeatureGenerator> g_;

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "lagm/annotator/annotator_snapshot.h"
 #include "lagm/core/progress.h"
-#include "lagm/method/annotator_snapshot.h"
 #include "lagm/models/annotator.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/train/precision.h"
@@ -70,17 +70,17 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
 /// The generator of a phase-I snapshot (or `override_path`), with the run's sampling settings
 /// (truncation, noise mode), checked against the snapshot's annotator.
 std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
-    const method::Snapshot& snapshot, const std::string& override_path,
+    const annotator::Snapshot& snapshot, const std::string& override_path,
     const models::Annotator& annotator, torch::Device device);
 
 /// Whether synthesis from `snapshot` keeps the central 3/4 rows: what its phase-I run trained on
 /// (transform.wide_crop), else `requested`. Requesting it for a run trained on square images is an
 /// InputError (the labels would not fit the annotator's training).
-bool snapshot_wide_crop(const method::Snapshot& snapshot, bool requested);
+bool snapshot_wide_crop(const annotator::Snapshot& snapshot, bool requested);
 
 /// The labelled set's class frequencies of a snapshot (recorded at training; older snapshots: read
 /// from the run's training set); empty when the run had none (a pseudo-labelling annotator).
-std::vector<double> labelled_class_frequencies(const method::Snapshot& snapshot);
+std::vector<double> labelled_class_frequencies(const annotator::Snapshot& snapshot);
 
 /// Prior-calibration offsets for an annotator: `num_images` generated images (seeds
 /// kCalibrationSeed + j, disjoint from synthesis seeds in practice), 4096 pixels each.

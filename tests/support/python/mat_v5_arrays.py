@@ -1,5 +1,5 @@
 # Writes MAT v5 files of every array kind lagm's reader handles (scipy.io.savemat, compressed and
-# not) and, beside them, what each array holds, for tests/datasets/mat_v5_reader_test.cpp.
+# not) and, beside them, what each array holds, for tests/data/mat_v5_reader_test.cpp.
 # Usage: python3 mat_v5_arrays.py OUT_DIR
 import json, sys
 import numpy as np

@@ -5,7 +5,7 @@
 #include "golden_case.h"
 #include "lagm/core/error.h"
 #include "lagm/core/state_dict.h"
-#include "lagm/method/gm_step.h"
+#include "lagm/matching/gm_step.h"
 #include "lagm/models/stylegan2/feature_generator.h"
 #include "lagm/train/optimizer.h"
 
@@ -107,12 +107,12 @@ void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
                                                            where + ": segmenter_optimizer");
   auto opt_a = train::make_optimizer(opt_a_cfg, A->parameters());
   auto opt_s = train::make_optimizer(opt_s_cfg, S.module().parameters());
-  method::MatcherOptions matcher;
-  matcher.metric = method::parse_match_metric(cfg.at("matcher").at("metric").get<std::string>());
+  matching::MatcherOptions matcher;
+  matcher.metric = matching::parse_match_metric(cfg.at("matcher").at("metric").get<std::string>());
   matcher.reduction =
-      method::parse_match_reduction(cfg.at("matcher").at("reduction").get<std::string>());
-  method::GradientMatchingStep step(G, A, S, *opt_a, *opt_s,
-                                    cfg.at("gm_params_regex").get<std::string>(), matcher);
+      matching::parse_match_reduction(cfg.at("matcher").at("reduction").get<std::string>());
+  matching::GradientMatchingStep step(G, A, S, *opt_a, *opt_s,
+                                      cfg.at("gm_params_regex").get<std::string>(), matcher);
 
   const auto& tol = cfg.at("tolerance");
   const double loss_rtol = tol.at("loss_rtol").get<double>(),

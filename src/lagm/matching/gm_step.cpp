@@ -1,0 +1,208 @@
+#include "lagm/matching/gm_step.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <regex>
+
+#include "lagm/core/error.h"
+#include "lagm/core/module_grads.h"
+#include "lagm/io/image.h"
+#include "lagm/train/distributed.h"
+
+namespace lagm::matching {
+namespace F = torch::nn::functional;
+
+using core::clear_grads;
+using core::nan_to_num_grads;
+using core::set_requires_grad;
+
+GradientMatchingStep::GradientMatchingStep(
+    models::FeatureGenerator& generator, models::AnnotatorFPN annotator,
+    models::Segmenter& segmenter, torch::optim::Optimizer& annotator_optimizer,
+    torch::optim::Optimizer& segmenter_optimizer, const std::string& gm_params_regex,
+    MatcherOptions matcher, annotator::TransformOptions transform)
+    : generator_(generator),
+      annotator_(std::move(annotator)),
+      segmenter_(segmenter),
+      opt_a_(annotator_optimizer),
+      opt_s_(segmenter_optimizer),
+      matcher_(matcher),
+      transform_(transform) {
+  const std::regex re(gm_params_regex);
+  for (const auto& p : segmenter_.module().named_parameters()) {
+    if (std::regex_match(p.key(), re)) {
+      gm_names_.push_back(p.key());
+      gm_params_.push_back(p.value());
+    }
+  }
+  if (gm_params_.empty())
+    throw InputError("gm_params_regex '" + gm_params_regex + "' matches no parameter of the " +
+                     segmenter_.config().arch + " segmenter");
+}
+
+GradientMatchingStep::~GradientMatchingStep() = default;
+
+void GradientMatchingStep::set_process_group(train::ProcessGroup* group, bool sync_batch_norm) {
+  group_ = group;
+  sync_batch_norm_ = sync_batch_norm;
+  group_sum_ = group ? std::make_unique<train::GroupSum>(*group) : nullptr;
+}
+
+void GradientMatchingStep::set_precision(train::Precision precision) {
+  bf16_ = precision == train::Precision::kBf16;
+  generator_.set_bfloat16(bf16_);
+  if (!bf16_) return;
+  train::to_channels_last(*annotator_);
+}
+
+torch::Tensor GradientMatchingStep::fast_input(const torch::Tensor& images) const {
+  return bf16_ ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
+}
+
+torch::Tensor GradientMatchingStep::from_fast(const torch::Tensor& output) const {
+  return bf16_ ? output.to(torch::kFloat32) : output;
+}
+
+void GradientMatchingStep::begin_training() {
+  annotator_->train();
+  segmenter_.module().train();
+  set_requires_grad(*annotator_, true);
+  set_requires_grad(segmenter_.module(), true);
+}
+
+void GradientMatchingStep::begin_annotator_phase() {
+  clear_grads(*annotator_);
+  segmenter_.module().train();
+  for (auto& p : gm_params_) p.set_requires_grad(true);
+  annotator_->train();
+  set_requires_grad(*annotator_, true);
+}
+
+void GradientMatchingStep::backward_into_annotator(const torch::Tensor& loss_a) {
+  // The reference calls loss.backward(), which also walks the double-backward graph down every
+  // layer of S to fill S's .grad with second-order terms that phase S then clears unused (for the
+  // U-Net's up4+outc, the whole U-Net below them). Naming A's parameters as the inputs prunes those
+  // branches, and S's convolutions (nn::pruned_conv2d) skip the terms inside a node that only S
+  // would need; A's gradient is the same sum of the same terms, bit for bit.
+  torch::autograd::backward({loss_a}, {}, c10::nullopt, false, annotator_->parameters());
+}
+
+void GradientMatchingStep::step_annotator(AnnotatorPhaseResult& r) {
+  nan_to_num_grads(*annotator_);
+  for (auto& p : annotator_->parameters()) r.annotator_grads.push_back(p.grad());
+  opt_a_.step();
+  annotator_->eval();
+  set_requires_grad(*annotator_, false);
+}
+
+void GradientMatchingStep::begin_segmenter_phase() {
+  clear_grads(segmenter_.module());
+  segmenter_.module().train();
+  set_requires_grad(segmenter_.module(), true);
+}
+
+void GradientMatchingStep::step_segmenter() {
+  nan_to_num_grads(segmenter_.module());
+  opt_s_.step();
+  segmenter_.module().eval();
+  set_requires_grad(segmenter_.module(), false);
+}
+
+torch::Tensor GradientMatchingStep::pseudo_label_loss(const torch::Tensor& syn_img,
+                                                      const torch::Tensor& logits) const {
+  if (!pseudo_labeller_ || pseudo_label_weight_ <= 0) return {};
+  torch::Tensor target;
+  {
+    torch::NoGradGuard no_grad;
+    target = pseudo_labeller_->forward(io::as_synthesized(syn_img.detach())).argmax(1);
+  }
+  return F::cross_entropy(logits, target);
+}
+
+AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
+                                                           const torch::Tensor& label_masks,
+                                                           const torch::Tensor& z) {
+  if (group_) return annotator_phase_shared(label_images, label_masks, z);
+  if (unrolled_) return annotator_phase_unrolled(label_images, label_masks, z);
+  AnnotatorPhaseResult r;
+  begin_annotator_phase();
+
+  // Target: the segmenter's gradient on the real labelled batch (hard-label CE, mean over pixels).
+  // Differentiated once, so fast mode may run it in bfloat16.
+  torch::Tensor label_logits;
+  {
+    const train::Bf16Autocast autocast(bf16_, label_images.device());
+    label_logits = segmenter_.forward(fast_input(label_images));
+  }
+  const auto loss_label =
+      train::labelled_cross_entropy(from_fast(label_logits), label_masks, class_weights_);
+  auto g_label = torch::autograd::grad({loss_label}, gm_params_);
+  for (auto& g : g_label) g = g.detach();
+
+  // The same gradient on generated images labelled by A, kept differentiable in A.
+  auto batch = generator_.generate(z);
+  torch::Tensor a_logits;
+  {
+    const train::Bf16Autocast autocast(bf16_, batch.img.device());
+    a_logits = annotator_->forward(batch.features);
+  }
+  auto [syn_img, logits] = annotator::apply_transform(transform_, batch.img, from_fast(a_logits));
+  auto probs = torch::softmax(logits, 1);
+  auto loss_syn = train::soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
+  auto g_syn =
+      torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
+                            /*create_graph=*/true);
+  auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);
+  auto loss_a = loss_gm;
+  if (const auto loss_pl = pseudo_label_loss(syn_img, logits); loss_pl.defined()) {
+    loss_a = loss_gm + pseudo_label_weight_ * loss_pl;
+    r.loss_pseudo_label = loss_pl.item<double>();
+  }
+  backward_into_annotator(loss_a);
+  step_annotator(r);
+
+  r.loss_label = loss_label.item<double>();
+  r.loss_synthetic = loss_syn.item<double>();
+  r.loss_gm = loss_gm.item<double>();
+  r.synthetic_images = syn_img.detach();
+  r.soft_labels = probs.detach();
+  return r;
+}
+
+SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& z,
+                                                           const torch::Tensor& label_images,
+                                                           const torch::Tensor& label_masks,
+                                                           double label_weight) {
+  if (group_) return segmenter_phase_shared(z, label_images, label_masks, label_weight);
+  SegmenterPhaseResult r;
+  begin_segmenter_phase();
+  auto batch = generator_.generate(z);
+  // Fast mode: every forward pass of this phase in bfloat16 (only single backward follows).
+  const train::Bf16Autocast autocast(bf16_, batch.img.device());
+  torch::Tensor probs, syn_img;
+  {
+    torch::NoGradGuard no_grad;  // A is in eval mode here: BatchNorm running statistics
+    auto [img, logits] = annotator::apply_transform(transform_, batch.img,
+                                                    from_fast(annotator_->forward(batch.features)));
+    probs = torch::softmax(logits, 1);
+    syn_img = img;
+  }
+  auto loss_syn =
+      train::soft_cross_entropy(from_fast(segmenter_.forward(fast_input(syn_img))), probs);
+  auto loss = loss_syn;
+  if (label_weight > 0) {
+    // The labelled images go through S on their own, as in phase A (their own BN statistics).
+    const auto loss_label =
+        F::cross_entropy(from_fast(segmenter_.forward(fast_input(label_images))), label_masks,
+                         F::CrossEntropyFuncOptions().ignore_index(255));
+    loss = loss_syn + label_weight * loss_label;
+    r.loss_label = loss_label.item<double>();
+  }
+  loss.backward();
+  step_segmenter();
+  r.loss_synthetic = loss_syn.item<double>();
+  return r;
+}
+
+}  // namespace lagm::matching

@@ -1,0 +1,58 @@
+// Gradient-matching distances between two lists of gradients (golden
+// README kind `lagm_gm_step`, "match"), and the presets that choose which segmenter parameters
+// are matched.
+#pragma once
+
+#include <torch/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lagm::matching {
+
+enum class MatchMetric { kCosine, kL2, kDotprod };
+enum class MatchReduction { kMean, kSum };
+
+/// How the cosine similarity guards small norms.
+enum class CosineEps {
+  kClampEachNorm,  ///< x.y / (max(|x|, eps) max(|y|, eps)): PyTorch >= 1.12 (the golden vectors)
+  kClampProduct,   ///< x.y / max(|x| |y|, eps): PyTorch <= 1.11 (what the authors ran, ~1.10)
+};
+
+/// Options of the matcher; defaults are the reference's.
+struct MatcherOptions {
+  MatchMetric metric = MatchMetric::kCosine;
+  MatchReduction reduction = MatchReduction::kMean;
+  CosineEps cosine_eps = CosineEps::kClampEachNorm;
+  double eps = 1e-6;
+  /// Weight of a magnitude term added to every row's distance: (log |x_row| - log |y_row|)^2, norms
+  /// clamped at eps. The cosine is blind to how large a class's gradient row is, i.e. to how much
+  /// probability the annotator gives a small part; this term is not. 0 (default) = the reference.
+  double magnitude_weight = 0;
+};
+
+MatchMetric parse_match_metric(const std::string& text);
+MatchReduction parse_match_reduction(const std::string& text);
+std::string to_string(MatchMetric m);
+std::string to_string(MatchReduction r);
+
+/// Distance of one gradient pair: 4-D tensors as [out, in*kh*kw], 3-D as [A, B*C], 2-D as they are;
+/// 1-D tensors (biases, BatchNorm) give 0. With kMean the distance is divided by the row count.
+torch::Tensor gradient_distance(const torch::Tensor& a, const torch::Tensor& b,
+                                const MatcherOptions& options);
+
+/// Sum of the pair distances; with kMean divided by the number of pairs, 1-D ones included (the
+/// reference's divisor). Differentiable in `synthetic` (create_graph gradients).
+torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic,
+                                  const std::vector<torch::Tensor>& real,
+                                  const MatcherOptions& options);
+
+/// The reference's named regexes (`--gmparam`): head, r5head, ..., down, up, inc, outc, u1, u2, ...
+const std::map<std::string, std::string>& gm_param_presets();
+
+/// A preset name becomes its regex; anything else is taken as a regex. Throws InputError for an
+/// invalid regex.
+std::string resolve_gm_params_regex(const std::string& name_or_regex);
+
+}  // namespace lagm::matching
