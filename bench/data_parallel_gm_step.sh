@@ -26,13 +26,13 @@ per_iter() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).rea
 one=() two=() perproc=()
 for rep in $(seq "$reps"); do
   rm -rf "$work/one" "$work/two" "$work/local"
-  "$lagm" train-annotator --config "$work/run.json" --threads 2 --out "$work/one" > /dev/null 2>&1
+  "$lagm" train-annotator --config "$work/run.json" --threads 2 --runs "$work/one" > /dev/null 2>&1
   one+=("$(per_iter "$work/one")")
   "$lagm" launch --nproc 2 --master-port $((25000 + rep)) -- "$lagm" train-annotator \
-    --config "$work/run.json" --threads 1 --out "$work/two" > /dev/null 2>&1
+    --config "$work/run.json" --threads 1 --runs "$work/two" > /dev/null 2>&1
   two+=("$(per_iter "$work/two")")
   "$lagm" launch --nproc 2 --master-port $((25100 + rep)) -- "$lagm" train-annotator \
-    --config "$work/run_local.json" --threads 1 --out "$work/local" > /dev/null 2>&1
+    --config "$work/run_local.json" --threads 1 --runs "$work/local" > /dev/null 2>&1
   perproc+=("$(per_iter "$work/local")")
   echo "rep $rep: s/iter 1 process x 2 threads ${one[-1]}, 2 x 1 synchronized BN ${two[-1]}," \
     "2 x 1 per-process BN ${perproc[-1]}"

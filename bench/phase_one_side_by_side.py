@@ -24,7 +24,7 @@ for rep in range(reps):
         cfg_file, out = os.path.join(work, "c.json"), os.path.join(work, "out")
         json.dump(cfg, open(cfg_file, "w"))
         shutil.rmtree(out, ignore_errors=True)
-        subprocess.run([binary, "train-annotator", "--threads", "2", "--config", cfg_file, "--out", out],
+        subprocess.run([binary, "train-annotator", "--threads", "2", "--config", cfg_file, "--runs", out],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         stats = os.path.join(out, os.listdir(out)[0], "stats.jsonl")
         ticks = [json.loads(line)["sec_per_iter"] for line in open(stats)][1:]

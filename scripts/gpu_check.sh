@@ -104,8 +104,8 @@ sys.exit(1 if diff else 0)
 PY
 }
 kill_and_resume() {
-  "$lagm" train-annotator --device "$device" --config "$work/run.json" --out "$work/full" || return 1
-  "$lagm" train-annotator --device "$device" --config "$work/run.json" --out "$work/killed" &
+  "$lagm" train-annotator --device "$device" --config "$work/run.json" --runs "$work/full" || return 1
+  "$lagm" train-annotator --device "$device" --config "$work/run.json" --runs "$work/killed" &
   local pid=$! run="$work/killed/00000-t"
   for _ in $(seq 600); do [ -f "$run/snapshots/000020.safetensors" ] && break; sleep 0.1; done
   kill -9 $pid; wait $pid 2>/dev/null

@@ -24,7 +24,7 @@ json.dump(c, sys.stdout, indent=1)
 PY
 rm -rf "$out"
 threads=(--threads "${LAGM_THREADS:-0}")
-"$lagm" train-annotator "${threads[@]}" --config "$out.config.json" --out "$out" > "$out.log" 2>&1
+"$lagm" train-annotator "${threads[@]}" --config "$out.config.json" --runs "$out" > "$out.log" 2>&1
 run=$(ls -d "$out"/*/ | head -1)
 "$lagm" annotator-quality "${threads[@]}" --run "$run" --oracle "$oracle" --calibrate-priors --json "$out.json" \
   >> "$out.log" 2>&1

@@ -77,6 +77,22 @@ void add_common_options(CLI::App& app, CommonArgs& args) {
   app.add_flag("--verbose", args.verbose, "print backtraces with errors");
 }
 
+CLI::Option* add_on_off_option(CLI::App& app, const std::string& name, bool& target,
+                               const std::string& help) {
+  const std::string shown = help + " (default " + (target ? "on" : "off") + ")";
+  return app
+      .add_option_function<std::string>(
+          name,
+          [&target, name](const std::string& text) {
+            if (!text.empty() && text != "on" && text != "off")
+              throw UsageError(name + " '" + text + "': expected on or off");
+            target = text != "off";  // bare: on
+          },
+          shown)
+      ->expected(0, 1)
+      ->type_name("[on|off]");
+}
+
 std::vector<int64_t> parse_seed_list(const std::string& text) {
   std::vector<int64_t> seeds;
   std::stringstream ss(text);

@@ -34,6 +34,11 @@ CLI::Validator at_least(double minimum);
 /// Validator of numeric options: a finite number in [low, high] ("'0' must be in [1, 4096]").
 CLI::Validator in_range(double low, double high);
 
+/// A yes/no option with one meaning in every command: `--NAME` or `--NAME on` sets `target`,
+/// `--NAME off` clears it; left out, `target` keeps its default (which the help shows).
+CLI::Option* add_on_off_option(CLI::App& app, const std::string& name, bool& target,
+                               const std::string& help);
+
 /// "0-15", "1,5,9-12" -> the seeds, in order. Throws UsageError on malformed lists.
 std::vector<int64_t> parse_seed_list(const std::string& text);
 

@@ -66,8 +66,8 @@ void add_annotator_quality_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed-base", o.seed_base, "image i uses seed base + i")->capture_default_str();
-  cmd->add_flag("--calibrate-priors", o.calibrate_priors,
-                "measure with the prior calibration of synthesize --calibrate-priors");
+  add_on_off_option(*cmd, "--calibrate-priors", o.calibrate_priors,
+                    "measure with the prior calibration of synthesize --calibrate-priors");
   cmd->add_option("--calibration-images", o.calibration_images,
                   "generated images the offsets are fitted on")
       ->capture_default_str()

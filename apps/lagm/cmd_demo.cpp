@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <variant>
 
 #include "cli_common.h"
 #include "commands.h"
 #include "lagm/core/error.h"
 #include "lagm/demo/demo.h"
+#include "lagm/demo/levers.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/train/precision.h"
 
@@ -23,22 +25,10 @@ struct DemoArgs {
   CommonArgs common;
   std::string out = "demo-run", generator, labelled_style = "photo", seeds;
   int64_t labels = 10;
-  bool quick = false, route_ceiling = false, synthetic_only_rows = false;
+  bool quick = false, route_ceiling = false;
   std::string arms = "default", precision = "fp32";
-  std::string calibrate_priors, label_batch, label_augment;
-  double label_loss_weight = -1, magnitude_weight = -1, class_balance = -1,
-         downstream_class_balance = -1, segmenter_lr = -1, annotator_lr = -1,
-         pseudo_label_weight = -1, annotator_ema = -1;
-  std::string gm_init;
-  int64_t gm_steps = 0, gm_segmenter_width = 0, synthesized = 0, mix_labels = -1;
-  double synthesis_psi = -1, finetune_lr = -1;
+  demo::LeverOverrides levers;  ///< the levers given, as typed (demo/levers.h checks them)
 };
-
-bool parse_on_off(const std::string& text, const std::string& option) {
-  if (text == "on") return true;
-  if (text == "off") return false;
-  throw UsageError(option + " '" + text + "': expected on or off");
-}
 
 /// The shipped generator: $LAGM_MODELS/faces64.safetensors, else the source tree's models/.
 std::string default_generator() {
@@ -56,39 +46,11 @@ void run_demo_command(const DemoArgs& args) {
   o.labelled_style = toy::parse_style(args.labelled_style);
   o.quick = args.quick;
   o.seed = args.common.seed;
-  if (!args.calibrate_priors.empty())
-    o.levers.calibrate_priors = parse_on_off(args.calibrate_priors, "--calibrate-priors");
-  if (args.magnitude_weight >= 0) o.levers.magnitude_weight = args.magnitude_weight;
-  if (args.class_balance >= 0) o.levers.class_balance_power = args.class_balance;
-  if (args.downstream_class_balance >= 0)
-    o.levers.downstream_class_balance = args.downstream_class_balance;
-  if (args.segmenter_lr >= 0) o.levers.segmenter_lr = args.segmenter_lr;
-  if (args.annotator_lr >= 0) o.levers.annotator_lr = args.annotator_lr;
-  if (args.pseudo_label_weight >= 0) o.levers.pseudo_label_weight = args.pseudo_label_weight;
-  if (args.annotator_ema >= 0) o.levers.annotator_ema = args.annotator_ema;
-  if (!args.gm_init.empty()) {
-    if (args.gm_init != "random" && args.gm_init != "pseudo_label")
-      throw UsageError("--gm-init '" + args.gm_init + "': expected random or pseudo_label");
-    o.levers.init_from_pseudo_label = args.gm_init == "pseudo_label";
-  }
-  if (!args.label_batch.empty()) {
-    if (args.label_batch != "all" && args.label_batch != "batch")
-      throw UsageError("--label-batch '" + args.label_batch + "': expected all or batch");
-    o.levers.all_labels = args.label_batch == "all";
-  }
-  if (args.label_loss_weight >= 0) o.levers.label_loss_weight = args.label_loss_weight;
-  if (!args.label_augment.empty())
-    o.levers.label_augment = parse_on_off(args.label_augment, "--label-augment");
-  if (args.gm_steps > 0) o.levers.steps = args.gm_steps;
-  if (args.gm_segmenter_width > 0) o.levers.gm_segmenter_channels = args.gm_segmenter_width;
-  if (args.synthesized > 0) o.levers.synthesized = args.synthesized;
-  if (args.synthesis_psi >= 0) o.levers.synthesis_psi = args.synthesis_psi;
-  if (args.finetune_lr >= 0) o.levers.finetune_lr = args.finetune_lr;
-  if (args.mix_labels >= 0) o.levers.mix_labels = args.mix_labels;
-  if (args.synthetic_only_rows) o.levers.synthetic_only_rows = true;
+  o.levers = args.levers;
   o.route_ceiling = args.route_ceiling;
   o.all_arms = args.arms == "all";
   o.precision = train::parse_precision(args.precision, "--precision");
+  demo::check_demo_options(o);
   const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   std::vector<demo::DemoResult> results;
   if (!args.seeds.empty()) {
@@ -126,58 +88,44 @@ void add_setting_options(CLI::App& cmd, DemoArgs& args) {
                  "run once per seed (e.g. 0,1,2) into OUT/seed-S and summarize mean and std");
 }
 
-// The levers of gradient matching (phase I) and of the arms' downstream losses.
+// The levers, one option each, from their table (demo/levers.h): the help shows the live default
+// and the range; the values are checked where they are applied.
 void add_lever_options(CLI::App& cmd, DemoArgs& args) {
-  cmd.add_option("--calibrate-priors", args.calibrate_priors,
-                 "on|off: class-prior calibration of the gradient-matching annotator at synthesis "
-                 "(default on)");
-  cmd.add_option("--magnitude-weight", args.magnitude_weight,
-                 "weight of the matcher's gradient-magnitude term (default 0)")
-      ->check(CLI::NonNegativeNumber)
-      ->check(finite_number());
-  cmd.add_option("--class-balance", args.class_balance,
-                 "power p of the class-balanced matching losses, weights ~ frequency^-p (default "
-                 "1; 0 = off)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->check(finite_number());
-  cmd.add_option("--downstream-class-balance", args.downstream_class_balance,
-                 "power p of every downstream U-Net's class-balanced loss, the same for all arms "
-                 "(default 1; 0 = plain)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->check(finite_number());
-  cmd.add_option("--gm-annotator-lr", args.annotator_lr,
-                 "Adam learning rate of A in phase I (default 1e-3; e.g. 1e-4 with --gm-init "
-                 "pseudo_label, so that matching refines that annotator)")
-      ->check(CLI::PositiveNumber)
-      ->check(finite_number());
-  cmd.add_option("--gm-pseudo-label-weight", args.pseudo_label_weight,
-                 "phase A also pulls A's labels towards the few-label U-Net's labels of the same "
-                 "generated images, with this weight against the matching loss (default 1; 0 = "
-                 "matching alone)")
-      ->check(CLI::NonNegativeNumber)
-      ->check(finite_number());
-  cmd.add_option("--gm-segmenter-lr", args.segmenter_lr,
-                 "Adam learning rate of S in phase I (default 3e-4)")
-      ->check(CLI::PositiveNumber)
-      ->check(finite_number());
-  cmd.add_option("--annotator-ema", args.annotator_ema,
-                 "decay of a moving average of A's weights, used for synthesis (default 0 = off; "
-                 "e.g. 0.998)")
-      ->check(CLI::Range(0.0, 0.999999))
-      ->check(finite_number());
-  cmd.add_option("--gm-init", args.gm_init,
-                 "random|pseudo_label: A starts from random weights (the paper) or from the "
-                 "pseudo-labelling annotator");
-  cmd.add_option("--label-batch", args.label_batch,
-                 "all|batch: target gradient from all N labels or a batch of 2 (default batch)");
-  cmd.add_option("--label-loss-weight", args.label_loss_weight,
-                 "phase S also trains S on the labelled batch with this weight (default 0: S "
-                 "learns from the annotator's labels only, the reference)")
-      ->check(CLI::NonNegativeNumber)
-      ->check(finite_number());
-  cmd.add_option("--label-augment", args.label_augment,
-                 "on|off: flips, scale/crop and colour jitter of phase I's labelled batches "
-                 "(default off)");
+  const demo::DemoSettings defaults;
+  for (const auto& lever : demo::levers()) {
+    const std::string option = lever.option;
+    const std::string help = lever.help + " (default " + demo::lever_value(lever, defaults) + "; " +
+                             demo::lever_domain(lever) + ")";
+    if (lever.words[0].empty() &&
+        std::holds_alternative<bool demo::DemoSettings::*>(lever.setting)) {
+      cmd.add_flag_callback(
+          option, [&args, option] { args.levers[option] = ""; }, lever.help);
+      continue;
+    }
+    const bool count = std::holds_alternative<int64_t demo::DemoSettings::*>(lever.setting);
+    const bool word = std::holds_alternative<bool demo::DemoSettings::*>(lever.setting);
+    auto* opt = cmd.add_option_function<std::string>(
+                       option,
+                       [&args, option](const std::string& v) {
+                         args.levers[option] = v.empty() ? "on" : v;
+                       },
+                       help)
+                    ->type_name(word    ? "WORD"
+                                : count ? "INT"
+                                        : "NUMBER");
+    // An on|off lever means what it means in every command: bare, it is on.
+    if (lever.words[1] == "on") opt->expected(0, 1)->type_name("[on|off]");
+    if (lever.old_option.empty()) continue;
+    cmd.add_option_function<std::string>(
+        lever.old_option,
+        [&args, option, old = lever.old_option](const std::string& v) {
+          std::fprintf(stderr,
+                       "lagm demo: %s is now %s (the old spelling goes in the next release)\n",
+                       old.c_str(), option.c_str());
+          args.levers[option] = v;
+        },
+        "old spelling of " + option);
+  }
 }
 
 // Which arms run, on what budgets.
@@ -193,32 +141,6 @@ void add_arm_options(CLI::App& cmd, DemoArgs& args) {
   cmd.add_flag(
       "--route-ceiling", args.route_ceiling,
       "add pseudo-labelling with the oracle as labeller: the best the synthesis route can give");
-  cmd.add_option("--gm-steps", args.gm_steps,
-                 "matching steps of phase I (default 2400; --quick 40)")
-      ->check(CLI::PositiveNumber);
-  cmd.add_option("--gm-segmenter-width", args.gm_segmenter_width,
-                 "U-Net base width of S in phase I (default 16)")
-      ->check(CLI::PositiveNumber);
-  cmd.add_option("--synthesized", args.synthesized,
-                 "images synthesized per route arm (default 2000; --quick 300)")
-      ->check(CLI::PositiveNumber);
-  cmd.add_option(
-         "--synthesis-psi", args.synthesis_psi,
-         "truncation psi of every route arm's synthesized images (default 0.7, the psi of phase I)")
-      ->check(CLI::Range(0.0, 2.0))
-      ->check(finite_number());
-  cmd.add_option("--finetune-lr", args.finetune_lr,
-                 "also fine-tune each route arm's U-Net on the N labels at this Adam learning "
-                 "rate (rows <arm>_finetuned; 0 = off)")
-      ->check(CLI::NonNegativeNumber)
-      ->check(finite_number());
-  cmd.add_option("--mix-labels", args.mix_labels,
-                 "K of every 16 samples of the route arms' downstream training drawn from the N "
-                 "labels (default 4; 0 = the synthesized set alone, the paper's protocol)")
-      ->check(CLI::NonNegativeNumber);
-  cmd.add_flag("--synthetic-only-rows", args.synthetic_only_rows,
-               "also train each route arm's U-Net on its synthesized set alone (rows "
-               "<arm>_synthetic_only)");
 }
 
 }  // namespace

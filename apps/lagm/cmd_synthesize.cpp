@@ -100,8 +100,8 @@ void add_synthesize_command(CLI::App& app) {
                 "keep the central 3/4 rows (4:3 pictures, e.g. the car generator); a phase-I run "
                 "records this itself, "
                 "the flag is for annotators that do not (pseudo-labelling)");
-  cmd->add_flag(
-      "--calibrate-priors", o.calibrate_priors,
+  add_on_off_option(
+      *cmd, "--calibrate-priors", o.calibrate_priors,
       "add per-class logit offsets so that the labels' class frequencies match the labelled set's");
   cmd->add_option("--calibration-images", o.calibration_images,
                   "generated images the offsets are fitted on")

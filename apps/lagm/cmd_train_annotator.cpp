@@ -1,6 +1,7 @@
 // lagm train-annotator: phase I (Algorithm 1) from a JSON config into a run directory, or
 // --resume of an interrupted run.
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli_common.h"
 #include "commands.h"
@@ -74,9 +75,21 @@ void add_train_annotator_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("train-annotator",
                                  "learn an annotator by gradient matching (phase I, Algorithm 1)");
   cmd->add_option("--config", args->config, "run configuration (JSON)");
-  cmd->add_option("--out,--outdir", args->outdir,
-                  "parent folder of run directories (--outdir: older name)")
+  // --out names a run's own folder in every other command; here the folder holds numbered runs.
+  cmd->add_option("--runs", args->outdir,
+                  "folder of numbered runs: each new run is RUNS/NNNNN-<run_name>")
       ->capture_default_str();
+  cmd->add_option_function<std::string>(
+      "--out,--outdir",
+      [args](const std::string& v) {
+        const char* rank = std::getenv("RANK");  // once, not once per process of a launch
+        if (!rank || std::string(rank) == "0")
+          std::fprintf(stderr,
+                       "train-annotator: --out is now --runs (a folder of numbered runs; the old "
+                       "spelling goes in the next release)\n");
+        args->outdir = v;
+      },
+      "old spelling of --runs");
   cmd->add_option("--resume", args->resume,
                   "continue the run in this run directory from its last snapshot");
   cmd->add_option("--backbone-weights,--segmenter-backbone", args->segmenter_backbone,

@@ -68,9 +68,6 @@ const std::vector<OptionRange>& option_ranges() {
       {"prepare-pascal-part", "--min-box-side", 0, 1e5},
       {"prepare-pascal-part", "--train-count", 0, 1e7},
       {"demo", "--labels", 1, 10000},
-      {"demo", "--gm-steps", 1, 1e7},
-      {"demo", "--gm-segmenter-width", 1, 1024},
-      {"demo", "--synthesized", 1, kMaxImages},
       {"launch", "--nproc", 1, 256},
       {"launch", "--grace", 0, 3600},
   };

@@ -61,7 +61,7 @@ TEST(BadInput, NonFiniteNumericOptionsAreRefused) {
   expect_bad_input("generate --generator " + g + " --psi inf --out " + dir + "/o2.png",
                    {"--psi", "inf"});
   expect_bad_input("train-seg --data " + dir + "/data --lr nan --out " + dir + "/o3", {"--lr"});
-  expect_bad_input("demo --class-balance nan --out " + dir + "/o4", {"--class-balance"});
+  expect_bad_input("demo --gm-class-balance nan --out " + dir + "/o4", {"--gm-class-balance"});
 }
 
 TEST(BadInput, SixteenBitMaskIsRefusedNamingTheFile) {
@@ -87,7 +87,7 @@ TEST(BadInput, ConfigValuesAreParsedStrictly) {
   std::ofstream(dir + "/run.json")
       << R"({"generator": ")" << dir << R"(/G.safetensors", "training_set": ")" << dir
       << R"(/labelled", "batch": 2.5})";
-  expect_bad_input("train-annotator --config " + dir + "/run.json --out " + dir + "/runs",
+  expect_bad_input("train-annotator --config " + dir + "/run.json --runs " + dir + "/runs",
                    {dir + "/run.json", "batch", "integer"});
 }
 
@@ -143,7 +143,7 @@ TEST(BadInput, ConfigErrorsNameTheConfigFileAndKey) {
       {R"(, "segmenter": {"arch": "unet", "num_classes": 5}})", "num_classes"}};
   for (const auto& [extra, key] : cases) {
     std::ofstream(dir + "/run.json") << base << extra;
-    expect_bad_input("train-annotator --config " + dir + "/run.json --outdir " + dir + "/runs",
+    expect_bad_input("train-annotator --config " + dir + "/run.json --runs " + dir + "/runs",
                      {dir + "/run.json", key});
   }
 }
@@ -403,8 +403,9 @@ TEST(BadInput, InputsAreReadBeforeTraining) {
                                   torch::full({32, 32}, 255, torch::kUInt8));
   lagm::core::write_file_atomic(dir + "/run.json",
                                 lagm::test::small_annotator_run_json(dir).dump());
-  expect_bad_input("train-annotator --config " + dir + "/run.json --threads 1 --out " + dir + "/gm",
-                   {"1 of its 2 labelled images have no labelled pixel"});
+  expect_bad_input(
+      "train-annotator --config " + dir + "/run.json --threads 1 --runs " + dir + "/gm",
+      {"1 of its 2 labelled images have no labelled pixel"});
 }
 
 // Images too small for the network are refused before any work, naming the data and the size
@@ -418,4 +419,22 @@ TEST(BadInput, ImagesTooSmallForTheNetworkAreRefused) {
       {dir + "/tiny", "8x8", "16x16"});
   expect_bad_input("eval --model " + model + " --data " + dir + "/tiny", {"8x8", "16x16"});
   expect_bad_input("eval --model " + model + " --data " + dir + "/data --res 8", {"8x8"});
+}
+
+// One meaning per option name: the renamed spellings still work for a release and say the new
+// name; a yes/no option takes on|off (bare = on) in every command.
+TEST(BadInput, RenamedOptionsStillWorkAndSayTheirNewName) {
+  const auto dir = lagm::test::fresh_temp_dir("renamed_opts").string();
+  const auto [code, out] = run_command(std::string(LAGM_BINARY) + " train-annotator --config " +
+                                       dir + "/absent.json --out " + dir + "/runs");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_THAT(out, HasSubstr("--out is now --runs"));
+  EXPECT_THAT(out, HasSubstr("absent.json"));
+  const auto [demo_code, demo_out] =
+      run_command(std::string(LAGM_BINARY) + " demo --class-balance 3 --out " + dir + "/d");
+  EXPECT_EQ(demo_code, 2) << demo_out;
+  EXPECT_THAT(demo_out, HasSubstr("--class-balance is now --gm-class-balance"));
+  EXPECT_THAT(demo_out, HasSubstr("--gm-class-balance 3: must be in [0, 1]"));
+  expect_bad_input("synthesize --calibrate-priors maybe --run " + dir + " --out " + dir + "/s",
+                   {"--calibrate-priors", "on or off"});
 }

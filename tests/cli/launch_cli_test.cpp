@@ -184,7 +184,7 @@ TEST(Launch, TrainAnnotatorOverTwoProcessesTrainsAsOne) {
   std::ofstream(dir + "/run.json")
       << lagm::test::small_annotator_run_json(dir, {{"batch", 3}, {"label_batch", 3}}).dump();
   const std::string train =
-      kLaunchLagm + " train-annotator --threads 1 --config " + dir + "/run.json --out ";
+      kLaunchLagm + " train-annotator --threads 1 --config " + dir + "/run.json --runs ";
   const auto [one_code, one_out] = run_command(train + dir + "/one");
   ASSERT_EQ(one_code, 0) << one_out;
   const auto [two_code, two_out] = run_command(launch(2, 7) + train + dir + "/two");
@@ -211,7 +211,7 @@ TEST(Launch, TrainAnnotatorOverTwoProcessesTrainsAsOne) {
              .dump();
   const auto [local_code, local_out] =
       run_command(launch(2, 10) + kLaunchLagm + " train-annotator --threads 1 --config " + dir +
-                  "/local.json --out " + dir + "/two");
+                  "/local.json --runs " + dir + "/two");
   ASSERT_EQ(local_code, 0) << local_out;
   const double local_label = ticks(dir + "/two/00001-local")[0].at("loss_label").get<double>();
   const double one_label = one_ticks[0].at("loss_label").get<double>();
@@ -248,7 +248,7 @@ TEST(Launch, TrainAnnotatorWithPseudoLabelsOverTwoProcessesTrainsAsOne) {
                                                     {"pseudo_label_weight", 1.0}})
              .dump();
   const std::string train =
-      kLaunchLagm + " train-annotator --threads 1 --config " + dir + "/run.json --out ";
+      kLaunchLagm + " train-annotator --threads 1 --config " + dir + "/run.json --runs ";
   const auto [one_code, one_out] = run_command(train + dir + "/one");
   ASSERT_EQ(one_code, 0) << one_out;
   const auto [two_code, two_out] = run_command(launch(2, 9) + train + dir + "/two");

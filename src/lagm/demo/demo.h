@@ -6,7 +6,6 @@
 // interrupted demo continues with the first unfinished stage.
 #pragma once
 
-#include <c10/util/Optional.h>
 #include <torch/types.h>
 
 #include <functional>
@@ -15,35 +14,13 @@
 #include <vector>
 
 #include "lagm/core/progress.h"
+#include "lagm/demo/levers.h"
 #include "lagm/eval/confusion_matrix.h"
 #include "lagm/models/feature_generator.h"
 #include "lagm/toy/rendered_image.h"
 #include "lagm/train/precision.h"
 
 namespace lagm::demo {
-
-/// Overrides of the gradient-matching levers (unset = the demo's default, DemoSettings).
-struct GradientMatchingLevers {
-  c10::optional<bool> calibrate_priors;
-  c10::optional<double> magnitude_weight;
-  c10::optional<bool> all_labels;
-  c10::optional<bool> label_augment;
-  c10::optional<double> label_loss_weight;
-  c10::optional<double> class_balance_power;
-  c10::optional<int64_t> steps;
-  c10::optional<double> downstream_class_balance;
-  c10::optional<double> segmenter_lr;
-  c10::optional<double> annotator_lr;
-  c10::optional<double> pseudo_label_weight;
-  c10::optional<bool> init_from_pseudo_label;
-  c10::optional<double> annotator_ema;
-  c10::optional<int64_t> gm_segmenter_channels;
-  c10::optional<double> synthesis_psi;
-  c10::optional<int64_t> synthesized;
-  c10::optional<double> finetune_lr;
-  c10::optional<int64_t> mix_labels;
-  c10::optional<bool> synthetic_only_rows;
-};
 
 struct DemoOptions {
   std::string out = "demo-run";
@@ -54,7 +31,7 @@ struct DemoOptions {
   /// Training seed; the labelled images are seeds 1000 * seed + [0, N), so that another seed is
   /// also another labelled set (validation, test and oracle sets stay the same).
   uint64_t seed = 0;
-  GradientMatchingLevers levers;
+  LeverOverrides levers;  ///< the levers given (demo/levers.h), applied over DemoSettings
   /// Adds the arm `oracle_pseudo_label`: pseudo-labelling with the oracle as the labeller, the best
   /// the generator -> annotator -> synthesis -> downstream route can give (one more training).
   bool route_ceiling = false;
@@ -152,7 +129,9 @@ struct DemoSettings {
   bool synthetic_only_rows = false;
   nlohmann::json to_json() const;
 };
-DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers = {});
+/// The settings of a run: the defaults (or --quick's budget) with the levers applied.
+/// UsageError naming the option of a lever out of its range.
+DemoSettings demo_settings(bool quick, const LeverOverrides& levers = {});
 /// UsageError naming the option when a setting of `options` is out of range.
 void check_demo_options(const DemoOptions& options);
 

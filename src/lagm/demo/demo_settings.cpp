@@ -1,6 +1,5 @@
 // The demo's settings: its defaults, the budget of --quick and the levers a run overrides, and
 // their record in the report (demo.h declares them).
-#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "lagm/core/error.h"
@@ -43,7 +42,7 @@ nlohmann::json DemoSettings::to_json() const {
           {"synthetic_only_rows", synthetic_only_rows}};
 }
 
-DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
+DemoSettings demo_settings(bool quick, const LeverOverrides& levers) {
   DemoSettings s;
   if (quick) {
     s.quality_images = 50;
@@ -57,26 +56,7 @@ DemoSettings demo_settings(bool quick, const GradientMatchingLevers& levers) {
     s.ensemble_members = 3;
     s.epochs = 2;
   }
-  if (levers.calibrate_priors) s.calibrate_priors = *levers.calibrate_priors;
-  if (levers.magnitude_weight) s.magnitude_weight = *levers.magnitude_weight;
-  if (levers.all_labels) s.all_labels = *levers.all_labels;
-  if (levers.label_augment) s.label_augment = *levers.label_augment;
-  if (levers.label_loss_weight) s.label_loss_weight = *levers.label_loss_weight;
-  if (levers.class_balance_power) s.class_balance_power = *levers.class_balance_power;
-  if (levers.steps) s.gm_steps = *levers.steps;
-  if (levers.downstream_class_balance)
-    s.downstream_class_balance = *levers.downstream_class_balance;
-  if (levers.segmenter_lr) s.gm_segmenter_lr = *levers.segmenter_lr;
-  if (levers.annotator_lr) s.gm_lr = *levers.annotator_lr;
-  if (levers.pseudo_label_weight) s.gm_pseudo_label_weight = *levers.pseudo_label_weight;
-  if (levers.init_from_pseudo_label) s.init_from_pseudo_label = *levers.init_from_pseudo_label;
-  if (levers.annotator_ema) s.annotator_ema = *levers.annotator_ema;
-  if (levers.gm_segmenter_channels) s.gm_segmenter_channels = *levers.gm_segmenter_channels;
-  if (levers.synthesis_psi) s.synthesis_psi = *levers.synthesis_psi;
-  if (levers.synthesized) s.synthesized = *levers.synthesized;
-  if (levers.finetune_lr) s.finetune_lr = *levers.finetune_lr;
-  if (levers.mix_labels) s.mix_labels = *levers.mix_labels;
-  if (levers.synthetic_only_rows) s.synthetic_only_rows = *levers.synthetic_only_rows;
+  apply_levers(s, levers);
   return s;
 }
 
@@ -85,48 +65,7 @@ void check_demo_options(const DemoOptions& options) {
     throw UsageError("--labels must be in [1, 1000]");
   if (options.seed >= 1000)
     throw UsageError("--seed must be < 1000 (it selects the labelled images)");
-  if (options.levers.magnitude_weight &&
-      !(*options.levers.magnitude_weight >= 0 && std::isfinite(*options.levers.magnitude_weight)))
-    throw UsageError("--magnitude-weight must be a finite number >= 0");
-  if (options.levers.annotator_ema &&
-      !(*options.levers.annotator_ema >= 0 && *options.levers.annotator_ema < 1))
-    throw UsageError("--annotator-ema must be in [0, 1) (0 = off)");
-  if (options.levers.steps && *options.levers.steps < 1)
-    throw UsageError("--gm-steps must be >= 1");
-  if (options.levers.gm_segmenter_channels && *options.levers.gm_segmenter_channels < 1)
-    throw UsageError("--gm-segmenter-width must be >= 1");
-  if (options.levers.synthesized && *options.levers.synthesized < 1)
-    throw UsageError("--synthesized must be >= 1");
-  if (options.levers.finetune_lr &&
-      !(std::isfinite(*options.levers.finetune_lr) && *options.levers.finetune_lr >= 0))
-    throw UsageError("--finetune-lr must be a finite number >= 0 (0 = off)");
-  const int64_t batch = demo_settings(options.quick).batch;
-  if (options.levers.mix_labels &&
-      !(*options.levers.mix_labels >= 0 && *options.levers.mix_labels < batch))
-    throw UsageError("--mix-labels must be in [0, " + std::to_string(batch) +
-                     ") (samples of each batch of the downstream training; 0 = off)");
-  if (options.levers.synthesis_psi &&
-      !(std::isfinite(*options.levers.synthesis_psi) && *options.levers.synthesis_psi >= 0 &&
-        *options.levers.synthesis_psi <= 2))
-    throw UsageError("--synthesis-psi must be a finite number in [0, 2]");
-  if (options.levers.segmenter_lr &&
-      !(*options.levers.segmenter_lr > 0 && std::isfinite(*options.levers.segmenter_lr)))
-    throw UsageError("--gm-segmenter-lr must be a finite number > 0");
-  if (options.levers.annotator_lr &&
-      !(*options.levers.annotator_lr > 0 && std::isfinite(*options.levers.annotator_lr)))
-    throw UsageError("--gm-annotator-lr must be a finite number > 0");
-  if (options.levers.pseudo_label_weight && !(std::isfinite(*options.levers.pseudo_label_weight) &&
-                                              *options.levers.pseudo_label_weight >= 0))
-    throw UsageError("--gm-pseudo-label-weight must be a finite number >= 0 (0 = off)");
-  if (options.levers.label_loss_weight &&
-      !(std::isfinite(*options.levers.label_loss_weight) && *options.levers.label_loss_weight >= 0))
-    throw UsageError("--label-loss-weight must be a finite number >= 0");
-  if (options.levers.class_balance_power &&
-      !(*options.levers.class_balance_power >= 0 && *options.levers.class_balance_power <= 1))
-    throw UsageError("--class-balance must be in [0, 1]");
-  if (options.levers.downstream_class_balance && !(*options.levers.downstream_class_balance >= 0 &&
-                                                   *options.levers.downstream_class_balance <= 1))
-    throw UsageError("--downstream-class-balance must be in [0, 1]");
+  demo_settings(options.quick, options.levers);  // each lever in its range
 }
 
 }  // namespace lagm::demo
