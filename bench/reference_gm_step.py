@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch timing of the same GM iteration as bench_gm_step's "no G" rows: Debian's PyTorch, a
-Python transcription of the reference loop (tools/python/make_gm_step_case.py semantics), random
+Python transcription of the reference loop (tools/python/reference_gm.py, the one the golden cases
+are made with; the U-Net below is the benchmark's own), random
 features of the paper256-style generator's shapes, batch 2. Run with the same thread count:
     python3 bench/reference_gm_step.py [threads] [--device cuda] [--res 64,128]
 """
@@ -12,30 +13,11 @@ import time
 import torch
 import torch.nn.functional as F
 
+# The reference's loop, transcribed once for the golden cases and this benchmark.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools", "python"))
+from reference_gm import FPN, gm_iteration as reference_iteration  # noqa: E402
 
 K, B = 8, 2
-
-
-class FPN(torch.nn.Module):
-    def __init__(self, shapes, tmp=128):
-        super().__init__()
-        for i, (c, _, _) in enumerate(shapes):
-            setattr(self, f"lateral{i}", torch.nn.Conv2d(c, tmp, 1))
-        self.n = len(shapes)
-        self.to_logit = torch.nn.Sequential(
-            torch.nn.Conv2d(tmp, tmp, 3, padding=1, bias=False), torch.nn.BatchNorm2d(tmp), torch.nn.ReLU(),
-            torch.nn.Conv2d(tmp, tmp, 3, padding=1, bias=False), torch.nn.BatchNorm2d(tmp), torch.nn.ReLU(),
-            torch.nn.Conv2d(tmp, K, 3, padding=1))
-
-    def forward(self, feats):
-        x = self.lateral0(feats[0])
-        for i in range(1, self.n):
-            y = getattr(self, f"lateral{i}")(feats[i])
-            if x.shape[-2:] != y.shape[-2:]:
-                x = F.interpolate(x, size=y.shape[-2:], mode="bilinear", align_corners=False)
-            x = x + y
-        return self.to_logit(x)
 
 
 class UNetBlock(torch.nn.Module):
@@ -111,7 +93,7 @@ def gm_iteration(res, arch, regex, generator=None):
         with torch.no_grad():  # the generator is frozen
             return generator(torch.randn(B, 512))
 
-    A = FPN(shapes).to(DEVICE)
+    A = FPN(shapes, 128, K).to(DEVICE)
     if arch == "unet":
         S = UNet().to(DEVICE)
     else:  # torchvision only here: a PyTorch without it still times the U-Net rows
@@ -125,32 +107,8 @@ def gm_iteration(res, arch, regex, generator=None):
     mask = torch.randint(0, K, (B, res, res), device=DEVICE)
     A.train(), S.train(), A.requires_grad_(True), S.requires_grad_(True)
 
-    def soft_ce(logits, p):
-        return (-p * F.log_softmax(logits, 1)).sum(1).mean()
-
     def iteration():
-        opt_a.zero_grad(set_to_none=True)
-        S.train()
-        for p in gm:
-            p.requires_grad_(True)
-        A.train(), A.requires_grad_(True)
-        g_l = [g.detach() for g in torch.autograd.grad(F.cross_entropy(S(img), mask), gm)]
-        syn_img, feats = synthetic_batch()
-        p = torch.softmax(A(feats), 1)
-        g_s = torch.autograd.grad(soft_ce(S(syn_img), p), gm, create_graph=True)
-        loss = sum((1 - F.cosine_similarity(a.flatten(1), b.flatten(1), dim=1, eps=1e-6)).mean()
-                   for a, b in zip(g_s, g_l) if a.dim() > 1) / len(gm)
-        loss.backward()
-        opt_a.step()
-        A.eval(), A.requires_grad_(False)
-        opt_s.zero_grad(set_to_none=True)
-        S.train(), S.requires_grad_(True)
-        syn_img, feats = synthetic_batch()
-        with torch.no_grad():
-            p = torch.softmax(A(feats), 1)
-        soft_ce(S(syn_img), p).backward()
-        opt_s.step()
-        S.eval(), S.requires_grad_(False)
+        reference_iteration(A, S, gm, opt_a, opt_s, img, mask, lambda phase: synthetic_batch())
         if DEVICE.type == "cuda":
             torch.cuda.synchronize()  # queued work belongs to this iteration
 

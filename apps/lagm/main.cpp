@@ -13,6 +13,7 @@
 #include "lagm/core/error.h"
 #include "lagm/core/provenance.h"
 #include "option_ranges.h"
+#include "setting_names.h"
 
 namespace {
 
@@ -77,6 +78,12 @@ int report_libtorch_failure(const c10::Error& e, bool verbose) {
   return 1;
 }
 
+// The subcommand the command line chose ("train-seg"), "" before one was parsed.
+std::string parsed_command(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) return sub->get_name();
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -103,6 +110,13 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const lagm::InputError& e) {
     std::fprintf(stderr, "lagm: error: %s\n", e.what());
+    return 2;
+  } catch (const lagm::SettingError& e) {
+    const std::string command = parsed_command(app);
+    const auto option = [&](const std::string& key) {
+      return lagm::cli::option_for_setting(command, key);
+    };
+    std::fprintf(stderr, "lagm: error: %s\n", e.message(option).c_str());
     return 2;
   } catch (const lagm::UsageError& e) {
     std::fprintf(stderr, "lagm: error: %s\n", e.what());

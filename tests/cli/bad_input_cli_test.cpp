@@ -438,3 +438,14 @@ TEST(BadInput, RenamedOptionsStillWorkAndSayTheirNewName) {
   expect_bad_input("synthesize --calibrate-priors maybe --run " + dir + " --out " + dir + "/s",
                    {"--calibrate-priors", "on or off"});
 }
+
+// The library names a bad setting by its key; the CLI says it with the option that sets it, other
+// settings the message names included.
+TEST(BadInput, SettingsTheLibraryRefusesAreNamedByTheirOptions) {
+  const auto dir = lagm::test::fresh_temp_dir("setting_names").string();
+  lagm::test::write_random_folder_dataset(dir + "/data", 2, 3);
+  expect_bad_input("train-seg --data " + dir + "/data --mix-per-batch 2 --out " + dir + "/o1",
+                   {"--mix-per-batch needs --mix-data"});
+  expect_bad_input("train-seg --data " + dir + "/data --sync-bn --out " + dir + "/o2",
+                   {"--sync-bn needs a data-parallel run"});
+}

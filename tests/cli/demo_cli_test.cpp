@@ -107,7 +107,7 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
   EXPECT_THAT(report, HasSubstr("with 4 of every 16 samples drawn from the N labels"));
   std::tie(code, out) = run_command(cmd + " --mix-labels 16");
   EXPECT_EQ(code, 2);
-  EXPECT_THAT(out, HasSubstr("--mix-labels must be in [0, 16)"));
+  EXPECT_THAT(out, HasSubstr("--mix-labels 16: must be in [0, 16)"));
 
   std::tie(code, out) =
       run_command(std::string(LAGM_BINARY) + " demo --labelled-style sketch --out " + dir);

@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <string>
+
+#include "lagm/core/error.h"
 
 namespace {
 
@@ -37,3 +40,14 @@ TEST(Runtime, SetBlasThreadsReachesOpenBlasWhenPresent) {
 }
 
 }  // namespace
+
+// A setting refused by the library: named by its key by default, by whatever a caller maps keys to.
+TEST(SettingError, NamesTheSettingAndThoseItsProblemMentions) {
+  const lagm::SettingError e("mix_per_batch", "must be in [1, {batch}) with {mix_data}");
+  EXPECT_STREQ(e.what(), "mix_per_batch must be in [1, batch) with mix_data");
+  EXPECT_EQ(e.key(), "mix_per_batch");
+  const auto option = [](const std::string& key) { return "--" + key; };
+  EXPECT_EQ(e.message(option), "--mix_per_batch must be in [1, --batch) with --mix_data");
+  const lagm::UsageError& usage = e;  // callers that only know UsageError still get exit code 2
+  EXPECT_NE(std::string(usage.what()).find("mix_per_batch"), std::string::npos);
+}

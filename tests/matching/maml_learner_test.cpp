@@ -23,14 +23,15 @@ using ::testing::HasSubstr;
 
 TEST(MamlLearner, ConfigKeysAreCheckedRecordedAndKeptToOneProcess) {
   nlohmann::json j = {{"generator", "G"}, {"training_set", "x"}};
-  EXPECT_EQ(matching::annotator_train_config_from_json(j, "run.json").learner, "gradient_matching");
+  EXPECT_EQ(matching::annotator_train_config_from_json(j, "run.json").learner,
+            matching::Learner::kGradientMatching);
   j.update({{"learner", "maml"}, {"inner_steps", 2}, {"inner_lr", 0.05}});
   const auto c = matching::annotator_train_config_from_json(j, "run.json");
-  EXPECT_EQ(c.learner, "maml");
+  EXPECT_EQ(c.learner, matching::Learner::kMaml);
   EXPECT_EQ(c.unrolled.inner_steps, 2);
   EXPECT_EQ(c.unrolled.inner_lr, 0.05);
   const auto again = matching::annotator_train_config_from_json(to_json(c), "run.json");
-  EXPECT_EQ(again.learner, "maml");
+  EXPECT_EQ(again.learner, matching::Learner::kMaml);
   EXPECT_EQ(again.unrolled.inner_steps, 2);
   EXPECT_EQ(again.unrolled.inner_lr, 0.05);
   for (const auto& [key, bad] : std::vector<std::pair<std::string, nlohmann::json>>{
@@ -96,5 +97,5 @@ TEST(MamlLearner, TrainAnnotatorRunsWithItAndRecordsIt) {
   const auto r = matching::train_annotator(
       matching::annotator_train_config_from_json(j, "test.json"), dir + "/runs", torch::kCPU);
   EXPECT_TRUE(std::filesystem::exists(annotator::snapshot_path(r.run_dir, 4)));
-  EXPECT_EQ(matching::read_annotator_run_config(r.run_dir).learner, "maml");
+  EXPECT_EQ(matching::read_annotator_run_config(r.run_dir).learner, matching::Learner::kMaml);
 }

@@ -58,7 +58,7 @@ TEST(PaperConfigs, CommonSettingsAreTheReferenceDefaults) {
     EXPECT_EQ(c.annotator_tmp_channels, 128);
     EXPECT_EQ(c.annotator_num_layers, 3);
     for (const auto* o : {&c.annotator_optimizer, &c.segmenter_optimizer}) {
-      EXPECT_EQ(o->kind, "sgd");
+      EXPECT_EQ(o->kind, train::OptimizerKind::kSgd);
       EXPECT_DOUBLE_EQ(o->lr, 1e-3);
       EXPECT_DOUBLE_EQ(o->momentum, 0.9);
     }

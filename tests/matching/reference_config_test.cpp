@@ -41,8 +41,8 @@ TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
   EXPECT_EQ(c.segmenter_backbone,
             "./checkpoints/resnet101-63fe2227.safetensors");  // pretrained_backbone=True
   EXPECT_EQ(c.gm_params, ".*classifier.*");
-  EXPECT_EQ(c.annotator_optimizer.kind, "sgd");
-  EXPECT_EQ(c.segmenter_optimizer.kind, "adam");
+  EXPECT_EQ(c.annotator_optimizer.kind, lagm::train::OptimizerKind::kSgd);
+  EXPECT_EQ(c.segmenter_optimizer.kind, lagm::train::OptimizerKind::kAdam);
   EXPECT_DOUBLE_EQ(c.segmenter_optimizer.lr, 0.0005);
   EXPECT_EQ(c.batch, 2);
   EXPECT_EQ(c.total_iters, 150000);

@@ -178,3 +178,24 @@ TEST(Segmenters, ImageNetBackboneLoadsFromTorchvisionNames) {
                                    "assert all(torch.equal(a[k], b[k]) for k in a)\n"),
             0);
 }
+
+// Two configs are the same network when the architecture, the classes and the size setting that
+// architecture uses agree (a DeepLab has no base width; a U-Net no ASPP dropout).
+TEST(SegmenterConfig, EqualityComparesWhatTheArchitectureUses) {
+  lagm::models::SegmenterConfig a;
+  a.num_classes = 5;
+  auto b = a;
+  EXPECT_EQ(a, b);
+  b.base_channels = 32;
+  EXPECT_NE(a, b);
+  b = a, b.num_classes = 6;
+  EXPECT_NE(a, b);
+  b = a, b.aspp_dropout = 0.1;
+  EXPECT_EQ(a, b) << "a U-Net has no ASPP";
+  a.arch = b.arch = "deeplabv3_resnet50";
+  EXPECT_NE(a, b);
+  b = a, b.base_channels = 8;
+  EXPECT_EQ(a, b) << "a DeepLab has no base width";
+  b = a, b.arch = "deeplabv3_resnet101";
+  EXPECT_NE(a, b);
+}

@@ -24,7 +24,7 @@ TEST(Optimizer, AdamFirstStepMovesEachWeightByTheLearningRate) {
   // Adam's first step is lr * m_hat / (sqrt(v_hat) + eps) = lr * g / (|g| + eps): lr * sign(g).
   auto p = torch::tensor({1.0, 2.0}).requires_grad_(true);
   lt::OptimizerConfig c;
-  c.kind = "adam";
+  c.kind = lt::OptimizerKind::kAdam;
   c.lr = 0.1;
   auto opt = lt::make_optimizer(c, {p});
   take_step(*opt, p, 0);
@@ -47,7 +47,7 @@ TEST(Optimizer, SgdMomentumBufferStartsAtTheFirstGradient) {
 TEST(Optimizer, SavedStateResumesBitForBit) {
   for (const std::string kind : {"sgd", "adam"}) {
     lt::OptimizerConfig c;
-    c.kind = kind;
+    c.kind = kind == "adam" ? lt::OptimizerKind::kAdam : lt::OptimizerKind::kSgd;
     c.lr = 0.05;
     auto p = torch::tensor({1.0, -1.0}).requires_grad_(true);
     auto opt = lt::make_optimizer(c, {p});
@@ -81,7 +81,7 @@ TEST(Optimizer, ConfigFromJsonNamesTheKeyOfABadValue) {
     EXPECT_NE(std::string(e.what()).find("annotator_optimizer"), std::string::npos) << e.what();
   }
   const auto c = lt::optimizer_config_from_json({{"kind", "adam"}, {"lr", 0.002}}, "x");
-  EXPECT_EQ(c.kind, "adam");
+  EXPECT_EQ(c.kind, lt::OptimizerKind::kAdam);
   EXPECT_DOUBLE_EQ(c.lr, 0.002);
   EXPECT_EQ(lt::optimizer_config_from_json(lt::to_json(c), "x").lr, c.lr);
 }

@@ -22,49 +22,15 @@ import re
 import sys
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lagm_safetensors  # noqa: E402
 from make_deeplab_case import DeepLabWrapper  # noqa: E402
 import torchvision  # noqa: E402
+from reference_gm import FPN, gm_iteration  # noqa: E402
 
 SHAPES = [[16, 4, 4], [16, 8, 8], [8, 16, 16], [8, 32, 32]]
 K, T = 4, 2
-
-
-class FPN(torch.nn.Module):
-    def __init__(self, TMP):
-        super().__init__()
-        for i, (c, _, _) in enumerate(SHAPES):
-            setattr(self, f"lateral{i}", torch.nn.Conv2d(c, TMP, 1))
-        self.to_logit = torch.nn.Sequential(
-            torch.nn.Conv2d(TMP, TMP, 3, padding=1, bias=False), torch.nn.BatchNorm2d(TMP), torch.nn.ReLU(),
-            torch.nn.Conv2d(TMP, TMP, 3, padding=1, bias=False), torch.nn.BatchNorm2d(TMP), torch.nn.ReLU(),
-            torch.nn.Conv2d(TMP, K, 3, padding=1))
-
-    def forward(self, feats):
-        x = self.lateral0(feats[0])
-        for i in range(1, len(feats)):
-            y = getattr(self, f"lateral{i}")(feats[i])
-            if x.shape[-2:] != y.shape[-2:]:
-                x = F.interpolate(x, size=y.shape[-2:], mode="bilinear", align_corners=False)
-            x = x + y
-        return self.to_logit(x)
-
-
-def match(gs, gl):
-    total = 0
-    for a, b in zip(gs, gl):
-        if a.dim() == 1:
-            continue
-        a, b = a.reshape(a.shape[0], -1), b.reshape(b.shape[0], -1)
-        total = total + (1 - F.cosine_similarity(a, b, dim=1, eps=1e-6)).sum() / a.shape[0]
-    return total / len(gs)
-
-
-def soft_ce(logits, p):
-    return (-p * F.log_softmax(logits, 1)).sum(1).mean()
 
 
 def parse_args():
@@ -88,7 +54,7 @@ def main():
         torch.set_num_threads(args.threads)
     dtype = torch.float64 if args.float64 else torch.float32
     torch.manual_seed(args.seed)
-    A = FPN(TMP)
+    A = FPN(SHAPES, TMP, K)
     S = DeepLabWrapper(getattr(torchvision.models.segmentation, f"deeplabv3_{depth}"), K)
     S.main_net.classifier[0].project[3].p = 0.0
     weights = {"A." + k: v.clone() for k, v in A.state_dict().items()}
@@ -116,43 +82,14 @@ def main():
         lbl_mask = torch.randint(0, K, (B, size, size))
         io[f"in.{t}.lbl_img"], io[f"in.{t}.lbl_mask"] = lbl_img, lbl_mask
         lbl_img = lbl_img.to(dtype)
-        # phase A
-        opt_a.zero_grad(set_to_none=True)
-        S.train()
-        for p in gm_params:
-            p.requires_grad_(True)
-        A.train(), A.requires_grad_(True)
-        loss_lbl = F.cross_entropy(S(lbl_img), lbl_mask)
-        g_lbl = [g.detach().clone() for g in torch.autograd.grad(loss_lbl, gm_params)]
-        syn_img, feats = given(t, "A")
-        p = torch.softmax(A(feats), 1)
-        loss_syn = soft_ce(S(syn_img), p)
-        g_syn = torch.autograd.grad(loss_syn, gm_params, create_graph=True)
-        loss_gm = match(g_syn, g_lbl)
-        loss_gm.backward()
-        for q in A.parameters():
-            q.grad.nan_to_num_(nan=0, posinf=1e5, neginf=-1e5)
-        for n, q in A.named_parameters():
-            io[f"out.{t}.grad.A.{n}"] = q.grad.clone()
-        opt_a.step()
-        A.eval(), A.requires_grad_(False)
-        # phase S
-        opt_s.zero_grad(set_to_none=True)
-        S.train(), S.requires_grad_(True)
-        syn_img_s, feats_s = given(t, "S")
-        with torch.no_grad():
-            p_s = torch.softmax(A(feats_s), 1)
-        loss_s = soft_ce(S(syn_img_s), p_s)
-        loss_s.backward()
-        for q in S.parameters():
-            if q.grad is not None:
-                q.grad.nan_to_num_(nan=0, posinf=1e5, neginf=-1e5)
-        opt_s.step()
-        S.eval(), S.requires_grad_(False)
-        for name, v in [("loss_lbl", loss_lbl), ("loss_syn_A", loss_syn), ("loss_gm", loss_gm), ("loss_syn_S", loss_s)]:
-            io[f"out.{t}.{name}"] = v.detach().reshape(1)
-        io[f"out.{t}.syn_img_A"] = syn_img
-        io[f"out.{t}.auto_label_A"] = p.detach()
+        r = gm_iteration(A, S, gm_params, opt_a, opt_s, lbl_img, lbl_mask, lambda phase: given(t, phase),
+                         keep=True)
+        for n, g in r["grad.A"].items():
+            io[f"out.{t}.grad.A.{n}"] = g
+        for name in ("loss_lbl", "loss_syn_A", "loss_gm", "loss_syn_S"):
+            io[f"out.{t}.{name}"] = r[name].detach().reshape(1)
+        io[f"out.{t}.syn_img_A"] = r["syn_img_A"]
+        io[f"out.{t}.auto_label_A"] = r["auto_label_A"]
         io.update({f"out.{t}.state.A.{k}": v.clone() for k, v in A.state_dict().items()})
         io.update({f"out.{t}.state.S.{k}": v.clone() for k, v in S.state_dict().items()})
 

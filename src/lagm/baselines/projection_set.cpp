@@ -27,11 +27,11 @@ std::string latent_path(const std::string& dir, const std::string& id) {
 }  // namespace
 
 double project_images(const ProjectImagesOptions& o, const ProgressFn& progress) {
-  if (o.generator.empty()) throw UsageError("project needs --generator");
-  if (o.images.empty()) throw UsageError("project needs --images");
-  if (o.out.empty()) throw UsageError("project needs --out");
-  if (o.projector.steps < 1 || o.projector.w_avg_samples < 1)
-    throw UsageError("project: --steps and --w-avg-samples must be >= 1");
+  if (o.generator.empty()) throw SettingError("generator", "is required");
+  if (o.images.empty()) throw SettingError("images", "is required");
+  if (o.out.empty()) throw SettingError("out", "is required");
+  if (o.projector.steps < 1) throw SettingError("steps", "must be >= 1");
+  if (o.projector.w_avg_samples < 1) throw SettingError("w_avg_samples", "must be >= 1");
   const data::FolderDataset images(o.images);
   if (images.size() == 0) throw InputError(o.images + ": no images");
   auto g = models::load_feature_generator(o.generator, o.device);

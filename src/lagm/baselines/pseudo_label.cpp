@@ -39,7 +39,7 @@ class PseudoLabelFit : public train::Trainable {
     labeller_.module().to(device_);
     labeller_.module().eval();
     train::OptimizerConfig oc;
-    oc.kind = "adam";
+    oc.kind = train::OptimizerKind::kAdam;
     oc.lr = o_.lr;
     optimizer_ = train::make_optimizer(oc, annotator_->parameters());
   }

@@ -83,22 +83,23 @@ uint32_t seed_of_sample(const std::string& name) {
 namespace {
 
 void check_config(const SupervisedAnnotatorConfig& c) {
-  if (c.generator.empty()) throw UsageError("train-annotator-supervised needs --generator");
-  if (c.labels.empty()) throw UsageError("train-annotator-supervised needs --labels");
-  if (c.steps < 1 || c.batch < 1 || c.snapshot_steps < 1 || c.tmp_channels < 1 ||
-      c.num_layers < 1 || c.members < 1)
-    throw UsageError(
-        "train-annotator-supervised: --steps, --batch, --snapshot-steps, --tmp-channels, "
-        "--num-layers and --members must be >= 1");
+  if (c.generator.empty()) throw SettingError("generator", "is required");
+  if (c.labels.empty()) throw SettingError("labels", "is required");
+  const std::pair<const char*, int64_t> counts[] = {{"steps", c.steps},
+                                                    {"batch", c.batch},
+                                                    {"snapshot_steps", c.snapshot_steps},
+                                                    {"tmp_channels", c.tmp_channels},
+                                                    {"num_layers", c.num_layers},
+                                                    {"members", c.members}};
+  for (const auto& [key, value] : counts)
+    if (value < 1) throw SettingError(key, "must be >= 1");
   if (c.arch != "fpn" && c.arch != "mlp_ensemble")
-    throw UsageError("train-annotator-supervised: --arch must be fpn or mlp_ensemble, got '" +
-                     c.arch + "'");
-  if (!(std::isfinite(c.lr) && c.lr > 0))
-    throw UsageError("train-annotator-supervised: --lr must be a finite number > 0");
+    throw SettingError("arch", "must be fpn or mlp_ensemble, got '" + c.arch + "'");
+  if (!(std::isfinite(c.lr) && c.lr > 0)) throw SettingError("lr", "must be a finite number > 0");
   if (c.projections.empty() && c.sampling.noise_mode == models::NoiseMode::kRandom)
-    throw UsageError(
-        "train-annotator-supervised: --noise-mode random cannot make the labelled images again; "
-        "use the mode they were generated with (const, lagm generate's default, or none)");
+    throw SettingError("noise_mode",
+                       "random cannot make the labelled images again; use the mode they were "
+                       "generated with (const, lagm generate's default, or none)");
 }
 
 // The fit: the labelled set with its latents, the generator, A and its optimizer.
@@ -147,7 +148,7 @@ class SupervisedRun : public train::Trainable {
                                    .tmp_channels(config_.tmp_channels)
                                    .num_layers(config_.num_layers)));
     module().to(device_);
-    optimizer_config_.kind = "adam";
+    optimizer_config_.kind = train::OptimizerKind::kAdam;
     optimizer_config_.lr = config_.lr;
     optimizer_ = train::make_optimizer(optimizer_config_, module().parameters());
   }

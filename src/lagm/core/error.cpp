@@ -18,6 +18,38 @@ std::string format_mismatch(const std::string& what, const std::string& quantity
   return what + " has " + quantity + " " + got + ", expected " + expected;
 }
 
+namespace {
+
+// "needs {mix_data}" -> "needs " + name("mix_data").
+std::string name_settings(const std::string& text,
+                          const std::function<std::string(const std::string&)>& name) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const size_t close = text[i] == '{' ? text.find('}', i) : std::string::npos;
+    if (close == std::string::npos) {
+      out += text[i];
+      continue;
+    }
+    out += name(text.substr(i + 1, close - i - 1));
+    i = close;
+  }
+  return out;
+}
+
+std::string same_name(const std::string& key) { return key; }
+
+}  // namespace
+
+SettingError::SettingError(std::string key, std::string problem)
+    : UsageError(key + " " + name_settings(problem, same_name)),
+      key_(std::move(key)),
+      problem_(std::move(problem)) {}
+
+std::string SettingError::message(
+    const std::function<std::string(const std::string&)>& name) const {
+  return name(key_) + " " + name_settings(problem_, name);
+}
+
 void require_finite_loss(double value, const std::string& what, const std::string& where) {
   if (std::isfinite(value)) return;
   throw Error(what + " is " + (std::isnan(value) ? "NaN" : "infinite") + " at " + where +

@@ -1,6 +1,7 @@
 // Error types of the library and the one helper that formats "expected vs got".
 #pragma once
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,6 +24,20 @@ class InputError : public Error {
 class UsageError : public Error {
  public:
   using Error::Error;
+};
+
+/// Bad usage of one setting, named by its key in the library's terms ("epochs", "mix_per_batch"):
+/// a config file reports it with the key, the CLI with the option that sets it (the CLI maps keys
+/// to its options in one place). `problem` may name other settings as {key} ("needs {mix_data}").
+class SettingError : public UsageError {
+ public:
+  SettingError(std::string key, std::string problem);
+  const std::string& key() const { return key_; }
+  /// The message with each setting named by `name(key)`: "<name(key)> <problem>".
+  std::string message(const std::function<std::string(const std::string&)>& name) const;
+
+ private:
+  std::string key_, problem_;
 };
 
 /// Throws Error("<what> is <value> at <where>: training diverged ...") when `value` is NaN or

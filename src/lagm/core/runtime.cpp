@@ -50,15 +50,15 @@ torch::Device parse_device(const std::string& text) {
   if (text == "cpu") return torch::Device(torch::kCPU);
   if (text.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw UsageError("--device " + text +
-                       ": CUDA is not available in this build or on this machine");
+      throw SettingError("device",
+                         text + ": CUDA is not available in this build or on this machine");
     try {
       return torch::Device(text);
     } catch (const c10::Error&) {
-      throw UsageError("--device " + text + ": not a valid device");
+      throw SettingError("device", text + ": not a valid device");
     }
   }
-  throw UsageError("--device " + text + ": expected cpu, cuda or cuda:N");
+  throw SettingError("device", text + ": expected cpu, cuda or cuda:N");
 }
 
 }  // namespace lagm::core

@@ -240,7 +240,7 @@ std::unique_ptr<LabelledDataset> open_dataset(const nlohmann::json& spec, const 
 nlohmann::json parse_dataset_argument(const std::string& text) {
   if (!text.empty() && text.front() == '{') {
     auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded()) throw UsageError("--data: not valid JSON: " + text);
+    if (j.is_discarded()) throw SettingError("data", "is not valid JSON: " + text);
     return j;
   }
   if (text.size() > 5 && text.substr(text.size() - 5) == ".json" && fs::is_regular_file(text)) {

@@ -324,7 +324,7 @@ std::vector<PascalPartSplitReport> prepare_pascal_part(const PascalPartPrepareOp
                                                        const Progress& progress) {
   part_class_count(o.obj);  // validates obj
   if (!fs::is_directory(o.voc)) throw InputError(o.voc + ": no such VOC2010 folder");
-  if (o.train_count < 0) throw UsageError("--train-count must be >= 0");
+  if (o.train_count < 0) throw SettingError("train_count", "must be >= 0");
   const int64_t min_pixels = o.min_pixels > 0 ? o.min_pixels : (o.obj == "horse" ? 32 : 50);
   std::vector<PascalPartSplitReport> reports;
   for (const auto& [voc_split, dest_split] :

@@ -257,7 +257,7 @@ class Demo {
     });
     stages_.run("maml", [&] {
       auto c = gradient_matching_config(data);
-      c.learner = "maml";
+      c.learner = matching::Learner::kMaml;
       c.precision = train::Precision::kExact;  // the unrolled learner runs in float32
       c.unrolled = {1, s_.maml_inner_lr};
       const std::string run = train_phase_one(c, "maml");
@@ -286,7 +286,7 @@ class Demo {
     c.segmenter = {{"arch", "unet"}, {"base_channels", s_.gm_segmenter_channels}};
     c.annotator_tmp_channels = s_.annotator_channels;
     c.gm_params = matching::resolve_gm_params_regex(s_.gm_params);
-    c.annotator_optimizer.kind = c.segmenter_optimizer.kind = "adam";
+    c.annotator_optimizer.kind = c.segmenter_optimizer.kind = train::OptimizerKind::kAdam;
     c.annotator_optimizer.lr = s_.gm_lr;
     c.segmenter_optimizer.lr = s_.gm_segmenter_lr;
     if (s_.init_from_pseudo_label)

@@ -62,9 +62,9 @@ DemoSettings demo_settings(bool quick, const LeverOverrides& levers) {
 
 void check_demo_options(const DemoOptions& options) {
   if (options.labels < 1 || options.labels > 1000)
-    throw UsageError("--labels must be in [1, 1000]");
+    throw SettingError("labels", "must be in [1, 1000]");
   if (options.seed >= 1000)
-    throw UsageError("--seed must be < 1000 (it selects the labelled images)");
+    throw SettingError("seed", "must be < 1000 (it selects the labelled images)");
   demo_settings(options.quick, options.levers);  // each lever in its range
 }
 

@@ -142,7 +142,7 @@ nlohmann::json summarize_seeds(const DemoOptions& o, const std::vector<uint64_t>
 std::vector<DemoResult> run_demo_seeds(const DemoOptions& options,
                                        const std::vector<uint64_t>& seeds,
                                        const ProgressFn& progress) {
-  if (seeds.empty()) throw UsageError("--seeds: no seeds given");
+  if (seeds.empty()) throw SettingError("seeds", "lists no seed");
   std::vector<DemoResult> results;
   for (uint64_t seed : seeds) {
     DemoOptions o = options;

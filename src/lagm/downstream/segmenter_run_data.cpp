@@ -11,17 +11,17 @@
 namespace lagm::downstream {
 
 void check_segmenter_settings(const SegmenterTrainConfig& c, bool data_parallel) {
-  if (c.epochs < 1 || c.batch < 1) throw UsageError("train-seg: --epochs and --batch must be >= 1");
-  if (!(std::isfinite(c.lr) && c.lr > 0))
-    throw UsageError("train-seg: --lr must be a finite number > 0");
+  if (c.epochs < 1) throw SettingError("epochs", "must be >= 1");
+  if (c.batch < 1) throw SettingError("batch", "must be >= 1");
+  if (!(std::isfinite(c.lr) && c.lr > 0)) throw SettingError("lr", "must be a finite number > 0");
   if (!(c.class_balance_power >= 0 && c.class_balance_power <= 1))
-    throw UsageError("train-seg: --class-balance must be in [0, 1]");
+    throw SettingError("class_balance_power", "must be in [0, 1]");
   if (c.mix_data.empty() && c.mix_per_batch != 0)
-    throw UsageError("train-seg: --mix-per-batch needs --mix-data");
+    throw SettingError("mix_per_batch", "needs {mix_data}");
   if (!c.mix_data.empty() && (c.mix_per_batch < 1 || c.mix_per_batch >= c.batch))
-    throw UsageError("train-seg: --mix-per-batch must be in [1, --batch) with --mix-data");
+    throw SettingError("mix_per_batch", "must be in [1, {batch}) with {mix_data}");
   if (c.sync_batch_norm && !data_parallel)
-    throw UsageError("train-seg: --sync-bn needs a data-parallel run (lagm launch)");
+    throw SettingError("sync_batch_norm", "needs a data-parallel run (lagm launch)");
 }
 
 SegmenterData open_segmenter_data(const SegmenterTrainConfig& c) {

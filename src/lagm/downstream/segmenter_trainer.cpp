@@ -133,7 +133,7 @@ class SegmenterRun : public train::Trainable {
     if (!c_.backbone_weights.empty())
       models::load_imagenet_backbone(*seg_, core::read_safetensors(c_.backbone_weights).tensors);
     seg_->module().to(device_);
-    oc_.kind = "adam";
+    oc_.kind = train::OptimizerKind::kAdam;
     oc_.lr = c_.lr;
     opt_ = train::make_optimizer(oc_, seg_->module().parameters());
     names_ = train::parameter_names(seg_->module());

@@ -46,11 +46,11 @@ double miou(const std::vector<torch::Tensor>& per_image, size_t lo, size_t hi, b
 CrossValidationResult cross_validate(const std::vector<std::vector<torch::Tensor>>& counts,
                                      int64_t folds) {
   if (counts.empty() || counts.front().empty())
-    throw UsageError("--cv: no checkpoints or no images");
+    throw SettingError("cv", "needs checkpoints and images");
   const size_t n = counts.front().size();
   const size_t fold = n / static_cast<size_t>(folds);
   if (fold == 0)
-    throw UsageError("--cv " + std::to_string(folds) + ": needs at least that many images");
+    throw SettingError("cv", std::to_string(folds) + ": needs at least that many images");
   CrossValidationResult r;
   for (int64_t f = 0; f < folds; ++f) {
     const size_t lo = fold * static_cast<size_t>(f), hi = fold * static_cast<size_t>(f + 1);

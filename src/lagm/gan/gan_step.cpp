@@ -19,7 +19,7 @@ train::OptimizerConfig adam(double lr, double beta1, double beta2, double reg_ra
   // Lazy regularisation (stylegan2-ada): with a reg step every k main steps, lr and betas are
   // rescaled by k / (k + 1) so the pair behaves like one step per iteration.
   train::OptimizerConfig c;
-  c.kind = "adam";
+  c.kind = train::OptimizerKind::kAdam;
   c.lr = lr * reg_ratio;
   c.beta1 = std::pow(beta1, reg_ratio);
   c.beta2 = std::pow(beta2, reg_ratio);

@@ -103,7 +103,7 @@ void AnnotatorRun::build_networks() {
 
 void AnnotatorRun::start_segmenter_from_init() {
   const auto init = annotator::load_segmenter(config_.segmenter_init);
-  if (models::to_json(init.segmenter->config()) != models::to_json(segmenter_->config()))
+  if (init.segmenter->config() != segmenter_->config())
     throw InputError(config_.segmenter_init + ": its segmenter (" +
                      models::to_json(init.segmenter->config()).dump() +
                      ") differs from the run's (" + models::to_json(segmenter_->config()).dump() +
@@ -133,7 +133,7 @@ void AnnotatorRun::build_step() {
       std::make_unique<GradientMatchingStep>(*generator_, annotator_, *segmenter_, *opt_a_, *opt_s_,
                                              config_.gm_params, config_.matcher, config_.transform);
   step_->set_process_group(group_, config_.sync_batch_norm);
-  if (config_.learner == "maml") step_->set_unrolled_learner(config_.unrolled);
+  if (config_.learner == Learner::kMaml) step_->set_unrolled_learner(config_.unrolled);
   step_->set_precision(config_.precision);
   if (config_.class_balance_power > 0)
     step_->set_class_weights(

@@ -60,12 +60,20 @@ void read_networks(const nlohmann::json& j, const std::string& where, AnnotatorT
   c.annotator_init = get_or<std::string>(j, "annotator_init", "", where);
 }
 
+}  // namespace
+
+const char* learner_name(Learner learner) {
+  return learner == Learner::kMaml ? "maml" : "gradient_matching";
+}
+
+namespace {
+
 // Who learns A and how: the learner, precision, the matched parameters.
 void read_learner(const nlohmann::json& j, const std::string& where, AnnotatorTrainConfig& c) {
-  c.learner = get_or<std::string>(j, "learner", c.learner, where);
-  if (c.learner != "gradient_matching" && c.learner != "maml")
-    throw InputError(where + ".learner: expected gradient_matching or maml, got '" + c.learner +
-                     "'");
+  const auto learner = get_or<std::string>(j, "learner", learner_name(c.learner), where);
+  if (learner != "gradient_matching" && learner != "maml")
+    throw InputError(where + ".learner: expected gradient_matching or maml, got '" + learner + "'");
+  c.learner = learner == "maml" ? Learner::kMaml : Learner::kGradientMatching;
   c.unrolled.inner_steps = get_or<int64_t>(j, "inner_steps", c.unrolled.inner_steps, where);
   c.unrolled.inner_lr = get_or<double>(j, "inner_lr", c.unrolled.inner_lr, where);
   if (c.unrolled.inner_steps < 1) throw InputError(where + ".inner_steps must be >= 1");
@@ -239,7 +247,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"segmenter_backbone", c.segmenter_backbone},
       {"segmenter_init", c.segmenter_init},
       {"annotator_init", c.annotator_init},
-      {"learner", c.learner},
+      {"learner", learner_name(c.learner)},
       {"inner_steps", c.unrolled.inner_steps},
       {"inner_lr", c.unrolled.inner_lr},
       {"precision", train::precision_name(c.precision)},
@@ -289,15 +297,16 @@ AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir) {
 }
 
 void check_precision(const AnnotatorTrainConfig& c, const std::string& where) {
-  if (c.precision == train::Precision::kBf16 && c.learner != "gradient_matching")
-    throw InputError(where + ": bf16 runs the gradient_matching learner only, not " + c.learner);
+  if (c.precision == train::Precision::kBf16 && c.learner != Learner::kGradientMatching)
+    throw InputError(where + ": bf16 runs the gradient_matching learner only, not " +
+                     learner_name(c.learner));
 }
 
 void check_data_parallel(const AnnotatorTrainConfig& c, int world_size) {
   if (c.precision == train::Precision::kBf16 && world_size > 1)
     throw UsageError("train-annotator: precision bf16 runs in one process (" +
                      std::to_string(world_size) + " were launched)");
-  if (c.learner == "maml" && world_size > 1)
+  if (c.learner == Learner::kMaml && world_size > 1)
     throw UsageError("train-annotator: the maml learner runs in one process (" +
                      std::to_string(world_size) + " were launched)");
   const int64_t label_batch = c.label_batch > 0 ? c.label_batch : c.batch;

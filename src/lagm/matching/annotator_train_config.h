@@ -17,6 +17,11 @@
 
 namespace lagm::matching {
 
+/// Who learns A: gradient matching (Algorithm 1) or the MAML-style comparison arm.
+enum class Learner { kGradientMatching, kMaml };
+/// "gradient_matching", "maml": the config's spelling.
+const char* learner_name(Learner learner);
+
 /// Everything `train-annotator` needs.
 struct AnnotatorTrainConfig {
   std::string generator;  ///< generator checkpoint (.safetensors)
@@ -39,7 +44,7 @@ struct AnnotatorTrainConfig {
   /// MAML-style learner of the paper's appendix, a comparison arm: S takes `unrolled.inner_steps`
   /// SGD steps of rate `unrolled.inner_lr` on A's labels and A follows the labelled loss after
   /// them). Both train the matched parameters `gm_params`; the matcher is unused by "maml".
-  std::string learner = "gradient_matching";
+  Learner learner = Learner::kGradientMatching;
   UnrolledOptions unrolled;  ///< JSON "inner_steps", "inner_lr"
   /// JSON "precision": "fp32" (exact, the reference's arithmetic) or "bf16" (fast mode:
   /// GradientMatchingStep::set_precision says what runs in bfloat16).

@@ -76,6 +76,11 @@ SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::s
   return c;
 }
 
+bool operator==(const SegmenterConfig& a, const SegmenterConfig& b) {
+  if (a.arch != b.arch || a.num_classes != b.num_classes) return false;
+  return a.arch == "unet" ? a.base_channels == b.base_channels : a.aspp_dropout == b.aspp_dropout;
+}
+
 nlohmann::json to_json(const SegmenterConfig& c) {
   nlohmann::json j = {{"arch", c.arch}, {"num_classes", c.num_classes}};
   if (c.arch == "unet")

@@ -24,6 +24,9 @@ struct SegmenterConfig {
 };
 
 SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::string& where);
+/// The same network: the same architecture, classes and the size setting that architecture uses.
+bool operator==(const SegmenterConfig& a, const SegmenterConfig& b);
+inline bool operator!=(const SegmenterConfig& a, const SegmenterConfig& b) { return !(a == b); }
 nlohmann::json to_json(const SegmenterConfig& c);
 
 /// A segmentation network built from its config.

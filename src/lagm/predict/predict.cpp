@@ -286,10 +286,10 @@ PredictResult predict_images(annotator::LoadedSegmenter& model, const std::strin
                              const PredictOptions& options, torch::Device device,
                              const ProgressFn& progress) {
   if (options.batch < 1 || options.batch > kMaxBatch)
-    throw UsageError("predict: --batch must be in [1, " + std::to_string(kMaxBatch) + "]");
+    throw SettingError("batch", "must be in [1, " + std::to_string(kMaxBatch) + "]");
   if (options.res < 0 || options.res > kMaxRes)
-    throw UsageError("predict: --res must be in [0, " + std::to_string(kMaxRes) + "]");
-  if (options.out.empty()) throw UsageError("predict: --out is required");
+    throw SettingError("res", "must be in [0, " + std::to_string(kMaxRes) + "]");
+  if (options.out.empty()) throw SettingError("out", "is required");
   const auto classes = model.description.class_names.size();
   if (classes < 1 || classes > 255)
     throw InputError(model_path + ": " + std::to_string(classes) +

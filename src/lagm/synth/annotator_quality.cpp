@@ -28,7 +28,7 @@ nlohmann::json AnnotatorQuality::to_json() const {
 AnnotatorQuality measure_annotator_quality(const AnnotatorQualityOptions& o,
                                            models::Segmenter& oracle,
                                            const std::vector<std::string>& oracle_class_names) {
-  if (o.num < 1) throw UsageError("--num must be >= 1");
+  if (o.num < 1) throw SettingError("num", "must be >= 1");
   AnnotatorQuality q;
   q.snapshot = resolve_snapshot(o.run_dir, o.snapshot);
   const auto snap = annotator::read_snapshot(q.snapshot);

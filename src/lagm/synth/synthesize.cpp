@@ -50,7 +50,7 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
   } catch (const std::exception&) {
   }
   if (used != which.size() || it < 0)
-    throw UsageError("--snapshot '" + which + "': expected best, latest or an iteration");
+    throw SettingError("snapshot", "'" + which + "': expected best, latest or an iteration");
   auto path = annotator::snapshot_path(run_dir, it);
   if (!fs::exists(path)) throw InputError(path + ": no such snapshot");
   return path;
@@ -196,15 +196,15 @@ bool finalize(const SynthesizeOptions& o, const std::string& rank_by,
 namespace {
 
 void check_options(const SynthesizeOptions& o) {
-  if (o.num < 1) throw UsageError("--num must be >= 1");
+  if (o.num < 1) throw SettingError("num", "must be >= 1");
   if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
-    throw UsageError("--shard k/n needs 0 <= k < n");
-  if (!(o.keep_top > 0 && o.keep_top <= 1)) throw UsageError("--keep-top must be in (0, 1]");
+    throw SettingError("shard", "k/n needs 0 <= k < n");
+  if (!(o.keep_top > 0 && o.keep_top <= 1)) throw SettingError("keep_top", "must be in (0, 1]");
   if (o.truncation_psi &&
       !(std::isfinite(*o.truncation_psi) && *o.truncation_psi >= 0 && *o.truncation_psi <= 2))
-    throw UsageError("--psi must be a finite number in [0, 2]");
+    throw SettingError("truncation_psi", "must be a finite number in [0, 2]");
   if (o.calibrate_priors && o.calibration_images < 1)
-    throw UsageError("--calibration-images must be >= 1");
+    throw SettingError("calibration_images", "must be >= 1");
 }
 
 // One synthesized image: its 8-bit pixels and labels and its meta record.
@@ -234,10 +234,10 @@ class SynthesisRun {
     g_->set_bfloat16(bf16_);
     rank_by_ = !o.rank_by.empty() ? o.rank_by : (ensemble_ ? "uncertainty" : "confidence");
     if (rank_by_ != "confidence" && rank_by_ != "uncertainty")
-      throw UsageError("--rank-by must be confidence or uncertainty, got '" + rank_by_ + "'");
+      throw SettingError("rank_by", "must be confidence or uncertainty, got '" + rank_by_ + "'");
     if (rank_by_ == "uncertainty" && !ensemble_)
-      throw UsageError("--rank-by uncertainty needs an mlp_ensemble annotator; " + snapshot_path_ +
-                       " holds one network");
+      throw SettingError("rank_by", "uncertainty needs an mlp_ensemble annotator; " +
+                                        snapshot_path_ + " holds one network");
   }
 
   SynthesizeResult run() {

@@ -57,7 +57,7 @@ pid_t start_rank(const LaunchOptions& o, int rank) {
 }  // namespace
 
 int launch_local(const LaunchOptions& o) {
-  if (o.nproc < 1) throw UsageError("--nproc " + std::to_string(o.nproc) + ": expected >= 1");
+  if (o.nproc < 1) throw SettingError("nproc", std::to_string(o.nproc) + ": expected >= 1");
   if (o.command.empty()) throw UsageError("launch: no command given after --");
   struct sigaction action {};
   action.sa_handler = remember_signal;

@@ -18,7 +18,7 @@ OptimizerConfig optimizer_config_from_json(const nlohmann::json& j, const std::s
   }
   if (kind != "sgd" && kind != "adam")
     throw InputError(where + ": unknown optimizer '" + kind + "' (expected sgd or adam)");
-  c.kind = kind;
+  c.kind = kind == "adam" ? OptimizerKind::kAdam : OptimizerKind::kSgd;
   c.lr = core::get_or<double>(j, "lr", 1e-3, where);
   c.momentum = core::get_or<double>(j, "momentum", kind == "sgd" ? 0.9 : 0.0, where);
   if (j.contains("betas")) {
@@ -41,7 +41,7 @@ OptimizerConfig optimizer_config_from_json(const nlohmann::json& j, const std::s
 }
 
 nlohmann::json to_json(const OptimizerConfig& c) {
-  if (c.kind == "adam")
+  if (c.kind == OptimizerKind::kAdam)
     return {{"kind", "adam"},
             {"lr", c.lr},
             {"betas", {c.beta1, c.beta2}},
@@ -53,7 +53,7 @@ nlohmann::json to_json(const OptimizerConfig& c) {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const OptimizerConfig& c,
                                                         const std::vector<torch::Tensor>& params) {
-  if (c.kind == "adam")
+  if (c.kind == OptimizerKind::kAdam)
     return std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(c.lr)
                                                             .betas({c.beta1, c.beta2})
                                                             .eps(c.eps)
@@ -77,7 +77,7 @@ core::TensorDict optimizer_state(torch::optim::Optimizer& optimizer, const Optim
     auto it = state.find(key_of(params[i]));
     if (it == state.end()) continue;
     const std::string base = prefix + names[i] + ".";
-    if (c.kind == "adam") {
+    if (c.kind == OptimizerKind::kAdam) {
       auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
       out.set(base + "step", torch::tensor(s.step(), torch::kInt64));
       out.set(base + "exp_avg", s.exp_avg());
@@ -99,7 +99,7 @@ void load_optimizer_state(torch::optim::Optimizer& optimizer, const OptimizerCon
   for (size_t i = 0; i < params.size(); ++i) {
     const std::string base = prefix + names[i] + ".";
     const auto dev = params[i].device();
-    if (c.kind == "adam") {
+    if (c.kind == OptimizerKind::kAdam) {
       if (!tensors.contains(base + "exp_avg")) continue;
       auto s = std::make_unique<torch::optim::AdamParamState>();
       s->step(tensors.at(base + "step").item<int64_t>());

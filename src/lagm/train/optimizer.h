@@ -16,8 +16,10 @@ namespace lagm::train {
 
 /// JSON: {"kind": "sgd", "lr": 0.001, "momentum": 0.9} or {"kind": "adam", "lr": 0.001, "betas":
 /// [0.9, 0.999]}.
+enum class OptimizerKind { kSgd, kAdam };
+
 struct OptimizerConfig {
-  std::string kind = "sgd";
+  OptimizerKind kind = OptimizerKind::kSgd;
   double lr = 1e-3;
   double momentum = 0.9;                          ///< sgd
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  ///< adam

@@ -3,7 +3,7 @@
 # finished `lagm demo` seed folder from its own resolved config (gradient_matching/annotator/*/
 # config.json) with the JSON keys given merged in, then measures its labels on 200 generated images
 # against that seed's oracle (`lagm annotator-quality --calibrate-priors`, as the demo synthesizes).
-# Usage: scripts/phase1_lever.sh SEED_DIR NAME '{"label_augment": true}' [LAGM]
+# Usage: experiments/phase1_lever.sh SEED_DIR NAME '{"label_augment": true}' [LAGM]
 # LAGM_THREADS=N passes --threads N (two runs side by side on 2 cores: 1 each).
 # Writes SEED_DIR/levers/NAME/ (the run) and SEED_DIR/levers/NAME.json (the quality), and prints the
 # calibrated FG-mIoU beside the demo's own annotator's.

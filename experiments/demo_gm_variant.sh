@@ -4,8 +4,8 @@
 # stages to NEW_DIR (they do not depend on the gradient-matching levers) and runs the demo there,
 # which then trains only the gradient-matching arm (phase I, synthesis, downstream U-Net) and
 # reports every arm. The seed and N are read from the folder's labelled set.
-# Usage: scripts/demo_gm_variant.sh SEED_DIR NEW_DIR [demo options...]
-#   e.g. scripts/demo_gm_variant.sh demo-run/seed-2 variants/seed-2-plw1 --gm-pseudo-label-weight 1
+# Usage: experiments/demo_gm_variant.sh SEED_DIR NEW_DIR [demo options...]
+#   e.g. experiments/demo_gm_variant.sh demo-run/seed-2 variants/seed-2-plw1 --gm-pseudo-label-weight 1
 # LAGM=path/to/lagm overrides the binary (default: build/lagm beside this script).
 set -euo pipefail
 seed_dir=$1 new_dir=$2
