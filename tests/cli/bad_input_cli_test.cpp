@@ -68,13 +68,7 @@ TEST(BadInput, SixteenBitMaskIsRefusedNamingTheFile) {
   const auto dir = lagm::test::fresh_temp_dir("bad_mask16").string();
   lagm::test::write_random_folder_dataset(dir + "/data", 1, 3);
   const auto mask = dir + "/data/seg/000000.png";
-  ASSERT_EQ(lagm::test::run_python("from PIL import Image\nimport numpy as np\n"
-                                   "a = np.array(Image.open('" +
-                                   mask +
-                                   "')).astype(np.uint16)\n"
-                                   "Image.fromarray(a).save('" +
-                                   mask + "')\n"),
-            0);
+  ASSERT_EQ(lagm::test::run_python_file("data_reference", {"mask-to-16bit", mask}), 0);
   expect_bad_input(
       "train-seg --data " + dir + "/data --base-channels 4 --epochs 1 --out " + dir + "/seg",
       {mask, "16-bit"});

@@ -66,17 +66,8 @@ TEST(Cli, GenerateWritesGridAndFeatures) {
   // A checkpoint from the golden weights, converted by the project's converter.
   const std::string tools = std::string(LAGM_SOURCE_DIR) + "/tools";
   const std::string golden = std::string(LAGM_GOLDEN_DIR) + "/sg2_skip_r32";
-  ASSERT_EQ(lagm::test::run_python(
-                "import sys, json; sys.path.insert(0, '" + tools +
-                "/python')\nimport lagm_safetensors, torch\n"
-                "t, _ = lagm_safetensors.load('" +
-                golden +
-                "/weights.safetensors')\n"
-                "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" +
-                d +
-                "/sd.pt')\n"
-                "json.dump(json.load(open('" +
-                golden + "/case.json'))['generator'], open('" + d + "/kw.json', 'w'))\n"),
+  ASSERT_EQ(lagm::test::run_python_file("checkpoint_reference", {"golden-state-dict", golden,
+                                                                 d + "/sd.pt", d + "/kw.json"}),
             0);
   ASSERT_EQ(run_command("/usr/bin/python3 " + tools + "/convert_stylegan2.py " + d + "/sd.pt " + d +
                         "/G.safetensors --kwargs " + d + "/kw.json")

@@ -10,15 +10,7 @@
 
 TEST(NumpyRandomState, RandnIsBitIdenticalToNumpy) {
   const auto d = lagm::test::fresh_temp_dir("np").string();
-  ASSERT_EQ(
-      lagm::test::run_python(
-          "import numpy as np, json, struct\n"
-          "a = np.concatenate([np.random.RandomState(s).randn(1, 7) for s in [0, 1, 85, "
-          "4294967295]])\n"
-          "b = np.random.RandomState(3).random_sample(5)\n"
-          "open('" +
-          d + "/a.bin', 'wb').write(a.astype('<f8').tobytes() + b.astype('<f8').tobytes())\n"),
-      0);
+  ASSERT_EQ(lagm::test::run_python_file("io_reference", {"numpy-random", d + "/a.bin"}), 0);
   std::ifstream in(d + "/a.bin", std::ios::binary);
   std::vector<double> ref(33);
   in.read(reinterpret_cast<char*>(ref.data()), 33 * 8);

@@ -67,12 +67,9 @@ TEST(ClassRemaps, CGPartCarSimplified) {
 
 TEST(NumpyShuffle, MatchesNumPyRandomShuffle) {
   const auto dir = lagm::test::fresh_temp_dir("np_shuffle");
-  ASSERT_EQ(
-      lagm::test::run_python(
-          "import numpy as np\nnp.random.seed(0)\nx = list(range(1000))\nnp.random.shuffle(x)\n"
-          "open('" +
-          (dir / "order.txt").string() + "', 'w').write(' '.join(map(str, x)))\n"),
-      0);
+  ASSERT_EQ(lagm::test::run_python_file("data_reference",
+                                        {"numpy-shuffle", (dir / "order.txt").string(), "1000"}),
+            0);
   std::ifstream in(dir / "order.txt");
   std::vector<int64_t> expected;
   for (int64_t v; in >> v;) expected.push_back(v);

@@ -211,8 +211,8 @@ TEST(PascalPartAnnotation, MissingOrForeignFilesNameTheFile) {
   }
   std::ofstream(dir / "junk.mat") << "this is not a MAT file at all, just some words";
   EXPECT_THROW(read_pascal_part_annotation((dir / "junk.mat").string()), InputError);
-  ASSERT_EQ(lagm::test::run_python("from scipy.io import savemat\nimport numpy as np\nsavemat('" +
-                                   (dir / "other.mat").string() + "', {'x': np.zeros((2, 2))})\n"),
+  ASSERT_EQ(lagm::test::run_python_file("data_reference",
+                                        {"mat-without-anno", (dir / "other.mat").string()}),
             0);
   try {
     read_pascal_part_annotation((dir / "other.mat").string());
@@ -252,20 +252,7 @@ TEST(PascalPartAnnotation, DeclaredSizesAreCheckedBeforeAnythingIsAllocated) {
   }
   const auto dir = lagm::test::fresh_temp_dir("pascal_part_compressed_mat");
   const std::string good = (dir / "good.mat").string();
-  ASSERT_EQ(
-      lagm::test::run_python(
-          "from scipy.io import savemat\nimport numpy as np\n"
-          "m = np.zeros((30, 20), np.uint8); m[3:9, 4:7] = 1\n"
-          "parts = np.zeros((1, 2), dtype=[('part_name', 'O'), ('mask', 'O')])\n"
-          "parts[0, 0]['part_name'] = 'head'; parts[0, 0]['mask'] = m\n"
-          "parts[0, 1]['part_name'] = 'tail'; parts[0, 1]['mask'] = 1 - m\n"
-          "objs = np.zeros((1, 1), dtype=[('class', 'O'), ('class_ind', 'O'), ('mask', 'O'), "
-          "('parts', 'O')])\n"
-          "objs[0, 0]['class'] = 'horse'; objs[0, 0]['class_ind'] = 13; objs[0, 0]['mask'] = m\n"
-          "objs[0, 0]['parts'] = parts\n"
-          "savemat('" +
-          good + "', {'anno': {'imname': 'a', 'objects': objs}}, do_compression=True)\n"),
-      0);
+  ASSERT_EQ(lagm::test::run_python_file("data_reference", {"mat-horse", good}), 0);
   const auto anno = read_pascal_part_annotation(good);
   ASSERT_EQ(anno.objects.size(), 1u);
   ASSERT_EQ(anno.objects[0].parts.size(), 2u);

@@ -92,9 +92,9 @@ TEST_F(SortedPairs, SkipBadLeavesOutSamplesThatFailToLoad) {
   const auto d = lagm::test::fresh_temp_dir("skip_bad");
   fs::copy(dir_ / "test", d, fs::copy_options::recursive);
   std::ofstream(d / "image_mask1.npy") << "not an array";
-  ASSERT_EQ(lagm::test::run_python("import numpy as np\np = '" + (d / "image_mask2.npy").string() +
-                                   "'\na = np.load(p); a[0, 0] = 9; np.save(p, a)\n"),
-            0);
+  ASSERT_EQ(
+      lagm::test::run_python_file("data_reference", {"npy-poke", (d / "image_mask2.npy").string()}),
+      0);
   EXPECT_THROW(open_dataset(d.string(), "--data", false, 4)->get(1), InputError);
   auto ds = open_dataset(d.string(), "--data", true, 4);
   EXPECT_EQ(ds->size(), 10u);

@@ -27,16 +27,7 @@ TEST(Image, MaskRoundTripKeepsIndicesAndUsesVocPalette) {
   lagm::io::write_mask_png(path, mask);
   EXPECT_TRUE(torch::equal(lagm::io::read_mask_png(path), mask));
   // PIL sees a P-mode image whose indices are the classes and whose palette is VOC's.
-  ASSERT_EQ(
-      lagm::test::run_python(
-          "from PIL import Image\nimport numpy as np\n"
-          "im = Image.open('" +
-          path +
-          "')\nassert im.mode == 'P', im.mode\n"
-          "a = np.array(im)\nassert a.shape == (9, 5)\nassert a[0,0] == 255\n"
-          "p = im.getpalette()\nassert p[3:6] == [128, 0, 0], p[:9]\nassert p[6:9] == [0, 128, 0]\n"
-          "assert p[45:48] == [192, 128, 128], p[45:48]\n"),
-      0);
+  ASSERT_EQ(lagm::test::run_python_file("io_reference", {"check-voc-palette", path}), 0);
 }
 
 TEST(Image, VocPaletteMatchesKnownColours) {
@@ -53,21 +44,7 @@ TEST(Image, ReadsGrayRgbaPaletteAndJpegLikePil) {
   const auto dir = lagm::test::fresh_temp_dir("pil");
   const std::string d = dir.string();
   // PIL writes each kind of file and its own convert('RGB') decoding as a plain RGB PNG.
-  ASSERT_EQ(lagm::test::run_python(
-                "from PIL import Image\nimport numpy as np\nrng = np.random.RandomState(0)\n"
-                "d = '" +
-                d +
-                "'\n"
-                "rgb = rng.randint(0, 256, (13, 17, 3)).astype(np.uint8)\n"
-                "Image.fromarray(rgb).save(d + '/photo.jpg', quality=90)\n"
-                "Image.fromarray(rgb[:, :, 0]).save(d + '/gray.png')\n"
-                "rgba = rng.randint(0, 256, (13, 17, 4)).astype(np.uint8)\n"
-                "Image.fromarray(rgba, 'RGBA').save(d + '/rgba.png')\n"
-                "Image.fromarray(rgb).convert('P').save(d + '/pal.png')\n"
-                "Image.fromarray(rgb[:, :, 0]).save(d + '/gray.jpg')\n"
-                "for n in ['photo.jpg', 'gray.png', 'rgba.png', 'pal.png', 'gray.jpg']:\n"
-                "    Image.open(d + '/' + n).convert('RGB').save(d + '/' + n + '.ref.png')\n"),
-            0);
+  ASSERT_EQ(lagm::test::run_python_file("io_reference", {"image-formats", d}), 0);
   for (const char* name : {"photo.jpg", "gray.png", "rgba.png", "pal.png", "gray.jpg"}) {
     auto got = lagm::io::read_image(d + "/" + name);
     auto ref = lagm::io::read_image(d + "/" + name + ".ref.png");
@@ -116,15 +93,7 @@ TEST(Image, MaskReaderRefusesRgb) {
 TEST(Image, MaskReaderRefuses16BitGray) {
   const auto dir = lagm::test::fresh_temp_dir("mask16");
   const auto path = (dir / "m16.png").string();
-  ASSERT_EQ(lagm::test::run_python(
-                "from PIL import Image\nimport numpy as np\n"
-                "a = (np.arange(16, dtype=np.uint16) % 8).reshape(4, 4)\na[0, 0] = 257\n"
-                "im = Image.fromarray(a)\nim.save('" +
-                path +
-                "')\n"
-                "assert Image.open('" +
-                path + "').mode.startswith('I'), Image.open('" + path + "').mode\n"),
-            0);
+  ASSERT_EQ(lagm::test::run_python_file("io_reference", {"uint16-png", path}), 0);
   try {
     lagm::io::read_mask_png(path);
     FAIL() << "a 16-bit mask was read";

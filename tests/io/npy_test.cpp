@@ -13,16 +13,7 @@ using ::testing::HasSubstr;
 
 TEST(Npy, ReadsEveryDtypeNumpyWrites) {
   const auto d = lagm::test::fresh_temp_dir("npy").string();
-  ASSERT_EQ(lagm::test::run_python(
-                "import numpy as np\nd = '" + d +
-                "'\n"
-                "for t in ['u1','i1','i2','u2','i4','u4','i8','u8','f2','f4','f8','b1']:\n"
-                "    a = (np.arange(24).reshape(2, 3, 4) % 7).astype(t)\n"
-                "    np.save(d + '/' + t + '.npy', a)\n"
-                "np.save(d + '/scalar.npy', np.float32(2.5))\n"
-                "np.save(d + '/fortran.npy', np.asfortranarray(np.ones((3, 2))))\n"
-                "np.save(d + '/big.npy', np.zeros((3,), '>i4'))\n"),
-            0);
+  ASSERT_EQ(lagm::test::run_python_file("io_reference", {"npy-dtypes", d}), 0);
   auto expected = torch::arange(24, torch::kInt64).view({2, 3, 4}).remainder(7);
   for (const char* t : {"u1", "i1", "i2", "u2", "i4", "u4", "i8", "u8", "f2", "f4", "f8", "b1"}) {
     auto a = lagm::io::read_npy(d + "/" + t + ".npy");
@@ -46,9 +37,7 @@ TEST(Npy, ReadsEveryDtypeNumpyWrites) {
 
 TEST(Npy, RejectsTruncatedDataAndBadMagic) {
   const auto d = lagm::test::fresh_temp_dir("npybad").string();
-  ASSERT_EQ(
-      lagm::test::run_python("import numpy as np\nnp.save('" + d + "/a.npy', np.ones((50, 50)))\n"),
-      0);
+  ASSERT_EQ(lagm::test::run_python_file("io_reference", {"npy-ones", d + "/a.npy", "50", "50"}), 0);
   std::ifstream in(d + "/a.npy", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   try {

@@ -33,13 +33,12 @@ TEST(ResizePil, MatchesPillowExactly) {
   lagm::io::write_png(d + "/in.png", img);
   const std::vector<Case> cases = {
       {61, 45, 32, 32}, {61, 45, 128, 100}, {61, 45, 17, 61}, {61, 45, 61, 20}};
-  std::string script = "from PIL import Image\nim = Image.open('" + d + "/in.png')\n";
-  for (const auto& c : cases)
-    for (const char* f : {"BICUBIC", "BILINEAR", "LANCZOS"})
-      script += "im.resize((" + std::to_string(c.out_w) + ", " + std::to_string(c.out_h) +
-                "), Image." + f + ").save('" + d + "/" + f + std::to_string(c.out_h) + "x" +
-                std::to_string(c.out_w) + ".png')\n";
-  ASSERT_EQ(lagm::test::run_python(script), 0);
+  for (const char* f : {"BICUBIC", "BILINEAR", "LANCZOS"}) {
+    std::vector<std::string> args = {"pil-resize", d + "/in.png", d, f};
+    for (const auto& c : cases)
+      args.push_back(std::to_string(c.out_w) + "x" + std::to_string(c.out_h));
+    ASSERT_EQ(lagm::test::run_python_file("io_reference", args), 0);
+  }
   const std::pair<const char*, lagm::io::ResizeFilter> filters[] = {
       {"BICUBIC", lagm::io::ResizeFilter::kBicubic},
       {"BILINEAR", lagm::io::ResizeFilter::kBilinear},
@@ -63,14 +62,12 @@ TEST(ResizePil, NearestMatchesPillowForLabels) {
   lagm::io::write_mask_png(d + "/m.png", mask);
   const std::vector<Case> cases = {
       {37, 23, 16, 16}, {37, 23, 100, 64}, {37, 23, 37, 7}, {37, 23, 512, 512}};
-  std::string script = "from PIL import Image\nim = Image.open('" + d + "/m.png')\n";
+  std::vector<std::string> args = {"pil-resize", d + "/m.png", d, "NEAREST"};
   for (const auto& c : cases)
-    script += "im.resize((" + std::to_string(c.out_w) + ", " + std::to_string(c.out_h) +
-              "), Image.NEAREST).save('" + d + "/n" + std::to_string(c.out_h) + "x" +
-              std::to_string(c.out_w) + ".png')\n";
-  ASSERT_EQ(lagm::test::run_python(script), 0);
+    args.push_back(std::to_string(c.out_w) + "x" + std::to_string(c.out_h));
+  ASSERT_EQ(lagm::test::run_python_file("io_reference", args), 0);
   for (const auto& c : cases) {
-    auto expected = lagm::io::read_mask_png(d + "/n" + std::to_string(c.out_h) + "x" +
+    auto expected = lagm::io::read_mask_png(d + "/NEAREST" + std::to_string(c.out_h) + "x" +
                                             std::to_string(c.out_w) + ".png");
     auto got = lagm::io::resize_nearest_pil(mask, c.out_h, c.out_w);
     EXPECT_TRUE(torch::equal(got, expected)) << c.out_h << "x" << c.out_w;
@@ -84,16 +81,9 @@ TEST(ResizePil, NearestMatchesPillowForLabels) {
 TEST(ResizePil, NearestIndicesArePillowsAtEveryRatio) {
   const auto dir = lagm::test::fresh_temp_dir("nearest_ratios");
   const std::vector<int64_t> inputs = {512, 256, 300, 1024, 40, 37};
-  ASSERT_EQ(
-      lagm::test::run_python("from PIL import Image\nimport numpy as np\nrows = []\n"
-                             "for n_in in (512, 256, 300, 1024, 40, 37):\n"
-                             "  im = Image.fromarray(np.arange(n_in, dtype=np.int32)[None, :])\n"
-                             "  for n_out in range(1, 301):\n"
-                             "    rows.append(' '.join(map(str, np.asarray(im.resize((n_out, 1), "
-                             "Image.NEAREST))[0])))\n"
-                             "open('" +
-                             (dir / "pil.txt").string() + "', 'w').write('\\n'.join(rows))\n"),
-      0);
+  ASSERT_EQ(lagm::test::run_python_file("io_reference",
+                                        {"pil-nearest-indices", (dir / "pil.txt").string()}),
+            0);
   std::ifstream in(dir / "pil.txt");
   int mismatched = 0, pairs = 0;
   for (int64_t n_in : inputs)

@@ -47,14 +47,8 @@ TEST(ConvertStyleGAN2, PlainStateDictWithKwargsConverts) {
   const auto dir = lagm::test::fresh_temp_dir("plain").string();
   const auto config = nlohmann::json::parse(lagm::core::read_file(kSg2Case + "/case.json"));
   std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
-  ASSERT_EQ(lagm::test::run_python(
-                "import sys; sys.path.insert(0, '" + kTools +
-                "/python')\nimport lagm_safetensors, torch\n"
-                "t, _ = lagm_safetensors.load('" +
-                kSg2Case +
-                "/weights.safetensors')\n"
-                "torch.save({k[2:]: v for k, v in t.items() if k.startswith('G.')}, '" +
-                dir + "/sd.pt')\n"),
+  ASSERT_EQ(lagm::test::run_python_file("checkpoint_reference",
+                                        {"golden-state-dict", kSg2Case, dir + "/sd.pt"}),
             0);
   auto [code, out] =
       lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +
@@ -66,13 +60,8 @@ TEST(ConvertStyleGAN2, PlainStateDictWithKwargsConverts) {
 
 TEST(ConvertStyleGAN2, RefusesPicklesThatReferToOtherGlobals) {
   const auto dir = lagm::test::fresh_temp_dir("evil").string();
-  ASSERT_EQ(lagm::test::run_python(
-                "import pickle, os\n"
-                "class Evil:\n    def __reduce__(self):\n        return (os.system, ('touch " +
-                dir +
-                "/pwned',))\n"
-                "pickle.dump({'G_ema': Evil()}, open('" +
-                dir + "/evil.pkl', 'wb'))\n"),
+  ASSERT_EQ(lagm::test::run_python_file("checkpoint_reference",
+                                        {"evil-pickle", dir + "/evil.pkl", dir + "/pwned"}),
             0);
   auto [code, out] =
       lagm::test::run_command("/usr/bin/python3 " + kTools + "/convert_stylegan2.py " + dir +

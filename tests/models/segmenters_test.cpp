@@ -150,10 +150,7 @@ INSTANTIATE_TEST_SUITE_P(Torchvision, DeepLabGolden, ::testing::Values("resnet10
 TEST(Segmenters, ImageNetBackboneLoadsFromTorchvisionNames) {
   const auto dir = lagm::test::fresh_temp_dir("backbone").string();
   const std::string tools = std::string(LAGM_SOURCE_DIR) + "/tools";
-  ASSERT_EQ(lagm::test::run_python("import torch, torchvision\ntorch.manual_seed(0)\n"
-                                   "torch.save(torchvision.models.resnet50().state_dict(), '" +
-                                   dir + "/r50.pth')\n"),
-            0);
+  ASSERT_EQ(lagm::test::run_python_file("checkpoint_reference", {"resnet50", dir + "/r50.pth"}), 0);
   ASSERT_EQ(lagm::test::run_command("/usr/bin/python3 " + tools + "/convert_torch_state_dict.py " +
                                     dir + "/r50.pth " + dir + "/r50.safetensors")
                 .first,
@@ -172,10 +169,8 @@ TEST(Segmenters, ImageNetBackboneLoadsFromTorchvisionNames) {
                                     "/r50.safetensors " + dir + "/back.pth")
                 .first,
             0);
-  ASSERT_EQ(lagm::test::run_python("import torch\na = torch.load('" + dir +
-                                   "/r50.pth')\nb = torch.load('" + dir +
-                                   "/back.pth')\nassert a.keys() == b.keys()\n"
-                                   "assert all(torch.equal(a[k], b[k]) for k in a)\n"),
+  ASSERT_EQ(lagm::test::run_python_file("checkpoint_reference",
+                                        {"same-state-dict", dir + "/r50.pth", dir + "/back.pth"}),
             0);
 }
 

@@ -54,21 +54,7 @@ TEST(StyleGAN1, NoiseModesAndFeatureCount) {
 TEST(ConvertStyleGAN1, LegacyCheckpointAndNpyReproduceGolden) {
   const auto dir = lagm::test::fresh_temp_dir("sg1conv").string();
   const std::string tools = std::string(LAGM_SOURCE_DIR) + "/tools";
-  ASSERT_EQ(lagm::test::run_python(
-                "import sys, collections, numpy as np, torch; sys.path.insert(0, '" + tools +
-                "/python')\n"
-                "import lagm_safetensors\n"
-                "t, _ = lagm_safetensors.load('" +
-                kSg1Case +
-                "/weights.safetensors')\n"
-                "sd = collections.OrderedDict((k[2:], v) for k, v in t.items() if "
-                "k.startswith('G.') and 'avg_latent' not in k)\n"
-                "torch.save(sd, '" +
-                dir +
-                "/g.for_g_all.pt', _use_new_zipfile_serialization=False)\n"
-                "np.save('" +
-                dir + "/avg.npy', t['G.truncation.avg_latent'].numpy())\n"),
-            0);
+  ASSERT_EQ(lagm::test::run_python_file("checkpoint_reference", {"sg1-legacy", kSg1Case, dir}), 0);
   auto [code, out] = lagm::test::run_command(
       "/usr/bin/python3 " + tools + "/convert_stylegan1.py " + dir + "/g.for_g_all.pt " + dir +
       "/avg.npy " + dir +

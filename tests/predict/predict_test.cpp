@@ -64,21 +64,8 @@ TEST(Predict, AnySizeAndFormatGetsMasksOfItsOwnSize) {
   const auto dir = lagm::test::fresh_temp_dir("predict_formats");
   const auto model = write_model((dir / "model.safetensors").string(), 1);
   // RGB PNG 50x30, grey PNG, RGBA PNG, 16-bit grey PNG, JPEG, in a nested folder.
-  ASSERT_EQ(
-      lagm::test::run_python(
-          "from PIL import Image\nimport numpy as np, os\nrng = np.random.RandomState(0)\n"
-          "d = '" +
-          (dir / "photos").string() +
-          "'\nos.makedirs(d + '/sub')\n"
-          "Image.fromarray(rng.randint(0, 255, (30, 50, 3), dtype=np.uint8)).save(d + '/rgb.png')\n"
-          "Image.fromarray(rng.randint(0, 255, (23, 17), dtype=np.uint8)).save(d + '/grey.png')\n"
-          "Image.fromarray(rng.randint(0, 255, (40, 20, 4), dtype=np.uint8), 'RGBA').save(d + "
-          "'/sub/rgba.png')\n"
-          "Image.fromarray(rng.randint(0, 65535, (33, 31)).astype(np.uint16)).save(d + "
-          "'/sub/deep.png')\n"
-          "Image.fromarray(rng.randint(0, 255, (64, 48, 3), dtype=np.uint8)).save(d + "
-          "'/photo.JPG', quality=90)\n"),
-      0);
+  ASSERT_EQ(lagm::test::run_python_file("data_reference", {"photos", (dir / "photos").string()}),
+            0);
   lagm::predict::PredictOptions o;
   o.overlay = o.probs = o.report = true;
   o.batch = 2;

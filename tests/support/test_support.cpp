@@ -32,14 +32,6 @@ std::pair<int, std::string> run_command(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
-int run_python(const std::string& script) {
-  const auto path = fresh_temp_dir("py") / "script.py";
-  std::ofstream(path) << script;
-  const auto [code, output] = run_command("/usr/bin/python3 " + path.string());
-  if (code != 0) std::fprintf(stderr, "python failed (%d):\n%s\n", code, output.c_str());
-  return code;
-}
-
 int run_python_file(const std::string& name, const std::vector<std::string>& args) {
   std::string command = "/usr/bin/python3 '" LAGM_TEST_PYTHON_DIR "/" + name + ".py'";
   for (const auto& a : args) command += " '" + a + "'";

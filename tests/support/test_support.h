@@ -11,11 +11,8 @@ namespace lagm::test {
 /// A fresh, empty temporary folder unique to the calling test.
 std::filesystem::path fresh_temp_dir(const std::string& name);
 
-/// Runs `script` with Debian's python3; returns its exit status. Output goes to the test log.
-int run_python(const std::string& script);
-
 /// Runs tests/support/python/<name>.py with `args` (one each, quoted); returns its exit status.
-/// Fixture builders longer than a few lines live there, as Python files a reader can run alone.
+/// Every Python fixture lives there, as a file a reader can run alone (no Python in C++ strings).
 int run_python_file(const std::string& name, const std::vector<std::string>& args);
 
 /// Runs a shell command; returns {exit status, combined stdout+stderr}.

@@ -192,7 +192,8 @@ TEST(Synthesize, TruncationOverrideChangesTheImagesAndIsRecorded) {
   try {
     lagm::synth::synthesize(o);
     ADD_FAILURE() << "psi nan accepted";
-  } catch (const lagm::UsageError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("--psi"));
+  } catch (const lagm::SettingError& e) {  // the CLI says it as --psi (setting_names)
+    EXPECT_EQ(e.key(), "truncation_psi");
+    EXPECT_THAT(e.what(), HasSubstr("finite"));
   }
 }
