@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "lagm/core/atomic_file.h"
+#include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
 #include "lagm/core/safetensors.h"
 #include "lagm/core/state_dict.h"
@@ -99,6 +100,20 @@ models::Segmenter load_snapshot_segmenter(const Snapshot& s) {
   core::load_state_dict(seg.module(), s.tensors.with_prefix_stripped("S."));
   seg.module().eval();
   return seg;
+}
+
+Provenance read_provenance(const Snapshot& snapshot) {
+  const auto& run = snapshot.info.run;
+  const std::string where = snapshot.tensors.source + ": run";
+  if (!run.is_object()) throw InputError(where + ": expected an object");
+  Provenance p;
+  p.generator = core::get_or<std::string>(run, "generator", "", where);
+  p.sampling = models::sampling_options_from_json(run, where);
+  if (run.contains("transform"))
+    p.wide_crop = core::get_or<bool>(run.at("transform"), "wide_crop", false, where + ".transform");
+  if (run.contains("training_set"))
+    p.training_set = data::dataset_spec_from_json(run.at("training_set"), where + ".training_set");
+  return p;
 }
 
 }  // namespace lagm::annotator

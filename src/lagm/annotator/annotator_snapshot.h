@@ -4,11 +4,14 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lagm/core/tensor_dict.h"
+#include "lagm/data/dataset_spec.h"
 #include "lagm/models/annotator.h"
+#include "lagm/models/feature_generator.h"
 #include "lagm/models/segmenter.h"
 
 namespace lagm::annotator {
@@ -44,6 +47,19 @@ struct Snapshot {
 void write_snapshot(const std::string& path, const SnapshotInfo& info,
                     const core::TensorDict& tensors);
 Snapshot read_snapshot(const std::string& path);
+
+/// Where a snapshot's annotator came from, as its learner recorded it (the snapshot's `run`):
+/// phase I, the supervised fits and pseudo-labelling all record the generator and its sampling;
+/// phase I also the transform and the labelled set. Read here, once, for synthesis.
+struct Provenance {
+  std::string generator;             ///< the generator whose features A learnt from ("": none)
+  models::SamplingOptions sampling;  ///< psi, cutoff and noise mode of those images
+  std::optional<bool> wide_crop;     ///< the transform's crop; unset where none was recorded
+  std::optional<data::DatasetSpec> training_set;  ///< phase I's labelled set; unset otherwise
+};
+
+/// InputError naming the snapshot's file when a recorded value is malformed.
+Provenance read_provenance(const Snapshot& snapshot);
 
 /// "snapshots/000400.safetensors" for iteration 400.
 std::string snapshot_path(const std::string& run_dir, int64_t iteration);

@@ -59,10 +59,12 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
 std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
     const annotator::Snapshot& snap, const std::string& override_path,
     const models::Annotator& annotator, torch::Device device) {
-  const std::string path =
-      override_path.empty() ? snap.info.run.at("generator").get<std::string>() : override_path;
+  const auto provenance = annotator::read_provenance(snap);
+  const std::string path = override_path.empty() ? provenance.generator : override_path;
+  if (path.empty())
+    throw InputError(snap.tensors.source + ": no generator recorded; give one with --generator");
   auto g = models::load_feature_generator(path, device);
-  g->sampling() = models::sampling_options_from_json(snap.info.run, snap.tensors.source + ": run");
+  g->sampling() = provenance.sampling;
   if (g->feature_shapes() != annotator.input_shapes())
     throw InputError(path + ": its feature shapes do not fit the annotator of " +
                      snap.tensors.source);
@@ -70,11 +72,9 @@ std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
 }
 
 bool snapshot_wide_crop(const annotator::Snapshot& snap, bool requested) {
-  const auto& run = snap.info.run;
-  if (!run.contains("transform"))
-    return requested;  // e.g. a pseudo-labelling annotator: no crop recorded
-  const bool trained = core::get_or<bool>(run.at("transform"), "wide_crop", false,
-                                          snap.tensors.source + ": run.transform");
+  const auto recorded = annotator::read_provenance(snap).wide_crop;
+  if (!recorded) return requested;  // e.g. a pseudo-labelling annotator: no crop recorded
+  const bool trained = *recorded;
   if (requested && !trained)
     throw InputError(
         snap.tensors.source +
@@ -84,10 +84,10 @@ bool snapshot_wide_crop(const annotator::Snapshot& snap, bool requested) {
 
 std::vector<double> labelled_class_frequencies(const annotator::Snapshot& snap) {
   if (!snap.info.labelled_class_frequencies.empty()) return snap.info.labelled_class_frequencies;
-  if (!snap.info.run.contains("training_set")) return {};  // e.g. a pseudo-labelling annotator
-  const auto where = snap.tensors.source + ": run.training_set";
-  auto labelled = data::open_labelled_dataset(
-      data::dataset_spec_from_json(snap.info.run.at("training_set"), where), where);
+  const auto training_set = annotator::read_provenance(snap).training_set;
+  if (!training_set) return {};  // e.g. a pseudo-labelling annotator
+  auto labelled =
+      data::open_labelled_dataset(*training_set, snap.tensors.source + ": run.training_set");
   std::vector<size_t> all(labelled->size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   const auto masks = data::load_batch(*labelled, all).second;
@@ -224,7 +224,7 @@ class SynthesisRun {
         annotator_(annotator::load_snapshot_annotator(snap_)) {
     annotator_->to(o.device);
     generator_path_ =
-        o.generator.empty() ? snap_.info.run.at("generator").get<std::string>() : o.generator;
+        o.generator.empty() ? annotator::read_provenance(snap_).generator : o.generator;
     g_ = load_snapshot_generator(snap_, o.generator, annotator_, o.device);
     if (o.truncation_psi) g_->sampling().truncation_psi = *o.truncation_psi;
     wide_crop_ = snapshot_wide_crop(snap_, o.wide_crop);
