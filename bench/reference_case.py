@@ -72,7 +72,7 @@ def synth_step(res):
     torch.manual_seed(0)
     g = sg2.Generator.random(res)
     shapes = [[gm.channels(r), r, r] for r in g.blocks]
-    a = gm.FPN(shapes).eval()
+    a = gm.FPN(shapes, 128, gm.K).eval()
 
     def step():
         with torch.no_grad():
