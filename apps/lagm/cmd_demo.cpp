@@ -23,7 +23,8 @@ namespace {
 
 struct DemoArgs {
   CommonArgs common;
-  std::string out = "demo-run", generator, labelled_style = "photo", seeds;
+  std::string out = "demo-run", generator, labelled_style = "photo", labelled_source = "rendered",
+              seeds;
   int64_t labels = 10;
   bool quick = false, route_ceiling = false;
   std::string arms = "default", precision = "fp32";
@@ -44,11 +45,12 @@ void run_demo_command(const DemoArgs& args) {
   o.generator = args.generator.empty() ? default_generator() : args.generator;
   o.labels = args.labels;
   o.labelled_style = toy::parse_style(args.labelled_style);
+  o.labelled_source = demo::parse_labelled_source(args.labelled_source);
   o.quick = args.quick;
   o.seed = args.common.seed;
   o.levers = args.levers;
   o.route_ceiling = args.route_ceiling;
-  o.all_arms = args.arms == "all";
+  o.comparison_arms = demo::parse_arm_list(args.arms);
   o.precision = train::parse_precision(args.precision, "--precision");
   demo::check_demo_options(o);
   const auto progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
@@ -80,6 +82,10 @@ void add_setting_options(CLI::App& cmd, DemoArgs& args) {
       ->check(CLI::PositiveNumber);
   cmd.add_option("--labelled-style", args.labelled_style,
                  "photo, or flat for the out-of-domain setting")
+      ->capture_default_str();
+  cmd.add_option("--labelled-source", args.labelled_source,
+                 "rendered (labelled-style renders), or generated: N generated images labelled by "
+                 "the oracle, for every arm (the paper's Table 1 protocol)")
       ->capture_default_str();
   cmd.add_flag("--quick", args.quick, "reduced sizes and budgets (CI; under 3 minutes)");
   cmd.add_option("--generator", args.generator,
@@ -134,9 +140,9 @@ void add_arm_options(CLI::App& cmd, DemoArgs& args) {
                  "fp32 (exact) or bf16 (fast mode) for gradient matching's phase I and synthesis")
       ->capture_default_str();
   cmd.add_option("--arms", args.arms,
-                 "default, or all: adds the paper's comparison arms (supervised, datasetgan, "
-                 "inversion, maml) on the same data and downstream budget")
-      ->check(CLI::IsMember({"default", "all"}))
+                 "default, all, or a comma-separated list of the paper's comparison arms to add "
+                 "(supervised, datasetgan, inversion, maml), on the same data and downstream "
+                 "budget")
       ->capture_default_str();
   cmd.add_flag(
       "--route-ceiling", args.route_ceiling,

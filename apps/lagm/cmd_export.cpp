@@ -7,6 +7,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "lagm/core/error.h"
+#include "lagm/models/segmenter.h"
 #include "lagm/predict/export.h"
 
 namespace lagm::cli {
@@ -27,7 +28,7 @@ void run_export(const ExportArgs& args) {
   warn_defaulted_description(loaded.description, model);
   predict::export_pytorch(loaded, model, args.out);
   std::printf("%s: %s (%lld classes) exported to %s/model.safetensors + model.json\n",
-              model.c_str(), loaded.segmenter->config().arch.c_str(),
+              model.c_str(), models::arch_name(loaded.segmenter->config().arch),
               static_cast<long long>(loaded.segmenter->config().num_classes), args.out.c_str());
 }
 

@@ -16,7 +16,7 @@ struct SynthesizeArgs {
   CommonArgs common;
   synth::SynthesizeOptions options;
   std::string shard = "0/1";
-  std::string precision = "fp32";
+  std::string precision = "fp32", rank_by;
   CLI::Option* shard_option = nullptr;
 };
 
@@ -26,6 +26,7 @@ void run_synthesize(SynthesizeArgs args) {
       {{"--out", args.options.out}},
       {{"--run", args.options.run_dir}, {"--generator", args.options.generator}});
   args.options.precision = train::parse_precision(args.precision, "--precision");
+  if (!args.rank_by.empty()) args.options.rank_by = synth::parse_rank_by(args.rank_by);
   // Whole integers on both sides: "1x/4" must not pass as 1/4.
   const auto slash = args.shard.find('/');
   const auto k =
@@ -85,7 +86,7 @@ void add_synthesize_command(CLI::App& app) {
                   "keep this fraction of the best-ranked images (--rank-by)")
       ->capture_default_str()
       ->check(finite_number());
-  cmd->add_option("--rank-by", o.rank_by,
+  cmd->add_option("--rank-by", args->rank_by,
                   "how --keep-top ranks: confidence, or uncertainty (an mlp_ensemble's members' "
                   "disagreement, DatasetGAN's filter; its default)");
   cmd->add_option("--min-confidence", o.min_confidence,

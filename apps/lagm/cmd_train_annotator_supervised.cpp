@@ -16,7 +16,7 @@ namespace {
 struct SupervisedArgs {
   CommonArgs common;
   baselines::SupervisedAnnotatorConfig config;
-  std::string out, resume, noise_mode = "const", cutoff = "8";
+  std::string out, resume, noise_mode = "const", cutoff = "8", arch = "fpn";
   CLI::Option* steps_option = nullptr;
   std::vector<CLI::Option*> sampling_options;  ///< --generator, --psi, --cutoff, --noise-mode
 };
@@ -61,6 +61,7 @@ void run_supervised(SupervisedArgs args, const CLI::App& command) {
     if (!c.projections.empty() && c.generator.empty())
       c.generator = baselines::projection_generator(c.projections);
     if (!c.labels.empty() && c.projections.empty()) take_generated_record(args);
+    c.arch = baselines::parse_supervised_arch(args.arch);
     c.sampling.noise_mode = models::parse_noise_mode(args.noise_mode);
     c.sampling.truncation_cutoff = parse_optional_int(args.cutoff, "--cutoff");
     c.seed = args.common.seed;
@@ -108,7 +109,7 @@ void add_train_annotator_supervised_command(CLI::App& app) {
   cmd->add_option("--lr", c.lr, "Adam learning rate")
       ->capture_default_str()
       ->check(finite_number());
-  cmd->add_option("--arch", c.arch,
+  cmd->add_option("--arch", args->arch,
                   "fpn (the paper's annotator) or mlp_ensemble (DatasetGAN's interpreter)")
       ->capture_default_str();
   cmd->add_option("--members", c.members, "MLPs in an mlp_ensemble")->capture_default_str();

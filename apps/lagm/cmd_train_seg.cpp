@@ -8,6 +8,7 @@
 #include "lagm/core/error.h"
 #include "lagm/data/dataset_spec.h"
 #include "lagm/downstream/segmenter_trainer.h"
+#include "lagm/models/segmenter.h"
 #include "lagm/train/distributed.h"
 
 namespace lagm::cli {
@@ -16,7 +17,8 @@ namespace {
 struct TrainSegArgs {
   CommonArgs common;
   downstream::SegmenterTrainConfig config;
-  std::string data, val, mix_data, arch = "unet", out = "seg_run", resume;
+  std::string data, val, mix_data, unlabelled, arch = "unet", out = "seg_run", resume,
+                                               ssl_method = "mean_teacher";
   int64_t base_channels = 64, img_size = 0;
   double aspp_dropout = 0.5;
   CLI::Option* epochs_option = nullptr;
@@ -42,13 +44,14 @@ downstream::SegmenterTrainConfig new_run_config(const TrainSegArgs& args) {
   c.data = with_absolute_path(as_spec(args.data, "--data"));
   if (!args.val.empty()) c.validation = with_absolute_path(as_spec(args.val, "--val"));
   if (!args.mix_data.empty()) c.mix_data = with_absolute_path(as_spec(args.mix_data, "--mix-data"));
+  if (!args.unlabelled.empty())
+    c.unlabelled = with_absolute_path(as_spec(args.unlabelled, "--unlabelled"));
+  c.semi_supervised.method = downstream::parse_semi_supervised_method(args.ssl_method);
   c.init = absolute_path(c.init);
   c.backbone_weights = absolute_path(c.backbone_weights);
-  c.segmenter = {{"arch", args.arch}};
-  if (args.arch == "unet")
-    c.segmenter["base_channels"] = args.base_channels;
-  else
-    c.segmenter["aspp_dropout"] = args.aspp_dropout;
+  c.segmenter.arch = models::parse_segmenter_arch(args.arch, "--arch");
+  c.segmenter.base_channels = args.base_channels;
+  c.segmenter.aspp_dropout = args.aspp_dropout;
   return c;
 }
 
@@ -86,6 +89,47 @@ void run_train_seg(const TrainSegArgs& args, const CLI::App& command) {
     std::printf(", best val mIoU %.4f at epoch %lld", r.best_miou,
                 static_cast<long long>(r.best_epoch));
   std::printf("\n");
+}
+
+// Semi-supervised training: unlabelled images, the method and its settings.
+void add_semi_supervised_options(CLI::App& cmd, TrainSegArgs& args) {
+  auto& mt = args.config.semi_supervised.mean_teacher;
+  auto& adv = args.config.semi_supervised.adversarial;
+  cmd.add_option("--unlabelled", args.unlabelled,
+                 "unlabelled images (a folder data set; its labels are not used) for "
+                 "semi-supervised training (--ssl)");
+  cmd.add_option("--ssl", args.ssl_method,
+                 "with --unlabelled: mean_teacher (the student pulled towards its weight "
+                 "average's labels) or adversarial (Hung et al.'s discriminator and self-training)")
+      ->capture_default_str();
+  cmd.add_option("--unlabelled-per-batch", args.config.unlabelled_per_batch,
+                 "unlabelled images beside each batch (0 = --batch)")
+      ->capture_default_str();
+  cmd.add_option("--consistency-weight", mt.consistency_weight,
+                 "weight of the consistency loss beside the labelled loss")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd.add_option("--teacher-decay", mt.teacher_decay, "decay of the teacher's weight average")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd.add_option("--consistency-rampup", mt.rampup_steps,
+                 "steps over which the consistency weight rises to its value")
+      ->capture_default_str();
+  cmd.add_option("--consistency-noise", mt.noise_std,
+                 "standard deviation of the noise on the student's view")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd.add_option("--adversarial-weight", adv.adversarial_weight,
+                 "adversarial: weight of fooling the discriminator on labelled images")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd.add_option("--self-training-weight", adv.self_training_weight,
+                 "adversarial: weight of the segmenter's own labels the discriminator trusts")
+      ->capture_default_str()
+      ->check(finite_number());
+  cmd.add_option("--self-training-start", adv.self_training_start,
+                 "adversarial: steps before the self-training loss begins")
+      ->capture_default_str();
 }
 
 }  // namespace
@@ -138,6 +182,7 @@ void add_train_seg_command(CLI::App& app) {
   cmd->add_option("--mix-per-batch", c.mix_per_batch,
                   "samples of each batch taken from --mix-data (1 to --batch - 1)")
       ->capture_default_str();
+  add_semi_supervised_options(*cmd, *args);
   args->max_steps_option =
       cmd->add_option("--max-steps", c.max_steps, "stop after this many steps (0 = all epochs)")
           ->capture_default_str();

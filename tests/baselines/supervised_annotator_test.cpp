@@ -104,8 +104,10 @@ TEST(SupervisedAnnotator, LearnsTheLabelsResumesExactlyAndWritesARunSynthesisTak
   EXPECT_LT(final, 0.5 * std::log(3.0));  // half the loss of a guess among three classes
   // The snapshot carries what synthesis needs: the generator and the sampling settings.
   const auto snapshot = annotator::read_snapshot(last);
-  EXPECT_EQ(snapshot.info.run.at("generator"), c.generator);
-  EXPECT_EQ(snapshot.info.run.at("noise_mode"), "const");
+  EXPECT_EQ(snapshot.info.provenance.learner, "supervised");
+  EXPECT_EQ(snapshot.info.provenance.generator, c.generator);
+  EXPECT_EQ(snapshot.info.provenance.sampling.noise_mode, lagm::models::NoiseMode::kConst);
+  EXPECT_FALSE(snapshot.info.segmenter.has_value());
   EXPECT_EQ(snapshot.info.class_names, (std::vector<std::string>{"dark", "middle", "bright"}));
 
   // Interrupted after step 20 and resumed: the uninterrupted run's annotator, bit for bit.
@@ -148,7 +150,7 @@ TEST(SupervisedAnnotator, MlpEnsembleLearnsTheLabelsAndSynthesisKeepsTheLeastUnc
   lagm::test::write_small_generator(dir);
   write_labelled_generated(dir + "/G.safetensors", dir + "/labels", {3, 5, 8, 13}, 0.7);
   auto c = small_supervised_config(dir);
-  c.arch = "mlp_ensemble";
+  c.arch = baselines::SupervisedArch::kMlpEnsemble;
   c.members = 3;
   const auto last = baselines::train_supervised_annotator(c, dir + "/run", torch::kCPU);
   const double first = labelled_loss(annotator::snapshot_path(dir + "/run", 20), c);
@@ -181,10 +183,10 @@ TEST(SupervisedAnnotator, MlpEnsembleLearnsTheLabelsAndSynthesisKeepsTheLeastUnc
 
   // Ranking by uncertainty needs an ensemble.
   o.run_dir = dir + "/fpn";
-  c.arch = "fpn";
+  c.arch = baselines::SupervisedArch::kFpn;
   c.steps = 1;
   baselines::train_supervised_annotator(c, o.run_dir, torch::kCPU);
   o.out = dir + "/synth_fpn";
-  o.rank_by = "uncertainty";
+  o.rank_by = lagm::synth::RankBy::kUncertainty;
   EXPECT_THROW(lagm::synth::synthesize(o), lagm::UsageError);
 }

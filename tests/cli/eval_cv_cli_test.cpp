@@ -40,7 +40,7 @@ TEST(EvalCli, CrossValidationSelectsPerFoldAsTheReference) {
   lagm::test::write_random_folder_dataset((dir / "train").string(), 4, 3, 16);
   lagm::downstream::SegmenterTrainConfig c;
   c.data.path = (dir / "train").string();
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.segmenter.base_channels = 4;
   c.epochs = 1;
   c.batch = 4;
   lagm::downstream::train_segmenter(c, (dir / "seg").string(), torch::kCPU);
@@ -82,7 +82,7 @@ TEST(EvalCli, KnownPredictionGivesTheExactConfusionMatrix) {
   lagm::test::write_random_folder_dataset((dir / "data").string(), 3, 3, 16, 5);
   lagm::downstream::SegmenterTrainConfig c;
   c.data.path = (dir / "data").string();
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.segmenter.base_channels = 4;
   c.validation.path = (dir / "data").string();
   c.epochs = 1;
   c.batch = 3;

@@ -36,7 +36,7 @@ void write_halves_dataset(const std::string& dir, int count, bool blue_bottom) {
 lagm::downstream::SegmenterTrainConfig config(const std::string& dir) {
   lagm::downstream::SegmenterTrainConfig c;
   c.data.path = dir + "/synthetic";
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.segmenter.base_channels = 4;
   c.epochs = 1;
   c.batch = 4;
   c.samples_per_epoch = 400;

@@ -31,7 +31,7 @@ lagm::downstream::SegmenterTrainConfig small_seg_config(const std::string& data,
   lagm::downstream::SegmenterTrainConfig c;
   c.data.path = data;
   if (validate) c.validation.path = data;
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.segmenter.base_channels = 4;
   c.epochs = epochs;
   c.batch = batch;
   return c;
@@ -117,7 +117,7 @@ TEST(TrainSeg, ConfigReadsBackAndRejectsUnknownKeys) {
   lagm::downstream::SegmenterTrainConfig c;
   c.data.path = "train";
   c.validation.path = "val";
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 8}};
+  c.segmenter.base_channels = 8;
   c.lr = 3e-4;
   c.class_balance_power = 0.5;
   c.seed = 7;
@@ -225,7 +225,7 @@ TEST(TrainSeg, InitStartsFromATrainedSegmenterOfTheSameShape) {
 
   // Another width: refused, naming the file.
   auto wide = small_seg_config(dir + "/data", false, 1, 4);
-  wide.segmenter["base_channels"] = 8;
+  wide.segmenter.base_channels = 8;
   wide.init = dir + "/first/segmenter-000.safetensors";
   try {
     lagm::downstream::train_segmenter(wide, dir + "/wide", torch::kCPU);

@@ -55,7 +55,7 @@ TEST(CrossValidation, PerImageConfusionSumsToTheWholeDataSetsMatrix) {
   lagm::test::write_random_folder_dataset(dir, 3, 4);
   lagm::data::FolderDataset data(dir);
   lagm::models::SegmenterConfig c;
-  c.arch = "unet";
+  c.arch = lagm::models::SegmenterArch::kUNet;
   c.num_classes = 4;
   c.base_channels = 4;
   torch::manual_seed(3);

@@ -77,7 +77,8 @@ TEST(PaperConfigs, PerConfigSettingsFollowTheTable) {
   for (const auto& [name, c] : load_all()) {
     SCOPED_TRACE(name);
     const bool unet = contains(name, "_unet_");
-    EXPECT_EQ(c.segmenter["arch"], unet ? "unet" : "deeplabv3_resnet101");
+    EXPECT_EQ(c.segmenter.arch, unet ? lagm::models::SegmenterArch::kUNet
+                                     : lagm::models::SegmenterArch::kDeepLabV3ResNet101);
     EXPECT_EQ(c.gm_params, unet ? ".*" : ".*classifier.*");
     EXPECT_EQ(c.segmenter_backbone,
               unet ? "" : AnnotatorTrainConfig::kDefaultResnet101Path);  // ImageNet-pretrained

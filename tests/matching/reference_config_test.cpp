@@ -37,7 +37,7 @@ TEST(ReferenceConfig, MapsClassNamesAndDefaults) {
   EXPECT_EQ(c.generator, dir + "/horse.safetensors");
   EXPECT_EQ(c.sampling.truncation_cutoff.value(), 7);
   EXPECT_DOUBLE_EQ(c.sampling.truncation_psi, 0.7);
-  EXPECT_EQ(c.segmenter["arch"], "deeplabv3_resnet101");
+  EXPECT_EQ(c.segmenter.arch, lagm::models::SegmenterArch::kDeepLabV3ResNet101);
   EXPECT_EQ(c.segmenter_backbone,
             "./checkpoints/resnet101-63fe2227.safetensors");  // pretrained_backbone=True
   EXPECT_EQ(c.gm_params, ".*classifier.*");

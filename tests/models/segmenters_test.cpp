@@ -187,10 +187,10 @@ TEST(SegmenterConfig, EqualityComparesWhatTheArchitectureUses) {
   EXPECT_NE(a, b);
   b = a, b.aspp_dropout = 0.1;
   EXPECT_EQ(a, b) << "a U-Net has no ASPP";
-  a.arch = b.arch = "deeplabv3_resnet50";
+  a.arch = b.arch = lagm::models::SegmenterArch::kDeepLabV3ResNet50;
   EXPECT_NE(a, b);
   b = a, b.base_channels = 8;
   EXPECT_EQ(a, b) << "a DeepLab has no base width";
-  b = a, b.arch = "deeplabv3_resnet101";
+  b = a, b.arch = lagm::models::SegmenterArch::kDeepLabV3ResNet101;
   EXPECT_NE(a, b);
 }

@@ -69,7 +69,7 @@ std::string write_small_segmenter(const std::string& dir, int count) {
   write_random_folder_dataset(dir + "/data", count, 3);
   downstream::SegmenterTrainConfig c;
   c.data.path = dir + "/data";
-  c.segmenter = {{"arch", "unet"}, {"base_channels", 4}};
+  c.segmenter.base_channels = 4;
   c.epochs = 1;
   c.batch = count;
   downstream::train_segmenter(c, dir + "/seg", torch::kCPU);

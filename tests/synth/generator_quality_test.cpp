@@ -19,7 +19,7 @@ namespace {
 
 lagm::models::Segmenter small_unet(int64_t classes) {
   lagm::models::SegmenterConfig c;
-  c.arch = "unet";
+  c.arch = lagm::models::SegmenterArch::kUNet;
   c.num_classes = classes;
   c.base_channels = 4;
   lagm::models::Segmenter s(c);

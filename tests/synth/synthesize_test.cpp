@@ -123,9 +123,9 @@ TEST(Synthesize, WideCropKeepsTheCentralRowsLikeTheReference) {
 // pseudo-labelling fit) follows the option.
 TEST(Synthesize, TheRunsRecordedCropDecidesWideCrop) {
   lagm::annotator::Snapshot wide, square, unrecorded;
-  wide.info.run = {{"transform", {{"wide_crop", true}, {"resize", nullptr}}}};
-  square.info.run = {{"transform", {{"wide_crop", false}, {"resize", nullptr}}}};
-  unrecorded.info.run = {{"method", "pseudo_label"}};
+  wide.info.provenance.wide_crop = true;
+  square.info.provenance.wide_crop = false;
+  unrecorded.info.provenance.learner = "pseudo_label";
   square.tensors.source = "runs/r/snapshots/000004.safetensors";
   EXPECT_TRUE(lagm::synth::snapshot_wide_crop(wide, false));
   EXPECT_TRUE(lagm::synth::snapshot_wide_crop(wide, true));

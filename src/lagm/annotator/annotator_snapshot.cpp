@@ -22,7 +22,8 @@ void write_snapshot(const std::string& path, const SnapshotInfo& info,
       {"config",
        {{"iteration", info.iteration},
         {"annotator", info.annotator},
-        {"segmenter", info.segmenter},
+        {"segmenter", info.segmenter ? models::to_json(*info.segmenter) : nlohmann::json()},
+        {"provenance", to_json(info.provenance)},
         {"run", info.run},
         {"class_names", info.class_names},
         {"labelled_class_frequencies", info.labelled_class_frequencies},
@@ -47,8 +48,13 @@ Snapshot read_snapshot(const std::string& path) {
     Snapshot s;
     s.info.iteration = c.at("iteration").get<int64_t>();
     s.info.annotator = c.at("annotator");
-    s.info.segmenter = c.at("segmenter");
+    if (!c.at("segmenter").is_null())
+      s.info.segmenter =
+          models::segmenter_config_from_json(c.at("segmenter"), path + ": segmenter");
     s.info.run = c.at("run");
+    s.info.provenance =
+        provenance_from_json(c.value("provenance", s.info.run),
+                             path + (c.contains("provenance") ? ": provenance" : ": run"));
     s.info.class_names = c.at("class_names").get<std::vector<std::string>>();
     s.info.labelled_class_frequencies =
         c.value("labelled_class_frequencies", std::vector<double>());
@@ -95,24 +101,35 @@ models::Annotator load_snapshot_annotator(const Snapshot& s) {
 }
 
 models::Segmenter load_snapshot_segmenter(const Snapshot& s) {
-  models::Segmenter seg(
-      models::segmenter_config_from_json(s.info.segmenter, s.tensors.source + ": segmenter"));
+  if (!s.info.segmenter)
+    throw InputError(s.tensors.source + ": holds no segmenter (its learner trains none)");
+  models::Segmenter seg(*s.info.segmenter);
   core::load_state_dict(seg.module(), s.tensors.with_prefix_stripped("S."));
   seg.module().eval();
   return seg;
 }
 
-Provenance read_provenance(const Snapshot& snapshot) {
-  const auto& run = snapshot.info.run;
-  const std::string where = snapshot.tensors.source + ": run";
-  if (!run.is_object()) throw InputError(where + ": expected an object");
+nlohmann::json to_json(const Provenance& p) {
+  auto j = models::to_json(p.sampling);
+  j["learner"] = p.learner;
+  j["generator"] = p.generator;
+  if (p.wide_crop) j["transform"] = {{"wide_crop", *p.wide_crop}};
+  if (p.training_set) j["training_set"] = data::to_json(*p.training_set);
+  return j;
+}
+
+Provenance provenance_from_json(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) throw InputError(where + ": expected an object");
   Provenance p;
-  p.generator = core::get_or<std::string>(run, "generator", "", where);
-  p.sampling = models::sampling_options_from_json(run, where);
-  if (run.contains("transform"))
-    p.wide_crop = core::get_or<bool>(run.at("transform"), "wide_crop", false, where + ".transform");
-  if (run.contains("training_set"))
-    p.training_set = data::dataset_spec_from_json(run.at("training_set"), where + ".training_set");
+  // Snapshots read from their run: phase I's names its learner, pseudo-labelling its method.
+  p.learner = core::get_or<std::string>(j, "learner",
+                                        core::get_or<std::string>(j, "method", "", where), where);
+  p.generator = core::get_or<std::string>(j, "generator", "", where);
+  p.sampling = models::sampling_options_from_json(j, where);
+  if (j.contains("transform"))
+    p.wide_crop = core::get_or<bool>(j.at("transform"), "wide_crop", false, where + ".transform");
+  if (j.contains("training_set"))
+    p.training_set = data::dataset_spec_from_json(j.at("training_set"), where + ".training_set");
   return p;
 }
 

@@ -16,12 +16,31 @@
 
 namespace lagm::annotator {
 
+/// Where a snapshot's annotator came from: what synthesis needs to rebuild its images. Every
+/// learner records the generator and its sampling; phase I also the transform's crop and the
+/// labelled set. Written with the snapshot (key "provenance"); snapshots written before it was
+/// recorded have it read from their `run` (the same keys at its top level).
+struct Provenance {
+  /// "gradient_matching", "maml", "supervised", "datasetgan", "pseudo_label"; "" unrecorded.
+  std::string learner;
+  std::string generator;             ///< the generator whose features A learnt from ("": none)
+  models::SamplingOptions sampling;  ///< psi, cutoff and noise mode of those images
+  std::optional<bool> wide_crop;     ///< the transform's crop; unset where none was recorded
+  std::optional<data::DatasetSpec> training_set;  ///< phase I's labelled set; unset otherwise
+};
+
+nlohmann::json to_json(const Provenance& provenance);
+/// InputError "<where>..." naming the bad value.
+Provenance provenance_from_json(const nlohmann::json& j, const std::string& where);
+
 /// Metadata of a snapshot (kind "annotator_snapshot").
 struct SnapshotInfo {
   int64_t iteration = 0;
   nlohmann::json annotator;  ///< the annotator's JSON (arch, input_shapes, num_classes, ...)
-  nlohmann::json segmenter;  ///< SegmenterConfig
-  nlohmann::json run;        ///< the resolved matching::AnnotatorTrainConfig
+  /// S, the segmenter trained beside A; none for learners without one (the supervised fits).
+  std::optional<models::SegmenterConfig> segmenter;
+  Provenance provenance;
+  nlohmann::json run;  ///< the learner's whole configuration, for the record
   std::vector<std::string> class_names;
   /// Pixel frequency of each class in the labelled set (the target of prior calibration at
   /// synthesis); empty in snapshots written before it was recorded.
@@ -47,19 +66,6 @@ struct Snapshot {
 void write_snapshot(const std::string& path, const SnapshotInfo& info,
                     const core::TensorDict& tensors);
 Snapshot read_snapshot(const std::string& path);
-
-/// Where a snapshot's annotator came from, as its learner recorded it (the snapshot's `run`):
-/// phase I, the supervised fits and pseudo-labelling all record the generator and its sampling;
-/// phase I also the transform and the labelled set. Read here, once, for synthesis.
-struct Provenance {
-  std::string generator;             ///< the generator whose features A learnt from ("": none)
-  models::SamplingOptions sampling;  ///< psi, cutoff and noise mode of those images
-  std::optional<bool> wide_crop;     ///< the transform's crop; unset where none was recorded
-  std::optional<data::DatasetSpec> training_set;  ///< phase I's labelled set; unset otherwise
-};
-
-/// InputError naming the snapshot's file when a recorded value is malformed.
-Provenance read_provenance(const Snapshot& snapshot);
 
 /// "snapshots/000400.safetensors" for iteration 400.
 std::string snapshot_path(const std::string& run_dir, int64_t iteration);

@@ -77,10 +77,11 @@ class PseudoLabelFit : public train::Trainable {
     annotator::SnapshotInfo info;
     info.iteration = state.done;
     info.annotator = models::to_json(annotator_->options);
-    info.segmenter = models::to_json(labeller_.config());
-    info.run = models::to_json(o_.sampling);
-    info.run["generator"] = o_.generator;
-    info.run["method"] = "pseudo_label";
+    info.segmenter = labeller_.config();
+    info.provenance.learner = "pseudo_label";
+    info.provenance.generator = o_.generator;
+    info.provenance.sampling = o_.sampling;
+    info.run = annotator::to_json(info.provenance);
     info.class_names = class_names_;
     core::TensorDict t;
     t.update(core::state_dict(*annotator_), "A.");

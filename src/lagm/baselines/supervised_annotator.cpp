@@ -24,13 +24,23 @@
 namespace lagm::baselines {
 namespace fs = std::filesystem;
 
+const char* arch_name(SupervisedArch arch) {
+  return arch == SupervisedArch::kMlpEnsemble ? "mlp_ensemble" : "fpn";
+}
+
+SupervisedArch parse_supervised_arch(const std::string& name) {
+  for (auto arch : {SupervisedArch::kFpn, SupervisedArch::kMlpEnsemble})
+    if (name == arch_name(arch)) return arch;
+  throw SettingError("arch", "must be fpn or mlp_ensemble, got '" + name + "'");
+}
+
 nlohmann::json to_json(const SupervisedAnnotatorConfig& c) {
   auto j = models::to_json(c.sampling);
   j.update({{"method", "supervised"},
             {"generator", c.generator},
             {"labels", c.labels},
             {"projections", c.projections},
-            {"arch", c.arch},
+            {"arch", arch_name(c.arch)},
             {"members", c.members},
             {"tmp_channels", c.tmp_channels},
             {"num_layers", c.num_layers},
@@ -57,7 +67,7 @@ SupervisedAnnotatorConfig supervised_annotator_config_from_json(const nlohmann::
   c.generator = get_or(j, "generator", c.generator, where);
   c.labels = get_or(j, "labels", c.labels, where);
   c.projections = get_or(j, "projections", c.projections, where);
-  c.arch = get_or(j, "arch", c.arch, where);
+  c.arch = parse_supervised_arch(get_or<std::string>(j, "arch", arch_name(c.arch), where));
   c.members = get_or(j, "members", c.members, where);
   c.tmp_channels = get_or(j, "tmp_channels", c.tmp_channels, where);
   c.num_layers = get_or(j, "num_layers", c.num_layers, where);
@@ -93,8 +103,6 @@ void check_config(const SupervisedAnnotatorConfig& c) {
                                                     {"members", c.members}};
   for (const auto& [key, value] : counts)
     if (value < 1) throw SettingError(key, "must be >= 1");
-  if (c.arch != "fpn" && c.arch != "mlp_ensemble")
-    throw SettingError("arch", "must be fpn or mlp_ensemble, got '" + c.arch + "'");
   if (!(std::isfinite(c.lr) && c.lr > 0)) throw SettingError("lr", "must be a finite number > 0");
   if (c.projections.empty() && c.sampling.noise_mode == models::NoiseMode::kRandom)
     throw SettingError("noise_mode",
@@ -138,7 +146,7 @@ class SupervisedRun : public train::Trainable {
     }
     torch::manual_seed(config_.seed);
     const auto k = static_cast<int64_t>(labels_.class_names().size());
-    if (config_.arch == "mlp_ensemble")
+    if (config_.arch == SupervisedArch::kMlpEnsemble)
       annotator_ = std::make_unique<models::Annotator>(models::AnnotatorMLPEnsemble(
           models::AnnotatorMLPEnsembleOptions(generator_->feature_shapes(), k)
               .members(config_.members)));
@@ -281,6 +289,10 @@ class SupervisedRun : public train::Trainable {
     annotator::SnapshotInfo info;
     info.iteration = step_;
     info.annotator = annotator_->to_json();
+    info.provenance.learner =
+        config_.arch == SupervisedArch::kMlpEnsemble ? "datasetgan" : "supervised";
+    info.provenance.generator = config_.generator;
+    info.provenance.sampling = config_.sampling;
     info.run = to_json(config_);
     info.class_names = labels_.class_names();
     info.sampler_epoch = sampler_.epoch();

@@ -24,6 +24,13 @@
 
 namespace lagm::baselines {
 
+/// The annotator a supervised fit trains: the paper's FPN, or DatasetGAN's MLP ensemble.
+enum class SupervisedArch { kFpn, kMlpEnsemble };
+/// "fpn", "mlp_ensemble": the config's and the CLI's spelling.
+const char* arch_name(SupervisedArch arch);
+/// SettingError("arch", ...) for any other name.
+SupervisedArch parse_supervised_arch(const std::string& name);
+
 struct SupervisedAnnotatorConfig {
   std::string generator;  ///< generator checkpoint
   /// Must make the labelled images again: noise "const" (as `lagm generate` writes by default) or
@@ -34,10 +41,10 @@ struct SupervisedAnnotatorConfig {
   /// (then real images, not generated ones): their features come from the projected latents and
   /// noise maps instead of seeds, and the images are not required to be the generator's.
   std::string projections;
-  /// "fpn" (the paper's annotator; tmp_channels, num_layers) or "mlp_ensemble" (DatasetGAN's
-  /// interpreter: `members` pixel-wise MLPs, each trained on every labelled pixel by its own cross
-  /// entropy; models/annotator_mlp_ensemble.h).
-  std::string arch = "fpn";
+  /// The FPN (tmp_channels, num_layers) or DatasetGAN's interpreter (`members` pixel-wise MLPs,
+  /// each trained on every labelled pixel by its own cross entropy;
+  /// models/annotator_mlp_ensemble.h).
+  SupervisedArch arch = SupervisedArch::kFpn;
   int64_t tmp_channels = 128, num_layers = 3;  ///< annotator FPN
   int64_t members = 10;                        ///< MLP ensemble
   int64_t steps = 1000, batch = 4;

@@ -69,7 +69,7 @@ std::string fit(const ArmContext& ctx, baselines::SupervisedAnnotatorConfig c) {
 }  // namespace
 
 std::string fit_supervised_arm(const ArmContext& ctx, const std::string& labelled_dir,
-                               const std::string& arch) {
+                               baselines::SupervisedArch arch) {
   baselines::SupervisedAnnotatorConfig c;
   c.sampling = generate_sampling();
   c.labels = labelled_dir;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "lagm/baselines/supervised_annotator.h"
 #include "lagm/core/progress.h"
 #include "lagm/models/segmenter.h"
 
@@ -36,10 +37,10 @@ void write_labelled_generated_images(const ArmContext& ctx, models::Segmenter& l
                                      const std::vector<std::string>& class_names,
                                      const std::string& dir);
 
-/// Fits the supervised annotator ("fpn" or "mlp_ensemble") to labelled generated images; returns
-/// the run folder.
+/// Fits the supervised annotator (the FPN or DatasetGAN's ensemble) to labelled generated images;
+/// returns the run folder.
 std::string fit_supervised_arm(const ArmContext& ctx, const std::string& labelled_dir,
-                               const std::string& arch);
+                               baselines::SupervisedArch arch);
 
 /// Projects the labelled photos (`projector_steps` each) and fits the FPN to their projections;
 /// returns the run folder.

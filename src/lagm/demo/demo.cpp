@@ -12,6 +12,7 @@
 #include "lagm/core/atomic_file.h"
 #include "lagm/core/error.h"
 #include "lagm/data/folder_dataset.h"
+#include "lagm/demo/arm_configs.h"
 #include "lagm/demo/comparison_arms.h"
 #include "lagm/demo/render_set.h"
 #include "lagm/demo/report.h"
@@ -30,9 +31,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Seed ranges of the rendered sets: disjoint from each other and from the GAN's training renders
-// (train-gan renders seeds 100,000,000 and up).
+// (train-gan renders seeds 100,000,000 and up; gan-quality's renders start at 4,000,000).
 constexpr uint64_t kLabelledSeeds = 0, kValidationSeeds = 1000000, kTestSeeds = 2000000,
-                   kOracleSeeds = 3000000;
+                   kOracleSeeds = 3000000, kUnlabelledSeeds = 6000000;
 
 class Demo {
  public:
@@ -62,15 +63,22 @@ class Demo {
     // 1. Data: N labelled images, validation in the labelled style; test and oracle sets are
     // photos.
     stages_.run("render", [&] {
-      render(data + "/labelled", o_.labelled_style, kLabelledSeeds + 1000 * o_.seed, o_.labels);
+      if (o_.labelled_source == LabelledSource::kRendered)
+        render(data + "/labelled", o_.labelled_style, kLabelledSeeds + 1000 * o_.seed, o_.labels);
       render(data + "/validation", o_.labelled_style, kValidationSeeds, s_.validation);
       render(data + "/test", toy::Style::kPhoto, kTestSeeds, s_.test);
       render(data + "/oracle", toy::Style::kPhoto, kOracleSeeds, s_.oracle);
     });
+    // 1b. Table 1's protocol: the N labelled images are generated images the oracle labels (the
+    // supervised arms' labels), so the oracle comes first.
+    if (o_.labelled_source == LabelledSource::kGenerated) {
+      train_oracle(data);
+      stages_.run("label_generated", [&] { label_generated_images(data + "/labelled"); });
+    }
     // 2. Few labels: a U-Net on the N images with strong augmentation, as many steps as the others.
-    stages_.run("few_label", [&] { train_segmenter(few_label_config(), "few_label"); });
+    stages_.run("few_label", [&] { train_segmenter(few_label_config(o_, s_), "few_label"); });
     // 3. Oracle: a U-Net on many labelled photos; it also judges the annotators' labels.
-    stages_.run("oracle", [&] { train_segmenter(segmenter_config(data + "/oracle"), "oracle"); });
+    train_oracle(data);
     // 4. Pseudo-labelling: the few-label U-Net labels generated images, an annotator fits them
     //    (plain arg-max synthesis: its labels come from a network trained on the N labels).
     stages_.run("pseudo_label", [&] { pseudo_label("few_label", "pseudo_label"); });
@@ -80,8 +88,21 @@ class Demo {
       const std::string run = learn_annotator_by_gradient_matching(data);
       measure_annotator(run, "gradient_matching", s_.calibrate_priors);
       synthesize(run, "gradient_matching", s_.calibrate_priors);
-      train_segmenter(route_segmenter_config("gradient_matching"), "gradient_matching");
+      train_segmenter(route_segmenter_config(o_, s_, "gradient_matching"), "gradient_matching");
     });
+  }
+
+  void train_oracle(const std::string& data) {
+    stages_.run("oracle",
+                [&] { train_segmenter(segmenter_config(o_, s_, data + "/oracle"), "oracle"); });
+  }
+
+  // N generated images labelled by the oracle: the person of DatasetGAN's protocol.
+  void label_generated_images(const std::string& dir) {
+    fs::remove_all(dir);
+    auto oracle = annotator::load_segmenter(best_checkpoint("oracle"));
+    write_labelled_generated_images(arm_context("label_generated"), *oracle.segmenter, class_names_,
+                                    dir);
   }
 
   // The arms the options add; returns the route arms (generator -> annotator -> synthesis).
@@ -92,10 +113,9 @@ class Demo {
     std::vector<std::string> route_arms = {"gradient_matching", "pseudo_label"};
     if (o_.route_ceiling) route_arms.push_back("oracle_pseudo_label");
     // 6b. Optional: the paper's comparison arms, on the same data and downstream budget.
-    if (o_.all_arms) {
-      comparison_arms(data);
-      for (const char* arm : kComparisonArms) route_arms.emplace_back(arm);
-    }
+    comparison_arms(data);
+    for (const auto& arm : o_.comparison_arms)
+      if (is_route_arm(arm)) route_arms.push_back(arm);
     // 7. Optional: each route arm's U-Net fine-tuned on the N labels.
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) stages_.run(arm + "_finetuned", [&] { finetune(arm); });
@@ -103,7 +123,8 @@ class Demo {
     if (synthetic_only_rows())
       for (const auto& arm : route_arms)
         stages_.run(arm + "_synthetic_only", [&] {
-          train_segmenter(segmenter_config(path(arm + "/synthesized")), arm + "_synthetic_only");
+          train_segmenter(segmenter_config(o_, s_, path(arm + "/synthesized")),
+                          arm + "_synthetic_only");
         });
     return route_arms;
   }
@@ -119,8 +140,7 @@ class Demo {
     data::FolderDataset test(test_dir);
     std::vector<std::string> arms = {"gradient_matching", "few_label", "pseudo_label", "oracle"};
     if (o_.route_ceiling) arms.push_back("oracle_pseudo_label");
-    if (o_.all_arms)
-      arms.insert(arms.end(), std::begin(kComparisonArms), std::end(kComparisonArms));
+    arms.insert(arms.end(), o_.comparison_arms.begin(), o_.comparison_arms.end());
     if (s_.finetune_lr > 0)
       for (const auto& arm : route_arms) arms.push_back(arm + "_finetuned");
     if (synthetic_only_rows())
@@ -143,7 +163,7 @@ class Demo {
     return result;
   }
 
-  std::string path(const std::string& rel) const { return (fs::path(o_.out) / rel).string(); }
+  std::string path(const std::string& rel) const { return demo_path(o_, rel); }
   void log(const std::string& line) const {
     if (progress_) progress_(line);
   }
@@ -152,45 +172,12 @@ class Demo {
     render_set(dir, style, first_seed, count, s_.resolution, progress_);
   }
 
-  downstream::SegmenterTrainConfig segmenter_config(const std::string& train_dir) const {
-    downstream::SegmenterTrainConfig c;
-    c.data.path = train_dir;
-    c.validation.path = path("data/validation");
-    c.segmenter = {{"arch", "unet"}, {"base_channels", s_.segmenter_channels}};
-    c.epochs = s_.epochs;
-    c.batch = s_.batch;
-    c.lr = 1e-3;
-    c.class_balance_power = s_.downstream_class_balance;
-    c.seed = o_.seed;
-    return c;
-  }
-
-  /// The few-label recipe: the N images with strong augmentation, as many steps per epoch as the
-  /// synthesized sets give the other arms.
-  downstream::SegmenterTrainConfig few_label_config() const {
-    auto c = segmenter_config(path("data/labelled"));
-    c.flip = c.scale_crop = c.color_jitter = true;
-    c.samples_per_epoch = s_.synthesized;
-    return c;
-  }
-
   /// The arm's best downstream U-Net trained on further with the few-label recipe.
   void finetune(const std::string& arm) const {
-    auto c = few_label_config();
+    auto c = few_label_config(o_, s_);
     c.init = best_checkpoint(arm);
     c.lr = s_.finetune_lr;
     train_segmenter(c, arm + "_finetuned");
-  }
-
-  /// A route arm's downstream training: its synthesized set, with the N labels mixed into every
-  /// batch unless mixing is off.
-  downstream::SegmenterTrainConfig route_segmenter_config(const std::string& arm) const {
-    auto c = segmenter_config(path(arm + "/synthesized"));
-    if (s_.mix_labels > 0) {
-      c.mix_data.path = path("data/labelled");
-      c.mix_per_batch = s_.mix_labels;
-    }
-    return c;
   }
 
   void train_segmenter(const downstream::SegmenterTrainConfig& c, const std::string& arm) const {
@@ -204,17 +191,10 @@ class Demo {
   }
 
   std::string best_checkpoint(const std::string& arm) const {
-    const auto j = nlohmann::json::parse(core::read_file(path(arm + "/segmenter/best.json")));
-    char name[40];
-    std::snprintf(name, sizeof name, "segmenter-%03lld.safetensors",
-                  static_cast<long long>(j.at("epoch").get<int64_t>()));
-    return path(arm + "/segmenter/" + name);
+    return demo::best_checkpoint(o_, arm);
   }
 
-  static constexpr const char* kComparisonArms[] = {"supervised", "datasetgan", "inversion",
-                                                    "maml"};
-
-  void comparison_arms(const std::string& data) {
+  ArmContext arm_context(const std::string& arm) const {
     ArmContext ctx;
     ctx.generator = o_.generator;
     ctx.labels = o_.labels;
@@ -223,52 +203,75 @@ class Demo {
     ctx.annotator_channels = s_.annotator_channels;
     ctx.members = s_.ensemble_members;
     ctx.device = o_.device;
-    auto arm_context = [&](const std::string& arm) {
-      auto c = ctx;
-      c.out = path(arm);
-      c.progress = [this, arm](const std::string& line) { log(arm + ": " + line); };
-      return c;
+    ctx.out = path(arm);
+    ctx.progress = [this, arm](const std::string& line) { log(arm + ": " + line); };
+    return ctx;
+  }
+
+  // The comparison arms the options ask for, on the demo's data and downstream budget.
+  void comparison_arms(const std::string& data) {
+    // Under Table 1's protocol the labelled set is already the oracle's generated images.
+    const bool generated = o_.labelled_source == LabelledSource::kGenerated;
+    const std::string generated_labels =
+        path(generated ? "data/labelled" : "data/labelled_generated");
+    if (runs_arm(o_, "supervised") || runs_arm(o_, "datasetgan"))
+      stages_.run("label_generated", [&] { label_generated_images(generated_labels); });
+    auto run_arm = [&](const std::string& arm, const std::function<void()>& fn) {
+      if (runs_arm(o_, arm)) stages_.run(arm, fn);
     };
-    // N generated images labelled by the oracle: the person of DatasetGAN's protocol.
-    const std::string generated_labels = path("data/labelled_generated");
-    stages_.run("label_generated", [&] {
-      fs::remove_all(generated_labels);
-      auto oracle = annotator::load_segmenter(best_checkpoint("oracle"));
-      write_labelled_generated_images(ctx, *oracle.segmenter, class_names_, generated_labels);
-    });
     auto route = [&](const std::string& arm, const std::string& run, double keep_top) {
       measure_annotator(run, arm, false);
       synthesize(run, arm, false, keep_top);
-      train_segmenter(route_segmenter_config(arm), arm);
+      train_segmenter(route_segmenter_config(o_, s_, arm), arm);
     };
-    stages_.run("supervised", [&] {
-      route("supervised", fit_supervised_arm(arm_context("supervised"), generated_labels, "fpn"),
+    run_arm("supervised", [&] {
+      route("supervised",
+            fit_supervised_arm(arm_context("supervised"), generated_labels,
+                               baselines::SupervisedArch::kFpn),
             1.0);
     });
     // DatasetGAN makes more images and drops the 10 % its members disagree on most.
-    stages_.run("datasetgan", [&] {
+    run_arm("datasetgan", [&] {
       route("datasetgan",
-            fit_supervised_arm(arm_context("datasetgan"), generated_labels, "mlp_ensemble"), 0.9);
+            fit_supervised_arm(arm_context("datasetgan"), generated_labels,
+                               baselines::SupervisedArch::kMlpEnsemble),
+            0.9);
     });
-    stages_.run("inversion", [&] {
+    run_arm("inversion", [&] {
       route("inversion",
             fit_inversion_arm(arm_context("inversion"), data + "/labelled", s_.projector_steps),
             1.0);
     });
-    stages_.run("maml", [&] {
-      auto c = gradient_matching_config(data);
+    // The semi-supervised arms: the N labels and unlabelled photo renders, disjoint from every
+    // other set.
+    if (runs_arm(o_, "mean_teacher") || runs_arm(o_, "adversarial_ssl"))
+      stages_.run("render_unlabelled", [&] {
+        render(data + "/unlabelled", toy::Style::kPhoto, kUnlabelledSeeds, s_.synthesized);
+      });
+    run_arm("mean_teacher", [&] {
+      train_segmenter(
+          semi_supervised_config(o_, s_, downstream::SemiSupervisedMethod::kMeanTeacher),
+          "mean_teacher");
+    });
+    run_arm("adversarial_ssl", [&] {
+      train_segmenter(
+          semi_supervised_config(o_, s_, downstream::SemiSupervisedMethod::kAdversarial),
+          "adversarial_ssl");
+    });
+    run_arm("maml", [&] {
+      auto c = gradient_matching_config(o_, s_, data);
       c.learner = matching::Learner::kMaml;
       c.precision = train::Precision::kExact;  // the unrolled learner runs in float32
       c.unrolled = {1, s_.maml_inner_lr};
       const std::string run = train_phase_one(c, "maml");
       measure_annotator(run, "maml", s_.calibrate_priors);
       synthesize(run, "maml", s_.calibrate_priors);
-      train_segmenter(route_segmenter_config("maml"), "maml");
+      train_segmenter(route_segmenter_config(o_, s_, "maml"), "maml");
     });
   }
 
   std::string learn_annotator_by_gradient_matching(const std::string& data) const {
-    return train_phase_one(gradient_matching_config(data), "gradient_matching");
+    return train_phase_one(gradient_matching_config(o_, s_, data), "gradient_matching");
   }
 
   std::string train_phase_one(const matching::AnnotatorTrainConfig& c,
@@ -278,39 +281,6 @@ class Demo {
     const auto r = matching::train_annotator(
         c, parent, o_.device, [&](const std::string& line) { log(arm + ": " + line); });
     return r.run_dir;
-  }
-
-  matching::AnnotatorTrainConfig gradient_matching_config(const std::string& data) const {
-    matching::AnnotatorTrainConfig c;
-    c.generator = o_.generator;
-    c.segmenter = {{"arch", "unet"}, {"base_channels", s_.gm_segmenter_channels}};
-    c.annotator_tmp_channels = s_.annotator_channels;
-    c.gm_params = matching::resolve_gm_params_regex(s_.gm_params);
-    c.annotator_optimizer.kind = c.segmenter_optimizer.kind = train::OptimizerKind::kAdam;
-    c.annotator_optimizer.lr = s_.gm_lr;
-    c.segmenter_optimizer.lr = s_.gm_segmenter_lr;
-    if (s_.init_from_pseudo_label)
-      c.annotator_init = annotator::latest_snapshot(path("pseudo_label/annotator"));
-    if (s_.gm_pseudo_label_weight > 0) {
-      c.pseudo_labeller = best_checkpoint("few_label");
-      c.pseudo_label_weight = s_.gm_pseudo_label_weight;
-    }
-    c.matcher.magnitude_weight = s_.magnitude_weight;
-    c.annotator_ema = s_.annotator_ema;
-    c.class_balance_power = s_.class_balance_power;
-    c.batch = 2;
-    if (s_.all_labels) c.label_batch = o_.labels;
-    c.label_augment = s_.label_augment;
-    c.label_loss_weight = s_.label_loss_weight;
-    c.total_iters = s_.gm_steps;
-    c.niter_per_tick = 10;
-    c.precision = o_.precision;
-    c.snapshot_ticks = std::max<int64_t>(1, s_.gm_steps / 40);  // validate ~4 times
-    c.seed = o_.seed;
-    c.training_set.path = data + "/labelled";
-    c.validation_set.path = data + "/validation";
-    c.run_name = "gm";
-    return c;
   }
 
   /// Pseudo-labelling: the labeller arm's best U-Net labels generated images, an annotator is
@@ -328,7 +298,7 @@ class Demo {
                                          progress_);
     measure_annotator(run, arm, false);
     synthesize(run, arm, false);
-    train_segmenter(route_segmenter_config(arm), arm);
+    train_segmenter(route_segmenter_config(o_, s_, arm), arm);
   }
 
   /// The annotator's labels on generated images against the oracle's, as synthesis will make them.

@@ -22,12 +22,38 @@
 
 namespace lagm::demo {
 
+/// Where the N labelled images come from.
+enum class LabelledSource {
+  kRendered,   ///< renders of the domain in `labelled_style`: the real images of the paper's tables
+  kGenerated,  ///< the generator's images labelled by the oracle: the paper's Table 1 protocol
+};
+/// "rendered", "generated": the CLI's and results.json's spelling.
+const char* labelled_source_name(LabelledSource source);
+/// SettingError("labelled_source", ...) for any other name.
+LabelledSource parse_labelled_source(const std::string& name);
+
+/// The arms a demo may add to its four (`--arms`), in the report's order. The first four
+/// synthesize a data set (route arms); mean_teacher and adversarial_ssl are the semi-supervised
+/// comparisons.
+inline constexpr const char* kComparisonArms[] = {"supervised", "datasetgan",   "inversion",
+                                                  "maml",       "mean_teacher", "adversarial_ssl"};
+/// Whether the arm trains on a synthesized data set (generator -> annotator -> synthesis).
+bool is_route_arm(const std::string& arm);
+/// `--arms`: "default" (none of them), "all", or names of kComparisonArms separated by commas;
+/// returned in kComparisonArms' order. SettingError("arms", ...) naming an unknown arm.
+std::vector<std::string> parse_arm_list(const std::string& text);
+
 struct DemoOptions {
   std::string out = "demo-run";
   std::string generator;  ///< generator checkpoint (the shipped faces64 by default)
   int64_t labels = 10;    ///< N labelled images
   toy::Style labelled_style = toy::Style::kPhoto;  ///< flat: the out-of-domain setting
-  bool quick = false;                              ///< the reduced version CI runs
+  /// Generated: the N labelled images, for every arm that uses labels, are generated images the
+  /// oracle labels (the supervised arms' labels), so that gradient matching and the supervised
+  /// annotators learn from the same labels (the paper's Table 1). Rendered: `labelled_style`
+  /// renders, the demo's default.
+  LabelledSource labelled_source = LabelledSource::kRendered;
+  bool quick = false;  ///< the reduced version CI runs
   /// Training seed; the labelled images are seeds 1000 * seed + [0, N), so that another seed is
   /// also another labelled set (validation, test and oracle sets stay the same).
   uint64_t seed = 0;
@@ -35,12 +61,14 @@ struct DemoOptions {
   /// Adds the arm `oracle_pseudo_label`: pseudo-labelling with the oracle as the labeller, the best
   /// the generator -> annotator -> synthesis -> downstream route can give (one more training).
   bool route_ceiling = false;
-  /// Adds the paper's comparison arms (--arms all): `supervised` (N generated images labelled by
-  /// the oracle, the FPN fitted to them: DatasetGAN's protocol), `datasetgan` (the same labels,
-  /// DatasetGAN's MLP ensemble and uncertainty filter), `inversion` (the N labelled images
+  /// The paper's comparison arms to add, of kComparisonArms: `supervised` (N generated images
+  /// labelled by the oracle, the FPN fitted to them: DatasetGAN's protocol), `datasetgan` (the same
+  /// labels, DatasetGAN's MLP ensemble and uncertainty filter), `inversion` (the N labelled images
   /// projected into the generator, the FPN fitted to their projections) and `maml` (phase I with
-  /// the MAML learner, k = 1, everything else as gradient matching).
-  bool all_arms = false;
+  /// the MAML learner, k = 1, everything else as gradient matching); `mean_teacher` (a U-Net on
+  /// the N labels, the few-label recipe, with unlabelled photo renders by mean teacher);
+  /// `adversarial_ssl` (the same with Hung et al.'s adversarial semi-supervised segmenter).
+  std::vector<std::string> comparison_arms;
   /// Fast mode (bf16) for phase I of gradient matching and for synthesis; exact by default.
   train::Precision precision = train::Precision::kExact;
   torch::Device device = torch::kCPU;
@@ -129,6 +157,12 @@ struct DemoSettings {
   bool synthetic_only_rows = false;
   nlohmann::json to_json() const;
 };
+/// Whether the options add the comparison arm `arm`.
+bool runs_arm(const DemoOptions& options, const std::string& arm);
+/// "10 labelled photo images" or "10 generated images labelled by the oracle (Table 1 protocol)":
+/// the reports' title.
+std::string describe_labelled_set(const DemoOptions& options);
+
 /// The settings of a run: the defaults (or --quick's budget) with the levers applied.
 /// UsageError naming the option of a lever out of its range.
 DemoSettings demo_settings(bool quick, const LeverOverrides& levers = {});

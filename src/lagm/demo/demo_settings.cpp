@@ -1,6 +1,8 @@
 // The demo's settings: its defaults, the budget of --quick and the levers a run overrides, and
 // their record in the report (demo.h declares them).
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "lagm/core/error.h"
 #include "lagm/demo/demo.h"
@@ -60,9 +62,59 @@ DemoSettings demo_settings(bool quick, const LeverOverrides& levers) {
   return s;
 }
 
+const char* labelled_source_name(LabelledSource source) {
+  return source == LabelledSource::kGenerated ? "generated" : "rendered";
+}
+
+LabelledSource parse_labelled_source(const std::string& name) {
+  for (auto source : {LabelledSource::kRendered, LabelledSource::kGenerated})
+    if (name == labelled_source_name(source)) return source;
+  throw SettingError("labelled_source", "must be rendered or generated, got '" + name + "'");
+}
+
+std::vector<std::string> parse_arm_list(const std::string& text) {
+  if (text == "default") return {};
+  std::set<std::string> names;
+  for (size_t begin = 0; begin <= text.size();) {
+    const size_t comma = std::min(text.find(',', begin), text.size());
+    names.insert(text.substr(begin, comma - begin));
+    begin = comma + 1;
+  }
+  std::vector<std::string> arms;
+  for (const char* arm : kComparisonArms)
+    if (text == "all" || names.erase(arm)) arms.emplace_back(arm);
+  if (text != "all" && !names.empty())
+    throw SettingError("arms",
+                       "unknown arm '" + *names.begin() +
+                           "' (expected default, all, or of supervised, datasetgan, "
+                           "inversion, maml, mean_teacher, adversarial_ssl separated by commas)");
+  return arms;
+}
+
+bool is_route_arm(const std::string& arm) {
+  return arm != "mean_teacher" && arm != "adversarial_ssl";
+}
+
+bool runs_arm(const DemoOptions& options, const std::string& arm) {
+  const auto& arms = options.comparison_arms;
+  return std::find(arms.begin(), arms.end(), arm) != arms.end();
+}
+
+std::string describe_labelled_set(const DemoOptions& options) {
+  const std::string n = std::to_string(options.labels);
+  if (options.labelled_source == LabelledSource::kGenerated)
+    return n + " generated images labelled by the oracle (Table 1 protocol)";
+  return n + " labelled " + toy::to_string(options.labelled_style) + " images";
+}
+
 void check_demo_options(const DemoOptions& options) {
   if (options.labels < 1 || options.labels > 1000)
     throw SettingError("labels", "must be in [1, 1000]");
+  if (options.labelled_source == LabelledSource::kGenerated &&
+      options.labelled_style != toy::Style::kPhoto)
+    throw SettingError("labelled_source",
+                       "generated takes no {labelled_style}: the generator's images are the "
+                       "labelled ones");
   if (options.seed >= 1000)
     throw SettingError("seed", "must be < 1000 (it selects the labelled images)");
   demo_settings(options.quick, options.levers);  // each lever in its range

@@ -10,6 +10,7 @@
 #include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/atomic_file.h"
 #include "lagm/data/folder_dataset.h"
+#include "lagm/downstream/semi_supervised.h"
 #include "lagm/io/grid.h"
 #include "lagm/io/image.h"
 #include "lagm/io/text.h"
@@ -44,6 +45,8 @@ std::string display_name(const std::string& arm) {
   if (arm == "datasetgan") return "DatasetGAN's MLP ensemble (N labelled generated images)";
   if (arm == "inversion") return "inversion (N labelled photos projected)";
   if (arm == "maml") return "MAML learner (k = 1)";
+  if (arm == "mean_teacher") return "mean teacher (N labels + unlabelled photos)";
+  if (arm == "adversarial_ssl") return "adversarial semi-supervised (N labels + unlabelled photos)";
   return arm;
 }
 
@@ -62,6 +65,8 @@ std::string short_name(const std::string& arm) {
   if (arm == "supervised") return "supervised annotator";
   if (arm == "datasetgan") return "DatasetGAN";
   if (arm == "maml") return "MAML";
+  if (arm == "mean_teacher") return "mean teacher";
+  if (arm == "adversarial_ssl") return "adversarial SSL";
   return arm;
 }
 
@@ -122,18 +127,34 @@ std::string predict_command(const ReportInputs& in) {
 // was made.
 std::string settings_sentence(const DemoOptions& options, const DemoSettings& s) {
   std::ostringstream o;
-  if (options.all_arms)
-    o << "Comparison arms: the supervised and DatasetGAN annotators learn from N generated images "
-         "labelled by the oracle U-Net, which stands in for the person who would label them "
-         "(DatasetGAN's protocol); DatasetGAN's ensemble has "
+  if (options.labelled_source == LabelledSource::kGenerated)
+    o << "Table 1 protocol: the N labelled images are generated images labelled by the oracle "
+         "U-Net, which stands in for the person who would label them; every arm that learns from "
+         "labels learns from these. ";
+  if (runs_arm(options, "supervised") || runs_arm(options, "datasetgan"))
+    o << "The supervised and DatasetGAN annotators learn from N generated images labelled by the "
+         "oracle U-Net, which stands in for the person who would label them (DatasetGAN's "
+         "protocol); DatasetGAN's ensemble has "
       << s.ensemble_members
-      << " members and its synthesis keeps the 90 % of images its members disagree on least; the "
-         "inversion arm projects the N labelled photos into the generator ("
+      << " members and its synthesis keeps the 90 % of images its members disagree on least. ";
+  if (runs_arm(options, "inversion"))
+    o << "The inversion arm projects the N labelled images into the generator ("
       << s.projector_steps
-      << " projector steps each, pixel MSE distance) and fits the annotator to the projections; "
-         "the "
-         "MAML arm runs phase I with one unrolled SGD step (inner rate "
-      << s.maml_inner_lr << ") instead of gradient matching. ";
+      << " projector steps each, pixel MSE distance) and fits the annotator to the projections. ";
+  if (runs_arm(options, "mean_teacher"))
+    o << "Mean teacher trains a U-Net on the N labels with the few-label recipe and, beside "
+         "every batch, as many unlabelled photo renders (a set disjoint from every other), pulled "
+         "towards its weight average's labels (decay "
+      << downstream::MeanTeacherOptions{}.teacher_decay
+      << "); the average is validated and evaluated. ";
+  if (runs_arm(options, "adversarial_ssl"))
+    o << "The adversarial semi-supervised arm (Hung et al.) trains the same U-Net on the same "
+         "images beside a discriminator of label maps, fooling it and, after a quarter of the "
+         "steps, learning its own labels of unlabelled images where the discriminator trusts "
+         "them. ";
+  if (runs_arm(options, "maml"))
+    o << "The MAML arm runs phase I with one unrolled SGD step (inner rate " << s.maml_inner_lr
+      << ") instead of gradient matching. ";
   o << "Gradient matching: prior calibration at synthesis " << (s.calibrate_priors ? "on" : "off")
     << ", class balance power " << s.class_balance_power << ", magnitude weight "
     << s.magnitude_weight << ", target gradient from "
@@ -155,8 +176,9 @@ std::string settings_sentence(const DemoOptions& options, const DemoSettings& s)
     o << " Fine-tuned arms: the arm's downstream U-Net trained on further on the N labels with the "
          "few-label recipe"
       << " at Adam " << s.finetune_lr << ".";
-  const std::string routes = options.all_arms ? "The arms that synthesize a data set"
-                                              : "Gradient matching and pseudo-labelling";
+  const std::string routes = options.comparison_arms.empty()
+                                 ? "Gradient matching and pseudo-labelling"
+                                 : "The arms that synthesize a data set";
   if (s.mix_labels > 0)
     o << " " << routes
       << " train their downstream U-Net on their "
@@ -187,6 +209,8 @@ nlohmann::json results_json(const ReportInputs& in) {
   }
   return {{"labels", in.options.labels},
           {"labelled_style", toy::to_string(in.options.labelled_style)},
+          {"labelled_source", labelled_source_name(in.options.labelled_source)},
+          {"comparison_arms", in.options.comparison_arms},
           {"quick", in.options.quick},
           {"precision", train::precision_name(in.options.precision)},
           {"seconds", in.result.seconds},
@@ -200,8 +224,7 @@ nlohmann::json results_json(const ReportInputs& in) {
 std::string markdown(const ReportInputs& in) {
   std::ostringstream md;
   const auto& r = in.result;
-  md << "# lagm demo: " << in.options.labels << " labelled "
-     << toy::to_string(in.options.labelled_style) << " images, test on photos\n\n";
+  md << "# lagm demo: " << describe_labelled_set(in.options) << ", test on photos\n\n";
   md << "Generator `" << in.options.generator << "`; total time " << static_cast<int64_t>(r.seconds)
      << " s" << (in.options.quick ? " (quick mode)" : "") << ".\n\n";
   md << "| method | mIoU | FG-mIoU | pACC | training s |\n|---|---:|---:|---:|---:|\n";
@@ -263,8 +286,7 @@ std::string html(const ReportInputs& in) {
        "td,th{border:1px solid #ccc;padding:4px "
        "8px;text-align:right}td:first-child,th:first-child{text-align:left}"
        "img{image-rendering:pixelated;width:100%}</style></head><body>";
-  h << "<h1>lagm demo: " << in.options.labels << " labelled "
-    << toy::to_string(in.options.labelled_style) << " images</h1><p>Generator <code>"
+  h << "<h1>lagm demo: " << describe_labelled_set(in.options) << "</h1><p>Generator <code>"
     << in.options.generator << "</code>; total " << static_cast<int64_t>(r.seconds) << " s"
     << (in.options.quick ? " (quick mode)" : "") << ".</p>";
   h << "<table><tr><th>method</th><th>mIoU</th><th>FG-mIoU</th><th>pACC</th><th>training "

@@ -84,7 +84,7 @@ std::string summary_markdown(const DemoOptions& o, const std::vector<uint64_t>& 
   std::ostringstream md;
   md << "# lagm demo over seeds";
   for (auto s : seeds) md << " " << s;
-  md << ": " << o.labels << " labelled " << toy::to_string(o.labelled_style) << " images\n\n"
+  md << ": " << describe_labelled_set(o) << "\n\n"
      << "Mean ± standard deviation over " << seeds.size()
      << " seeds (each seed: its own labelled images and training "
      << "randomness; the same test set). Per-seed reports: `seed-<s>/report.md`.\n\n"
@@ -119,6 +119,7 @@ nlohmann::json summarize_seeds(const DemoOptions& o, const std::vector<uint64_t>
   nlohmann::json j = {{"seeds", seeds},
                       {"labels", o.labels},
                       {"labelled_style", toy::to_string(o.labelled_style)},
+                      {"labelled_source", labelled_source_name(o.labelled_source)},
                       {"quick", o.quick},
                       {"class_names", results.front().class_names},
                       {"methods", nlohmann::json::object()}};

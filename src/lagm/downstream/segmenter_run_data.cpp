@@ -10,6 +10,24 @@
 
 namespace lagm::downstream {
 
+namespace {
+
+void check_semi_supervised_settings(const SegmenterTrainConfig& c, bool data_parallel) {
+  if (c.unlabelled.empty()) {
+    if (c.unlabelled_per_batch != 0)
+      throw SettingError("unlabelled_per_batch", "needs {unlabelled}");
+    return;
+  }
+  if (data_parallel)
+    throw SettingError("unlabelled",
+                       "(semi-supervised) runs in one process only, not under launch");
+  if (c.unlabelled_per_batch < 0 || c.unlabelled_per_batch > 1024)
+    throw SettingError("unlabelled_per_batch", "must be in [0, 1024]");
+  check_semi_supervised_options(c.semi_supervised);
+}
+
+}  // namespace
+
 void check_segmenter_settings(const SegmenterTrainConfig& c, bool data_parallel) {
   if (c.epochs < 1) throw SettingError("epochs", "must be >= 1");
   if (c.batch < 1) throw SettingError("batch", "must be >= 1");
@@ -22,6 +40,7 @@ void check_segmenter_settings(const SegmenterTrainConfig& c, bool data_parallel)
     throw SettingError("mix_per_batch", "must be in [1, {batch}) with {mix_data}");
   if (c.sync_batch_norm && !data_parallel)
     throw SettingError("sync_batch_norm", "needs a data-parallel run (lagm launch)");
+  check_semi_supervised_settings(c, data_parallel);
 }
 
 SegmenterData open_segmenter_data(const SegmenterTrainConfig& c) {
@@ -39,6 +58,10 @@ SegmenterData open_segmenter_data(const SegmenterTrainConfig& c) {
       throw InputError(c.mix_data.describe() + ": its classes differ from the training data's (" +
                        c.data.describe() + ")");
     if (d.mix->size() == 0) throw InputError(c.mix_data.describe() + ": no images to mix in");
+  }
+  if (!c.unlabelled.empty()) {
+    d.unlabelled = data::open_labelled_dataset(c.unlabelled, "train-seg --unlabelled");
+    if (d.unlabelled->size() == 0) throw InputError(c.unlabelled.describe() + ": no images");
   }
   return d;
 }

@@ -21,7 +21,8 @@ void check_segmenter_settings(const SegmenterTrainConfig& c, bool data_parallel)
 
 /// The data sets a run reads, opened and checked against each other (classes, emptiness).
 struct SegmenterData {
-  std::unique_ptr<data::LabelledDataset> train, val, mix;  ///< val, mix: null when not given
+  /// val, mix, unlabelled: null when not given
+  std::unique_ptr<data::LabelledDataset> train, val, mix, unlabelled;
 };
 SegmenterData open_segmenter_data(const SegmenterTrainConfig& c);
 

@@ -7,15 +7,17 @@
 #include <string>
 
 #include "lagm/data/dataset_spec.h"
+#include "lagm/downstream/semi_supervised.h"
+#include "lagm/models/segmenter.h"
 
 namespace lagm::downstream {
 
 /// Options of `train_segmenter`.
 struct SegmenterTrainConfig {
   data::DatasetSpec data;
-  data::DatasetSpec validation;                   ///< path empty = none
-  nlohmann::json segmenter = {{"arch", "unet"}};  ///< without num_classes (taken from the data)
-  std::string backbone_weights;  ///< torchvision ResNet safetensors for DeepLab (optional)
+  data::DatasetSpec validation;       ///< path empty = none
+  models::SegmenterConfig segmenter;  ///< num_classes 0: taken from the data
+  std::string backbone_weights;       ///< torchvision ResNet safetensors for DeepLab (optional)
   /// Start from the weights of a trained segmenter (a train-seg checkpoint or a train-annotator
   /// snapshot) of the same architecture and classes: fine-tuning, e.g. on the few real labels after
   /// training on a synthesized set. Empty = random (or backbone) initialisation.
@@ -42,6 +44,12 @@ struct SegmenterTrainConfig {
   /// Empty path = no mixing.
   data::DatasetSpec mix_data;
   int64_t mix_per_batch = 0;
+  /// Semi-supervised training (downstream/semi_supervised.h: mean teacher or the adversarial
+  /// segmenter): `unlabelled_per_batch` images of this set (a folder data set; its labels are not
+  /// used) beside every batch. Empty path = off, and none of these settings is recorded.
+  data::DatasetSpec unlabelled;
+  int64_t unlabelled_per_batch = 0;  ///< 0 = `batch`
+  SemiSupervisedOptions semi_supervised;
   uint64_t seed = 0;
   /// Data-parallel runs: BatchNorm layers normalise with the statistics of the whole batch over
   /// every process (U-Net and DeepLab), so that N processes train as one would.

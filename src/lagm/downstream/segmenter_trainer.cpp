@@ -18,6 +18,7 @@
 #include "lagm/data/folder_dataset.h"
 #include "lagm/downstream/segmenter_data_parallel.h"
 #include "lagm/downstream/segmenter_run_data.h"
+#include "lagm/downstream/semi_supervised.h"
 #include "lagm/eval/evaluate.h"
 #include "lagm/io/run_directory.h"
 #include "lagm/models/checkpoint.h"
@@ -126,10 +127,9 @@ class SegmenterRun : public train::Trainable {
   // The network (its weights drawn from the run's seed), the optimizer and the loss.
   void build_network() {
     torch::manual_seed(c_.seed);
-    auto s_json = c_.segmenter;
-    s_json["num_classes"] = data_.train->num_classes();
-    seg_ = std::make_unique<models::Segmenter>(
-        models::segmenter_config_from_json(s_json, "train-seg segmenter"));
+    auto s_config = c_.segmenter;
+    s_config.num_classes = data_.train->num_classes();
+    seg_ = std::make_unique<models::Segmenter>(s_config);
     if (!c_.backbone_weights.empty())
       models::load_imagenet_backbone(*seg_, core::read_safetensors(c_.backbone_weights).tensors);
     seg_->module().to(device_);
@@ -139,6 +139,13 @@ class SegmenterRun : public train::Trainable {
     names_ = train::parameter_names(seg_->module());
     loss_options_ = F::CrossEntropyFuncOptions().ignore_index(255);
     if (c_.class_balance_power > 0) weigh_classes();
+    if (data_.unlabelled) ssl_ = make_semi_supervised_term(c_.semi_supervised, *seg_, device_);
+  }
+
+  // The network validated and written: the student, or mean teacher's teacher.
+  models::Segmenter& evaluated() {
+    auto* other = ssl_ ? ssl_->evaluated() : nullptr;
+    return other ? *other : *seg_;
   }
 
   // The frequencies of the batches the loss sees: with mixed-in labels, those of the mixture.
@@ -172,9 +179,16 @@ class SegmenterRun : public train::Trainable {
     r_.best_miou = std::stod(st.metadata.at("best_miou"));
     r_.best_epoch = std::stoll(st.metadata.at("best_epoch"));
     r_.first_loss = std::stod(st.metadata.at("first_loss"));
-    core::load_state_dict(
-        seg_->module(),
-        models::read_model_checkpoint(epoch_checkpoint(outdir_, start_epoch_ - 1)).tensors);
+    // Semi-supervised: the state holds the student and the method's own networks; the checkpoint
+    // holds the evaluated network, which may be the student's teacher.
+    if (ssl_) {
+      core::load_state_dict(seg_->module(), st.tensors.with_prefix_stripped("student."));
+      ssl_->load(st.tensors);
+    } else {
+      core::load_state_dict(
+          seg_->module(),
+          models::read_model_checkpoint(epoch_checkpoint(outdir_, start_epoch_ - 1)).tensors);
+    }
     train::load_optimizer_state(*opt_, oc_, names_, st.tensors, "opt.");
     train::restore_rng_states(st.tensors, device_);
     // An epoch validated but not saved is repeated now: drop its old line.
@@ -209,11 +223,21 @@ class SegmenterRun : public train::Trainable {
     if (data_.mix)
       mix_order = shuffled_indices(static_cast<int64_t>(data_.mix->size()),
                                    plan_.steps * plan_.mix_per_batch);
+    const int64_t u = unlabelled_per_batch();
+    torch::Tensor unlabelled_order;
+    if (data_.unlabelled)
+      unlabelled_order =
+          shuffled_indices(static_cast<int64_t>(data_.unlabelled->size()), plan_.steps * u);
     for (int64_t b = 0; b < plan_.steps; ++b) {
       if (c_.max_steps > 0 && steps_ >= c_.max_steps) break;
       auto [x, y] = batch(order, mix_order, b);
       if (!has_labelled_pixels(y)) continue;  // the same on every process: same batches
-      step(x, y, losses);
+      torch::Tensor unlabelled;
+      if (data_.unlabelled)
+        unlabelled =
+            data::load_batch(*data_.unlabelled, batch_indices(unlabelled_order, b * u, (b + 1) * u))
+                .first;
+      step(x, y, unlabelled, losses);
       ++steps_;
     }
   }
@@ -233,19 +257,29 @@ class SegmenterRun : public train::Trainable {
     return {torch::cat({x, mx}), torch::cat({y, my})};
   }
 
-  // One optimizer step, its loss added to the epoch's.
-  void step(const torch::Tensor& x, const torch::Tensor& y, train::TickLosses& losses) {
+  int64_t unlabelled_per_batch() const {
+    return c_.unlabelled_per_batch > 0 ? c_.unlabelled_per_batch : c_.batch;
+  }
+
+  // One optimizer step, its loss added to the epoch's; with unlabelled images, the semi-supervised
+  // method's loss beside it (in one process: settings refuse it under launch).
+  void step(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& unlabelled,
+            train::TickLosses& losses) {
     opt_->zero_grad();
     const std::string step_name = "step " + std::to_string(steps_);
+    torch::Tensor logits;
     if (!group_) {
-      auto loss = F::cross_entropy(seg_->forward(x.to(device_)), y.to(device_), loss_options_);
+      logits = seg_->forward(x.to(device_));
+      auto loss = F::cross_entropy(logits, y.to(device_), loss_options_);
       losses.add("loss", loss.item<double>(), "the training loss", step_name);
+      if (ssl_) loss = loss + ssl_->loss(*seg_, logits, y, unlabelled, steps_, losses, step_name);
       loss.backward();
     } else {
       const double loss = share_loss_backward(*seg_, x, y, loss_options_, *group_, device_);
       losses.add("loss", loss, "the training loss", step_name);
     }
     opt_->step();
+    if (ssl_) ssl_->after_step(*seg_, logits, y, steps_);
   }
 
   // Validated before the checkpoint is written, so that the checkpoint carries its metrics.
@@ -258,7 +292,7 @@ class SegmenterRun : public train::Trainable {
     std::string line = buf;
     std::optional<eval::SegmentationMetrics> metrics;
     if (data_.val) {
-      metrics = validate_segmenter(*seg_, *data_.val, device_, group_);
+      metrics = validate_segmenter(evaluated(), *data_.val, device_, group_);
       std::snprintf(buf, sizeof buf, "  val mIoU %.4f  FG-mIoU %.4f", metrics->mean_iou,
                     metrics->fg_mean_iou);
       line += buf;
@@ -280,7 +314,7 @@ class SegmenterRun : public train::Trainable {
                                  {"data", c_.validation.describe()}};
     if (folder_)
       models::write_model_checkpoint(epoch_checkpoint(outdir_, epoch), "segmenter",
-                                     to_json(seg_->config()), seg_->module(),
+                                     to_json(seg_->config()), evaluated().module(),
                                      {{"class_names", data_.train->class_names()},
                                       {"epoch", epoch},
                                       {"description", models::to_json(description_)}});
@@ -297,6 +331,10 @@ class SegmenterRun : public train::Trainable {
 
   void save_state(int64_t epoch) const {
     core::TensorDict st = train::optimizer_state(*opt_, oc_, names_, "opt.");
+    if (ssl_) {
+      st.update(core::state_dict(seg_->module()), "student.");
+      ssl_->save(st);
+    }
     train::save_rng_states(st, device_);
     core::write_safetensors(state_path_, st,
                             {{"epochs_done", std::to_string(epoch + 1)},
@@ -318,7 +356,8 @@ class SegmenterRun : public train::Trainable {
   const std::string state_path_;
   std::unique_ptr<train::RunFolder> folder_;
   SurveyedInputs inputs_;
-  std::unique_ptr<models::Segmenter> seg_;
+  std::unique_ptr<models::Segmenter> seg_;   ///< the network being trained (mean teacher's student)
+  std::unique_ptr<SemiSupervisedTerm> ssl_;  ///< with unlabelled images
   train::OptimizerConfig oc_;
   std::unique_ptr<torch::optim::Optimizer> opt_;
   std::vector<std::string> names_;

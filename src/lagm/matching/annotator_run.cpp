@@ -154,10 +154,9 @@ void AnnotatorRun::record_survey(const char* key, const data::DatasetSpec& spec,
 }
 
 std::unique_ptr<models::Segmenter> AnnotatorRun::new_segmenter() const {
-  auto s_json = config_.segmenter;
-  s_json["num_classes"] = labelled_->num_classes();
-  auto s = std::make_unique<models::Segmenter>(
-      models::segmenter_config_from_json(s_json, "config.segmenter"));
+  auto s_config = config_.segmenter;
+  s_config.num_classes = labelled_->num_classes();
+  auto s = std::make_unique<models::Segmenter>(s_config);
   if (!config_.segmenter_backbone.empty()) {
     if (!std::filesystem::exists(config_.segmenter_backbone))
       throw InputError(

@@ -172,7 +172,9 @@ void AnnotatorRun::snapshot() {
   annotator::SnapshotInfo info;
   info.iteration = iteration_;
   info.annotator = models::to_json(annotator_->options);
-  info.segmenter = models::to_json(segmenter_->config());
+  info.segmenter = segmenter_->config();
+  info.provenance = {learner_name(config_.learner), config_.generator, config_.sampling,
+                     config_.transform.wide_crop, config_.training_set};
   info.run = to_json(config_);
   info.class_names = labelled_->class_names();
   info.labelled_class_frequencies =

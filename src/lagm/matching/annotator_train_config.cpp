@@ -43,18 +43,9 @@ void read_networks(const nlohmann::json& j, const std::string& where, AnnotatorT
     if (c.annotator_tmp_channels < 1 || c.annotator_num_layers < 1)
       throw InputError(where + ".annotator: tmp_channels and num_layers must be >= 1");
   }
-  if (j.contains("segmenter")) {
-    c.segmenter = j["segmenter"];
-    if (!c.segmenter.is_object())
-      throw InputError(where + ".segmenter: expected an object, got " + c.segmenter.dump());
-    // The classes come from the labelled set; a number here would be saved but never used.
-    if (c.segmenter.contains("num_classes"))
-      throw InputError(where +
-                       ".segmenter.num_classes: not allowed (the classes come from training_set)");
-    auto probe = c.segmenter;
-    probe["num_classes"] = 1;
-    models::segmenter_config_from_json(probe, where + ".segmenter");  // validate now, not mid-run
-  }
+  if (j.contains("segmenter"))
+    c.segmenter =
+        models::segmenter_config_without_classes_from_json(j["segmenter"], where + ".segmenter");
   c.segmenter_backbone = get_or<std::string>(j, "segmenter_backbone", "", where);
   c.segmenter_init = get_or<std::string>(j, "segmenter_init", "", where);
   c.annotator_init = get_or<std::string>(j, "annotator_init", "", where);
@@ -243,7 +234,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
        {{"arch", "fpn"},
         {"tmp_channels", c.annotator_tmp_channels},
         {"num_layers", c.annotator_num_layers}}},
-      {"segmenter", c.segmenter},
+      {"segmenter", models::to_json(c.segmenter)},
       {"segmenter_backbone", c.segmenter_backbone},
       {"segmenter_init", c.segmenter_init},
       {"annotator_init", c.annotator_init},

@@ -12,6 +12,7 @@
 #include "lagm/matching/gradient_matching.h"
 #include "lagm/matching/unrolled_learner.h"
 #include "lagm/models/feature_generator.h"
+#include "lagm/models/segmenter.h"
 #include "lagm/train/optimizer.h"
 #include "lagm/train/precision.h"
 
@@ -27,7 +28,7 @@ struct AnnotatorTrainConfig {
   std::string generator;  ///< generator checkpoint (.safetensors)
   models::SamplingOptions sampling;
   int64_t annotator_tmp_channels = 128, annotator_num_layers = 3;
-  nlohmann::json segmenter = {{"arch", "unet"}};  ///< segmenter config without num_classes
+  models::SegmenterConfig segmenter;  ///< S; num_classes 0: the labelled set's classes
   /// torchvision ImageNet ResNet weights (.safetensors) for a DeepLab segmenter's backbone; the
   /// reference builds S with pretrained_backbone=True. Empty = random initialisation.
   std::string segmenter_backbone;

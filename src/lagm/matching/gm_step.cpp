@@ -38,7 +38,7 @@ GradientMatchingStep::GradientMatchingStep(
   }
   if (gm_params_.empty())
     throw InputError("gm_params_regex '" + gm_params_regex + "' matches no parameter of the " +
-                     segmenter_.config().arch + " segmenter");
+                     models::arch_name(segmenter_.config().arch) + " segmenter");
 }
 
 GradientMatchingStep::~GradientMatchingStep() = default;

@@ -93,9 +93,9 @@ void read_reference_networks(const nlohmann::json& j, const std::string& where,
     const std::string cls =
         last_component(get_or<std::string>(j["S_kwargs"], "class_name", "UNet", where));
     if (cls == "UNet")
-      c.segmenter = {{"arch", "unet"}};
+      c.segmenter = models::SegmenterConfig{};
     else if (cls == "DeepLabv3" || cls == "DeepLabV3") {
-      c.segmenter = {{"arch", "deeplabv3_resnet101"}};
+      c.segmenter.arch = models::SegmenterArch::kDeepLabV3ResNet101;
       c.segmenter_backbone =
           AnnotatorTrainConfig::kDefaultResnet101Path;  // the reference's pretrained_backbone=True
     } else

@@ -13,10 +13,30 @@ namespace lagm::models {
 using core::check_keys;
 using core::get_or;
 
+const char* arch_name(SegmenterArch arch) {
+  switch (arch) {
+    case SegmenterArch::kUNet:
+      return "unet";
+    case SegmenterArch::kDeepLabV3ResNet101:
+      return "deeplabv3_resnet101";
+    case SegmenterArch::kDeepLabV3ResNet50:
+      return "deeplabv3_resnet50";
+  }
+  return "?";
+}
+
+SegmenterArch parse_segmenter_arch(const std::string& name, const std::string& where) {
+  for (auto arch : {SegmenterArch::kUNet, SegmenterArch::kDeepLabV3ResNet101,
+                    SegmenterArch::kDeepLabV3ResNet50})
+    if (name == arch_name(arch)) return arch;
+  throw InputError(where + ": unknown segmenter '" + name +
+                   "' (expected unet, deeplabv3_resnet101 or deeplabv3_resnet50)");
+}
+
 void Segmenter::require_input_size(int64_t height, int64_t width, const std::string& where) const {
   if (height >= min_input_size() && width >= min_input_size()) return;
   throw InputError(where + ": images of " + std::to_string(width) + "x" + std::to_string(height) +
-                   " are smaller than the smallest a " + config_.arch + " takes (" +
+                   " are smaller than the smallest a " + arch_name(config_.arch) + " takes (" +
                    std::to_string(min_input_size()) + "x" + std::to_string(min_input_size()) +
                    "); resize them (--res)");
 }
@@ -43,8 +63,9 @@ void Segmenter::require_memory_for(int64_t batch, int64_t height, int64_t width,
   }
   const double pixels = static_cast<double>(height) * static_cast<double>(width);
   core::require_memory((b * per_image + per_batch) * pixels * sizeof(float),
-                       "a " + config_.arch + " batch of " + std::to_string(batch) + " images of " +
-                           std::to_string(width) + "x" + std::to_string(height),
+                       std::string("a ") + arch_name(config_.arch) + " batch of " +
+                           std::to_string(batch) + " images of " + std::to_string(width) + "x" +
+                           std::to_string(height),
                        training ? "training" : "inference");
 }
 
@@ -54,14 +75,11 @@ SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::s
               "class_name", "output_channels", "pretrain"},
              where);
   SegmenterConfig c;
-  c.arch = get_or<std::string>(j, "arch", "unet", where);
+  c.arch = parse_segmenter_arch(get_or<std::string>(j, "arch", "unet", where), where + ".arch");
   c.num_classes =
       get_or<int64_t>(j, "num_classes", get_or<int64_t>(j, "output_channels", 0, where), where);
   c.base_channels = get_or<int64_t>(j, "base_channels", 64, where);
   c.aspp_dropout = get_or<double>(j, "aspp_dropout", 0.5, where);
-  if (c.arch != "unet" && c.arch != "deeplabv3_resnet101" && c.arch != "deeplabv3_resnet50")
-    throw InputError(where + ".arch: unknown segmenter '" + c.arch +
-                     "' (expected unet, deeplabv3_resnet101 or deeplabv3_resnet50)");
   if (!get_or<bool>(j, "bilinear", true, where))
     throw InputError(where +
                      ".bilinear: only bilinear up-sampling (the reference's) is implemented");
@@ -76,32 +94,41 @@ SegmenterConfig segmenter_config_from_json(const nlohmann::json& j, const std::s
   return c;
 }
 
+SegmenterConfig segmenter_config_without_classes_from_json(const nlohmann::json& j,
+                                                           const std::string& where) {
+  if (!j.is_object()) throw InputError(where + ": expected an object, got " + j.dump());
+  if (j.contains("num_classes") || j.contains("output_channels"))
+    throw InputError(where + ".num_classes: not allowed (the classes come from the training data)");
+  return segmenter_config_from_json(j, where);
+}
+
 bool operator==(const SegmenterConfig& a, const SegmenterConfig& b) {
   if (a.arch != b.arch || a.num_classes != b.num_classes) return false;
-  return a.arch == "unet" ? a.base_channels == b.base_channels : a.aspp_dropout == b.aspp_dropout;
+  return a.arch == SegmenterArch::kUNet ? a.base_channels == b.base_channels
+                                        : a.aspp_dropout == b.aspp_dropout;
 }
 
 nlohmann::json to_json(const SegmenterConfig& c) {
-  nlohmann::json j = {{"arch", c.arch}, {"num_classes", c.num_classes}};
-  if (c.arch == "unet")
+  nlohmann::json j = {{"arch", arch_name(c.arch)}};
+  if (c.num_classes != 0) j["num_classes"] = c.num_classes;
+  if (c.arch == SegmenterArch::kUNet)
     j["base_channels"] = c.base_channels;
   else
     j["aspp_dropout"] = c.aspp_dropout;
   return j;
 }
 
-Segmenter::Segmenter(SegmenterConfig config) : config_(std::move(config)) {
+Segmenter::Segmenter(SegmenterConfig config) : config_(config) {
   if (config_.num_classes < 1) throw InputError("segmenter: num_classes must be >= 1");
-  if (config_.arch == "unet") {
+  if (config_.arch == SegmenterArch::kUNet) {
     module_ = torch::nn::AnyModule(
         UNet(UNetOptions(config_.num_classes).base_channels(config_.base_channels)));
-  } else if (config_.arch == "deeplabv3_resnet101" || config_.arch == "deeplabv3_resnet50") {
-    module_ = torch::nn::AnyModule(
-        DeepLabSegmenter(DeepLabV3Options(config_.num_classes)
-                             .backbone(config_.arch.substr(std::string("deeplabv3_").size()))
-                             .aspp_dropout(config_.aspp_dropout)));
   } else {
-    throw InputError("unknown segmenter '" + config_.arch + "'");
+    const char* backbone =
+        config_.arch == SegmenterArch::kDeepLabV3ResNet50 ? "resnet50" : "resnet101";
+    module_ = torch::nn::AnyModule(DeepLabSegmenter(DeepLabV3Options(config_.num_classes)
+                                                        .backbone(backbone)
+                                                        .aspp_dropout(config_.aspp_dropout)));
   }
 }
 

@@ -45,17 +45,17 @@ nlohmann::json export_manifest(const annotator::LoadedSegmenter& model,
       {"format", "lagm-pytorch"},
       {"format_version", 1},
       {"weights", "model.safetensors"},
-      {"arch", config.arch},
+      {"arch", models::arch_name(config.arch)},
       {"options", models::to_json(config)},
       {"num_classes", config.num_classes},
       {"classes", d.class_names},
       {"palette", palette},
       {"input", input},
       {"output", "logits [N, num_classes, H, W] at the input's size; argmax over dim 1 = classes"},
-      {"loader", deeplab
-                     ? "torchvision.models.segmentation." + config.arch +
-                           "(weights=None, weights_backbone=None, num_classes=K, aux_loss=False)"
-                     : "lagm_export.UNet(num_classes=K, base_channels=options.base_channels)"},
+      {"loader",
+       deeplab ? std::string("torchvision.models.segmentation.") + models::arch_name(config.arch) +
+                     "(weights=None, weights_backbone=None, num_classes=K, aux_loss=False)"
+               : "lagm_export.UNet(num_classes=K, base_channels=options.base_channels)"},
       {"exported_from", model_path},
       {"description", models::to_json(d)}};
 }

@@ -26,6 +26,16 @@
 #include "lagm/train/precision.h"
 
 namespace lagm::synth {
+
+const char* rank_by_name(RankBy rank_by) {
+  return rank_by == RankBy::kUncertainty ? "uncertainty" : "confidence";
+}
+
+RankBy parse_rank_by(const std::string& name) {
+  for (auto rank_by : {RankBy::kConfidence, RankBy::kUncertainty})
+    if (name == rank_by_name(rank_by)) return rank_by;
+  throw SettingError("rank_by", "must be confidence or uncertainty, got '" + name + "'");
+}
 namespace fs = std::filesystem;
 
 std::string resolve_snapshot(const std::string& run_dir, const std::string& which) {
@@ -59,7 +69,7 @@ std::string resolve_snapshot(const std::string& run_dir, const std::string& whic
 std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
     const annotator::Snapshot& snap, const std::string& override_path,
     const models::Annotator& annotator, torch::Device device) {
-  const auto provenance = annotator::read_provenance(snap);
+  const auto& provenance = snap.info.provenance;
   const std::string path = override_path.empty() ? provenance.generator : override_path;
   if (path.empty())
     throw InputError(snap.tensors.source + ": no generator recorded; give one with --generator");
@@ -72,7 +82,7 @@ std::unique_ptr<models::FeatureGenerator> load_snapshot_generator(
 }
 
 bool snapshot_wide_crop(const annotator::Snapshot& snap, bool requested) {
-  const auto recorded = annotator::read_provenance(snap).wide_crop;
+  const auto recorded = snap.info.provenance.wide_crop;
   if (!recorded) return requested;  // e.g. a pseudo-labelling annotator: no crop recorded
   const bool trained = *recorded;
   if (requested && !trained)
@@ -84,7 +94,7 @@ bool snapshot_wide_crop(const annotator::Snapshot& snap, bool requested) {
 
 std::vector<double> labelled_class_frequencies(const annotator::Snapshot& snap) {
   if (!snap.info.labelled_class_frequencies.empty()) return snap.info.labelled_class_frequencies;
-  const auto training_set = annotator::read_provenance(snap).training_set;
+  const auto& training_set = snap.info.provenance.training_set;
   if (!training_set) return {};  // e.g. a pseudo-labelling annotator
   auto labelled =
       data::open_labelled_dataset(*training_set, snap.tensors.source + ": run.training_set");
@@ -136,10 +146,9 @@ std::string sample_name(int64_t i) {
 }
 
 // Writes dataset.json once every image exists: classes, counts, confidences and the filter.
-bool finalize(const SynthesizeOptions& o, const std::string& rank_by,
-              const annotator::Snapshot& snap, const std::string& generator_path,
-              const models::SamplingOptions& sampling, bool wide_crop,
-              const std::vector<double>& offsets) {
+bool finalize(const SynthesizeOptions& o, RankBy rank_by, const annotator::Snapshot& snap,
+              const std::string& generator_path, const models::SamplingOptions& sampling,
+              bool wide_crop, const std::vector<double>& offsets) {
   const int64_t k = static_cast<int64_t>(snap.info.class_names.size());
   std::vector<int64_t> pixel_counts(k, 0), image_counts(k, 0);
   std::vector<std::pair<double, int64_t>> by_confidence;
@@ -151,8 +160,8 @@ bool finalize(const SynthesizeOptions& o, const std::string& rank_by,
     const auto counts = m.at("pixels_per_class").get<std::vector<int64_t>>();
     for (int64_t c = 0; c < k; ++c) pixel_counts[c] += counts[c], image_counts[c] += counts[c] > 0;
     // Ranked highest first: confidence, or minus the ensemble's uncertainty.
-    by_confidence.emplace_back(rank_by == "uncertainty" ? -m.at("uncertainty").get<double>()
-                                                        : m.at("confidence").get<double>(),
+    by_confidence.emplace_back(rank_by == RankBy::kUncertainty ? -m.at("uncertainty").get<double>()
+                                                               : m.at("confidence").get<double>(),
                                i);
     per_image.push_back(m);
   }
@@ -177,7 +186,7 @@ bool finalize(const SynthesizeOptions& o, const std::string& rank_by,
                          {"seed_base", o.seed_base},
                          {"confidence_threshold", o.confidence_threshold},
                          {"keep_top", o.keep_top},
-                         {"rank_by", rank_by},
+                         {"rank_by", rank_by_name(rank_by)},
                          {"min_confidence", o.min_confidence},
                          {"wide_crop", wide_crop},
                          {"calibrate_priors", o.calibrate_priors},
@@ -223,8 +232,7 @@ class SynthesisRun {
         snap_(annotator::read_snapshot(snapshot_path_)),
         annotator_(annotator::load_snapshot_annotator(snap_)) {
     annotator_->to(o.device);
-    generator_path_ =
-        o.generator.empty() ? annotator::read_provenance(snap_).generator : o.generator;
+    generator_path_ = o.generator.empty() ? snap_.info.provenance.generator : o.generator;
     g_ = load_snapshot_generator(snap_, o.generator, annotator_, o.device);
     if (o.truncation_psi) g_->sampling().truncation_psi = *o.truncation_psi;
     wide_crop_ = snapshot_wide_crop(snap_, o.wide_crop);
@@ -232,10 +240,8 @@ class SynthesisRun {
     bf16_ = o.precision == train::Precision::kBf16;
     if (bf16_) train::to_channels_last(annotator_.module());
     g_->set_bfloat16(bf16_);
-    rank_by_ = !o.rank_by.empty() ? o.rank_by : (ensemble_ ? "uncertainty" : "confidence");
-    if (rank_by_ != "confidence" && rank_by_ != "uncertainty")
-      throw SettingError("rank_by", "must be confidence or uncertainty, got '" + rank_by_ + "'");
-    if (rank_by_ == "uncertainty" && !ensemble_)
+    rank_by_ = o.rank_by.value_or(ensemble_ ? RankBy::kUncertainty : RankBy::kConfidence);
+    if (rank_by_ == RankBy::kUncertainty && !ensemble_)
       throw SettingError("rank_by", "uncertainty needs an mlp_ensemble annotator; " +
                                         snapshot_path_ + " holds one network");
   }
@@ -374,7 +380,7 @@ class SynthesisRun {
   std::string generator_path_;
   std::unique_ptr<models::FeatureGenerator> g_;
   bool wide_crop_ = false, ensemble_ = false, bf16_ = false;
-  std::string rank_by_;
+  RankBy rank_by_ = RankBy::kConfidence;
   std::vector<double> offsets_;
 };
 

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,15 @@
 #include "lagm/train/precision.h"
 
 namespace lagm::synth {
+
+/// How keep_top ranks the images: by confidence (mean max-softmax, highest first) or by
+/// uncertainty (DatasetGAN's filter, an MLP-ensemble annotator only: the mean of the top 10 % of
+/// the image's per-pixel Jensen-Shannon divergences between the members, lowest first).
+enum class RankBy { kConfidence, kUncertainty };
+/// "confidence", "uncertainty": the CLI's and dataset.json's spelling.
+const char* rank_by_name(RankBy rank_by);
+/// SettingError("rank_by", ...) for any other name.
+RankBy parse_rank_by(const std::string& name);
 
 /// Options of `synthesize`.
 struct SynthesizeOptions {
@@ -35,11 +45,8 @@ struct SynthesizeOptions {
   int64_t shard_index = 0, shard_count = 1;
   double confidence_threshold = 0.9;  ///< pixels below this max-softmax count as uncertain
   double keep_top = 1.0;  ///< keep this fraction of the best-ranked images in dataset.json
-  /// How keep_top ranks the images: "confidence" (mean max-softmax, highest first) or
-  /// "uncertainty" (DatasetGAN's filter, an MLP-ensemble annotator only: the mean of the top 10 %
-  /// of the image's per-pixel Jensen-Shannon divergences between the members, lowest first).
-  /// Empty = "uncertainty" for an ensemble, else "confidence".
-  std::string rank_by;
+  /// How keep_top ranks the images; unset: by uncertainty for an ensemble, else by confidence.
+  std::optional<RankBy> rank_by;
   double min_confidence = 0.0;  ///< and only those with mean max-softmax >= this
   /// Keep the central 3/4 rows (4:3 pictures in a square G, e.g. cars). A phase-I run records
   /// whether its annotator learnt on such crops, and that record decides; this option only
