@@ -178,6 +178,11 @@ TEST(GanTrainer, WritesALoadableGeneratorAndStats) {
   for (const char* f :
        {"generator.safetensors", "train_state.safetensors", "samples-000000.png", "config.json"})
     EXPECT_TRUE(std::filesystem::exists(dir / f)) << f;
+  // Each snapshot's generator is kept beside the latest: the same network at kimg 0.
+  const auto latest = lagm::core::read_safetensors((dir / "generator.safetensors").string());
+  const auto kept = lagm::core::read_safetensors((dir / "generator-000000.safetensors").string());
+  for (const auto& [name, t] : latest.tensors.items())
+    EXPECT_TRUE(torch::equal(t, kept.tensors.at(name))) << name;
   std::ifstream stats(dir / "stats.jsonl");
   std::string line;
   ASSERT_TRUE(std::getline(stats, line));

@@ -139,9 +139,15 @@ class GanRun : public train::Trainable {
     const nlohmann::json extra = {{"trained_by", "lagm train-gan"},
                                   {"kimg", static_cast<double>(cur_nimg_) / 1000},
                                   {"train_config", to_json(config_)}};
-    models::write_model_checkpoint(folder_.file(kGeneratorFile), "stylegan2",
-                                   models::stylegan2::to_json(config_.generator), *step_.G_ema,
-                                   extra);
+    // The latest EMA generator, and one kept per snapshot (as NVIDIA's trainer keeps its network
+    // snapshots), so that a run's generators can be measured against its length afterwards.
+    char kept[64];
+    std::snprintf(kept, sizeof kept, "generator-%06lld.safetensors",
+                  static_cast<long long>(cur_nimg_ / 1000));
+    for (const std::string name : {std::string(kGeneratorFile), std::string(kept)})
+      models::write_model_checkpoint(folder_.file(name), "stylegan2",
+                                     models::stylegan2::to_json(config_.generator), *step_.G_ema,
+                                     extra);
     core::TensorDict t;
     t.update(core::state_dict(*step_.G), "G.");
     t.update(core::state_dict(*step_.D), "D.");
