@@ -127,6 +127,30 @@ TEST(SemiSupervisedRun, WritesTheEvaluatedNetworkAndResumesAsIfNeverStopped) {
   }
 }
 
+// With --init, the teacher starts from the initialised student, not from random weights: after one
+// step (the average's first update weighs the student 0.82) it is still the init within an Adam
+// step.
+TEST(MeanTeacher, TheTeacherStartsFromTheInitialisedStudent) {
+  const auto dir = lagm::test::fresh_temp_dir("mean_teacher_init").string();
+  lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);
+  lagm::test::write_random_folder_dataset(dir + "/unlabelled", 6, 3);
+  auto plain = mean_teacher_config(dir, 1);
+  plain.unlabelled = {};
+  plain.unlabelled_per_batch = 0;
+  lagm::downstream::train_segmenter(plain, dir + "/plain", torch::kCPU);
+  auto c = mean_teacher_config(dir, 1);
+  c.init = dir + "/plain/segmenter-000.safetensors";
+  c.max_steps = 1;
+  c.seed = 5;  // other random weights than the init's
+  lagm::downstream::train_segmenter(c, dir + "/mt", torch::kCPU);
+  const auto init = lagm::models::read_model_checkpoint(c.init);
+  const auto teacher = lagm::models::read_model_checkpoint(dir + "/mt/segmenter-000.safetensors");
+  // Weights only: batch-norm statistics are the student's, copied at each update.
+  for (const auto& [name, t] : init.tensors.items())
+    if (name.find("running_") == std::string::npos && name.find("num_batches") == std::string::npos)
+      EXPECT_LT((t - teacher.tensors.at(name)).abs().max().item<double>(), 0.01) << name;
+}
+
 TEST(MeanTeacher, SettingsOutOfRangeAreRefusedByKey) {
   const auto dir = lagm::test::fresh_temp_dir("mean_teacher_settings").string();
   lagm::test::write_random_folder_dataset(dir + "/labelled", 4, 3);

@@ -170,7 +170,10 @@ class SegmenterRun : public train::Trainable {
     if (folder_) folder_->write_config(to_json(c_));  // a resumed run records its new length
     if (!fs::exists(state_path_)) {
       // A resumed run has its own weights and needs no init file.
-      if (!c_.init.empty()) start_from(*seg_, c_.init, *data_.train);
+      if (c_.init.empty()) return;
+      start_from(*seg_, c_.init, *data_.train);
+      // Anew, so that mean teacher's teacher starts as a copy of the initialised student.
+      if (ssl_) ssl_ = make_semi_supervised_term(c_.semi_supervised, *seg_, device_);
       return;
     }
     auto st = core::read_safetensors(state_path_);
