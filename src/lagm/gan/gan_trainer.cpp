@@ -144,7 +144,7 @@ class GanRun : public train::Trainable {
     char kept[64];
     std::snprintf(kept, sizeof kept, "generator-%06lld.safetensors",
                   static_cast<long long>(cur_nimg_ / 1000));
-    for (const std::string name : {std::string(kGeneratorFile), std::string(kept)})
+    for (const std::string& name : {std::string(kGeneratorFile), std::string(kept)})
       models::write_model_checkpoint(folder_.file(name), "stylegan2",
                                      models::stylegan2::to_json(config_.generator), *step_.G_ema,
                                      extra);
