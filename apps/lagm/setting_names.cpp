@@ -17,6 +17,7 @@ const std::vector<Renamed>& renamed() {
   static const std::vector<Renamed> table = {
       {"train-seg", "class_balance_power", "--class-balance"},
       {"train-seg", "sync_batch_norm", "--sync-bn"},
+      {"train-seg", "ssl_method", "--ssl"},
       {"synthesize", "truncation_psi", "--psi"},
       {"annotator-quality", "truncation_psi", "--psi"},
       {"train-annotator-supervised", "truncation_psi", "--psi"},

@@ -442,4 +442,12 @@ TEST(BadInput, SettingsTheLibraryRefusesAreNamedByTheirOptions) {
                    {"--mix-per-batch needs --mix-data"});
   expect_bad_input("train-seg --data " + dir + "/data --sync-bn --out " + dir + "/o2",
                    {"--sync-bn needs a data-parallel run"});
+  expect_bad_input("train-seg --data " + dir + "/data --ssl teacher --out " + dir + "/o3",
+                   {"--ssl must be mean_teacher or adversarial"});
+  expect_bad_input(
+      "train-seg --data " + dir + "/data --unlabelled-per-batch 3 --out " + dir + "/o4",
+      {"--unlabelled-per-batch needs --unlabelled"});
+  expect_bad_input("train-seg --data " + dir + "/data --unlabelled " + dir +
+                       "/data --teacher-decay 1 --out " + dir + "/o5",
+                   {"--teacher-decay must be in [0, 1)"});
 }
