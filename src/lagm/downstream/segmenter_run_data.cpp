@@ -79,6 +79,7 @@ SurveyedInputs survey_inputs(const SegmenterTrainConfig& c, const SegmenterData&
   inputs.train = add("--data", c.data, *data.train);
   if (data.val) add("--val", c.validation, *data.val);
   if (data.mix) inputs.mix = add("--mix-data", c.mix_data, *data.mix);
+  if (data.unlabelled) add("--unlabelled", c.unlabelled, *data.unlabelled);
   return inputs;
 }
 
