@@ -139,7 +139,6 @@ class SegmenterRun : public train::Trainable {
     names_ = train::parameter_names(seg_->module());
     loss_options_ = F::CrossEntropyFuncOptions().ignore_index(255);
     if (c_.class_balance_power > 0) weigh_classes();
-    if (data_.unlabelled) ssl_ = make_semi_supervised_term(c_.semi_supervised, *seg_, device_);
   }
 
   // The network validated and written: the student, or mean teacher's teacher.
@@ -168,14 +167,12 @@ class SegmenterRun : public train::Trainable {
   void start_or_resume() {
     r_.outdir = outdir_;
     if (folder_) folder_->write_config(to_json(c_));  // a resumed run records its new length
-    if (!fs::exists(state_path_)) {
-      // A resumed run has its own weights and needs no init file.
-      if (c_.init.empty()) return;
-      start_from(*seg_, c_.init, *data_.train);
-      // Anew, so that mean teacher's teacher starts as a copy of the initialised student.
-      if (ssl_) ssl_ = make_semi_supervised_term(c_.semi_supervised, *seg_, device_);
-      return;
-    }
+    const bool resumed = fs::exists(state_path_);
+    // A resumed run has its own weights and needs no init file.
+    if (!resumed && !c_.init.empty()) start_from(*seg_, c_.init, *data_.train);
+    // After the student's first weights: mean teacher's teacher starts as a copy of them.
+    if (data_.unlabelled) ssl_ = make_semi_supervised_term(c_.semi_supervised, *seg_, device_);
+    if (!resumed) return;
     auto st = core::read_safetensors(state_path_);
     start_epoch_ = std::stoll(st.metadata.at("epochs_done"));
     steps_ = std::stoll(st.metadata.at("steps"));
