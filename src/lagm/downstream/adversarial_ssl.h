@@ -7,6 +7,7 @@
 #pragma once
 
 #include <torch/nn/module.h>
+#include <torch/nn/modules/conv.h>
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
