@@ -21,6 +21,7 @@ int lagm_fuzz_image(const uint8_t* data, size_t size);
 int lagm_fuzz_config(const uint8_t* data, size_t size);
 int lagm_fuzz_voc_xml(const uint8_t* data, size_t size);
 int lagm_fuzz_pascal_part_mat(const uint8_t* data, size_t size);
+int lagm_fuzz_pickle(const uint8_t* data, size_t size);
 }
 
 namespace {
@@ -35,6 +36,7 @@ const std::map<std::string, EntryPoint> kTargets = {
     {"config", lagm_fuzz_config},
     {"voc_xml", lagm_fuzz_voc_xml},
     {"pascal_part_mat", lagm_fuzz_pascal_part_mat},
+    {"pickle", lagm_fuzz_pickle},
 };
 
 std::vector<fs::path> inputs_under(const fs::path& p) {
@@ -53,9 +55,9 @@ std::vector<fs::path> inputs_under(const fs::path& p) {
 
 int main(int argc, char** argv) {
   if (argc < 3 || !kTargets.count(argv[1])) {
-    std::fprintf(
-        stderr,
-        "usage: fuzz_replay {safetensors|npy|image|config|voc_xml|pascal_part_mat} PATH...\n");
+    std::fprintf(stderr,
+                 "usage: fuzz_replay {safetensors|npy|image|config|voc_xml|pascal_part_mat|pickle} "
+                 "PATH...\n");
     return 2;
   }
   const EntryPoint run = kTargets.at(argv[1]);

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}; shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy image config voc_xml pascal_part_mat)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors npy image config voc_xml pascal_part_mat pickle)
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DLAGM_FUZZ=ON \
       -DLAGM_BUILD_TESTS=OFF -DLAGM_BUILD_BENCH=OFF > build-fuzz.configure.log 2>&1 || { cat build-fuzz.configure.log; exit 1; }
 ninja -C build-fuzz $(printf 'fuzz/fuzz_%s ' "${targets[@]}")

@@ -1,10 +1,12 @@
-// lagm info FILE: metadata and a table of the tensors of a safetensors checkpoint (header only).
+// lagm info FILE: metadata and a table of the tensors of a safetensors checkpoint (header only),
+// or the networks a StyleGAN pickle holds.
 #include <cstdio>
 
 #include "commands.h"
 #include "lagm/annotator/segmenter_checkpoint.h"
 #include "lagm/core/error.h"
 #include "lagm/core/safetensors.h"
+#include "lagm/models/pickled_generator.h"
 
 namespace lagm::cli {
 namespace {
@@ -24,6 +26,12 @@ std::string human_bytes(uint64_t n) {
 }
 
 void run_info(const InfoArgs& args) {
+  if (models::is_pickled_generator(args.file)) {
+    const auto lines = models::describe_pickle(args.file);  // throws before anything is printed
+    std::printf("%s\n", args.file.c_str());
+    for (const auto& line : lines) std::printf("%s\n", line.c_str());
+    return;
+  }
   const auto header = core::read_safetensors_header(args.file);
   std::printf("%s\n", args.file.c_str());
   // A segmenter's description first: what a person receiving the file needs.
@@ -56,9 +64,11 @@ void run_info(const InfoArgs& args) {
 
 void add_info_command(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
-  auto* cmd =
-      app.add_subcommand("info", "print the metadata and tensor table of a .safetensors file");
-  cmd->add_option("file", args->file, "checkpoint (.safetensors)")->required();
+  auto* cmd = app.add_subcommand("info",
+                                 "print the metadata and tensor table of a .safetensors file, or "
+                                 "what a StyleGAN pickle holds");
+  cmd->add_option("file", args->file, "checkpoint (.safetensors), or a StyleGAN .pkl/.pt")
+      ->required();
   cmd->callback([args] { run_info(*args); });
 }
 

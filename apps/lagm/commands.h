@@ -6,6 +6,7 @@
 namespace lagm::cli {
 
 void add_info_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 void add_generate_command(CLI::App& app);
 void add_train_annotator_command(CLI::App& app);
 void add_train_annotator_supervised_command(CLI::App& app);

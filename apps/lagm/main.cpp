@@ -27,6 +27,7 @@ std::string first_line(const char* message) {
 // The command tree, every command's options and their ranges.
 void add_commands(CLI::App& app) {
   lagm::cli::add_info_command(app);
+  lagm::cli::add_convert_command(app);
   lagm::cli::add_generate_command(app);
   lagm::cli::add_train_annotator_command(app);
   lagm::cli::add_train_annotator_supervised_command(app);

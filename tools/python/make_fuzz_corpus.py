@@ -101,4 +101,67 @@ for compress in (False, True):
     buf = io.BytesIO()
     savemat(buf, {'anno': {'imname': '2008_000001', 'objects': objects}}, do_compression=compress)
     put('pascal_part_mat', f'horse_{"zlib" if compress else "plain"}.mat', buf.getvalue())
+
+
+def tiny_generator():
+    """A StyleGAN2 generator at 8 px, 4 channels, one mapping layer: its kwargs and state dict."""
+    import torch
+    g = torch.Generator().manual_seed(0)
+    r = lambda *shape: torch.randn(*shape, generator=g)  # noqa: E731
+    f4 = torch.outer(torch.tensor([1., 3, 3, 1]), torch.tensor([1., 3, 3, 1])) / 64
+    sd = {'mapping.fc0.weight': r(4, 4), 'mapping.fc0.bias': r(4), 'mapping.w_avg': r(4),
+          'synthesis.b4.const': r(4, 4, 4), 'synthesis.b4.resample_filter': f4}
+    def layer(name, res, up, torgb=False):
+        sd[name + '.weight'] = r(3 if torgb else 4, 4, 1 if torgb else 3, 1 if torgb else 3)
+        if not torgb:
+            sd[name + '.noise_strength'] = r(())
+        sd[name + '.bias'] = r(3 if torgb else 4)
+        if not torgb:
+            sd[name + '.resample_filter'] = f4
+            sd[name + '.noise_const'] = r(res, res)
+        sd[name + '.affine.weight'] = r(4, 4)
+        sd[name + '.affine.bias'] = r(4)
+    layer('synthesis.b4.conv1', 4, False)
+    layer('synthesis.b4.torgb', 4, False, True)
+    sd['synthesis.b8.resample_filter'] = f4
+    layer('synthesis.b8.conv0', 8, True)
+    layer('synthesis.b8.conv1', 8, False)
+    layer('synthesis.b8.torgb', 8, False, True)
+    kwargs = {'z_dim': 4, 'c_dim': 0, 'w_dim': 4, 'img_resolution': 8, 'img_channels': 3,
+              'mapping_kwargs': {'num_layers': 1},
+              'synthesis_kwargs': {'channel_base': 32, 'channel_max': 4, 'num_fp16_res': 0,
+                                   'conv_clamp': None, 'architecture': 'skip'}}
+    return kwargs, sd
+
+
+def pickles():
+    """Network pickles in both layouts, a legacy torch file, plain values at each protocol and a
+    hostile pickle, all small."""
+    import collections, pickle, subprocess, tempfile
+    import torch
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import lagm_safetensors
+    kwargs, sd = tiny_generator()
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as tmp:
+        lagm_safetensors.save({'G.' + k: v.contiguous() for k, v in sd.items()}, f'{tmp}/w.safetensors', {})
+        with open(f'{tmp}/kw.json', 'w') as f:
+            json.dump(kwargs, f)
+        for maker, name in (('make_persistent_pickle', 'ada_network.pkl'), ('make_tf_pickle', 'tf_network.pkl')):
+            subprocess.run([sys.executable, f'{here}/{maker}.py', f'{tmp}/w.safetensors', 'G.', f'{tmp}/kw.json',
+                            f'{tmp}/{name}'], check=True)
+            put('pickle', name, open(f'{tmp}/{name}', 'rb').read())
+        legacy = collections.OrderedDict((k, v) for k, v in list(sd.items())[:4])
+        torch.save(legacy, f'{tmp}/legacy.pt', _use_new_zipfile_serialization=False)
+        put('pickle', 'legacy_state_dict.pt', open(f'{tmp}/legacy.pt', 'rb').read())
+    values = collections.OrderedDict([('none', None), ('ints', [0, -1, 2**40, 2**70]), ('float', 0.5),
+                                      ('text', 'é'), ('bytes', b'\x00\xff'), ('set', {1}), ('t', (1,)),
+                                      ('tensor', torch.arange(6.).reshape(2, 3).t()),
+                                      ('array', np.arange(4, dtype='>f4')), ('scalar', np.float64(1))])
+    for protocol in (2, 3, 4, 5):
+        put('pickle', f'values_p{protocol}.pkl', pickle.dumps(values, protocol=protocol))
+    put('pickle', 'refused_global.pkl', b'\x80\x02cos\nsystem\n(X\x04\x00\x00\x00trueR.')
+
+
+pickles()
 print(f'{out}: seed corpora written')

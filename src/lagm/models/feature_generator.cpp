@@ -4,6 +4,7 @@
 #include "lagm/core/error.h"
 #include "lagm/core/memory_budget.h"
 #include "lagm/models/checkpoint.h"
+#include "lagm/models/pickled_generator.h"
 #include "lagm/models/stylegan1/feature_generator.h"
 #include "lagm/models/stylegan2/feature_generator.h"
 
@@ -64,7 +65,8 @@ std::vector<torch::Tensor> FeatureGenerator::noise_buffers() { no_projection(kin
 
 std::unique_ptr<FeatureGenerator> load_feature_generator(const std::string& path,
                                                          torch::Device device) {
-  const auto ckpt = read_model_checkpoint(path);
+  const auto ckpt =
+      is_pickled_generator(path) ? read_pickled_generator(path) : read_model_checkpoint(path);
   std::unique_ptr<FeatureGenerator> g;
   if (ckpt.kind == "stylegan2") {
     g = std::make_unique<stylegan2::StyleGAN2FeatureGenerator>(stylegan2::load_generator(ckpt),

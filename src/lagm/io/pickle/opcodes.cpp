@@ -1,0 +1,287 @@
+// The opcodes of protocols 2 to 5 (and the text ones older torch files hold), grouped by what they
+// do. Object, extension and out-of-band opcodes are refused: network pickles do not use them.
+#include "lagm/io/pickle/machine_core.h"
+
+namespace lagm::io::pickle::detail {
+
+bool Machine::stack_op(char op, size_t at) {
+  switch (op) {
+    case '\x80': {  // PROTO
+      const int protocol = read_u8();
+      if (protocol > 5) fail(at, "pickle protocol " + std::to_string(protocol) + " (5 at most)");
+      return true;
+    }
+    case '\x95':
+      need(read_le(8));
+      return true;  // FRAME: a length hint only
+    case '(':       // MARK
+      budget_.charge_values(1);
+      marks_.push_back(stack_.size());
+      return true;
+    case '0':
+      pop(at);
+      return true;  // POP
+    case '1':
+      pop_mark(at);
+      return true;  // POP_MARK
+    case '2':
+      push(top(at));
+      return true;  // DUP
+    default:
+      return false;
+  }
+}
+
+bool Machine::scalar_op(char op, size_t at) {
+  switch (op) {
+    case 'N':
+      push(make_none());
+      return true;
+    case '\x88':
+      push(make_bool(true));
+      return true;
+    case '\x89':
+      push(make_bool(false));
+      return true;
+    case 'J':
+      push(make_int(static_cast<int32_t>(read_le(4))));
+      return true;  // BININT
+    case 'K':
+      push(make_int(read_u8()));
+      return true;  // BININT1
+    case 'M':
+      push(make_int(static_cast<int64_t>(read_le(2))));
+      return true;  // BININT2
+    case '\x8a':
+      push(integer_from_bytes(read_bytes(read_u8())));
+      return true;  // LONG1
+    case '\x8b': {  // LONG4
+      const auto n = static_cast<int32_t>(read_le(4));
+      if (n < 0) fail(at, "negative LONG4 length");
+      push(integer_from_bytes(read_bytes(static_cast<uint64_t>(n))));
+      return true;
+    }
+    case 'G': {  // BINFLOAT: big-endian IEEE double
+      const uint64_t bits = read_be8();
+      double d;
+      std::memcpy(&d, &bits, 8);
+      push(make_float(d));
+      return true;
+    }
+    case 'X':
+      push(make_string(read_bytes(read_le(4))));
+      return true;  // BINUNICODE
+    case '\x8c':
+      push(make_string(read_bytes(read_u8())));
+      return true;  // SHORT_BINUNICODE
+    case '\x8d':
+      push(make_string(read_bytes(read_le(8))));
+      return true;  // BINUNICODE8
+    case 'T': {     // BINSTRING (Python 2)
+      const auto n = static_cast<int32_t>(read_le(4));
+      if (n < 0) fail(at, "negative BINSTRING length");
+      push(make_string(read_bytes(static_cast<uint64_t>(n))));
+      return true;
+    }
+    case 'U':
+      push(make_string(read_bytes(read_u8())));
+      return true;  // SHORT_BINSTRING
+    case 'B':
+      push(make_bytes(read_bytes(read_le(4))));
+      return true;  // BINBYTES
+    case 'C':
+      push(make_bytes(read_bytes(read_u8())));
+      return true;  // SHORT_BINBYTES
+    case '\x8e':
+      push(make_bytes(read_bytes(read_le(8))));
+      return true;  // BINBYTES8
+    case '\x96':
+      push(make_bytes(read_bytes(read_le(8))));
+      return true;  // BYTEARRAY8
+    default:
+      return false;
+  }
+}
+
+/// The text opcodes of protocols 0 and 1 that torch files of Python 2 days still hold.
+bool Machine::text_op(char op, size_t at) {
+  switch (op) {
+    case 'I':  // INT
+    case 'L':  // LONG
+      push(text_integer(read_line(), at));
+      return true;
+    case 'F': {  // FLOAT
+      const auto line = read_line();
+      char* end = nullptr;
+      const double d = std::strtod(line.c_str(), &end);
+      if (line.empty() || *end != '\0') fail(at, "bad float '" + line + "'");
+      push(make_float(d));
+      return true;
+    }
+    case 'P':
+      persistent(make_string(read_line()), at);
+      return true;  // PERSID
+    default:
+      return false;
+  }
+}
+
+bool Machine::container_op(char op, size_t at) {
+  switch (op) {
+    case ')':
+      push(make_container(Kind::kTuple));
+      return true;
+    case ']':
+      push(make_container(Kind::kList));
+      return true;
+    case '}':
+      push(make_container(Kind::kDict));
+      return true;
+    case '\x8f':
+      push(make_container(Kind::kSet));
+      return true;  // EMPTY_SET
+    case 't':
+      push(collect(Kind::kTuple, pop_mark(at), at));
+      return true;
+    case 'l':
+      push(collect(Kind::kList, pop_mark(at), at));
+      return true;
+    case 'd':
+      push(collect(Kind::kDict, pop_mark(at), at));
+      return true;
+    case '\x91':
+      push(collect(Kind::kSet, pop_mark(at), at));
+      return true;  // FROZENSET
+    case '\x85':
+    case '\x86':
+    case '\x87': {  // TUPLE1-3
+      std::vector<ValuePtr> items(static_cast<size_t>(op - '\x85' + 1));
+      for (size_t i = items.size(); i-- > 0;) items[i] = pop(at);
+      push(collect(Kind::kTuple, std::move(items), at));
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+bool Machine::fill_op(char op, size_t at) {
+  switch (op) {
+    case 'a': {  // APPEND
+      auto v = pop(at);
+      add_items(*top(at), {v}, at, "APPEND");
+      return true;
+    }
+    case 'e': {  // APPENDS
+      auto items = pop_mark(at);
+      add_items(*top(at), std::move(items), at, "APPENDS");
+      return true;
+    }
+    case '\x90': {  // ADDITEMS
+      auto items = pop_mark(at);
+      add_items(*top(at), std::move(items), at, "SET ADDITEMS");
+      return true;
+    }
+    case 's': {  // SETITEM
+      auto value = pop(at);
+      auto key = pop(at);
+      auto& dict = top(at);
+      if (!dict->is(Kind::kDict)) fail(at, "SETITEM on a " + dict->describe());
+      set_item(*dict, key, value);
+      return true;
+    }
+    case 'u': {  // SETITEMS
+      auto items = pop_mark(at);
+      auto& dict = top(at);
+      if (!dict->is(Kind::kDict)) fail(at, "SETITEMS on a " + dict->describe());
+      if (items.size() % 2 != 0) fail(at, "SETITEMS with an odd number of items");
+      for (size_t i = 0; i < items.size(); i += 2) set_item(*dict, items[i], items[i + 1]);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+bool Machine::memo_op(char op, size_t at) {
+  switch (op) {
+    case 'p':
+      memo_put(static_cast<uint64_t>(text_integer(read_line(), at)->integer), at);
+      return true;
+    case 'q':
+      memo_put(read_u8(), at);
+      return true;  // BINPUT
+    case 'r':
+      memo_put(read_le(4), at);
+      return true;  // LONG_BINPUT
+    case '\x94':
+      memo_put(memo_.size(), at);
+      return true;  // MEMOIZE
+    case 'g':
+      memo_get(static_cast<uint64_t>(text_integer(read_line(), at)->integer), at);
+      return true;
+    case 'h':
+      memo_get(read_u8(), at);
+      return true;  // BINGET
+    case 'j':
+      memo_get(read_le(4), at);
+      return true;  // LONG_BINGET
+    default:
+      return false;
+  }
+}
+
+bool Machine::call_op(char op, size_t at) {
+  switch (op) {
+    case 'c': {  // GLOBAL
+      const auto module = read_line();
+      const auto name = read_line();
+      push_global(module, name);
+      return true;
+    }
+    case '\x93': {  // STACK_GLOBAL
+      auto name = pop(at);
+      auto module = pop(at);
+      if (!name->is(Kind::kString) || !module->is(Kind::kString))
+        fail(at, "STACK_GLOBAL needs two strings");
+      push_global(module->text, name->text);
+      return true;
+    }
+    case 'R':       // REDUCE
+    case '\x81': {  // NEWOBJ
+      auto args = pop(at);
+      auto callable = pop(at);
+      call(callable, args, at);
+      return true;
+    }
+    case '\x92': {  // NEWOBJ_EX
+      auto kwargs = pop(at);
+      auto args = pop(at);
+      auto callable = pop(at);
+      if (!kwargs->is(Kind::kDict) || !kwargs->entries.empty())
+        fail(at, "NEWOBJ_EX with keyword arguments");
+      call(callable, args, at);
+      return true;
+    }
+    case 'b':
+      build(at);
+      return true;
+    case 'Q':
+      persistent(pop(at), at);
+      return true;  // BINPERSID
+    default:
+      return false;
+  }
+}
+
+void Machine::step(char op, size_t at) {
+  if (stack_op(op, at) || scalar_op(op, at) || text_op(op, at) || container_op(op, at) ||
+      fill_op(op, at) || memo_op(op, at) || call_op(op, at))
+    return;
+  static const char* hex = "0123456789abcdef";
+  const auto u = static_cast<uint8_t>(op);
+  fail(at, "opcode 0x" + std::string{hex[u >> 4], hex[u & 15]} +
+               " is not read (object, extension and out-of-band opcodes are refused)");
+}
+
+}  // namespace lagm::io::pickle::detail
