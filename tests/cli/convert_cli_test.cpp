@@ -44,7 +44,7 @@ TEST(ConvertCli, APickleConvertsAndEveryCommandTakesItAsItIs) {
   const auto [meta_code, meta] = run_command(kConvertLagm + " info " + d + "/G.safetensors");
   EXPECT_THAT(meta, HasSubstr("\"truncation_psi\":0.5"));
   // The same grid from the pickle and from its conversion.
-  for (const std::string source : {pkl, d + "/G.safetensors"}) {
+  for (const std::string& source : {pkl, d + "/G.safetensors"}) {
     const auto [c, o] = run_command(kConvertLagm + " generate --generator " + source +
                                     " --seeds 0-3 --psi 0.5 --threads 1 --out " + source + ".png");
     ASSERT_EQ(c, 0) << o;

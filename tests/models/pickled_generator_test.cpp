@@ -32,7 +32,7 @@ const std::string kPickleSg1Case = std::string(LAGM_GOLDEN_DIR) + "/sg1_r128";
 std::string sg2_pickle(const std::string& dir, const std::string& maker) {
   const auto config = nlohmann::json::parse(lagm::core::read_file(kPickleSg2Case + "/case.json"));
   std::ofstream(dir + "/kwargs.json") << config["generator"].dump();
-  const auto pkl = dir + "/net.pkl";
+  std::string pkl = dir + "/net.pkl";
   auto [c1, o1] = lagm::test::run_command("/usr/bin/python3 " + kPickleTools + "/python/" + maker +
                                           ".py " + kPickleSg2Case + "/weights.safetensors G. " +
                                           dir + "/kwargs.json " + pkl);

@@ -12,8 +12,8 @@ bool ends_with(const std::string& s, const std::string& tail) {
 
 /// NVIDIA's module names as projects vendor them ("external.stylegan2.dnnlib.util").
 std::string canonical_module(const std::string& module) {
-  for (const std::string known : {"torch_utils.persistence", "dnnlib.util", "dnnlib.tflib.network"})
-    if (module == known || ends_with(module, "." + known)) return known;
+  for (const char* known : {"torch_utils.persistence", "dnnlib.util", "dnnlib.tflib.network"})
+    if (module == known || ends_with(module, std::string(".") + known)) return known;
   return module;
 }
 

@@ -222,7 +222,7 @@ class Machine {
     }
     settle(top(at), budget_);
   }
-  void persistent(ValuePtr id, size_t at) {
+  void persistent(const ValuePtr& id, size_t at) {
     if (!globals_.persistent_load) fail(at, "persistent ids are only read inside torch files");
     id->sealed = true;
     auto v = globals_.persistent_load(id, budget_);

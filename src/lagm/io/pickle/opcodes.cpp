@@ -11,22 +11,22 @@ bool Machine::stack_op(char op, size_t at) {
       if (protocol > 5) fail(at, "pickle protocol " + std::to_string(protocol) + " (5 at most)");
       return true;
     }
-    case '\x95':
+    case '\x95':  // FRAME: a length hint only
       need(read_le(8));
-      return true;  // FRAME: a length hint only
-    case '(':       // MARK
+      return true;
+    case '(':  // MARK
       budget_.charge_values(1);
       marks_.push_back(stack_.size());
       return true;
-    case '0':
+    case '0':  // POP
       pop(at);
-      return true;  // POP
-    case '1':
+      return true;
+    case '1':  // POP_MARK
       pop_mark(at);
-      return true;  // POP_MARK
-    case '2':
+      return true;
+    case '2':  // DUP
       push(top(at));
-      return true;  // DUP
+      return true;
     default:
       return false;
   }
@@ -43,18 +43,18 @@ bool Machine::scalar_op(char op, size_t at) {
     case '\x89':
       push(make_bool(false));
       return true;
-    case 'J':
+    case 'J':  // BININT
       push(make_int(static_cast<int32_t>(read_le(4))));
-      return true;  // BININT
-    case 'K':
+      return true;
+    case 'K':  // BININT1
       push(make_int(read_u8()));
-      return true;  // BININT1
-    case 'M':
+      return true;
+    case 'M':  // BININT2
       push(make_int(static_cast<int64_t>(read_le(2))));
-      return true;  // BININT2
-    case '\x8a':
+      return true;
+    case '\x8a':  // LONG1
       push(integer_from_bytes(read_bytes(read_u8())));
-      return true;  // LONG1
+      return true;
     case '\x8b': {  // LONG4
       const auto n = static_cast<int32_t>(read_le(4));
       if (n < 0) fail(at, "negative LONG4 length");
@@ -68,36 +68,34 @@ bool Machine::scalar_op(char op, size_t at) {
       push(make_float(d));
       return true;
     }
-    case 'X':
+    case 'X':  // BINUNICODE
       push(make_string(read_bytes(read_le(4))));
-      return true;  // BINUNICODE
-    case '\x8c':
+      return true;
+    case '\x8c':  // SHORT_BINUNICODE
       push(make_string(read_bytes(read_u8())));
-      return true;  // SHORT_BINUNICODE
-    case '\x8d':
+      return true;
+    case '\x8d':  // BINUNICODE8
       push(make_string(read_bytes(read_le(8))));
-      return true;  // BINUNICODE8
-    case 'T': {     // BINSTRING (Python 2)
+      return true;
+    case 'T': {  // BINSTRING (Python 2)
       const auto n = static_cast<int32_t>(read_le(4));
       if (n < 0) fail(at, "negative BINSTRING length");
       push(make_string(read_bytes(static_cast<uint64_t>(n))));
       return true;
     }
-    case 'U':
+    case 'U':  // SHORT_BINSTRING
       push(make_string(read_bytes(read_u8())));
-      return true;  // SHORT_BINSTRING
-    case 'B':
+      return true;
+    case 'B':  // BINBYTES
       push(make_bytes(read_bytes(read_le(4))));
-      return true;  // BINBYTES
-    case 'C':
+      return true;
+    case 'C':  // SHORT_BINBYTES
       push(make_bytes(read_bytes(read_u8())));
-      return true;  // SHORT_BINBYTES
-    case '\x8e':
+      return true;
+    case '\x8e':  // BINBYTES8
+    case '\x96':  // BYTEARRAY8
       push(make_bytes(read_bytes(read_le(8))));
-      return true;  // BINBYTES8
-    case '\x96':
-      push(make_bytes(read_bytes(read_le(8))));
-      return true;  // BYTEARRAY8
+      return true;
     default:
       return false;
   }
@@ -118,9 +116,9 @@ bool Machine::text_op(char op, size_t at) {
       push(make_float(d));
       return true;
     }
-    case 'P':
+    case 'P':  // PERSID
       persistent(make_string(read_line()), at);
-      return true;  // PERSID
+      return true;
     default:
       return false;
   }
@@ -137,9 +135,9 @@ bool Machine::container_op(char op, size_t at) {
     case '}':
       push(make_container(Kind::kDict));
       return true;
-    case '\x8f':
+    case '\x8f':  // EMPTY_SET
       push(make_container(Kind::kSet));
-      return true;  // EMPTY_SET
+      return true;
     case 't':
       push(collect(Kind::kTuple, pop_mark(at), at));
       return true;
@@ -149,9 +147,9 @@ bool Machine::container_op(char op, size_t at) {
     case 'd':
       push(collect(Kind::kDict, pop_mark(at), at));
       return true;
-    case '\x91':
+    case '\x91':  // FROZENSET
       push(collect(Kind::kSet, pop_mark(at), at));
-      return true;  // FROZENSET
+      return true;
     case '\x85':
     case '\x86':
     case '\x87': {  // TUPLE1-3
@@ -208,24 +206,24 @@ bool Machine::memo_op(char op, size_t at) {
     case 'p':
       memo_put(static_cast<uint64_t>(text_integer(read_line(), at)->integer), at);
       return true;
-    case 'q':
+    case 'q':  // BINPUT
       memo_put(read_u8(), at);
-      return true;  // BINPUT
-    case 'r':
+      return true;
+    case 'r':  // LONG_BINPUT
       memo_put(read_le(4), at);
-      return true;  // LONG_BINPUT
-    case '\x94':
+      return true;
+    case '\x94':  // MEMOIZE
       memo_put(memo_.size(), at);
-      return true;  // MEMOIZE
+      return true;
     case 'g':
       memo_get(static_cast<uint64_t>(text_integer(read_line(), at)->integer), at);
       return true;
-    case 'h':
+    case 'h':  // BINGET
       memo_get(read_u8(), at);
-      return true;  // BINGET
-    case 'j':
+      return true;
+    case 'j':  // LONG_BINGET
       memo_get(read_le(4), at);
-      return true;  // LONG_BINGET
+      return true;
     default:
       return false;
   }
@@ -266,9 +264,9 @@ bool Machine::call_op(char op, size_t at) {
     case 'b':
       build(at);
       return true;
-    case 'Q':
+    case 'Q':  // BINPERSID
       persistent(pop(at), at);
-      return true;  // BINPERSID
+      return true;
     default:
       return false;
   }

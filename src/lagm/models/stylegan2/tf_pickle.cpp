@@ -46,7 +46,7 @@ nlohmann::json tf_kwargs(const nlohmann::json& sk, const std::string& where) {
       "fused_modconv"};
   for (const auto& [k, v] : sk.items())
     if (!known.count(k)) throw InputError(where + ": unknown TensorFlow static kwarg '" + k + "'");
-  const auto get = [&](const char* key, nlohmann::json fallback) {
+  const auto get = [&](const char* key, const nlohmann::json& fallback) {
     return sk.contains(key) ? sk[key] : fallback;
   };
   if (get("resample_kernel", {1, 3, 3, 1}) != nlohmann::json({1, 3, 3, 1}))
