@@ -31,7 +31,7 @@ void run_gan_quality(const GanQualityArgs& args) {
   o.batch = args.batch;
   o.min_region = args.min_region;
   o.psi = args.psi;
-  auto oracle = annotator::load_segmenter(args.oracle);
+  auto oracle = annotator::load_segmenter(resolve_model_path(args.oracle));
   oracle.segmenter->module().to(o.device);
   const auto& domain = toy::find_domain("faces");
   if (oracle.class_names != domain.class_names)
@@ -71,8 +71,10 @@ void add_gan_quality_command(CLI::App& app) {
       "gan-quality",
       "measure a faces generator with an oracle segmenter (class histogram, two eyes)");
   cmd->add_option("--generator", args->generator, "generator checkpoint")->required();
-  cmd->add_option("--oracle", args->oracle,
-                  "segmenter trained on labelled faces renders (e.g. a demo's oracle)")
+  cmd->add_option(
+         "--oracle", args->oracle,
+         "segmenter trained on labelled faces renders (e.g. a demo's oracle; a run folder = "
+         "its best checkpoint)")
       ->required();
   cmd->add_option("--num", args->num, "generated images and renders")
       ->capture_default_str()
