@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The runs behind docs/paper_claims.md, each resumable stage by stage (rerun the same command to go
 # on where it stopped). One thread each: run one at a time beside a long GAN run, never more.
-#   experiments/paper_claims.sh OUT table1|figure2|ceiling|heldout|gan [LAGM]
+#   experiments/paper_claims.sh OUT table1|figure2|ceiling|heldout|gan|all [LAGM]
 # table1:  the Table 1 protocol at N = 10, development seeds 0-3
 # figure2: the semi-supervised comparison at N = 2 and N = 10, development seeds 0-3
 # ceiling: the route ceiling with the synthesized set alone downstream (the paper's protocol)
 # heldout: the three comparisons once on the held-out seed 9 (only after every choice is made)
 # gan:     the generator trained on from scratch to 600 kimg (run folder OUT/faces64-long)
+# all:     table1, figure2, ceiling, then heldout, one after the other (the gan run goes beside it)
 set -euo pipefail
 out=$1 what=$2 lagm=${3:-build/lagm}
 mkdir -p "$out"
@@ -30,5 +31,6 @@ case "$what" in
          "$lagm" train-gan --out "$out/faces64-long" --domain faces --style photo --res 64 --batch 16 \
            --kimg 600 --snapshot-kimg 10 --seed 0 --threads 1
        fi ;;
-  *) echo "unknown run '$what' (table1, figure2, ceiling, heldout, gan)" >&2; exit 2 ;;
+  all) for step in table1 figure2 ceiling heldout; do "$0" "$out" "$step" "$lagm"; done ;;
+  *) echo "unknown run '$what' (table1, figure2, ceiling, heldout, gan, all)" >&2; exit 2 ;;
 esac
