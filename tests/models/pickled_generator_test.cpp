@@ -113,6 +113,18 @@ TEST(PickledGenerator, NetworkGIsReadOnRequestAndOtherContentsAreRefused) {
   }
 }
 
+// One module shared by both children of each of 40 levels: 2^40 paths in a pickle of a few kB.
+TEST(PickledGenerator, AModuleSharedOverAndOverIsRefusedNotWalked) {
+  const auto dir = lagm::test::fresh_temp_dir("bomb").string();
+  ASSERT_EQ(lagm::test::run_python_file("pickle_cases", {"module-bomb", dir + "/bomb.pkl"}), 0);
+  try {
+    lagm::models::read_pickled_generator(dir + "/bomb.pkl");
+    ADD_FAILURE() << "a module bomb was walked";
+  } catch (const lagm::InputError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("bomb.pkl: more than 100000 modules"));
+  }
+}
+
 TEST(PickledGenerator, DatasetGanStyleGan1CheckpointReproducesGolden) {
   const auto dir = lagm::test::fresh_temp_dir("sg1pt").string();
   ASSERT_EQ(

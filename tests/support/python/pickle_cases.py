@@ -8,6 +8,8 @@ python3-torch, numpy), each with what it must read back.
                    expected.safetensors (its tensors, contiguous)
   legacy OUT_DIR   legacy.pt: torch.save of an OrderedDict of tensors in the pre-1.6 format;
                    legacy.safetensors the same tensors
+  module-bomb OUT  a network pickle whose Generator reaches one module over 2^40 paths (each level's
+                   two children are the same module): small, and endless to walk path by path
   broadcast OUT    a pickled tensor of 2^31 elements that views one (stride 0), which a reader
                    that copies it would need 8 GiB for
 """
@@ -96,5 +98,22 @@ def broadcast(out):
         pickle.dump({"G_ema": torch.zeros(1).expand(2**31)}, f, protocol=4)
 
 
+def module_bomb(out):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tools",
+                                    "python"))
+    import make_persistent_pickle as persistent
+
+    def module(name, children):
+        state = {"training": False, "_parameters": collections.OrderedDict(), "_buffers": collections.OrderedDict(),
+                 "_modules": children, "_init_args": (), "_init_kwargs": persistent.EasyDict(z_dim=4)}
+        return persistent.Persistent({"type": "class", "version": 6, "module_src": "", "class_name": name,
+                                      "state": state})
+    node = module("FullyConnectedLayer", collections.OrderedDict())
+    for _ in range(40):
+        node = module("SynthesisBlock", collections.OrderedDict([("a", node), ("b", node)]))
+    with open(out, "wb") as f:
+        pickle.dump({"G_ema": module("Generator", collections.OrderedDict([("synthesis", node)]))}, f, protocol=4)
+
+
 if __name__ == "__main__":
-    {"values": values, "legacy": legacy, "broadcast": broadcast}[sys.argv[1]](*sys.argv[2:])
+    {"values": values, "legacy": legacy, "broadcast": broadcast, "module-bomb": module_bomb}[sys.argv[1]](*sys.argv[2:])

@@ -52,16 +52,25 @@ ValuePtr rebuild_tensor(const std::vector<ValuePtr>& args, Budget& budget) {
   const auto size = to_ints(args[2], "a tensor's size", budget);
   const auto stride = to_ints(args[3], "a tensor's stride", budget);
   if (size.size() != stride.size()) budget.fail("a tensor's size and stride differ in length");
+  // The last element a view reaches, computed so that no product can overflow: each step is
+  // checked against the room left in the storage first.
+  const int64_t n = storage.numel();
+  const auto past = [&] {
+    budget.fail("a tensor of size " + format_shape(size) + " reaches past its storage of " +
+                std::to_string(n) + " elements");
+  };
+  if (offset < 0 || offset > n) past();
   int64_t numel = 1, last = offset;
   for (size_t i = 0; i < size.size(); ++i) {
     if (size[i] != 0 && numel > (int64_t{1} << 40) / size[i])
       budget.fail("a tensor of size " + format_shape(size) + " is too large");
     numel *= size[i];
-    if (size[i] > 0) last += (size[i] - 1) * stride[i];
+    if (size[i] > 1 && stride[i] > 0) {
+      if (size[i] - 1 > (n - last) / stride[i]) past();
+      last += (size[i] - 1) * stride[i];
+    }
   }
-  if (offset < 0 || (numel > 0 && last >= storage.numel()))
-    budget.fail("a tensor of size " + format_shape(size) + " reaches past its storage of " +
-                std::to_string(storage.numel()) + " elements");
+  if (numel > 0 && last >= n) past();
   // A view costs nothing until it is copied; one that repeats elements (stride 0) can be far
   // larger than its storage, so what it adds is charged.
   budget.charge_bytes(std::max<int64_t>(0, numel - storage.numel()) * storage.element_size(),

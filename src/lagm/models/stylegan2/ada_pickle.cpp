@@ -14,10 +14,16 @@ const char* const kGeneratorArgs[] = {"z_dim",           "c_dim",        "w_dim"
                                       "img_resolution",  "img_channels", "mapping_kwargs",
                                       "synthesis_kwargs"};
 
+// A module shared by several parents is flattened once per path, as torch does; this bounds what a
+// pickle that shares one module many times over (2^depth paths) can make it visit.
+constexpr int64_t kMaxModuleVisits = 100000;
+
 /// state_dict() of a persistent module: its parameters, its persistent buffers, then each child's
 /// under "<child>.", as torch orders them.
 void flatten(const pk::Value& module, const std::string& prefix, core::TensorDict& out,
-             const std::string& where) {
+             const std::string& where, int64_t& visits) {
+  if (++visits > kMaxModuleVisits)
+    throw InputError(where + ": more than 100000 modules (a module shared over and over)");
   const auto& state = module.state;
   if (!module.is(pk::Kind::kObject) || !state || !state->is(pk::Kind::kDict))
     throw InputError(where + ": '" + prefix + "' is a " + module.describe() + ", not a module");
@@ -37,7 +43,7 @@ void flatten(const pk::Value& module, const std::string& prefix, core::TensorDic
   if (const auto children = state->find("_modules"); children && children->is(pk::Kind::kDict))
     for (const auto& [k, child] : children->entries)
       if (k->is(pk::Kind::kString) && !child->is(pk::Kind::kNone))
-        flatten(*child, prefix + k->text + ".", out, where);
+        flatten(*child, prefix + k->text + ".", out, where, visits);
 }
 
 /// The constructor's arguments: `_init_args` by position, then `_init_kwargs`; pickles of old
@@ -70,7 +76,8 @@ std::pair<nlohmann::json, core::TensorDict> import_ada_pickle(const pk::Value& n
     throw InputError(path + ": '" + name + "' is a " + network.describe() +
                      ", not a persistent Generator");
   core::TensorDict tensors;
-  flatten(network, "", tensors, path);
+  int64_t visits = 0;
+  flatten(network, "", tensors, path, visits);
   auto kwargs = init_kwargs(*network.state, path + ": " + name);
   if (kwargs.contains("c_dim") && kwargs["c_dim"] != 0)
     throw InputError(path + ": a conditional generator (c_dim " + kwargs["c_dim"].dump() +

@@ -15,9 +15,14 @@ using Variables = std::map<std::string, pk::ValuePtr>;
 
 constexpr char kNetworkClass[] = "dnnlib.tflib.network.Network";
 
+// Components shared over and over would be visited once per path; this bounds it.
+constexpr int64_t kMaxComponentVisits = 10000;
+
 /// Every variable of a network and its components, by "component/name".
 void collect_variables(const pk::Value& net, const std::string& prefix, Variables& out,
-                       const std::string& where) {
+                       const std::string& where, int64_t& visits) {
+  if (++visits > kMaxComponentVisits)
+    throw InputError(where + ": more than 10000 network components");
   if (!net.is(pk::Kind::kObject) || net.text != kNetworkClass || !net.state ||
       !net.state->is(pk::Kind::kDict))
     throw InputError(where + ": '" + prefix + "' is not a TensorFlow network state");
@@ -29,7 +34,8 @@ void collect_variables(const pk::Value& net, const std::string& prefix, Variable
     }
   if (const auto comps = net.state->find("components"); comps && comps->is(pk::Kind::kDict))
     for (const auto& [k, v] : comps->entries)
-      if (k->is(pk::Kind::kString)) collect_variables(*v, prefix + k->text + "/", out, where);
+      if (k->is(pk::Kind::kString))
+        collect_variables(*v, prefix + k->text + "/", out, where, visits);
 }
 
 /// static_kwargs -> the PyTorch constructor's kwargs (names and defaults of the legacy loader).
@@ -54,7 +60,9 @@ nlohmann::json tf_kwargs(const nlohmann::json& sk, const std::string& where) {
   auto w_avg_beta = get("w_avg_beta", 0.995);
   if (w_avg_beta.is_null()) w_avg_beta = 1;
   const auto fmap_base = get("fmap_base", 16384);
-  if (!fmap_base.is_number_integer()) throw InputError(where + ": fmap_base is not an integer");
+  if (!fmap_base.is_number_integer() || fmap_base.get<int64_t>() < 1 ||
+      fmap_base.get<int64_t>() > (int64_t{1} << 30))
+    throw InputError(where + ": fmap_base is not an integer in [1, 2^30]");
   return {{"z_dim", get("latent_size", 512)},
           {"c_dim", get("label_size", 0)},
           {"w_dim", get("dlatent_size", 512)},
@@ -176,7 +184,8 @@ std::pair<nlohmann::json, core::TensorDict> import_tf_pickle(const pk::Value& ro
       tf_kwargs(sk ? pickled_json(*sk, path + ": static_kwargs") : nlohmann::json::object(), path);
   if (kwargs["c_dim"] != 0) throw InputError(path + ": conditional generators are not supported");
   Variables vars;
-  collect_variables(net, "", vars, path);
+  int64_t visits = 0;
+  collect_variables(net, "", vars, path, visits);
   for (const auto& [k, v] : vars)
     if (k.rfind("synthesis/ToRGB_lod", 0) == 0)
       throw InputError(path + ": 'orig'-architecture TensorFlow networks are not supported");
