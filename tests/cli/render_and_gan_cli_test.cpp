@@ -1,4 +1,4 @@
-// lagm render and lagm train-gan from the command line: outputs, resume, bad input.
+// lagm render, train-gan and gan-quality from the command line: outputs, resume, bad input.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -92,3 +92,27 @@ TEST(TrainGanCli, TrainsResumesAndRefusesToOverwrite) {
 }
 
 }  // namespace
+
+// gan-quality judges a faces generator with an oracle; --oracle takes a train-seg run folder (its
+// best checkpoint), as --model does, and the histograms it prints are fractions of the pixels.
+TEST(GanQualityCli, TheOracleMayBeARunFolder) {
+  const auto dir = lagm::test::fresh_temp_dir("ganq").string();
+  auto [code, out] = run_command(
+      kLagmExe + " render --domain faces --style photo --res 64 --num 6 --seed 3 --out " + dir +
+      "/renders --threads 1");
+  ASSERT_EQ(code, 0) << out;
+  std::tie(code, out) = run_command(kLagmExe + " train-seg --data " + dir + "/renders --val " +
+                                    dir + "/renders --out " + dir +
+                                    "/oracle --epochs 1 --batch 2 --base-channels 4 --threads 1");
+  ASSERT_EQ(code, 0) << out;
+  std::tie(code, out) =
+      run_command(kLagmExe + " gan-quality --generator " + std::string(LAGM_SOURCE_DIR) +
+                  "/models/faces64.safetensors --oracle " + dir +
+                  "/oracle --num 4 --threads 1 --json " + dir + "/q.json");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("best validation FG-mIoU"));
+  const auto q = nlohmann::json::parse(lagm::core::read_file(dir + "/q.json"));
+  double total = 0;
+  for (const auto& f : q["generated"]["class_fraction"]) total += f.get<double>();
+  EXPECT_NEAR(total, 1.0, 1e-6);
+}
