@@ -40,16 +40,9 @@ std::string avg_latent_path(const std::string& path) {
   return (std::filesystem::path(path).parent_path() / "avg_latent_stylegan1.npy").string();
 }
 
-}  // namespace
-
-bool is_pickled_generator(const std::string& path) {
-  return has_suffix(path, ".pkl") || has_suffix(path, ".pt") || has_suffix(path, ".pth");
-}
-
-ModelCheckpoint read_pickled_generator(const std::string& path, const std::string& network) {
-  if (network != "G_ema" && network != "G")
-    throw UsageError("--network must be G_ema or G, not '" + network + "'");
-  const auto root = pk::read_pickle_file(path);
+/// The checkpoint of `network` in the pickle `root` read from `path`.
+ModelCheckpoint checkpoint_of(const pk::ValuePtr& root, const std::string& path,
+                              const std::string& network) {
   if (stylegan2::is_tf_network_pickle(*root)) {
     auto [config, tensors] = stylegan2::import_tf_pickle(*root, network, path);
     return finish(path, "stylegan2", std::move(config), std::move(tensors));
@@ -71,6 +64,18 @@ ModelCheckpoint read_pickled_generator(const std::string& path, const std::strin
                    "', a TensorFlow (G, D, Gs) pickle or DatasetGAN's StyleGAN1 state dict");
 }
 
+}  // namespace
+
+bool is_pickled_generator(const std::string& path) {
+  return has_suffix(path, ".pkl") || has_suffix(path, ".pt") || has_suffix(path, ".pth");
+}
+
+ModelCheckpoint read_pickled_generator(const std::string& path, const std::string& network) {
+  if (network != "G_ema" && network != "G")
+    throw UsageError("--network must be G_ema or G, not '" + network + "'");
+  return checkpoint_of(pk::read_pickle_file(path), path, network);
+}
+
 std::vector<std::string> describe_pickle(const std::string& path) {
   const auto root = pk::read_pickle_file(path);
   std::vector<std::string> lines;
@@ -90,7 +95,7 @@ std::vector<std::string> describe_pickle(const std::string& path) {
     lines.push_back(root->describe());
   }
   try {
-    const auto ckpt = read_pickled_generator(path);
+    const auto ckpt = checkpoint_of(root, path, "G_ema");  // the file is read once
     lines.push_back("generator (" + ckpt.kind + "): " + ckpt.config.dump());
   } catch (const InputError& e) {
     lines.push_back(std::string("not a generator lagm reads: ") + e.what());

@@ -64,7 +64,8 @@ torch::Tensor pickled_float_tensor(const pk::ValuePtr& value, const std::string&
     throw InputError(where + " is " + (value ? "a " + value->describe() : "missing") +
                      ", not a tensor");
   if (!value->tensor.is_floating_point()) throw InputError(where + " is not a float tensor");
-  return value->tensor.to(torch::kFloat32).contiguous().clone();
+  // One copy, contiguous and float32, owning its memory apart from the pickle's storage.
+  return torch::empty(value->tensor.sizes(), torch::kFloat32).copy_(value->tensor);
 }
 
 int64_t count_tensors(const pk::Value& value) {
