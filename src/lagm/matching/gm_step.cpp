@@ -105,6 +105,10 @@ void GradientMatchingStep::begin_segmenter_phase() {
 void GradientMatchingStep::step_segmenter() {
   nan_to_num_grads(segmenter_.module());
   opt_s_.step();
+  // S's gradient has been spent: released now rather than at the next S phase, so that it is not
+  // held through phase A, where the step's memory peaks (one copy of S's parameters; the
+  // reference keeps it as zeros). The next S phase starts from no gradient either way.
+  clear_grads(segmenter_.module());
   segmenter_.module().eval();
   set_requires_grad(segmenter_.module(), false);
 }
