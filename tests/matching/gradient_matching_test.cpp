@@ -62,6 +62,55 @@ TEST(GradientMatching, IsDifferentiableInTheSyntheticGradient) {
   EXPECT_GT(a.grad().abs().sum().item<float>(), 0.0f);
 }
 
+namespace {
+
+// A small phase A: "A" (a_weight) labels images that "S" (a convolution and a linear layer, with
+// biases) classifies; the synthetic gradient of S's parameters is differentiable in A.
+struct SmallPhaseA {
+  torch::Tensor a_weight = torch::randn({4, 3, 3, 3}, torch::requires_grad());
+  std::vector<torch::Tensor> s_params = {torch::randn({5, 3, 3, 3}, torch::requires_grad()),
+                                         torch::randn({5}, torch::requires_grad()),
+                                         torch::randn({4, 5}, torch::requires_grad())};
+  torch::Tensor images = torch::randn({2, 3, 8, 8});
+
+  std::vector<torch::Tensor> synthetic_gradient() const {
+    namespace F = torch::nn::functional;
+    const auto labels =
+        torch::softmax(F::conv2d(images, a_weight, F::Conv2dFuncOptions().padding(1)), 1);
+    auto h = torch::relu(
+        F::conv2d(images, s_params[0], F::Conv2dFuncOptions().padding(1).bias(s_params[1])));
+    const auto logits = torch::einsum("bchw,kc->bkhw", {h, s_params[2]});
+    const auto loss = -(labels * torch::log_softmax(logits, 1)).sum(1).mean();
+    return torch::autograd::grad({loss}, s_params, {}, true, true);
+  }
+  // The pull: a second path from A's weight into the loss.
+  torch::Tensor pull() const { return 0.3 * a_weight.square().sum(); }
+};
+
+}  // namespace
+
+TEST(GradientMatching, TwoStepBackwardGivesOneBackwardsGradientBitForBit) {
+  for (const auto reduction : {matching::MatchReduction::kMean, matching::MatchReduction::kSum}) {
+    torch::manual_seed(3);
+    const SmallPhaseA phase;
+    const std::vector<torch::Tensor> real = {torch::randn({5, 3, 3, 3}), torch::randn({5}),
+                                             torch::randn({4, 5})};
+    matching::MatcherOptions options;
+    options.reduction = reduction;
+    const auto loss_one = matching::gradient_match_loss(phase.synthetic_gradient(), real, options);
+    torch::autograd::backward({loss_one + phase.pull()}, {}, false, false, {phase.a_weight});
+    const auto one = phase.a_weight.grad().clone();
+    phase.a_weight.mutable_grad().reset();
+
+    const double loss_two = matching::backward_gradient_match(
+        phase.synthetic_gradient(), {real[0].clone(), real[1].clone(), real[2].clone()},
+        phase.pull(), options, {phase.a_weight});
+    EXPECT_EQ(loss_two, loss_one.item<double>());
+    EXPECT_TRUE(torch::equal(phase.a_weight.grad(), one));
+    for (const auto& p : phase.s_params) EXPECT_FALSE(p.grad().defined());  // A's gradient only
+  }
+}
+
 TEST(GradientMatching, PresetsResolveAndBadRegexIsAnInputError) {
   EXPECT_EQ(matching::resolve_gm_params_regex("head"), ".*classifier.*");
   EXPECT_EQ(matching::resolve_gm_params_regex("u1"), "outc.*|down1.*|up4.*");

@@ -79,13 +79,17 @@ void GradientMatchingStep::begin_annotator_phase() {
   set_requires_grad(*annotator_, true);
 }
 
-void GradientMatchingStep::backward_into_annotator(const torch::Tensor& loss_a) {
+double GradientMatchingStep::backward_into_annotator(std::vector<torch::Tensor> g_syn,
+                                                     std::vector<torch::Tensor> g_label,
+                                                     const torch::Tensor& pull) {
   // The reference calls loss.backward(), which also walks the double-backward graph down every
   // layer of S to fill S's .grad with second-order terms that phase S then clears unused (for the
   // U-Net's up4+outc, the whole U-Net below them). Naming A's parameters as the inputs prunes those
   // branches, and S's convolutions (nn::pruned_conv2d) skip the terms inside a node that only S
-  // would need; A's gradient is the same sum of the same terms, bit for bit.
-  torch::autograd::backward({loss_a}, {}, c10::nullopt, false, annotator_->parameters());
+  // would need; A's gradient is the same sum of the same terms, bit for bit. g_label and the
+  // distance's intermediates are released before the double backward (backward_gradient_match).
+  return backward_gradient_match(std::move(g_syn), std::move(g_label), pull, matcher_,
+                                 annotator_->parameters());
 }
 
 void GradientMatchingStep::step_annotator(AnnotatorPhaseResult& r) {
@@ -157,18 +161,16 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   auto g_syn =
       torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
                             /*create_graph=*/true);
-  auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);
-  auto loss_a = loss_gm;
+  torch::Tensor pull;
   if (const auto loss_pl = pseudo_label_loss(syn_img, logits); loss_pl.defined()) {
-    loss_a = loss_gm + pseudo_label_weight_ * loss_pl;
+    pull = pseudo_label_weight_ * loss_pl;
     r.loss_pseudo_label = loss_pl.item<double>();
   }
-  backward_into_annotator(loss_a);
+  r.loss_gm = backward_into_annotator(std::move(g_syn), std::move(g_label), pull);
   step_annotator(r);
 
   r.loss_label = loss_label.item<double>();
   r.loss_synthetic = loss_syn.item<double>();
-  r.loss_gm = loss_gm.item<double>();
   r.synthetic_images = syn_img.detach();
   r.soft_labels = probs.detach();
   return r;

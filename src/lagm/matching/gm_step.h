@@ -136,8 +136,10 @@ class GradientMatchingStep {
   // What both forms of each phase do first and last: modes, gradient flags, cleared gradients; the
   // step with non-finite gradients zeroed (A's recorded in `r`).
   void begin_annotator_phase();
-  /// Phase A's loss differentiated into A's parameters only (their .grad).
-  void backward_into_annotator(const torch::Tensor& loss_a);
+  /// Phase A's loss, the matching distance of g_syn to g_label plus the pull (undefined = none),
+  /// differentiated into A's parameters only (their .grad); returns the matching loss.
+  double backward_into_annotator(std::vector<torch::Tensor> g_syn,
+                                 std::vector<torch::Tensor> g_label, const torch::Tensor& pull);
   void step_annotator(AnnotatorPhaseResult& r);
   void begin_segmenter_phase();
   void step_segmenter();

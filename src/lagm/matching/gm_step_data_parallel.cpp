@@ -116,8 +116,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
     loss_label = labelled_loss_share(segmenter_.forward(labelled.of(label_images)),
                                      labelled.of(label_masks), label_masks, class_weights_);
   }
-  const auto g_label =
-      train::all_reduced_sum(group, torch::autograd::grad({loss_label}, gm_params_));
+  auto g_label = train::all_reduced_sum(group, torch::autograd::grad({loss_label}, gm_params_));
 
   // The synthetic gradient: this share's part, differentiable in A, plus the others' as values.
   const auto generated = share_of(z.size(0), group);
@@ -132,12 +131,10 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
     loss_syn =
         train::soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_) * fraction;
   }
-  const auto g_syn_local =
-      torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
-                            /*create_graph=*/true);
-  const auto g_syn = summed_keeping_local_graph(group, g_syn_local);
-  auto loss_gm = gradient_match_loss(g_syn, g_label, matcher_);
-  auto loss_a = loss_gm;
+  auto g_syn = summed_keeping_local_graph(
+      group, torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{},
+                                   /*retain_graph=*/true, /*create_graph=*/true));
+  torch::Tensor pull;
   double loss_pl = std::numeric_limits<double>::quiet_NaN();
   torch::Tensor loss_pl_share;
   if (pseudo_labeller_ && pseudo_label_weight_ > 0) {
@@ -150,9 +147,9 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
     loss_pl_share =
         F::cross_entropy(logits, target, F::CrossEntropyFuncOptions().reduction(torch::kSum)) *
         (fraction / static_cast<double>(target.numel()));
-    loss_a = loss_gm + pseudo_label_weight_ * loss_pl_share;
+    pull = pseudo_label_weight_ * loss_pl_share;
   }
-  backward_into_annotator(loss_a);
+  r.loss_gm = backward_into_annotator(std::move(g_syn), std::move(g_label), pull);
   train::all_reduce_gradients(group, *annotator_);
   step_annotator(r);
 
@@ -161,7 +158,6 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
   if (loss_pl_share.defined()) loss_pl = losses[2];
   r.loss_label = losses[0];
   r.loss_synthetic = losses[1];
-  r.loss_gm = loss_gm.item<double>();
   r.loss_pseudo_label = loss_pl;
   r.synthetic_images = syn_img.detach();
   r.soft_labels = probs.detach();

@@ -76,6 +76,40 @@ torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic,
                                               : total;
 }
 
+double backward_gradient_match(std::vector<torch::Tensor> synthetic,
+                               std::vector<torch::Tensor> real, const torch::Tensor& extra,
+                               const MatcherOptions& options,
+                               const std::vector<torch::Tensor>& inputs) {
+  TORCH_CHECK(synthetic.size() == real.size() && !synthetic.empty(),
+              "backward_gradient_match: ", synthetic.size(), " synthetic vs ", real.size(),
+              " real gradients");
+  const auto n = static_cast<double>(synthetic.size());
+  // gradient_match_loss's sum and mean, pair by pair: each pair's distance, and its gradient as the
+  // sum's backward hands it (1, divided by n for the mean), on a graph of its own; the pair's
+  // intermediates and its real gradient are released before the next pair.
+  const auto one = torch::ones({}, synthetic[0].options());
+  const auto upstream = options.reduction == MatchReduction::kMean ? one / n : one;
+  torch::Tensor total = torch::zeros({}, synthetic[0].options());
+  std::vector<torch::Tensor> roots, grads;
+  for (size_t i = 0; i < synthetic.size(); ++i) {
+    const auto leaf = synthetic[i].detach().requires_grad_();
+    const auto distance = gradient_distance(leaf, real[i], options);
+    total = total + distance.detach();
+    real[i].reset();
+    if (!distance.requires_grad()) continue;  // 1-D tensors: distance 0
+    grads.push_back(torch::autograd::grad({distance}, {leaf}, {upstream})[0]);
+    roots.push_back(synthetic[i]);
+  }
+  synthetic.clear();
+  if (extra.defined()) {  // the sum hands `extra` the gradient 1
+    roots.push_back(extra);
+    grads.push_back(one);
+  }
+  if (!roots.empty())
+    torch::autograd::backward(roots, grads, /*retain_graph=*/false, /*create_graph=*/false, inputs);
+  return (options.reduction == MatchReduction::kMean ? total / n : total).item<double>();
+}
+
 const std::map<std::string, std::string>& gm_param_presets() {
   static const std::map<std::string, std::string> presets = {
       {"all", ".*"},

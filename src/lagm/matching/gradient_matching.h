@@ -48,6 +48,18 @@ torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic,
                                   const std::vector<torch::Tensor>& real,
                                   const MatcherOptions& options);
 
+/// Backpropagates gradient_match_loss(synthetic, real) + extra into `inputs` (what `synthetic`, a
+/// list of create_graph gradients, and `extra` depend on; nothing else's gradient is filled) and
+/// returns the matching loss. The inputs get the gradient one backward of the sum would give them,
+/// bit for bit, but in two steps: the distance's own gradient with respect to `synthetic`, on a
+/// small graph of its own, then the double backward from `synthetic` with it. The distance's
+/// intermediates and `real` (taken by value: move it in) are released before the double backward,
+/// where a gradient-matching step's memory peaks. `extra` may be undefined.
+double backward_gradient_match(std::vector<torch::Tensor> synthetic,
+                               std::vector<torch::Tensor> real, const torch::Tensor& extra,
+                               const MatcherOptions& options,
+                               const std::vector<torch::Tensor>& inputs);
+
 /// The reference's named regexes (`--gmparam`): head, r5head, ..., down, up, inc, outc, u1, u2, ...
 const std::map<std::string, std::string>& gm_param_presets();
 
