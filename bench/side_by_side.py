@@ -9,7 +9,7 @@ skips some of them (the second-order terms phase A does not need) the rate is th
 per lagm second, an upper bound of lagm's own.
 
     /usr/bin/python3 bench/side_by_side.py [--lagm build/bench/bench_case] [--rounds 3]
-        [--threads N] [--quick] [--markdown FILE]
+        [--threads N] [--quick] [--only TEXT] [--markdown FILE]
 """
 import argparse
 import json
@@ -29,12 +29,15 @@ CASES = [
     ("GM step 128 px, U-Net, all matched", ["--case", "gm", "--res", "128", "--seg", "unet", "--match", "all"], 3),
     ("GM step 128 px, U-Net, up4+outc matched", ["--case", "gm", "--res", "128", "--seg", "unet", "--match", "u4"], 3),
     ("GM step 128 px, DeepLabv3-R101, head matched", ["--case", "gm", "--res", "128", "--seg", "deeplab", "--match", "head"], 3),
+    # 256 px: one repetition (a reference step takes tens of seconds on 2 cores).
+    ("GM step 256 px, U-Net, all matched", ["--case", "gm", "--res", "256", "--seg", "unet", "--match", "all"], 1),
+    ("GM step 256 px, DeepLabv3-R101, head matched", ["--case", "gm", "--res", "256", "--seg", "deeplab", "--match", "head"], 1),
     ("synthesis, 1 image at 256 px (G + A)", ["--case", "synth", "--res", "256"], 5),
     ("downstream step, U-Net, batch 8 at 64 px", ["--case", "seg", "--res", "64"], 5),
     # 5 repetitions: style mixing is drawn per iteration, so single iterations vary.
     ("GAN training step, built-in 64-px config, batch 16", ["--case", "gan", "--res", "64"], 5),
 ]
-QUICK = [0, 2, 6, 7, 8]  # the 64-px GM steps, synthesis, the downstream and the GAN step
+QUICK = [0, 2, 8, 9, 10]  # the 64-px GM steps, synthesis, the downstream and the GAN step
 
 
 def run_json(cmd):
@@ -72,9 +75,11 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--quick", action="store_true", help="5 configurations, 1 round")
+    p.add_argument("--only", help="only the configurations whose label contains this text, e.g. 'GM'")
     p.add_argument("--markdown", help="also write the table to this file")
     a = p.parse_args()
     cases = [CASES[i] for i in QUICK] if a.quick else CASES
+    cases = [c for c in cases if a.only is None or a.only in c[0]]
     rounds = 1 if a.quick else a.rounds
     threads = ["--threads", str(a.threads)]
     reference = [a.python, os.path.join(HERE, "reference_case.py")]
