@@ -11,12 +11,9 @@ set -euo pipefail
 seed_dir=$1 new_dir=$2
 shift 2
 lagm=${LAGM:-$(dirname "$0")/../build/lagm}
-read -r seed labels style < <(python3 - "$seed_dir/data/labelled/dataset.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))["source"]
-print(s["first_seed"] // 1000, s["count"], s["style"])
-PY
-)
+# shellcheck source=experiments/seed_dir.sh
+. "$(dirname "$0")/seed_dir.sh"
+read -r seed labels style < <(seed_dir_settings "$seed_dir")
 for stage in render few_label oracle pseudo_label; do
   [ -f "$seed_dir/stages/$stage.done.json" ] || {
     echo "demo_gm_variant: $seed_dir: stage $stage is not finished" >&2

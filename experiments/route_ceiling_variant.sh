@@ -15,12 +15,9 @@ set -euo pipefail
 seed_dir=$1 new_dir=$2 generator=$3
 shift 3
 lagm=${LAGM:-$(dirname "$0")/../build/lagm}
-read -r seed labels style < <(python3 - "$seed_dir/data/labelled/dataset.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))["source"]
-print(s["first_seed"] // 1000, s["count"], s["style"])
-PY
-)
+# shellcheck source=experiments/seed_dir.sh
+. "$(dirname "$0")/seed_dir.sh"
+read -r seed labels style < <(seed_dir_settings "$seed_dir")
 [ -f "$seed_dir/stages/oracle_pseudo_label.done.json" ] || {
   echo "route_ceiling_variant: $seed_dir: not a finished --route-ceiling run" >&2
   exit 2
