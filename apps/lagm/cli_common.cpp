@@ -132,13 +132,21 @@ c10::optional<int64_t> parse_optional_int(const std::string& text, const std::st
   return *v;
 }
 
-std::string resolve_model_path(const std::string& model) {
+std::string resolve_model_path(const std::string& model, const std::string& option) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  if (!std::filesystem::is_directory(model, ec)) {
-    if (!std::filesystem::exists(model, ec)) throw InputError(model + ": --model not found");
+  if (!fs::is_directory(model, ec)) {
+    if (!fs::exists(model, ec)) throw InputError(model + ": " + option + " not found");
     return model;
   }
-  const auto best = eval::best_validation_checkpoint(model);
+  // A demo keeps each arm's downstream run in <arm>/segmenter; the arm's folder is what users see.
+  auto run = fs::path(model);
+  if (!fs::exists(run / "metrics-val.jsonl", ec) && fs::exists(run / "segmenter/metrics-val.jsonl", ec))
+    run /= "segmenter";
+  if (!fs::exists(run / "metrics-val.jsonl", ec))
+    throw InputError(model + ": " + option +
+                     " is a folder but not a run (no metrics-val.jsonl in it or in segmenter/)");
+  const auto best = eval::best_validation_checkpoint(run.string());
   std::printf("%s: best validation FG-mIoU %.4f at %lld\n", best.path.c_str(), best.val_fg_miou,
               static_cast<long long>(best.step));
   return best.path;

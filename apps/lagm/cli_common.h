@@ -52,10 +52,11 @@ c10::optional<int64_t> parse_optional_int(const std::string& text, const std::st
 void check_options_beside_resume(const CLI::App& command,
                                  const std::vector<std::string>& length_options);
 
-/// --model as eval, predict and export take it: a train-seg checkpoint or train-annotator snapshot
-/// as is, a run folder = its checkpoint of best validation FG-mIoU (the reference's benchmark
-/// mode; printed). InputError naming the path otherwise.
-std::string resolve_model_path(const std::string& model);
+/// --model as eval, predict and export take it (and --oracle): a train-seg checkpoint or
+/// train-annotator snapshot as is, a run folder = its checkpoint of best validation FG-mIoU (the
+/// reference's benchmark mode; printed), a demo arm's folder = its segmenter/ run's. InputError
+/// naming the path and the option otherwise.
+std::string resolve_model_path(const std::string& model, const std::string& option = "--model");
 
 /// Prints the warning for a model whose file lacks (part of) its description, if any.
 void warn_defaulted_description(const models::ModelDescription& description,

@@ -41,7 +41,7 @@ void run_annotator_quality(AnnotatorQualityArgs& args) {
   args.options.device = apply_common(args.common);
   refuse_outputs_over_inputs({{"--json", args.json}},
                              {{"--run", args.options.run_dir}, {"--oracle", args.oracle}});
-  auto oracle = annotator::load_segmenter(resolve_model_path(args.oracle));
+  auto oracle = annotator::load_segmenter(resolve_model_path(args.oracle, "--oracle"));
   oracle.segmenter->module().to(args.options.device);
   const auto q =
       synth::measure_annotator_quality(args.options, *oracle.segmenter, oracle.class_names);
@@ -60,7 +60,7 @@ void add_annotator_quality_command(CLI::App& app) {
   cmd->add_option("--run", o.run_dir, "train-annotator run directory")->required();
   cmd->add_option("--snapshot", o.snapshot, "best, latest or an iteration")->capture_default_str();
   cmd->add_option("--oracle", args->oracle,
-                  "segmenter checkpoint that labels generated images well (a run folder = its best "
+                  "segmenter checkpoint that labels generated images well (a run folder or a demo arm's = its best "
                   "checkpoint)")
       ->required();
   cmd->add_option("--num", o.num, "generated images")

@@ -31,7 +31,7 @@ void run_gan_quality(const GanQualityArgs& args) {
   o.batch = args.batch;
   o.min_region = args.min_region;
   o.psi = args.psi;
-  auto oracle = annotator::load_segmenter(resolve_model_path(args.oracle));
+  auto oracle = annotator::load_segmenter(resolve_model_path(args.oracle, "--oracle"));
   oracle.segmenter->module().to(o.device);
   const auto& domain = toy::find_domain("faces");
   if (oracle.class_names != domain.class_names)

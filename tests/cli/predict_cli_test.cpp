@@ -82,3 +82,23 @@ TEST(PredictCli, BadUsageExitsTwoWithOneLine) {
   EXPECT_EQ(code, 2);
   EXPECT_THAT(out, HasSubstr("dataset.json"));
 }
+
+TEST(PredictCli, ADemoArmFolderMeansItsBestCheckpointAndAPlainFolderIsRefused) {
+  const auto dir = lagm::test::fresh_temp_dir("export_arm_cli").string();
+  const std::string model = lagm::test::write_small_segmenter(dir, 3);
+  // A demo arm's shape: <arm>/segmenter/ holds the run, epoch 1 the best of two.
+  const auto run = std::filesystem::path(dir) / "arm/segmenter";
+  std::filesystem::create_directories(run);
+  std::filesystem::copy_file(model, run / "segmenter-001.safetensors");
+  lagm::core::write_file_atomic((run / "metrics-val.jsonl").string(),
+                                "{\"epoch\":0,\"fg_mIoU\":0.2}\n{\"epoch\":1,\"fg_mIoU\":0.5}\n");
+  auto [code, out] =
+      run_command(kPredictLagm + " export --model " + dir + "/arm --out " + dir + "/x");
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("segmenter-001.safetensors: best validation FG-mIoU 0.5000 at 1"));
+  std::tie(code, out) =
+      run_command(kPredictLagm + " export --model " + dir + "/data --out " + dir + "/y");
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_THAT(out, HasSubstr(dir + "/data: --model is a folder but not a run"));
+  EXPECT_EQ(count_lines(out), 1) << out;
+}
