@@ -141,7 +141,8 @@ std::string resolve_model_path(const std::string& model, const std::string& opti
   }
   // A demo keeps each arm's downstream run in <arm>/segmenter; the arm's folder is what users see.
   auto run = fs::path(model);
-  if (!fs::exists(run / "metrics-val.jsonl", ec) && fs::exists(run / "segmenter/metrics-val.jsonl", ec))
+  if (!fs::exists(run / "metrics-val.jsonl", ec) &&
+      fs::exists(run / "segmenter/metrics-val.jsonl", ec))
     run /= "segmenter";
   if (!fs::exists(run / "metrics-val.jsonl", ec))
     throw InputError(model + ": " + option +
