@@ -1,7 +1,7 @@
 // One measurement of one configuration, as a JSON line, for bench/side_by_side.py (which runs it
 // and the reference's Python in turns). The configurations match bench/reference_case.py's:
 //   gm     one GM iteration (phase A + phase S) with the generator, batch 2, 8 classes:
-//          --res 64|128 --seg unet|deeplab --match all|u4|head
+//          --res 64|128 --seg unet|deeplab --match all|u4|head [--low-memory 1]
 //   synth  one synthesized image: generator + FPN annotator + arg-max/confidence, batch 1
 //   seg    one downstream training step: U-Net (64 base channels), batch 8, SGD
 //   gan    one `lagm train-gan` iteration of the built-in config at --res (batch 16): G phase,
@@ -51,7 +51,7 @@ lagm::models::Segmenter make_segmenter(const std::string& seg) {
 }
 
 double time_gm(int64_t res, const std::string& seg, const std::string& match,
-               lt::Precision precision, int reps) {
+               lt::Precision precision, bool low_memory, int reps) {
   const int64_t b = 2;
   torch::manual_seed(0);
   sg2::StyleGAN2FeatureGenerator g(sg2::Generator(lagm::bench::paper256_options(res)), {});
@@ -61,6 +61,7 @@ double time_gm(int64_t res, const std::string& seg, const std::string& match,
   auto opt_s = lt::make_optimizer({}, s.module().parameters());
   lagm::matching::GradientMatchingStep step(g, a, s, *opt_a, *opt_s, match_regex(match), {});
   step.set_precision(precision);
+  step.set_low_memory(low_memory);
   step.begin_training();
   auto img = torch::rand({b, 3, res, res}) * 2 - 1;
   auto mask = torch::randint(0, kClasses, {b, res, res}, torch::kLong);
@@ -222,7 +223,8 @@ int main(int argc, char** argv) {
   double seconds = 0;
   if (kase == "gm")
     seconds = time_gm(res, string_flag(argc, argv, "--seg", "unet"),
-                      string_flag(argc, argv, "--match", "all"), precision, reps);
+                      string_flag(argc, argv, "--match", "all"), precision,
+                      int_flag(argc, argv, "--low-memory", 0) != 0, reps);
   else if (kase == "synth")
     seconds = time_synth(res, precision, reps);
   else if (kase == "seg")

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """lagm against the reference, side by side in one run: every configuration is timed by lagm
-(exact and fast mode, build/bench/bench_case) and by the reference's formulas in Debian's PyTorch
+(exact, fast and, on the GM steps, low-memory mode; build/bench/bench_case) and by the reference's formulas in Debian's PyTorch
 (bench/reference_case.py), taking turns (the order alternates every round), each measurement in its
 own process with the same thread count. Prints the machine's measured peaks, then per
 configuration the median seconds, the speed-up over the reference and lagm's FLOP rate against the
@@ -68,6 +68,14 @@ def run_measured(cmd):
     return json.loads(out.strip().splitlines()[-1]), usage.ru_maxrss / 1024  # Linux: KiB
 
 
+def low_memory_cells(med):
+    """The low-memory columns of a row: its time (speed-up) and peak (ratio), or dashes."""
+    if "low_memory" not in med:
+        return "- | -"
+    return (f"{med['low_memory']:.3f} ({med['reference'] / med['low_memory']:.2f}x) | "
+            f"{med['low_memory_mib']:.0f} ({med['low_memory_mib'] / med['reference_mib']:.2f}x)")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--lagm", default=os.path.join(HERE, "..", "build", "bench", "bench_case"))
@@ -96,6 +104,8 @@ def main():
         programs = {"reference": reference + args + r + threads,
                     "exact": [a.lagm] + args + r + threads,
                     "bf16": [a.lagm] + args + r + threads + ["--precision", "bf16"]}
+        if label.startswith("GM"):  # phase A without the double backward (low_memory)
+            programs["low_memory"] = [a.lagm] + args + r + threads + ["--low-memory", "1"]
         times = {k: [] for k in programs}
         rss = {k: [] for k in programs}
         for i in range(rounds):
@@ -112,7 +122,9 @@ def main():
         print(f"[{n + 1}/{len(cases)}] {label}: reference {med['reference']:.3f} s, lagm {med['exact']:.3f} s "
               f"({med['reference'] / med['exact']:.2f}x), bf16 {med['bf16']:.3f} s "
               f"({med['reference'] / med['bf16']:.2f}x); peak memory {med['reference_mib']:.0f} / "
-              f"{med['exact_mib']:.0f} / {med['bf16_mib']:.0f} MiB  elapsed {elapsed:.0f} s, ETA {eta:.0f} s", flush=True)
+              f"{med['exact_mib']:.0f} / {med['bf16_mib']:.0f} MiB"
+              + (f"; low-memory {med['low_memory']:.3f} s, {med['low_memory_mib']:.0f} MiB" if "low_memory" in med else "")
+              + f"  elapsed {elapsed:.0f} s, ETA {eta:.0f} s", flush=True)
 
     lines = [f"Side by side, {a.threads} threads, median of {rounds} round(s) taking turns; peaks measured in "
              f"the same run: fp32 GEMM {peak['gemm_gflops']:.0f}, fp32 convolution {peak['conv_gflops']:.0f}, "
@@ -120,8 +132,8 @@ def main():
              "",
              "| configuration | GFLOP | reference s | lagm exact s | speed-up | lagm bf16 s | speed-up | "
              "reference's GFLOP / lagm exact s (% of fp32 conv peak) | peak MiB: reference | lagm exact | "
-             "lagm bf16 |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "lagm bf16 | lagm low-memory s | peak MiB: lagm low-memory |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for label, flops, med in rows:
         rate = flops / med["exact"] / 1e9
         lines.append(f"| {label} | {flops / 1e9:.1f} | {med['reference']:.3f} | {med['exact']:.3f} | "
@@ -129,7 +141,7 @@ def main():
                      f"{med['reference'] / med['bf16']:.2f}x | {rate:.0f} ({100 * rate / peak['conv_gflops']:.0f} %) | "
                      f"{med['reference_mib']:.0f} | {med['exact_mib']:.0f} "
                      f"({med['exact_mib'] / med['reference_mib']:.2f}x) | {med['bf16_mib']:.0f} "
-                     f"({med['bf16_mib'] / med['reference_mib']:.2f}x) |")
+                     f"({med['bf16_mib'] / med['reference_mib']:.2f}x) | " + low_memory_cells(med) + " |")
     gm_rows = [(lbl, med, fl) for lbl, fl, med in rows if lbl.startswith("GM")]
     if gm_rows:
         worst_exact = min(m["reference"] / m["exact"] for _, m, _ in gm_rows)
@@ -142,7 +154,8 @@ def main():
                   f"({'holds' if worst_fast >= 2.5 else 'misses'}); FLOP rate >= 50 % of the convolution peak: "
                   f"lowest {100 * worst_rate:.0f} % ({'holds' if worst_rate >= 0.5 else 'misses'}); exact mode's "
                   f"peak memory <= 0.75x the reference's: highest {worst_mem:.2f}x "
-                  f"({'holds' if worst_mem <= 0.75 else 'misses'})."]
+                  f"({'holds' if worst_mem <= 0.75 else 'misses'}); low-memory mode's peak: highest "
+                  f"{max(m['low_memory_mib'] / m['reference_mib'] for _, m, _ in gm_rows):.2f}x."]
     others = [(lbl, med) for lbl, _, med in rows if not lbl.startswith("GM")]
     if others:
         lines += ["", "Other configurations: " + "; ".join(

@@ -19,6 +19,7 @@ struct TrainAnnotatorArgs {
   CommonArgs common;
   std::string config, outdir = "runs", resume, segmenter_backbone, precision;
   int64_t total_iters = 0;
+  bool low_memory = false;
 };
 
 void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command) {
@@ -49,6 +50,10 @@ void run_train_annotator(const TrainAnnotatorArgs& args, const CLI::App& command
     if (!args.precision.empty()) {
       config.precision = train::parse_precision(args.precision, "--precision");
       matching::check_precision(config, "--precision");
+    }
+    if (args.low_memory) {
+      config.low_memory = true;
+      matching::check_low_memory(config, "--low-memory");
     }
     // Absolute paths in the run's config.json: a resume from another working directory reads
     // the same files (relative paths are taken from the working directory, as before).
@@ -101,6 +106,10 @@ void add_train_annotator_command(CLI::App& app) {
   cmd->add_option("--precision", args->precision,
                   "fp32 (exact, the reference's arithmetic) or bf16 (fast mode), overriding the "
                   "config's \"precision\"");
+  cmd->add_flag("--low-memory", args->low_memory,
+                "phase A by a forward-mode pass of S instead of its double backward (less memory, "
+                "more time; the same derivative to float rounding), overriding the config's "
+                "\"low_memory\"");
   add_common_options(*cmd, args->common);
   cmd->callback([args, cmd] { run_train_annotator(*args, *cmd); });
 }

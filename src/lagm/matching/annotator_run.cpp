@@ -121,6 +121,7 @@ void AnnotatorRun::build_step() {
   step_->set_process_group(group_, config_.sync_batch_norm);
   if (config_.learner == Learner::kMaml) step_->set_unrolled_learner(config_.unrolled);
   step_->set_precision(config_.precision);
+  step_->set_low_memory(config_.low_memory);
   if (config_.class_balance_power > 0)
     step_->set_class_weights(
         train::class_balance_weights(annotator::class_frequencies(label_masks_, k),

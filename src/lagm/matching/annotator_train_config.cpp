@@ -72,6 +72,8 @@ void read_learner(const nlohmann::json& j, const std::string& where, AnnotatorTr
     throw InputError(where + ".inner_lr must be a finite number > 0");
   c.precision = train::parse_precision(get_or<std::string>(j, "precision", "fp32", where), where);
   check_precision(c, where + ".precision");
+  c.low_memory = get_or<bool>(j, "low_memory", c.low_memory, where);
+  check_low_memory(c, where + ".low_memory");
   const auto gm_params = get_or<std::string>(j, "gm_params", ".*", where);
   try {
     c.gm_params = resolve_gm_params_regex(gm_params);
@@ -187,6 +189,7 @@ AnnotatorTrainConfig annotator_train_config_from_json(const nlohmann::json& j,
                                               "inner_steps",
                                               "inner_lr",
                                               "precision",
+                                              "low_memory",
                                               "gm_params",
                                               "matcher",
                                               "annotator_optimizer",
@@ -242,6 +245,7 @@ nlohmann::json to_json(const AnnotatorTrainConfig& c) {
       {"inner_steps", c.unrolled.inner_steps},
       {"inner_lr", c.unrolled.inner_lr},
       {"precision", train::precision_name(c.precision)},
+      {"low_memory", c.low_memory},
       {"gm_params", c.gm_params},
       {"matcher",
        {{"metric", to_string(c.matcher.metric)},
@@ -293,7 +297,16 @@ void check_precision(const AnnotatorTrainConfig& c, const std::string& where) {
                      learner_name(c.learner));
 }
 
+void check_low_memory(const AnnotatorTrainConfig& c, const std::string& where) {
+  if (c.low_memory && c.learner != Learner::kGradientMatching)
+    throw InputError(where + ": the low-memory phase A is gradient matching's, not " +
+                     learner_name(c.learner) + "'s");
+}
+
 void check_data_parallel(const AnnotatorTrainConfig& c, int world_size) {
+  if (c.low_memory && world_size > 1)
+    throw UsageError("train-annotator: low_memory runs in one process (" +
+                     std::to_string(world_size) + " were launched)");
   if (c.precision == train::Precision::kBf16 && world_size > 1)
     throw UsageError("train-annotator: precision bf16 runs in one process (" +
                      std::to_string(world_size) + " were launched)");

@@ -50,6 +50,10 @@ struct AnnotatorTrainConfig {
   /// JSON "precision": "fp32" (exact, the reference's arithmetic) or "bf16" (fast mode:
   /// GradientMatchingStep::set_precision says what runs in bfloat16).
   train::Precision precision = train::Precision::kExact;
+  /// JSON "low_memory": phase A without the double backward through S (its peak memory), by a
+  /// forward-mode pass instead (GradientMatchingStep::set_low_memory); the same derivative to float
+  /// rounding. false = the reference's double backward.
+  bool low_memory = false;
   std::string gm_params = ".*";  ///< preset name or regex
   MatcherOptions matcher;
   annotator::TransformOptions
@@ -146,6 +150,9 @@ AnnotatorTrainConfig read_annotator_run_config(const std::string& run_dir);
 /// Fast mode (precision bf16) runs the gradient-matching learner only; InputError naming `where`
 /// otherwise (a config file, or the option that set it).
 void check_precision(const AnnotatorTrainConfig& c, const std::string& where);
+
+/// The low-memory phase A is gradient matching's; InputError naming `where` for the maml learner.
+void check_low_memory(const AnnotatorTrainConfig& c, const std::string& where);
 
 /// Data-parallel runs: every one of `world_size` processes needs a row of every batch (generated
 /// and labelled), and the learner must be gradient matching (the MAML learner runs in one

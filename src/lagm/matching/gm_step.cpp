@@ -74,6 +74,10 @@ void GradientMatchingStep::begin_training() {
 void GradientMatchingStep::begin_annotator_phase() {
   clear_grads(*annotator_);
   segmenter_.module().train();
+  // Only the matched parameters: phase A differentiates nothing else of S, and a parameter that
+  // requires grad makes every layer above it keep its activations (the first step's phase A, after
+  // begin_training, would keep DeepLab's whole backbone for a head-only match: its peak).
+  set_requires_grad(segmenter_.module(), false);
   for (auto& p : gm_params_) p.set_requires_grad(true);
   annotator_->train();
   set_requires_grad(*annotator_, true);
@@ -128,15 +132,9 @@ torch::Tensor GradientMatchingStep::pseudo_label_loss(const torch::Tensor& syn_i
   return F::cross_entropy(logits, target);
 }
 
-AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
-                                                           const torch::Tensor& label_masks,
-                                                           const torch::Tensor& z) {
-  if (group_) return annotator_phase_shared(label_images, label_masks, z);
-  if (unrolled_) return annotator_phase_unrolled(label_images, label_masks, z);
-  AnnotatorPhaseResult r;
-  begin_annotator_phase();
-
-  // Target: the segmenter's gradient on the real labelled batch (hard-label CE, mean over pixels).
+std::vector<torch::Tensor> GradientMatchingStep::labelled_target_gradient(
+    const torch::Tensor& label_images, const torch::Tensor& label_masks, AnnotatorPhaseResult& r) {
+  // The segmenter's gradient on the real labelled batch (hard-label CE, mean over pixels).
   // Differentiated once, so fast mode may run it in bfloat16.
   torch::Tensor label_logits;
   {
@@ -147,15 +145,37 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
       train::labelled_cross_entropy(from_fast(label_logits), label_masks, class_weights_);
   auto g_label = torch::autograd::grad({loss_label}, gm_params_);
   for (auto& g : g_label) g = g.detach();
+  r.loss_label = loss_label.item<double>();
+  return g_label;
+}
 
-  // The same gradient on generated images labelled by A, kept differentiable in A.
-  auto batch = generator_.generate(z);
+std::pair<torch::Tensor, torch::Tensor> GradientMatchingStep::labelled_generated_batch(
+    const torch::Tensor& z) {
+  return annotate(generator_.generate(z));
+}
+
+std::pair<torch::Tensor, torch::Tensor> GradientMatchingStep::annotate(
+    const models::GeneratedBatch& batch) {
   torch::Tensor a_logits;
   {
     const train::Bf16Autocast autocast(bf16_, batch.img.device());
     a_logits = annotator_->forward(batch.features);
   }
-  auto [syn_img, logits] = annotator::apply_transform(transform_, batch.img, from_fast(a_logits));
+  return annotator::apply_transform(transform_, batch.img, from_fast(a_logits));
+}
+
+AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& label_images,
+                                                           const torch::Tensor& label_masks,
+                                                           const torch::Tensor& z) {
+  if (group_) return annotator_phase_shared(label_images, label_masks, z);
+  if (unrolled_) return annotator_phase_unrolled(label_images, label_masks, z);
+  if (low_memory_) return annotator_phase_low_memory(label_images, label_masks, z);
+  AnnotatorPhaseResult r;
+  begin_annotator_phase();
+  auto g_label = labelled_target_gradient(label_images, label_masks, r);
+
+  // The same gradient on generated images labelled by A, kept differentiable in A.
+  auto [syn_img, logits] = labelled_generated_batch(z);
   auto probs = torch::softmax(logits, 1);
   auto loss_syn = train::soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
   auto g_syn =
@@ -169,7 +189,6 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   r.loss_gm = backward_into_annotator(std::move(g_syn), std::move(g_label), pull);
   step_annotator(r);
 
-  r.loss_label = loss_label.item<double>();
   r.loss_synthetic = loss_syn.item<double>();
   r.synthetic_images = syn_img.detach();
   r.soft_labels = probs.detach();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lagm/annotator/transform_pipe.h"
@@ -81,6 +82,16 @@ class GradientMatchingStep {
   /// S's parameters and BatchNorm statistics are put back after). Phase S is unchanged. The
   /// result's loss_gm holds the meta loss. nullopt = gradient matching (the reference).
   void set_unrolled_learner(std::optional<UnrolledOptions> options) { unrolled_ = options; }
+  /// Low-memory phase A: the segmenter's gradient on the generated batch is taken by a plain
+  /// backward (its activations freed with it), and A's gradient, which the reference gets by
+  /// differentiating that gradient again (a double backward that keeps S's whole forward pass and
+  /// the graph of its backward), from one more forward pass of S in forward mode: the matching
+  /// loss's gradient v with respect to S's gradient g = J^T r(labels) enters as J v, the change of
+  /// S's logits along v, and A receives d<r(labels), J v>/d labels. The same derivative, summed in
+  /// another order (float rounding apart; tested against the reference in float64); S's
+  /// BatchNorm statistics and the random stream of its dropout are those of one forward pass.
+  /// One process, gradient-matching learner; phase S unchanged.
+  void set_low_memory(bool on) { low_memory_ = on; }
   /// Data-parallel phase I: every process of `group` (borrowed; nullptr = one process) calls the
   /// phases with the same whole batches (labelled images and latents) and takes its share of both.
   /// The labelled target gradient and the synthetic gradient are summed over the processes as
@@ -132,6 +143,7 @@ class GradientMatchingStep {
   bool sync_batch_norm_ = true;
   std::unique_ptr<train::GroupSum> group_sum_;
   bool bf16_ = false;
+  bool low_memory_ = false;
 
   // What both forms of each phase do first and last: modes, gradient flags, cleared gradients; the
   // step with non-finite gradients zeroed (A's recorded in `r`).
@@ -140,6 +152,15 @@ class GradientMatchingStep {
   /// differentiated into A's parameters only (their .grad); returns the matching loss.
   double backward_into_annotator(std::vector<torch::Tensor> g_syn,
                                  std::vector<torch::Tensor> g_label, const torch::Tensor& pull);
+  /// S's gradient on the labelled batch, detached (the matching target); its loss goes to `r`.
+  std::vector<torch::Tensor> labelled_target_gradient(const torch::Tensor& label_images,
+                                                      const torch::Tensor& label_masks,
+                                                      AnnotatorPhaseResult& r);
+  /// Images generated from `z` and A's logits for them, through the transform (differentiable in
+  /// A).
+  std::pair<torch::Tensor, torch::Tensor> labelled_generated_batch(const torch::Tensor& z);
+  /// The same for a generated batch: its images and A's logits for them, through the transform.
+  std::pair<torch::Tensor, torch::Tensor> annotate(const models::GeneratedBatch& batch);
   void step_annotator(AnnotatorPhaseResult& r);
   void begin_segmenter_phase();
   void step_segmenter();
@@ -155,6 +176,10 @@ class GradientMatchingStep {
   AnnotatorPhaseResult annotator_phase_unrolled(const torch::Tensor& label_images,
                                                 const torch::Tensor& label_masks,
                                                 const torch::Tensor& z);
+  // Phase A of the low-memory mode (gm_step_low_memory.cpp).
+  AnnotatorPhaseResult annotator_phase_low_memory(const torch::Tensor& label_images,
+                                                  const torch::Tensor& label_masks,
+                                                  const torch::Tensor& z);
   // The pseudo-labeller's pull: CE of A's logits against the labeller's arg-max labels of the same
   // images (undefined when there is none).
   torch::Tensor pseudo_label_loss(const torch::Tensor& syn_img, const torch::Tensor& logits) const;

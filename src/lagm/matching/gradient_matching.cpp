@@ -76,12 +76,10 @@ torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic,
                                               : total;
 }
 
-double backward_gradient_match(std::vector<torch::Tensor> synthetic,
-                               std::vector<torch::Tensor> real, const torch::Tensor& extra,
-                               const MatcherOptions& options,
-                               const std::vector<torch::Tensor>& inputs) {
+MatchGradient match_loss_gradient(const std::vector<torch::Tensor>& synthetic,
+                                  std::vector<torch::Tensor> real, const MatcherOptions& options) {
   TORCH_CHECK(synthetic.size() == real.size() && !synthetic.empty(),
-              "backward_gradient_match: ", synthetic.size(), " synthetic vs ", real.size(),
+              "match_loss_gradient: ", synthetic.size(), " synthetic vs ", real.size(),
               " real gradients");
   const auto n = static_cast<double>(synthetic.size());
   // gradient_match_loss's sum and mean, pair by pair: each pair's distance, and its gradient as the
@@ -90,24 +88,39 @@ double backward_gradient_match(std::vector<torch::Tensor> synthetic,
   const auto one = torch::ones({}, synthetic[0].options());
   const auto upstream = options.reduction == MatchReduction::kMean ? one / n : one;
   torch::Tensor total = torch::zeros({}, synthetic[0].options());
-  std::vector<torch::Tensor> roots, grads;
+  MatchGradient m;
+  m.d_synthetic.resize(synthetic.size());
   for (size_t i = 0; i < synthetic.size(); ++i) {
     const auto leaf = synthetic[i].detach().requires_grad_();
     const auto distance = gradient_distance(leaf, real[i], options);
     total = total + distance.detach();
     real[i].reset();
     if (!distance.requires_grad()) continue;  // 1-D tensors: distance 0
-    grads.push_back(torch::autograd::grad({distance}, {leaf}, {upstream})[0]);
+    m.d_synthetic[i] = torch::autograd::grad({distance}, {leaf}, {upstream})[0];
+  }
+  m.loss = (options.reduction == MatchReduction::kMean ? total / n : total).item<double>();
+  return m;
+}
+
+double backward_gradient_match(std::vector<torch::Tensor> synthetic,
+                               std::vector<torch::Tensor> real, const torch::Tensor& extra,
+                               const MatcherOptions& options,
+                               const std::vector<torch::Tensor>& inputs) {
+  auto m = match_loss_gradient(synthetic, std::move(real), options);
+  std::vector<torch::Tensor> roots, grads;
+  for (size_t i = 0; i < synthetic.size(); ++i) {
+    if (!m.d_synthetic[i].defined()) continue;
     roots.push_back(synthetic[i]);
+    grads.push_back(std::move(m.d_synthetic[i]));
   }
   synthetic.clear();
   if (extra.defined()) {  // the sum hands `extra` the gradient 1
     roots.push_back(extra);
-    grads.push_back(one);
+    grads.push_back(torch::ones({}, extra.options()));
   }
   if (!roots.empty())
     torch::autograd::backward(roots, grads, /*retain_graph=*/false, /*create_graph=*/false, inputs);
-  return (options.reduction == MatchReduction::kMean ? total / n : total).item<double>();
+  return m.loss;
 }
 
 const std::map<std::string, std::string>& gm_param_presets() {

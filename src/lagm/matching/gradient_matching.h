@@ -48,6 +48,15 @@ torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic,
                                   const std::vector<torch::Tensor>& real,
                                   const MatcherOptions& options);
 
+/// gradient_match_loss(synthetic, real) and its gradient with respect to each synthetic gradient
+/// (undefined where a pair's distance is constant: 1-D tensors), pair by pair on small graphs of
+/// their own; `real` (taken by value: move it in) is released pair by pair.
+struct MatchGradient {
+  double loss = 0;
+  std::vector<torch::Tensor> d_synthetic;
+};
+MatchGradient match_loss_gradient(const std::vector<torch::Tensor>& synthetic,
+                                  std::vector<torch::Tensor> real, const MatcherOptions& options);
 /// Backpropagates gradient_match_loss(synthetic, real) + extra into `inputs` (what `synthetic`, a
 /// list of create_graph gradients, and `extra` depend on; nothing else's gradient is filled) and
 /// returns the matching loss. The inputs get the gradient one backward of the sum would give them,

@@ -113,6 +113,8 @@ void run_lagm_gm_step(const GoldenCase& c, Checker& check) {
       matching::parse_match_reduction(cfg.at("matcher").at("reduction").get<std::string>());
   matching::GradientMatchingStep step(G, A, S, *opt_a, *opt_s,
                                       cfg.at("gm_params_regex").get<std::string>(), matcher);
+  // lagm's own key, not the reference's: the same case through the low-memory phase A.
+  step.set_low_memory(cfg.value("low_memory", false));
 
   const auto& tol = cfg.at("tolerance");
   const double loss_rtol = tol.at("loss_rtol").get<double>(),

@@ -1,0 +1,121 @@
+// Phase A in low-memory mode (GradientMatchingStep::set_low_memory): the double backward through
+// the segmenter replaced by a plain backward and one forward-mode pass.
+//
+// S's gradient on the generated batch is g = J^T r(y): J = d logits / d theta (S's matched
+// parameters; it does not depend on the labels y), r = d loss / d logits, a function of y. The
+// matching loss D(g) reaches A through y only, and for v = dD/dg,
+//   dD/dy = (dg/dy)^T v = (dr/dy)^T (J v),
+// so A needs J v, the change of S's logits along v, which a forward-mode pass of S gives without
+// keeping anything, then the small derivative of <r(y), J v> in y. A's forward pass is run twice
+// too, so that its activations are not held while S runs.
+#include <torch/torch.h>
+
+#include "lagm/matching/gm_step.h"
+#include "lagm/nn/directional_derivative.h"
+#include "lagm/train/training_state.h"
+
+namespace lagm::matching {
+namespace {
+
+// What a training-mode forward pass changes besides its output: the BatchNorm statistics and the
+// random stream (dropout). Taken around a network's first pass over a batch and put back around its
+// second, so that the step moves them as one pass does.
+class BufferSnapshot {
+ public:
+  explicit BufferSnapshot(torch::nn::Module& module) : module_(module) {
+    for (const auto& b : module_.buffers()) buffers_.push_back(b.clone());
+  }
+  void restore() const {
+    torch::NoGradGuard no_grad;
+    const auto buffers = module_.buffers();
+    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(buffers_[i]);
+  }
+
+ private:
+  torch::nn::Module& module_;
+  std::vector<torch::Tensor> buffers_;
+};
+
+class RandomStreams {
+ public:
+  explicit RandomStreams(torch::Device device)
+      : device_(device), cpu_(train::rng_state(torch::kCPU)) {
+    if (!device_.is_cpu()) device_state_ = train::rng_state(device_);
+  }
+  void restore() const {
+    train::set_rng_state(torch::kCPU, cpu_);
+    if (device_state_.defined()) train::set_rng_state(device_, device_state_);
+  }
+
+ private:
+  torch::Device device_;
+  torch::Tensor cpu_, device_state_;
+};
+
+}  // namespace
+
+AnnotatorPhaseResult GradientMatchingStep::annotator_phase_low_memory(
+    const torch::Tensor& label_images, const torch::Tensor& label_masks, const torch::Tensor& z) {
+  AnnotatorPhaseResult r;
+  begin_annotator_phase();
+  auto g_label = labelled_target_gradient(label_images, label_masks, r);
+  const auto batch = generator_.generate(z);
+  const auto device = batch.img.device();
+  // A's labels without A's graph: its activations would be held through both passes of S. A runs
+  // again below, with its graph, once S's passes are done.
+  const RandomStreams before_annotator(device);
+  torch::Tensor syn_img, targets;
+  {
+    torch::NoGradGuard no_graph;
+    const auto [img, logits] = annotate(batch);
+    syn_img = img;
+    targets = torch::softmax(logits, 1);
+  }
+  const BufferSnapshot annotator_statistics(*annotator_);
+
+  // g, differentiated once: S's activations on the generated batch go with this backward.
+  const RandomStreams before_segmenter(device);
+  auto s_logits = segmenter_.forward(syn_img);
+  const auto loss_syn = train::soft_cross_entropy(s_logits, targets, class_weights_);
+  auto g_syn = torch::autograd::grad({loss_syn}, gm_params_);
+  s_logits = s_logits.detach();
+  auto match = match_loss_gradient(g_syn, std::move(g_label), matcher_);
+  g_syn.clear();
+  const BufferSnapshot segmenter_statistics(segmenter_.module());
+  const RandomStreams after_segmenter(device);
+
+  // J v: S again on the same batch, with its first pass's dropout draws and batch statistics.
+  before_segmenter.restore();
+  const auto change = nn::directional_derivative([&] { return segmenter_.forward(syn_img); },
+                                                 gm_params_, match.d_synthetic);
+  segmenter_statistics.restore();
+
+  // <r(y), J v>, differentiated in y and on into A (run again, now with its graph), with the pull.
+  before_annotator.restore();
+  const auto [img, logits] = annotate(batch);
+  after_segmenter.restore();
+  const auto probs = torch::softmax(logits, 1);
+  const auto logits_leaf = s_logits.requires_grad_();
+  const auto r_of_labels =
+      torch::autograd::grad({train::soft_cross_entropy(logits_leaf, probs, class_weights_)},
+                            {logits_leaf}, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                            /*create_graph=*/true)[0];
+  auto total = (r_of_labels * change.derivative).sum();
+  if (const auto loss_pl = pseudo_label_loss(img, logits); loss_pl.defined()) {
+    total = total + pseudo_label_weight_ * loss_pl;
+    r.loss_pseudo_label = loss_pl.item<double>();
+  }
+  torch::autograd::backward({total}, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                            annotator_->parameters());
+  // After the backward: A's BatchNorm nodes saved the statistics and check their versions.
+  annotator_statistics.restore();
+  r.loss_gm = match.loss;
+  step_annotator(r);
+
+  r.loss_synthetic = loss_syn.item<double>();
+  r.synthetic_images = syn_img;
+  r.soft_labels = probs.detach();
+  return r;
+}
+
+}  // namespace lagm::matching
