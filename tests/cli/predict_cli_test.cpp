@@ -56,6 +56,11 @@ TEST(PredictCli, ExportWritesWeightsAndManifest) {
   EXPECT_TRUE(std::filesystem::exists(dir + "/x/model.safetensors"));
   const auto manifest = nlohmann::json::parse(lagm::core::read_file(dir + "/x/model.json"));
   EXPECT_EQ(manifest.at("arch"), "unet");
+  const auto [exported, why] =
+      run_command(kPredictLagm + " predict --model " + dir + "/x/model.safetensors --images " +
+                  dir + "/data/img --out " + dir + "/p");
+  EXPECT_EQ(exported, 2) << why;
+  EXPECT_THAT(why, HasSubstr("exported for PyTorch"));
   const auto [bad, msg] =
       run_command(kPredictLagm + " export --model " + model + " --out " + dir + "/y --format onnx");
   EXPECT_EQ(bad, 2);

@@ -12,6 +12,23 @@
 
 namespace lagm::annotator {
 
+namespace {
+
+// Why a .safetensors file is no segmenter lagm can load, in the user's terms.
+std::string not_a_segmenter(const std::string& path, const std::string& kind) {
+  if (!kind.empty()) return "holds a " + kind + ", not a segmenter";
+  // `lagm export` writes the weights under PyTorch's names, with model.json beside them.
+  const auto manifest = std::filesystem::path(path).parent_path() / "model.json";
+  std::error_code ec;
+  if (std::filesystem::exists(manifest, ec))
+    return "a network exported for PyTorch (lagm export); lagm reads the checkpoint it was "
+           "exported "
+           "from";
+  return "not a lagm checkpoint (no lagm metadata)";
+}
+
+}  // namespace
+
 LoadedSegmenter load_segmenter(const std::string& path) {
   const auto header = core::read_safetensors_header(path);
   auto it = header.metadata.find("lagm");
@@ -27,7 +44,7 @@ LoadedSegmenter load_segmenter(const std::string& path) {
         snap.info.description, out.class_names, out.segmenter->config().num_classes, path);
     return out;
   }
-  if (kind != "segmenter") throw InputError(path + ": holds no segmenter (kind '" + kind + "')");
+  if (kind != "segmenter") throw InputError(path + ": " + not_a_segmenter(path, kind));
   const auto ckpt = models::read_model_checkpoint(path);
   out.segmenter = std::make_unique<models::Segmenter>(
       models::segmenter_config_from_json(ckpt.config, path + ": config"));
