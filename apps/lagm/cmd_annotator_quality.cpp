@@ -61,8 +61,7 @@ void add_annotator_quality_command(CLI::App& app) {
   cmd->add_option("--snapshot", o.snapshot, "best, latest or an iteration")->capture_default_str();
   cmd->add_option("--oracle", args->oracle,
                   "segmenter checkpoint that labels generated images well (a run folder or a demo "
-                  "arm's = its best "
-                  "checkpoint)")
+                  "arm's = its best checkpoint)")
       ->required();
   cmd->add_option("--num", o.num, "generated images")
       ->capture_default_str()

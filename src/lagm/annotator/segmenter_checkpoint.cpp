@@ -22,8 +22,7 @@ std::string not_a_segmenter(const std::string& path, const std::string& kind) {
   std::error_code ec;
   if (std::filesystem::exists(manifest, ec))
     return "a network exported for PyTorch (lagm export); lagm reads the checkpoint it was "
-           "exported "
-           "from";
+           "exported from";
   return "not a lagm checkpoint (no lagm metadata)";
 }
 

@@ -149,11 +149,6 @@ std::vector<torch::Tensor> GradientMatchingStep::labelled_target_gradient(
   return g_label;
 }
 
-std::pair<torch::Tensor, torch::Tensor> GradientMatchingStep::labelled_generated_batch(
-    const torch::Tensor& z) {
-  return annotate(generator_.generate(z));
-}
-
 std::pair<torch::Tensor, torch::Tensor> GradientMatchingStep::annotate(
     const models::GeneratedBatch& batch) {
   torch::Tensor a_logits;
@@ -175,7 +170,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   auto g_label = labelled_target_gradient(label_images, label_masks, r);
 
   // The same gradient on generated images labelled by A, kept differentiable in A.
-  auto [syn_img, logits] = labelled_generated_batch(z);
+  auto [syn_img, logits] = annotate(generator_.generate(z));
   auto probs = torch::softmax(logits, 1);
   auto loss_syn = train::soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
   auto g_syn =

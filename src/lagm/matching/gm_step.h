@@ -156,10 +156,8 @@ class GradientMatchingStep {
   std::vector<torch::Tensor> labelled_target_gradient(const torch::Tensor& label_images,
                                                       const torch::Tensor& label_masks,
                                                       AnnotatorPhaseResult& r);
-  /// Images generated from `z` and A's logits for them, through the transform (differentiable in
-  /// A).
-  std::pair<torch::Tensor, torch::Tensor> labelled_generated_batch(const torch::Tensor& z);
-  /// The same for a generated batch: its images and A's logits for them, through the transform.
+  /// A generated batch's images and A's logits for them, through the transform (differentiable in
+  /// A unless grad mode is off).
   std::pair<torch::Tensor, torch::Tensor> annotate(const models::GeneratedBatch& batch);
   void step_annotator(AnnotatorPhaseResult& r);
   void begin_segmenter_phase();

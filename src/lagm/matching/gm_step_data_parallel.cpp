@@ -42,20 +42,13 @@ Share share_of(int64_t batch, const train::ProcessGroup& group) {
 // that every process keeps drawing the same batches.
 class StreamKeeper {
  public:
-  explicit StreamKeeper(torch::Device device)
-      : device_(device), cpu_(train::rng_state(torch::kCPU)) {
-    if (!device.is_cpu()) device_state_ = train::rng_state(device);
-  }
-  ~StreamKeeper() {
-    train::set_rng_state(torch::kCPU, cpu_);
-    if (device_state_.defined()) train::set_rng_state(device_, device_state_);
-  }
+  explicit StreamKeeper(torch::Device device) : streams_(device) {}
+  ~StreamKeeper() { streams_.restore(); }
   StreamKeeper(const StreamKeeper&) = delete;
   StreamKeeper& operator=(const StreamKeeper&) = delete;
 
  private:
-  torch::Device device_;
-  torch::Tensor cpu_, device_state_;
+  train::RandomStreams streams_;
 };
 
 // The labelled loss of this process's share over the whole batch's normaliser: summed over the

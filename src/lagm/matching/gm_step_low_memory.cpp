@@ -15,44 +15,6 @@
 #include "lagm/train/training_state.h"
 
 namespace lagm::matching {
-namespace {
-
-// What a training-mode forward pass changes besides its output: the BatchNorm statistics and the
-// random stream (dropout). Taken around a network's first pass over a batch and put back around its
-// second, so that the step moves them as one pass does.
-class BufferSnapshot {
- public:
-  explicit BufferSnapshot(torch::nn::Module& module) : module_(module) {
-    for (const auto& b : module_.buffers()) buffers_.push_back(b.clone());
-  }
-  void restore() const {
-    torch::NoGradGuard no_grad;
-    const auto buffers = module_.buffers();
-    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(buffers_[i]);
-  }
-
- private:
-  torch::nn::Module& module_;
-  std::vector<torch::Tensor> buffers_;
-};
-
-class RandomStreams {
- public:
-  explicit RandomStreams(torch::Device device)
-      : device_(device), cpu_(train::rng_state(torch::kCPU)) {
-    if (!device_.is_cpu()) device_state_ = train::rng_state(device_);
-  }
-  void restore() const {
-    train::set_rng_state(torch::kCPU, cpu_);
-    if (device_state_.defined()) train::set_rng_state(device_, device_state_);
-  }
-
- private:
-  torch::Device device_;
-  torch::Tensor cpu_, device_state_;
-};
-
-}  // namespace
 
 AnnotatorPhaseResult GradientMatchingStep::annotator_phase_low_memory(
     const torch::Tensor& label_images, const torch::Tensor& label_masks, const torch::Tensor& z) {
@@ -63,7 +25,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_low_memory(
   const auto device = batch.img.device();
   // A's labels without A's graph: its activations would be held through both passes of S. A runs
   // again below, with its graph, once S's passes are done.
-  const RandomStreams before_annotator(device);
+  const train::RandomStreams before_annotator(device);
   torch::Tensor syn_img, targets;
   {
     torch::NoGradGuard no_graph;
@@ -71,18 +33,18 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_low_memory(
     syn_img = img;
     targets = torch::softmax(logits, 1);
   }
-  const BufferSnapshot annotator_statistics(*annotator_);
+  const train::BufferSnapshot annotator_statistics(*annotator_);
 
   // g, differentiated once: S's activations on the generated batch go with this backward.
-  const RandomStreams before_segmenter(device);
+  const train::RandomStreams before_segmenter(device);
   auto s_logits = segmenter_.forward(syn_img);
   const auto loss_syn = train::soft_cross_entropy(s_logits, targets, class_weights_);
   auto g_syn = torch::autograd::grad({loss_syn}, gm_params_);
   s_logits = s_logits.detach();
   auto match = match_loss_gradient(g_syn, std::move(g_label), matcher_);
   g_syn.clear();
-  const BufferSnapshot segmenter_statistics(segmenter_.module());
-  const RandomStreams after_segmenter(device);
+  const train::BufferSnapshot segmenter_statistics(segmenter_.module());
+  const train::RandomStreams after_segmenter(device);
 
   // J v: S again on the same batch, with its first pass's dropout draws and batch statistics.
   before_segmenter.restore();

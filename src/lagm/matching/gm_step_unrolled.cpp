@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "lagm/matching/gm_step.h"
+#include "lagm/train/training_state.h"
 
 namespace lagm::matching {
 
@@ -12,8 +13,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_unrolled(
   begin_annotator_phase();
   // The inner steps run S forward 2k + 2 times in training mode; its BatchNorm statistics are put
   // back afterwards so that only phase S moves them, as only phase S moves S's weights.
-  std::vector<torch::Tensor> saved_buffers;
-  for (const auto& b : segmenter_.module().buffers()) saved_buffers.push_back(b.clone());
+  const train::BufferSnapshot statistics(segmenter_.module());
 
   // A labels the batch once; its graph serves every step of the reverse sweep.
   auto batch = generator_.generate(z);
@@ -38,11 +38,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_unrolled(
     (pseudo_label_weight_ * loss_pl).backward();  // adds to the meta gradient in A's .grad
     r.loss_pseudo_label = loss_pl.item<double>();
   }
-  {
-    torch::NoGradGuard no_grad;
-    const auto buffers = segmenter_.module().buffers();
-    for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(saved_buffers[i]);
-  }
+  statistics.restore();
   step_annotator(r);
 
   r.loss_label = unrolled.meta_loss_first;

@@ -35,10 +35,10 @@ OutputAndDerivative directional_derivative(const std::function<torch::Tensor()>&
       params[i]._set_fw_grad(direction[i].detach(), level.index(), /*is_inplace_op=*/false);
   const auto dual = forward();
   auto [output, derivative] = at::_unpack_dual(dual, static_cast<int64_t>(level.index()));
+  // Handles, not copies: the level's end drops the tangents' links to `dual`, not the tensors.
   OutputAndDerivative r;
-  // Copies: the level's end detaches tangents from the tensors that hold them.
-  r.output = output.clone();
-  r.derivative = derivative.defined() ? derivative.clone() : torch::zeros_like(r.output);
+  r.output = output;
+  r.derivative = derivative.defined() ? derivative : torch::zeros_like(output);
   return r;
 }
 

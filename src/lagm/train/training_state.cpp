@@ -31,4 +31,23 @@ void restore_rng_states(const core::TensorDict& state, torch::Device device) {
     if (state.contains(name)) return set_rng_state(device, state.at(name));
 }
 
+RandomStreams::RandomStreams(torch::Device device) : device_(device), cpu_(rng_state(torch::kCPU)) {
+  if (!device_.is_cpu()) device_state_ = rng_state(device_);
+}
+
+void RandomStreams::restore() const {
+  set_rng_state(torch::kCPU, cpu_);
+  if (device_state_.defined()) set_rng_state(device_, device_state_);
+}
+
+BufferSnapshot::BufferSnapshot(torch::nn::Module& module) : module_(module) {
+  for (const auto& b : module_.buffers()) buffers_.push_back(b.clone());
+}
+
+void BufferSnapshot::restore() const {
+  torch::NoGradGuard no_grad;
+  const auto buffers = module_.buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) buffers[i].copy_(buffers_[i]);
+}
+
 }  // namespace lagm::train
