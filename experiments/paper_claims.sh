@@ -3,8 +3,8 @@
 # on where it stopped). One thread each: run one at a time beside a long GAN run, never more.
 #   experiments/paper_claims.sh OUT table1|figure2|heldout|gan|all [LAGM]
 # table1:  the Table 1 protocol at N = 10, development seeds 0-3
-# figure2: the semi-supervised comparison at N = 2 and N = 10, development seeds 0-3, with the route
-#          ceiling and every route arm's U-Net also trained on its synthesized set alone (the paper's
+# figure2: the semi-supervised comparison at N = 2 and N = 10, development seeds 0-3, with gradient
+#          matching alone (no pull), the route ceiling and every route arm's U-Net also trained on its synthesized set alone (the paper's
 #          protocol) as rows of their own
 # heldout: the same runs once on the held-out seed 9 (only after every choice is made)
 # gan:     the generator trained on from scratch to 600 kimg (run folder OUT/faces64-long)
@@ -14,7 +14,7 @@ set -euo pipefail
 out=$1 what=$2 lagm=${3:-build/lagm}
 mkdir -p "$out"
 demo() { "$lagm" demo --threads 1 "$@"; }
-figure2=(--arms mean_teacher,adversarial_ssl --route-ceiling --synthetic-only-rows)
+figure2=(--arms matching_alone,mean_teacher,adversarial_ssl --route-ceiling --synthetic-only-rows)
 case "$what" in
   table1) demo --labelled-source generated --arms supervised,datasetgan --labels 10 --seeds 0,1,2,3 \
             --out "$out/table1-N10" ;;

@@ -141,8 +141,8 @@ void add_arm_options(CLI::App& cmd, DemoArgs& args) {
       ->capture_default_str();
   cmd.add_option("--arms", args.arms,
                  "default, all, or a comma-separated list of the paper's comparison arms to add "
-                 "(supervised, datasetgan, inversion, maml, mean_teacher, adversarial_ssl), on the "
-                 "same data and downstream budget")
+                 "(matching_alone, supervised, datasetgan, inversion, maml, mean_teacher, "
+                 "adversarial_ssl), on the same data and downstream budget")
       ->capture_default_str();
   cmd.add_flag(
       "--route-ceiling", args.route_ceiling,

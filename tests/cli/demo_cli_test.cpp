@@ -139,17 +139,18 @@ TEST(DemoCli, QuickRunWritesResultsForEveryArmAndResumes) {
 
 // --arms adds the paper's comparison arms on the same data and downstream budget, each made
 // the way its method says: DatasetGAN's synthesis keeps the least uncertain 90 % of its images,
-// the inversion arm projected every labelled image, the maml arm ran phase I with that learner.
+// the inversion arm projected every labelled image, the maml arm ran phase I with that learner,
+// the matching_alone arm without the pull.
 TEST(DemoCli, QuickRunWithEveryArmAddsTheComparisonArms) {
   const auto dir = lagm::test::fresh_temp_dir("demo_arms").string() + "/run";
-  const std::string cmd = std::string(LAGM_BINARY) +
-                          " demo --quick --arms maml,inversion,supervised,datasetgan --out " + dir +
-                          " --generator " + std::string(LAGM_SOURCE_DIR) +
-                          "/models/faces64.safetensors";
+  const std::string cmd =
+      std::string(LAGM_BINARY) +
+      " demo --quick --arms maml,inversion,supervised,datasetgan,matching_alone --out " + dir +
+      " --generator " + std::string(LAGM_SOURCE_DIR) + "/models/faces64.safetensors";
   auto [code, out] = run_command(cmd);
   ASSERT_EQ(code, 0) << out;
   const auto j = nlohmann::json::parse(lagm::core::read_file(dir + "/results.json"));
-  for (const char* arm : {"supervised", "datasetgan", "inversion", "maml"}) {
+  for (const char* arm : {"supervised", "datasetgan", "inversion", "maml", "matching_alone"}) {
     const auto& m = j.at("methods").at(arm);
     EXPECT_GT(m.at("pACC").get<double>(), 0.5) << arm;
     EXPECT_EQ(m.at("per_class").size(), 8u) << arm;
@@ -173,6 +174,15 @@ TEST(DemoCli, QuickRunWithEveryArmAddsTheComparisonArms) {
       nlohmann::json::parse(lagm::core::read_file(dir + "/maml/annotator/00000-gm/config.json"));
   EXPECT_EQ(maml.at("learner"), "maml");
   EXPECT_EQ(maml.at("inner_steps"), 1);
+  // Matching alone: the same phase I as gradient matching's, without the pull.
+  const auto alone = nlohmann::json::parse(
+      lagm::core::read_file(dir + "/matching_alone/annotator/00000-gm/config.json"));
+  const auto gm = nlohmann::json::parse(
+      lagm::core::read_file(dir + "/gradient_matching/annotator/00000-gm/config.json"));
+  EXPECT_EQ(alone.at("pseudo_label_weight").get<double>(), 0);
+  EXPECT_GT(gm.at("pseudo_label_weight").get<double>(), 0);
+  EXPECT_EQ(alone.at("total_iters"), gm.at("total_iters"));
+  EXPECT_THAT(report, HasSubstr("| gradient matching alone (no pull towards few-label labels) |"));
 }
 
 // The Table 1 protocol: the N labelled images are generated images the oracle labelled, and

@@ -99,4 +99,12 @@ matching::AnnotatorTrainConfig gradient_matching_config(const DemoOptions& o, co
   return c;
 }
 
+matching::AnnotatorTrainConfig matching_alone_config(const DemoOptions& o, const DemoSettings& s,
+                                                     const std::string& data) {
+  auto c = gradient_matching_config(o, s, data);
+  c.pseudo_labeller.clear();
+  c.pseudo_label_weight = 0;
+  return c;
+}
+
 }  // namespace lagm::demo

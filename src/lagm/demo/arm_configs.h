@@ -44,4 +44,9 @@ downstream::SegmenterTrainConfig semi_supervised_config(const DemoOptions& o, co
 matching::AnnotatorTrainConfig gradient_matching_config(const DemoOptions& o, const DemoSettings& s,
                                                         const std::string& data);
 
+/// The matching_alone arm's phase I: gradient_matching_config without the pull of A's labels
+/// towards the few-label U-Net's (the paper's phase A), every other setting the same.
+matching::AnnotatorTrainConfig matching_alone_config(const DemoOptions& o, const DemoSettings& s,
+                                                     const std::string& data);
+
 }  // namespace lagm::demo

@@ -85,10 +85,7 @@ class Demo {
     // 5. Gradient matching: annotator (phase I), synthesis, downstream U-Net (phase II); with
     //    init_from_pseudo_label, A starts from the pseudo-labelling annotator of stage 4.
     stages_.run("gradient_matching", [&] {
-      const std::string run = learn_annotator_by_gradient_matching(data);
-      measure_annotator(run, "gradient_matching", s_.calibrate_priors);
-      synthesize(run, "gradient_matching", s_.calibrate_priors);
-      train_segmenter(route_segmenter_config(o_, s_, "gradient_matching"), "gradient_matching");
+      route_with_calibration(learn_annotator_by_gradient_matching(data), "gradient_matching");
     });
   }
 
@@ -224,6 +221,11 @@ class Demo {
       synthesize(run, arm, false, keep_top);
       train_segmenter(route_segmenter_config(o_, s_, arm), arm);
     };
+    run_arm("matching_alone", [&] {
+      const std::string run =
+          train_phase_one(matching_alone_config(o_, s_, data), "matching_alone");
+      route_with_calibration(run, "matching_alone");
+    });
     run_arm("supervised", [&] {
       route("supervised",
             fit_supervised_arm(arm_context("supervised"), generated_labels,
@@ -263,11 +265,15 @@ class Demo {
       c.learner = matching::Learner::kMaml;
       c.precision = train::Precision::kExact;  // the unrolled learner runs in float32
       c.unrolled = {1, s_.maml_inner_lr};
-      const std::string run = train_phase_one(c, "maml");
-      measure_annotator(run, "maml", s_.calibrate_priors);
-      synthesize(run, "maml", s_.calibrate_priors);
-      train_segmenter(route_segmenter_config(o_, s_, "maml"), "maml");
+      route_with_calibration(train_phase_one(c, "maml"), "maml");
     });
+  }
+
+  // A phase-I annotator's route, with gradient matching's prior calibration at synthesis.
+  void route_with_calibration(const std::string& run, const std::string& arm) const {
+    measure_annotator(run, arm, s_.calibrate_priors);
+    synthesize(run, arm, s_.calibrate_priors);
+    train_segmenter(route_segmenter_config(o_, s_, arm), arm);
   }
 
   std::string learn_annotator_by_gradient_matching(const std::string& data) const {

@@ -32,11 +32,12 @@ const char* labelled_source_name(LabelledSource source);
 /// SettingError("labelled_source", ...) for any other name.
 LabelledSource parse_labelled_source(const std::string& name);
 
-/// The arms a demo may add to its four (`--arms`), in the report's order. The first four
+/// The arms a demo may add to its four (`--arms`), in the report's order. The first five
 /// synthesize a data set (route arms); mean_teacher and adversarial_ssl are the semi-supervised
 /// comparisons.
-inline constexpr const char* kComparisonArms[] = {"supervised", "datasetgan",   "inversion",
-                                                  "maml",       "mean_teacher", "adversarial_ssl"};
+inline constexpr const char* kComparisonArms[] = {"matching_alone", "supervised", "datasetgan",
+                                                  "inversion",      "maml",       "mean_teacher",
+                                                  "adversarial_ssl"};
 /// Whether the arm trains on a synthesized data set (generator -> annotator -> synthesis).
 bool is_route_arm(const std::string& arm);
 /// `--arms`: "default" (none of them), "all", or names of kComparisonArms separated by commas;
@@ -61,7 +62,9 @@ struct DemoOptions {
   /// Adds the arm `oracle_pseudo_label`: pseudo-labelling with the oracle as the labeller, the best
   /// the generator -> annotator -> synthesis -> downstream route can give (one more training).
   bool route_ceiling = false;
-  /// The paper's comparison arms to add, of kComparisonArms: `supervised` (N generated images
+  /// The paper's comparison arms to add, of kComparisonArms: `matching_alone` (gradient matching
+  /// without the pull of A's labels towards the few-label U-Net's, every other setting as the
+  /// gradient_matching arm's: the paper's phase A), `supervised` (N generated images
   /// labelled by the oracle, the FPN fitted to them: DatasetGAN's protocol), `datasetgan` (the same
   /// labels, DatasetGAN's MLP ensemble and uncertainty filter), `inversion` (the N labelled images
   /// projected into the generator, the FPN fitted to their projections) and `maml` (phase I with

@@ -83,11 +83,13 @@ std::vector<std::string> parse_arm_list(const std::string& text) {
   std::vector<std::string> arms;
   for (const char* arm : kComparisonArms)
     if (text == "all" || names.erase(arm)) arms.emplace_back(arm);
-  if (text != "all" && !names.empty())
-    throw SettingError("arms",
-                       "unknown arm '" + *names.begin() +
-                           "' (expected default, all, or of supervised, datasetgan, "
-                           "inversion, maml, mean_teacher, adversarial_ssl separated by commas)");
+  if (text != "all" && !names.empty()) {
+    std::string known;
+    for (const char* arm : kComparisonArms) known += std::string(known.empty() ? "" : ", ") + arm;
+    throw SettingError("arms", "unknown arm '" + *names.begin() +
+                                   "' (expected default, all, or of " + known +
+                                   " separated by commas)");
+  }
   return arms;
 }
 
@@ -117,7 +119,11 @@ void check_demo_options(const DemoOptions& options) {
                        "labelled ones");
   if (options.seed >= 1000)
     throw SettingError("seed", "must be < 1000 (it selects the labelled images)");
-  demo_settings(options.quick, options.levers);  // each lever in its range
+  const auto settings = demo_settings(options.quick, options.levers);  // each lever in its range
+  if (runs_arm(options, "matching_alone") && settings.gm_pseudo_label_weight == 0)
+    throw SettingError("arms",
+                       "matching_alone would repeat gradient_matching: its pseudo-label weight is "
+                       "already 0");
 }
 
 }  // namespace lagm::demo

@@ -41,6 +41,7 @@ std::string display_name(const std::string& arm) {
   if (arm == "pseudo_label") return "pseudo-labelling";
   if (arm == "oracle") return "oracle (labelled photos)";
   if (arm == "oracle_pseudo_label") return "pseudo-labelling by the oracle (route ceiling)";
+  if (arm == "matching_alone") return "gradient matching alone (no pull towards few-label labels)";
   if (arm == "supervised") return "supervised annotator (N labelled generated images)";
   if (arm == "datasetgan") return "DatasetGAN's MLP ensemble (N labelled generated images)";
   if (arm == "inversion") return "inversion (N labelled photos projected)";
@@ -62,6 +63,7 @@ std::string short_name(const std::string& arm) {
   if (arm == "few_label") return "U-Net on N labels";
   if (arm == "pseudo_label") return "pseudo-labels";
   if (arm == "oracle_pseudo_label") return "oracle pseudo-labels";
+  if (arm == "matching_alone") return "matching alone";
   if (arm == "supervised") return "supervised annotator";
   if (arm == "datasetgan") return "DatasetGAN";
   if (arm == "maml") return "MAML";
@@ -131,6 +133,10 @@ std::string settings_sentence(const DemoOptions& options, const DemoSettings& s)
     o << "Table 1 protocol: the N labelled images are generated images labelled by the oracle "
          "U-Net, which stands in for the person who would label them; every arm that learns from "
          "labels learns from these. ";
+  if (runs_arm(options, "matching_alone"))
+    o << "The matching-alone arm is gradient matching with every setting below except the pull of "
+         "A's labels towards the few-label U-Net's: phase A learns from the matching loss alone, "
+         "as in the paper. ";
   if (runs_arm(options, "supervised") || runs_arm(options, "datasetgan"))
     o << "The supervised and DatasetGAN annotators learn from N generated images labelled by the "
          "oracle U-Net, which stands in for the person who would label them (DatasetGAN's "
