@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "lagm/core/error.h"
+#include "lagm/core/tensor_memory_pool.h"
 
 namespace lagm::core {
 
@@ -24,6 +25,9 @@ bool set_blas_threads(int threads) {
 
 int configure_runtime(int threads) {
   // Keep freed blocks of up to 1 GiB in the heap instead of mmap/munmap-ing them per tensor.
+  // Tensors of 1 MiB and up from lagm's pool (tensor_memory_pool.h); the rest from glibc, which
+  // keeps freed blocks of up to 1 GiB in its heap instead of mmap/munmap-ing them per tensor.
+  TensorMemoryPool::install();
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   if (threads <= 0) {

@@ -9,11 +9,11 @@
 namespace lagm::core {
 
 /// Configures the process for heavy tensor work: intra-op threads (0 = number of cores, divided
-/// among LOCAL_WORLD_SIZE processes; LibTorch defaults to 1 here), glibc malloc thresholds raised
-/// so that large tensors are not returned to the kernel after every use (measured: a GM step 6.2 s
-/// -> 3.6 s in the reference Python), and TF32 off as the reference sets it. Returns the thread
-/// count in effect. OpenBLAS's own pool is set to one thread unless OPENBLAS_NUM_THREADS is set
-/// (see the .cpp).
+/// among LOCAL_WORLD_SIZE processes; LibTorch defaults to 1 here), tensors from lagm's memory pool
+/// so that large ones are not returned to the kernel after every use (tensor_memory_pool.h) and
+/// glibc's thresholds raised for the small ones, and TF32 off as the reference sets it. Returns the
+/// thread count in effect. OpenBLAS's own pool is set to one thread unless OPENBLAS_NUM_THREADS is
+/// set (see the .cpp).
 int configure_runtime(int threads);
 
 /// Sets OpenBLAS's thread count when the BLAS in this process is OpenBLAS; false otherwise.
