@@ -69,6 +69,7 @@ TEST(TensorMemoryPool, SmallAndEmptyRequestsAndTheRawInterfaceWork) {
   std::memset(small.get(), 1, 100);
   EXPECT_EQ(pool.stats().maps, 0);  // from the C heap
   EXPECT_EQ(pool.allocate(0).get(), nullptr);
+  EXPECT_THROW(pool.allocate(SIZE_MAX - 8), c10::Error);  // not wrapped into a small block
   // LibTorch's raw interface hands the pointer back through raw_deleter, pooled or not.
   for (size_t bytes : {size_t{64}, 2 * kMiB}) {
     void* p = pool.raw_allocate(bytes);

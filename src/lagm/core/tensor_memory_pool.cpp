@@ -37,6 +37,8 @@ TensorMemoryPool::~TensorMemoryPool() { release_cached(); }
 
 c10::DataPtr TensorMemoryPool::take(size_t bytes) const {
   if (bytes == 0) return data_ptr(nullptr, raw_deleter());
+  // The header and the page rounding must not wrap a request near SIZE_MAX into a small block.
+  TORCH_CHECK(bytes <= SIZE_MAX - kHeader - kPage, "out of memory: ", bytes, " bytes for a tensor");
   const size_t total = bytes + kHeader;
   if (total < pooled_from_) {
     void* p = nullptr;
