@@ -42,6 +42,7 @@ TEST(TensorMemoryPool, WhatItMapsStaysWithinThePeakPlusAQuarterAtMostTheCacheLim
   TensorMemoryPool pool(kMiB, 3 * kMiB);
   {
     std::vector<c10::DataPtr> blocks;
+    blocks.reserve(4);
     for (int i = 0; i < 4; ++i) blocks.push_back(pool.allocate(4 * kMiB));
   }
   const size_t peak = pool.stats().peak_live;
@@ -49,6 +50,7 @@ TEST(TensorMemoryPool, WhatItMapsStaysWithinThePeakPlusAQuarterAtMostTheCacheLim
   // Requests of other sizes find no fitting free block: new blocks are mapped and the free ones
   // beyond the bound go back to the kernel.
   std::vector<c10::DataPtr> others;
+  others.reserve(6);
   for (int i = 0; i < 6; ++i) {
     others.push_back(pool.allocate(2 * kMiB));
     const auto s = pool.stats();
