@@ -3,7 +3,8 @@
 annotator quality (FG-mIoU of its labels against the oracle's on generated images, where the arm has an
 annotator) and test FG-mIoU and mIoU, then their mean and standard deviation over the seeds present.
 
-Usage: experiments/paper_claims_table.py RUN_DIR (seed-S/results.json inside)
+Usage: experiments/paper_claims_table.py RUN_DIR [RUN_DIR...] (seed-S/results.json inside; the seeds of
+several folders are pooled, e.g. a seed run apart in a folder of its own)
 """
 import glob
 import json
@@ -11,12 +12,22 @@ import os
 import statistics
 import sys
 
-NAMES = {"gradient_matching": "gradient matching", "supervised": "supervised (FPN)",
+NAMES = {"gradient_matching": "gradient matching (with its levers)",
+         "matching_alone": "gradient matching alone (no pull)", "supervised": "supervised (FPN)",
          "datasetgan": "DatasetGAN (MLP ensemble)", "pseudo_label": "pseudo-labelling",
          "few_label": "U-Net on the N labels", "oracle": "oracle (2000 labelled photos)",
          "mean_teacher": "mean teacher", "adversarial_ssl": "adversarial semi-supervised",
          "oracle_pseudo_label": "route ceiling (the oracle labels generated images)"}
 SYNTHETIC_ONLY = "_synthetic_only"
+# Rows in the order of the paper's comparisons: the baselines without a generator, then the synthetic
+# routes, then the ceilings; an arm's synthesized-set-alone row follows it.
+ORDER = ["few_label", "mean_teacher", "adversarial_ssl", "pseudo_label", "matching_alone",
+         "gradient_matching", "supervised", "datasetgan", "oracle_pseudo_label", "oracle"]
+
+
+def rank(arm):
+    base = arm[:-len(SYNTHETIC_ONLY)] if arm.endswith(SYNTHETIC_ONLY) else arm
+    return (ORDER.index(base) if base in ORDER else len(ORDER), base, arm != base)
 
 
 def name(arm):
@@ -35,21 +46,33 @@ def cell(values):
     return f"{100 * statistics.mean(values):.1f} ± {100 * statistics.stdev(values):.1f} ({per_seed})"
 
 
-def main(run):
-    paths = sorted(glob.glob(os.path.join(run, "seed-*", "results.json")),
-                   key=lambda p: int(p.split("seed-")[-1].split(os.sep)[0]))
+def seed_of(path):
+    return int(path.split("seed-")[-1].split(os.sep)[0])
+
+
+def main(runs):
+    paths = sorted((p for run in runs for p in glob.glob(os.path.join(run, "seed-*", "results.json"))),
+                   key=seed_of)
+    seeds = [seed_of(p) for p in paths]
+    if len(set(seeds)) != len(seeds):
+        print(f"paper_claims_table: a seed appears in more than one folder: {seeds}", file=sys.stderr)
+        return 2
     results = [json.load(open(p)) for p in paths]
-    seeds = [p.split("seed-")[-1].split(os.sep)[0] for p in paths]
-    print(f"Seeds {', '.join(seeds)}; each cell: mean ± std (per seed).\n")
+    print(f"Seeds {', '.join(map(str, seeds))}; each cell: mean ± std (per seed).\n")
     print("| arm | annotator vs oracle, FG-mIoU | test FG-mIoU | test mIoU |")
     print("|---|---|---|---|")
-    for arm in results[0]["methods"]:
+    for arm in sorted({a for r in results for a in r["methods"]}, key=rank):
         rows = [r["methods"][arm] for r in results if arm in r["methods"]]
+        missing = [str(s) for s, r in zip(seeds, results) if arm not in r["methods"]]
         quality = [m["annotator_quality"]["vs_oracle"]["fg_mIoU"] for m in rows if "annotator_quality" in m]
-        print(f"| {name(arm)} | {cell(quality)} | {cell([m['fg_mIoU'] for m in rows])} | "
+        title = name(arm) + (f" (not on seed {', '.join(missing)})" if missing else "")
+        print(f"| {title} | {cell(quality)} | {cell([m['fg_mIoU'] for m in rows])} | "
               f"{cell([m['mIoU'] for m in rows])} |")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1:]))
