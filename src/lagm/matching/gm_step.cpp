@@ -9,6 +9,7 @@
 #include "lagm/core/module_grads.h"
 #include "lagm/io/image.h"
 #include "lagm/train/distributed.h"
+#include "lagm/train/training_state.h"
 
 namespace lagm::matching {
 namespace F = torch::nn::functional;
@@ -83,17 +84,18 @@ void GradientMatchingStep::begin_annotator_phase() {
   set_requires_grad(*annotator_, true);
 }
 
-double GradientMatchingStep::backward_into_annotator(std::vector<torch::Tensor> g_syn,
-                                                     std::vector<torch::Tensor> g_label,
-                                                     const torch::Tensor& pull) {
+double GradientMatchingStep::backward_matching(std::vector<torch::Tensor> g_syn,
+                                               std::vector<torch::Tensor> g_label,
+                                               const torch::Tensor& pull,
+                                               const std::vector<torch::Tensor>& inputs) {
   // The reference calls loss.backward(), which also walks the double-backward graph down every
   // layer of S to fill S's .grad with second-order terms that phase S then clears unused (for the
-  // U-Net's up4+outc, the whole U-Net below them). Naming A's parameters as the inputs prunes those
-  // branches, and S's convolutions (nn::pruned_conv2d) skip the terms inside a node that only S
-  // would need; A's gradient is the same sum of the same terms, bit for bit. g_label and the
-  // distance's intermediates are released before the double backward (backward_gradient_match).
-  return backward_gradient_match(std::move(g_syn), std::move(g_label), pull, matcher_,
-                                 annotator_->parameters());
+  // U-Net's up4+outc, the whole U-Net below them). Naming A's labels or parameters as the inputs
+  // prunes those branches, and S's convolutions (nn::pruned_conv2d) skip the terms inside a node
+  // that only S would need; A's gradient is the same sum of the same terms, bit for bit. g_label
+  // and the distance's intermediates are released before the double backward
+  // (backward_gradient_match).
+  return backward_gradient_match(std::move(g_syn), std::move(g_label), pull, matcher_, inputs);
 }
 
 void GradientMatchingStep::step_annotator(AnnotatorPhaseResult& r) {
@@ -169,8 +171,21 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   begin_annotator_phase();
   auto g_label = labelled_target_gradient(label_images, label_masks, r);
 
-  // The same gradient on generated images labelled by A, kept differentiable in A.
-  auto [syn_img, logits] = annotate(generator_.generate(z));
+  // The same gradient on generated images labelled by A, kept differentiable in A's labels. A's
+  // labels enter as a leaf, so that A's activations are not held through S's double backward (a
+  // third of a GiB at 256 px); A runs again afterwards on the same random draws and the leaf's
+  // gradient goes on through it. The leaf sums at most two terms (the labels' and the pull's), in
+  // either order the same floats, so A's gradient is the one-graph gradient bit for bit.
+  const auto batch = generator_.generate(z);
+  const auto device = batch.img.device();
+  const train::RandomStreams before_annotator(device);
+  torch::Tensor syn_img, logits;
+  {
+    torch::NoGradGuard no_graph;
+    std::tie(syn_img, logits) = annotate(batch);
+  }
+  logits = logits.detach().requires_grad_();
+  const train::BufferSnapshot annotator_statistics(*annotator_);
   auto probs = torch::softmax(logits, 1);
   auto loss_syn = train::soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
   auto g_syn =
@@ -181,13 +196,27 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
     pull = pseudo_label_weight_ * loss_pl;
     r.loss_pseudo_label = loss_pl.item<double>();
   }
-  r.loss_gm = backward_into_annotator(std::move(g_syn), std::move(g_label), pull);
+  r.loss_gm = backward_matching(std::move(g_syn), std::move(g_label), pull, {logits});
+  if (logits.grad().defined()) rerun_annotator_backward(batch, before_annotator, logits.grad());
+  // After the backward: A's BatchNorm nodes saved the statistics and check their versions.
+  annotator_statistics.restore();
   step_annotator(r);
 
   r.loss_synthetic = loss_syn.item<double>();
-  r.synthetic_images = syn_img.detach();
+  r.synthetic_images = syn_img;
   r.soft_labels = probs.detach();
   return r;
+}
+
+void GradientMatchingStep::rerun_annotator_backward(const models::GeneratedBatch& batch,
+                                                    const train::RandomStreams& before_annotator,
+                                                    const torch::Tensor& d_logits) {
+  const train::RandomStreams after_segmenter(batch.img.device());
+  before_annotator.restore();
+  const auto logits = annotate(batch).second;
+  after_segmenter.restore();
+  torch::autograd::backward({logits}, {d_logits}, /*retain_graph=*/false, /*create_graph=*/false,
+                            annotator_->parameters());
 }
 
 SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& z,
@@ -197,17 +226,19 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
   if (group_) return segmenter_phase_shared(z, label_images, label_masks, label_weight);
   SegmenterPhaseResult r;
   begin_segmenter_phase();
-  auto batch = generator_.generate(z);
   // Fast mode: every forward pass of this phase in bfloat16 (only single backward follows).
-  const train::Bf16Autocast autocast(bf16_, batch.img.device());
   torch::Tensor probs, syn_img;
   {
+    // G's features go out of scope with A's labels made: they are not held while S trains.
+    const auto batch = generator_.generate(z);
+    const train::Bf16Autocast autocast(bf16_, batch.img.device());
     torch::NoGradGuard no_grad;  // A is in eval mode here: BatchNorm running statistics
     auto [img, logits] = annotator::apply_transform(transform_, batch.img,
                                                     from_fast(annotator_->forward(batch.features)));
     probs = torch::softmax(logits, 1);
     syn_img = img;
   }
+  const train::Bf16Autocast autocast(bf16_, syn_img.device());
   auto loss_syn =
       train::soft_cross_entropy(from_fast(segmenter_.forward(fast_input(syn_img))), probs);
   auto loss = loss_syn;

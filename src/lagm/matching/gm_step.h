@@ -27,6 +27,7 @@
 namespace lagm::train {
 class ProcessGroup;
 class GroupSum;
+class RandomStreams;
 }  // namespace lagm::train
 
 namespace lagm::matching {
@@ -149,9 +150,15 @@ class GradientMatchingStep {
   // step with non-finite gradients zeroed (A's recorded in `r`).
   void begin_annotator_phase();
   /// Phase A's loss, the matching distance of g_syn to g_label plus the pull (undefined = none),
-  /// differentiated into A's parameters only (their .grad); returns the matching loss.
-  double backward_into_annotator(std::vector<torch::Tensor> g_syn,
-                                 std::vector<torch::Tensor> g_label, const torch::Tensor& pull);
+  /// differentiated into `inputs` only (their .grad: A's parameters, or A's labels as a leaf);
+  /// returns the matching loss.
+  double backward_matching(std::vector<torch::Tensor> g_syn, std::vector<torch::Tensor> g_label,
+                           const torch::Tensor& pull, const std::vector<torch::Tensor>& inputs);
+  /// A run again on `batch` from the random draws of its first run, its labels' gradient
+  /// `d_logits` taken on into A's parameters; the random streams left as they were.
+  void rerun_annotator_backward(const models::GeneratedBatch& batch,
+                                const train::RandomStreams& before_annotator,
+                                const torch::Tensor& d_logits);
   /// S's gradient on the labelled batch, detached (the matching target); its loss goes to `r`.
   std::vector<torch::Tensor> labelled_target_gradient(const torch::Tensor& label_images,
                                                       const torch::Tensor& label_masks,

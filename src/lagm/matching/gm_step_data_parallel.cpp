@@ -142,7 +142,8 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase_shared(const torch::T
         (fraction / static_cast<double>(target.numel()));
     pull = pseudo_label_weight_ * loss_pl_share;
   }
-  r.loss_gm = backward_into_annotator(std::move(g_syn), std::move(g_label), pull);
+  r.loss_gm =
+      backward_matching(std::move(g_syn), std::move(g_label), pull, annotator_->parameters());
   train::all_reduce_gradients(group, *annotator_);
   step_annotator(r);
 
