@@ -2,10 +2,13 @@
 # The runs behind docs/paper_claims.md, each resumable stage by stage (rerun the same command to go
 # on where it stopped). One thread each: run one at a time beside a long GAN run, never more.
 #   experiments/paper_claims.sh OUT table1|figure2|heldout|gan|all [LAGM]
-# table1:  the Table 1 protocol at N = 10, development seeds 0-3
+# table1:  the Table 1 protocol at N = 10 and N = 2, development seeds 0-3
 # figure2: the semi-supervised comparison at N = 2 and N = 10, development seeds 0-3, with gradient
-#          matching alone (no pull), the route ceiling and every route arm's U-Net also trained on its synthesized set alone (the paper's
-#          protocol) as rows of their own
+#          matching alone (no pull), the route ceiling and every route arm's U-Net also trained on
+#          its synthesized set alone (the paper's protocol) as rows of their own
+# Some seeds have folders of their own (OUT/table1-N2-seeds23, OUT/figure2-N10-seed3): they were run
+# beside the others, on the second core, to finish sooner; experiments/paper_claims_table.py pools
+# the folders of one comparison by seed. Each folder's summary covers the seeds it holds.
 # heldout: the same runs once on the held-out seed 9 (only after every choice is made)
 # gan:     the generator trained on from scratch to 600 kimg (run folder OUT/faces64-long)
 # all:     table1 and figure2 one after the other (the gan run goes beside it); heldout is run apart,
@@ -16,11 +19,13 @@ mkdir -p "$out"
 demo() { "$lagm" demo --threads 1 "$@"; }
 figure2=(--arms matching_alone,mean_teacher,adversarial_ssl --route-ceiling --synthetic-only-rows)
 case "$what" in
-  table1) demo --labelled-source generated --arms supervised,datasetgan --labels 10 --seeds 0,1,2,3 \
-            --out "$out/table1-N10" ;;
-  figure2) for n in 2 10; do
-             demo "${figure2[@]}" --labels "$n" --seeds 0,1,2,3 --out "$out/figure2-N$n"
-           done ;;
+  table1) table1=(--labelled-source generated --arms supervised,datasetgan)
+          demo "${table1[@]}" --labels 10 --seeds 0,1,2,3 --out "$out/table1-N10"
+          demo "${table1[@]}" --labels 2 --seeds 0,1 --out "$out/table1-N2"
+          demo "${table1[@]}" --labels 2 --seeds 2,3 --out "$out/table1-N2-seeds23" ;;
+  figure2) demo "${figure2[@]}" --labels 2 --seeds 0,1,2,3 --out "$out/figure2-N2"
+           demo "${figure2[@]}" --labels 10 --seeds 0,1,2 --out "$out/figure2-N10"
+           demo "${figure2[@]}" --labels 10 --seeds 3 --out "$out/figure2-N10-seed3" ;;
   heldout) for n in 2 10; do
              demo "${figure2[@]}" --labels "$n" --seeds 9 --out "$out/heldout/figure2-N$n"
            done
