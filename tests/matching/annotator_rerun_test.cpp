@@ -17,15 +17,6 @@
 
 namespace matching = lagm::matching;
 
-namespace {
-
-lagm::models::Segmenter rerun_test_unet(int64_t classes) {
-  return lagm::models::Segmenter(lagm::models::segmenter_config_from_json(
-      {{"arch", "unet"}, {"base_channels", 4}, {"num_classes", classes}}, "test"));
-}
-
-}  // namespace
-
 TEST(GradientMatchingStep, AnnotatorRunTwiceGivesTheOneGraphGradientBitForBit) {
   const auto dir = lagm::test::fresh_temp_dir("annotator_rerun").string();
   auto g =
@@ -34,14 +25,8 @@ TEST(GradientMatchingStep, AnnotatorRunTwiceGivesTheOneGraphGradientBitForBit) {
   torch::manual_seed(0);
   lagm::models::AnnotatorFPN a(
       lagm::models::AnnotatorFPNOptions(g->feature_shapes(), k).tmp_channels(8));
-  auto s = rerun_test_unet(k);
-  auto labeller = rerun_test_unet(k);
-  {
-    // Weights of unit scale: a freshly initialised U-Net in eval mode gives one class everywhere.
-    torch::NoGradGuard no_grad;
-    for (auto& p : labeller.module().parameters()) p.normal_();
-    labeller.module().eval();
-  }
+  auto s = lagm::test::small_unet(k);
+  auto labeller = lagm::test::unit_scale_labeller(k);
   // Learning rate 0: the step leaves A and S as they were for the computation by hand below.
   torch::optim::SGD opt_a(a->parameters(), torch::optim::SGDOptions(0.0));
   torch::optim::SGD opt_s(s.module().parameters(), torch::optim::SGDOptions(0.0));

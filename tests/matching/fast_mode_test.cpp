@@ -80,8 +80,7 @@ StepParts make_parts(const lagm::models::FeatureGenerator& g, int64_t k) {
   torch::manual_seed(0);
   lagm::models::AnnotatorFPN a(
       lagm::models::AnnotatorFPNOptions(g.feature_shapes(), k).tmp_channels(8));
-  lagm::models::Segmenter s(lagm::models::segmenter_config_from_json(
-      {{"arch", "unet"}, {"base_channels", 4}, {"num_classes", k}}, "test"));
+  auto s = lagm::test::small_unet(k);
   auto opt_a = std::make_unique<torch::optim::SGD>(a->parameters(), torch::optim::SGDOptions(0.0));
   auto opt_s =
       std::make_unique<torch::optim::SGD>(s.module().parameters(), torch::optim::SGDOptions(0.0));

@@ -57,8 +57,7 @@ TEST(MamlLearner, PhaseALowersTheMetaLossAndLeavesTheSegmenterAsItWas) {
   torch::manual_seed(0);
   lagm::models::AnnotatorFPN a(
       lagm::models::AnnotatorFPNOptions(g->feature_shapes(), k).tmp_channels(8));
-  lagm::models::Segmenter s(lagm::models::segmenter_config_from_json(
-      {{"arch", "unet"}, {"base_channels", 4}, {"num_classes", k}}, "test"));
+  auto s = lagm::test::small_unet(k);
   torch::optim::Adam opt_a(a->parameters(), torch::optim::AdamOptions(3e-3));
   torch::optim::SGD opt_s(s.module().parameters(), torch::optim::SGDOptions(0.0));
   matching::GradientMatchingStep step(*g, a, s, opt_a, opt_s, ".*", matching::MatcherOptions{});

@@ -58,11 +58,6 @@ TEST(PseudoLabelWeight, OffByDefaultCheckedAndWrittenToTheResolvedConfig) {
 
 namespace {
 
-lagm::models::Segmenter small_unet(int64_t classes) {
-  return lagm::models::Segmenter(lagm::models::segmenter_config_from_json(
-      {{"arch", "unet"}, {"base_channels", 4}, {"num_classes", classes}}, "test"));
-}
-
 std::vector<torch::Tensor> cloned(const std::vector<torch::Tensor>& grads) {
   std::vector<torch::Tensor> out;
   out.reserve(grads.size());
@@ -83,13 +78,8 @@ TEST(PseudoLabelWeight, AddsTheWeightedCrossEntropyGradientToPhaseA) {
   torch::manual_seed(0);
   lagm::models::AnnotatorFPN a(
       lagm::models::AnnotatorFPNOptions(g->feature_shapes(), k).tmp_channels(8));
-  auto s = small_unet(k);
-  auto labeller = small_unet(k);
-  {
-    // Weights of unit scale: a freshly initialised U-Net in eval mode gives one class everywhere.
-    torch::NoGradGuard no_grad;
-    for (auto& p : labeller.module().parameters()) p.normal_();
-  }
+  auto s = lagm::test::small_unet(k);
+  auto labeller = lagm::test::unit_scale_labeller(k);
   torch::optim::SGD opt_a(a->parameters(), torch::optim::SGDOptions(0.0));
   torch::optim::SGD opt_s(s.module().parameters(), torch::optim::SGDOptions(0.0));
   matching::GradientMatchingStep step(*g, a, s, opt_a, opt_s, "outc.*", matching::MatcherOptions{});

@@ -76,4 +76,17 @@ std::string write_small_segmenter(const std::string& dir, int count) {
   return dir + "/seg/segmenter-000.safetensors";
 }
 
+models::Segmenter small_unet(int64_t classes) {
+  return models::Segmenter(models::segmenter_config_from_json(
+      {{"arch", "unet"}, {"base_channels", 4}, {"num_classes", classes}}, "test"));
+}
+
+models::Segmenter unit_scale_labeller(int64_t classes) {
+  auto labeller = small_unet(classes);
+  torch::NoGradGuard no_grad;
+  for (auto& p : labeller.module().parameters()) p.normal_();
+  labeller.module().eval();
+  return labeller;
+}
+
 }  // namespace lagm::test

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "lagm/models/segmenter.h"
+
 namespace lagm::test {
 
 /// Writes the 32px StyleGAN2 of golden case sg2_skip_r32 as a lagm checkpoint; returns its path.
@@ -22,5 +24,12 @@ std::string write_small_segmenter(const std::string& dir, int count);
 /// A and S, 4 iterations, a snapshot every 2; `extra` overrides or adds keys.
 nlohmann::json small_annotator_run_json(const std::string& dir,
                                         const nlohmann::json& extra = nlohmann::json::object());
+
+/// A U-Net of width 4 with `classes` outputs (freshly initialised from the global seed).
+models::Segmenter small_unet(int64_t classes);
+
+/// A small U-Net with weights of unit scale in eval mode, a labeller that gives several classes on
+/// any image (a freshly initialised one gives one class everywhere).
+models::Segmenter unit_scale_labeller(int64_t classes);
 
 }  // namespace lagm::test
