@@ -19,12 +19,10 @@ namespace matching = lagm::matching;
 
 TEST(GradientMatchingStep, AnnotatorRunTwiceGivesTheOneGraphGradientBitForBit) {
   const auto dir = lagm::test::fresh_temp_dir("annotator_rerun").string();
-  auto g =
-      lagm::models::load_feature_generator(lagm::test::write_small_generator(dir), torch::kCPU);
+  auto g = lagm::test::small_feature_generator(dir);
   const int64_t k = 3;
   torch::manual_seed(0);
-  lagm::models::AnnotatorFPN a(
-      lagm::models::AnnotatorFPNOptions(g->feature_shapes(), k).tmp_channels(8));
+  auto a = lagm::test::small_annotator(*g, k);
   auto s = lagm::test::small_unet(k);
   auto labeller = lagm::test::unit_scale_labeller(k);
   // Learning rate 0: the step leaves A and S as they were for the computation by hand below.

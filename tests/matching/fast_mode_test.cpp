@@ -48,8 +48,7 @@ TEST(FastMode, PrecisionIsAConfigKeyExactByDefaultAndRefusedWhereItDoesNotApply)
 
 TEST(FastMode, GeneratorInBfloat16ReturnsFloat32CloseToExact) {
   const auto dir = lagm::test::fresh_temp_dir("fast_generator").string();
-  auto g =
-      lagm::models::load_feature_generator(lagm::test::write_small_generator(dir), torch::kCPU);
+  auto g = lagm::test::small_feature_generator(dir);
   const auto z = torch::randn({2, g->z_dim()});
   torch::manual_seed(3);
   const auto exact = g->generate(z);
@@ -78,8 +77,7 @@ struct StepParts {
 
 StepParts make_parts(const lagm::models::FeatureGenerator& g, int64_t k) {
   torch::manual_seed(0);
-  lagm::models::AnnotatorFPN a(
-      lagm::models::AnnotatorFPNOptions(g.feature_shapes(), k).tmp_channels(8));
+  auto a = lagm::test::small_annotator(g, k);
   auto s = lagm::test::small_unet(k);
   auto opt_a = std::make_unique<torch::optim::SGD>(a->parameters(), torch::optim::SGDOptions(0.0));
   auto opt_s =
@@ -93,8 +91,7 @@ StepParts make_parts(const lagm::models::FeatureGenerator& g, int64_t k) {
 // must agree up to bfloat16 rounding, and differ (bfloat16 ran).
 TEST(FastMode, GradientMatchingStepInBfloat16FollowsExactMode) {
   const auto dir = lagm::test::fresh_temp_dir("fast_step").string();
-  auto g =
-      lagm::models::load_feature_generator(lagm::test::write_small_generator(dir), torch::kCPU);
+  auto g = lagm::test::small_feature_generator(dir);
   const int64_t k = 3;
   const auto x = torch::rand({2, 3, 32, 32}) * 2 - 1;
   const auto y = torch::randint(0, k, {2, 32, 32}, torch::kInt64);

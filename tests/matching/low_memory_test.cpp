@@ -74,8 +74,7 @@ struct Parts {
 Parts make_low_memory_parts(const lagm::models::FeatureGenerator& g, int64_t k,
                             const nlohmann::json& segmenter) {
   torch::manual_seed(0);
-  lagm::models::AnnotatorFPN a(
-      lagm::models::AnnotatorFPNOptions(g.feature_shapes(), k).tmp_channels(8));
+  auto a = lagm::test::small_annotator(g, k);
   auto s_json = segmenter;
   s_json["num_classes"] = k;
   lagm::models::Segmenter s(lagm::models::segmenter_config_from_json(s_json, "test"));
@@ -103,8 +102,7 @@ TEST_P(LowMemoryStep, MovesWhatTheExactStepMoves) {
       unet ? nlohmann::json{{"arch", "unet"}, {"base_channels", 4}}
            : nlohmann::json{{"arch", "deeplabv3_resnet50"}, {"aspp_dropout", 0.5}};
   const auto dir = lagm::test::fresh_temp_dir("low_memory_step").string();
-  auto g =
-      lagm::models::load_feature_generator(lagm::test::write_small_generator(dir), torch::kCPU);
+  auto g = lagm::test::small_feature_generator(dir);
   const int64_t k = 3;
   const auto x = torch::rand({2, 3, 32, 32}) * 2 - 1;
   const auto y = torch::randint(0, k, {2, 32, 32}, torch::kInt64);

@@ -51,12 +51,10 @@ TEST(MamlLearner, ConfigKeysAreCheckedRecordedAndKeptToOneProcess) {
 
 TEST(MamlLearner, PhaseALowersTheMetaLossAndLeavesTheSegmenterAsItWas) {
   const auto dir = lagm::test::fresh_temp_dir("maml_step").string();
-  auto g =
-      lagm::models::load_feature_generator(lagm::test::write_small_generator(dir), torch::kCPU);
+  auto g = lagm::test::small_feature_generator(dir);
   const int64_t k = 3;
   torch::manual_seed(0);
-  lagm::models::AnnotatorFPN a(
-      lagm::models::AnnotatorFPNOptions(g->feature_shapes(), k).tmp_channels(8));
+  auto a = lagm::test::small_annotator(*g, k);
   auto s = lagm::test::small_unet(k);
   torch::optim::Adam opt_a(a->parameters(), torch::optim::AdamOptions(3e-3));
   torch::optim::SGD opt_s(s.module().parameters(), torch::optim::SGDOptions(0.0));

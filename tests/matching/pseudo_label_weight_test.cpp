@@ -72,12 +72,10 @@ std::vector<torch::Tensor> cloned(const std::vector<torch::Tensor>& grads) {
 // computed here on its own from the generator, A and the labeller.
 TEST(PseudoLabelWeight, AddsTheWeightedCrossEntropyGradientToPhaseA) {
   const auto dir = lagm::test::fresh_temp_dir("pseudo_label_step").string();
-  auto g =
-      lagm::models::load_feature_generator(lagm::test::write_small_generator(dir), torch::kCPU);
+  auto g = lagm::test::small_feature_generator(dir);
   const int64_t k = 3;
   torch::manual_seed(0);
-  lagm::models::AnnotatorFPN a(
-      lagm::models::AnnotatorFPNOptions(g->feature_shapes(), k).tmp_channels(8));
+  auto a = lagm::test::small_annotator(*g, k);
   auto s = lagm::test::small_unet(k);
   auto labeller = lagm::test::unit_scale_labeller(k);
   torch::optim::SGD opt_a(a->parameters(), torch::optim::SGDOptions(0.0));

@@ -76,6 +76,15 @@ std::string write_small_segmenter(const std::string& dir, int count) {
   return dir + "/seg/segmenter-000.safetensors";
 }
 
+std::unique_ptr<models::FeatureGenerator> small_feature_generator(const std::string& dir) {
+  return models::load_feature_generator(write_small_generator(dir), torch::kCPU);
+}
+
+models::AnnotatorFPN small_annotator(const models::FeatureGenerator& g, int64_t classes) {
+  return models::AnnotatorFPN(
+      models::AnnotatorFPNOptions(g.feature_shapes(), classes).tmp_channels(8));
+}
+
 models::Segmenter small_unet(int64_t classes) {
   return models::Segmenter(models::segmenter_config_from_json(
       {{"arch", "unet"}, {"base_channels", 4}, {"num_classes", classes}}, "test"));

@@ -2,9 +2,12 @@
 // weights and labelled folder data sets.
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "lagm/models/annotator_fpn.h"
+#include "lagm/models/feature_generator.h"
 #include "lagm/models/segmenter.h"
 
 namespace lagm::test {
@@ -24,6 +27,12 @@ std::string write_small_segmenter(const std::string& dir, int count);
 /// A and S, 4 iterations, a snapshot every 2; `extra` overrides or adds keys.
 nlohmann::json small_annotator_run_json(const std::string& dir,
                                         const nlohmann::json& extra = nlohmann::json::object());
+
+/// The generator of write_small_generator, written to `dir` and loaded on the CPU.
+std::unique_ptr<models::FeatureGenerator> small_feature_generator(const std::string& dir);
+
+/// An FPN annotator of width 8 on `g`'s features (freshly initialised from the global seed).
+models::AnnotatorFPN small_annotator(const models::FeatureGenerator& g, int64_t classes);
 
 /// A U-Net of width 4 with `classes` outputs (freshly initialised from the global seed).
 models::Segmenter small_unet(int64_t classes);
