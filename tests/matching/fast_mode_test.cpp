@@ -88,45 +88,64 @@ StepParts make_parts(const lagm::models::FeatureGenerator& g, int64_t k) {
 }  // namespace
 
 // Learning rate 0, so both modes see the same networks: their phase-A losses and A's gradients
-// must agree up to bfloat16 rounding, and differ (bfloat16 ran).
-TEST(FastMode, GradientMatchingStepInBfloat16FollowsExactMode) {
+// must agree up to bfloat16 rounding, and differ (bfloat16 ran). With every parameter of S matched
+// (S's generated-batch branch all float32) and with only up4 and outc (the layers below them in
+// bfloat16: nn::FrozenConvolutionsInBf16).
+class FastModeStep : public testing::TestWithParam<std::string> {};
+
+TEST_P(FastModeStep, FollowsExactMode) {
   const auto dir = lagm::test::fresh_temp_dir("fast_step").string();
   auto g = lagm::test::small_feature_generator(dir);
   const int64_t k = 3;
-  const auto x = torch::rand({2, 3, 32, 32}) * 2 - 1;
-  const auto y = torch::randint(0, k, {2, 32, 32}, torch::kInt64);
-  const auto z = torch::randn({2, g->z_dim()});
-  auto run = [&](lt::Precision precision) {
-    auto parts = make_parts(*g, k);
-    matching::GradientMatchingStep step(*g, parts.a, parts.s, *parts.opt_a, *parts.opt_s, ".*",
-                                        matching::MatcherOptions{});
-    step.set_precision(precision);
-    step.begin_training();
-    torch::manual_seed(7);
-    auto r = step.annotator_phase(x, y, z);
-    torch::manual_seed(8);
-    const auto s_loss = step.segmenter_phase(z).loss_synthetic;
-    g->set_bfloat16(false);
-    return std::make_pair(r, s_loss);
-  };
-  const auto [exact, exact_s] = run(lt::Precision::kExact);
-  const auto [fast, fast_s] = run(lt::Precision::kBf16);
-  EXPECT_NEAR(fast.loss_label, exact.loss_label, 0.02 * exact.loss_label);
-  EXPECT_NEAR(fast.loss_gm, exact.loss_gm, 0.1 * exact.loss_gm);
-  EXPECT_NEAR(fast_s, exact_s, 0.02 * exact_s);
-  EXPECT_NE(fast.loss_label, exact.loss_label) << "bfloat16 did not run";
-  ASSERT_EQ(fast.annotator_grads.size(), exact.annotator_grads.size());
-  torch::Tensor dot = torch::zeros({}), nf = torch::zeros({}), ne = torch::zeros({});
-  for (size_t i = 0; i < fast.annotator_grads.size(); ++i) {
-    dot += (fast.annotator_grads[i] * exact.annotator_grads[i]).sum();
-    nf += fast.annotator_grads[i].square().sum();
-    ne += exact.annotator_grads[i].square().sum();
+  // A's gradient direction in the two modes, over four seeded draws: the matching loss's gradient
+  // is a difference of near-equal terms, which bfloat16's 8-bit mantissa perturbs visibly (one
+  // draw's cosine measured 0.69-0.98 over twelve seeds, for this code and the code before it
+  // alike); a broken fast path points anywhere (~0).
+  double cosine_sum = 0;
+  const int draws = 4;
+  for (int draw = 0; draw < draws; ++draw) {
+    torch::manual_seed(draw);
+    const auto x = torch::rand({2, 3, 32, 32}) * 2 - 1;
+    const auto y = torch::randint(0, k, {2, 32, 32}, torch::kInt64);
+    const auto z = torch::randn({2, g->z_dim()});
+    auto run = [&](lt::Precision precision) {
+      auto parts = make_parts(*g, k);
+      matching::GradientMatchingStep step(*g, parts.a, parts.s, *parts.opt_a, *parts.opt_s,
+                                          GetParam(), matching::MatcherOptions{});
+      step.set_precision(precision);
+      step.begin_training();
+      torch::manual_seed(7);
+      auto r = step.annotator_phase(x, y, z);
+      torch::manual_seed(8);
+      const auto s_loss = step.segmenter_phase(z).loss_synthetic;
+      g->set_bfloat16(false);
+      return std::make_pair(r, s_loss);
+    };
+    const auto [exact, exact_s] = run(lt::Precision::kExact);
+    const auto [fast, fast_s] = run(lt::Precision::kBf16);
+    EXPECT_NEAR(fast.loss_label, exact.loss_label, 0.02 * exact.loss_label);
+    EXPECT_NEAR(fast.loss_gm, exact.loss_gm, 0.1 * exact.loss_gm);
+    EXPECT_NEAR(fast_s, exact_s, 0.02 * exact_s);
+    EXPECT_NE(fast.loss_label, exact.loss_label) << "bfloat16 did not run";
+    EXPECT_NE(fast.loss_gm, exact.loss_gm) << "bfloat16 did not run";
+    ASSERT_EQ(fast.annotator_grads.size(), exact.annotator_grads.size());
+    torch::Tensor dot = torch::zeros({}), nf = torch::zeros({}), ne = torch::zeros({});
+    for (size_t i = 0; i < fast.annotator_grads.size(); ++i) {
+      dot += (fast.annotator_grads[i] * exact.annotator_grads[i]).sum();
+      nf += fast.annotator_grads[i].square().sum();
+      ne += exact.annotator_grads[i].square().sum();
+    }
+    cosine_sum += (dot / (nf.sqrt() * ne.sqrt())).item<double>();
   }
-  const double cosine = (dot / (nf.sqrt() * ne.sqrt())).item<double>();
-  // Measured 0.87: the matching loss's gradient is a difference of near-equal terms, which
-  // bfloat16's 8-bit mantissa perturbs visibly; a broken fast path points anywhere (~0).
-  EXPECT_GT(cosine, 0.8) << "A's gradient in fast mode points elsewhere";
+  EXPECT_GT(cosine_sum / draws, 0.75) << "A's gradient in fast mode points elsewhere";
 }
+
+INSTANTIATE_TEST_SUITE_P(FastMode, FastModeStep,
+                         testing::Values(std::string(".*"), std::string("up4.*|outc.*")),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           return info.index == 0 ? std::string("EveryParameterMatched")
+                                                  : std::string("Up4AndOutcMatched");
+                         });
 
 TEST(FastMode, SynthesisInBfloat16LabelsLikeExactModeAndRecordsIt) {
   const auto dir = lagm::test::fresh_temp_dir("fast_synth").string();

@@ -124,5 +124,38 @@ TEST(PrunedConv2d, FallsBackToTheModuleWithoutGradModeUnderAutocastAndForOtherPa
   EXPECT_EQ(under_autocast.grad_fn()->name().find("PrunedConvolution"), std::string::npos);
 }
 
+// Fast mode's phase A: under the guard, a convolution with nothing to differentiate runs in
+// bfloat16 (float32 out, bfloat16's rounding in it); one whose weight or input needs a gradient
+// stays the module's float32, bit for bit, and so does every call once the guard is gone.
+TEST(PrunedConv2d, FrozenConvolutionsRunInBfloat16UnderTheGuardOnly) {
+  torch::manual_seed(3);
+  auto conv = make_conv(kGeometries[2]);  // strided, no bias
+  auto with_bias = make_conv(kGeometries[0]);
+  const auto x = torch::randn({2, 6, 9, 9});
+  for (auto* c : {&conv, &with_bias}) {
+    auto& m = **c;
+    const auto exact = m.forward(x).detach();
+    for (auto& p : m.parameters()) p.set_requires_grad(false);
+    torch::Tensor frozen, frozen_after;
+    {
+      const FrozenConvolutionsInBf16 guard(true);
+      frozen = pruned_conv2d(m, x);
+    }
+    frozen_after = pruned_conv2d(m, x);
+    ASSERT_EQ(frozen.scalar_type(), torch::kFloat32);
+    const double err = ((frozen - exact).norm() / exact.norm()).item<double>();
+    EXPECT_GT(err, 0.0) << "bfloat16 did not run";
+    EXPECT_LT(err, 0.02);
+    EXPECT_TRUE(torch::equal(frozen_after, exact));
+    m.weight.set_requires_grad(true);
+    const FrozenConvolutionsInBf16 guard(true);
+    EXPECT_TRUE(torch::equal(pruned_conv2d(m, x).detach(), exact)) << "a matched layer";
+    EXPECT_TRUE(torch::equal(pruned_conv2d(m, x.clone().requires_grad_(true)).detach(), exact));
+    const FrozenConvolutionsInBf16 off(false);  // nested: does not turn the outer guard off
+    m.weight.set_requires_grad(false);
+    EXPECT_FALSE(torch::equal(pruned_conv2d(m, x), exact));
+  }
+}
+
 }  // namespace
 }  // namespace lagm::nn

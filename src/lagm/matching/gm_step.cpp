@@ -8,6 +8,7 @@
 #include "lagm/core/error.h"
 #include "lagm/core/module_grads.h"
 #include "lagm/io/image.h"
+#include "lagm/nn/pruned_conv2d.h"
 #include "lagm/train/distributed.h"
 #include "lagm/train/training_state.h"
 
@@ -187,7 +188,13 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   logits = logits.detach().requires_grad_();
   const train::BufferSnapshot annotator_statistics(*annotator_);
   auto probs = torch::softmax(logits, 1);
-  auto loss_syn = train::soft_cross_entropy(segmenter_.forward(syn_img), probs, class_weights_);
+  torch::Tensor s_logits;
+  {
+    // Fast mode: S's layers below the matched parameters in bfloat16, the matched ones float32.
+    const nn::FrozenConvolutionsInBf16 frozen_layers_in_bf16(bf16_);
+    s_logits = segmenter_.forward(syn_img);
+  }
+  auto loss_syn = train::soft_cross_entropy(s_logits, probs, class_weights_);
   auto g_syn =
       torch::autograd::grad({loss_syn}, gm_params_, /*grad_outputs=*/{}, /*retain_graph=*/true,
                             /*create_graph=*/true);

@@ -151,11 +151,36 @@ struct IsZerosMode {
   }
 };
 
+thread_local bool frozen_in_bf16 = false;
+
+bool needs_no_gradient(const torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
+  return !x.requires_grad() && !conv.weight.requires_grad() &&
+         !(conv.bias.defined() && conv.bias.requires_grad());
+}
+
+torch::Tensor conv2d_in_bf16(const torch::nn::Conv2dImpl& conv, const torch::Tensor& x,
+                             const std::vector<int64_t>& padding) {
+  const auto& o = conv.options;
+  const auto bf16 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kBFloat16) : t; };
+  return at::conv2d(bf16(x), bf16(conv.weight), bf16(conv.bias), *o.stride(), padding,
+                    *o.dilation(), o.groups())
+      .to(x.scalar_type());
+}
+
 }  // namespace
+
+FrozenConvolutionsInBf16::FrozenConvolutionsInBf16(bool on) : previous_(frozen_in_bf16) {
+  frozen_in_bf16 = previous_ || on;
+}
+
+FrozenConvolutionsInBf16::~FrozenConvolutionsInBf16() { frozen_in_bf16 = previous_; }
 
 torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   const auto& o = conv.options;
   const auto padding = visit(NumericPadding{}, o.padding());
+  if (frozen_in_bf16 && padding && !o.transposed() && visit(IsZerosMode{}, o.padding_mode()) &&
+      x.scalar_type() == torch::kFloat32 && needs_no_gradient(conv, x))
+    return conv2d_in_bf16(conv, x, *padding);
   if (!padding || o.transposed() || !visit(IsZerosMode{}, o.padding_mode()) ||
       !torch::GradMode::is_enabled() || at::autocast::is_cpu_enabled() ||
       at::autocast::is_enabled())

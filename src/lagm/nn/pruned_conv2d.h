@@ -15,6 +15,23 @@ namespace lagm::nn {
 /// conv->forward(x), with the pruned double backward when autograd records this call. Falls back
 /// to the module's own forward under autocast, without grad mode, for transposed or non-zero
 /// padding modes and string paddings.
+/// Under FrozenConvolutionsInBf16, a call whose input, weight and bias all need no gradient
+/// computes in bfloat16 (and returns float32).
 torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x);
+
+/// Fast mode's phase A: S's layers below the matched parameters have nothing to differentiate on
+/// the generated batch, so their convolutions may run in bfloat16 while the matched ones, whose
+/// double backward LibTorch's CPU bfloat16 convolution cannot run, stay float32. Active while an
+/// instance constructed with on = true lives (on this thread).
+class FrozenConvolutionsInBf16 {
+ public:
+  explicit FrozenConvolutionsInBf16(bool on);
+  ~FrozenConvolutionsInBf16();
+  FrozenConvolutionsInBf16(const FrozenConvolutionsInBf16&) = delete;
+  FrozenConvolutionsInBf16& operator=(const FrozenConvolutionsInBf16&) = delete;
+
+ private:
+  bool previous_;
+};
 
 }  // namespace lagm::nn

@@ -54,7 +54,10 @@ BlockOutput SynthesisBlockImpl::forward(const torch::Tensor& x_in, const torch::
   // fp16 only where it exists: LibTorch's CPU kernels lack Half convolutions.
   const bool half = use_fp16 && !force_fp32 && ws.is_cuda();
   const auto dtype = bf16 ? torch::kBFloat16 : half ? torch::kFloat16 : torch::kFloat32;
-  const bool fused = fused_modconv.value_or(!is_training() && (!half || n == 1));
+  // Fast mode scales the activations rather than the kernels (the training form) in eval too:
+  // one shared kernel instead of a grouped convolution with per-sample kernels, which bfloat16
+  // would have to build, cast and flip for every sample at every call.
+  const bool fused = fused_modconv.value_or(!is_training() && !bf16 && (!half || n == 1));
   int64_t w_idx = 0;
   auto next_w = [&] { return ws.select(1, w_idx++); };
 

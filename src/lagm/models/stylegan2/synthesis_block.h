@@ -24,9 +24,9 @@ class SynthesisBlockImpl : public torch::nn::Module {
   SynthesisBlockImpl(const GeneratorOptions& options, int64_t in_channels, int64_t out_channels,
                      int64_t resolution, bool is_last);
   /// ws [N, num_conv + num_torgb, w_dim]. force_fp32 computes an fp16 block in float32.
-  /// fused_modconv: nullopt = the reference's choice (fused in eval mode for fp32 or N = 1).
-  /// bf16 (fast mode, not the reference): x and the convolutions in bfloat16 on any device; img
-  /// stays float32 as in the reference's fp16 blocks.
+  /// fused_modconv: nullopt = the reference's choice (fused in eval mode for fp32 or N = 1), and
+  /// never fused in bf16. bf16 (fast mode, not the reference): x and the convolutions in bfloat16
+  /// on any device; img stays float32 as in the reference's fp16 blocks.
   BlockOutput forward(const torch::Tensor& x, const torch::Tensor& img, const torch::Tensor& ws,
                       NoiseMode noise_mode, bool force_fp32 = false,
                       c10::optional<bool> fused_modconv = c10::nullopt, bool bf16 = false);
