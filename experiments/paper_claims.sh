@@ -6,7 +6,8 @@
 # figure2: the semi-supervised comparison at N = 2 and N = 10, development seeds 0-3, with gradient
 #          matching alone (no pull), the route ceiling and every route arm's U-Net also trained on
 #          its synthesized set alone (the paper's protocol) as rows of their own
-# Some seeds have folders of their own (OUT/table1-N2-seeds23, OUT/figure2-N10-seed3): they were run
+# Some seeds have folders of their own (OUT/table1-N2-seeds23 holds seed 2, OUT/table1-N2-seed3,
+# OUT/figure2-N10-seed3): they were run
 # beside the others, on the second core, to finish sooner; experiments/paper_claims_table.py pools
 # the folders of one comparison by seed. Each folder's summary covers the seeds it holds.
 # heldout: the same runs once on the held-out seed 9 (only after every choice is made)
@@ -22,7 +23,8 @@ case "$what" in
   table1) table1=(--labelled-source generated --arms supervised,datasetgan)
           demo "${table1[@]}" --labels 10 --seeds 0,1,2,3 --out "$out/table1-N10"
           demo "${table1[@]}" --labels 2 --seeds 0,1 --out "$out/table1-N2"
-          demo "${table1[@]}" --labels 2 --seeds 2,3 --out "$out/table1-N2-seeds23" ;;
+          demo "${table1[@]}" --labels 2 --seeds 2 --out "$out/table1-N2-seeds23"
+          demo "${table1[@]}" --labels 2 --seeds 3 --out "$out/table1-N2-seed3" ;;
   figure2) demo "${figure2[@]}" --labels 2 --seeds 0,1,2,3 --out "$out/figure2-N2"
            demo "${figure2[@]}" --labels 10 --seeds 0,1,2 --out "$out/figure2-N10"
            demo "${figure2[@]}" --labels 10 --seeds 3 --out "$out/figure2-N10-seed3" ;;
