@@ -178,11 +178,10 @@ FrozenConvolutionsInBf16::~FrozenConvolutionsInBf16() { frozen_in_bf16 = previou
 torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   const auto& o = conv.options;
   const auto padding = visit(NumericPadding{}, o.padding());
-  if (frozen_in_bf16 && padding && !o.transposed() && visit(IsZerosMode{}, o.padding_mode()) &&
-      x.scalar_type() == torch::kFloat32 && needs_no_gradient(conv, x))
+  const bool plain = padding && !o.transposed() && visit(IsZerosMode{}, o.padding_mode());
+  if (plain && frozen_in_bf16 && x.scalar_type() == torch::kFloat32 && needs_no_gradient(conv, x))
     return conv2d_in_bf16(conv, x, *padding);
-  if (!padding || o.transposed() || !visit(IsZerosMode{}, o.padding_mode()) ||
-      !torch::GradMode::is_enabled() || at::autocast::is_cpu_enabled() ||
+  if (!plain || !torch::GradMode::is_enabled() || at::autocast::is_cpu_enabled() ||
       at::autocast::is_enabled())
     return conv.forward(x);
   const std::vector<int64_t> stride(o.stride()->begin(), o.stride()->end()),
