@@ -41,5 +41,35 @@ TEST(ConvTransposePolyphase, MatchesConvTranspose2dValuesAndGradients) {
   }
 }
 
+TEST(ConvTransposePolyphase, PhaseKernelsAreTheReversedStridedTaps) {
+  // Each phase's kernel, written out as the slicing it replaces: taps (or taps reversed) sliced at
+  // the phase's stride, then reversed; the same floats bit for bit, kernels 1-4, strides 1-3.
+  torch::manual_seed(0);
+  for (const int64_t k : {1, 2, 3, 4}) {
+    for (const int64_t s : {1, 2, 3}) {
+      for (const bool flipped : {false, true}) {
+        SCOPED_TRACE("k " + std::to_string(k) + " stride " + std::to_string(s) +
+                     (flipped ? " flipped" : ""));
+        const auto taps = torch::randn({6, 5, k, k});
+        const auto oriented = flipped ? taps.flip({2, 3}) : taps;
+        const auto kernels = polyphase_kernels(taps, s, flipped);
+        ASSERT_EQ(kernels.size(), static_cast<size_t>(s * s));
+        for (int64_t a = 0; a < s; ++a) {
+          for (int64_t b = 0; b < s; ++b) {
+            const auto& got = kernels[static_cast<size_t>(a * s + b)];
+            if (a >= k || b >= k) {
+              EXPECT_FALSE(got.defined());
+              continue;
+            }
+            const auto want = oriented.slice(2, a, k, s).slice(3, b, k, s).flip({2, 3});
+            ASSERT_TRUE(got.defined());
+            EXPECT_TRUE(torch::equal(got, want));
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lagm::nn

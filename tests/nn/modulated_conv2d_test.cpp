@@ -54,17 +54,22 @@ TEST(ModulatedConv2d, BfloatDemodulationFromTheFactoredSumMatchesFloat64) {
   const auto s = torch::randn({2, 8}, torch::kFloat64);
   const auto f = lagm::nn::make_resample_filter();
   for (int64_t up : {1, 2}) {
-    lagm::nn::ModulatedConv2dOptions o;
-    o.up = up;
-    o.padding = 1;
-    o.flip_weight = up == 1;
-    o.fused = false;
-    const auto exact = lagm::nn::modulated_conv2d(x, w, s, {}, f.to(torch::kFloat64), o);
-    const auto fast = lagm::nn::modulated_conv2d(x.to(torch::kBFloat16), w.to(torch::kFloat32),
-                                                 s.to(torch::kFloat32), {}, f, o);
-    ASSERT_EQ(fast.scalar_type(), torch::kBFloat16);
-    const double err = ((fast.to(torch::kFloat64) - exact).norm() / exact.norm()).item<double>();
-    EXPECT_LT(err, 0.02) << "up " << up;
-    EXPECT_GT(err, 0.0) << "up " << up;
+    for (const bool with_noise : {false, true}) {
+      lagm::nn::ModulatedConv2dOptions o;
+      o.up = up;
+      o.padding = 1;
+      o.flip_weight = up == 1;
+      o.fused = false;
+      const auto noise =
+          with_noise ? torch::randn({2, 1, 6 * up, 6 * up}, torch::kFloat64) : torch::Tensor();
+      const auto exact = lagm::nn::modulated_conv2d(x, w, s, noise, f.to(torch::kFloat64), o);
+      const auto fast = lagm::nn::modulated_conv2d(
+          x.to(torch::kBFloat16), w.to(torch::kFloat32), s.to(torch::kFloat32),
+          with_noise ? noise.to(torch::kFloat32) : noise, f, o);
+      ASSERT_EQ(fast.scalar_type(), torch::kBFloat16);
+      const double err = ((fast.to(torch::kFloat64) - exact).norm() / exact.norm()).item<double>();
+      EXPECT_LT(err, 0.02) << "up " << up << (with_noise ? ", noise" : "");
+      EXPECT_GT(err, 0.0) << "up " << up;
+    }
   }
 }

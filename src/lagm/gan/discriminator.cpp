@@ -6,6 +6,7 @@
 
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
+#include "lagm/core/squared.h"
 #include "lagm/nn/upfirdn2d.h"
 
 namespace lagm::gan {
@@ -103,7 +104,7 @@ torch::Tensor minibatch_stddev(const torch::Tensor& x, int64_t group_size, int64
   auto y =
       x.reshape({g, -1, f, c / f, h, w});  // [G, n/G, F, c, H, W]: sample i is in group i % (n/G)
   y = y - y.mean(0);
-  y = y.square().mean(0);
+  y = core::squared(y).mean(0);
   y = (y + 1e-8).sqrt();
   y = y.mean({2, 3, 4});         // [n/G, F]
   y = y.reshape({-1, f, 1, 1});  // [n/G, F, 1, 1]

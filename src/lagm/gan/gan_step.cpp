@@ -6,6 +6,7 @@
 
 #include "lagm/core/error.h"
 #include "lagm/core/module_grads.h"
+#include "lagm/core/squared.h"
 #include "lagm/train/precision.h"
 #include "lagm/train/training_state.h"
 
@@ -131,7 +132,7 @@ double GanStep::r1_phase(const torch::Tensor& real) {
   auto logits = D->forward(x);
   auto grad = torch::autograd::grad({logits.sum()}, {x}, {}, /*retain_graph=*/true,
                                     /*create_graph=*/true)[0];
-  auto penalty = grad.square().sum({1, 2, 3});
+  auto penalty = core::squared(grad).sum({1, 2, 3});
   auto loss =
       penalty.mean() * (config_.resolved_r1_gamma() / 2 * static_cast<double>(config_.r1_interval));
   descend(loss, *D, *d_opt);

@@ -8,6 +8,7 @@
 #include "lagm/core/error.h"
 #include "lagm/core/module_grads.h"
 #include "lagm/io/image.h"
+#include "lagm/nn/pruned_batch_norm.h"
 #include "lagm/nn/pruned_conv2d.h"
 #include "lagm/train/distributed.h"
 #include "lagm/train/training_state.h"
@@ -56,6 +57,7 @@ void GradientMatchingStep::set_precision(train::Precision precision) {
   generator_.set_bfloat16(bf16_);
   if (!bf16_) return;
   train::to_channels_last(*annotator_);
+  train::to_channels_last(segmenter_.module());
 }
 
 torch::Tensor GradientMatchingStep::fast_input(const torch::Tensor& images) const {
@@ -172,26 +174,30 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   begin_annotator_phase();
   auto g_label = labelled_target_gradient(label_images, label_masks, r);
 
-  // The same gradient on generated images labelled by A, kept differentiable in A's labels. A's
-  // labels enter as a leaf, so that A's activations are not held through S's double backward (a
-  // third of a GiB at 256 px); A runs again afterwards on the same random draws and the leaf's
-  // gradient goes on through it. The leaf sums at most two terms (the labels' and the pull's), in
-  // either order the same floats, so A's gradient is the one-graph gradient bit for bit.
+  // The same gradient on generated images labelled by A, kept differentiable in A's labels. In
+  // exact mode A's labels enter as a leaf, so that A's activations are not held through S's double
+  // backward (a third of a GiB at 256 px); A runs again afterwards on the same random draws and
+  // the leaf's gradient goes on through it. The leaf sums at most two terms (the labels' and the
+  // pull's), in either order the same floats, so A's gradient is the one-graph gradient bit for
+  // bit. Fast mode holds A's bfloat16 activations instead of spending a second forward pass.
   const auto batch = generator_.generate(z);
   const auto device = batch.img.device();
+  const bool annotator_twice = !bf16_;
   const train::RandomStreams before_annotator(device);
   torch::Tensor syn_img, logits;
   {
-    torch::NoGradGuard no_graph;
+    const torch::AutoGradMode graph(!annotator_twice);
     std::tie(syn_img, logits) = annotate(batch);
   }
-  logits = logits.detach().requires_grad_();
+  if (annotator_twice) logits = logits.detach().requires_grad_();
   const train::BufferSnapshot annotator_statistics(*annotator_);
   auto probs = torch::softmax(logits, 1);
   torch::Tensor s_logits;
   {
-    // Fast mode: S's layers below the matched parameters in bfloat16, the matched ones float32.
+    // Fast mode: S's layers below the matched parameters in bfloat16, the matched ones float32,
+    // and BatchNorm's second derivative only where A's gradient needs it.
     const nn::FrozenConvolutionsInBf16 frozen_layers_in_bf16(bf16_);
+    const nn::PrunedBatchNormDoubleBackward batch_norm_output_term_only(bf16_);
     s_logits = segmenter_.forward(syn_img);
   }
   auto loss_syn = train::soft_cross_entropy(s_logits, probs, class_weights_);
@@ -203,8 +209,11 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
     pull = pseudo_label_weight_ * loss_pl;
     r.loss_pseudo_label = loss_pl.item<double>();
   }
-  r.loss_gm = backward_matching(std::move(g_syn), std::move(g_label), pull, {logits});
-  if (logits.grad().defined()) rerun_annotator_backward(batch, before_annotator, logits.grad());
+  r.loss_gm = backward_matching(
+      std::move(g_syn), std::move(g_label), pull,
+      annotator_twice ? std::vector<torch::Tensor>{logits} : annotator_->parameters());
+  if (annotator_twice && logits.grad().defined())
+    rerun_annotator_backward(batch, before_annotator, logits.grad());
   // After the backward: A's BatchNorm nodes saved the statistics and check their versions.
   annotator_statistics.restore();
   step_annotator(r);

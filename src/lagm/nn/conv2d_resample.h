@@ -4,6 +4,8 @@
 
 #include <torch/types.h>
 
+#include <vector>
+
 namespace lagm::nn {
 
 /// x [N, groups*I, H, W], w [O, I, kh, kw], f the FIR filter (2-D, or undefined when up = down =
@@ -21,5 +23,12 @@ torch::Tensor conv2d_resample(const torch::Tensor& x, const torch::Tensor& w,
 /// conv2d with the same multiply-adds at 32-128 px), while conv2d uses the fast one.
 torch::Tensor conv_transpose2d_polyphase(const torch::Tensor& x, const torch::Tensor& w,
                                          int64_t stride, int64_t padding = 0, int64_t groups = 1);
+
+/// The kernels of conv_transpose2d's stride^2 output phases, phase (a, b) at a * stride + b: the
+/// taps ky = a + m*stride, kx = b + l*stride of the convolution-layout kernel `taps` [C, I, k, k]
+/// (of `taps` reversed in both spatial axes when `flipped`), reversed, so that conv2d applies them
+/// as the true convolution; undefined where no tap reaches a phase. Copies of the same floats.
+std::vector<torch::Tensor> polyphase_kernels(const torch::Tensor& taps, int64_t stride,
+                                             bool flipped);
 
 }  // namespace lagm::nn

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "lagm/core/squared.h"
 #include "lagm/nn/conv2d_resample.h"
 
 namespace lagm::nn {
@@ -11,25 +12,28 @@ namespace lagm::nn {
 namespace {
 
 // Fast mode (bfloat16 activations; the generator never fuses there): the styles scale x and the
-// demodulation and noise apply to the convolution's output, in float32, each bfloat16 tensor
-// rounded once. The demodulation comes from sum_i,k (w_oik s_i)^2 = sum_i s_i^2 sum_k w_oik^2,
-// one [N, I] x [I, O] product instead of the per-sample kernels [N, O, I, k, k], whose products,
-// squares, casts and flips took half of the generator's time in bfloat16 (another summation order
-// than the reference's, which exact mode keeps).
+// demodulation and noise apply to the convolution's output, two elementwise passes around the
+// convolution (LibTorch computes bfloat16 arithmetic in float32 per element and rounds once; the
+// per-channel styles, coefficients and noise are rounded to bfloat16 first). The demodulation
+// comes from sum_i,k (w_oik s_i)^2 = sum_i s_i^2 sum_k w_oik^2, one [N, I] x [I, O] product
+// instead of the per-sample kernels [N, O, I, k, k], whose products, squares, casts and flips took
+// half of the generator's time in bfloat16 (another summation order than the reference's, which
+// exact mode keeps); scaling, demodulating and adding noise in float32, with casts each way,
+// took as long as the convolutions at 128 px.
 torch::Tensor input_scaled_in_bf16(const torch::Tensor& x, const torch::Tensor& weight,
                                    const torch::Tensor& styles, const torch::Tensor& noise,
                                    const torch::Tensor& f, const ModulatedConv2dOptions& o) {
   const int64_t n = x.size(0);
-  auto y = (x.to(torch::kFloat32) * styles.view({n, -1, 1, 1})).to(torch::kBFloat16);
-  y = conv2d_resample(y, weight.to(torch::kBFloat16), f, o.up, 1, o.padding, 1, o.flip_weight)
-          .to(torch::kFloat32);
+  const auto bf16 = [](const torch::Tensor& t) { return t.to(torch::kBFloat16); };
+  auto y = x * bf16(styles).view({n, -1, 1, 1});
+  y = conv2d_resample(y, bf16(weight), f, o.up, 1, o.padding, 1, o.flip_weight);
   if (o.demodulate) {
     const auto dcoefs =
-        (styles.square().matmul(weight.square().sum({2, 3}).t()) + 1e-8).rsqrt();  // [N, O]
-    y = y * dcoefs.view({n, -1, 1, 1});
+        bf16((core::squared(styles).matmul(core::squared(weight).sum({2, 3}).t()) + 1e-8).rsqrt());
+    return noise.defined() ? torch::addcmul(bf16(noise), y, dcoefs.view({n, -1, 1, 1}))
+                           : y * dcoefs.view({n, -1, 1, 1});
   }
-  if (noise.defined()) y = y + noise;
-  return y.to(torch::kBFloat16);
+  return noise.defined() ? y + bf16(noise) : y;
 }
 
 }  // namespace
@@ -58,7 +62,7 @@ torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& w
   if (o.demodulate || o.fused) {
     w = weight.unsqueeze(0) * styles.view({n, 1, -1, 1, 1});  // [N, O, I, k, k]
   }
-  if (o.demodulate) dcoefs = (w.square().sum({2, 3, 4}) + 1e-8).rsqrt();  // [N, O]
+  if (o.demodulate) dcoefs = (core::squared(w).sum({2, 3, 4}) + 1e-8).rsqrt();  // [N, O]
   if (o.demodulate && o.fused) w = w * dcoefs.view({n, -1, 1, 1, 1});
 
   if (!o.fused) {

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "lagm/core/squared.h"
+#include "lagm/nn/pruned_batch_norm.h"
 #include "lagm/nn/pruned_conv2d.h"
 
 namespace lagm::nn {
@@ -36,17 +38,19 @@ SyncBatchNormScope::SyncBatchNormScope(CrossProcessSum& sum) { g_sum = &sum; }
 SyncBatchNormScope::~SyncBatchNormScope() { g_sum = nullptr; }
 
 torch::Tensor batch_norm(torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
-  if (!g_sum || !bn.is_training()) return bn.forward(x);
+  if (!g_sum || !bn.is_training())
+    return PrunedBatchNormDoubleBackward::active() ? pruned_batch_norm(bn, x) : bn.forward(x);
   const auto& o = bn.options;
   const int64_t channels = x.size(1);
   // Per channel: sum, sum of squares and count of this process's share, summed over processes.
   const auto local_count =
       torch::full({1}, static_cast<double>(x.numel()) / static_cast<double>(channels), x.options());
-  const auto local = torch::cat({x.sum({0, 2, 3}), x.square().sum({0, 2, 3}), local_count});
+  const auto local = torch::cat({x.sum({0, 2, 3}), core::squared(x).sum({0, 2, 3}), local_count});
   const auto global = AllSum::apply(local, reinterpret_cast<int64_t>(g_sum));
   const auto count = global.narrow(0, 2 * channels, 1);
   const auto mean = global.narrow(0, 0, channels) / count;
-  const auto var = (global.narrow(0, channels, channels) / count - mean.square()).clamp_min(0);
+  const auto var =
+      (global.narrow(0, channels, channels) / count - core::squared(mean)).clamp_min(0);
   if (o.track_running_stats()) {
     torch::NoGradGuard no_grad;
     // The unbiased variance's n / (n - 1) as a tensor: no read-back to the host (a sync per layer

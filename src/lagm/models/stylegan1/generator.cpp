@@ -6,6 +6,7 @@
 
 #include "lagm/core/config_json.h"
 #include "lagm/core/error.h"
+#include "lagm/core/squared.h"
 #include "lagm/models/noise_share.h"
 
 namespace lagm::models::stylegan1 {
@@ -142,7 +143,7 @@ StyleGAN1Output StyleGAN1GeneratorImpl::forward(const torch::Tensor& z, NoiseMod
   const int64_t n = z.size(0);
   StyleGAN1Output out;
   // Mapping: pixel norm, 8 x (dense, lrelu), broadcast to 18 ws.
-  auto x = z * (z.square().mean(1, true) + 1e-8).rsqrt();
+  auto x = z * (core::squared(z).mean(1, true) + 1e-8).rsqrt();
   for (auto& d : dense) x = torch::leaky_relu(d->forward(x), 0.2);
   auto ws = x.unsqueeze(1).expand({n, kNumWs, kLatent});
   // Truncation towards avg_latent for layer indices below max_layer.

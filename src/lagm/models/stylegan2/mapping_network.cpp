@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "lagm/core/squared.h"
+
 namespace lagm::models::stylegan2 {
 
 MappingNetworkImpl::MappingNetworkImpl(const GeneratorOptions& o)
@@ -28,7 +30,7 @@ torch::Tensor MappingNetworkImpl::forward(const torch::Tensor& z_in, const Trunc
   TORCH_CHECK(z_in.dim() == 2 && z_in.size(1) == z_dim, "MappingNetwork.z must be [N, ", z_dim,
               "], got ", z_in.sizes());
   auto z = z_in.to(torch::kFloat32);
-  auto x = z * (z.square().mean(1, /*keepdim=*/true) + 1e-8).rsqrt();
+  auto x = z * (core::squared(z).mean(1, /*keepdim=*/true) + 1e-8).rsqrt();
   for (auto& layer : fc) x = layer->forward(x);
   if (is_training() && w_avg_beta_) {
     torch::NoGradGuard no_grad;
