@@ -16,12 +16,6 @@ thread_local bool pruned_active = false;
 // Per-channel values as [1, C, 1, 1] for broadcasting over [N, C, H, W].
 torch::Tensor per_channel(const torch::Tensor& v) { return v.view({1, -1, 1, 1}); }
 
-// Everything the backward needs besides the tensors: kept in the autograd context.
-struct Statistics {
-  torch::Tensor weight, save_mean, save_invstd;
-  double eps;
-};
-
 /// (grad_out, x, weight) -> (grad x, grad weight, grad bias): LibTorch's training-mode
 /// BatchNorm backward, as a node of lagm's own so that its backward is ours. Unrequested outputs
 /// are empty placeholders (a custom function's outputs must be defined).
