@@ -44,7 +44,8 @@ class BatchNormBackward : public torch::autograd::Function<BatchNormBackward> {
     const double eps = ctx->saved_data["eps"].toDouble();
     const auto &ggx = grads[0], &ggw = grads[1], &ggb = grads[2];
     torch::Tensor grad_grad_out, grad_x, grad_w;
-    if (ctx->needs_input_grad(0)) grad_grad_out = output_gradient_term(ctx, ggx, ggw, ggb);
+    if (ctx->needs_input_grad(0))
+      grad_grad_out = output_gradient_term(x, weight, mean, invstd, eps, ggx, ggw, ggb);
     if (ctx->needs_input_grad(1) || ctx->needs_input_grad(2)) {
       // LibTorch's own terms: its BatchNorm backward differentiated by autograd.
       torch::AutoGradMode with_grad(true);
@@ -76,15 +77,14 @@ class BatchNormBackward : public torch::autograd::Function<BatchNormBackward> {
   // gamma * invstd * P(grad_out) with P(v) = v - mean(v) - x_hat * mean(v * x_hat) per channel,
   // symmetric, so its adjoint applied to ggx is LibTorch's backward applied to ggx; grad weight is
   // sum(grad_out * x_hat), grad bias sum(grad_out).
-  static torch::Tensor output_gradient_term(AutogradContext* ctx, const torch::Tensor& ggx,
+  static torch::Tensor output_gradient_term(const torch::Tensor& x, const torch::Tensor& weight,
+                                            const torch::Tensor& mean, const torch::Tensor& invstd,
+                                            double eps, const torch::Tensor& ggx,
                                             const torch::Tensor& ggw, const torch::Tensor& ggb) {
-    const auto saved = ctx->get_saved_variables();
-    const auto &x = saved[1], &weight = saved[2], &mean = saved[3], &invstd = saved[4];
     torch::Tensor term;
     if (ggx.defined()) {
       term = std::get<0>(at::native_batch_norm_backward(ggx, x, weight, {}, {}, mean, invstd, true,
-                                                        ctx->saved_data["eps"].toDouble(),
-                                                        {true, false, false}));
+                                                        eps, {true, false, false}));
     }
     if (ggw.defined()) {
       auto weighted = (x - per_channel(mean)) * per_channel(invstd * ggw);
