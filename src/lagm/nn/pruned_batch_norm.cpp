@@ -102,7 +102,7 @@ class PrunedBatchNorm : public torch::autograd::Function<PrunedBatchNorm> {
  public:
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x,
                                const torch::Tensor& weight, const torch::Tensor& bias,
-                               torch::Tensor running_mean, torch::Tensor running_var,
+                               const torch::Tensor& running_mean, const torch::Tensor& running_var,
                                double momentum, double eps) {
     auto [y, save_mean, save_invstd] = at::native_batch_norm(
         x, weight, bias, running_mean, running_var, /*training=*/true, momentum, eps);
