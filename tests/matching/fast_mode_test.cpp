@@ -18,6 +18,7 @@
 #include "lagm/models/feature_generator.h"
 #include "lagm/models/segmenter.h"
 #include "lagm/synth/synthesize.h"
+#include "lagm/train/precision.h"
 #include "test_support.h"
 
 namespace matching = lagm::matching;
@@ -65,6 +66,36 @@ TEST(FastMode, GeneratorInBfloat16ReturnsFloat32CloseToExact) {
   const double img_err = ((fast.img - exact.img).norm() / exact.img.norm()).item<double>();
   EXPECT_LT(img_err, 0.05);
   EXPECT_GT(img_err, 0.0) << "bfloat16 did not run: the images are bit-identical";
+}
+
+// An autocast consumer (fast mode's annotator) gets the generator's bfloat16 features as they
+// were computed: the same numbers as generate()'s float32 ones, so the annotator's logits are the
+// same bit for bit; outside fast mode the call is generate() itself.
+TEST(FastMode, FeaturesForAnAutocastConsumerStayBfloat16AndChangeNothing) {
+  const auto dir = lagm::test::fresh_temp_dir("fast_features").string();
+  auto g = lagm::test::small_feature_generator(dir);
+  auto a = lagm::test::small_annotator(*g, 3);
+  a->eval();
+  lt::to_channels_last(*a);
+  const auto z = torch::randn({2, g->z_dim()});
+  for (const bool fast : {false, true}) {
+    g->set_bfloat16(fast);
+    torch::manual_seed(5);
+    const auto as_float = g->generate(z);
+    torch::manual_seed(5);
+    const auto as_computed = g->generate_for_autocast(z);
+    ASSERT_TRUE(torch::equal(as_computed.img, as_float.img)) << fast;
+    ASSERT_EQ(as_computed.features.size(), as_float.features.size());
+    for (size_t i = 0; i < as_float.features.size(); ++i) {
+      EXPECT_EQ(as_computed.features[i].scalar_type(), fast ? torch::kBFloat16 : torch::kFloat32);
+      EXPECT_TRUE(torch::equal(as_computed.features[i].to(torch::kFloat32), as_float.features[i]))
+          << "block " << i << (fast ? ", fast" : ", exact");
+    }
+    torch::NoGradGuard no_grad;
+    const lt::Bf16Autocast autocast(fast, torch::kCPU);
+    EXPECT_TRUE(torch::equal(a->forward(as_computed.features), a->forward(as_float.features)))
+        << (fast ? "fast" : "exact");
+  }
 }
 
 namespace {

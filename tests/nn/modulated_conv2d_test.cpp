@@ -73,3 +73,54 @@ TEST(ModulatedConv2d, BfloatDemodulationFromTheFactoredSumMatchesFloat64) {
     }
   }
 }
+
+// A frozen layer's bfloat16 kernel is made once: what it holds is the weight's cast and squared
+// sums, it is made again only when the weight changes, never for a weight autograd is recording,
+// and modulated_conv2d computes the same floats with it as without.
+TEST(ModulatedConv2d, Bf16KernelCacheMakesTheKernelOnceAndAgainOnlyWhenTheWeightChanges) {
+  torch::manual_seed(4);
+  auto w = torch::randn({5, 8, 3, 3});
+  lagm::nn::Bf16KernelCache cache;
+  const auto* k = cache.get(w, /*channels_last=*/false);
+  ASSERT_NE(k, nullptr);
+  EXPECT_TRUE(torch::equal(k->weight, w.to(torch::kBFloat16)));
+  EXPECT_TRUE(torch::equal(k->squared_sums, (w * w).sum({2, 3})));
+  const void* made = k->weight.data_ptr();
+  EXPECT_EQ(cache.get(w, false)->weight.data_ptr(), made) << "made again for the same weight";
+  w.add_(1.0);  // a write: the version counter moves
+  EXPECT_TRUE(torch::equal(cache.get(w, false)->weight, w.to(torch::kBFloat16)));
+  const auto other = torch::randn({5, 8, 3, 3});  // another weight altogether
+  EXPECT_TRUE(torch::equal(cache.get(other, false)->weight, other.to(torch::kBFloat16)));
+  const auto* cl = cache.get(other, /*channels_last=*/true);
+  EXPECT_TRUE(cl->weight.is_contiguous(torch::MemoryFormat::ChannelsLast));
+  auto trained = torch::randn({5, 8, 3, 3}, torch::requires_grad());
+  EXPECT_EQ(cache.get(trained, false), nullptr) << "a weight autograd records got a cached cast";
+  torch::NoGradGuard no_grad;
+  EXPECT_NE(cache.get(trained, false), nullptr);
+}
+
+TEST(ModulatedConv2d, AGivenBf16KernelComputesTheSameFloats) {
+  torch::manual_seed(5);
+  const auto x = torch::randn({2, 8, 6, 6}).to(torch::kBFloat16);
+  const auto w = torch::randn({5, 8, 3, 3});
+  const auto s = torch::randn({2, 8});
+  const auto f = lagm::nn::make_resample_filter();
+  for (int64_t up : {1, 2}) {
+    for (const bool channels_last : {false, true}) {
+      if (up == 2 && channels_last) continue;  // the up-sampling layers gather from plain kernels
+      lagm::nn::ModulatedConv2dOptions o;
+      o.up = up;
+      o.padding = 1;
+      o.flip_weight = up == 1;
+      o.fused = false;
+      const auto noise = torch::randn({2, 1, 6 * up, 6 * up});
+      lagm::nn::Bf16KernelCache cache;
+      const auto input = channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
+      const auto derived = lagm::nn::modulated_conv2d(input, w, s, noise, f, o);
+      const auto given =
+          lagm::nn::modulated_conv2d(input, w, s, noise, f, o, cache.get(w, channels_last));
+      EXPECT_TRUE(torch::equal(given, derived))
+          << "up " << up << " channels-last " << channels_last;
+    }
+  }
+}

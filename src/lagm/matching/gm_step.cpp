@@ -180,7 +180,7 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   // the leaf's gradient goes on through it. The leaf sums at most two terms (the labels' and the
   // pull's), in either order the same floats, so A's gradient is the one-graph gradient bit for
   // bit. Fast mode holds A's bfloat16 activations instead of spending a second forward pass.
-  const auto batch = generator_.generate(z);
+  const auto batch = generator_.generate_for_autocast(z);  // A reads it under autocast only
   const auto device = batch.img.device();
   const bool annotator_twice = !bf16_;
   const train::RandomStreams before_annotator(device);
@@ -246,7 +246,7 @@ SegmenterPhaseResult GradientMatchingStep::segmenter_phase(const torch::Tensor& 
   torch::Tensor probs, syn_img;
   {
     // G's features go out of scope with A's labels made: they are not held while S trains.
-    const auto batch = generator_.generate(z);
+    const auto batch = generator_.generate_for_autocast(z);
     const train::Bf16Autocast autocast(bf16_, batch.img.device());
     torch::NoGradGuard no_grad;  // A is in eval mode here: BatchNorm running statistics
     auto [img, logits] = annotator::apply_transform(transform_, batch.img,

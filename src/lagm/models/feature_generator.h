@@ -39,6 +39,10 @@ class FeatureGenerator {
   virtual ~FeatureGenerator() = default;
   /// z [N, z_dim] on the generator's device. Runs without autograd.
   virtual GeneratedBatch generate(const torch::Tensor& z) = 0;
+  /// generate() for a consumer under bfloat16 autocast (fast mode's annotator): in fast mode the
+  /// features may stay bfloat16, as the generator computed them, instead of a cast to float32
+  /// that autocast would undo. The image is float32 either way. The default is generate().
+  virtual GeneratedBatch generate_for_autocast(const torch::Tensor& z) { return generate(z); }
   virtual int64_t z_dim() const = 0;
   virtual int64_t img_resolution() const = 0;
   /// [C, H, W] of each feature map, in order.

@@ -20,16 +20,20 @@ namespace {
 // half of the generator's time in bfloat16 (another summation order than the reference's, which
 // exact mode keeps); scaling, demodulating and adding noise in float32, with casts each way,
 // took as long as the convolutions at 128 px.
-torch::Tensor input_scaled_in_bf16(const torch::Tensor& x, const torch::Tensor& weight,
+Bf16Kernel bf16_kernel_of(const torch::Tensor& weight) {
+  return {weight.to(torch::kBFloat16), core::squared(weight).sum({2, 3})};
+}
+
+torch::Tensor input_scaled_in_bf16(const torch::Tensor& x, const Bf16Kernel& kernel,
                                    const torch::Tensor& styles, const torch::Tensor& noise,
                                    const torch::Tensor& f, const ModulatedConv2dOptions& o) {
   const int64_t n = x.size(0);
   const auto bf16 = [](const torch::Tensor& t) { return t.to(torch::kBFloat16); };
   auto y = x * bf16(styles).view({n, -1, 1, 1});
-  y = conv2d_resample(y, bf16(weight), f, o.up, 1, o.padding, 1, o.flip_weight);
+  y = conv2d_resample(y, kernel.weight, f, o.up, 1, o.padding, 1, o.flip_weight);
   if (o.demodulate) {
     const auto dcoefs =
-        bf16((core::squared(styles).matmul(core::squared(weight).sum({2, 3}).t()) + 1e-8).rsqrt());
+        bf16((core::squared(styles).matmul(kernel.squared_sums.t()) + 1e-8).rsqrt());
     return noise.defined() ? torch::addcmul(bf16(noise), y, dcoefs.view({n, -1, 1, 1}))
                            : y * dcoefs.view({n, -1, 1, 1});
   }
@@ -38,9 +42,29 @@ torch::Tensor input_scaled_in_bf16(const torch::Tensor& x, const torch::Tensor& 
 
 }  // namespace
 
+const Bf16Kernel* Bf16KernelCache::get(const torch::Tensor& weight, bool channels_last) {
+  if (weight.requires_grad() && torch::GradMode::is_enabled()) return nullptr;
+  const void* source = weight.unsafeGetTensorImpl();
+  const void* data = weight.data_ptr();
+  const uint32_t version = weight._version();
+  if (!kernel_.weight.defined() || source != source_ || data != data_ || version != version_ ||
+      channels_last != channels_last_) {
+    torch::NoGradGuard no_grad;
+    kernel_ = bf16_kernel_of(weight);
+    if (channels_last)
+      kernel_.weight = kernel_.weight.contiguous(torch::MemoryFormat::ChannelsLast);
+    source_ = source;
+    data_ = data;
+    version_ = version;
+    channels_last_ = channels_last;
+  }
+  return &kernel_;
+}
+
 torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& weight_in,
                                const torch::Tensor& styles_in, const torch::Tensor& noise,
-                               const torch::Tensor& f, const ModulatedConv2dOptions& o) {
+                               const torch::Tensor& f, const ModulatedConv2dOptions& o,
+                               const Bf16Kernel* bf16_kernel) {
   const int64_t n = x_in.size(0);
   const int64_t in_ch = weight_in.size(1), kh = weight_in.size(2), kw = weight_in.size(3);
   TORCH_CHECK(styles_in.sizes() == torch::IntArrayRef({n, in_ch}),
@@ -57,7 +81,8 @@ torch::Tensor modulated_conv2d(const torch::Tensor& x_in, const torch::Tensor& w
   }
 
   if (!o.fused && x.scalar_type() == torch::kBFloat16)
-    return input_scaled_in_bf16(x, weight, styles, noise, f, o);
+    return input_scaled_in_bf16(x, bf16_kernel ? *bf16_kernel : bf16_kernel_of(weight), styles,
+                                noise, f, o);
   torch::Tensor w, dcoefs;
   if (o.demodulate || o.fused) {
     w = weight.unsqueeze(0) * styles.view({n, 1, -1, 1, 1});  // [N, O, I, k, k]

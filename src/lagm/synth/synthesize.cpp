@@ -320,7 +320,7 @@ class SynthesisRun {
   LabelledImage label_image(int64_t i) {
     torch::manual_seed(o_.seed_base + static_cast<uint64_t>(i));
     auto z = torch::randn({1, g_->z_dim()}).to(o_.device);
-    auto batch = g_->generate(z);
+    auto batch = g_->generate_for_autocast(z);  // A reads the features under autocast only
     torch::Tensor logits, member_logits;
     {
       const train::Bf16Autocast autocast(bf16_, o_.device);

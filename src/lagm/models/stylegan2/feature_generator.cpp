@@ -13,12 +13,22 @@ StyleGAN2FeatureGenerator::StyleGAN2FeatureGenerator(Generator generator, Sampli
 }
 
 GeneratedBatch StyleGAN2FeatureGenerator::generate(const torch::Tensor& z) {
+  return generate_batch(z, /*bf16_features=*/false);
+}
+
+GeneratedBatch StyleGAN2FeatureGenerator::generate_for_autocast(const torch::Tensor& z) {
+  return generate_batch(z, /*bf16_features=*/true);
+}
+
+GeneratedBatch StyleGAN2FeatureGenerator::generate_batch(const torch::Tensor& z,
+                                                         bool bf16_features) {
   torch::NoGradGuard no_grad;
   GenerateOptions o;
   o.truncation.psi = sampling_.truncation_psi;
   o.truncation.cutoff = sampling_.truncation_cutoff;
   o.noise_mode = sampling_.noise_mode;
   o.bf16 = bf16_;
+  o.bf16_features = bf16_features;
   auto out = generator_->forward(z, o);
   return {out.synthesis.img, out.synthesis.features};
 }

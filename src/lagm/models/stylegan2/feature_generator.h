@@ -25,11 +25,14 @@ class StyleGAN2FeatureGenerator : public FeatureGenerator {
   GeneratedBatch synthesize(const torch::Tensor& ws) override;
   std::vector<torch::Tensor> noise_buffers() override;
   void set_bfloat16(bool on) override { bf16_ = on; }
+  GeneratedBatch generate_for_autocast(const torch::Tensor& z) override;
 
  private:
   Generator generator_;
   SamplingOptions sampling_;
   bool bf16_ = false;
+
+  GeneratedBatch generate_batch(const torch::Tensor& z, bool bf16_features);
   torch::Device device_ = torch::kCPU;
 };
 

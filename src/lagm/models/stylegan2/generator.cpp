@@ -20,7 +20,7 @@ SynthesisNetworkImpl::SynthesisNetworkImpl(const GeneratorOptions& o) : w_dim(o.
 
 SynthesisOutput SynthesisNetworkImpl::forward(const torch::Tensor& ws_in, NoiseMode noise_mode,
                                               bool force_fp32, c10::optional<bool> fused_modconv,
-                                              bool bf16) {
+                                              bool bf16, bool bf16_features) {
   TORCH_CHECK(ws_in.dim() == 3 && ws_in.size(1) == num_ws && ws_in.size(2) == w_dim,
               "SynthesisNetwork.ws must be [N, ", num_ws, ", ", w_dim, "], got ", ws_in.sizes());
   auto ws = ws_in.to(torch::kFloat32);
@@ -34,7 +34,7 @@ SynthesisOutput SynthesisNetworkImpl::forward(const torch::Tensor& ws_in, NoiseM
     auto r = block->forward(x, img, block_ws, noise_mode, force_fp32, fused_modconv, bf16);
     x = r.x;
     img = r.img;
-    out.features.push_back(x.to(torch::kFloat32));
+    out.features.push_back(bf16 && bf16_features ? x : x.to(torch::kFloat32));
     out.block_images.push_back(img);
   }
   out.img = img;
@@ -49,7 +49,8 @@ GeneratorImpl::GeneratorImpl(GeneratorOptions options_) : options(options_) {
 GeneratorOutput GeneratorImpl::forward(const torch::Tensor& z, const GenerateOptions& o) {
   GeneratorOutput out;
   out.ws = mapping->forward(z, o.truncation);
-  out.synthesis = synthesis->forward(out.ws, o.noise_mode, o.force_fp32, o.fused_modconv, o.bf16);
+  out.synthesis = synthesis->forward(out.ws, o.noise_mode, o.force_fp32, o.fused_modconv, o.bf16,
+                                     o.bf16_features);
   return out;
 }
 

@@ -18,7 +18,7 @@ namespace lagm::models::stylegan2 {
 /// Everything the synthesis network computes.
 struct SynthesisOutput {
   torch::Tensor img;                        ///< [N, 3, R, R] float32, not clamped
-  std::vector<torch::Tensor> features;      ///< x of b4 .. bR, float32
+  std::vector<torch::Tensor> features;      ///< x of b4 .. bR, float32 (or the blocks' bf16)
   std::vector<torch::Tensor> block_images;  ///< running img per block (undefined where none)
 };
 
@@ -26,9 +26,10 @@ struct SynthesisOutput {
 class SynthesisNetworkImpl : public torch::nn::Module {
  public:
   explicit SynthesisNetworkImpl(const GeneratorOptions& options);
-  /// ws [N, num_ws, w_dim].
+  /// ws [N, num_ws, w_dim]. `bf16_features` (with `bf16`): the features stay bfloat16.
   SynthesisOutput forward(const torch::Tensor& ws, NoiseMode noise_mode, bool force_fp32 = false,
-                          c10::optional<bool> fused_modconv = c10::nullopt, bool bf16 = false);
+                          c10::optional<bool> fused_modconv = c10::nullopt, bool bf16 = false,
+                          bool bf16_features = false);
 
   std::vector<int64_t> block_resolutions;
   std::vector<SynthesisBlock> blocks;  // "b4", "b8", ...
@@ -43,8 +44,11 @@ struct GenerateOptions {
   bool force_fp32 = false;
   c10::optional<bool> fused_modconv;  ///< nullopt = the reference's choice
   /// Fast mode: every synthesis block in bfloat16 (SynthesisBlock::forward); the mapping and the
-  /// returned images and features stay float32.
+  /// returned images stay float32, the features too unless `bf16_features`.
   bool bf16 = false;
+  /// With `bf16`: the features as the blocks computed them, for a consumer under bfloat16
+  /// autocast (a cast to float32 and back per feature map saved).
+  bool bf16_features = false;
 };
 
 /// Generator output: the ws and the synthesis output.

@@ -44,6 +44,17 @@ SynthesisBlockImpl::SynthesisBlockImpl(const GeneratorOptions& o, int64_t in_cha
         nn::Conv2dLayer(nn::Conv2dLayerOptions(in_channels, out_channels, 1).bias(false).up(2)));
 }
 
+namespace {
+
+// Fast mode: channels-last from the up-sampling convolution's output on, so that the 3x3
+// convolution after it (its cached weight channels-last too), the next block and the annotator's
+// lateral convolutions (channels-last weights) take it without a copy per call.
+torch::Tensor in_fast_layout(const torch::Tensor& x, bool bf16) {
+  return bf16 ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
+}
+
+}  // namespace
+
 BlockOutput SynthesisBlockImpl::forward(const torch::Tensor& x_in, const torch::Tensor& img_in,
                                         const torch::Tensor& ws, NoiseMode noise_mode,
                                         bool force_fp32, c10::optional<bool> fused_modconv,
@@ -77,11 +88,11 @@ BlockOutput SynthesisBlockImpl::forward(const torch::Tensor& x_in, const torch::
   } else if (architecture == Architecture::kResnet) {
     auto y = skip->forward(x, std::sqrt(0.5));
     x = conv0->forward(x, next_w(), noise_mode, fused);
-    x = conv1->forward(x, next_w(), noise_mode, fused, std::sqrt(0.5));
+    x = conv1->forward(in_fast_layout(x, bf16), next_w(), noise_mode, fused, std::sqrt(0.5));
     x = y.add(x);
   } else {
     x = conv0->forward(x, next_w(), noise_mode, fused);
-    x = conv1->forward(x, next_w(), noise_mode, fused);
+    x = conv1->forward(in_fast_layout(x, bf16), next_w(), noise_mode, fused);
   }
   torch::Tensor img = img_in;
   if (img.defined()) img = nn::upsample2d(img, resample_filter);

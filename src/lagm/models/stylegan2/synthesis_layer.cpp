@@ -46,7 +46,12 @@ torch::Tensor SynthesisLayerImpl::forward(const torch::Tensor& x, const torch::T
   mo.padding = 1;
   mo.flip_weight = options.up() == 1;
   mo.fused = fused;
-  auto y = nn::modulated_conv2d(x, weight, styles, noise, resample_filter, mo);
+  // A layer without up-sampling convolves its channels-last input with the weight as it is (the
+  // up-sampling one gathers its polyphase kernels from the plain layout).
+  const nn::Bf16Kernel* kernel = x.scalar_type() == torch::kBFloat16 && !fused
+                                     ? bf16_kernel_.get(weight, options.up() == 1)
+                                     : nullptr;
+  auto y = nn::modulated_conv2d(x, weight, styles, noise, resample_filter, mo, kernel);
   const double act_gain = nn::default_gain(options.activation()) * gain;
   c10::optional<double> clamp;
   if (options.conv_clamp()) clamp = *options.conv_clamp() * gain;

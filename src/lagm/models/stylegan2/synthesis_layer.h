@@ -9,6 +9,7 @@
 #include "lagm/models/noise_mode.h"
 #include "lagm/nn/bias_act.h"
 #include "lagm/nn/fully_connected_layer.h"
+#include "lagm/nn/modulated_conv2d.h"
 
 namespace lagm::models::stylegan2 {
 
@@ -40,6 +41,9 @@ class SynthesisLayerImpl : public torch::nn::Module {
   SynthesisLayerOptions options;
   nn::FullyConnectedLayer affine{nullptr};  // "affine.weight", "affine.bias"
   torch::Tensor weight, noise_strength, bias, resample_filter, noise_const;
+
+ private:
+  nn::Bf16KernelCache bf16_kernel_;  // fast mode's kernel of a frozen generator, made once
 };
 TORCH_MODULE(SynthesisLayer);
 
