@@ -124,6 +124,57 @@ TEST(PrunedConv2d, FallsBackToTheModuleWithoutGradModeUnderAutocastAndForOtherPa
   EXPECT_EQ(under_autocast.grad_fn()->name().find("PrunedConvolution"), std::string::npos);
 }
 
+// DeepLab's ASPP on small maps: a 3x3 "same" convolution dilated past the input in an axis keeps
+// only the taps that reach the input there. Against the module in float64: the same forward pass,
+// gradients and second-order terms up to summation order; the dead taps' weight gradient exactly
+// zero; the weight reaches the convolution through a slice exactly where taps were dropped.
+TEST(PrunedConv2d, TapsThatOnlyReachThePaddingAreDropped) {
+  struct Case {
+    int64_t h, w;
+    bool dropped;
+  };
+  for (const auto& c : {Case{8, 8, true}, Case{8, 16, true}, Case{16, 16, false}}) {
+    SCOPED_TRACE(std::to_string(c.h) + "x" + std::to_string(c.w));
+    torch::manual_seed(3);
+    auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(4, 3, 3).padding(12).dilation(12));
+    conv->to(torch::kFloat64);
+    const auto x = torch::randn({2, 4, c.h, c.w}, torch::kFloat64);
+    auto x1 = x.clone().requires_grad_(true), x2 = x.clone().requires_grad_(true);
+    const auto want = conv->forward(x1), got = pruned_conv2d(*conv, x2);
+    const auto close = [](const torch::Tensor& a, const torch::Tensor& b) {
+      return (a - b).abs().max().item<double>() <= 1e-12 * (1 + b.abs().max().item<double>());
+    };
+    EXPECT_TRUE(close(got, want));
+    const auto weight_node = got.grad_fn()->next_edges()[1].function->name();
+    EXPECT_EQ(weight_node.find("AccumulateGrad") == std::string::npos, c.dropped) << weight_node;
+    const auto gy = torch::randn_like(want);
+    const auto g1 = torch::autograd::grad({want}, {x1, conv->weight, conv->bias}, {gy});
+    const auto g2 = torch::autograd::grad({got}, {x2, conv->weight, conv->bias}, {gy});
+    for (size_t i = 0; i < g1.size(); ++i) EXPECT_TRUE(close(g2[i], g1[i])) << i;
+    if (c.h == 8) {  // every top and bottom tap is on the padding
+      EXPECT_EQ(g2[1].select(2, 0).abs().max().item<double>(), 0.0);
+      EXPECT_EQ(g2[1].select(2, 2).abs().max().item<double>(), 0.0);
+    }
+    const auto target = torch::randn_like(want);
+    for (bool all_terms : {false, true}) {
+      const auto w2 = second_order(conv, false, x, target, all_terms);
+      const auto p2 = second_order(conv, true, x, target, all_terms);
+      for (size_t i = 0; i < w2.size(); ++i) EXPECT_TRUE(close(p2[i], w2[i])) << "term " << i;
+    }
+  }
+}
+
+// A dilated convolution gets its input in its weight's layout: a channels-last input gives the
+// plain input's numbers bit for bit.
+TEST(PrunedConv2d, ADilatedConvolutionTakesItsInputInItsWeightsLayout) {
+  torch::manual_seed(4);
+  auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(16, 8, 3).padding(2).dilation(2));
+  const auto x = torch::randn({2, 16, 9, 9});
+  const auto y = pruned_conv2d(*conv, x.contiguous(torch::MemoryFormat::ChannelsLast));
+  EXPECT_TRUE(torch::equal(y, pruned_conv2d(*conv, x)));
+  EXPECT_TRUE(y.is_contiguous());
+}
+
 // Fast mode's phase A: under the guard, a convolution with nothing to differentiate runs in
 // bfloat16 (float32 out, bfloat16's rounding in it); one whose weight or input needs a gradient
 // stays the module's float32, bit for bit, and so does every call once the guard is gone.

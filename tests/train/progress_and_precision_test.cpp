@@ -71,3 +71,15 @@ TEST(ChannelsLast, KeepsTheValuesAndChangesOnlyTheStrides) {
   }
   EXPECT_TRUE(torch::allclose(conv->forward(x), plain->forward(x), 1e-5, 1e-6));
 }
+
+// A dilated convolution's weight stays in the plain layout (LibTorch 1.13's dilated backward
+// copies a channels-last weight to it at every call); the others go channels-last.
+TEST(ChannelsLast, LeavesDilatedConvolutionWeightsPlain) {
+  torch::nn::Sequential net(torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 5, 3)),
+                            torch::nn::Conv2d(torch::nn::Conv2dOptions(5, 5, 3).dilation(2)));
+  lt::to_channels_last(*net);
+  const auto params = net->parameters();
+  EXPECT_TRUE(params[0].is_contiguous(at::MemoryFormat::ChannelsLast));  // 0.weight
+  EXPECT_TRUE(params[2].is_contiguous());                                // 1.weight
+  EXPECT_FALSE(params[2].is_contiguous(at::MemoryFormat::ChannelsLast));
+}

@@ -158,12 +158,34 @@ bool needs_no_gradient(const torch::nn::Conv2dImpl& conv, const torch::Tensor& x
          !(conv.bias.defined() && conv.bias.requires_grad());
 }
 
-torch::Tensor conv2d_in_bf16(const torch::nn::Conv2dImpl& conv, const torch::Tensor& x,
-                             const std::vector<int64_t>& padding) {
-  const auto& o = conv.options;
+/// One convolution call: the weight (possibly a slice of the module's) and its geometry.
+struct ConvCall {
+  torch::Tensor weight;
+  std::vector<int64_t> stride, padding, dilation;
+  int64_t groups;
+};
+
+// A 3x3 "same" dilated convolution (stride 1, padding = dilation) whose dilation reaches past the
+// input in an axis has only its middle row (column) of taps on the input there: the others multiply
+// the zero padding at every output. DeepLab's ASPP (dilations 12, 24, 36) on the 8x8 map of a 64-px
+// image is a 1x1 convolution in disguise, and LibTorch 1.13's CPU backward of a dilated
+// convolution is a slow path (35 ms a call there). The call keeps the live taps only: the same sums
+// without their zero terms (the dead taps' weight gradient is zero either way).
+void drop_taps_on_padding(ConvCall& c, const torch::Tensor& x) {
+  for (int64_t axis = 0; axis < 2; ++axis) {
+    const auto a = static_cast<size_t>(axis);
+    const bool dead = c.weight.size(2 + axis) == 3 && c.stride[a] == 1 && c.dilation[a] > 1 &&
+                      c.padding[a] == c.dilation[a] && c.dilation[a] >= x.size(2 + axis);
+    if (!dead) continue;
+    c.weight = c.weight.narrow(2 + axis, 1, 1);
+    c.padding[a] = 0;
+    c.dilation[a] = 1;
+  }
+}
+
+torch::Tensor conv2d_in_bf16(const torch::Tensor& x, const ConvCall& c, const torch::Tensor& bias) {
   const auto bf16 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kBFloat16) : t; };
-  return at::conv2d(bf16(x), bf16(conv.weight), bf16(conv.bias), *o.stride(), padding,
-                    *o.dilation(), o.groups())
+  return at::conv2d(bf16(x), bf16(c.weight), bf16(bias), c.stride, c.padding, c.dilation, c.groups)
       .to(x.scalar_type());
 }
 
@@ -175,20 +197,26 @@ FrozenConvolutionsInBf16::FrozenConvolutionsInBf16(bool on) : previous_(frozen_i
 
 FrozenConvolutionsInBf16::~FrozenConvolutionsInBf16() { frozen_in_bf16 = previous_; }
 
-torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
+torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x_in) {
   const auto& o = conv.options;
   const auto padding = visit(NumericPadding{}, o.padding());
   const bool plain = padding && !o.transposed() && visit(IsZerosMode{}, o.padding_mode());
-  if (plain && frozen_in_bf16 && x.scalar_type() == torch::kFloat32 && needs_no_gradient(conv, x))
-    return conv2d_in_bf16(conv, x, *padding);
-  if (!plain || !torch::GradMode::is_enabled() || at::autocast::is_cpu_enabled() ||
+  if (!plain) return conv.forward(x_in);
+  ConvCall c{conv.weight, std::vector<int64_t>(o.stride()->begin(), o.stride()->end()), *padding,
+             std::vector<int64_t>(o.dilation()->begin(), o.dilation()->end()), o.groups()};
+  drop_taps_on_padding(c, x_in);
+  // A dilated convolution runs fastest with both operands in one layout (train::to_channels_last
+  // keeps its weight plain); the input follows the weight there.
+  const bool dilated = c.dilation[0] > 1 || c.dilation[1] > 1;
+  const auto x = dilated ? x_in.contiguous(c.weight.suggest_memory_format()) : x_in;
+  if (frozen_in_bf16 && x.scalar_type() == torch::kFloat32 && needs_no_gradient(conv, x))
+    return conv2d_in_bf16(x, c, conv.bias);
+  if (!torch::GradMode::is_enabled() || at::autocast::is_cpu_enabled() ||
       at::autocast::is_enabled())
-    return conv.forward(x);
-  const std::vector<int64_t> stride(o.stride()->begin(), o.stride()->end()),
-      dilation(o.dilation()->begin(), o.dilation()->end());
+    return at::conv2d(x, c.weight, conv.bias, c.stride, c.padding, c.dilation, c.groups);
   // A custom function's tensor inputs must be defined: no bias is an empty placeholder.
   const auto bias = conv.bias.defined() ? conv.bias : at::empty({0}, x.options());
-  return PrunedConvolution::apply(x, conv.weight, bias, stride, *padding, dilation, o.groups());
+  return PrunedConvolution::apply(x, c.weight, bias, c.stride, c.padding, c.dilation, c.groups);
 }
 
 }  // namespace lagm::nn

@@ -16,7 +16,9 @@ namespace lagm::nn {
 /// to the module's own forward under autocast, without grad mode, for transposed or non-zero
 /// padding modes and string paddings.
 /// Under FrozenConvolutionsInBf16, a call whose input, weight and bias all need no gradient
-/// computes in bfloat16 (and returns float32).
+/// computes in bfloat16 (and returns float32). A 3x3 "same" dilated convolution whose dilation
+/// reaches past the input in an axis convolves with the taps that reach the input only (the others
+/// multiply its zero padding), and a dilated one gets its input in its weight's layout.
 torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x);
 
 /// Fast mode's phase A: S's layers below the matched parameters have nothing to differentiate on
