@@ -89,25 +89,53 @@ struct SmallPhaseA {
 
 }  // namespace
 
+// One backward of the whole loss against backward_gradient_match's two steps, under `options`:
+// A's gradient from each, and backward_gradient_match's loss.
+struct OneAndTwoSteps {
+  torch::Tensor one, two;
+  double loss_one = 0, loss_two = 0;
+};
+
+OneAndTwoSteps backward_both_ways(const matching::MatcherOptions& options) {
+  torch::manual_seed(3);
+  const SmallPhaseA phase;
+  const std::vector<torch::Tensor> real = {torch::randn({5, 3, 3, 3}), torch::randn({5}),
+                                           torch::randn({4, 5})};
+  OneAndTwoSteps r;
+  const auto loss_one = matching::gradient_match_loss(phase.synthetic_gradient(), real, options);
+  torch::autograd::backward({loss_one + phase.pull()}, {}, false, false, {phase.a_weight});
+  r.loss_one = loss_one.item<double>();
+  r.one = phase.a_weight.grad().clone();
+  phase.a_weight.mutable_grad().reset();
+  r.loss_two = matching::backward_gradient_match(
+      phase.synthetic_gradient(), {real[0].clone(), real[1].clone(), real[2].clone()}, phase.pull(),
+      options, {phase.a_weight});
+  r.two = phase.a_weight.grad().clone();
+  for (const auto& p : phase.s_params) EXPECT_FALSE(p.grad().defined());  // A's gradient only
+  return r;
+}
+
 TEST(GradientMatching, TwoStepBackwardGivesOneBackwardsGradientBitForBit) {
+  // Metrics whose distance autograd differentiates: the same operations, the same floats.
   for (const auto reduction : {matching::MatchReduction::kMean, matching::MatchReduction::kSum}) {
-    torch::manual_seed(3);
-    const SmallPhaseA phase;
-    const std::vector<torch::Tensor> real = {torch::randn({5, 3, 3, 3}), torch::randn({5}),
-                                             torch::randn({4, 5})};
     matching::MatcherOptions options;
     options.reduction = reduction;
-    const auto loss_one = matching::gradient_match_loss(phase.synthetic_gradient(), real, options);
-    torch::autograd::backward({loss_one + phase.pull()}, {}, false, false, {phase.a_weight});
-    const auto one = phase.a_weight.grad().clone();
-    phase.a_weight.mutable_grad().reset();
+    options.magnitude_weight = 0.5;
+    const auto r = backward_both_ways(options);
+    EXPECT_EQ(r.loss_two, r.loss_one);
+    EXPECT_TRUE(torch::equal(r.two, r.one));
+  }
+}
 
-    const double loss_two = matching::backward_gradient_match(
-        phase.synthetic_gradient(), {real[0].clone(), real[1].clone(), real[2].clone()},
-        phase.pull(), options, {phase.a_weight});
-    EXPECT_EQ(loss_two, loss_one.item<double>());
-    EXPECT_TRUE(torch::equal(phase.a_weight.grad(), one));
-    for (const auto& p : phase.s_params) EXPECT_FALSE(p.grad().defined());  // A's gradient only
+TEST(GradientMatching, TwoStepBackwardWithTheClosedFormCosineMatchesOneBackward) {
+  for (const auto reduction : {matching::MatchReduction::kMean, matching::MatchReduction::kSum}) {
+    matching::MatcherOptions options;
+    options.reduction = reduction;
+    const auto r = backward_both_ways(options);
+    EXPECT_NEAR(r.loss_two, r.loss_one, 1e-6 * std::abs(r.loss_one));
+    const double scale = r.one.abs().max().item<double>();
+    ASSERT_GT(scale, 0);
+    EXPECT_LT((r.two - r.one).abs().max().item<double>(), 1e-5 * scale);
   }
 }
 

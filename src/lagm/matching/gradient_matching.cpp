@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "lagm/core/error.h"
+#include "lagm/matching/cosine_distance.h"
 
 namespace lagm::matching {
 
@@ -83,14 +84,22 @@ MatchGradient match_loss_gradient(const std::vector<torch::Tensor>& synthetic,
               " real gradients");
   const auto n = static_cast<double>(synthetic.size());
   // gradient_match_loss's sum and mean, pair by pair: each pair's distance, and its gradient as the
-  // sum's backward hands it (1, divided by n for the mean), on a graph of its own; the pair's
-  // intermediates and its real gradient are released before the next pair.
+  // sum's backward hands it (1, divided by n for the mean), in closed form for the cosine
+  // (cosine_distance.h), else on a graph of its own; the pair's intermediates and its real
+  // gradient are released before the next pair.
   const auto one = torch::ones({}, synthetic[0].options());
   const auto upstream = options.reduction == MatchReduction::kMean ? one / n : one;
   torch::Tensor total = torch::zeros({}, synthetic[0].options());
   MatchGradient m;
   m.d_synthetic.resize(synthetic.size());
   for (size_t i = 0; i < synthetic.size(); ++i) {
+    if (synthetic[i].dim() >= 2 && has_closed_form_gradient(options)) {
+      auto closed = cosine_distance_and_gradient(synthetic[i].detach(), real[i], options, upstream);
+      total = total + closed.distance;
+      real[i].reset();
+      m.d_synthetic[i] = std::move(closed.gradient);
+      continue;
+    }
     const auto leaf = synthetic[i].detach().requires_grad_();
     const auto distance = gradient_distance(leaf, real[i], options);
     total = total + distance.detach();

@@ -49,8 +49,9 @@ torch::Tensor gradient_match_loss(const std::vector<torch::Tensor>& synthetic,
                                   const MatcherOptions& options);
 
 /// gradient_match_loss(synthetic, real) and its gradient with respect to each synthetic gradient
-/// (undefined where a pair's distance is constant: 1-D tensors), pair by pair on small graphs of
-/// their own; `real` (taken by value: move it in) is released pair by pair.
+/// (undefined where a pair's distance is constant: 1-D tensors), pair by pair: in closed form for
+/// the cosine without a magnitude term (cosine_distance.h: autograd's gradient up to rounding),
+/// else on small graphs of their own; `real` (taken by value: move it in) is released pair by pair.
 struct MatchGradient {
   double loss = 0;
   std::vector<torch::Tensor> d_synthetic;
@@ -60,8 +61,9 @@ MatchGradient match_loss_gradient(const std::vector<torch::Tensor>& synthetic,
 /// Backpropagates gradient_match_loss(synthetic, real) + extra into `inputs` (what `synthetic`, a
 /// list of create_graph gradients, and `extra` depend on; nothing else's gradient is filled) and
 /// returns the matching loss. The inputs get the gradient one backward of the sum would give them,
-/// bit for bit, but in two steps: the distance's own gradient with respect to `synthetic`, on a
-/// small graph of its own, then the double backward from `synthetic` with it. The distance's
+/// in two steps: the distance's own gradient with respect to `synthetic` (match_loss_gradient),
+/// then the double backward from `synthetic` with it (bit for bit one backward's where the
+/// distance's gradient is autograd's). The distance's
 /// intermediates and `real` (taken by value: move it in) are released before the double backward,
 /// where a gradient-matching step's memory peaks. `extra` may be undefined.
 double backward_gradient_match(std::vector<torch::Tensor> synthetic,
