@@ -120,8 +120,8 @@ StepParts make_parts(const lagm::models::FeatureGenerator& g, int64_t k) {
 
 // Learning rate 0, so both modes see the same networks: their phase-A losses and A's gradients
 // must agree up to bfloat16 rounding, and differ (bfloat16 ran). With every parameter of S matched
-// (S's generated-batch branch all float32) and with only up4 and outc (the layers below them in
-// bfloat16: nn::FrozenConvolutionsInBf16).
+// (S's generated-batch convolutions all through the bfloat16 double backward) and with only up4 and
+// outc (the layers below them plain bfloat16 calls: nn::ConvolutionsInBf16).
 class FastModeStep : public testing::TestWithParam<std::string> {};
 
 TEST_P(FastModeStep, FollowsExactMode) {

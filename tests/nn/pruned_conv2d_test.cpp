@@ -175,9 +175,14 @@ TEST(PrunedConv2d, ADilatedConvolutionTakesItsInputInItsWeightsLayout) {
   EXPECT_TRUE(y.is_contiguous());
 }
 
+// Relative distance of two tensors.
+double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
+  return ((a - b).norm() / b.norm()).item<double>();
+}
+
 // Fast mode's phase A: under the guard, a convolution with nothing to differentiate runs in
-// bfloat16 (float32 out, bfloat16's rounding in it); one whose weight or input needs a gradient
-// stays the module's float32, bit for bit, and so does every call once the guard is gone.
+// bfloat16 (float32 out, bfloat16's rounding in it), and every call is the module's float32 bit
+// for bit once the guard is gone.
 TEST(PrunedConv2d, FrozenConvolutionsRunInBfloat16UnderTheGuardOnly) {
   torch::manual_seed(3);
   auto conv = make_conv(kGeometries[2]);  // strided, no bias
@@ -189,22 +194,49 @@ TEST(PrunedConv2d, FrozenConvolutionsRunInBfloat16UnderTheGuardOnly) {
     for (auto& p : m.parameters()) p.set_requires_grad(false);
     torch::Tensor frozen, frozen_after;
     {
-      const FrozenConvolutionsInBf16 guard(true);
+      const ConvolutionsInBf16 guard(true);
       frozen = pruned_conv2d(m, x);
     }
     frozen_after = pruned_conv2d(m, x);
     ASSERT_EQ(frozen.scalar_type(), torch::kFloat32);
-    const double err = ((frozen - exact).norm() / exact.norm()).item<double>();
+    const double err = relative_error(frozen, exact);
     EXPECT_GT(err, 0.0) << "bfloat16 did not run";
     EXPECT_LT(err, 0.02);
     EXPECT_TRUE(torch::equal(frozen_after, exact));
-    m.weight.set_requires_grad(true);
-    const FrozenConvolutionsInBf16 guard(true);
-    EXPECT_TRUE(torch::equal(pruned_conv2d(m, x).detach(), exact)) << "a matched layer";
-    EXPECT_TRUE(torch::equal(pruned_conv2d(m, x.clone().requires_grad_(true)).detach(), exact));
-    const FrozenConvolutionsInBf16 off(false);  // nested: does not turn the outer guard off
-    m.weight.set_requires_grad(false);
+    const ConvolutionsInBf16 guard(true);
+    const ConvolutionsInBf16 off(false);  // nested: does not turn the outer guard off
     EXPECT_FALSE(torch::equal(pruned_conv2d(m, x), exact));
+  }
+}
+
+// A matched layer under the guard: its output, its weight gradient and the second-order term
+// phase A needs (the weight gradient differentiated into the incoming gradient) are bfloat16's
+// rounding of float32's, and arrive in float32 (the weight's and the input's types).
+TEST(PrunedConv2d, MatchedConvolutionsRunTheirDoubleBackwardInBfloat16UnderTheGuard) {
+  torch::manual_seed(5);
+  for (const auto& geometry : {kGeometries[0], kGeometries[2]}) {
+    auto m = make_conv(geometry);
+    const auto x = torch::randn({2, 6, 9, 9});
+    const auto v = torch::randn_like(m->weight);  // what the matching loss hands the gradient
+    // y, the weight gradient for an incoming gradient u, and d<grad w, v>/du.
+    auto terms = [&](bool bf16) {
+      const ConvolutionsInBf16 guard(bf16);
+      const auto y = pruned_conv2d(*m, x);
+      const auto u = torch::randn_like(y, torch::TensorOptions().requires_grad(true));
+      const auto grad_w = torch::autograd::grad({y}, {m->weight}, {u}, true, true)[0];
+      const auto grad_u = torch::autograd::grad({(grad_w * v).sum()}, {u})[0];
+      return std::vector<torch::Tensor>{y.detach(), grad_w.detach(), grad_u};
+    };
+    torch::manual_seed(6);
+    const auto exact = terms(false);
+    torch::manual_seed(6);
+    const auto fast = terms(true);
+    for (size_t i = 0; i < exact.size(); ++i) {
+      ASSERT_EQ(fast[i].scalar_type(), torch::kFloat32) << "term " << i;
+      const double err = relative_error(fast[i], exact[i]);
+      EXPECT_GT(err, 0.0) << "term " << i << ": bfloat16 did not run";
+      EXPECT_LT(err, 0.02) << "term " << i;
+    }
   }
 }
 

@@ -194,9 +194,9 @@ AnnotatorPhaseResult GradientMatchingStep::annotator_phase(const torch::Tensor& 
   auto probs = torch::softmax(logits, 1);
   torch::Tensor s_logits;
   {
-    // Fast mode: S's layers below the matched parameters in bfloat16, the matched ones float32,
-    // and BatchNorm's second derivative only where A's gradient needs it.
-    const nn::FrozenConvolutionsInBf16 frozen_layers_in_bf16(bf16_);
+    // Fast mode: S's convolutions in bfloat16 (BatchNorm float32), and BatchNorm's second
+    // derivative only where A's gradient needs it.
+    const nn::ConvolutionsInBf16 convolutions_in_bf16(bf16_);
     const nn::PrunedBatchNormDoubleBackward batch_norm_output_term_only(bf16_);
     s_logits = segmenter_.forward(syn_img);
   }

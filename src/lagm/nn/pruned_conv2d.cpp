@@ -151,7 +151,7 @@ struct IsZerosMode {
   }
 };
 
-thread_local bool frozen_in_bf16 = false;
+thread_local bool convolutions_in_bf16 = false;
 
 bool needs_no_gradient(const torch::nn::Conv2dImpl& conv, const torch::Tensor& x) {
   return !x.requires_grad() && !conv.weight.requires_grad() &&
@@ -183,19 +183,35 @@ void drop_taps_on_padding(ConvCall& c, const torch::Tensor& x) {
   }
 }
 
+torch::Tensor to_bf16(const torch::Tensor& t) { return t.defined() ? t.to(torch::kBFloat16) : t; }
+
 torch::Tensor conv2d_in_bf16(const torch::Tensor& x, const ConvCall& c, const torch::Tensor& bias) {
-  const auto bf16 = [](const torch::Tensor& t) { return t.defined() ? t.to(torch::kBFloat16) : t; };
-  return at::conv2d(bf16(x), bf16(c.weight), bf16(bias), c.stride, c.padding, c.dilation, c.groups)
+  return at::conv2d(to_bf16(x), to_bf16(c.weight), to_bf16(bias), c.stride, c.padding, c.dilation,
+                    c.groups)
       .to(x.scalar_type());
+}
+
+// A custom function's tensor inputs must be defined: no bias is an empty placeholder.
+torch::Tensor pruned_convolution(const torch::Tensor& x, const ConvCall& c,
+                                 const torch::Tensor& bias) {
+  return PrunedConvolution::apply(x, c.weight, bias.defined() ? bias : at::empty({0}, x.options()),
+                                  c.stride, c.padding, c.dilation, c.groups);
+}
+
+// The casts are recorded: the gradients go back to float32 through them.
+torch::Tensor pruned_convolution_in_bf16(const torch::Tensor& x, ConvCall c,
+                                         const torch::Tensor& bias) {
+  c.weight = to_bf16(c.weight);
+  return pruned_convolution(to_bf16(x), c, to_bf16(bias)).to(x.scalar_type());
 }
 
 }  // namespace
 
-FrozenConvolutionsInBf16::FrozenConvolutionsInBf16(bool on) : previous_(frozen_in_bf16) {
-  frozen_in_bf16 = previous_ || on;
+ConvolutionsInBf16::ConvolutionsInBf16(bool on) : previous_(convolutions_in_bf16) {
+  convolutions_in_bf16 = previous_ || on;
 }
 
-FrozenConvolutionsInBf16::~FrozenConvolutionsInBf16() { frozen_in_bf16 = previous_; }
+ConvolutionsInBf16::~ConvolutionsInBf16() { convolutions_in_bf16 = previous_; }
 
 torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x_in) {
   const auto& o = conv.options;
@@ -205,18 +221,17 @@ torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x_
   ConvCall c{conv.weight, std::vector<int64_t>(o.stride()->begin(), o.stride()->end()), *padding,
              std::vector<int64_t>(o.dilation()->begin(), o.dilation()->end()), o.groups()};
   drop_taps_on_padding(c, x_in);
-  // A dilated convolution runs fastest with both operands in one layout (train::to_channels_last
-  // keeps its weight plain); the input follows the weight there.
+  // A dilated convolution runs fastest with both operands in one layout (LibTorch 1.13 is slow
+  // there with one channels-last operand); the input follows the weight's.
   const bool dilated = c.dilation[0] > 1 || c.dilation[1] > 1;
   const auto x = dilated ? x_in.contiguous(c.weight.suggest_memory_format()) : x_in;
-  if (frozen_in_bf16 && x.scalar_type() == torch::kFloat32 && needs_no_gradient(conv, x))
-    return conv2d_in_bf16(x, c, conv.bias);
+  const bool in_bf16 = convolutions_in_bf16 && x.scalar_type() == torch::kFloat32;
+  if (in_bf16 && needs_no_gradient(conv, x)) return conv2d_in_bf16(x, c, conv.bias);
   if (!torch::GradMode::is_enabled() || at::autocast::is_cpu_enabled() ||
       at::autocast::is_enabled())
     return at::conv2d(x, c.weight, conv.bias, c.stride, c.padding, c.dilation, c.groups);
-  // A custom function's tensor inputs must be defined: no bias is an empty placeholder.
-  const auto bias = conv.bias.defined() ? conv.bias : at::empty({0}, x.options());
-  return PrunedConvolution::apply(x, c.weight, bias, c.stride, c.padding, c.dilation, c.groups);
+  return in_bf16 ? pruned_convolution_in_bf16(x, c, conv.bias)
+                 : pruned_convolution(x, c, conv.bias);
 }
 
 }  // namespace lagm::nn

@@ -15,22 +15,24 @@ namespace lagm::nn {
 /// conv->forward(x), with the pruned double backward when autograd records this call. Falls back
 /// to the module's own forward under autocast, without grad mode, for transposed or non-zero
 /// padding modes and string paddings.
-/// Under FrozenConvolutionsInBf16, a call whose input, weight and bias all need no gradient
-/// computes in bfloat16 (and returns float32). A 3x3 "same" dilated convolution whose dilation
-/// reaches past the input in an axis convolves with the taps that reach the input only (the others
-/// multiply its zero padding), and a dilated one gets its input in its weight's layout.
+/// Under ConvolutionsInBf16 a float32 call computes in bfloat16 and returns float32. A 3x3 "same"
+/// dilated convolution whose dilation reaches past the input in an axis convolves with the taps
+/// that reach the input only (the others multiply its zero padding), and a dilated one gets its
+/// input in its weight's layout.
 torch::Tensor pruned_conv2d(torch::nn::Conv2dImpl& conv, const torch::Tensor& x);
 
-/// Fast mode's phase A: S's layers below the matched parameters have nothing to differentiate on
-/// the generated batch, so their convolutions may run in bfloat16 while the matched ones, whose
-/// double backward LibTorch's CPU bfloat16 convolution cannot run, stay float32. Active while an
-/// instance constructed with on = true lives (on this thread).
-class FrozenConvolutionsInBf16 {
+/// Fast mode's phase A: S's convolutions on the generated batch in bfloat16 while an instance
+/// constructed with on = true lives (on this thread). The layers below the matched parameters,
+/// with nothing to differentiate, as plain bfloat16 calls; the matched ones, whose weight gradient
+/// is differentiated again, through this file's own double backward in bfloat16 (LibTorch 1.13's
+/// bfloat16 convolution fails in its own double backward), with the casts to and from bfloat16
+/// recorded so that the gradients arrive in float32.
+class ConvolutionsInBf16 {
  public:
-  explicit FrozenConvolutionsInBf16(bool on);
-  ~FrozenConvolutionsInBf16();
-  FrozenConvolutionsInBf16(const FrozenConvolutionsInBf16&) = delete;
-  FrozenConvolutionsInBf16& operator=(const FrozenConvolutionsInBf16&) = delete;
+  explicit ConvolutionsInBf16(bool on);
+  ~ConvolutionsInBf16();
+  ConvolutionsInBf16(const ConvolutionsInBf16&) = delete;
+  ConvolutionsInBf16& operator=(const ConvolutionsInBf16&) = delete;
 
  private:
   bool previous_;

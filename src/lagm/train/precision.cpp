@@ -3,8 +3,6 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
-#include <unordered_set>
-
 #include "lagm/core/error.h"
 
 namespace lagm::train {
@@ -41,18 +39,8 @@ Bf16Autocast::~Bf16Autocast() {
 
 void to_channels_last(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
-  // LibTorch 1.13's CPU backward of a dilated convolution takes a channels-last weight to the plain
-  // layout at every call (11 ms for DeepLab's 256x2048x3x3 ASPP weights, 20 times a GM step at 64
-  // px) and runs 1.2-1.8x slower with either operand channels-last (measured); nn::pruned_conv2d
-  // gives such a convolution its input in its weight's layout.
-  std::unordered_set<const c10::TensorImpl*> dilated;
-  for (const auto& m : module.modules())
-    if (const auto* conv = dynamic_cast<const torch::nn::Conv2dImpl*>(m.get()))
-      for (const int64_t d : *conv->options.dilation())
-        if (d > 1) dilated.insert(conv->weight.unsafeGetTensorImpl());
   for (auto& p : module.parameters())
-    if (p.dim() == 4 && dilated.count(p.unsafeGetTensorImpl()) == 0)
-      p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+    if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
   for (auto& b : module.buffers())
     if (b.dim() == 4) b.set_data(b.contiguous(at::MemoryFormat::ChannelsLast));
 }

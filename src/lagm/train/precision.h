@@ -32,8 +32,7 @@ class Bf16Autocast {
   bool on_, cuda_;
 };
 
-/// Stores the 4-D parameters and buffers of `module` channels-last (same values, NHWC strides),
-/// except the weights of dilated convolutions (see the definition).
+/// Stores the 4-D parameters and buffers of `module` channels-last (same values, NHWC strides).
 void to_channels_last(torch::nn::Module& module);
 
 }  // namespace lagm::train
