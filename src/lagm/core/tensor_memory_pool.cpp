@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <iterator>
 #include <string>
 
@@ -20,7 +19,7 @@ struct alignas(64) BlockHeader {
 };
 constexpr size_t kHeader = sizeof(BlockHeader);
 static_assert(kHeader == 64);
-constexpr size_t kPage = 4096, kHugePage = size_t{2} << 20;
+constexpr size_t kPage = 4096;
 
 void* data_of(BlockHeader* header) { return reinterpret_cast<char*>(header) + kHeader; }
 
@@ -78,9 +77,10 @@ void* TensorMemoryPool::map_block(size_t mapped) const {
     base = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   }
   TORCH_CHECK(base != MAP_FAILED, "out of memory: ", mapped, " bytes for a tensor");
-  // 2 MiB pages where the kernel offers them: a fresh block then costs one fault per 2 MiB
-  // instead of one per 4 KiB (measured at 256 px: 250 k faults a run instead of 2.1 M).
-  if (mapped >= kHugePage) madvise(base, mapped, MADV_HUGEPAGE);
+  // No 2 MiB pages (MADV_HUGEPAGE), though they fault 8x less: the kernel clears each one whole
+  // on its first touch, and on a virtual machine whose host backs it lazily that clearing came to
+  // dominate (measured: a 128-px DeepLab step 2.27 s with them, 1.36 s without; 4.8 s of kernel
+  // time a run against 0.8 s).
   const std::lock_guard<std::mutex> lock(mutex_);
   stats_.live += mapped;
   stats_.peak_live = std::max(stats_.peak_live, stats_.live);
@@ -135,26 +135,12 @@ void TensorMemoryPool::release_cached() {
   stats_.cached = 0;
 }
 
-namespace {
-
-bool huge_pages_available() {
-  std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
-  std::string modes;
-  std::getline(f, modes);
-  return modes.find("[always]") != std::string::npos ||
-         modes.find("[madvise]") != std::string::npos;
-}
-
-}  // namespace
-
 TensorMemoryPool& TensorMemoryPool::process_pool() {
   // The cache trades memory for faults. Measured (one thread, GM steps, against LibTorch's
   // allocator over glibc; docs/benchmarks.md): with a quarter of the peak, at most 256 MiB, no
   // step is slower and every peak falls; at a flat 64 MiB a 64-px DeepLab step was 1.2x slower
-  // (its blocks, under 2 MiB, fault per 4 KiB when mapped again), at a flat 256 MiB the small
-  // steps' peaks rose. Without 2 MiB pages every block given back costs that, so up to 1 GiB.
-  static auto* pool =
-      new TensorMemoryPool(size_t{1} << 20, (huge_pages_available() ? size_t{256} : 1024) << 20);
+  // (a block mapped again faults per 4 KiB), at a flat 256 MiB the small steps' peaks rose.
+  static auto* pool = new TensorMemoryPool(size_t{1} << 20, size_t{256} << 20);
   return *pool;
 }
 

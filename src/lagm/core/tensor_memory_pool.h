@@ -7,7 +7,7 @@
 // of 15 s. Kept in glibc's heap instead (thresholds raised, lagm's earlier way), they are reused
 // but the heap fragments, small long-lived objects pin its holes, and its resident size only
 // grows: 3.1 GB for the same step, whose live tensors peak at 2.0 GB. The pool maps each large
-// block on its own (2 MiB pages where the kernel offers them), reuses a free block for a request
+// block on its own, reuses a free block for a request
 // up to an eighth smaller, and keeps what it maps within the most its tensors have held at once
 // plus a quarter (at most a cache limit), giving free blocks beyond that back to the kernel.
 // `LAGM_TENSOR_POOL=off` in the environment leaves LibTorch's own allocator in place.
@@ -58,7 +58,7 @@ class TensorMemoryPool final : public c10::Allocator {
   void release_cached();
 
   /// The pool every CPU tensor of this process comes from once installed (configure_runtime):
-  /// 1 MiB and up pooled; cache limit 256 MiB where 2 MiB pages are on offer, 1 GiB where not.
+  /// 1 MiB and up pooled; cache limit 256 MiB.
   /// Never destroyed, so that tensors freed during the process's exit still find it.
   static TensorMemoryPool& process_pool();
   /// Makes process_pool() LibTorch's CPU allocator (tensors made before keep their own), unless
